@@ -1,0 +1,192 @@
+// The one place that reads the environment. Everything else receives a frozen `Config`.
+// DESIGN.md "Settings" is the contract; extra settings below are ours and documented in README.
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly appBaseUrl: string;
+  /** null: demo mode, the emulator is started beside the app. */
+  readonly bitrix24: { readonly clientId: string; readonly clientSecret: string } | null;
+  readonly oauthServer: string;
+  readonly database: { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
+  readonly dataDir: string;
+  /** null in development: generated and kept in the data folder on first start. */
+  readonly sessionSecret: string | null;
+  /** 32-byte keys; the first encrypts, all decrypt (rotation). Empty in development until generated. */
+  readonly tokenEncryptionKeys: readonly Buffer[];
+  readonly allowHttpPortals: boolean;
+  readonly trustProxy: string | number | boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly uploads: {
+    /** Server-wide ceiling of one upload; a portal's own limit can only be lower. */
+    readonly maxBytes: number;
+    readonly maxInputPixels: number;
+    /** Uploads processed at once; beyond it the app answers 503 with Retry-After. */
+    readonly maxInFlight: number;
+  };
+  readonly sharp: { readonly concurrency: number; readonly cacheMemoryMb: number };
+  readonly appTokenTtlSeconds: number;
+  readonly bitrix24TimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_DEV_SECRETS = new Set(['changeme', 'secret', 'dev', 'development', 'test']);
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const url = (name: string, fallback: string): string => {
+    const raw = read(name) ?? fallback;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be an http(s) URL (got "${raw}")`);
+      return fallback;
+    }
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const env_: Config['env'] = nodeEnv === 'production' || nodeEnv === 'test' ? nodeEnv : 'development';
+  const production = env_ === 'production';
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = read('HOST') ?? (production ? '0.0.0.0' : 'localhost');
+  const appBaseUrl = url('APP_BASE_URL', `http://localhost:${port}`);
+
+  const clientId = read('B24_CLIENT_ID');
+  const clientSecret = read('B24_CLIENT_SECRET');
+  let bitrix24: Config['bitrix24'] = null;
+  if (clientId && clientSecret) bitrix24 = { clientId, clientSecret };
+  else if (clientId || clientSecret) problems.push('B24_CLIENT_ID and B24_CLIENT_SECRET must be set together (from the portal\'s local application form)');
+  else if (production) problems.push('B24_CLIENT_ID and B24_CLIENT_SECRET are required in production (demo mode runs only in development)');
+
+  const oauthServer = url('B24_OAUTH_SERVER', 'https://oauth.bitrix.info');
+
+  const dataDir = read('DATA_DIR') ?? './data';
+  const databaseUrl = read('DATABASE_URL') ?? `sqlite:${dataDir}/app.sqlite`;
+  let database: Config['database'] = { kind: 'sqlite', path: `${dataDir}/app.sqlite` };
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    if (!path) problems.push('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/app.sqlite');
+    else database = { kind: 'sqlite', path };
+  } else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    database = { kind: 'postgres', url: databaseUrl };
+  } else {
+    problems.push('DATABASE_URL must start with sqlite: or postgres://');
+  }
+
+  const sessionSecret = read('SESSION_SECRET') ?? null;
+  if (sessionSecret !== null && (sessionSecret.length < 32 || DEFAULT_DEV_SECRETS.has(sessionSecret.toLowerCase()))) {
+    problems.push('SESSION_SECRET must be a random string of at least 32 characters');
+  } else if (sessionSecret === null && production) {
+    problems.push('SESSION_SECRET is required in production');
+  }
+
+  const tokenEncryptionKeys: Buffer[] = [];
+  const keyList = [read('TOKEN_ENCRYPTION_KEY'), ...(read('TOKEN_ENCRYPTION_OLD_KEYS')?.split(',') ?? [])];
+  keyList.forEach((raw, index) => {
+    if (raw === undefined) {
+      if (index === 0 && production) problems.push('TOKEN_ENCRYPTION_KEY is required in production');
+      return;
+    }
+    const key = parseKey(raw.trim());
+    const name = index === 0 ? 'TOKEN_ENCRYPTION_KEY' : 'TOKEN_ENCRYPTION_OLD_KEYS';
+    if (!key) problems.push(`${name} must be 32 random bytes, as 64 hex characters or base64 (openssl rand -base64 32)`);
+    else tokenEncryptionKeys.push(key);
+  });
+  if (tokenEncryptionKeys.length > 0 && read('TOKEN_ENCRYPTION_KEY') === undefined) {
+    problems.push('TOKEN_ENCRYPTION_OLD_KEYS needs TOKEN_ENCRYPTION_KEY (the key new values are encrypted with)');
+  }
+
+  const allowHttpPortals = bool('B24_ALLOW_HTTP_PORTALS', false);
+  if (allowHttpPortals && production) problems.push('B24_ALLOW_HTTP_PORTALS must be false in production (it exists for the local emulator)');
+  if (production && !appBaseUrl.startsWith('https://')) problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
+
+  const trustProxyRaw = read('TRUST_PROXY');
+  let trustProxy: Config['trustProxy'] = false;
+  if (trustProxyRaw !== undefined) {
+    if (/^(true|false)$/i.test(trustProxyRaw)) trustProxy = trustProxyRaw.toLowerCase() === 'true';
+    else if (/^\d+$/.test(trustProxyRaw)) trustProxy = Number(trustProxyRaw);
+    else trustProxy = trustProxyRaw; // a list of addresses or subnets, as express accepts
+  }
+
+  const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const logLevelRaw = read('LOG_LEVEL') ?? (env_ === 'test' ? 'silent' : 'info');
+  const logLevel = (logLevels as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as Config['logLevel']) : 'info';
+  if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
+
+  const config: Config = {
+    env: env_,
+    port,
+    host,
+    appBaseUrl,
+    bitrix24,
+    oauthServer,
+    database,
+    dataDir,
+    sessionSecret,
+    tokenEncryptionKeys,
+    allowHttpPortals,
+    trustProxy,
+    logLevel,
+    uploads: {
+      maxBytes: integer('MAX_UPLOAD_BYTES', 25 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+      maxInputPixels: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),
+      maxInFlight: integer('UPLOADS_IN_FLIGHT', 8, 1, 256),
+    },
+    sharp: {
+      concurrency: integer('SHARP_CONCURRENCY', 1, 1, 64),
+      cacheMemoryMb: integer('SHARP_CACHE_MB', 32, 0, 4096),
+    },
+    appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
+    bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function parseKey(raw: string): Buffer | null {
+  if (/^[0-9a-f]{64}$/i.test(raw)) return Buffer.from(raw, 'hex');
+  const decoded = Buffer.from(raw, 'base64');
+  return decoded.length === 32 ? decoded : null;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,112 @@
+import { toAppError } from '../bitrix24/error-mapping';
+import type { PortalClients } from '../bitrix24/portal-clients';
+import type { Portal } from '../store/store';
+
+export interface ChatSummary {
+  id: number;
+  title: string;
+  avatarUrl: string | null;
+  color: string | null;
+}
+
+export interface ChatPage {
+  chats: ChatSummary[];
+  next: string | null;
+}
+
+export interface ChatLister {
+  listChats(portal: Portal, userId: number, query: { search: string; cursor: number }): Promise<ChatPage>;
+  /** After a change, the user's next list must show the new avatar. */
+  forgetUser(memberId: string, userId: number): void;
+}
+
+interface RecentItem {
+  type?: string;
+  chat_id?: number | string;
+  id?: number | string;
+  title?: string;
+  avatar?: { url?: string; color?: string } | string;
+  color?: string;
+  chat?: { id?: number | string; name?: string; avatar?: string; color?: string; type?: string };
+}
+
+interface RecentAnswer {
+  items?: RecentItem[];
+  hasMore?: boolean;
+  hasMorePages?: boolean;
+}
+
+interface SearchItem {
+  id: number | string;
+  name?: string;
+  title?: string;
+  avatar?: string;
+  color?: string;
+  type?: string;
+}
+
+const PAGE = 50;
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 2000;
+
+/**
+ * The chats a user may pick, from the user's own view of the messenger: `im.recent.list`
+ * (group chats only) and, when searching, `im.search.chat.list`. Cached briefly per user —
+ * the key always holds portal and user, so one user never sees another's list.
+ */
+export function createChatLister(deps: { clients: PortalClients; now?: () => number }): ChatLister {
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { at: number; page: ChatPage }>();
+
+  const absolute = (portal: Portal, url: string | undefined | null): string | null => {
+    if (!url) return null;
+    try {
+      const resolved = new URL(url, portal.clientEndpoint);
+      return resolved.protocol === 'https:' || resolved.protocol === 'http:' ? resolved.toString() : null;
+    } catch {
+      return null;
+    }
+  };
+
+  const fetchPage = async (portal: Portal, userId: number, search: string, cursor: number): Promise<ChatPage> => {
+    const rest = await deps.clients.forOwner(portal, userId);
+    if (search) {
+      const found = await rest.call<SearchItem[]>('im.search.chat.list', { FIND: search, OFFSET: cursor, LIMIT: PAGE });
+      const items = Array.isArray(found) ? found : [];
+      return {
+        chats: items.map((c) => ({ id: Number(c.id), title: String(c.name ?? c.title ?? ''), avatarUrl: absolute(portal, c.avatar), color: c.color ?? null })),
+        next: items.length === PAGE ? String(cursor + PAGE) : null,
+      };
+    }
+    const recent = await rest.call<RecentAnswer>('im.recent.list', { SKIP_OPENLINES: 'Y', SKIP_DIALOG: 'Y', SKIP_CHAT: 'N', OFFSET: cursor, LIMIT: PAGE });
+    const chats = (recent.items ?? [])
+      .filter((item) => item.type === 'chat' || item.type === 'open' || (item.type === undefined && item.chat_id !== undefined))
+      .map((item) => {
+        const avatar = typeof item.avatar === 'object' ? item.avatar : { url: item.avatar, color: item.color };
+        return { id: Number(item.chat_id ?? item.chat?.id), title: String(item.title ?? item.chat?.name ?? ''), avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar), color: avatar?.color ?? item.chat?.color ?? null };
+      })
+      .filter((chat) => Number.isInteger(chat.id) && chat.id > 0);
+    return { chats, next: recent.hasMore || recent.hasMorePages ? String(cursor + PAGE) : null };
+  };
+
+  return {
+    async listChats(portal, userId, query) {
+      const key = `${portal.memberId}/${userId}/${query.cursor}/${query.search}`;
+      const hit = cache.get(key);
+      if (hit && now() - hit.at < CACHE_TTL_MS) return hit.page;
+      let page: ChatPage;
+      try {
+        page = await fetchPage(portal, userId, query.search, query.cursor);
+      } catch (error) {
+        throw toAppError(error);
+      }
+      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+      cache.set(key, { at: now(), page });
+      return page;
+    },
+    forgetUser(memberId, userId) {
+      const prefix = `${memberId}/${userId}/`;
+      for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** Bitrix24 said no: `code` is Bitrix24's own (`ACCESS_DENIED`, `expired_token`, …). */
+export class Bitrix24Error extends Error {
+  constructor(
+    readonly code: string,
+    readonly description: string,
+    readonly status: number,
+  ) {
+    super(`${code}: ${description}`);
+    this.name = 'Bitrix24Error';
+  }
+}
+
+/** The OAuth server refused a grant (`invalid_grant`, `invalid_client`, …). */
+export class OAuthGrantError extends Error {
+  constructor(
+    readonly code: string,
+    readonly description: string,
+    readonly status: number,
+  ) {
+    super(`${code}: ${description}`);
+    this.name = 'OAuthGrantError';
+  }
+}
+
+/** Bitrix24 or the OAuth server did not answer in time, or answered something that is not its protocol. */
+export class Bitrix24UnavailableError extends Error {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = 'Bitrix24UnavailableError';
+  }
+}

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import type { Portal, Store } from '../store/store';
+import { PORTAL_TOKEN_USER } from '../store/store';
+import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
+import type { OAuthServerClient } from './oauth-server';
+import type { PortalClients } from './portal-clients';
+import type { PortalSetup } from './portal-setup';
+
+export interface InstallRequest {
+  memberId: string;
+  refreshToken: string;
+  applicationToken: string | null;
+}
+
+export interface InstallPortal {
+  (request: InstallRequest): Promise<Portal>;
+}
+
+/**
+ * Installs (or reinstalls) the app on a portal, for the install page and for ONAPPINSTALL.
+ * Nothing posted is believed: the posted refresh token is traded at the OAuth server of our
+ * configuration, whose answer names the portal (member_id) and its REST endpoint. A posted
+ * DOMAIN is never contacted (DESIGN.md "Calls to Bitrix24").
+ */
+export function createInstallPortal(deps: {
+  store: Store;
+  oauth: OAuthServerClient;
+  clients: PortalClients;
+  setup: PortalSetup;
+  allowHttpPortals: boolean;
+  log: Logger;
+  now?: () => Date;
+}): InstallPortal {
+  const now = deps.now ?? (() => new Date());
+  return async (request) => {
+    let grant;
+    try {
+      grant = await deps.oauth.refresh(request.refreshToken);
+    } catch (error) {
+      if (error instanceof OAuthGrantError) {
+        deps.log.warn({ memberId: request.memberId, code: error.code }, 'install refused: the OAuth server did not confirm it');
+        throw new AppError('INSTALL_NOT_VERIFIED', { detail: error.code });
+      }
+      if (error instanceof Bitrix24UnavailableError) throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
+      throw error;
+    }
+    if (grant.memberId !== request.memberId) {
+      deps.log.warn({ posted: request.memberId, confirmed: grant.memberId }, 'install refused: member_id does not match the OAuth server');
+      throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'member_id mismatch' });
+    }
+    const endpoint = new URL(grant.clientEndpoint);
+    if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && deps.allowHttpPortals)) {
+      throw new AppError('INSTALL_NOT_VERIFIED', { detail: `portal endpoint protocol ${endpoint.protocol} not allowed` });
+    }
+
+    let portal = await deps.store.savePortal(
+      {
+        memberId: grant.memberId,
+        domain: endpoint.host,
+        clientEndpoint: grant.clientEndpoint,
+        serverEndpoint: grant.serverEndpoint,
+        scope: grant.scope,
+        status: grant.status,
+        applicationToken: request.applicationToken,
+      },
+      now(),
+    );
+    await deps.store.saveTokens({ memberId: portal.memberId, userId: PORTAL_TOKEN_USER }, { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt });
+    await deps.store.recordTokenRefresh(portal.memberId, true, now());
+    deps.clients.forget(portal.memberId);
+    deps.log.info({ memberId: portal.memberId, domain: portal.domain }, 'portal installed');
+
+    await deps.setup.ensureBot(portal);
+    await deps.setup.ensureEvents(portal);
+    await deps.setup.ensurePlacements(portal);
+    portal = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
+    return portal;
+  };
+}

@@ -1,0 +1,73 @@
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../app.config';
+import { createAvatarPipeline } from './avatar/avatar-pipeline';
+import { mayUseApp } from './avatar/avatar-settings';
+import { createChatLister } from './avatar/list-chats';
+import { createSettingsService } from './avatar/settings-service';
+import { createUpdateChatAvatar } from './avatar/update-chat-avatar';
+import { createHandleEvent } from './bitrix24/events';
+import { createInstallPortal } from './bitrix24/install';
+import { createOAuthServerClient } from './bitrix24/oauth-server';
+import { createPortalClients } from './bitrix24/portal-clients';
+import { createPortalSetup } from './bitrix24/portal-setup';
+import { createTokenRefresher } from './bitrix24/token-refresh';
+import { createAuthenticateUser } from './bitrix24/user-auth';
+import { createAppTokens } from './http/app-token';
+import { createHttpApp } from './http/app';
+import { views } from './http/views';
+import type { Store } from './store/store';
+
+export interface AppParts {
+  app: Express;
+  portalClients: ReturnType<typeof createPortalClients>;
+}
+
+/**
+ * Builds the whole application from its settings and a store: used by server/main.ts and by
+ * the integration tests, which pass a temporary database and the emulator's OAuth server.
+ */
+export function composeApp(deps: {
+  config: Config;
+  store: Store;
+  log: Logger;
+  bitrix24: { clientId: string; clientSecret: string; oauthServer: string };
+  sessionSecret: string;
+  restriction?: { maxRetries?: number; retryDelayMs?: number };
+}): AppParts {
+  const { config, store, log } = deps;
+  const { clientId, clientSecret, oauthServer } = deps.bitrix24;
+  const oauth = createOAuthServerClient({ oauthServer, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs });
+  const refresher = createTokenRefresher({ store, oauth, log });
+  const portalClients = createPortalClients({ store, refresher, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, log, restriction: deps.restriction });
+  const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
+  const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, log });
+  const chats = createChatLister({ clients: portalClients });
+  const pipeline = createAvatarPipeline({ maxInputPixels: config.uploads.maxInputPixels });
+
+  const app = createHttpApp({
+    config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, clientId },
+    log,
+    store,
+    appTokens: createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds }),
+    authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log }),
+    installPortal,
+    handleEvent: createHandleEvent({ store, installPortal, clients: portalClients, log }),
+    oauth,
+    portalSetup,
+    settings: createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes }),
+    mayUseApp,
+    chats,
+    updateChatAvatar: createUpdateChatAvatar({
+      store,
+      clients: portalClients,
+      pipeline,
+      clientId,
+      log,
+      onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
+    }),
+    views,
+    sessionSecret: deps.sessionSecret,
+  });
+  return { app, portalClients };
+}

@@ -1,0 +1,84 @@
+// One catalogue of every error the app answers with: a stable code, its HTTP status and one
+// sentence per language. Bitrix24's own codes (the seed's table for imbot.chat.updateAvatar)
+// are listed too, so that they reach the user as a sentence and not as a raw code.
+
+export type Lang = 'en' | 'ru';
+
+interface ErrorSpec {
+  status: number;
+  en: string;
+  ru: string;
+}
+
+const catalogue = {
+  // Ours
+  NOT_AUTHENTICATED: { status: 401, en: 'Your session has expired. Open the app from Bitrix24 again.', ru: 'Сессия истекла. Откройте приложение из Битрикс24 ещё раз.' },
+  FORBIDDEN: { status: 403, en: 'You are not allowed to do this.', ru: 'У вас нет прав на это действие.' },
+  ADMIN_ONLY: { status: 403, en: 'Only Bitrix24 administrators can open the app settings.', ru: 'Настройки приложения доступны только администраторам Битрикс24.' },
+  APP_ACCESS_DENIED: { status: 403, en: 'Your administrator has not allowed you to use this app.', ru: 'Администратор не разрешил вам пользоваться этим приложением.' },
+  PORTAL_NOT_INSTALLED: { status: 403, en: 'The app is not installed on this Bitrix24. Ask your administrator to install it.', ru: 'Приложение не установлено в этом Битрикс24. Попросите администратора установить его.' },
+  PORTAL_AUTH_LOST: { status: 409, en: 'The app has lost access to this Bitrix24. Ask your administrator to reinstall it.', ru: 'Приложение потеряло доступ к Битрикс24. Попросите администратора переустановить его.' },
+  INSTALL_NOT_VERIFIED: { status: 401, en: 'Bitrix24 did not confirm this installation.', ru: 'Битрикс24 не подтвердил эту установку.' },
+  EVENT_NOT_VERIFIED: { status: 401, en: 'The event could not be verified.', ru: 'Не удалось проверить событие.' },
+  OAUTH_STATE_MISMATCH: { status: 400, en: 'The sign-in link has expired. Start again.', ru: 'Ссылка для входа устарела. Начните заново.' },
+  INVALID_DOMAIN: { status: 400, en: 'Enter the address of your Bitrix24, for example company.bitrix24.com.', ru: 'Укажите адрес вашего Битрикс24, например company.bitrix24.ru.' },
+  BAD_REQUEST: { status: 400, en: 'The request is not valid.', ru: 'Некорректный запрос.' },
+  INVALID_CHAT_ID: { status: 400, en: 'Choose a chat first.', ru: 'Сначала выберите чат.' },
+  INVALID_CROP: { status: 400, en: 'The selected area is outside the image.', ru: 'Выбранная область выходит за границы изображения.' },
+  NO_FILE: { status: 400, en: 'Choose an image to upload.', ru: 'Выберите изображение для загрузки.' },
+  UNEXPECTED_FIELD: { status: 400, en: 'The upload contains an unexpected field.', ru: 'Загрузка содержит неожиданное поле.' },
+  FILE_TOO_LARGE: { status: 413, en: 'The file is too large.', ru: 'Файл слишком большой.' },
+  BODY_TOO_LARGE: { status: 413, en: 'The request is too large.', ru: 'Запрос слишком большой.' },
+  UNSUPPORTED_IMAGE: { status: 415, en: 'This file is not a supported image. Use JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF.', ru: 'Этот файл не является поддерживаемым изображением. Используйте JPEG, PNG, WebP, GIF, AVIF, HEIF или TIFF.' },
+  IMAGE_TOO_LARGE: { status: 413, en: 'The image has too many pixels.', ru: 'В изображении слишком много пикселей.' },
+  INVALID_SETTINGS: { status: 422, en: 'Some settings are not valid.', ru: 'Некоторые настройки указаны неверно.' },
+  NOT_FOUND: { status: 404, en: 'Not found.', ru: 'Не найдено.' },
+  SERVER_BUSY: { status: 503, en: 'The server is busy. Try again in a few seconds.', ru: 'Сервер занят. Попробуйте через несколько секунд.' },
+  BITRIX24_UNAVAILABLE: { status: 502, en: 'Bitrix24 did not answer. Try again in a minute.', ru: 'Битрикс24 не ответил. Попробуйте через минуту.' },
+  BITRIX24_ERROR: { status: 502, en: 'Bitrix24 refused the request.', ru: 'Битрикс24 отклонил запрос.' },
+  INTERNAL: { status: 500, en: 'Something went wrong on our side.', ru: 'Что-то пошло не так на нашей стороне.' },
+
+  // Bitrix24's codes from imbot.chat.updateAvatar (seed) and the REST system errors
+  CHAT_ID_EMPTY: { status: 400, en: 'Choose a chat first.', ru: 'Сначала выберите чат.' },
+  ACCESS_DENIED: { status: 403, en: 'You do not have permission to change this chat’s avatar.', ru: 'У вас нет прав менять аватар этого чата.' },
+  ACCESS_ERROR: { status: 403, en: 'The avatar of this chat cannot be changed.', ru: 'Аватар этого чата нельзя изменить.' },
+  AVATAR_ERROR: { status: 422, en: 'Bitrix24 did not accept this image.', ru: 'Битрикс24 не принял это изображение.' },
+  WRONG_REQUEST: { status: 404, en: 'This chat does not exist.', ru: 'Такого чата не существует.' },
+  BOT_ID_ERROR: { status: 409, en: 'The app’s chat bot is missing. Ask your administrator to repair it in the app settings.', ru: 'Чат-бот приложения не найден. Попросите администратора восстановить его в настройках приложения.' },
+  APP_ID_ERROR: { status: 409, en: 'The chat bot belongs to another application. Ask your administrator to repair it in the app settings.', ru: 'Чат-бот принадлежит другому приложению. Попросите администратора восстановить его в настройках приложения.' },
+  QUERY_LIMIT_EXCEEDED: { status: 503, en: 'Bitrix24 is busy. Try again in a few seconds.', ru: 'Битрикс24 перегружен. Попробуйте через несколько секунд.' },
+  OPERATING_TIME_LIMIT: { status: 503, en: 'Bitrix24 is busy. Try again in a few minutes.', ru: 'Битрикс24 перегружен. Попробуйте через несколько минут.' },
+} satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+export function isKnownCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(catalogue, code);
+}
+
+export function statusOf(code: ErrorCode): number {
+  return catalogue[code].status;
+}
+
+export function messageOf(code: ErrorCode, lang: Lang): string {
+  return catalogue[code][lang];
+}
+
+/** An error we expect and can explain to the user; `detail` goes to the log only. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail?: string;
+  readonly fields?: Record<string, string>;
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: ErrorCode, opts: { detail?: string; fields?: Record<string, string>; status?: number; retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(opts.detail ? `${code}: ${opts.detail}` : code, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = opts.status ?? statusOf(code);
+    this.detail = opts.detail;
+    this.fields = opts.fields;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+}

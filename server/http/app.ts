@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import { AppError } from '../errors';
+import type { AppRouteDeps } from './route-deps';
+import { requireAdmin, requireAppToken } from './middleware/app-token-auth';
+import { errorHandler } from './middleware/error-handler';
+import { requestLang } from './middleware/i18n';
+import { loadPortalContext } from './middleware/portal-context';
+import { contentSecurityPolicy, securityHeaders } from './middleware/security-headers';
+import { createUploadGate } from './middleware/upload-gate';
+import { StoreSessionStore } from './session-store';
+import { adminRoutes } from './routes/admin';
+import { chatRoutes } from './routes/chats';
+import { eventRoutes } from './routes/events';
+import { frameRoutes } from './routes/frame';
+import { healthRoutes } from './routes/health';
+import { oauthRoutes } from './routes/oauth';
+import { sessionRoutes } from './routes/session';
+
+const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+const ROOT = join(__dirname, '..', '..');
+
+export function createHttpApp(deps: AppRouteDeps): Express {
+  const app = express();
+  const https = deps.config.appBaseUrl.startsWith('https://');
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    req.requestId = randomUUID();
+    res.set('X-Request-Id', req.requestId);
+    res.set('Content-Security-Policy', contentSecurityPolicy({ frameAncestors: [] }));
+    next();
+  });
+  app.use(securityHeaders({ https }));
+
+  app.use(healthRoutes(deps.store));
+  app.use('/static', express.static(join(ROOT, 'public'), { index: false, maxAge: deps.config.env === 'production' ? '1h' : 0 }));
+  app.get('/vendor/b24jssdk.js', (_req, res) => {
+    res.sendFile(require.resolve('@bitrix24/b24jssdk/dist/umd/index.min.js'), { maxAge: '1h' });
+  });
+
+  // Form posts from the portal (install, open, events): small, possibly nested (auth[...]).
+  const forms = express.urlencoded({ extended: true, limit: '64kb', parameterLimit: 200 });
+  const json = express.json({ limit: '64kb', strict: true });
+
+  app.use(['/install', '/events'], forms);
+  app.post('/', forms);
+  app.use(frameRoutes(deps));
+  app.use(eventRoutes(deps));
+
+  // The first-party session exists only for the sign-in outside the portal (GET /app).
+  const firstParty = session({
+    name: 'chat_avatar_sid',
+    secret: deps.sessionSecret,
+    store: new StoreSessionStore(deps.store.sessions, SESSION_TTL_MS),
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: deps.config.trustProxy !== false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: SESSION_TTL_MS, path: '/' },
+  });
+  app.use(['/oauth', '/app'], firstParty);
+  app.use(oauthRoutes(deps));
+
+  app.use('/api', json);
+  app.use(sessionRoutes(deps));
+  app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
+  app.use('/api/admin', requireAdmin);
+  app.use(adminRoutes(deps));
+  app.use(chatRoutes(deps, createUploadGate(deps.config.uploads.maxInFlight)));
+
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })));
+  app.use(
+    errorHandler(deps.log, (req, status, message) => {
+      return deps.views.errorPage({ lang: requestLang(req), status, message });
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../app.config';
+import type { ChatLister } from '../avatar/list-chats';
+import type { SettingsService } from '../avatar/settings-service';
+import type { UpdateChatAvatar } from '../avatar/update-chat-avatar';
+import type { HandleEvent } from '../bitrix24/events';
+import type { InstallPortal } from '../bitrix24/install';
+import type { OAuthServerClient } from '../bitrix24/oauth-server';
+import type { PortalSetup } from '../bitrix24/portal-setup';
+import type { AuthenticateUser } from '../bitrix24/user-auth';
+import type { PortalSettings, Store } from '../store/store';
+import type { AppTokens } from './app-token';
+import type { Views } from './views';
+
+/** Everything the routes use, built once by server/main.ts (or by a test) and passed in. */
+export interface AppRouteDeps {
+  config: Pick<Config, 'appBaseUrl' | 'uploads' | 'trustProxy' | 'env'> & { clientId: string };
+  log: Logger;
+  store: Store;
+  appTokens: AppTokens;
+  authenticateUser: AuthenticateUser;
+  installPortal: InstallPortal;
+  handleEvent: HandleEvent;
+  oauth: OAuthServerClient;
+  portalSetup: PortalSetup;
+  settings: SettingsService;
+  mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
+  chats: ChatLister;
+  updateChatAvatar: UpdateChatAvatar;
+  views: Views;
+  sessionSecret: string;
+}

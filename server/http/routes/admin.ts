@@ -1,0 +1,91 @@
+import { Router, type Request } from 'express';
+import { AppError } from '../../errors';
+import { parseSettings } from '../../avatar/avatar-settings';
+import { toAppError } from '../../bitrix24/error-mapping';
+import type { Portal } from '../../store/store';
+import type { AppRouteDeps } from '../route-deps';
+import { requestLang } from '../middleware/i18n';
+import { presentAuditEntry, auditCsv } from '../presenters/audit';
+
+const PAGE_SIZE = 50;
+
+// Administration of one portal: the portal is the app token's, the caller an administrator
+// (requireAdmin runs before this router).
+export function adminRoutes(deps: AppRouteDeps): Router {
+  const router = Router();
+
+  const status = async (portal: Portal) => {
+    const fresh = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
+    let setup;
+    try {
+      setup = await deps.portalSetup.describe(fresh);
+    } catch (error) {
+      deps.log.warn({ memberId: portal.memberId, err: error }, 'portal status lookup failed');
+      setup = { bot: { id: fresh.botId, name: 'Chat Avatar', registered: false }, events: [], placements: [], unavailable: true };
+    }
+    return {
+      portal: {
+        memberId: fresh.memberId,
+        domain: fresh.domain,
+        scope: fresh.scope,
+        status: fresh.status,
+        state: fresh.state,
+        installedAt: fresh.installedAt.toISOString(),
+        lastRefreshAt: fresh.lastRefreshAt?.toISOString() ?? null,
+        lastRefreshOk: fresh.lastRefreshOk,
+      },
+      ...setup,
+    };
+  };
+
+  const repair = (work: (portal: Portal) => Promise<unknown>) => async (req: Request, res: import('express').Response) => {
+    try {
+      await work(req.portal!);
+    } catch (error) {
+      throw toAppError(error);
+    }
+    res.json(await status(req.portal!));
+  };
+
+  router.get('/api/admin/status', async (req, res) => {
+    res.json(await status(req.portal!));
+  });
+  router.post('/api/admin/bot/repair', repair((portal) => deps.portalSetup.ensureBot(portal)));
+  router.post(
+    '/api/admin/events/rebind',
+    repair(async (portal) => {
+      await deps.portalSetup.ensureEvents(portal);
+      await deps.portalSetup.ensurePlacements(portal);
+    }),
+  );
+
+  router.get('/api/admin/settings', async (req, res) => {
+    res.json({ settings: req.portalSettings, limits: { maxUploadBytes: deps.config.uploads.maxBytes } });
+  });
+  router.put('/api/admin/settings', async (req, res) => {
+    const settings = parseSettings(req.body, { serverMaxUploadBytes: deps.config.uploads.maxBytes, lang: requestLang(req) });
+    await deps.settings.save(req.portal!.memberId, settings);
+    deps.log.info({ memberId: req.portal!.memberId, userId: req.auth!.userId }, 'settings saved');
+    res.json({ settings });
+  });
+
+  const auditQuery = (req: Request) => {
+    const result = req.query.result === 'ok' || req.query.result === 'error' ? req.query.result : undefined;
+    const pageRaw = typeof req.query.page === 'string' ? req.query.page : '1';
+    if (!/^\d{1,6}$/.test(pageRaw) || Number(pageRaw) < 1) throw new AppError('BAD_REQUEST', { detail: 'page' });
+    return { result, page: Number(pageRaw) } as const;
+  };
+  router.get('/api/admin/audit', async (req, res) => {
+    const { result, page } = auditQuery(req);
+    const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    res.json({ entries: entries.map(presentAuditEntry), page, pageSize: PAGE_SIZE, total });
+  });
+  router.get('/api/admin/audit.csv', async (req, res) => {
+    const { result } = auditQuery(req);
+    const { entries } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: 100_000, offset: 0 });
+    res.set('Content-Disposition', 'attachment; filename="chat-avatar-audit.csv"');
+    res.type('text/csv; charset=utf-8').send(auditCsv(entries));
+  });
+
+  return router;
+}

@@ -1,0 +1,53 @@
+import { Router, type Request, type Response } from 'express';
+import { AppError, messageOf } from '../../errors';
+import type { AppRouteDeps } from '../route-deps';
+import { chatIdFromPlacement, parseFrameForm } from '../frame-form';
+import { requestLang } from '../middleware/i18n';
+import { setPageSecurity } from '../middleware/security-headers';
+
+// The two pages the portal posts into its iframe: the install page and the app itself.
+export function frameRoutes(deps: AppRouteDeps): Router {
+  const router = Router();
+
+  router.post('/install', async (req: Request, res: Response) => {
+    const lang = requestLang(req);
+    try {
+      const form = parseFrameForm(req);
+      if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
+      const portal = await deps.installPortal({ memberId: form.memberId, refreshToken: form.refreshId, applicationToken: form.applicationToken });
+      setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
+      res.type('html').send(deps.views.installPage({ lang, ok: true, message: lang === 'ru' ? 'Приложение установлено.' : 'The app is installed.' }));
+    } catch (error) {
+      const appError = error instanceof AppError ? error : null;
+      if (!appError) throw error;
+      deps.log.warn({ code: appError.code, detail: appError.detail }, 'install failed');
+      setPageSecurity(res, { portalOrigin: null });
+      res.status(appError.status).type('html').send(deps.views.installPage({ lang, ok: false, message: messageOf(appError.code, lang) }));
+    }
+  });
+
+  router.post('/', async (req: Request, res: Response) => {
+    const lang = requestLang(req);
+    const form = parseFrameForm(req);
+    const { portal, user } = await deps.authenticateUser({ memberId: form.memberId, accessToken: form.authId, refreshToken: form.refreshId, expiresInSeconds: form.authExpires });
+    const settings = await deps.settings.settingsFor(portal.memberId);
+    if (!deps.mayUseApp(settings, user)) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${user.id}` });
+    const { token, expiresAt } = deps.appTokens.issue({ memberId: portal.memberId, userId: user.id, isAdmin: user.isAdmin, lang, name: user.name });
+    setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
+    res.type('html').send(
+      deps.views.appPage({
+        lang,
+        appToken: token,
+        appTokenExpiresAt: expiresAt,
+        user,
+        portal: { domain: portal.domain, memberId: portal.memberId },
+        initialChatId: chatIdFromPlacement(form.placementOptions),
+        inFrame: true,
+        limits: { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide },
+        cspNonce: '',
+      }),
+    );
+  });
+
+  return router;
+}

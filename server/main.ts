@@ -1,0 +1,84 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from '../app.config';
+import { startEmulator } from '../emulator/index';
+import { configureSharp } from './avatar/avatar-pipeline';
+import { composeApp } from './compose';
+import { loadOrCreateDevSecrets } from './dev-secrets';
+import { createLogger } from './logger';
+import { createStore } from './store/create-store';
+import { createTokenCipher } from './store/token-cipher';
+
+// Composition root: config -> store -> services -> http app -> listen.
+
+const DEMO_CLIENT = { clientId: 'local.chatavatar.demo', clientSecret: 'demo-secret-not-for-production' };
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.logLevel });
+
+  const dev = config.sessionSecret === null || config.tokenEncryptionKeys.length === 0 ? loadOrCreateDevSecrets(config.dataDir) : null;
+  const sessionSecret = config.sessionSecret ?? dev!.sessionSecret;
+  const keys = config.tokenEncryptionKeys.length > 0 ? config.tokenEncryptionKeys : [dev!.tokenEncryptionKey];
+  configureSharp(config.sharp);
+
+  const store = await createStore(config.database, createTokenCipher(keys));
+  await store.migrate();
+
+  let bitrix24 = config.bitrix24 ? { ...config.bitrix24, oauthServer: config.oauthServer } : null;
+  let stopEmulator: (() => Promise<void>) | null = null;
+  let demoUrl: string | null = null;
+  if (!bitrix24) {
+    // Demo mode: a local Bitrix24 (the emulator) beside the app, so a newcomer can click
+    // through install and use on one machine.
+    const emulator = await startEmulator({
+      host: '127.0.0.1',
+      oauthPort: Number(process.env.EMULATOR_OAUTH_PORT ?? 3010),
+      portals: [{ port: Number(process.env.EMULATOR_PORTAL_PORT ?? 3011) }],
+      app: { ...DEMO_CLIENT, appUrl: config.appBaseUrl },
+    });
+    stopEmulator = () => emulator.close();
+    bitrix24 = { ...DEMO_CLIENT, oauthServer: emulator.oauthUrl };
+    demoUrl = emulator.portals[0]!.baseUrl;
+    if (!config.allowHttpPortals) config = { ...config, allowHttpPortals: true };
+  }
+
+  const { app } = composeApp({ config, store, log, bitrix24, sessionSecret });
+  const server: Server = app.listen(config.port, config.host, () => {
+    log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
+    if (demoUrl) {
+      console.log(`\nChat Avatar for Bitrix24 is running in demo mode with a local Bitrix24 emulator.\nOpen ${demoUrl}/ in your browser: install the app from the portal's menu, then open it.\n`);
+    } else {
+      console.log(`\nChat Avatar for Bitrix24 is listening on ${config.appBaseUrl}/ (handler: ${config.appBaseUrl}/, install: ${config.appBaseUrl}/install)\n`);
+    }
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+
+  const prune = setInterval(() => void store.sessions.prune(new Date()).catch(() => undefined), 15 * 60 * 1000);
+  prune.unref();
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    clearInterval(prune);
+    server.close(() => {
+      void Promise.all([store.close(), stopEmulator?.()]).finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,211 @@
+import { Pool, type PoolClient } from 'pg';
+import { readMigrations } from './migrations';
+import type { TokenCipher } from './token-cipher';
+import type { AuditEntry, Portal, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
+
+// The store for several app instances sharing one database. The token lock is a transaction-
+// scoped advisory lock, so exactly one instance refreshes a given pair at a time.
+
+interface PortalRow {
+  member_id: string;
+  domain: string;
+  client_endpoint: string;
+  server_endpoint: string;
+  application_token: string | null;
+  scope: string;
+  status: string;
+  state: 'installed' | 'uninstalled';
+  installed_at: Date;
+  uninstalled_at: Date | null;
+  bot_id: number | null;
+  last_refresh_at: Date | null;
+  last_refresh_ok: boolean | null;
+}
+
+const MIGRATION_LOCK = 727_001;
+
+export function createPostgresStore(deps: { url: string; cipher: TokenCipher; poolSize?: number }): Store {
+  const { cipher } = deps;
+  const pool = new Pool({ connectionString: deps.url, max: deps.poolSize ?? 10, statement_timeout: 15_000 });
+
+  const toPortal = (row: PortalRow): Portal => ({
+    memberId: row.member_id,
+    domain: row.domain,
+    clientEndpoint: row.client_endpoint,
+    serverEndpoint: row.server_endpoint,
+    applicationToken: row.application_token === null ? null : cipher.decrypt(row.application_token),
+    scope: row.scope,
+    status: row.status,
+    state: row.state,
+    installedAt: row.installed_at,
+    uninstalledAt: row.uninstalled_at,
+    botId: row.bot_id,
+    lastRefreshAt: row.last_refresh_at,
+    lastRefreshOk: row.last_refresh_ok,
+  });
+
+  const readTokens = async (db: Pool | PoolClient, owner: TokenOwner): Promise<TokenSet | null> => {
+    const { rows } = await db.query<{ access_token: string; refresh_token: string; expires_at: string }>(
+      'SELECT access_token, refresh_token, expires_at FROM tokens WHERE member_id = $1 AND user_id = $2',
+      [owner.memberId, owner.userId],
+    );
+    const row = rows[0];
+    return row ? { accessToken: cipher.decrypt(row.access_token), refreshToken: cipher.decrypt(row.refresh_token), expiresAt: Number(row.expires_at) } : null;
+  };
+  const writeTokens = (db: Pool | PoolClient, owner: TokenOwner, tokens: TokenSet) =>
+    db.query(
+      `INSERT INTO tokens (member_id, user_id, access_token, refresh_token, expires_at, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (member_id, user_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+         expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+      [owner.memberId, owner.userId, cipher.encrypt(tokens.accessToken), cipher.encrypt(tokens.refreshToken), tokens.expiresAt],
+    );
+
+  const inTransaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  const sessions: SessionRecords = {
+    async get(sid) {
+      const { rows } = await pool.query<{ data: unknown }>('SELECT data FROM sessions WHERE sid = $1 AND expires_at > now()', [sid]);
+      return rows[0]?.data ?? null;
+    },
+    async set(sid, data, expiresAt) {
+      await pool.query(
+        'INSERT INTO sessions (sid, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+        [sid, JSON.stringify(data), expiresAt],
+      );
+    },
+    async touch(sid, expiresAt) {
+      await pool.query('UPDATE sessions SET expires_at = $1 WHERE sid = $2', [expiresAt, sid]);
+    },
+    async destroy(sid) {
+      await pool.query('DELETE FROM sessions WHERE sid = $1', [sid]);
+    },
+    async prune(now) {
+      return (await pool.query('DELETE FROM sessions WHERE expires_at <= $1', [now])).rowCount ?? 0;
+    },
+  };
+
+  return {
+    kind: 'postgres',
+    async migrate() {
+      await inTransaction(async (client) => {
+        // Several instances may start at once: one migrates, the others wait for it.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+        const applied = new Set(rows.map((r) => r.version));
+        for (const migration of readMigrations('postgres')) {
+          if (applied.has(migration.version)) continue;
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [migration.version, migration.name]);
+        }
+      });
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+
+    async savePortal(install, at) {
+      const { rows } = await pool.query<PortalRow>(
+        `INSERT INTO portals (member_id, domain, client_endpoint, server_endpoint, application_token, scope, status, state, installed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'installed', $8)
+         ON CONFLICT (member_id) DO UPDATE SET
+           domain = excluded.domain, client_endpoint = excluded.client_endpoint, server_endpoint = excluded.server_endpoint,
+           application_token = COALESCE(excluded.application_token, portals.application_token),
+           scope = excluded.scope, status = excluded.status, state = 'installed',
+           installed_at = CASE WHEN portals.state = 'installed' THEN portals.installed_at ELSE excluded.installed_at END,
+           uninstalled_at = NULL
+         RETURNING *`,
+        [install.memberId, install.domain, install.clientEndpoint, install.serverEndpoint, install.applicationToken === null ? null : cipher.encrypt(install.applicationToken), install.scope, install.status, at],
+      );
+      return toPortal(rows[0]!);
+    },
+    async findPortalByMemberId(memberId) {
+      const { rows } = await pool.query<PortalRow>('SELECT * FROM portals WHERE member_id = $1', [memberId]);
+      return rows[0] ? toPortal(rows[0]) : null;
+    },
+    async findPortalByDomain(domain) {
+      const { rows } = await pool.query<PortalRow>(`SELECT * FROM portals WHERE lower(domain) = lower($1) AND state = 'installed' ORDER BY installed_at DESC LIMIT 1`, [domain]);
+      return rows[0] ? toPortal(rows[0]) : null;
+    },
+    async markPortalUninstalled(memberId, at) {
+      await inTransaction(async (client) => {
+        await client.query(`UPDATE portals SET state = 'uninstalled', uninstalled_at = $1, bot_id = NULL WHERE member_id = $2`, [at, memberId]);
+        await client.query('DELETE FROM tokens WHERE member_id = $1', [memberId]);
+      });
+    },
+    async setPortalBot(memberId, botId) {
+      await pool.query('UPDATE portals SET bot_id = $1 WHERE member_id = $2', [botId, memberId]);
+    },
+    async recordTokenRefresh(memberId, ok, at) {
+      await pool.query('UPDATE portals SET last_refresh_at = $1, last_refresh_ok = $2 WHERE member_id = $3', [at, ok, memberId]);
+    },
+
+    async saveTokens(owner, tokens) {
+      await writeTokens(pool, owner, tokens);
+    },
+    async findTokens(owner) {
+      return readTokens(pool, owner);
+    },
+    async updateTokensLocked(owner, refresh) {
+      return inTransaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tokens/${owner.memberId}/${owner.userId}`]);
+        const next = await refresh(await readTokens(client, owner));
+        if (next) await writeTokens(client, owner, next);
+        return next ?? (await readTokens(client, owner));
+      });
+    },
+
+    async getSettings(memberId) {
+      const { rows } = await pool.query<{ settings: PortalSettings }>('SELECT settings FROM portal_settings WHERE member_id = $1', [memberId]);
+      return rows[0]?.settings ?? null;
+    },
+    async saveSettings(memberId, settings) {
+      await pool.query('INSERT INTO portal_settings (member_id, settings) VALUES ($1, $2) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings', [memberId, JSON.stringify(settings)]);
+    },
+
+    async addAuditEntry(entry) {
+      await pool.query(
+        'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [entry.memberId, entry.userId, entry.userName, entry.chatId, entry.result, entry.errorCode, entry.bytes, Math.round(entry.durationMs), entry.at],
+      );
+    },
+    async listAuditEntries(memberId, query) {
+      const result = query.result ?? null;
+      const { rows } = await pool.query<{ member_id: string; user_id: number; user_name: string | null; chat_id: string; result: 'ok' | 'error'; error_code: string | null; bytes: number | null; duration_ms: number; at: Date }>(
+        'SELECT * FROM audit_log WHERE member_id = $1 AND ($2::text IS NULL OR result = $2) ORDER BY id DESC LIMIT $3 OFFSET $4',
+        [memberId, result, query.limit, query.offset],
+      );
+      const count = await pool.query<{ total: string }>('SELECT COUNT(*) AS total FROM audit_log WHERE member_id = $1 AND ($2::text IS NULL OR result = $2)', [memberId, result]);
+      const entries: AuditEntry[] = rows.map((r) => ({
+        memberId: r.member_id,
+        userId: r.user_id,
+        userName: r.user_name,
+        chatId: Number(r.chat_id),
+        result: r.result,
+        errorCode: r.error_code,
+        bytes: r.bytes,
+        durationMs: r.duration_ms,
+        at: r.at,
+      }));
+      return { entries, total: Number(count.rows[0]?.total ?? 0) };
+    },
+
+    sessions,
+  };
+}

@@ -1,0 +1,110 @@
+// The one storage interface. Everything is asynchronous so that the PostgreSQL implementation
+// (several app instances, one database) fits behind it unchanged.
+
+export type PortalState = 'installed' | 'uninstalled';
+
+export interface Portal {
+  memberId: string;
+  domain: string;
+  /** REST endpoint as the OAuth server reported it; never taken from a posted DOMAIN. */
+  clientEndpoint: string;
+  serverEndpoint: string;
+  applicationToken: string | null;
+  scope: string;
+  status: string;
+  state: PortalState;
+  installedAt: Date;
+  uninstalledAt: Date | null;
+  botId: number | null;
+  lastRefreshAt: Date | null;
+  lastRefreshOk: boolean | null;
+}
+
+export type PortalInstall = Pick<Portal, 'memberId' | 'domain' | 'clientEndpoint' | 'serverEndpoint' | 'scope' | 'status'> & {
+  applicationToken: string | null;
+};
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  /** Unix time in milliseconds. */
+  expiresAt: number;
+}
+
+/** userId 0 is the portal's own pair (the installing administrator's), used for app-level calls. */
+export interface TokenOwner {
+  memberId: string;
+  userId: number;
+}
+
+export const PORTAL_TOKEN_USER = 0;
+
+export type OutputFormatPolicy = 'auto' | 'png' | 'jpeg';
+export type AccessMode = 'everyone' | 'admins' | 'users';
+
+export interface PortalSettings {
+  outputSide: number;
+  outputFormat: OutputFormatPolicy;
+  jpegQuality: number;
+  maxUploadBytes: number;
+  access: { mode: AccessMode; userIds: number[] };
+}
+
+export interface AuditEntry {
+  memberId: string;
+  userId: number;
+  userName: string | null;
+  chatId: number;
+  result: 'ok' | 'error';
+  errorCode: string | null;
+  bytes: number | null;
+  durationMs: number;
+  at: Date;
+}
+
+export interface AuditQuery {
+  result?: 'ok' | 'error';
+  limit: number;
+  offset: number;
+}
+
+export interface SessionRecords {
+  get(sid: string): Promise<unknown | null>;
+  set(sid: string, data: unknown, expiresAt: Date): Promise<void>;
+  touch(sid: string, expiresAt: Date): Promise<void>;
+  destroy(sid: string): Promise<void>;
+  prune(now: Date): Promise<number>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  savePortal(install: PortalInstall, at: Date): Promise<Portal>;
+  findPortalByMemberId(memberId: string): Promise<Portal | null>;
+  /** For the sign-in outside the portal, where the user types their Bitrix24 address. */
+  findPortalByDomain(domain: string): Promise<Portal | null>;
+  /** Marks the portal uninstalled and deletes every token it had, in one transaction. */
+  markPortalUninstalled(memberId: string, at: Date): Promise<void>;
+  setPortalBot(memberId: string, botId: number | null): Promise<void>;
+  recordTokenRefresh(memberId: string, ok: boolean, at: Date): Promise<void>;
+
+  saveTokens(owner: TokenOwner, tokens: TokenSet): Promise<void>;
+  findTokens(owner: TokenOwner): Promise<TokenSet | null>;
+  /**
+   * Runs `refresh` holding an exclusive lock on the owner's tokens (across instances where the
+   * database allows it) with the pair as it is now; what `refresh` returns is saved before the
+   * lock is released. This is how a single-use refresh token is used exactly once.
+   */
+  updateTokensLocked(owner: TokenOwner, refresh: (current: TokenSet | null) => Promise<TokenSet | null>): Promise<TokenSet | null>;
+
+  getSettings(memberId: string): Promise<PortalSettings | null>;
+  saveSettings(memberId: string, settings: PortalSettings): Promise<void>;
+
+  addAuditEntry(entry: AuditEntry): Promise<void>;
+  listAuditEntries(memberId: string, query: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }>;
+
+  readonly sessions: SessionRecords;
+}
