@@ -1,0 +1,60 @@
+import { ConfigError, loadConfig } from '../app.config';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const SECRET = 'a-session-secret-that-is-long-enough-123';
+const production = { NODE_ENV: 'production', B24_CLIENT_ID: 'local.1', B24_CLIENT_SECRET: 's', SESSION_SECRET: SECRET, TOKEN_ENCRYPTION_KEY: KEY, APP_BASE_URL: 'https://avatar.example.com' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('loadConfig', () => {
+  it('runs on its embedded defaults in development (demo mode, SQLite in ./data)', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ env: 'development', port: 3000, appBaseUrl: 'http://localhost:3000', bitrix24: null, oauthServer: 'https://oauth.bitrix.info', allowHttpPortals: false });
+    expect(config.database).toEqual({ kind: 'sqlite', path: './data/app.sqlite' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig({ ...production, DATABASE_URL: 'postgres://u@db/app' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db/app' });
+    expect(config.tokenEncryptionKeys).toHaveLength(1);
+  });
+
+  it('lists every bad setting at once, one line each, naming it', () => {
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', B24_ALLOW_HTTP_PORTALS: 'maybe', B24_CLIENT_ID: 'only-id' });
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+    expect(problems.join('\n')).toMatch(/B24_ALLOW_HTTP_PORTALS/);
+    expect(problems.join('\n')).toMatch(/B24_CLIENT_ID and B24_CLIENT_SECRET/);
+  });
+
+  it('refuses production without secrets, with a default secret, or with http portals allowed', () => {
+    expect(problemsOf({ ...production, SESSION_SECRET: '', TOKEN_ENCRYPTION_KEY: '' })).toEqual([
+      'SESSION_SECRET is required in production',
+      'TOKEN_ENCRYPTION_KEY is required in production',
+    ]);
+    expect(problemsOf({ ...production, SESSION_SECRET: 'changeme' })[0]).toMatch(/SESSION_SECRET/);
+    expect(problemsOf({ ...production, B24_ALLOW_HTTP_PORTALS: 'true' })[0]).toMatch(/B24_ALLOW_HTTP_PORTALS must be false in production/);
+    expect(problemsOf({ ...production, APP_BASE_URL: 'http://avatar.example.com' })[0]).toMatch(/APP_BASE_URL/);
+    expect(problemsOf({ ...production, B24_CLIENT_ID: '', B24_CLIENT_SECRET: '' })[0]).toMatch(/required in production/);
+  });
+
+  it('refuses a token key that is not 32 bytes', () => {
+    expect(problemsOf({ TOKEN_ENCRYPTION_KEY: 'short' })[0]).toMatch(/TOKEN_ENCRYPTION_KEY must be 32 random bytes/);
+  });
+
+  it('reads old keys for rotation after the current one', () => {
+    const old = Buffer.alloc(32, 1).toString('hex');
+    const config = loadConfig({ TOKEN_ENCRYPTION_KEY: KEY, TOKEN_ENCRYPTION_OLD_KEYS: old });
+    expect(config.tokenEncryptionKeys.map((k) => k.toString('hex'))).toEqual([Buffer.alloc(32, 7).toString('hex'), old]);
+  });
+});

@@ -1,0 +1,25 @@
+import { createAppTokens } from '../../server/http/app-token';
+
+describe('app token', () => {
+  const claims = { memberId: 'member-a', userId: 2, isAdmin: false, lang: 'ru' as const, name: 'Boris' };
+
+  it('carries portal, user, role and language, signed', () => {
+    const tokens = createAppTokens({ secret: 's'.repeat(40), ttlSeconds: 60 });
+    const { token } = tokens.issue(claims);
+    expect(tokens.verify(token)).toMatchObject(claims);
+  });
+
+  it('refuses a token signed with another secret, a changed payload, or an expired one', () => {
+    let now = 1_000_000;
+    const tokens = createAppTokens({ secret: 's'.repeat(40), ttlSeconds: 60, now: () => now });
+    const other = createAppTokens({ secret: 't'.repeat(40), ttlSeconds: 60, now: () => now });
+    const { token } = tokens.issue(claims);
+    expect(other.verify(token)).toBeNull();
+    const [, signature] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ m: 'member-b', u: 2, a: 1, l: 'en', e: now + 60_000 })).toString('base64url');
+    expect(tokens.verify(`${forged}.${signature}`)).toBeNull();
+    now += 61_000;
+    expect(tokens.verify(token)).toBeNull();
+    expect(tokens.verify('garbage')).toBeNull();
+  });
+});

@@ -1,0 +1,145 @@
+import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
+import type { PortalInstall } from '../../server/store/store';
+
+// The same behaviour from both implementations; PostgreSQL runs when TEST_POSTGRES_URL is set
+// (.ci/run sets it, so CI always runs both).
+const implementations: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
+if (postgresUrl) implementations.push(['postgres', () => tempPostgresStore(postgresUrl)]);
+
+const install: PortalInstall = {
+  memberId: 'member-a',
+  domain: 'a.example.com',
+  clientEndpoint: 'https://a.example.com/rest/',
+  serverEndpoint: 'https://oauth.example.com/rest/',
+  scope: 'imbot,im',
+  status: 'L',
+  applicationToken: 'app-token-a',
+};
+
+describe.each(implementations)('%s store', (_name, open) => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await open();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('keeps a portal and finds it by member_id and by domain', async () => {
+    await temp.store.savePortal(install, new Date('2026-01-01T00:00:00Z'));
+    const portal = await temp.store.findPortalByMemberId('member-a');
+    expect(portal).toMatchObject({ domain: 'a.example.com', state: 'installed', applicationToken: 'app-token-a', botId: null });
+    expect((await temp.store.findPortalByDomain('A.EXAMPLE.COM'))?.memberId).toBe('member-a');
+    expect(await temp.store.findPortalByMemberId('nobody')).toBeNull();
+  });
+
+  it('keeps the first install time and the bot across a reinstall', async () => {
+    await temp.store.savePortal(install, new Date('2026-01-01T00:00:00Z'));
+    await temp.store.setPortalBot('member-a', 42);
+    const again = await temp.store.savePortal({ ...install, applicationToken: null }, new Date('2026-02-01T00:00:00Z'));
+    expect(again.installedAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(again.botId).toBe(42);
+    expect(again.applicationToken).toBe('app-token-a');
+  });
+
+  it('deletes every token of a portal on uninstall', async () => {
+    await temp.store.savePortal(install, new Date());
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'a0', refreshToken: 'r0', expiresAt: 1 });
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 7 }, { accessToken: 'a7', refreshToken: 'r7', expiresAt: 1 });
+    await temp.store.markPortalUninstalled('member-a', new Date());
+    expect(await temp.store.findTokens({ memberId: 'member-a', userId: 0 })).toBeNull();
+    expect(await temp.store.findTokens({ memberId: 'member-a', userId: 7 })).toBeNull();
+    expect((await temp.store.findPortalByMemberId('member-a'))?.state).toBe('uninstalled');
+  });
+
+  it('stores tokens encrypted: the raw database never holds them in clear', async () => {
+    await temp.store.savePortal(install, new Date());
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 3 }, { accessToken: 'clear-access-123', refreshToken: 'clear-refresh-456', expiresAt: 99 });
+    expect(await temp.store.findTokens({ memberId: 'member-a', userId: 3 })).toEqual({ accessToken: 'clear-access-123', refreshToken: 'clear-refresh-456', expiresAt: 99 });
+    const dump = await rawDump(temp);
+    expect(dump).not.toContain('clear-access-123');
+    expect(dump).not.toContain('clear-refresh-456');
+    expect(dump).not.toContain('app-token-a');
+  });
+
+  it('survives a restart: a second store on the same database reads the tokens', async () => {
+    await temp.store.savePortal(install, new Date());
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'x', refreshToken: 'y', expiresAt: 5 });
+    const second = await temp.reopen();
+    expect(await second.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({ accessToken: 'x', refreshToken: 'y', expiresAt: 5 });
+  });
+
+  it('runs token updates for one owner one at a time, each seeing the previous result', async () => {
+    await temp.store.savePortal(install, new Date());
+    const owner = { memberId: 'member-a', userId: 0 };
+    await temp.store.saveTokens(owner, { accessToken: 'v0', refreshToken: 'r', expiresAt: 0 });
+    const seen: string[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        temp.store.updateTokensLocked(owner, async (current) => {
+          seen.push(current!.accessToken);
+          await new Promise((r) => setTimeout(r, 5));
+          return { accessToken: `v${Number(current!.accessToken.slice(1)) + 1}`, refreshToken: 'r', expiresAt: 0 };
+        }),
+      ),
+    );
+    expect(seen).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9']);
+    expect((await temp.store.findTokens(owner))?.accessToken).toBe('v10');
+  });
+
+  it('saves nothing when the locked update throws', async () => {
+    await temp.store.savePortal(install, new Date());
+    const owner = { memberId: 'member-a', userId: 0 };
+    await temp.store.saveTokens(owner, { accessToken: 'keep', refreshToken: 'r', expiresAt: 0 });
+    await expect(temp.store.updateTokensLocked(owner, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    expect((await temp.store.findTokens(owner))?.accessToken).toBe('keep');
+  });
+
+  it('pages the audit log newest first and filters by result', async () => {
+    for (let i = 1; i <= 5; i++) {
+      await temp.store.addAuditEntry({ memberId: 'member-a', userId: 1, userName: 'Anna', chatId: i, result: i % 2 ? 'ok' : 'error', errorCode: i % 2 ? null : 'ACCESS_DENIED', bytes: i % 2 ? 100 : null, durationMs: 10, at: new Date(Date.UTC(2026, 0, i)) });
+    }
+    await temp.store.addAuditEntry({ memberId: 'member-b', userId: 1, userName: null, chatId: 99, result: 'ok', errorCode: null, bytes: 1, durationMs: 1, at: new Date() });
+    const page = await temp.store.listAuditEntries('member-a', { limit: 2, offset: 0 });
+    expect(page.total).toBe(5);
+    expect(page.entries.map((e) => e.chatId)).toEqual([5, 4]);
+    const errors = await temp.store.listAuditEntries('member-a', { result: 'error', limit: 10, offset: 0 });
+    expect(errors.entries.map((e) => e.chatId)).toEqual([4, 2]);
+    expect(errors.entries[0]).toMatchObject({ errorCode: 'ACCESS_DENIED', bytes: null });
+  });
+
+  it('keeps settings per portal', async () => {
+    await temp.store.savePortal(install, new Date());
+    await temp.store.savePortal({ ...install, memberId: 'member-b', domain: 'b.example.com' }, new Date());
+    const settings = { outputSide: 256, outputFormat: 'png' as const, jpegQuality: 80, maxUploadBytes: 1000000, access: { mode: 'users' as const, userIds: [2] } };
+    await temp.store.saveSettings('member-a', settings);
+    expect(await temp.store.getSettings('member-a')).toEqual(settings);
+    expect(await temp.store.getSettings('member-b')).toBeNull();
+  });
+
+  it('keeps sessions until they expire', async () => {
+    await temp.store.sessions.set('sid-1', { user: 1 }, new Date(Date.now() + 60_000));
+    await temp.store.sessions.set('sid-2', { user: 2 }, new Date(Date.now() - 1));
+    expect(await temp.store.sessions.get('sid-1')).toEqual({ user: 1 });
+    expect(await temp.store.sessions.get('sid-2')).toBeNull();
+    expect(await temp.store.sessions.prune(new Date())).toBe(1);
+    await temp.store.sessions.destroy('sid-1');
+    expect(await temp.store.sessions.get('sid-1')).toBeNull();
+  });
+});
+
+async function rawDump(temp: TempStore): Promise<string> {
+  if (temp.store.kind === 'sqlite') {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database((temp as TempStore & { path: string }).path, { readonly: true });
+    const rows = [...db.prepare('SELECT * FROM tokens').all(), ...db.prepare('SELECT * FROM portals').all()];
+    db.close();
+    return JSON.stringify(rows);
+  }
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: (temp as TempStore & { url: string }).url });
+  await client.connect();
+  const rows = [...(await client.query('SELECT * FROM tokens')).rows, ...(await client.query('SELECT * FROM portals')).rows];
+  await client.end();
+  return JSON.stringify(rows);
+}
