@@ -206,6 +206,30 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       return { entries, total: Number(count.rows[0]?.total ?? 0) };
     },
 
+    async resealSecrets() {
+      return inTransaction(async (client) => {
+        let count = 0;
+        const tokens = await client.query<{ member_id: string; user_id: number; access_token: string; refresh_token: string }>('SELECT member_id, user_id, access_token, refresh_token FROM tokens FOR UPDATE');
+        for (const row of tokens.rows) {
+          if (!cipher.isStale(row.access_token) && !cipher.isStale(row.refresh_token)) continue;
+          await client.query('UPDATE tokens SET access_token = $1, refresh_token = $2 WHERE member_id = $3 AND user_id = $4', [
+            cipher.encrypt(cipher.decrypt(row.access_token)),
+            cipher.encrypt(cipher.decrypt(row.refresh_token)),
+            row.member_id,
+            row.user_id,
+          ]);
+          count++;
+        }
+        const portals = await client.query<{ member_id: string; application_token: string }>('SELECT member_id, application_token FROM portals WHERE application_token IS NOT NULL FOR UPDATE');
+        for (const row of portals.rows) {
+          if (!cipher.isStale(row.application_token)) continue;
+          await client.query('UPDATE portals SET application_token = $1 WHERE member_id = $2', [cipher.encrypt(cipher.decrypt(row.application_token)), row.member_id]);
+          count++;
+        }
+        return count;
+      });
+    },
+
     sessions,
   };
 }

@@ -219,6 +219,27 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
       return { entries: rows.map(toAudit), total };
     },
 
+    async resealSecrets() {
+      let count = 0;
+      db.transaction(() => {
+        const tokens = db.prepare('SELECT member_id, user_id, access_token, refresh_token FROM tokens').all() as { member_id: string; user_id: number; access_token: string; refresh_token: string }[];
+        const updateTokens = db.prepare('UPDATE tokens SET access_token = ?, refresh_token = ? WHERE member_id = ? AND user_id = ?');
+        for (const row of tokens) {
+          if (!cipher.isStale(row.access_token) && !cipher.isStale(row.refresh_token)) continue;
+          updateTokens.run(cipher.encrypt(cipher.decrypt(row.access_token)), cipher.encrypt(cipher.decrypt(row.refresh_token)), row.member_id, row.user_id);
+          count++;
+        }
+        const portals = db.prepare('SELECT member_id, application_token FROM portals WHERE application_token IS NOT NULL').all() as { member_id: string; application_token: string }[];
+        const updatePortal = db.prepare('UPDATE portals SET application_token = ? WHERE member_id = ?');
+        for (const row of portals) {
+          if (!cipher.isStale(row.application_token)) continue;
+          updatePortal.run(cipher.encrypt(cipher.decrypt(row.application_token)), row.member_id);
+          count++;
+        }
+      })();
+      return count;
+    },
+
     sessions,
   };
 }

@@ -106,5 +106,8 @@ export interface Store {
   addAuditEntry(entry: AuditEntry): Promise<void>;
   listAuditEntries(memberId: string, query: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }>;
 
+  /** Re-encrypts every stored secret sealed with an older key under the current one (key rotation). */
+  resealSecrets(): Promise<number>;
+
   readonly sessions: SessionRecords;
 }

@@ -143,3 +143,32 @@ async function rawDump(temp: TempStore): Promise<string> {
   await client.end();
   return JSON.stringify(rows);
 }
+
+describe.each(implementations)('%s store key rotation', (_name, open) => {
+  it('re-encrypts secrets under the new key, after which the old key is no longer needed', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const before = await (_name === 'sqlite' ? tempSqliteStore([oldKey]) : tempPostgresStore(postgresUrl, [oldKey]));
+    try {
+      await before.store.savePortal(install, new Date());
+      await before.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 });
+      // Reopen the same database with the new key first and the old one kept for reading.
+      const { createTokenCipher } = await import('../../server/store/token-cipher');
+      const reopened = _name === 'sqlite'
+        ? (await import('../../server/store/sqlite')).createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey, oldKey]) })
+        : (await import('../../server/store/postgres')).createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey, oldKey]) });
+      expect(await reopened.resealSecrets()).toBe(2);
+      expect(await reopened.resealSecrets()).toBe(0);
+      await reopened.close();
+      const newOnly = _name === 'sqlite'
+        ? (await import('../../server/store/sqlite')).createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey]) })
+        : (await import('../../server/store/postgres')).createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey]) });
+      expect(await newOnly.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({ accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 });
+      expect((await newOnly.findPortalByMemberId('member-a'))?.applicationToken).toBe('app-token-a');
+      await newOnly.close();
+    } finally {
+      await before.cleanup();
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { startStack, type Stack } from '../support/stack';
+
+describe('install, open and uninstall against the emulator', () => {
+  let stack: Stack;
+  beforeEach(async () => {
+    stack = await startStack();
+  });
+  afterEach(async () => {
+    await stack.close();
+  });
+
+  it('installs: verifies with the OAuth server, stores the portal, registers the bot, binds the events and the chat placement', async () => {
+    const portal = stack.emulator.portals[0]!;
+    const res = await stack.install();
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('installFinish');
+    const stored = await stack.store.findPortalByMemberId(portal.memberId);
+    expect(stored).toMatchObject({ state: 'installed', domain: portal.domain, clientEndpoint: portal.restUrl });
+    expect(stored?.botId).toEqual(expect.any(Number));
+    const methods = portal.calls().map((c) => c.method);
+    expect(methods).toEqual(expect.arrayContaining(['imbot.register', 'event.bind', 'placement.bind']));
+    const bind = portal.calls().find((c) => c.method === 'event.bind');
+    expect(bind?.params).toMatchObject({ event: 'ONAPPUNINSTALL', handler: `${stack.appUrl}/events` });
+    expect(res.headers['content-security-policy']).toContain(`frame-ancestors ${portal.baseUrl}`);
+  });
+
+  it('reinstalls without a second bot or a second event binding', async () => {
+    const portal = stack.emulator.portals[0]!;
+    await stack.install();
+    const first = await stack.store.findPortalByMemberId(portal.memberId);
+    await stack.install();
+    const second = await stack.store.findPortalByMemberId(portal.memberId);
+    expect(second?.botId).toBe(first?.botId);
+    expect(portal.calls().filter((c) => c.method === 'imbot.register')).toHaveLength(1);
+    expect(portal.calls().filter((c) => c.method === 'event.bind')).toHaveLength(1);
+  });
+
+  it('opens the app for an administrator and for a plain user, each with their own app token', async () => {
+    await stack.install();
+    const admin = await stack.open(0, 1);
+    expect(admin.res.status).toBe(200);
+    expect(admin.token).not.toBe('');
+    const user = await stack.open(0, 2);
+    expect(user.res.status).toBe(200);
+    const adminChats = await stack.http.get('/api/admin/status').set('Authorization', `Bearer ${admin.token}`);
+    expect(adminChats.status).toBe(200);
+    const userAdmin = await stack.http.get('/api/admin/status').set('Authorization', `Bearer ${user.token}`);
+    expect(userAdmin.status).toBe(403);
+    expect(userAdmin.body.error.code).toBe('ADMIN_ONLY');
+    const memberId = stack.emulator.portals[0]!.memberId;
+    expect(await stack.store.findTokens({ memberId, userId: 2 })).not.toBeNull();
+  });
+
+  it('uninstalls on a genuine ONAPPUNINSTALL: tokens deleted, the app no longer opens', async () => {
+    const portal = stack.emulator.portals[0]!;
+    await stack.install();
+    await stack.open(0, 2);
+    const { status } = await portal.sendUninstallEvent();
+    expect(status).toBe(200);
+    expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('uninstalled');
+    expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 0 })).toBeNull();
+    expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 2 })).toBeNull();
+  });
+
+  it('installs an app without UI from ONAPPINSTALL', async () => {
+    const portal = stack.emulator.portals[0]!;
+    const { status } = await portal.sendInstallEvent();
+    expect(status).toBe(200);
+    const stored = await stack.store.findPortalByMemberId(portal.memberId);
+    expect(stored?.state).toBe('installed');
+    expect(stored?.botId).toEqual(expect.any(Number));
+  });
+
+  it('answers the opening of a portal that never installed the app with a clear page', async () => {
+    const portal = stack.emulator.portals[0]!;
+    const form = portal.launch({ userId: 1 });
+    const res = await stack.http.post('/').type('form').set('Accept', 'text/html').send(form.fields);
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('not installed');
+  });
+});

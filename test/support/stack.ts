@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { loadConfig, type Config } from '../../app.config';
+import { composeApp } from '../../server/compose';
+import { createLogger } from '../../server/logger';
+import type { Store } from '../../server/store/store';
+import { startEmulator, type Emulator, type EmulatorOptions, type LaunchForm } from '../../emulator/index';
+import { tempSqliteStore, type TempStore } from './temp-store';
+
+export const CLIENT = { clientId: 'local.test.chatavatar', clientSecret: 'test-client-secret-0123456789' };
+export const SESSION_SECRET = 'test-session-secret-0123456789-abcdefghij';
+
+export interface Stack {
+  appUrl: string;
+  emulator: Emulator;
+  store: Store;
+  temp: TempStore;
+  config: Config;
+  /** Every log line the app wrote, for tests that read the log. */
+  logs: string[];
+  http: ReturnType<typeof request>;
+  /** Posts the portal's launch form to the app, as the portal's iframe would. */
+  post(form: LaunchForm): Promise<request.Response>;
+  install(portal?: number, userId?: number): Promise<request.Response>;
+  /** The REST clients of the running app (per portal and user). */
+  clients(): ReturnType<typeof composeApp>['portalClients'];
+  /** Restarts the app in place: a new store on the same database file, new clients, same URL. */
+  restartApp(): Promise<void>;
+  /** Opens the app as a user; answers the page and the app token it carries. */
+  open(portal?: number, userId?: number, extra?: Partial<Parameters<Emulator['portals'][0]['launch']>[0]>): Promise<{ res: request.Response; token: string }>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { portals?: number; emulator?: Partial<EmulatorOptions>; env?: Record<string, string>; temp?: TempStore; restriction?: { maxRetries?: number; retryDelayMs?: number } } = {}): Promise<Stack> {
+  // The app listens first so that the emulator knows where to post installs and events.
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  // The app is "localhost" and the portals "127.0.0.1": two different sites, as in real life.
+  const appUrl = `http://localhost:${port}`;
+
+  const emulator = await startEmulator({
+    host: '127.0.0.1',
+    portals: Array.from({ length: opts.portals ?? 1 }, () => ({})),
+    app: { ...CLIENT, appUrl },
+    ...opts.emulator,
+  });
+  const temp = opts.temp ?? (await tempSqliteStore());
+  const config = loadConfig({ NODE_ENV: 'test', APP_BASE_URL: appUrl, B24_ALLOW_HTTP_PORTALS: 'true', B24_TIMEOUT_MS: '5000', LOG_LEVEL: 'info', ...opts.env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const log = createLogger({ level: config.logLevel, destination: sink });
+  const compose = (store: Store) =>
+    composeApp({
+      config,
+      store,
+      log,
+      bitrix24: { ...CLIENT, oauthServer: emulator.oauthUrl },
+      sessionSecret: SESSION_SECRET,
+      restriction: opts.restriction ?? { retryDelayMs: 200 },
+    });
+  let store = temp.store;
+  let parts = compose(store);
+  server.on('request', (req, res) => parts.app(req, res));
+
+  const http = request(appUrl);
+  const post = (form: LaunchForm) => {
+    const url = new URL(form.url);
+    return http.post(`${url.pathname}${url.search}`).type('form').set('Accept', 'text/html').send(form.fields);
+  };
+  return {
+    appUrl,
+    emulator,
+    get store() {
+      return store;
+    },
+    temp,
+    config,
+    logs,
+    http,
+    post,
+    install: (portal = 0, userId = 1) => post(emulator.portals[portal]!.launch({ userId })),
+    clients: () => parts.portalClients,
+    async restartApp() {
+      store = await temp.reopen();
+      parts = compose(store);
+    },
+    async open(portal = 0, userId = 1, extra = {}) {
+      const res = await post(emulator.portals[portal]!.launch({ userId, ...extra }));
+      const token = /<meta name="app-token" content="([^"]+)"/.exec(res.text)?.[1] ?? '';
+      return { res, token };
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await emulator.close();
+      if (!opts.temp) await temp.cleanup();
+    },
+  };
+}
