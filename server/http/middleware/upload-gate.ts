@@ -7,8 +7,13 @@ import { AppError } from '../../errors';
  */
 export function createUploadGate(maxInFlight: number) {
   let inFlight = 0;
-  const gate = (_req: Request, res: Response, next: NextFunction) => {
-    if (inFlight >= maxInFlight) return next(new AppError('SERVER_BUSY', { detail: `${inFlight} uploads in flight`, retryAfterSeconds: 2 }));
+  const gate = (req: Request, res: Response, next: NextFunction) => {
+    if (inFlight >= maxInFlight) {
+      // Discard the refused body as it streams in (nothing is buffered), so the client reads
+      // the 503 instead of a reset connection.
+      req.resume();
+      return next(new AppError('SERVER_BUSY', { detail: `${inFlight} uploads in flight`, retryAfterSeconds: 2 }));
+    }
     inFlight++;
     let released = false;
     const release = () => {
