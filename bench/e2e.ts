@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, peakRssMb, percentile, photoLike, startProcess, table } from './support';
+
+// End to end: the app and the emulator as separate processes (so the app's memory is its own),
+// virtual users each opening the app and changing an avatar with a 12 MP photo over real HTTP.
+// The baseline in the same run is GET /healthz at the same concurrency: the floor of HTTP and
+// event-loop overhead on this machine.
+
+const CLIENT_ID = 'local.bench.chatavatar';
+const CLIENT_SECRET = 'bench-secret-0123456789';
+
+interface LoadResult {
+  users: number;
+  requests: number;
+  seconds: number;
+  latencies: number[];
+  statuses: Map<number, number>;
+}
+
+async function closedLoop(users: number, seconds: number, one: (user: number) => Promise<number>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const deadline = Date.now() + seconds * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: users }, async (_, user) => {
+      while (Date.now() < deadline) {
+        const t0 = performance.now();
+        let status = 0;
+        try {
+          status = await one(user);
+        } catch {
+          status = -1;
+        }
+        latencies.push(performance.now() - t0);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  return { users, requests: latencies.length, seconds: (Date.now() - started) / 1000, latencies, statuses };
+}
+
+export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Record<string, string | number>[]> {
+  const seconds = opts.quick ? 4 : 8;
+  const dir = mkdtempSync(join(tmpdir(), 'chat-avatar-bench-'));
+  const appPort = 3400 + Math.floor(Math.random() * 200);
+  const appUrl = `http://localhost:${appPort}`;
+  const emulator = await startProcess(
+    process.execPath,
+    ['--import', 'tsx', 'emulator/main.ts'],
+    {
+      EMULATOR_OAUTH_PORT: String(appPort + 1000),
+      EMULATOR_PORTAL_PORT: String(appPort + 1001),
+      EMULATOR_CLIENT_ID: CLIENT_ID,
+      EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
+      EMULATOR_APP_URL: appUrl,
+      // The real limit (2 requests a second per portal) would measure Bitrix24, not the app.
+      EMULATOR_RATE_THRESHOLD: '1000000',
+      EMULATOR_RATE_DRAIN: '1000000',
+    },
+    /http:\/\/127\.0\.0\.1:\d+/,
+  );
+  const portalUrl = `http://127.0.0.1:${appPort + 1001}`;
+  const app = await startProcess(
+    process.execPath,
+    ['--import', 'tsx', 'server/main.ts'],
+    {
+      NODE_ENV: 'development',
+      PORT: String(appPort),
+      APP_BASE_URL: appUrl,
+      B24_CLIENT_ID: CLIENT_ID,
+      B24_CLIENT_SECRET: CLIENT_SECRET,
+      B24_OAUTH_SERVER: `http://127.0.0.1:${appPort + 1000}`,
+      B24_ALLOW_HTTP_PORTALS: 'true',
+      DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
+      DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+    },
+    /listening on/,
+  );
+  const rows: Record<string, string | number>[] = [];
+  try {
+    const launch = async (userId: number) => (await (await fetch(`${portalUrl}/_emulator/launch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) })).json()) as { url: string; fields: Record<string, string> };
+    const postForm = async (form: { url: string; fields: Record<string, string> }) => {
+      const target = new URL(form.url);
+      return fetch(`${appUrl}${target.pathname}${target.search}`, { method: 'POST', body: new URLSearchParams(form.fields), redirect: 'manual' });
+    };
+    const install = await postForm(await launch(1));
+    if (install.status !== 200) throw new Error(`install answered ${install.status}`);
+    const tokens: string[] = [];
+    for (let i = 0; i < 32; i++) {
+      const page = await (await postForm(await launch(1 + (i % 2)))).text();
+      tokens.push(/<meta name="app-token" content="([^"]+)"/.exec(page)![1]!);
+    }
+    const photo = await photoLike(4000, 3000, { quality: 90 });
+    const change = async (user: number) => {
+      const body = new FormData();
+      body.set('avatar', new Blob([photo], { type: 'image/jpeg' }), 'photo.jpg');
+      const res = await fetch(`${appUrl}/api/chats/${user % 2 ? 12 : 14}/avatar`, { method: 'POST', headers: { authorization: `Bearer ${tokens[user]}` }, body });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const health = async () => {
+      const res = await fetch(`${appUrl}/healthz`);
+      await res.arrayBuffer();
+      return res.status;
+    };
+    await change(0); // warm up: first bot join, JIT, sharp
+    const callsBefore = ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
+    let changesOk = 0;
+    for (const users of [1, 8, 32]) {
+      const floor = await closedLoop(users, 2, health);
+      const load = await closedLoop(users, seconds, change);
+      const ok = load.statuses.get(200) ?? 0;
+      changesOk += ok;
+      const errors = load.requests - ok - (load.statuses.get(503) ?? 0);
+      rows.push({
+        users,
+        'changes/s': (ok / load.seconds).toFixed(1),
+        'p50 ms': median(load.latencies).toFixed(0),
+        'p95 ms': percentile(load.latencies, 95).toFixed(0),
+        'p99 ms': percentile(load.latencies, 99).toFixed(0),
+        errors,
+        '503 busy': load.statuses.get(503) ?? 0,
+        'healthz p50 ms': median(floor.latencies).toFixed(1),
+        'p50 / healthz': (median(load.latencies) / median(floor.latencies)).toFixed(0),
+        'app peak RSS MB': peakRssMb(app.child.pid!).toFixed(0),
+      });
+    }
+    const callsAfter = ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
+    console.log(`\nEnd to end (12 MP JPEG of ${(photo.length / 1e6).toFixed(1)} MB, ${seconds} s per level; baseline: GET /healthz at the same concurrency)`);
+    console.log(table(rows));
+    console.log(`REST calls per successful change: ${((callsAfter - callsBefore) / changesOk).toFixed(2)} (${callsAfter - callsBefore} calls, ${changesOk} changes)`);
+    return rows;
+  } finally {
+    app.child.kill('SIGTERM');
+    emulator.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  void runE2eBench({ quick: process.argv.includes('--quick') });
+}
