@@ -97,7 +97,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     const photo = await photoLike(4000, 3000, { quality: 90 });
     const change = async (user: number) => {
       const body = new FormData();
-      body.set('avatar', new Blob([photo], { type: 'image/jpeg' }), 'photo.jpg');
+      body.set('avatar', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
       const res = await fetch(`${appUrl}/api/chats/${user % 2 ? 12 : 14}/avatar`, { method: 'POST', headers: { authorization: `Bearer ${tokens[user]}` }, body });
       await res.arrayBuffer();
       return res.status;

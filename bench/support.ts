@@ -22,7 +22,7 @@ export function peakRssMb(pid: number): number {
 
 /** Photo-like content (noise over gradients) so JPEG does not compress it to nothing. */
 export async function photoLike(width: number, height: number, opts: { quality?: number; orientation?: number } = {}): Promise<Buffer> {
-  const noise = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png({ compressionLevel: 0 }).toBuffer();
+  const noise = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } as sharp.Create }).png({ compressionLevel: 0 }).toBuffer();
   const gradient = Buffer.from(
     `<svg width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#e07030"/><stop offset="1" stop-color="#3060c0"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.7"/></svg>`,
   );

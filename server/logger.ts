@@ -4,7 +4,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 // logs decisions and identifiers (member_id, user id, chat id), never payloads or tokens.
 const REDACT_PATHS = [
   'accessToken', 'refreshToken', 'access_token', 'refresh_token', 'auth', 'AUTH_ID', 'REFRESH_ID',
-  'APPLICATION_TOKEN', 'application_token', 'applicationToken', 'clientSecret', 'client_secret', 'code',
+  'APPLICATION_TOKEN', 'application_token', 'applicationToken', 'clientSecret', 'client_secret',
   'appToken', 'token', 'sessionSecret', 'password', 'AVATAR',
   '*.accessToken', '*.refreshToken', '*.access_token', '*.refresh_token', '*.auth', '*.AUTH_ID', '*.REFRESH_ID',
   '*.APPLICATION_TOKEN', '*.application_token', '*.applicationToken', '*.clientSecret', '*.client_secret', '*.appToken', '*.AVATAR',

@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
 import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
 import type { PortalInstall } from '../../server/store/store';
+import { createPostgresStore } from '../../server/store/postgres';
+import { createSqliteStore } from '../../server/store/sqlite';
+import { createTokenCipher } from '../../server/store/token-cipher';
 
 // The same behaviour from both implementations; PostgreSQL runs when TEST_POSTGRES_URL is set
 // (.ci/run sets it, so CI always runs both).
@@ -130,13 +136,11 @@ describe.each(implementations)('%s store', (_name, open) => {
 
 async function rawDump(temp: TempStore): Promise<string> {
   if (temp.store.kind === 'sqlite') {
-    const Database = (await import('better-sqlite3')).default;
     const db = new Database((temp as TempStore & { path: string }).path, { readonly: true });
     const rows = [...db.prepare('SELECT * FROM tokens').all(), ...db.prepare('SELECT * FROM portals').all()];
     db.close();
     return JSON.stringify(rows);
   }
-  const { Client } = await import('pg');
   const client = new Client({ connectionString: (temp as TempStore & { url: string }).url });
   await client.connect();
   const rows = [...(await client.query('SELECT * FROM tokens')).rows, ...(await client.query('SELECT * FROM portals')).rows];
@@ -146,7 +150,6 @@ async function rawDump(temp: TempStore): Promise<string> {
 
 describe.each(implementations)('%s store key rotation', (_name, open) => {
   it('re-encrypts secrets under the new key, after which the old key is no longer needed', async () => {
-    const { randomBytes } = await import('node:crypto');
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);
     const before = await (_name === 'sqlite' ? tempSqliteStore([oldKey]) : tempPostgresStore(postgresUrl, [oldKey]));
@@ -154,16 +157,15 @@ describe.each(implementations)('%s store key rotation', (_name, open) => {
       await before.store.savePortal(install, new Date());
       await before.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 });
       // Reopen the same database with the new key first and the old one kept for reading.
-      const { createTokenCipher } = await import('../../server/store/token-cipher');
       const reopened = _name === 'sqlite'
-        ? (await import('../../server/store/sqlite')).createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey, oldKey]) })
-        : (await import('../../server/store/postgres')).createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey, oldKey]) });
+        ? createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey, oldKey]) })
+        : createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey, oldKey]) });
       expect(await reopened.resealSecrets()).toBe(2);
       expect(await reopened.resealSecrets()).toBe(0);
       await reopened.close();
       const newOnly = _name === 'sqlite'
-        ? (await import('../../server/store/sqlite')).createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey]) })
-        : (await import('../../server/store/postgres')).createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey]) });
+        ? createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey]) })
+        : createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey]) });
       expect(await newOnly.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({ accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 });
       expect((await newOnly.findPortalByMemberId('member-a'))?.applicationToken).toBe('app-token-a');
       await newOnly.close();

@@ -86,7 +86,12 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
     logs,
     http,
     post,
-    install: (portal = 0, userId = 1) => post(emulator.portals[portal]!.launch({ userId })),
+    async install(portal = 0, userId = 1) {
+      const res = await post(emulator.portals[portal]!.launch({ userId }));
+      // In a browser the install page's installFinish() tells the portal; here the test does.
+      if (res.status === 200) emulator.portals[portal]!.finishInstall();
+      return res;
+    },
     clients: () => parts.portalClients,
     async restartApp() {
       store = await temp.reopen();

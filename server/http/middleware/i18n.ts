@@ -9,5 +9,6 @@ export function langFrom(value: unknown): Lang | null {
 }
 
 export function requestLang(req: Request): Lang {
-  return req.auth?.lang ?? langFrom(req.query.LANG) ?? langFrom(req.acceptsLanguages('ru', 'en') || undefined) ?? 'en';
+  const accepted = req.get('accept-language') ? req.acceptsLanguages('en', 'ru') : false;
+  return req.auth?.lang ?? langFrom(req.query.LANG) ?? langFrom(accepted || undefined) ?? 'en';
 }

@@ -1,0 +1,52 @@
+import type { LaunchForm } from './launch';
+import { fullName, type PortalState, type User } from './state';
+
+// Pages that look and behave like a Bitrix24 portal around a local app: the left menu, a user
+// switcher, chats with the app in their sidebar, and the frame page that posts the launch form
+// into the app's iframe exactly as Bitrix24 does (settings/oauth/simple-way.md).
+
+const esc = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function shell(portal: PortalState, user: User, body: string, extraHead = ''): string {
+  const users = [...portal.users.values()]
+    .map((u) => `<a class="user${u.id === user.id ? ' current' : ''}" href="?user=${u.id}">${esc(fullName(u))}${u.admin ? ' (admin)' : ''}</a>`)
+    .join('');
+  const appLink = portal.installed
+    ? `<a id="menu-app" href="/marketplace/app/">Chat Avatar</a><form method="post" action="/marketplace/uninstall/"><button id="menu-uninstall" type="submit">Uninstall Chat Avatar</button></form>`
+    : `<a id="menu-install" href="/marketplace/install/">Install Chat Avatar</a>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(portal.title)} — Bitrix24 (emulator)</title>
+<link rel="stylesheet" href="/_emulator/static/portal.css">${extraHead}</head>
+<body><header><strong>${esc(portal.title)}</strong> <span class="badge">Bitrix24 emulator</span><nav class="users">${users}</nav></header>
+<div class="layout"><aside><a href="/">Chats</a>${appLink}</aside><main>${body}</main></div></body></html>`;
+}
+
+export function renderHome(portal: PortalState, user: User): string {
+  const sidebar = portal.installed && portal.placements.some((p) => p.name === 'IM_SIDEBAR');
+  const chats = [...portal.chats.values()]
+    .filter((c) => c.members.includes(user.id))
+    .slice(0, 12)
+    .map((c) => `<li data-chat-id="${c.id}"><span class="dot" style="background:${esc(c.color)}"></span>${c.avatar ? `<img alt="" src="/upload/chat-avatar/${c.id}.img?v=${c.avatar.version}">` : ''}<span class="title">${esc(c.title)}</span> <small>#${c.id}</small>${sidebar && c.type !== 'private' ? ` <a class="sidebar-app" href="/im/chat/${c.id}/sidebar/">Applications → Chat avatar</a>` : ''}</li>`)
+    .join('');
+  const hint = portal.installed ? '<p>Open <b>Chat Avatar</b> in the menu on the left.</p>' : '<p>The app is not installed yet: click <b>Install Chat Avatar</b> on the left.</p>';
+  return shell(portal, user, `<h1>Chats</h1>${hint}<ul class="chats">${chats}</ul>`);
+}
+
+export function renderFrame(portal: PortalState, user: User, form: LaunchForm, initData: Record<string, unknown>, appOrigin: string): string {
+  const frameName = `${portal.host}:${portal.port}|0|${initData.APP_SID as string}`;
+  const fields = Object.entries(form.fields)
+    .map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`)
+    .join('');
+  const data = JSON.stringify({ initData, appOrigin }).replace(/</g, '\\u003c');
+  return shell(
+    portal,
+    user,
+    `<div class="app-frame"><iframe id="app-frame" name="${esc(frameName)}" title="Chat Avatar"></iframe></div>
+<form id="launch-form" method="post" action="${esc(form.url)}" target="${esc(frameName)}">${fields}</form>
+<script type="application/json" id="frame-data">${data}</script>`,
+    '<script src="/_emulator/static/portal.js" defer></script>',
+  );
+}
+
+export function renderError(portal: PortalState, user: User, message: string): string {
+  return shell(portal, user, `<h1>Error</h1><p class="error">${esc(message)}</p>`);
+}
