@@ -9,7 +9,7 @@ import { createUpdateChatAvatar } from './avatar/update-chat-avatar';
 import { createHandleEvent } from './bitrix24/events';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-server';
-import { createPortalClients } from './bitrix24/portal-clients';
+import { createPortalClients, type RestrictionOptions } from './bitrix24/portal-clients';
 import { createPortalSetup } from './bitrix24/portal-setup';
 import { createTokenRefresher } from './bitrix24/token-refresh';
 import { createAuthenticateUser } from './bitrix24/user-auth';
@@ -33,7 +33,7 @@ export function composeApp(deps: {
   log: Logger;
   bitrix24: { clientId: string; clientSecret: string; oauthServer: string };
   sessionSecret: string;
-  restriction?: { maxRetries?: number; retryDelayMs?: number };
+  restriction?: RestrictionOptions;
 }): AppParts {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;

@@ -16,11 +16,26 @@ export interface PortalClients {
   forget(memberId: string): void;
 }
 
+export interface RestrictionOptions {
+  maxRetries?: number;
+  retryDelayMs?: number;
+  /** b24jssdk's client-side leaky bucket; defaults to Bitrix24's (50 burst, 2 per second). */
+  rateLimit?: { burstLimit: number; drainRate: number };
+}
+
 interface Entry {
   b24: B24OAuth;
   tokens: TokenSet;
   endpoint: string;
+  refreshedAt: number;
 }
+
+/**
+ * Requests sent with the old token keep failing with expired_token for a moment after a refresh
+ * has already replaced it; within this window they retry with the new pair instead of
+ * refreshing again (b24jssdk only de-duplicates refreshes that overlap in time).
+ */
+const JUST_REFRESHED_MS = 10_000;
 
 const MAX_CACHED_CLIENTS = 5000;
 
@@ -36,7 +51,7 @@ export function createPortalClients(deps: {
   clientSecret: string;
   timeoutMs: number;
   log: Logger;
-  restriction?: { maxRetries?: number; retryDelayMs?: number };
+  restriction?: RestrictionOptions;
 }): PortalClients {
   const entries = new Map<string, Entry>();
   const key = (owner: TokenOwner) => `${owner.memberId}/${owner.userId}`;
@@ -64,6 +79,7 @@ export function createPortalClients(deps: {
           ...ParamsFactory.getDefault(),
           maxRetries: deps.restriction?.maxRetries ?? 5,
           retryDelay: deps.restriction?.retryDelayMs ?? 1000,
+          ...(deps.restriction?.rateLimit ? { rateLimit: { adaptiveEnabled: true, ...deps.restriction.rateLimit } } : {}),
         },
       },
     );
@@ -71,11 +87,9 @@ export function createPortalClients(deps: {
     b24.setLogger(LoggerFactory.createNullLogger());
     const http = b24.getHttpClient('v2' as never) as unknown as { ajaxClient: { defaults: { timeout: number } } };
     http.ajaxClient.defaults.timeout = deps.timeoutMs;
-    const entry: Entry = { b24, tokens, endpoint: portal.clientEndpoint };
+    const entry: Entry = { b24, tokens, endpoint: portal.clientEndpoint, refreshedAt: 0 };
     b24.setCustomRefreshAuth(async () => {
-      const fresh = await deps.refresher.refreshTokens(owner, entry.tokens.accessToken);
-      entry.tokens = fresh;
-      if (fresh.clientEndpoint !== entry.endpoint) entries.delete(key(owner)); // rebuilt on next use
+      const fresh = await refreshEntry(entry, owner);
       return {
         access_token: fresh.accessToken,
         refresh_token: fresh.refreshToken,
@@ -90,6 +104,17 @@ export function createPortalClients(deps: {
       } as never;
     });
     return entry;
+  };
+
+  const refreshEntry = async (entry: Entry, owner: TokenOwner) => {
+    if (Date.now() - entry.refreshedAt < JUST_REFRESHED_MS && entry.tokens.expiresAt > Date.now()) {
+      return { ...entry.tokens, clientEndpoint: entry.endpoint };
+    }
+    const fresh = await deps.refresher.refreshTokens(owner, entry.tokens.accessToken);
+    entry.tokens = fresh;
+    entry.refreshedAt = Date.now();
+    if (fresh.clientEndpoint !== entry.endpoint) entries.delete(key(owner)); // rebuilt on next use
+    return fresh;
   };
 
   const entryFor = async (portal: Portal, owner: TokenOwner): Promise<Entry> => {
@@ -109,18 +134,30 @@ export function createPortalClients(deps: {
       const owner = { memberId: portal.memberId, userId };
       return {
         async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-          const entry = await entryFor(portal, owner);
-          try {
-            const result = await entry.b24.actions.v2.call.make<T>({ method, params, requestId: `${method}-${Date.now()}` });
-            if (!result.isSuccess) {
-              const [message] = result.getErrorMessages();
-              throw new Bitrix24Error('ERROR_UNEXPECTED_ANSWER', message ?? 'unsuccessful answer', 0);
+          const attempt = async (): Promise<T> => {
+            const entry = await entryFor(portal, owner);
+            try {
+              const result = await entry.b24.actions.v2.call.make<T>({ method, params, requestId: `${method}-${Date.now()}` });
+              if (!result.isSuccess) {
+                const [message] = result.getErrorMessages();
+                throw new Bitrix24Error('ERROR_UNEXPECTED_ANSWER', message ?? 'unsuccessful answer', 0);
+              }
+              return result.getData()!.result as T;
+            } catch (error) {
+              const mapped = mapSdkError(error);
+              if (mapped instanceof AppError) entries.delete(key(owner));
+              throw mapped;
             }
-            return result.getData()!.result as T;
+          };
+          try {
+            return await attempt();
           } catch (error) {
-            const mapped = mapSdkError(error);
-            if (mapped instanceof AppError && mapped.code !== 'BITRIX24_UNAVAILABLE') entries.delete(key(owner));
-            throw mapped;
+            // A token Bitrix24 no longer knows at all (NO_AUTH_FOUND: revoked, or replaced by
+            // another instance) is not retried by b24jssdk: refresh once ourselves, then retry.
+            if (!(error instanceof Bitrix24Error && error.status === 401 && error.code === 'NO_AUTH_FOUND')) throw error;
+            const entry = await entryFor(portal, owner);
+            await refreshEntry(entry, owner);
+            return attempt();
           }
         },
       };

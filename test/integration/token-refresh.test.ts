@@ -73,7 +73,7 @@ describe('several instances on PostgreSQL', () => {
 
 describe('the portal rate limit', () => {
   it('a burst above the portal rate limit completes without an error reaching the caller', async () => {
-    const stack = await startStack({ emulator: { rateLimit: { threshold: 10, drainPerSecond: 10 } } });
+    const stack = await startStack({ emulator: { rateLimit: { threshold: 10, drainPerSecond: 10 } }, restriction: { retryDelayMs: 300 } });
     try {
       await stack.install();
       const portal = stack.emulator.portals[0]!;

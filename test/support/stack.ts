@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../app.config';
 import { composeApp } from '../../server/compose';
+import type { RestrictionOptions } from '../../server/bitrix24/portal-clients';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/store';
 import { startEmulator, type Emulator, type EmulatorOptions, type LaunchForm } from '../../emulator/index';
@@ -33,7 +34,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { portals?: number; emulator?: Partial<EmulatorOptions>; env?: Record<string, string>; temp?: TempStore; restriction?: { maxRetries?: number; retryDelayMs?: number } } = {}): Promise<Stack> {
+export async function startStack(opts: { portals?: number; emulator?: Partial<EmulatorOptions>; env?: Record<string, string>; temp?: TempStore; restriction?: RestrictionOptions } = {}): Promise<Stack> {
   // The app listens first so that the emulator knows where to post installs and events.
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,6 +46,8 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
     host: '127.0.0.1',
     portals: Array.from({ length: opts.portals ?? 1 }, () => ({})),
     app: { ...CLIENT, appUrl },
+    // Tests are not about the rate limit unless they say so: a generous one keeps them fast.
+    rateLimit: { threshold: 1000, drainPerSecond: 500 },
     ...opts.emulator,
   });
   const temp = opts.temp ?? (await tempSqliteStore());
@@ -64,7 +67,7 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
       log,
       bitrix24: { ...CLIENT, oauthServer: emulator.oauthUrl },
       sessionSecret: SESSION_SECRET,
-      restriction: opts.restriction ?? { retryDelayMs: 200 },
+      restriction: { retryDelayMs: 200, rateLimit: { burstLimit: 1000, drainRate: 500 }, ...opts.restriction },
     });
   let store = temp.store;
   let parts = compose(store);
