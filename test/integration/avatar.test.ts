@@ -37,6 +37,9 @@ describe('POST /api/chats/:chatId/avatar', () => {
     expect(call.params).toMatchObject({ CHAT_ID: expect.anything(), BOT_ID: expect.anything(), CLIENT_ID: 'local.test.chatavatar' });
     expect(Number(call.params.BOT_ID)).toBe(bot!.botId);
     expect(call.userId).toBe(1);
+    // The bot was not in the chat: the app added it, as the user, and tried again.
+    expect(portal().calls().map((c) => c.method)).toContain('im.chat.user.add');
+    expect(portal().chat(12)!.members).toContain(bot!.botId);
   });
 
   it('makes exactly one REST call per change in steady state', async () => {
@@ -126,7 +129,8 @@ describe('POST /api/chats/:chatId/avatar', () => {
       ['APP_ID_ERROR', 'Bot was installed by another rest application', 409],
     ];
     it.each(cases)('%s', async (code, description, status) => {
-      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: code, description, status: 400, times: 1 });
+      // Twice: after ACCESS_DENIED the app adds its bot to the chat and tries once more.
+      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: code, description, status: 400, times: 2 });
       const res = await upload(admin, 12, await img.photo(200, 200));
       expect(res.status).toBe(status);
       expect(res.body.error.code).toBe(code);

@@ -12,6 +12,7 @@ describe('secrets never reach the log', () => {
       const installForm = portal.launch({ userId: 1 });
       for (const name of ['AUTH_ID', 'REFRESH_ID', 'APPLICATION_TOKEN']) secrets.add(installForm.fields[name]!);
       expect((await stack.post(installForm)).status).toBe(200);
+      portal.finishInstall();
 
       const openForm = portal.launch({ userId: 2 });
       secrets.add(openForm.fields.AUTH_ID!);
