@@ -1,0 +1,163 @@
+// The administrators' tabs: settings (a form that keeps what was typed on an error and shows a
+// sentence per field), status with repair buttons, and the audit log with CSV export.
+
+export function createAdmin({ api, data, say }) {
+  const t = data.strings;
+  const form = document.getElementById('settings-form');
+  const field = (name) => document.getElementById(`setting-${name}`);
+  const MB = 1024 * 1024;
+
+  function clearErrors() {
+    for (const span of form.querySelectorAll('.field-error')) span.textContent = '';
+    for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  }
+
+  async function loadSettings() {
+    const { settings, limits } = await api.get('/api/admin/settings');
+    field('outputSide').value = settings.outputSide;
+    field('outputFormat').value = settings.outputFormat;
+    field('jpegQuality').value = settings.jpegQuality;
+    field('maxUploadBytes').value = Math.round((settings.maxUploadBytes / MB) * 10) / 10;
+    field('maxUploadBytes').max = String(Math.floor((limits.maxUploadBytes / MB) * 10) / 10);
+    form.querySelector('[data-field="maxUploadBytes"] label').textContent = t.maxUpload.replace('{max}', field('maxUploadBytes').max);
+    field('access.mode').value = settings.access.mode;
+    field('access.userIds').value = settings.access.userIds.join(', ');
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors();
+    const ids = field('access.userIds').value.split(/[\s,;]+/).filter(Boolean);
+    const number = (value) => (value.trim() === '' ? null : Number(value));
+    const body = {
+      outputSide: number(field('outputSide').value),
+      outputFormat: field('outputFormat').value,
+      jpegQuality: number(field('jpegQuality').value),
+      maxUploadBytes: number(field('maxUploadBytes').value) === null ? null : Math.round(Number(field('maxUploadBytes').value) * MB),
+      access: { mode: field('access.mode').value, userIds: ids.map((id) => (/^\d+$/.test(id) ? Number(id) : id)) },
+    };
+    try {
+      await api.put('/api/admin/settings', body);
+      say(t.saved, 'ok');
+    } catch (error) {
+      // What was typed stays in the form; each field gets its own sentence.
+      for (const [name, message] of Object.entries(error.fields ?? {})) {
+        const span = document.getElementById(`error-${name}`);
+        if (span) span.textContent = message;
+        field(name)?.setAttribute('aria-invalid', 'true');
+      }
+      const first = form.querySelector('[aria-invalid="true"]');
+      first?.focus();
+      say(error.message, 'error');
+    }
+  });
+
+  function row(dl, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dl.append(dt, dd);
+  }
+
+  function renderStatus(status) {
+    const dl = document.getElementById('status-content');
+    dl.replaceChildren();
+    const when = (iso) => (iso ? new Date(iso).toLocaleString(data.lang) : t.statusNever);
+    row(dl, t.statusPortal, `${status.portal.domain} (${status.portal.memberId})`);
+    row(dl, t.statusInstalled, when(status.portal.installedAt));
+    row(dl, t.statusScope, status.portal.scope);
+    row(dl, t.statusRefresh, status.portal.lastRefreshAt ? `${when(status.portal.lastRefreshAt)} — ${status.portal.lastRefreshOk ? t.statusRefreshOk : t.statusRefreshFailed}` : t.statusNever);
+    row(dl, t.statusBot, `${status.bot.name}${status.bot.id ? ` #${status.bot.id}` : ''} — ${status.bot.registered ? t.statusBotRegistered : t.statusBotMissing}`);
+    row(dl, t.statusEvents, status.events.map((e) => `${e.event} → ${e.handler}`).join('\n') || t.statusNone);
+    row(dl, t.statusPlacements, status.placements.map((p) => `${p.placement} → ${p.handler}`).join('\n') || t.statusNone);
+  }
+
+  async function loadStatus() {
+    renderStatus(await api.get('/api/admin/status'));
+  }
+  for (const [id, path] of [['repair-bot', '/api/admin/bot/repair'], ['rebind', '/api/admin/events/rebind']]) {
+    document.getElementById(id).addEventListener('click', async () => {
+      try {
+        renderStatus(await api.post(path));
+        say(t.repaired, 'ok');
+      } catch (error) {
+        say(error.message, 'error');
+      }
+    });
+  }
+
+  let page = 1;
+  const filter = document.getElementById('audit-filter');
+  async function loadAudit() {
+    const result = await api.get(`/api/admin/audit?result=${encodeURIComponent(filter.value)}&page=${page}`);
+    const tbody = document.querySelector('#audit-table tbody');
+    tbody.replaceChildren();
+    for (const entry of result.entries) {
+      const tr = document.createElement('tr');
+      const cells = [
+        new Date(entry.at).toLocaleString(data.lang),
+        entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`,
+        `#${entry.chatId}`,
+        entry.result === 'ok' ? t.resultOk : entry.errorCode ?? '',
+        entry.bytes === null ? '' : `${Math.round(entry.bytes / 1024)} KB`,
+        `${entry.durationMs} ms`,
+      ];
+      for (const value of cells) {
+        const td = document.createElement('td');
+        td.textContent = value;
+        tr.append(td);
+      }
+      tr.className = entry.result;
+      tbody.append(tr);
+    }
+    if (!result.entries.length) {
+      const tr = document.createElement('tr');
+      const td = document.createElement('td');
+      td.colSpan = 6;
+      td.textContent = t.auditEmpty;
+      tr.append(td);
+      tbody.append(tr);
+    }
+    const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
+    document.getElementById('audit-page').textContent = t.pageOf.replace('{page}', page).replace('{pages}', pages);
+    document.getElementById('audit-prev').disabled = page <= 1;
+    document.getElementById('audit-next').disabled = page >= pages;
+  }
+  filter.addEventListener('change', () => {
+    page = 1;
+    void loadAudit();
+  });
+  document.getElementById('audit-prev').addEventListener('click', () => {
+    page--;
+    void loadAudit();
+  });
+  document.getElementById('audit-next').addEventListener('click', () => {
+    page++;
+    void loadAudit();
+  });
+  document.getElementById('audit-export').addEventListener('click', async () => {
+    try {
+      const blob = await api.blob(`/api/admin/audit.csv?result=${encodeURIComponent(filter.value)}`);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = 'chat-avatar-audit.csv';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (error) {
+      say(error.message, 'error');
+    }
+  });
+
+  return {
+    async show(panel) {
+      try {
+        if (panel === 'settings') await loadSettings();
+        if (panel === 'status') await loadStatus();
+        if (panel === 'audit') await loadAudit();
+      } catch (error) {
+        say(error.message, 'error');
+      }
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Every /api call carries the app token as a Bearer header (never a cookie). Before the token
+// expires, or after a 401, it is renewed from fresh portal auth (B24Frame) inside the portal,
+// or by reloading the first-party page outside it.
+
+const RENEW_BEFORE_MS = 2 * 60 * 1000;
+
+export function createApi({ data, frame }) {
+  let token = document.querySelector('meta[name="app-token"]').content;
+  let expiresAt = data.appTokenExpiresAt;
+  let renewing = null;
+
+  async function renew() {
+    if (!frame) {
+      window.location.reload();
+      return new Promise(() => {});
+    }
+    renewing ??= (async () => {
+      const auth = await frame.auth.refreshAuth();
+      const res = await fetch('/api/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ memberId: data.portal.memberId, accessToken: auth.access_token, refreshToken: auth.refresh_token, expiresIn: auth.expires_in, lang: data.lang }),
+      });
+      if (!res.ok) throw await toError(res);
+      const body = await res.json();
+      token = body.appToken;
+      expiresAt = body.expiresAt;
+    })().finally(() => {
+      renewing = null;
+    });
+    return renewing;
+  }
+
+  async function ensureFresh() {
+    if (Date.now() > expiresAt - RENEW_BEFORE_MS) await renew();
+  }
+
+  async function toError(res) {
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      // not JSON: keep the generic sentence
+    }
+    const error = new Error(body?.error?.message ?? data.strings.networkError);
+    error.code = body?.error?.code ?? 'HTTP_' + res.status;
+    error.status = res.status;
+    error.fields = body?.error?.fields ?? null;
+    error.retryAfter = Number(res.headers.get('retry-after')) || null;
+    return error;
+  }
+
+  async function request(method, path, { json, retry = true } = {}) {
+    await ensureFresh();
+    let res;
+    try {
+      res = await fetch(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+        body: json ? JSON.stringify(json) : undefined,
+      });
+    } catch {
+      const error = new Error(data.strings.networkError);
+      error.code = 'NETWORK';
+      throw error;
+    }
+    if (res.status === 401 && retry && frame) {
+      await renew();
+      return request(method, path, { json, retry: false });
+    }
+    if (!res.ok) throw await toError(res);
+    return res;
+  }
+
+  return {
+    get: async (path) => (await request('GET', path)).json(),
+    put: async (path, json) => (await request('PUT', path, { json })).json(),
+    post: async (path, json) => (await request('POST', path, { json: json ?? {} })).json(),
+    blob: async (path) => (await request('GET', path)).blob(),
+    /** Multipart upload with progress (XMLHttpRequest: fetch has no upload progress). */
+    async upload(path, form, onProgress, retry = true) {
+      await ensureFresh();
+      const result = await new Promise((resolve) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', path);
+        xhr.setRequestHeader('authorization', `Bearer ${token}`);
+        xhr.responseType = 'json';
+        xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+        xhr.onload = () => resolve({ status: xhr.status, body: xhr.response, retryAfter: Number(xhr.getResponseHeader('retry-after')) || null });
+        xhr.onerror = () => resolve({ status: 0, body: null, retryAfter: null });
+        xhr.send(form);
+      });
+      if (result.status === 401 && retry && frame) {
+        await renew();
+        return this.upload(path, form, onProgress, false);
+      }
+      if (result.status >= 200 && result.status < 300) return result.body;
+      const error = new Error(result.body?.error?.message ?? data.strings.networkError);
+      error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
+      error.status = result.status;
+      error.retryAfter = result.retryAfter;
+      throw error;
+    },
+  };
+}
