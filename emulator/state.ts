@@ -29,6 +29,8 @@ export interface Chat {
   members: number[];
   color: string;
   avatar: ChatAvatar | null;
+  /** Order of the recent list (im.recent.list): most recent first. */
+  lastActivity: number;
   /** When 'owner', only the owner may change the avatar (the chat's "manage settings" right). */
   manageSettings: 'all' | 'owner';
 }
@@ -113,7 +115,9 @@ export function seedPortal(opts: { memberId: string; title: string; host: string
     [3, { id: 3, name: 'Clara', lastName: 'Outsider', admin: false, email: 'clara@example.com' }],
   ]);
   const chats = new Map<number, Chat>();
-  const add = (chat: Omit<Chat, 'avatar' | 'manageSettings'> & Partial<Pick<Chat, 'manageSettings'>>) => chats.set(chat.id, { avatar: null, manageSettings: 'all', ...chat });
+  let activity = 1000;
+  const add = (chat: Omit<Chat, 'avatar' | 'manageSettings' | 'lastActivity'> & Partial<Pick<Chat, 'manageSettings'>>) =>
+    chats.set(chat.id, { avatar: null, manageSettings: 'all', lastActivity: activity--, ...chat });
   add({ id: GENERAL_CHAT_ID, title: 'General chat', type: 'general', ownerId: 1, members: [1, 2, 3], color: '#2fc6f6' });
   add({ id: PRIVATE_DIALOG_ID, title: 'Anna Admin — Boris User', type: 'private', ownerId: 1, members: [1, 2], color: '#aa6fdb' });
   add({ id: 12, title: 'Marketing', type: 'chat', ownerId: 1, members: [1, 2], color: '#df532d' });

@@ -12,7 +12,7 @@ export const imMethods: Record<string, Method> = {
       .filter((c) => c.members.includes(ctx.user.id))
       .filter((c) => !(yes(ctx.params.SKIP_DIALOG) && c.type === 'private'))
       .filter((c) => !(yes(ctx.params.SKIP_CHAT) && c.type !== 'private'))
-      .sort((a, b) => b.id - a.id);
+      .sort((a, b) => b.lastActivity - a.lastActivity);
     const page = chats.slice(offset, offset + limit);
     return {
       result: {

@@ -82,7 +82,7 @@ export const imbotMethods: Record<string, Method> = {
     const bot = botFor(ctx);
     const users = (Array.isArray(ctx.params.USERS) ? ctx.params.USERS : []).map(int).filter((id) => ctx.portal.users.has(id));
     const id = Math.max(...ctx.portal.chats.keys()) + 1;
-    ctx.portal.chats.set(id, { id, title: text(ctx.params.TITLE) || `Chat ${id}`, type: text(ctx.params.TYPE) === 'OPEN' ? 'open' : 'chat', ownerId: bot.id, members: [bot.id, ...users], color: text(ctx.params.COLOR) || '#29a8df', avatar: null, manageSettings: 'all' });
+    ctx.portal.chats.set(id, { id, title: text(ctx.params.TITLE) || `Chat ${id}`, type: text(ctx.params.TYPE) === 'OPEN' ? 'open' : 'chat', ownerId: bot.id, members: [bot.id, ...users], color: text(ctx.params.COLOR) || '#29a8df', avatar: null, manageSettings: 'all', lastActivity: Date.now() });
     return id;
   },
   'imbot.chat.get': (ctx) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { AppError } from '../errors';
@@ -39,8 +39,10 @@ export function createHttpApp(deps: AppRouteDeps): Express {
 
   app.use(healthRoutes(deps.store));
   app.use('/static', express.static(join(ROOT, 'public'), { index: false, maxAge: deps.config.env === 'production' ? '1h' : 0 }));
+  // The package exports no subpath for its browser bundle: find it beside the CommonJS entry.
+  const b24jssdkBundle = join(dirname(require.resolve('@bitrix24/b24jssdk')), '..', 'umd', 'index.min.js');
   app.get('/vendor/b24jssdk.js', (_req, res) => {
-    res.sendFile(require.resolve('@bitrix24/b24jssdk/dist/umd/index.min.js'), { maxAge: '1h' });
+    res.sendFile(b24jssdkBundle, { maxAge: '1h' });
   });
 
   // Form posts from the portal (install, open, events): small, possibly nested (auth[...]).

@@ -1,0 +1,113 @@
+import sharp from 'sharp';
+import type { FrameLocator, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
+import * as img from '../support/images';
+import { startStack, type Stack } from '../support/stack';
+
+// The whole product in a real browser: Debian's Chromium with third-party cookies blocked, the
+// emulator's portal page (127.0.0.1) framing the app (localhost) — two different sites.
+jest.setTimeout(120_000);
+
+describe('in the portal, in a real browser', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let app: FrameLocator;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    app = page.frameLocator('#app-frame');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  const portal = () => stack.emulator.portals[0]!;
+
+  async function applyImage(file: Buffer, chatId: number) {
+    await app.locator(`.chat-item[data-chat-id="${chatId}"]`).click();
+    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: file });
+    await app.locator('#crop-box').waitFor();
+    await app.locator('#apply').click();
+    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+  }
+
+  it('installs from the portal menu, then opens the app in its iframe', async () => {
+    await page.goto(`${portal().baseUrl}/?user=1`);
+    await page.click('#menu-install');
+    await page.waitForURL(/\/marketplace\/app\/$/, { timeout: 20_000 });
+    expect(portal().isInstalled()).toBe(true);
+    await app.locator('.chat-item[data-chat-id="12"]').waitFor({ timeout: 20_000 });
+    expect(await app.locator('h1').textContent()).toBe('Chat avatar');
+  });
+
+  it('escapes chat titles that contain markup', async () => {
+    const title = app.locator('.chat-item[data-chat-id="18"] .chat-title');
+    expect(await title.textContent()).toContain('<img src=x onerror=alert(1)>');
+    expect(await app.locator('.chat-item[data-chat-id="18"] img[src="x"]').count()).toBe(0);
+  });
+
+  it('picks a chat, drops an image, crops it and applies it: the chat in Bitrix24 has that avatar', async () => {
+    // Left half red, right half blue; the crop is moved to the right with the keyboard.
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1600, 800) });
+    await app.locator('#crop-box').waitFor();
+    await app.locator('#zoom').fill('2');
+    await app.locator('#crop-box').focus();
+    for (let i = 0; i < 30; i++) await page.keyboard.press('Shift+ArrowRight');
+    await app.locator('#apply').click();
+    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+    expect(await app.locator('#message').textContent()).toContain('Marketing');
+
+    const avatar = portal().chat(12)!.avatar!;
+    expect([avatar.width, avatar.height, avatar.format]).toEqual([512, 512, 'jpeg']);
+    const { dominant } = await sharp(Buffer.from(avatar.base64, 'base64')).stats();
+    expect(dominant.b).toBeGreaterThan(150);
+    expect(dominant.r).toBeLessThan(100);
+    // Inside the cross-site iframe with third-party cookies blocked, the app needed none.
+    expect(await app.locator('body').evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('shows Bitrix24\'s refusal as one sentence', async () => {
+    await app.locator('#chat-search').fill('Board');
+    await app.locator('.chat-item[data-chat-id="16"]').waitFor();
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=2`);
+    await app.locator('#chat-id').fill('16');
+    await app.locator('#chat-id-use').click();
+    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(300, 300) });
+    await app.locator('#apply').click();
+    await app.locator('#message.error').waitFor();
+    expect(await app.locator('#message').textContent()).toBe('You do not have permission to change this chat’s avatar.');
+    expect(await app.locator('#tab-settings').count()).toBe(0);
+  });
+
+  it('lets an administrator change the output side; the next avatar comes out at that side', async () => {
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);
+    await app.locator('#tab-settings').click();
+    const side = app.locator('#setting-outputSide');
+    await side.fill('10');
+    await app.locator('#settings-save').click();
+    await app.locator('#error-outputSide:not(:empty)').waitFor();
+    expect(await side.inputValue()).toBe('10'); // what was typed is kept
+    await side.fill('256');
+    await app.locator('#settings-save').click();
+    await app.locator('#message.ok').waitFor();
+
+    await app.locator('#tab-change').click();
+    await applyImage(await img.photo(900, 900), 14);
+    const avatar = portal().chat(14)!.avatar!;
+    expect([avatar.width, avatar.height]).toEqual([256, 256]);
+
+    await app.locator('#tab-audit').click();
+    await app.locator('#audit-table tbody tr.ok').first().waitFor();
+    expect(await app.locator('#audit-table tbody tr').count()).toBeGreaterThan(1);
+  });
+
+  it('opens from a chat\'s sidebar with that chat already picked', async () => {
+    await page.goto(`${portal().baseUrl}/?user=1`);
+    await page.click('li[data-chat-id="14"] .sidebar-app');
+    await app.locator('#selected-chat').filter({ hasText: '#14' }).waitFor({ timeout: 20_000 });
+  });
+});
