@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createAvatarPipeline } from '../server/avatar/avatar-pipeline';
+import { median, percentile, photoLike, table } from './support';
+
+// The pipeline against two baselines measured in the same run: (a) naive — full decode at
+// full size, then resize and encode; (b) floor — a bare sharp(input).resize(512, 512).
+// Each variant runs in its own process, so peak RSS is the variant's own.
+
+interface Measured {
+  times: number[];
+  bytes: number;
+  peakRssMb: number;
+}
+
+function measure(variant: string, file: string, iterations: number, parallel = 1): Measured {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), variant, file, String(iterations), String(parallel)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out) as Measured;
+}
+
+async function makeImages(dir: string, quick: boolean) {
+  const images: { name: string; file: string; jpeg: boolean }[] = [];
+  const save = (name: string, data: Buffer, jpeg = false) => {
+    const file = join(dir, name);
+    writeFileSync(file, data);
+    images.push({ name: `${name} (${(data.length / 1e6).toFixed(1)} MB)`, file, jpeg });
+  };
+  save('jpeg-25mp-exif6.jpg', await photoLike(6124, 4082, { orientation: 6 }), true);
+  if (!quick) save('jpeg-50mp-exif3.jpg', await photoLike(8660, 5773, { orientation: 3 }), true);
+  const png = await sharp(await photoLike(6124, 4082)).ensureAlpha(0.8).png({ compressionLevel: 3 }).toBuffer();
+  save('png-25mp-alpha.png', png);
+  save('webp-12mp.webp', await sharp(await photoLike(4000, 3000)).webp({ quality: 85 }).toBuffer());
+  const frames = 4;
+  const raw = await sharp(await photoLike(800, 600 * frames)).raw().toBuffer();
+  save('gif-animated-4-frames.gif', await sharp(raw, { raw: { width: 800, height: 600 * frames, channels: 3, pageHeight: 600 } as never }).gif({ delay: Array(frames).fill(100) }).toBuffer());
+  return images;
+}
+
+/** SSIM on greyscale pixels, 8x8 windows: 1 is identical. */
+function ssim(a: Buffer, b: Buffer, width: number, height: number): number {
+  const c1 = (0.01 * 255) ** 2;
+  const c2 = (0.03 * 255) ** 2;
+  let total = 0;
+  let windows = 0;
+  for (let y = 0; y + 8 <= height; y += 8) {
+    for (let x = 0; x + 8 <= width; x += 8) {
+      let ma = 0, mb = 0;
+      for (let j = 0; j < 8; j++) for (let i = 0; i < 8; i++) {
+        ma += a[(y + j) * width + x + i]!;
+        mb += b[(y + j) * width + x + i]!;
+      }
+      ma /= 64;
+      mb /= 64;
+      let va = 0, vb = 0, cov = 0;
+      for (let j = 0; j < 8; j++) for (let i = 0; i < 8; i++) {
+        const da = a[(y + j) * width + x + i]! - ma;
+        const db = b[(y + j) * width + x + i]! - mb;
+        va += da * da;
+        vb += db * db;
+        cov += da * db;
+      }
+      va /= 63;
+      vb /= 63;
+      cov /= 63;
+      total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+      windows++;
+    }
+  }
+  return total / windows;
+}
+
+export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<Record<string, string | number>[]> {
+  const iterations = opts.quick ? 3 : 7;
+  const dir = mkdtempSync(join(tmpdir(), 'chat-avatar-pipeline-'));
+  const rows: Record<string, string | number>[] = [];
+  try {
+    const images = await makeImages(dir, opts.quick ?? false);
+    for (const image of images) {
+      const ours = measure('ours', image.file, iterations);
+      const naive = measure('naive', image.file, iterations);
+      const floor = measure('floor', image.file, iterations);
+      rows.push({
+        image: image.name,
+        'ours p50/p95 ms': `${median(ours.times).toFixed(0)} / ${percentile(ours.times, 95).toFixed(0)}`,
+        'naive p50 ms': median(naive.times).toFixed(0),
+        'floor p50 ms': median(floor.times).toFixed(0),
+        'naive / ours': `${(median(naive.times) / median(ours.times)).toFixed(1)}x`,
+        'ours / floor': `${(median(ours.times) / median(floor.times)).toFixed(2)}x`,
+        'peak RSS MB ours/naive/floor': `${ours.peakRssMb.toFixed(0)} / ${naive.peakRssMb.toFixed(0)} / ${floor.peakRssMb.toFixed(0)}`,
+        'out KB': (ours.bytes / 1024).toFixed(0),
+      });
+    }
+    console.log(`\nPipeline: 512 px avatar, median of ${iterations} runs after a warm-up, one process per variant`);
+    console.log(table(rows));
+
+    // Payload: a camera photo's AVATAR against the original, and how close it looks.
+    const camera = await photoLike(4032, 3024, { quality: 92, orientation: 1 });
+    const pipeline = createAvatarPipeline({ maxInputPixels: 200_000_000 });
+    const avatar = await pipeline.normaliseAvatar(camera, { output: { side: 512, format: 'auto', jpegQuality: 85 } });
+    const base64Length = avatar.data.toString('base64').length;
+    const side = 3024;
+    const reference = await sharp(camera).extract({ left: (4032 - side) / 2, top: 0, width: side, height: side }).resize(512, 512, { kernel: 'lanczos3' }).greyscale().raw().toBuffer();
+    const ours = await sharp(avatar.data).greyscale().raw().toBuffer();
+    const score = ssim(reference, ours, 512, 512);
+    console.log(`\nPayload: 12 MP camera-like JPEG ${(camera.length / 1e6).toFixed(2)} MB -> AVATAR base64 ${(base64Length / 1024).toFixed(0)} KB = 1/${(camera.length / base64Length).toFixed(0)} of the original; SSIM against a lanczos reference ${score.toFixed(4)}`);
+
+    // Memory under pressure: 16 parallel normalisations of the largest allowed upload.
+    const largest = images[0]!;
+    const pressure = measure('ours', largest.file, 1, 16);
+    console.log(`\nMemory: 16 parallel pipelines on ${largest.name}: ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (sharp concurrency 1, cache 32 MB)`);
+    rows.push({ image: 'payload', 'ours p50/p95 ms': '', 'naive p50 ms': '', 'floor p50 ms': '', 'naive / ours': '', 'ours / floor': '', 'peak RSS MB ours/naive/floor': '', 'out KB': `1/${(camera.length / base64Length).toFixed(0)}, SSIM ${score.toFixed(3)}` });
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  void runPipelineBench({ quick: process.argv.includes('--quick') });
+}
