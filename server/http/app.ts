@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import session from 'express-session';
 import { AppError } from '../errors';
 import type { AppRouteDeps } from './route-deps';
+import { accessLog } from './middleware/access-log';
 import { requireAdmin, requireAppToken } from './middleware/app-token-auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestLang } from './middleware/i18n';
@@ -36,6 +37,7 @@ export function createHttpApp(deps: AppRouteDeps): Express {
     next();
   });
   app.use(securityHeaders({ https }));
+  app.use(accessLog(deps.log));
 
   app.use(healthRoutes(deps.store));
   app.use('/static', express.static(join(ROOT, 'public'), { index: false, maxAge: deps.config.env === 'production' ? '1h' : 0 }));

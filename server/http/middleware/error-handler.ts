@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { MulterError } from 'multer';
 import type { Logger } from 'pino';
+import { toAppError } from '../../bitrix24/error-mapping';
 import { AppError, messageOf, type ErrorCode } from '../../errors';
 import { requestLang } from './i18n';
 import { contentSecurityPolicy } from './security-headers';
@@ -33,7 +34,8 @@ export function errorHandler(log: Logger, renderErrorPage?: (req: Request, statu
   };
 }
 
-function normalise(error: unknown): AppError {
+function normalise(raw: unknown): AppError {
+  const error = toAppError(raw);
   if (error instanceof AppError) return error;
   if (error instanceof MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE') return new AppError('FILE_TOO_LARGE', { detail: error.message });
