@@ -89,6 +89,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     };
     const install = await postForm(await launch(1));
     if (install.status !== 200) throw new Error(`install answered ${install.status}`);
+    await fetch(`${portalUrl}/_emulator/install-finish`, { method: 'POST' }); // what installFinish() does in a browser
     const tokens: string[] = [];
     for (let i = 0; i < 32; i++) {
       const page = await (await postForm(await launch(1 + (i % 2)))).text();
