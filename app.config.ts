@@ -28,6 +28,8 @@ export interface Config {
   readonly sharp: { readonly concurrency: number; readonly cacheMemoryMb: number };
   readonly appTokenTtlSeconds: number;
   readonly bitrix24TimeoutMs: number;
+  /** Client-side pacing of calls per portal user, as Bitrix24's leaky bucket (limits.md). */
+  readonly bitrix24RateLimit: { readonly burstLimit: number; readonly drainRate: number };
 }
 
 export class ConfigError extends Error {
@@ -172,6 +174,8 @@ export function loadConfig(env: Env): Config {
     },
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
+    // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
+    bitrix24RateLimit: { burstLimit: integer('B24_RATE_BURST', 50, 1, 100000), drainRate: integer('B24_RATE_DRAIN', 2, 1, 100000) },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { median, peakRssMb, percentile, photoLike, startProcess, table } from './support';
 
 // End to end: the app and the emulator as separate processes (so the app's memory is its own),
@@ -10,6 +11,9 @@ import { median, peakRssMb, percentile, photoLike, startProcess, table } from '.
 
 const CLIENT_ID = 'local.bench.chatavatar';
 const CLIENT_SECRET = 'bench-secret-0123456789';
+/** The memory ceiling README documents for the default settings (UPLOADS_IN_FLIGHT=8, 25 MB uploads). */
+const RSS_CEILING_MB = 600;
+const IN_FLIGHT = 8;
 
 interface LoadResult {
   users: number;
@@ -76,11 +80,16 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
       B24_ALLOW_HTTP_PORTALS: 'true',
       DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
       DATA_DIR: dir,
+      UPLOADS_IN_FLIGHT: String(IN_FLIGHT),
       LOG_LEVEL: 'warn',
+      // The emulator's limit is lifted above, so the app's own pacing is lifted with it.
+      B24_RATE_BURST: '100000',
+      B24_RATE_DRAIN: '100000',
     },
     /listening on/,
   );
   const rows: Record<string, string | number>[] = [];
+  let memory = { file: 0, ok: 0, busy: 0, other: 0, peak: 0, before: 0 };
   try {
     const launch = async (userId: number) => (await (await fetch(`${portalUrl}/_emulator/launch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) })).json()) as { url: string; fields: Record<string, string> };
     const postForm = async (form: { url: string; fields: Record<string, string> }) => {
@@ -131,9 +140,30 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
       });
     }
     const callsAfter = ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
+    // Memory under pressure: 16 parallel uploads of the largest allowed file (an uncompressible
+    // PNG just under the 25 MB server limit), against the ceiling README documents.
+    const largest = await sharp({ create: { width: 2880, height: 2880, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } as sharp.Create }).png({ compressionLevel: 0 }).toBuffer();
+    const adminToken = tokens[0]!;
+    await fetch(`${appUrl}/api/admin/settings`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ outputSide: 512, outputFormat: 'auto', jpegQuality: 85, maxUploadBytes: 25 * 1024 * 1024, access: { mode: 'everyone', userIds: [] } }) });
+    const rssBefore = peakRssMb(app.child.pid!);
+    const burst = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) => {
+        const body = new FormData();
+        body.set('avatar', new Blob([new Uint8Array(largest)], { type: 'image/png' }), 'large.png');
+        const res = await fetch(`${appUrl}/api/chats/12/avatar`, { method: 'POST', headers: { authorization: `Bearer ${tokens[i % 2]}` }, body });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    const peak = peakRssMb(app.child.pid!);
+    memory = { file: largest.length, ok: burst.filter((s) => s === 200).length, busy: burst.filter((s) => s === 503).length, other: burst.filter((s) => s !== 200 && s !== 503).length, peak, before: rssBefore };
+
     console.log(`\nEnd to end (12 MP JPEG of ${(photo.length / 1e6).toFixed(1)} MB, ${seconds} s per level; baseline: GET /healthz at the same concurrency)`);
     console.log(table(rows));
     console.log(`REST calls per successful change: ${((callsAfter - callsBefore) / changesOk).toFixed(2)} (${callsAfter - callsBefore} calls, ${changesOk} changes)`);
+    console.log(
+      `Memory: 16 parallel uploads of a ${(memory.file / 1e6).toFixed(1)} MB PNG: ${memory.ok} applied, ${memory.busy} answered 503 (in-flight limit ${IN_FLIGHT}), ${memory.other} other; app peak RSS ${memory.peak.toFixed(0)} MB (before ${memory.before.toFixed(0)} MB), ceiling ${RSS_CEILING_MB} MB: ${memory.peak <= RSS_CEILING_MB ? 'within' : 'EXCEEDED'}`,
+    );
     return rows;
   } finally {
     app.child.kill('SIGTERM');

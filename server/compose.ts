@@ -39,7 +39,7 @@ export function composeApp(deps: {
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
   const oauth = createOAuthServerClient({ oauthServer, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs });
   const refresher = createTokenRefresher({ store, oauth, log });
-  const portalClients = createPortalClients({ store, refresher, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, log, restriction: deps.restriction });
+  const portalClients = createPortalClients({ store, refresher, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, log, restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction } });
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
   const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, log });
   const chats = createChatLister({ clients: portalClients });

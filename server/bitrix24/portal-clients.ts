@@ -1,4 +1,4 @@
-import { AjaxError, B24OAuth, LoggerFactory, ParamsFactory } from '@bitrix24/b24jssdk';
+import { AjaxError, ApiVersion, B24OAuth, LoggerFactory, ParamsFactory } from '@bitrix24/b24jssdk';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
@@ -85,8 +85,8 @@ export function createPortalClients(deps: {
     );
     b24.offClientSideWarning();
     b24.setLogger(LoggerFactory.createNullLogger());
-    const http = b24.getHttpClient('v2' as never) as unknown as { ajaxClient: { defaults: { timeout: number } } };
-    http.ajaxClient.defaults.timeout = deps.timeoutMs;
+    // Every call has our deadline, not axios' 30 s default.
+    b24.getHttpClient(ApiVersion.v2).ajaxClient.defaults.timeout = deps.timeoutMs;
     const entry: Entry = { b24, tokens, endpoint: portal.clientEndpoint, refreshedAt: 0 };
     b24.setCustomRefreshAuth(async () => {
       const fresh = await refreshEntry(entry, owner);
