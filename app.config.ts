@@ -26,6 +26,8 @@ export interface Config {
     readonly maxInFlight: number;
   };
   readonly sharp: { readonly concurrency: number; readonly cacheMemoryMb: number };
+  /** Images decoded at once; other uploads wait (their bytes are already bounded by maxInFlight). */
+  readonly pipelineConcurrency: number;
   readonly appTokenTtlSeconds: number;
   readonly bitrix24TimeoutMs: number;
   /** Client-side pacing of calls per portal user, as Bitrix24's leaky bucket (limits.md). */
@@ -172,6 +174,7 @@ export function loadConfig(env: Env): Config {
       concurrency: integer('SHARP_CONCURRENCY', 1, 1, 64),
       cacheMemoryMb: integer('SHARP_CACHE_MB', 32, 0, 4096),
     },
+    pipelineConcurrency: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
     // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.

@@ -43,7 +43,7 @@ export function composeApp(deps: {
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
   const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, log });
   const chats = createChatLister({ clients: portalClients });
-  const pipeline = createAvatarPipeline({ maxInputPixels: config.uploads.maxInputPixels });
+  const pipeline = createAvatarPipeline({ maxInputPixels: config.uploads.maxInputPixels, concurrency: config.pipelineConcurrency });
 
   const app = createHttpApp({
     config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, clientId },

@@ -44,50 +44,73 @@ export function configureSharp(opts: { concurrency: number; cacheMemoryMb: numbe
   sharp.cache({ memory: opts.cacheMemoryMb, files: 0, items: 100 });
 }
 
-export function createAvatarPipeline(opts: { maxInputPixels: number }): AvatarPipeline {
+/** At most `limit` tasks at once; the rest wait their turn in order. */
+function createSemaphore(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/**
+ * `concurrency` bounds the images decoded at once (memory: a decode can take tens of MB);
+ * uploads beyond it wait here, while the HTTP in-flight limit bounds how many can wait.
+ */
+export function createAvatarPipeline(opts: { maxInputPixels: number; concurrency?: number }): AvatarPipeline {
+  const limit = createSemaphore(opts.concurrency ?? 2);
   const open = (input: Buffer, extra: sharp.SharpOptions = {}): Sharp =>
     // failOn 'error': a truncated or corrupt file is refused instead of half-decoded.
     sharp(input, { limitInputPixels: opts.maxInputPixels, failOn: 'error', sequentialRead: true, ...extra });
 
   return {
-    async normaliseAvatar(input, { crop, output }) {
-      if (input.length === 0) throw new AppError('UNSUPPORTED_IMAGE', { detail: 'empty file' });
-      const source = await probe(input, opts.maxInputPixels);
-      const side = Math.min(Math.max(1, Math.round(output.side)), MAX_SIDE);
-
-      // Dimensions of the image as the user sees it: orientations 5–8 swap width and height.
-      const swapped = (source.orientation ?? 1) >= 5;
-      const width = swapped ? source.height : source.width;
-      const height = swapped ? source.width : source.height;
-      const region = crop ?? centredSquare(width, height);
-      if (!Number.isInteger(region.x) || !Number.isInteger(region.y) || !Number.isInteger(region.size) || region.size < 1 || region.x < 0 || region.y < 0 || region.x + region.size > width || region.y + region.size > height) {
-        throw new AppError('INVALID_CROP', { detail: `crop ${JSON.stringify(region)} outside ${width}x${height}` });
-      }
-
-      try {
-        const { data, info } = await cropAndResize(open(input, { pages: 1 }).rotate(), { width, height }, region, side);
-        const transparent = info.channels === 4 && hasTransparentPixel(data);
-        const format: 'png' | 'jpeg' = output.format === 'auto' ? (transparent ? 'png' : 'jpeg') : output.format;
-        // Encoding from raw pixels: nothing of the source's EXIF (GPS!), XMP or ICC can follow.
-        const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
-        const encoded =
-          format === 'png'
-            ? await raw.png({ compressionLevel: 6 }).toBuffer()
-            : await raw.flatten({ background: '#ffffff' }).jpeg({ quality: output.jpegQuality, optimiseCoding: true, chromaSubsampling: output.jpegQuality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
-        return {
-          data: encoded,
-          width: info.width,
-          height: info.height,
-          format,
-          bytes: encoded.length,
-          source: { format: source.format, width, height, pages: source.pages },
-        };
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        throw classifySharpError(error);
-      }
-    },
+    normaliseAvatar: (input, options) => limit(() => normalise(input, options)),
   };
+
+  async function normalise(input: Buffer, { crop, output }: { crop?: CropRect; output: AvatarOutputSettings }): Promise<NormalisedAvatar> {
+    if (input.length === 0) throw new AppError('UNSUPPORTED_IMAGE', { detail: 'empty file' });
+    const source = await probe(input, opts.maxInputPixels);
+    const side = Math.min(Math.max(1, Math.round(output.side)), MAX_SIDE);
+
+    // Dimensions of the image as the user sees it: orientations 5–8 swap width and height.
+    const swapped = (source.orientation ?? 1) >= 5;
+    const width = swapped ? source.height : source.width;
+    const height = swapped ? source.width : source.height;
+    const region = crop ?? centredSquare(width, height);
+    if (!Number.isInteger(region.x) || !Number.isInteger(region.y) || !Number.isInteger(region.size) || region.size < 1 || region.x < 0 || region.y < 0 || region.x + region.size > width || region.y + region.size > height) {
+      throw new AppError('INVALID_CROP', { detail: `crop ${JSON.stringify(region)} outside ${width}x${height}` });
+    }
+
+    try {
+      const { data, info } = await cropAndResize(open(input, { pages: 1 }).rotate(), { width, height }, region, side);
+      const transparent = info.channels === 4 && hasTransparentPixel(data);
+      const format: 'png' | 'jpeg' = output.format === 'auto' ? (transparent ? 'png' : 'jpeg') : output.format;
+      // Encoding from raw pixels: nothing of the source's EXIF (GPS!), XMP or ICC can follow.
+      const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+      const encoded =
+        format === 'png'
+          ? await raw.png({ compressionLevel: 6 }).toBuffer()
+          : await raw.flatten({ background: '#ffffff' }).jpeg({ quality: output.jpegQuality, optimiseCoding: true, chromaSubsampling: output.jpegQuality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
+      return {
+        data: encoded,
+        width: info.width,
+        height: info.height,
+        format,
+        bytes: encoded.length,
+        source: { format: source.format, width, height, pages: source.pages },
+      };
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw classifySharpError(error);
+    }
+  }
 }
 
 interface Probe {
