@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { toAppError } from '../../bitrix24/error-mapping';
 import { AppError, messageOf, type ErrorCode } from '../../errors';
 import { requestLang } from './i18n';
-import { contentSecurityPolicy } from './security-headers';
+import { setPageSecurity } from './security-headers';
 
 /** Any error becomes `{"error":{"code","message"}}` in the user's language; details go to the log only. */
 export function errorHandler(log: Logger, renderErrorPage?: (req: Request, status: number, message: string) => string | null) {
@@ -24,7 +24,7 @@ export function errorHandler(log: Logger, renderErrorPage?: (req: Request, statu
     if (page) {
       // Error pages are shown inside the portal's iframe, often before we know which portal
       // posted; they hold one sentence and no action, so any page may frame them.
-      res.set('Content-Security-Policy', contentSecurityPolicy({ frameAncestors: ['*'] }));
+      setPageSecurity(res, { portalOrigin: 'any' });
       res.status(appError.status).type('html').send(page);
       return;
     }

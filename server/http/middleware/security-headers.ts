@@ -32,8 +32,12 @@ export function contentSecurityPolicy(opts: { frameAncestors: string[]; imageOri
   ].join('; ');
 }
 
-export function setPageSecurity(res: Response, opts: { portalOrigin: string | null }) {
-  const origins = opts.portalOrigin ? [opts.portalOrigin] : [];
-  res.set('Content-Security-Policy', contentSecurityPolicy({ frameAncestors: origins, imageOrigins: origins }));
+/**
+ * `portalOrigin`: the verified portal that may frame the page; null: nobody; 'any': a page with
+ * one sentence and no action (a failure shown before the portal is known), harmless to frame.
+ */
+export function setPageSecurity(res: Response, opts: { portalOrigin: string | null | 'any' }) {
+  const origins = opts.portalOrigin === 'any' ? ['*'] : opts.portalOrigin ? [opts.portalOrigin] : [];
+  res.set('Content-Security-Policy', contentSecurityPolicy({ frameAncestors: origins, imageOrigins: opts.portalOrigin === 'any' ? [] : origins }));
   res.set('Cache-Control', 'no-store');
 }

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { toAppError } from '../../bitrix24/error-mapping';
 import { AppError, messageOf } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { chatIdFromPlacement, parseFrameForm } from '../frame-form';
@@ -16,12 +17,13 @@ export function frameRoutes(deps: AppRouteDeps): Router {
       if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
       const portal = await deps.installPortal({ memberId: form.memberId, refreshToken: form.refreshId, applicationToken: form.applicationToken });
       setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
-      res.type('html').send(deps.views.installPage({ lang, ok: true, message: lang === 'ru' ? 'Приложение установлено.' : 'The app is installed.' }));
+      res.type('html').send(deps.views.installPage({ lang, ok: true, message: '' }));
     } catch (error) {
-      const appError = error instanceof AppError ? error : null;
-      if (!appError) throw error;
+      // A refusal (ours or Bitrix24's) is shown as the install page's one sentence.
+      const appError = toAppError(error);
+      if (!(appError instanceof AppError)) throw error;
       deps.log.warn({ code: appError.code, detail: appError.detail }, 'install failed');
-      setPageSecurity(res, { portalOrigin: null });
+      setPageSecurity(res, { portalOrigin: 'any' });
       res.status(appError.status).type('html').send(deps.views.installPage({ lang, ok: false, message: messageOf(appError.code, lang) }));
     }
   });
