@@ -20,7 +20,8 @@ export function presentChat(portal: PortalState, baseUrl: string, chat: Chat, us
     message_type: chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : 'C',
     role: chat.ownerId === userId ? 'owner' : chat.members.includes(userId) ? 'member' : 'none',
     manage_settings: chat.manageSettings === 'owner' ? 'owner' : 'all',
-    restrictions: { avatar: chat.type === 'general' || chat.type === 'private', rename: chat.type === 'private', extend: chat.type === 'private' },
+    // What the user may do here (true = allowed), as in im.search.chat.list's example.
+    restrictions: { avatar: chat.type === 'chat' || chat.type === 'open', rename: chat.type !== 'private', extend: chat.type !== 'private' && chat.type !== 'general', send: true, user_list: true },
     entity_type: chat.type === 'general' ? 'GENERAL' : '',
   };
 }

@@ -27,7 +27,7 @@ interface RecentItem {
   title?: string;
   avatar?: { url?: string; color?: string } | string;
   color?: string;
-  chat?: { id?: number | string; name?: string; avatar?: string; color?: string; type?: string };
+  chat?: { id?: number | string; name?: string; avatar?: string; color?: string; type?: string; entity_type?: string };
 }
 
 interface RecentAnswer {
@@ -43,6 +43,8 @@ interface SearchItem {
   avatar?: string;
   color?: string;
   type?: string;
+  entity_type?: string;
+  restrictions?: { avatar?: boolean };
 }
 
 const PAGE = 50;
@@ -74,13 +76,16 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
       const found = await rest.call<SearchItem[]>('im.search.chat.list', { FIND: search, OFFSET: cursor, LIMIT: PAGE });
       const items = Array.isArray(found) ? found : [];
       return {
-        chats: items.map((c) => ({ id: Number(c.id), title: String(c.name ?? c.title ?? ''), avatarUrl: absolute(portal, c.avatar), color: c.color ?? null })),
+        // Chats whose avatar Bitrix24 says cannot be changed (restrictions.avatar false) are left out.
+        chats: items.filter((c) => c.restrictions?.avatar !== false && c.entity_type !== 'GENERAL').map((c) => ({ id: Number(c.id), title: String(c.name ?? c.title ?? ''), avatarUrl: absolute(portal, c.avatar), color: c.color ?? null })),
         next: items.length === PAGE ? String(cursor + PAGE) : null,
       };
     }
     const recent = await rest.call<RecentAnswer>('im.recent.list', { SKIP_OPENLINES: 'Y', SKIP_DIALOG: 'Y', SKIP_CHAT: 'N', OFFSET: cursor, LIMIT: PAGE });
     const chats = (recent.items ?? [])
       .filter((item) => item.type === 'chat' || item.type === 'open' || (item.type === undefined && item.chat_id !== undefined))
+      // The general chat's avatar belongs to the portal (imbot.chat.updateAvatar: ACCESS_ERROR).
+      .filter((item) => item.chat?.entity_type !== 'GENERAL')
       .map((item) => {
         const avatar = typeof item.avatar === 'object' ? item.avatar : { url: item.avatar, color: item.color };
         return { id: Number(item.chat_id ?? item.chat?.id), title: String(item.title ?? item.chat?.name ?? ''), avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar), color: avatar?.color ?? item.chat?.color ?? null };
