@@ -87,6 +87,7 @@ describe('POST /api/chats/:chatId/avatar', () => {
     it('a crop outside the image', async () => unchanged(12, async () => upload(admin, 12, await img.photo(300, 200), { crop: '{"x":250,"y":0,"size":100}' }), 400, 'INVALID_CROP'));
     it('a crop that is not JSON', async () => unchanged(12, async () => upload(admin, 12, await img.photo(300, 200), { crop: '{x:1' }), 400, 'INVALID_CROP'));
     it('a chat id that is not a number', async () => unchanged(12, async () => upload(admin, 'abc', await img.photo(100, 100)), 400, 'INVALID_CHAT_ID'));
+    it('no chat id', async () => unchanged(12, async () => upload(admin, '', await img.photo(100, 100)), 400, 'INVALID_CHAT_ID'));
     it('no file at all', async () => unchanged(12, async () => stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${admin}`).field('crop', ''), 400, 'NO_FILE'));
     it('a chat that does not exist', async () => unchanged(12, async () => upload(admin, 987654, await img.photo(100, 100)), 404, 'WRONG_REQUEST'));
     it('a chat the user may not change', async () => unchanged(16, async () => upload(plain, 16, await img.photo(100, 100)), 403, 'ACCESS_DENIED'));

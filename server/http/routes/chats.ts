@@ -27,6 +27,12 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     upload(req, res, next);
   };
 
+  // A page that lost its chat posts to /api/chats//avatar: say so instead of a bare 404.
+  router.post(['/api/chats/avatar', '/api/chats//avatar'], (req) => {
+    req.resume();
+    throw new AppError('INVALID_CHAT_ID', { detail: 'no chat id in the path' });
+  });
+
   router.post('/api/chats/:chatId/avatar', uploadGate, receiveUpload, async (req, res) => {
     const chatIdRaw = String(req.params.chatId);
     if (!CHAT_ID.test(chatIdRaw)) throw new AppError('INVALID_CHAT_ID', { detail: 'chat id is not a positive integer' });
