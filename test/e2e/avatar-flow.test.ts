@@ -105,6 +105,24 @@ describe('in the portal, in a real browser', () => {
     expect(await app.locator('#audit-table tbody tr').count()).toBeGreaterThan(1);
   });
 
+  it('takes an image dropped on the drop zone', async () => {
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);
+    await app.locator('.chat-item[data-chat-id="18"]').click();
+    const png = (await img.png(400, 300, true)).toString('base64');
+    const zone = app.locator('#drop-zone');
+    const transfer = await zone.evaluateHandle((_node, data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      return dt;
+    }, png);
+    await zone.dispatchEvent('drop', { dataTransfer: transfer });
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    await app.locator('#apply').click();
+    await app.locator('#message.ok').waitFor();
+    expect(portal().chat(18)!.avatar!.format).toBe('png');
+  });
+
   it('opens from a chat\'s sidebar with that chat already picked', async () => {
     await page.goto(`${portal().baseUrl}/?user=1`);
     await page.click('li[data-chat-id="14"] .sidebar-app');
