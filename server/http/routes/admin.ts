@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../errors';
 import { parseSettings } from '../../avatar/avatar-settings';
 import { toAppError } from '../../bitrix24/error-mapping';
@@ -38,7 +38,7 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     };
   };
 
-  const repair = (work: (portal: Portal) => Promise<unknown>) => async (req: Request, res: import('express').Response) => {
+  const repair = (work: (portal: Portal) => Promise<unknown>) => async (req: Request, res: Response) => {
     try {
       await work(req.portal!);
     } catch (error) {
