@@ -55,11 +55,28 @@ describe('install, open and uninstall against the emulator', () => {
     const portal = stack.emulator.portals[0]!;
     await stack.install();
     await stack.open(0, 2);
+    const openedBefore = portal.launch({ userId: 2 });
     const { status } = await portal.sendUninstallEvent();
     expect(status).toBe(200);
+    const late = await stack.post(openedBefore);
+    expect(late.status).toBe(403);
+    expect(late.text).toContain('not installed');
     expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('uninstalled');
     expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 0 })).toBeNull();
     expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 2 })).toBeNull();
+  });
+
+  it('installs again after an uninstall, with the portal\'s new application token', async () => {
+    const portal = stack.emulator.portals[0]!;
+    await stack.install();
+    await portal.sendUninstallEvent();
+    expect((await stack.install()).status).toBe(200);
+    const stored = await stack.store.findPortalByMemberId(portal.memberId);
+    expect(stored).toMatchObject({ state: 'installed', uninstalledAt: null, applicationToken: portal.state.applicationToken });
+    expect(stored?.botId).toEqual(expect.any(Number));
+    // The new token authenticates events; the old one no longer would.
+    expect((await portal.sendUninstallEvent()).status).toBe(200);
+    expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('uninstalled');
   });
 
   it('installs an app without UI from ONAPPINSTALL', async () => {
