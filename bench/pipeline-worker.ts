@@ -1,29 +1,32 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { configureSharp, createAvatarPipeline } from '../server/avatar/avatar-pipeline';
+import { configureSharp, createAvatarPipeline, type CropRect } from '../server/avatar/avatar-pipeline';
 
 // One variant on one image, in its own process so that its peak RSS is its own.
-// argv: variant file iterations [parallel]
+// argv: variant file iterations [parallel] [crop as JSON, in upright pixels]
 
 type Variant = 'ours' | 'naive' | 'floor';
 
-async function runOnce(variant: Variant, input: Buffer): Promise<number> {
+async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promise<number> {
   if (variant === 'ours') {
-    const out = await pipeline.normaliseAvatar(input, { output: { side: 512, format: 'auto', jpegQuality: 85 } });
+    const out = await pipeline.normaliseAvatar(input, { crop, output: { side: 512, format: 'auto', jpegQuality: 85 } });
     return out.bytes;
   }
   if (variant === 'naive') {
     // Full decode at full size (no shrink-on-load), then crop, resize and encode from raw.
     const { data, info } = await sharp(input, { limitInputPixels: false, pages: 1 }).rotate().raw().toBuffer({ resolveWithObject: true });
     const side = Math.min(info.width, info.height);
+    const region = crop ?? { x: Math.floor((info.width - side) / 2), y: Math.floor((info.height - side) / 2), size: side };
     const out = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-      .extract({ left: Math.floor((info.width - side) / 2), top: Math.floor((info.height - side) / 2), width: side, height: side })
+      .extract({ left: region.x, top: region.y, width: region.size, height: region.size })
       .resize(512, 512)
       .jpeg({ quality: 85 })
       .toBuffer();
     return out.length;
   }
-  const out = await sharp(input, { limitInputPixels: false }).resize(512, 512).toBuffer();
+  // The floor: what a few lines of sharp would do (with a crop: orient, cut, resize).
+  const image = sharp(input, { limitInputPixels: false });
+  const out = await (crop ? image.rotate().extract({ left: crop.x, top: crop.y, width: crop.size, height: crop.size }) : image).resize(512, 512).toBuffer();
   return out.length;
 }
 
@@ -31,16 +34,17 @@ configureSharp({ concurrency: Number(process.env.SHARP_CONCURRENCY ?? 1), cacheM
 const pipeline = createAvatarPipeline({ maxInputPixels: 200_000_000 });
 
 async function main() {
-  const [variant, file, iterationsRaw, parallelRaw] = process.argv.slice(2) as [Variant, string, string, string?];
+  const [variant, file, iterationsRaw, parallelRaw, cropRaw] = process.argv.slice(2) as [Variant, string, string, string?, string?];
+  const crop = cropRaw ? (JSON.parse(cropRaw) as CropRect) : undefined;
   const input = readFileSync(file);
   const iterations = Number(iterationsRaw);
   const parallel = Number(parallelRaw ?? 1);
-  await runOnce(variant, input); // warm-up
+  await runOnce(variant, input, crop); // warm-up
   const times: number[] = [];
   let bytes = 0;
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
-    const sizes = await Promise.all(Array.from({ length: parallel }, () => runOnce(variant, input)));
+    const sizes = await Promise.all(Array.from({ length: parallel }, () => runOnce(variant, input, crop)));
     times.push(performance.now() - t0);
     bytes = sizes[0]!;
   }

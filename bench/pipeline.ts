@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createAvatarPipeline } from '../server/avatar/avatar-pipeline';
+import { createAvatarPipeline, type CropRect } from '../server/avatar/avatar-pipeline';
 import { median, percentile, photoLike, table } from './support';
 
 // The pipeline against two baselines measured in the same run: (a) naive — full decode at
@@ -16,20 +16,26 @@ interface Measured {
   peakRssMb: number;
 }
 
-function measure(variant: string, file: string, iterations: number, parallel = 1): Measured {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), variant, file, String(iterations), String(parallel)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+function measure(variant: string, file: string, iterations: number, parallel = 1, crop?: CropRect): Measured {
+  const args = [variant, file, String(iterations), String(parallel), ...(crop ? [JSON.stringify(crop)] : [])];
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out) as Measured;
 }
 
 async function makeImages(dir: string, quick: boolean) {
-  const images: { name: string; file: string; jpeg: boolean }[] = [];
-  const save = (name: string, data: Buffer, jpeg = false) => {
+  const images: { name: string; file: string; crop?: CropRect }[] = [];
+  const save = (name: string, data: Buffer, crop?: CropRect) => {
     const file = join(dir, name);
     writeFileSync(file, data);
-    images.push({ name: `${name} (${(data.length / 1e6).toFixed(1)} MB)`, file, jpeg });
+    images.push({ name: `${name} (${(data.length / 1e6).toFixed(1)} MB)`, file, crop });
   };
-  save('jpeg-25mp-exif6.jpg', await photoLike(6124, 4082, { orientation: 6 }), true);
-  if (!quick) save('jpeg-50mp-exif3.jpg', await photoLike(8660, 5773, { orientation: 3 }), true);
+  save('jpeg-25mp-exif6.jpg', await photoLike(6124, 4082, { orientation: 6 }));
+  if (!quick) {
+    const jpeg50 = await photoLike(8660, 5773, { orientation: 6 });
+    save('jpeg-50mp-exif6.jpg', jpeg50);
+    // A face picked out of a group photo: a small square low in the upright image.
+    images.push({ name: `jpeg-50mp-exif6.jpg, crop 900 px at (2000, 6500)`, file: join(dir, 'jpeg-50mp-exif6.jpg'), crop: { x: 2000, y: 6500, size: 900 } });
+  }
   const png = await sharp(await photoLike(6124, 4082)).ensureAlpha(0.8).png({ compressionLevel: 3 }).toBuffer();
   save('png-25mp-alpha.png', png);
   save('webp-12mp.webp', await sharp(await photoLike(4000, 3000)).webp({ quality: 85 }).toBuffer());
@@ -72,16 +78,19 @@ function ssim(a: Buffer, b: Buffer, width: number, height: number): number {
   return total / windows;
 }
 
-export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<Record<string, string | number>[]> {
+/** One printed line of the table: column name -> cell. */
+export type Row = Record<string, string | number>;
+
+export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<Row[]> {
   const iterations = opts.quick ? 3 : 7;
   const dir = mkdtempSync(join(tmpdir(), 'chat-avatar-pipeline-'));
-  const rows: Record<string, string | number>[] = [];
+  const rows: Row[] = [];
   try {
     const images = await makeImages(dir, opts.quick ?? false);
     for (const image of images) {
-      const ours = measure('ours', image.file, iterations);
-      const naive = measure('naive', image.file, iterations);
-      const floor = measure('floor', image.file, iterations);
+      const ours = measure('ours', image.file, iterations, 1, image.crop);
+      const naive = measure('naive', image.file, iterations, 1, image.crop);
+      const floor = measure('floor', image.file, iterations, 1, image.crop);
       rows.push({
         image: image.name,
         'ours p50/p95 ms': `${median(ours.times).toFixed(0)} / ${percentile(ours.times, 95).toFixed(0)}`,
@@ -107,11 +116,18 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
     const score = ssim(reference, ours, 512, 512);
     console.log(`\nPayload: 12 MP camera-like JPEG ${(camera.length / 1e6).toFixed(2)} MB -> AVATAR base64 ${(base64Length / 1024).toFixed(0)} KB = 1/${(camera.length / base64Length).toFixed(0)} of the original; SSIM against a lanczos reference ${score.toFixed(4)}`);
 
-    // Memory under pressure: 16 parallel normalisations of the largest allowed upload.
-    const largest = images[0]!;
-    const pressure = measure('ours', largest.file, 1, 16);
-    console.log(`\nMemory: 16 parallel pipelines on ${largest.name}: ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (sharp concurrency 1, cache 32 MB)`);
-    rows.push({ image: 'payload', 'ours p50/p95 ms': '', 'naive p50 ms': '', 'floor p50 ms': '', 'naive / ours': '', 'ours / floor': '', 'peak RSS MB ours/naive/floor': '', 'out KB': `1/${(camera.length / base64Length).toFixed(0)}, SSIM ${score.toFixed(3)}` });
+    // Memory under pressure: 16 uploads at once of the largest allowed input — 100 MP (the
+    // default MAX_INPUT_PIXELS) in a JPEG of about 23 MB (under the 25 MB MAX_UPLOAD_BYTES),
+    // with the composition root's settings (sharp concurrency 1, cache 32 MB, 2 decodes at once).
+    const tile = await photoLike(2000, 2000, { quality: 100 });
+    const largest = join(dir, 'jpeg-100mp.jpg');
+    const largestBytes = await sharp(tile).extend({ right: 8000, bottom: 8000, extendWith: 'repeat' }).jpeg({ quality: 97 }).toFile(largest);
+    const pressure = measure('ours', largest, 1, 16);
+    const one = measure('ours', largest, 1, 1);
+    console.log(`\nMemory: 16 parallel pipelines on a 100 MP JPEG (${(largestBytes.size / 1e6).toFixed(1)} MB): ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (one alone: ${median(one.times).toFixed(0)} ms, ${one.peakRssMb.toFixed(0)} MB); sharp concurrency 1, cache 32 MB, 2 decodes at once`);
+    const blank: Row = Object.fromEntries(Object.keys(rows[0]!).map((column) => [column, '']));
+    rows.push({ ...blank, image: 'payload: 12 MP camera JPEG', 'out KB': `1/${(camera.length / base64Length).toFixed(0)}, SSIM ${score.toFixed(3)}` });
+    rows.push({ ...blank, image: 'memory: 16 parallel, 100 MP JPEG', 'ours p50/p95 ms': median(pressure.times).toFixed(0), 'peak RSS MB ours/naive/floor': pressure.peakRssMb.toFixed(0) });
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

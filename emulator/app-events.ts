@@ -1,60 +1,76 @@
 import type { PortalState } from './state';
+import type { TokenPair } from './tokens';
 
-// Bitrix24 posts events form-encoded with nested keys (api-reference/events/*,
-// _includes/auth-params-in-events.md).
+// Events Bitrix24 posts to the app, form-encoded with nested keys (api-reference/events/*,
+// _includes/auth-params-in-events.md, settings/oauth/simple-way.md "Tokens for an Application
+// Without an Interface").
 
-function form(values: Record<string, string | number>): URLSearchParams {
-  const body = new URLSearchParams();
-  for (const [key, value] of Object.entries(values)) body.set(key, String(value));
-  return body;
+export interface EventEndpoints {
+  oauthUrl: string;
+  restUrl: string;
+  scope: string;
+  log: (line: string) => void;
 }
 
-async function post(url: string, body: URLSearchParams): Promise<{ status: number }> {
+async function post(url: string, body: URLSearchParams, log: (line: string) => void): Promise<{ status: number }> {
   try {
     const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(10_000) });
     await res.arrayBuffer();
+    log(`event ${body.get('event')} -> ${url}: ${res.status}`);
     return { status: res.status };
-  } catch {
+  } catch (error) {
+    log(`event ${body.get('event')} -> ${url}: ${error instanceof Error ? error.message : String(error)}`);
     return { status: 0 };
   }
 }
 
-export async function sendUninstall(portal: PortalState, deps: { oauthUrl: string; restUrl: string }): Promise<{ status: number }> {
-  const handlers = portal.events.filter((e) => e.name === 'ONAPPUNINSTALL');
-  const body = form({
+const nowSeconds = () => String(Math.floor(Date.now() / 1000));
+
+/**
+ * ONAPPUNINSTALL carries no tokens, only application_token (safe-event-handlers.md: "no
+ * authorization data is passed to it"). Posted to every handler bound to it; answers the last
+ * status (0 when none was bound or none answered).
+ */
+export async function sendUninstall(portal: PortalState, handlers: string[], ep: EventEndpoints): Promise<{ status: number }> {
+  const body = new URLSearchParams({
     event: 'ONAPPUNINSTALL',
     'data[LANGUAGE_ID]': 'en',
-    'data[CLEAN]': 0,
-    ts: Math.floor(Date.now() / 1000),
+    'data[CLEAN]': '0',
+    ts: nowSeconds(),
     'auth[domain]': `${portal.host}:${portal.port}`,
-    'auth[client_endpoint]': deps.restUrl,
-    'auth[server_endpoint]': `${deps.oauthUrl}/rest/`,
+    'auth[client_endpoint]': ep.restUrl,
+    'auth[server_endpoint]': `${ep.oauthUrl}/rest/`,
     'auth[member_id]': portal.memberId,
+    'auth[scope]': ep.scope,
+    'auth[status]': 'L',
     'auth[application_token]': portal.applicationToken,
   });
   let status = 0;
-  for (const handler of handlers) status = (await post(handler.handler, body)).status;
+  for (const handler of handlers) status = (await post(handler, body, ep.log)).status;
   return { status };
 }
 
-export async function sendInstall(portal: PortalState, deps: { oauthUrl: string; restUrl: string; appUrl: string; pair: { accessToken: string; refreshToken: string; expiresIn: number }; scope: string }): Promise<{ status: number }> {
-  const body = form({
+/** ONAPPINSTALL for an app without UI: the one event that carries refresh_token. */
+export async function sendInstall(portal: PortalState, url: string, pair: TokenPair, userId: number, ep: EventEndpoints): Promise<{ status: number }> {
+  const body = new URLSearchParams({
     event: 'ONAPPINSTALL',
-    'data[VERSION]': 1,
+    'data[VERSION]': '1',
+    'data[ACTIVE]': 'Y',
+    'data[INSTALLED]': 'Y',
     'data[LANGUAGE_ID]': 'en',
-    ts: Math.floor(Date.now() / 1000),
-    'auth[access_token]': deps.pair.accessToken,
-    'auth[expires]': Math.floor(Date.now() / 1000) + deps.pair.expiresIn,
-    'auth[expires_in]': deps.pair.expiresIn,
-    'auth[scope]': deps.scope,
+    ts: nowSeconds(),
+    'auth[access_token]': pair.accessToken,
+    'auth[expires]': String(pair.expires),
+    'auth[expires_in]': String(pair.expiresIn),
+    'auth[scope]': ep.scope,
     'auth[domain]': `${portal.host}:${portal.port}`,
-    'auth[server_endpoint]': `${deps.oauthUrl}/rest/`,
+    'auth[server_endpoint]': `${ep.oauthUrl}/rest/`,
     'auth[status]': 'L',
-    'auth[client_endpoint]': deps.restUrl,
+    'auth[client_endpoint]': ep.restUrl,
     'auth[member_id]': portal.memberId,
-    'auth[user_id]': 1,
-    'auth[refresh_token]': deps.pair.refreshToken,
+    'auth[user_id]': String(userId),
+    'auth[refresh_token]': pair.refreshToken,
     'auth[application_token]': portal.applicationToken,
   });
-  return post(`${deps.appUrl}/events`, body);
+  return post(url, body, ep.log);
 }

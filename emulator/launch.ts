@@ -1,9 +1,10 @@
-import type { TokenIssuer } from './oauth-server';
-import { token, type PortalState } from './state';
+import { randomToken, type PortalState } from './state';
+import type { TokenIssuer } from './tokens';
 
 export interface LaunchForm {
   /** Full URL, with the query string Bitrix24 adds: DOMAIN, PROTOCOL, LANG, APP_SID. */
   url: string;
+  /** The POST body. */
   fields: Record<string, string>;
 }
 
@@ -14,21 +15,34 @@ export interface LaunchOptions {
   lang?: 'en' | 'ru';
 }
 
+export interface LaunchDeps {
+  portal: PortalState;
+  issuer: TokenIssuer;
+  clientId: string;
+  appUrl: string;
+  oauthUrl: string;
+  scope: string;
+}
+
 /**
- * What the portal posts into the app's iframe (settings/oauth/simple-way.md): the install
- * page while the app is not installed (installation-master.md), the app or the placement's
- * handler afterwards. Each launch is a fresh token pair for that user.
+ * What the portal posts into the app's iframe (settings/oauth/simple-way.md): the install page
+ * while the app is not installed (installation-master.md), the app or the placement's handler
+ * afterwards (widgets/im/sidebar.md). Each launch is a fresh token pair for that user.
  */
-export function buildLaunch(deps: { portal: PortalState; issuer: TokenIssuer; clientId: string; appUrl: string; oauthUrl: string; scope: string }, opts: LaunchOptions): { form: LaunchForm; appSid: string } {
+export function buildLaunch(deps: LaunchDeps, opts: LaunchOptions): { form: LaunchForm; appSid: string } {
   const { portal } = deps;
-  const pair = deps.issuer.issuePair(portal.memberId, opts.userId, deps.clientId);
+  if (!portal.users.has(opts.userId)) throw new Error(`no user ${opts.userId} on this portal`);
+  const pair = deps.issuer.issuePair({ memberId: portal.memberId, userId: opts.userId, clientId: deps.clientId });
+  portal.stats.launchGrants++;
   const placement = opts.placement ?? 'DEFAULT';
   let target = portal.installed ? `${deps.appUrl}/` : `${deps.appUrl}/install`;
   if (portal.installed && placement !== 'DEFAULT') {
     const bound = portal.placements.find((p) => p.name === placement && p.appId === deps.clientId);
     if (bound) target = bound.handler;
   }
-  const appSid = token();
+  // APP_SID: new each time the app is rendered; it ties the frame's messages to this launch.
+  const appSid = randomToken();
+  portal.frames.set(appSid, { userId: opts.userId, placement });
   const url = new URL(target);
   url.searchParams.set('DOMAIN', `${portal.host}:${portal.port}`);
   url.searchParams.set('PROTOCOL', '0');
@@ -45,6 +59,6 @@ export function buildLaunch(deps: { portal: PortalState; issuer: TokenIssuer; cl
     status: 'L',
     PLACEMENT: placement,
   };
-  if (opts.placementOptions) fields.PLACEMENT_OPTIONS = JSON.stringify(opts.placementOptions);
+  if (placement !== 'DEFAULT' || opts.placementOptions) fields.PLACEMENT_OPTIONS = JSON.stringify(opts.placementOptions ?? {});
   return { form: { url: url.toString(), fields }, appSid };
 }

@@ -9,13 +9,14 @@ async function main() {
     portals: [{ port: Number(env.EMULATOR_PORTAL_PORT ?? 3011) }],
     app: {
       clientId: env.EMULATOR_CLIENT_ID ?? 'local.chatavatar.demo',
-      clientSecret: env.EMULATOR_CLIENT_SECRET ?? 'demo-secret-not-for-production',
+      clientSecret: env.EMULATOR_CLIENT_SECRET ?? 'demo-secret',
       appUrl: env.EMULATOR_APP_URL ?? 'http://localhost:3000',
     },
     rateLimit: { threshold: Number(env.EMULATOR_RATE_THRESHOLD ?? 50), drainPerSecond: Number(env.EMULATOR_RATE_DRAIN ?? 2) },
+    log: env.EMULATOR_LOG === '1' ? (line) => console.log(`[emulator] ${line}`) : undefined,
   });
   const portal = emulator.portals[0]!;
-  console.log(`Bitrix24 emulator: portal ${portal.baseUrl}/ (member_id ${portal.memberId}), OAuth server ${emulator.oauthUrl}`);
+  console.log(`Bitrix24 emulator: open the portal at ${portal.baseUrl}/ (member_id ${portal.memberId}); OAuth server ${emulator.oauthUrl}`);
   const stop = () => void emulator.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

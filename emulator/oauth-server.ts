@@ -1,9 +1,9 @@
 import express, { type Express, type Request, type Response } from 'express';
-import type { OAuthState, PortalState, TokenRecord } from './state';
-import { token } from './state';
+import type { PortalState } from './state';
+import type { TokenIssuer, TokenRecord } from './tokens';
 
-// The authorization server (settings/oauth/index.md, auto-renewal.md, error-codes.md): codes
-// live 30 s and are single-use, refresh tokens are single-use, access tokens expire.
+// The authorization server, oauth.bitrix.info (settings/oauth/index.md, auto-renewal.md,
+// error-codes.md). It answers on its own port, like the real one on its own domain.
 
 export interface AppRegistration {
   clientId: string;
@@ -11,108 +11,89 @@ export interface AppRegistration {
   scope: string;
 }
 
-export interface TokenIssuer {
-  state: OAuthState;
-  issuePair(memberId: string, userId: number, clientId: string): { accessToken: string; refreshToken: string; expiresIn: number };
-  issueCode(memberId: string, userId: number, clientId: string): string;
-  /** Resolves an access token; `expired` when it exists but its time is over. */
-  resolveAccess(accessToken: string): TokenRecord | 'expired' | null;
-  expireAccess(memberId: string): void;
-  revoke(memberId: string): void;
+export interface OAuthServerDeps {
+  issuer: TokenIssuer;
+  app: AppRegistration;
+  portals: () => PortalState[];
+  /** http://host:port of this server, known once it listens. */
+  baseUrl: () => string;
+  portalRestUrl: (portal: PortalState) => string;
+  log: (line: string) => void;
 }
 
-export function createTokenIssuer(opts: { accessTokenTtlSeconds: number; now?: () => number }): TokenIssuer {
-  const now = opts.now ?? Date.now;
-  const state: OAuthState = { codes: new Map(), accessTokens: new Map(), refreshTokens: new Map(), stats: { codeGrants: 0, refreshGrants: 0 } };
+/** The documented token answer (auto-renewal.md example). */
+export function tokenAnswer(deps: Pick<OAuthServerDeps, 'issuer' | 'app' | 'baseUrl' | 'portalRestUrl'>, portal: PortalState, owner: Omit<TokenRecord, 'expiresAt'>) {
+  const pair = deps.issuer.issuePair(owner);
   return {
-    state,
-    issuePair(memberId, userId, clientId) {
-      const accessToken = token();
-      const refreshToken = token();
-      const expiresAt = now() + opts.accessTokenTtlSeconds * 1000;
-      state.accessTokens.set(accessToken, { memberId, userId, clientId, expiresAt });
-      state.refreshTokens.set(refreshToken, { memberId, userId, clientId, expiresAt: now() + 180 * 86400_000, used: false });
-      return { accessToken, refreshToken, expiresIn: opts.accessTokenTtlSeconds };
-    },
-    issueCode(memberId, userId, clientId) {
-      const code = token();
-      state.codes.set(code, { memberId, userId, clientId, expiresAt: now() + 30_000, used: false });
-      return code;
-    },
-    resolveAccess(accessToken) {
-      const record = state.accessTokens.get(accessToken);
-      if (!record) return null;
-      return record.expiresAt <= now() ? 'expired' : record;
-    },
-    expireAccess(memberId) {
-      for (const record of state.accessTokens.values()) if (record.memberId === memberId) record.expiresAt = 0;
-    },
-    revoke(memberId) {
-      for (const [key, record] of state.accessTokens) if (record.memberId === memberId) state.accessTokens.delete(key);
-      for (const [key, record] of state.refreshTokens) if (record.memberId === memberId) state.refreshTokens.delete(key);
-    },
+    access_token: pair.accessToken,
+    expires: pair.expires,
+    expires_in: pair.expiresIn,
+    scope: deps.app.scope,
+    // The authorization server's own domain (index.md: "domain — The domain of the authorization server").
+    domain: new URL(deps.baseUrl()).host,
+    server_endpoint: `${deps.baseUrl()}/rest/`,
+    status: 'L',
+    client_endpoint: deps.portalRestUrl(portal),
+    member_id: portal.memberId,
+    user_id: owner.userId,
+    refresh_token: pair.refreshToken,
   };
 }
 
-export function createOAuthServerApp(deps: { issuer: TokenIssuer; app: AppRegistration; portals: () => PortalState[]; baseUrl: () => string; portalRestUrl: (portal: PortalState) => string }): Express {
+export function createOAuthServerApp(deps: OAuthServerDeps): Express {
   const server = express();
   server.disable('x-powered-by');
-  server.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  server.set('query parser', 'extended');
+  server.use(express.urlencoded({ extended: true, limit: '64kb' }));
   server.use(express.json({ limit: '64kb' }));
 
   const fail = (res: Response, status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
-  const params = (req: Request): Record<string, string> => ({ ...(req.query as Record<string, string>), ...((req.body as Record<string, string>) ?? {}) });
+  const params = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown> | undefined) ?? {}) });
+  const str = (value: unknown) => (typeof value === 'string' ? value : '');
+  const portalOf = (record: TokenRecord) => deps.portals().find((p) => p.memberId === record.memberId);
 
-  const answer = (res: Response, record: TokenRecord) => {
-    const portal = deps.portals().find((p) => p.memberId === record.memberId);
-    // Tokens work from the moment the portal posts the install page (before installFinish);
-    // uninstalling revokes them.
-    if (!portal) return fail(res, 401, 'invalid_client', 'Application is not installed');
-    const pair = deps.issuer.issuePair(record.memberId, record.userId, record.clientId);
-    const host = new URL(deps.baseUrl()).host;
-    return res.json({
-      access_token: pair.accessToken,
-      expires: Math.floor(Date.now() / 1000) + pair.expiresIn,
-      expires_in: pair.expiresIn,
-      scope: deps.app.scope,
-      domain: host,
-      server_endpoint: `${deps.baseUrl()}/rest/`,
-      status: 'L',
-      client_endpoint: deps.portalRestUrl(portal),
-      member_id: portal.memberId,
-      user_id: record.userId,
-      refresh_token: pair.refreshToken,
-    });
-  };
-
+  // index.md step 2 and auto-renewal.md: GET (or POST) with grant_type, client_id, client_secret.
   server.all('/oauth/token/', (req, res) => {
     const p = params(req);
-    if (!p.grant_type || !p.client_id) return fail(res, 400, 'invalid_request', 'Invalid request');
-    if (p.client_id !== deps.app.clientId || p.client_secret !== deps.app.clientSecret) return fail(res, 401, 'invalid_client', 'Invalid client');
-    const { state } = deps.issuer;
-    if (p.grant_type === 'authorization_code') {
-      const code = state.codes.get(p.code ?? '');
-      if (!code || code.used || code.expiresAt <= Date.now() || code.clientId !== p.client_id) return fail(res, 400, 'invalid_grant', 'Invalid authorization code');
-      code.used = true;
-      state.stats.codeGrants++;
-      return answer(res, code);
+    const grantType = str(p.grant_type);
+    const clientId = str(p.client_id);
+    if (!grantType || !clientId || !str(p.client_secret)) return fail(res, 400, 'invalid_request', 'Invalid request');
+    if (clientId !== deps.app.clientId || str(p.client_secret) !== deps.app.clientSecret) return fail(res, 401, 'invalid_client', 'Invalid client credentials');
+    let record: TokenRecord | null;
+    if (grantType === 'authorization_code') {
+      if (!str(p.code)) return fail(res, 400, 'invalid_request', 'Authorization code is required');
+      record = deps.issuer.takeCode(str(p.code));
+    } else if (grantType === 'refresh_token') {
+      if (!str(p.refresh_token)) return fail(res, 400, 'invalid_request', 'Refresh token is required');
+      record = deps.issuer.takeRefresh(str(p.refresh_token));
+    } else {
+      return fail(res, 400, 'invalid_request', 'Unsupported grant_type');
     }
-    if (p.grant_type === 'refresh_token') {
-      const refresh = state.refreshTokens.get(p.refresh_token ?? '');
-      if (!refresh || refresh.used || refresh.clientId !== p.client_id) return fail(res, 400, 'invalid_grant', 'Invalid refresh token');
-      refresh.used = true;
-      state.stats.refreshGrants++;
-      return answer(res, refresh);
+    if (!record || record.clientId !== clientId) {
+      deps.log(`oauth: ${grantType} refused (invalid_grant)`);
+      return fail(res, 400, 'invalid_grant', grantType === 'refresh_token' ? 'Invalid refresh token' : 'Invalid authorization code');
     }
-    return fail(res, 400, 'invalid_request', 'Unsupported grant_type');
+    const portal = portalOf(record);
+    // error-codes.md: invalid_client also means "the application may not be installed".
+    if (!portal) return fail(res, 401, 'invalid_client', 'Application is not installed');
+    if (grantType === 'authorization_code') portal.stats.codeGrants++;
+    else portal.stats.refreshGrants++;
+    deps.log(`oauth: ${grantType} granted to user ${record.userId} of ${portal.memberId}`);
+    return res.json(tokenAnswer(deps, portal, record));
   });
 
-  // app.info on the authorization server: the trusted status of the app (simple-way.md).
+  // simple-way.md: app.info on the authorization server is the trusted source of the app's status.
   server.all(['/rest/app.info', '/rest/app.info.json'], (req, res) => {
-    const record = deps.issuer.resolveAccess(params(req).auth ?? '');
+    const record = deps.issuer.resolveAccess(str(params(req).auth));
     if (record === 'expired') return fail(res, 401, 'expired_token', 'The access token provided has expired.');
     if (!record) return fail(res, 401, 'NO_AUTH_FOUND', 'Wrong authorization data');
-    res.json({ result: { ID: 1, CODE: record.clientId, VERSION: 1, STATUS: 'L', INSTALLED: true, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'en', LICENSE: 'en_project', LICENSE_TYPE: 'project', LICENSE_FAMILY: 'project' } });
+    const portal = portalOf(record);
+    res.json({
+      result: { ID: 1, CODE: record.clientId, VERSION: 1, STATUS: 'L', INSTALLED: portal?.installed ?? false, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'en', LICENSE: 'en_project', LICENSE_TYPE: 'project', LICENSE_FAMILY: 'project' },
+      time: { start: Date.now() / 1000, finish: Date.now() / 1000, duration: 0, processing: 0, date_start: new Date().toISOString(), date_finish: new Date().toISOString() },
+    });
   });
+
+  server.use((_req, res) => fail(res, 404, 'invalid_request', 'Not found'));
   return server;
 }

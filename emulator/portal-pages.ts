@@ -1,4 +1,5 @@
 import type { LaunchForm } from './launch';
+import { avatarPath } from './methods/chat-view';
 import { fullName, type PortalState, type User } from './state';
 
 // Pages that look and behave like a Bitrix24 portal around a local app: the left menu, a user
@@ -12,7 +13,7 @@ function shell(portal: PortalState, user: User, body: string, extraHead = ''): s
     .map((u) => `<a class="user${u.id === user.id ? ' current' : ''}" href="?user=${u.id}">${esc(fullName(u))}${u.admin ? ' (admin)' : ''}</a>`)
     .join('');
   const appLink = portal.installed
-    ? `<a id="menu-app" href="/marketplace/app/">Chat Avatar</a><form method="post" action="/marketplace/uninstall/"><button id="menu-uninstall" type="submit">Uninstall Chat Avatar</button></form>`
+    ? `<a id="menu-app" href="/marketplace/app/">Chat Avatar</a>${user.admin ? '<form method="post" action="/marketplace/uninstall/"><button id="menu-uninstall" type="submit">Uninstall app</button></form>' : ''}`
     : `<a id="menu-install" href="/marketplace/install/">Install Chat Avatar</a>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(portal.title)} — Bitrix24 (emulator)</title>
 <link rel="stylesheet" href="/_emulator/static/portal.css">${extraHead}</head>
@@ -21,18 +22,28 @@ function shell(portal: PortalState, user: User, body: string, extraHead = ''): s
 }
 
 export function renderHome(portal: PortalState, user: User): string {
+  // widgets/im/sidebar.md: the widget shows only once the installation is finished.
   const sidebar = portal.installed && portal.placements.some((p) => p.name === 'IM_SIDEBAR');
   const chats = [...portal.chats.values()]
     .filter((c) => c.members.includes(user.id))
+    .sort((a, b) => b.lastActivity - a.lastActivity)
     .slice(0, 12)
-    .map((c) => `<li data-chat-id="${c.id}"><span class="dot" style="background:${esc(c.color)}"></span>${c.avatar ? `<img alt="" src="/upload/chat-avatar/${c.id}.img?v=${c.avatar.version}">` : ''}<span class="title">${esc(c.title)}</span> <small>#${c.id}</small>${sidebar && c.type !== 'private' ? ` <a class="sidebar-app" href="/im/chat/${c.id}/sidebar/">Applications → Chat avatar</a>` : ''}</li>`)
+    .map((c) => {
+      const avatar = c.avatar ? `<img class="avatar" alt="" src="${esc(avatarPath(c))}">` : `<span class="dot" style="background:${esc(c.color)}"></span>`;
+      const button = sidebar ? ` <a class="sidebar-app" href="/im/chat/${c.id}/sidebar/">Chat Avatar</a>` : '';
+      return `<li data-chat-id="${c.id}">${avatar}<span class="title">${esc(c.title)}</span> <small>#${c.id}</small>${button}</li>`;
+    })
     .join('');
   const hint = portal.installed ? '<p>Open <b>Chat Avatar</b> in the menu on the left.</p>' : '<p>The app is not installed yet: click <b>Install Chat Avatar</b> on the left.</p>';
   return shell(portal, user, `<h1>Chats</h1>${hint}<ul class="chats">${chats}</ul>`);
 }
 
+/**
+ * The frame page. The iframe's name is what b24jssdk's loader reads from window.name:
+ * `DOMAIN|PROTOCOL|APP_SID` (loader-b24frame.mjs, parseFrameQueryParams).
+ */
 export function renderFrame(portal: PortalState, user: User, form: LaunchForm, initData: Record<string, unknown>, appOrigin: string): string {
-  const frameName = `${portal.host}:${portal.port}|0|${initData.APP_SID as string}`;
+  const frameName = `${String(initData.DOMAIN)}|${String(initData.PROTOCOL)}|${String(initData.APP_SID)}`;
   const fields = Object.entries(form.fields)
     .map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`)
     .join('');
@@ -47,6 +58,6 @@ export function renderFrame(portal: PortalState, user: User, form: LaunchForm, i
   );
 }
 
-export function renderError(portal: PortalState, user: User, message: string): string {
-  return shell(portal, user, `<h1>Error</h1><p class="error">${esc(message)}</p>`);
+export function renderMessage(portal: PortalState, user: User, title: string, message: string): string {
+  return shell(portal, user, `<h1>${esc(title)}</h1><p class="error">${esc(message)}</p>`);
 }

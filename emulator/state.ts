@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
-// Everything the emulated Bitrix24 knows: one OAuth server (tokens for every portal) and the
-// portals, each with users, chats, bots, bound events and placements.
+// Everything one emulated portal knows: users, chats, bots, bound events and placements, plus
+// what the test API needs (faults, recorded calls, counters). Plain data; behaviour lives in
+// the method files.
 
 export interface User {
   id: number;
@@ -11,7 +12,11 @@ export interface User {
   email: string;
 }
 
+/** `chat` closed group, `open` open group, `general` the portal's general chat, `private` a one-to-one dialog. */
 export type ChatType = 'chat' | 'open' | 'general' | 'private';
+
+/** Who may do something in a chat (the `permissions` object of im.recent.list / im.search.chat.list). */
+export type ChatRole = 'member' | 'manager' | 'owner';
 
 export interface ChatAvatar {
   data: Buffer;
@@ -27,12 +32,18 @@ export interface Chat {
   type: ChatType;
   ownerId: number;
   members: number[];
+  managers: number[];
   color: string;
   avatar: ChatAvatar | null;
-  /** Order of the recent list (im.recent.list): most recent first. */
+  /** imbot.chat.add ENTITY_TYPE / ENTITY_ID, what im.chat.get and imbot.chat.get look chats up by. */
+  entityType: string;
+  entityId: string;
+  /** Order of the recent list (im.recent.list): higher is more recent. */
   lastActivity: number;
-  /** When 'owner', only the owner may change the avatar (the chat's "manage settings" right). */
-  manageSettings: 'all' | 'owner';
+  /** `permissions.manage_ui`: who may change title, colour and avatar. */
+  manageUi: ChatRole;
+  /** `permissions.manage_users_add`: who may add members. */
+  manageUsersAdd: ChatRole;
 }
 
 export interface Bot {
@@ -40,9 +51,9 @@ export interface Bot {
   code: string;
   name: string;
   type: string;
-  /** The application that registered the bot: `client_id`, or `custom{CLIENT_ID}` for a webhook. */
+  /** The application that registered the bot: the token's client id, or `custom{CLIENT_ID}`. */
   appId: string;
-  eventHandler: string;
+  handlers: { EVENT_MESSAGE_ADD: string; EVENT_WELCOME_MESSAGE: string; EVENT_BOT_DELETE: string };
 }
 
 export interface Binding {
@@ -50,6 +61,9 @@ export interface Binding {
   handler: string;
   appId: string;
   title?: string;
+  options?: Record<string, unknown>;
+  /** event.bind's auth_type: 0 = the user whose action fired the event. */
+  authType?: number;
 }
 
 export interface Fault {
@@ -69,6 +83,12 @@ export interface RecordedCall {
   at: string;
 }
 
+/** A frame the portal rendered: its APP_SID and the user it belongs to (for refreshAuth). */
+export interface FrameSession {
+  userId: number;
+  placement: string;
+}
+
 export interface PortalState {
   memberId: string;
   title: string;
@@ -78,35 +98,26 @@ export interface PortalState {
   chats: Map<number, Chat>;
   bots: Map<number, Bot>;
   nextBotId: number;
+  nextChatId: number;
   installed: boolean;
   applicationToken: string;
   events: Binding[];
   placements: Binding[];
   faults: Fault[];
   calls: RecordedCall[];
+  frames: Map<string, FrameSession>;
   rate: { level: number; at: number };
-  stats: { restCalls: number; rateLimited: number };
+  stats: { codeGrants: number; refreshGrants: number; launchGrants: number; restCalls: number; rateLimited: number };
 }
 
-export interface TokenRecord {
-  memberId: string;
-  userId: number;
-  clientId: string;
-  expiresAt: number;
-}
-
-export interface OAuthState {
-  codes: Map<string, TokenRecord & { used: boolean }>;
-  accessTokens: Map<string, TokenRecord>;
-  refreshTokens: Map<string, TokenRecord & { used: boolean }>;
-  stats: { codeGrants: number; refreshGrants: number };
-}
-
-export const token = (bytes = 16) => randomBytes(bytes).toString('hex');
+export const randomToken = (bytes = 16) => randomBytes(bytes).toString('hex');
 
 export const GENERAL_CHAT_ID = 1;
 export const PRIVATE_DIALOG_ID = 2;
 export const MARKUP_CHAT_ID = 18;
+export const FIRST_BOT_ID = 501;
+
+const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
 
 export function seedPortal(opts: { memberId: string; title: string; host: string; port: number }): PortalState {
   const users = new Map<number, User>([
@@ -116,35 +127,46 @@ export function seedPortal(opts: { memberId: string; title: string; host: string
   ]);
   const chats = new Map<number, Chat>();
   let activity = 1000;
-  const add = (chat: Omit<Chat, 'avatar' | 'manageSettings' | 'lastActivity'> & Partial<Pick<Chat, 'manageSettings'>>) =>
-    chats.set(chat.id, { avatar: null, manageSettings: 'all', lastActivity: activity--, ...chat });
-  add({ id: GENERAL_CHAT_ID, title: 'General chat', type: 'general', ownerId: 1, members: [1, 2, 3], color: '#2fc6f6' });
-  add({ id: PRIVATE_DIALOG_ID, title: 'Anna Admin — Boris User', type: 'private', ownerId: 1, members: [1, 2], color: '#aa6fdb' });
+  type Seed = Pick<Chat, 'id' | 'title' | 'type' | 'ownerId' | 'members' | 'color'> & Partial<Chat>;
+  const add = (chat: Seed) =>
+    chats.set(chat.id, { avatar: null, managers: [], entityType: '', entityId: '', manageUi: 'member', manageUsersAdd: 'member', lastActivity: activity--, ...chat });
+  add({ id: GENERAL_CHAT_ID, title: 'General chat', type: 'general', ownerId: 1, members: [1, 2, 3], color: '#2fc6f6', entityType: 'GENERAL', manageUi: 'owner', manageUsersAdd: 'owner' });
+  add({ id: PRIVATE_DIALOG_ID, title: 'Anna Admin — Boris User', type: 'private', ownerId: 0, members: [1, 2], color: '#aa6fdb' });
   add({ id: 12, title: 'Marketing', type: 'chat', ownerId: 1, members: [1, 2], color: '#df532d' });
   add({ id: 14, title: 'Sales team', type: 'chat', ownerId: 2, members: [1, 2, 3], color: '#29a8df' });
-  add({ id: 16, title: 'Board', type: 'chat', ownerId: 1, members: [1], color: '#4ba984', manageSettings: 'owner' });
+  // Only its owner manages the board's look and members.
+  add({ id: 16, title: 'Board', type: 'chat', ownerId: 1, members: [1], color: '#4ba984', manageUi: 'owner', manageUsersAdd: 'owner' });
   add({ id: MARKUP_CHAT_ID, title: '<img src=x onerror=alert(1)> "Quotes" & Co', type: 'chat', ownerId: 1, members: [1, 2], color: '#f7a700' });
-  const colours = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
   for (let i = 0; i < 60; i++) {
-    add({ id: 100 + i, title: `Project ${String(i + 1).padStart(2, '0')}`, type: i % 10 === 9 ? 'open' : 'chat', ownerId: 1, members: [1, 3], color: colours[i % colours.length]! });
+    add({ id: 100 + i, title: `Project ${String(i + 1).padStart(2, '0')}`, type: i % 10 === 9 ? 'open' : 'chat', ownerId: 1, members: [1, 3], color: PALETTE[i % PALETTE.length]! });
   }
   return {
     ...opts,
     users,
     chats,
     bots: new Map(),
-    nextBotId: 501,
+    nextBotId: FIRST_BOT_ID,
+    nextChatId: 1000,
     installed: false,
-    applicationToken: token(),
+    applicationToken: randomToken(),
     events: [],
     placements: [],
     faults: [],
     calls: [],
+    frames: new Map(),
     rate: { level: 0, at: Date.now() },
-    stats: { restCalls: 0, rateLimited: 0 },
+    stats: { codeGrants: 0, refreshGrants: 0, launchGrants: 0, restCalls: 0, rateLimited: 0 },
   };
 }
 
 export function fullName(user: User): string {
   return `${user.name} ${user.lastName}`;
+}
+
+/** May `userId` act with a chat right given to `role`? Portal administrators are not special here. */
+export function hasChatRole(chat: Chat, userId: number, role: ChatRole): boolean {
+  if (!chat.members.includes(userId)) return false;
+  if (role === 'member') return true;
+  if (role === 'manager') return chat.ownerId === userId || chat.managers.includes(userId);
+  return chat.ownerId === userId;
 }

@@ -1,3 +1,5 @@
+import { formatBytes, formatDuration } from './format.js';
+
 // The administrators' tabs: settings (a form that keeps what was typed on an error and shows a
 // sentence per field), status with repair buttons, and the audit log with CSV export.
 
@@ -12,20 +14,36 @@ export function createAdmin({ api, data, say }) {
     for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
   }
 
-  async function loadSettings() {
-    const { settings, limits } = await api.get('/api/admin/settings');
+  // Loaded when the tab is first shown; coming back to the tab keeps what was typed, unsaved.
+  let serverLimits = null;
+  function fillSettings(settings) {
     field('outputSide').value = settings.outputSide;
     field('outputFormat').value = settings.outputFormat;
     field('jpegQuality').value = settings.jpegQuality;
     field('maxUploadBytes').value = Math.round((settings.maxUploadBytes / MB) * 10) / 10;
-    field('maxUploadBytes').max = String(Math.floor((limits.maxUploadBytes / MB) * 10) / 10);
-    form.querySelector('[data-field="maxUploadBytes"] label').textContent = t.maxUpload.replace('{max}', field('maxUploadBytes').max);
     field('access.mode').value = settings.access.mode;
     field('access.userIds').value = settings.access.userIds.join(', ');
+    showUserIds();
   }
+  async function loadSettings() {
+    if (serverLimits) return;
+    const { settings, limits } = await api.get('/api/admin/settings');
+    serverLimits = limits;
+    const max = String(Math.floor((limits.maxUploadBytes / MB) * 10) / 10);
+    field('maxUploadBytes').max = max;
+    form.querySelector('[data-field="maxUploadBytes"] label').textContent = t.maxUpload.replace('{max}', max);
+    fillSettings(settings);
+  }
+  // The user id list matters only for "administrators and these users".
+  function showUserIds() {
+    form.querySelector('[data-field="access.userIds"]').hidden = field('access.mode').value !== 'users';
+  }
+  field('access.mode').addEventListener('change', showUserIds);
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const save = document.getElementById('settings-save');
+    if (save.getAttribute('aria-disabled') === 'true') return;
     clearErrors();
     const ids = field('access.userIds').value.split(/[\s,;]+/).filter(Boolean);
     const number = (value) => (value.trim() === '' ? null : Number(value));
@@ -36,27 +54,34 @@ export function createAdmin({ api, data, say }) {
       maxUploadBytes: number(field('maxUploadBytes').value) === null ? null : Math.round(Number(field('maxUploadBytes').value) * MB),
       access: { mode: field('access.mode').value, userIds: ids.map((id) => (/^\d+$/.test(id) ? Number(id) : id)) },
     };
+    save.setAttribute('aria-disabled', 'true');
     try {
-      await api.put('/api/admin/settings', body);
+      const saved = await api.put('/api/admin/settings', body);
+      if (saved && saved.settings) fillSettings(saved.settings);
       say(t.saved, 'ok');
     } catch (error) {
       // What was typed stays in the form; each field gets its own sentence.
       for (const [name, message] of Object.entries(error.fields ?? {})) {
         const span = document.getElementById(`error-${name}`);
         if (span) span.textContent = message;
+        const container = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+        if (container) container.hidden = false;
         field(name)?.setAttribute('aria-invalid', 'true');
       }
       const first = form.querySelector('[aria-invalid="true"]');
       first?.focus();
       say(error.message, 'error');
+    } finally {
+      save.removeAttribute('aria-disabled');
     }
   });
 
-  function row(dl, term, value) {
+  function row(dl, term, value, bad = false) {
     const dt = document.createElement('dt');
     dt.textContent = term;
     const dd = document.createElement('dd');
     dd.textContent = value;
+    if (bad) dd.className = 'bad';
     dl.append(dt, dd);
   }
 
@@ -64,11 +89,11 @@ export function createAdmin({ api, data, say }) {
     const dl = document.getElementById('status-content');
     dl.replaceChildren();
     const when = (iso) => (iso ? new Date(iso).toLocaleString(data.lang) : t.statusNever);
-    row(dl, t.statusPortal, `${status.portal.domain} (${status.portal.memberId})`);
+    row(dl, t.statusPortal, `${status.portal.domain} (${status.portal.memberId}) — ${status.portal.status}`, status.portal.status !== 'installed');
     row(dl, t.statusInstalled, when(status.portal.installedAt));
     row(dl, t.statusScope, status.portal.scope);
-    row(dl, t.statusRefresh, status.portal.lastRefreshAt ? `${when(status.portal.lastRefreshAt)} — ${status.portal.lastRefreshOk ? t.statusRefreshOk : t.statusRefreshFailed}` : t.statusNever);
-    row(dl, t.statusBot, `${status.bot.name}${status.bot.id ? ` #${status.bot.id}` : ''} — ${status.bot.registered ? t.statusBotRegistered : t.statusBotMissing}`);
+    row(dl, t.statusRefresh, status.portal.lastRefreshAt ? `${when(status.portal.lastRefreshAt)} — ${status.portal.lastRefreshOk ? t.statusRefreshOk : t.statusRefreshFailed}` : t.statusNever, status.portal.lastRefreshOk === false);
+    row(dl, t.statusBot, `${status.bot.name}${status.bot.id ? ` #${status.bot.id}` : ''} — ${status.bot.registered ? t.statusBotRegistered : t.statusBotMissing}`, !status.bot.registered);
     row(dl, t.statusEvents, status.events.map((e) => `${e.event} → ${e.handler}`).join('\n') || t.statusNone);
     row(dl, t.statusPlacements, status.placements.map((p) => `${p.placement} → ${p.handler}`).join('\n') || t.statusNone);
   }
@@ -99,9 +124,9 @@ export function createAdmin({ api, data, say }) {
         new Date(entry.at).toLocaleString(data.lang),
         entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`,
         `#${entry.chatId}`,
-        entry.result === 'ok' ? t.resultOk : entry.errorCode ?? '',
-        entry.bytes === null ? '' : `${Math.round(entry.bytes / 1024)} KB`,
-        `${entry.durationMs} ms`,
+        entry.result === 'ok' ? t.resultOk : t.resultError.replace('{code}', entry.errorCode ?? '—'),
+        entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.lang),
+        formatDuration(entry.durationMs, t, data.lang),
       ];
       for (const value of cells) {
         const td = document.createElement('td');

@@ -1,30 +1,59 @@
 // Every /api call carries the app token as a Bearer header (never a cookie). Before the token
-// expires, or after a 401, it is renewed from fresh portal auth (B24Frame) inside the portal,
-// or by reloading the first-party page outside it.
+// expires, or after a 401, it is renewed once and the call retried once.
 
 const RENEW_BEFORE_MS = 2 * 60 * 1000;
 
-export function createApi({ data, frame }) {
+/** `frameReady`: a promise of the B24Frame, or of null outside the portal or when it failed. */
+export function createApi({ data, frameReady }) {
   let token = document.querySelector('meta[name="app-token"]').content;
   let expiresAt = data.appTokenExpiresAt;
   let renewing = null;
 
-  async function renew() {
-    if (!frame) {
-      window.location.reload();
-      return new Promise(() => {});
-    }
+  // Inside the portal: fresh portal auth from B24Frame, traded for a new app token. Outside it:
+  // the first-party session cookie still holds, so the page is fetched again for its new token
+  // (the user keeps the crop they were working on); only when that fails is the page reloaded.
+  async function renewFromFrame(frame) {
+    const auth = await frame.auth.refreshAuth();
+    if (!auth || !auth.access_token) throw new Error('no portal auth');
+    const res = await fetch('/api/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ memberId: data.portal.memberId, accessToken: auth.access_token, refreshToken: auth.refresh_token || undefined, expiresIn: auth.expires_in, lang: data.lang }),
+    });
+    if (!res.ok) throw await toError(res);
+    const body = await res.json();
+    return { token: body.appToken, expiresAt: body.expiresAt };
+  }
+
+  async function renewFromSession() {
+    const res = await fetch('/app', { credentials: 'same-origin', redirect: 'error', headers: { accept: 'text/html' } });
+    if (!res.ok) throw new Error('session page ' + res.status);
+    const page = new DOMParser().parseFromString(await res.text(), 'text/html');
+    const next = page.querySelector('meta[name="app-token"]')?.content;
+    const pageData = JSON.parse(page.getElementById('app-data')?.textContent ?? 'null');
+    if (!next || !pageData) throw new Error('no token in the session page');
+    return { token: next, expiresAt: pageData.appTokenExpiresAt };
+  }
+
+  function renew() {
     renewing ??= (async () => {
-      const auth = await frame.auth.refreshAuth();
-      const res = await fetch('/api/session', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ memberId: data.portal.memberId, accessToken: auth.access_token, refreshToken: auth.refresh_token, expiresIn: auth.expires_in, lang: data.lang }),
-      });
-      if (!res.ok) throw await toError(res);
-      const body = await res.json();
-      token = body.appToken;
-      expiresAt = body.expiresAt;
+      const frame = await frameReady;
+      try {
+        if (!frame && data.inFrame) throw new Error('no B24Frame to renew from');
+        const fresh = frame ? await renewFromFrame(frame) : await renewFromSession();
+        token = fresh.token;
+        expiresAt = fresh.expiresAt;
+      } catch (cause) {
+        if (!frame && !data.inFrame) {
+          window.location.reload();
+          return new Promise(() => {});
+        }
+        if (cause && cause.code && cause.code !== 'NOT_AUTHENTICATED' && cause.status) throw cause;
+        const error = new Error(data.strings.sessionExpired);
+        error.code = 'NOT_AUTHENTICATED';
+        error.status = 401;
+        throw error;
+      }
     })().finally(() => {
       renewing = null;
     });
@@ -64,7 +93,7 @@ export function createApi({ data, frame }) {
       error.code = 'NETWORK';
       throw error;
     }
-    if (res.status === 401 && retry && frame) {
+    if (res.status === 401 && retry) {
       await renew();
       return request(method, path, { json, retry: false });
     }
@@ -87,10 +116,11 @@ export function createApi({ data, frame }) {
         xhr.responseType = 'json';
         xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
         xhr.onload = () => resolve({ status: xhr.status, body: xhr.response, retryAfter: Number(xhr.getResponseHeader('retry-after')) || null });
-        xhr.onerror = () => resolve({ status: 0, body: null, retryAfter: null });
+        xhr.timeout = 180_000;
+        xhr.onerror = xhr.ontimeout = xhr.onabort = () => resolve({ status: 0, body: null, retryAfter: null });
         xhr.send(form);
       });
-      if (result.status === 401 && retry && frame) {
+      if (result.status === 401 && retry) {
         await renew();
         return this.upload(path, form, onProgress, false);
       }

@@ -38,7 +38,6 @@ export function renderAppPage(m: AppPageModel): string {
   <span class="who">${escapeHtml(m.user.name)} · ${escapeHtml(m.portal.domain)}</span>
 </header>
 ${tabs}
-<div id="message" class="message" role="status" aria-live="polite" hidden></div>
 <section id="panel-change" role="${admin ? 'tabpanel' : 'region'}" aria-labelledby="${admin ? 'tab-change' : 'change-heading'}" class="panel">
   <h2 id="change-heading" class="visually-hidden">${escapeHtml(t.tabChange)}</h2>
   <div class="columns">
@@ -46,7 +45,8 @@ ${tabs}
       <h3>${escapeHtml(t.chatsHeading)}</h3>
       <label class="visually-hidden" for="chat-search">${escapeHtml(t.searchLabel)}</label>
       <input id="chat-search" type="search" autocomplete="off" placeholder="${escapeHtml(t.searchPlaceholder)}">
-      <ul id="chat-list" class="chat-list" aria-label="${escapeHtml(t.chatsHeading)}" aria-busy="true"></ul>
+      <ul id="chat-list" class="chat-list" aria-label="${escapeHtml(t.chatsHeading)}" aria-describedby="chat-list-help" aria-busy="true"></ul>
+      <p id="chat-list-help" class="visually-hidden">${escapeHtml(t.chatListHelp)}</p>
       <button id="chat-more" type="button" class="btn btn-light" hidden>${escapeHtml(t.loadMore)}</button>
       <div class="chat-id-row">
         <label for="chat-id">${escapeHtml(t.chatIdLabel)}</label>
@@ -57,8 +57,10 @@ ${tabs}
     <div class="card image-card">
       <h3>${escapeHtml(t.imageHeading)}</h3>
       <div id="drop-zone" class="drop-zone">
-        <p>${escapeHtml(t.dropHint)} <label class="link" for="file-input">${escapeHtml(t.chooseFile)}</label></p>
-        <input id="file-input" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif,image/heic,image/tiff">
+        <p class="drop-text">${escapeHtml(t.dropHint)}</p>
+        <input id="file-input" class="file-input" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif,image/heic,image/tiff" aria-describedby="file-hint">
+        <label class="btn btn-light" for="file-input">${escapeHtml(t.chooseFile)}</label>
+        <p class="file-name" id="file-name"></p>
         <p class="hint" id="file-hint"></p>
       </div>
       <div id="crop-section" hidden>
@@ -66,15 +68,24 @@ ${tabs}
         <p class="hint" id="crop-help">${escapeHtml(t.cropHelp)}</p>
         <div id="crop-area" class="crop-area">
           <canvas id="crop-canvas"></canvas>
-          <div id="crop-box" class="crop-box" tabindex="0" role="slider" aria-describedby="crop-help" aria-label="${escapeHtml(t.cropHeading)}" aria-valuetext=""></div>
+          <div id="crop-box" class="crop-box" tabindex="0" role="slider" aria-describedby="crop-help" aria-label="${escapeHtml(t.cropBoxLabel)}" aria-valuemin="1" aria-valuemax="8" aria-valuenow="1" aria-valuetext=""></div>
         </div>
-        <label class="zoom" for="zoom">${escapeHtml(t.zoomLabel)} <input id="zoom" type="range" min="1" max="8" step="0.05" value="1"></label>
+        <div class="zoom">
+          <button id="zoom-out" type="button" class="btn btn-light btn-icon" aria-label="${escapeHtml(t.zoomOut)}" aria-controls="crop-box">−</button>
+          <label for="zoom">${escapeHtml(t.zoomLabel)}</label>
+          <input id="zoom" type="range" min="1" max="8" step="0.05" value="1">
+          <button id="zoom-in" type="button" class="btn btn-light btn-icon" aria-label="${escapeHtml(t.zoomIn)}" aria-controls="crop-box">+</button>
+        </div>
         <h3>${escapeHtml(t.previewHeading)}</h3>
         <div class="previews" id="previews">${previews}</div>
       </div>
-      <p id="selected-chat" class="selected-chat"></p>
-      <progress id="progress" max="100" value="0" hidden></progress>
-      <button id="apply" type="button" class="btn btn-primary">${escapeHtml(t.applyButton)}</button>
+      <p id="no-preview" class="hint" hidden>${escapeHtml(t.noPreview)}</p>
+      <div class="apply-row">
+        <p id="selected-chat" class="selected-chat"></p>
+        <progress id="progress" max="100" value="0" aria-label="${escapeHtml(t.uploadProgress)}" hidden></progress>
+        <button id="apply" type="button" class="btn btn-primary">${escapeHtml(t.applyButton)}</button>
+      </div>
+      <div class="message-slot" data-slot="change"><div id="message" class="message" role="status" aria-live="polite" aria-atomic="true" hidden></div></div>
     </div>
   </div>
 </section>
@@ -90,7 +101,7 @@ ${m.inFrame ? '<script src="/vendor/b24jssdk.js" defer></script>' : ''}
 
 function adminPanels(t: ReturnType<typeof uiStrings>): string {
   const e = escapeHtml;
-  const field = (name: string, label: string, input: string) => `<div class="field" data-field="${name}"><label for="setting-${name}">${e(label)}</label>${input}<span class="field-error" id="error-${name}" role="alert"></span></div>`;
+  const field = (name: string, label: string, input: string) => `<div class="field" data-field="${name}"><label for="setting-${name}">${e(label)}</label>${input}<span class="field-error" id="error-${name}"></span></div>`;
   return `
 <section id="panel-settings" role="tabpanel" aria-labelledby="tab-settings" class="panel" hidden>
   <form id="settings-form" class="card" novalidate>
@@ -102,6 +113,7 @@ function adminPanels(t: ReturnType<typeof uiStrings>): string {
     ${field('access.mode', t.accessMode, `<select id="setting-access.mode" name="accessMode" aria-describedby="error-access.mode"><option value="everyone">${e(t.accessEveryone)}</option><option value="admins">${e(t.accessAdmins)}</option><option value="users">${e(t.accessUsers)}</option></select>`)}
     ${field('access.userIds', t.accessUserIds, '<input id="setting-access.userIds" name="accessUserIds" type="text" inputmode="numeric" aria-describedby="error-access.userIds">')}
     <button type="submit" class="btn btn-primary" id="settings-save">${e(t.save)}</button>
+    <div class="message-slot" data-slot="settings"></div>
   </form>
 </section>
 <section id="panel-status" role="tabpanel" aria-labelledby="tab-status" class="panel" hidden>
@@ -112,6 +124,7 @@ function adminPanels(t: ReturnType<typeof uiStrings>): string {
       <button type="button" class="btn btn-light" id="repair-bot">${e(t.repairBot)}</button>
       <button type="button" class="btn btn-light" id="rebind">${e(t.rebind)}</button>
     </div>
+    <div class="message-slot" data-slot="status"></div>
   </div>
 </section>
 <section id="panel-audit" role="tabpanel" aria-labelledby="tab-audit" class="panel" hidden>
@@ -122,10 +135,13 @@ function adminPanels(t: ReturnType<typeof uiStrings>): string {
       <select id="audit-filter"><option value="all">${e(t.auditAll)}</option><option value="ok">${e(t.auditOk)}</option><option value="error">${e(t.auditError)}</option></select>
       <button type="button" class="btn btn-light" id="audit-export">${e(t.auditExport)}</button>
     </div>
+    <div class="message-slot" data-slot="audit"></div>
+    <div class="table-scroll">
     <table id="audit-table" class="audit">
       <thead><tr><th scope="col">${e(t.auditTime)}</th><th scope="col">${e(t.auditUser)}</th><th scope="col">${e(t.auditChat)}</th><th scope="col">${e(t.auditResult)}</th><th scope="col">${e(t.auditSize)}</th><th scope="col">${e(t.auditDuration)}</th></tr></thead>
       <tbody></tbody>
     </table>
+    </div>
     <div class="pager"><button type="button" class="btn btn-light" id="audit-prev">${e(t.previous)}</button><span id="audit-page"></span><button type="button" class="btn btn-light" id="audit-next">${e(t.next)}</button></div>
   </div>
 </section>`;

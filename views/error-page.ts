@@ -7,6 +7,6 @@ export function renderErrorPage(m: { lang: UiLang; status: number; message: stri
   return layout({
     lang: m.lang,
     title: t.errorTitle,
-    body: `<main class="app error-page"><h1>${escapeHtml(t.errorTitle)}</h1><p class="error" role="alert">${escapeHtml(m.message)}</p></main>`,
+    body: `<main class="app error-page"><h1>${escapeHtml(t.errorTitle)}</h1><p class="error-text" role="alert">${escapeHtml(m.message)}</p></main>`,
   });
 }

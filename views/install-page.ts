@@ -11,7 +11,7 @@ export function renderInstallPage(m: { lang: UiLang; ok: boolean; message: strin
   const body = `<main class="app install ${m.ok ? 'ok' : 'failed'}">
   <h1>${escapeHtml(t.appTitle)}</h1>
   <p id="install-result" role="status">${escapeHtml(m.ok ? t.installOk : t.installFailed)}</p>
-  ${m.ok ? '' : `<p class="error">${escapeHtml(m.message)}</p>`}
+  ${m.ok ? '' : `<p class="error-text">${escapeHtml(m.message)}</p>`}
 </main>`;
   const head = m.ok ? '<script src="/vendor/b24jssdk.js" defer></script><script src="/static/install.js" defer></script>' : '';
   return layout({ lang: m.lang, title: t.appTitle, head, body });

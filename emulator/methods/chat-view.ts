@@ -1,27 +1,101 @@
-import type { Chat, PortalState } from '../state';
+import type { Chat, User } from '../state';
 
-export function avatarUrl(baseUrl: string, chat: Chat): string {
-  return chat.avatar ? `${baseUrl}/upload/chat-avatar/${chat.id}.${chat.avatar.format === 'jpeg' ? 'jpg' : chat.avatar.format}?v=${chat.avatar.version}` : '';
+// How chats look in answers: im.search.chat.list's chat object and im.recent.list's items
+// (api-reference/chats/search/im-search-chat-list.md, im-recent-list.md).
+
+export function avatarPath(chat: Chat): string {
+  if (!chat.avatar) return '';
+  const ext = chat.avatar.format === 'jpeg' ? 'jpg' : chat.avatar.format;
+  return `/upload/chat-avatar/${chat.id}.${ext}?v=${chat.avatar.version}`;
 }
 
-/** A chat as im.chat.get / im.search.chat.list / imbot.chat.get describe it (lower-case keys). */
-export function presentChat(portal: PortalState, baseUrl: string, chat: Chat, userId: number) {
+export function avatarUrl(baseUrl: string, chat: Chat): string {
+  return chat.avatar ? `${baseUrl}${avatarPath(chat)}` : '';
+}
+
+const messageType = (chat: Chat) => (chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : 'C');
+
+/** What the user may do here (true = allowed), as in im.search.chat.list's `restrictions`. */
+export function restrictions(chat: Chat) {
+  const group = chat.type === 'chat' || chat.type === 'open';
+  return { avatar: group, rename: group, extend: group, call: true, mute: true, leave: group, leave_owner: group, send: true, user_list: true };
+}
+
+export function role(chat: Chat, userId: number): string {
+  if (chat.ownerId === userId) return 'owner';
+  if (chat.managers.includes(userId)) return 'manager';
+  return chat.members.includes(userId) ? 'member' : 'none';
+}
+
+export function presentChat(baseUrl: string, chat: Chat, userId: number) {
   return {
     id: chat.id,
     parent_chat_id: 0,
+    parent_message_id: 0,
     name: chat.title,
     description: null,
     owner: chat.ownerId,
     extranet: false,
     avatar: avatarUrl(baseUrl, chat),
     color: chat.color,
-    type: chat.type === 'general' ? 'general' : chat.type === 'private' ? 'private' : chat.type === 'open' ? 'open' : 'chat',
-    user_counter: chat.members.filter((m) => portal.users.has(m)).length,
-    message_type: chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : 'C',
-    role: chat.ownerId === userId ? 'owner' : chat.members.includes(userId) ? 'member' : 'none',
-    manage_settings: chat.manageSettings === 'owner' ? 'owner' : 'all',
-    // What the user may do here (true = allowed), as in im.search.chat.list's example.
-    restrictions: { avatar: chat.type === 'chat' || chat.type === 'open', rename: chat.type !== 'private', extend: chat.type !== 'private' && chat.type !== 'general', send: true, user_list: true },
-    entity_type: chat.type === 'general' ? 'GENERAL' : '',
+    type: chat.type,
+    counter: 0,
+    user_counter: chat.members.length,
+    message_count: 0,
+    unread_id: 0,
+    restrictions: restrictions(chat),
+    last_message_id: 0,
+    last_id: 0,
+    marked_id: 0,
+    disk_folder_id: 0,
+    entity_type: chat.entityType,
+    entity_id: chat.entityId,
+    entity_data_1: '',
+    entity_data_2: '',
+    entity_data_3: '',
+    mute_list: [],
+    manager_list: chat.managers,
+    date_create: new Date(Date.UTC(2025, 0, 1)).toISOString(),
+    message_type: messageType(chat),
+    public: '',
+    role: role(chat, userId),
+    entity_link: { type: chat.entityType, url: '', id: chat.entityId },
+    text_field_enabled: true,
+    background_id: null,
+    permissions: { manage_users_add: chat.manageUsersAdd, manage_users_delete: 'manager', manage_ui: chat.manageUi, manage_settings: 'owner', manage_messages: 'member', can_post: 'member' },
+    is_new: false,
+  };
+}
+
+/** One item of im.recent.list: a group chat, or a one-to-one dialog seen from `userId`. */
+export function presentRecentItem(baseUrl: string, chat: Chat, userId: number, users: Map<number, User>) {
+  const date = new Date(Date.UTC(2026, 0, 1) + chat.lastActivity * 60_000).toISOString();
+  const message = { id: chat.lastActivity, text: '', file: false, author_id: chat.ownerId, attach: false, sticker: null, date, status: 'received', uuid: null };
+  const common = { counter: 0, last_id: 0, pinned: false, unread: false, has_reminder: false, date_update: date, date_last_activity: date, message, options: [] };
+  if (chat.type === 'private') {
+    const otherId = chat.members.find((m) => m !== userId) ?? userId;
+    const other = users.get(otherId);
+    const name = other ? `${other.name} ${other.lastName}` : '';
+    return {
+      id: otherId,
+      chat_id: chat.id,
+      type: 'user',
+      avatar: { url: '', color: chat.color },
+      title: name,
+      ...common,
+      user: { id: otherId, active: true, name, first_name: other?.name ?? '', last_name: other?.lastName ?? '', work_position: '', color: chat.color, avatar: '', bot: false, type: 'user' },
+      chat: { text_field_enabled: true, background_id: null, mute_list: [] },
+    };
+  }
+  const view = presentChat(baseUrl, chat, userId);
+  return {
+    id: `chat${chat.id}`,
+    chat_id: chat.id,
+    // im-recent-list.md: the record type is `user` or `chat`; the chat's own type is in `chat.type`.
+    type: 'chat',
+    avatar: { url: view.avatar, color: chat.color },
+    title: chat.title,
+    ...common,
+    chat: { ...view, role: view.role.toUpperCase() },
   };
 }

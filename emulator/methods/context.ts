@@ -3,9 +3,10 @@ import type { PortalState, User } from '../state';
 export interface MethodContext {
   portal: PortalState;
   user: User;
-  /** The calling application: the token's client id (api-reference/chat-bots/.../bot-context.md). */
+  /** The calling application: the OAuth token's client id (DESIGN.md, "Calls to Bitrix24"). */
   clientId: string;
   params: Record<string, unknown>;
+  /** http://host:port of the portal, for URLs in answers (avatars). */
   baseUrl: string;
 }
 
@@ -18,16 +19,33 @@ export interface ListAnswer {
 
 export type Method = (ctx: MethodContext) => unknown;
 
-export const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+/** Methods of one family and the scope they need (api-reference/scopes/permissions.md). */
+export interface MethodFamily {
+  /** `basic` methods need no scope. */
+  scope: string | string[];
+  methods: Record<string, Method>;
+}
+
+export const isListAnswer = (value: unknown): value is ListAnswer => typeof value === 'object' && value !== null && 'result' in value && Object.keys(value).every((k) => k === 'result' || k === 'next' || k === 'total');
+
+export const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '');
 export const int = (value: unknown): number => {
   const n = typeof value === 'number' ? value : Number(text(value));
   return Number.isInteger(n) ? n : 0;
 };
-export const yes = (value: unknown): boolean => value === true || value === 'Y' || value === 'y' || value === '1' || value === 1;
+export const yes = (value: unknown): boolean => value === true || value === 'Y' || value === 'y' || value === '1' || value === 1 || value === 'true';
 
-/** Without a client id in the auth, CLIENT_ID is used as `custom{CLIENT_ID}` (seed page). */
-export function callingApp(ctx: MethodContext): string {
-  if (ctx.clientId) return ctx.clientId;
-  const custom = text(ctx.params.CLIENT_ID);
-  return custom ? `custom${custom}` : '';
+/** Parameter names are case-insensitive in Bitrix24 REST (array_change_key_case). */
+export function param(params: Record<string, unknown>, name: string): unknown {
+  if (name in params) return params[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(params).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : params[key];
+}
+
+/** A list of ids given as `USERS[]=1&USERS[]=2`, `USERS[0]=1`, or a JSON array; null when not a list. */
+export function idList(value: unknown): number[] | null {
+  if (Array.isArray(value)) return value.map(int);
+  if (typeof value === 'object' && value !== null) return Object.values(value).map(int);
+  return null;
 }

@@ -1,6 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { AppError } from '../errors';
 import type { OutputFormatPolicy } from '../store/store';
+import { explicitOperations, orientationOf, orientedSize, storedSquare } from './exif-orientation';
 
 // DESIGN.md "The image pipeline": the upload size is bounded earlier (multer); here the bytes
 // are sniffed by sharp (never the name or the browser's MIME type), the pixel count is checked
@@ -79,21 +80,22 @@ export function createAvatarPipeline(opts: { maxInputPixels: number; concurrency
     const source = await probe(input, opts.maxInputPixels);
     const side = Math.min(Math.max(1, Math.round(output.side)), MAX_SIDE);
 
-    // Dimensions of the image as the user sees it: orientations 5–8 swap width and height.
-    const swapped = (source.orientation ?? 1) >= 5;
-    const width = swapped ? source.height : source.width;
-    const height = swapped ? source.width : source.height;
+    const orientation = orientationOf(source.orientation);
+    const { width, height } = orientedSize(source, orientation);
     const region = crop ?? centredSquare(width, height);
     if (!Number.isInteger(region.x) || !Number.isInteger(region.y) || !Number.isInteger(region.size) || region.size < 1 || region.x < 0 || region.y < 0 || region.x + region.size > width || region.y + region.size > height) {
       throw new AppError('INVALID_CROP', { detail: `crop ${JSON.stringify(region)} outside ${width}x${height}` });
     }
 
     try {
-      const { data, info } = await cropAndResize(open(input, { pages: 1 }).rotate(), { width, height }, region, side);
+      const stored = storedSquare(region, { width, height }, orientation);
+      const { data, info } = await cutAndResize(open(input, { pages: 1 }), source.format, source, stored, side);
       const transparent = info.channels === 4 && hasTransparentPixel(data);
       const format: 'png' | 'jpeg' = output.format === 'auto' ? (transparent ? 'png' : 'jpeg') : output.format;
       // Encoding from raw pixels: nothing of the source's EXIF (GPS!), XMP or ICC can follow.
-      const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+      // The square was cut from the stored pixels; only now, at avatar size, is it turned upright.
+      const turn = explicitOperations(orientation);
+      const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).flop(turn.flop).rotate(turn.angle);
       const encoded =
         format === 'png'
           ? await raw.png({ compressionLevel: 6 }).toBuffer()
@@ -151,39 +153,47 @@ interface RawImage {
 }
 
 /**
- * Shrinking: resize the whole upright image so that the crop becomes `side` pixels, in a pass
- * where libvips shrinks a JPEG or WebP while decoding (shrink-on-load): a 50 MP photo never
- * decodes at full size. The square is then cut from the small raw result. (Measured: an
- * extract in the same sharp pipeline, before or after the resize, costs the full decode —
- * 5x slower on a 25 MP JPEG.) Enlarging (a crop smaller than `side`): cut, then resize.
+ * Cuts the square out of the stored image and resizes it to `side`, in one of two ways, whichever
+ * touches fewer pixels. Neither auto-orients: sharp would then rotate the full-size image first
+ * and lose shrink-on-load (see exif-orientation.ts).
+ * - Resize, then cut (sharp's post-resize extract): libvips shrinks a JPEG by 2, 4 or 8 while
+ *   decoding (shrink-on-load, WebP by any factor), so a 50 MP photo never exists at full size;
+ *   but every loaded pixel still goes through the resize.
+ * - Cut, then resize: decodes at full size, but only the rows down to the square's bottom edge,
+ *   and resizes only the square. Better for a small square on a large photo, and for formats
+ *   without shrink-on-load; the only way when enlarging.
  */
-async function cropAndResize(image: Sharp, size: { width: number; height: number }, region: CropRect, side: number): Promise<RawImage> {
-  const scale = side / region.size;
-  if (scale >= 1) {
-    return (await image
-      .extract({ left: region.x, top: region.y, width: region.size, height: region.size })
-      .resize(side, side, { fit: 'fill' })
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true })) as RawImage;
+function cutAndResize(image: Sharp, format: string, stored: { width: number; height: number }, square: CropRect, side: number): Promise<RawImage> {
+  const scale = side / square.size;
+  if (scale < 1 && shrinkOnLoadPays(format, stored, square, side)) {
+    const width = Math.max(side, Math.round(stored.width * scale));
+    const height = Math.max(side, Math.round(stored.height * scale));
+    const left = Math.min(Math.round(square.x * scale), width - side);
+    const top = Math.min(Math.round(square.y * scale), height - side);
+    image = image.resize(width, height, { fit: 'fill' }).extract({ left, top, width: side, height: side });
+  } else {
+    image = image.extract({ left: square.x, top: square.y, width: square.size, height: square.size }).resize(side, side, { fit: 'fill' });
   }
-  const width = Math.max(side, Math.round(size.width * scale));
-  const height = Math.max(side, Math.round(size.height * scale));
-  const resized = (await image.resize(width, height, { fit: 'fill' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })) as RawImage;
-  const left = Math.min(Math.round(region.x * scale), resized.info.width - side);
-  const top = Math.min(Math.round(region.y * scale), resized.info.height - side);
-  return { data: cutSquare(resized, left, top, side), info: { width: side, height: side, channels: resized.info.channels } };
+  return image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }) as Promise<RawImage>;
 }
 
-function cutSquare(image: RawImage, left: number, top: number, side: number): Buffer {
-  const { width, channels } = image.info;
-  const out = Buffer.allocUnsafe(side * side * channels);
-  const rowBytes = side * channels;
-  for (let y = 0; y < side; y++) {
-    const from = ((top + y) * width + left) * channels;
-    image.data.copy(out, y * rowBytes, from, from + rowBytes);
-  }
-  return out;
+/**
+ * A cost model in "full-size decoded pixels", fitted on a 50 MP JPEG (bench/pipeline.ts): a
+ * resampled pixel costs about 3, a pixel decoded at 1/2 scale 0.7 and at 1/4 or 1/8 scale 0.6.
+ * The JPEG factor is the one sharp picks (src/pipeline.cc: the largest of 8, 4, 2 not above the
+ * shrink, halved when the shrink's integer part equals it).
+ */
+function shrinkOnLoadPays(format: string, stored: { width: number; height: number }, square: CropRect, side: number): boolean {
+  if (format === 'webp') return true; // WebP decodes whole either way, and scales while decoding.
+  if (format !== 'jpeg') return false;
+  const shrink = square.size / side;
+  let factor = shrink >= 8 ? 8 : shrink >= 4 ? 4 : shrink >= 2 ? 2 : 1;
+  if (factor > 1 && Math.floor(shrink) === factor) factor /= 2;
+  if (factor === 1) return false;
+  const pixels = stored.width * stored.height;
+  const resizeThenCut = pixels * (factor === 2 ? 0.7 : 0.6) + (3 * pixels) / factor ** 2;
+  const cutThenResize = stored.width * (square.y + square.size) + 3 * square.size ** 2;
+  return resizeThenCut < cutThenResize;
 }
 
 function hasTransparentPixel(rgba: Buffer): boolean {

@@ -66,6 +66,27 @@ describe('normaliseAvatar', () => {
     expect(b).toBeLessThan(100);
   });
 
+  it('cuts the crop from the upright image for every EXIF orientation, whichever way it shrinks or enlarges', async () => {
+    // Four quadrants of different colours, so that every turn and mirror is visible.
+    const quadrants = (width: number, height: number) => {
+      const rects = [['#e02020', 0, 0], ['#20c020', 1, 0], ['#2040e0', 0, 1], ['#e0e020', 1, 1]] as const;
+      const svg = rects.map(([fill, i, j]) => `<rect x="${(i * width) / 2}" y="${(j * height) / 2}" width="${width / 2}" height="${height / 2}" fill="${fill}"/>`).join('');
+      return sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg}</svg>`));
+    };
+    // Crops chosen so that quadrant edges fall between the sampled points, upright or turned.
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const input = await quadrants(600, 400).jpeg({ quality: 95 }).withMetadata({ orientation }).toBuffer();
+      for (const crop of [{ x: 80, y: 80, size: 320 }, { x: 170, y: 170, size: 100 }, { x: 190, y: 190, size: 40 }]) {
+        const out = await normalise(input, { crop, output: { ...output, side: 64 } });
+        const reference = await sharp(input).autoOrient().extract({ left: crop.x, top: crop.y, width: crop.size, height: crop.size }).resize(64, 64).png().toBuffer();
+        for (const [x, y] of [[8, 8], [56, 8], [8, 56], [56, 56], [32, 32]] as const) {
+          const [ours, expected] = [await pixel(out.data, x, y), await pixel(reference, x, y)];
+          ours.forEach((value, i) => expect([orientation, crop.size, x, y, Math.abs(value - expected[i]!) < 60]).toEqual([orientation, crop.size, x, y, true]));
+        }
+      }
+    }
+  });
+
   it('applies the crop rectangle in source pixels', async () => {
     const input = await img.photo(1000, 500); // left half red, right half blue
     const right = await normalise(input, { crop: { x: 600, y: 50, size: 300 } });

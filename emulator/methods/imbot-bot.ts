@@ -1,0 +1,68 @@
+import { RestError } from '../errors';
+import type { Bot } from '../state';
+import { int, param, text, type MethodFamily } from './context';
+import { callingApp } from './bot-identity';
+import { isHandlerUrl } from './handler-url';
+
+// chat-bots/outdated/bots/imbot-register.md, imbot-unregister.md, imbot-bot-list.md.
+
+const MAX_BOTS_PER_APP = 5;
+const HANDLER_NAMES = { EVENT_MESSAGE_ADD: 'Message add', EVENT_WELCOME_MESSAGE: 'Welcome message', EVENT_BOT_DELETE: 'Bot delete' } as const;
+type HandlerName = keyof typeof HANDLER_NAMES;
+
+export const imbotBotMethods: MethodFamily = {
+  scope: 'imbot',
+  methods: {
+    'imbot.register': (ctx) => {
+      const app = callingApp(ctx);
+      const code = text(param(ctx.params, 'CODE'));
+      // EVENT_HANDLER is copied into every handler that is not given on its own.
+      const common = text(param(ctx.params, 'EVENT_HANDLER'));
+      const handlers = {} as Bot['handlers'];
+      for (const name of Object.keys(HANDLER_NAMES) as HandlerName[]) {
+        const url = common || text(param(ctx.params, name));
+        if (!url) throw new RestError(`${name}_ERROR`, `Handler for "${HANDLER_NAMES[name]}" event isn't specified`);
+        if (!isHandlerUrl(url)) throw new RestError(`${name}_ERROR`, 'Wrong handler URL');
+        handlers[name] = url;
+      }
+      for (const optional of ['EVENT_MESSAGE_UPDATE', 'EVENT_MESSAGE_DELETE']) {
+        const url = text(param(ctx.params, optional));
+        if (url && !isHandlerUrl(url)) throw new RestError(`${optional}_ERROR`, 'Wrong handler URL');
+      }
+      if (!code) throw new RestError('CODE_ERROR', "Bot code isn't specified");
+      const raw = param(ctx.params, 'PROPERTIES');
+      const properties = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+      const name = [text(properties.NAME), text(properties.LAST_NAME)].filter(Boolean).join(' ');
+      if (!name) throw new RestError('NAME_ERROR', "Bot name isn't specified");
+      // CODE is unique within Bitrix24 (imbot-register.md). Registering the same CODE again from
+      // the same application gives back the existing bot, as Bitrix24's Bot::register does; from
+      // another application it cannot be created.
+      const existing = [...ctx.portal.bots.values()].find((b) => b.code === code);
+      if (existing) {
+        if (existing.appId !== app) throw new RestError('WRONG_REQUEST', "Bot can't be created");
+        return existing.id;
+      }
+      const mine = [...ctx.portal.bots.values()].filter((b) => b.appId === app);
+      if (mine.length >= MAX_BOTS_PER_APP) throw new RestError('MAX_COUNT_ERROR', `Has reached the maximum number of bots for application (max: ${MAX_BOTS_PER_APP})`);
+      const bot: Bot = { id: ctx.portal.nextBotId++, code, name, type: text(param(ctx.params, 'TYPE')).toUpperCase() || 'B', appId: app, handlers };
+      ctx.portal.bots.set(bot.id, bot);
+      return bot.id;
+    },
+    'imbot.unregister': (ctx) => {
+      const app = callingApp(ctx);
+      const bot = ctx.portal.bots.get(int(param(ctx.params, 'BOT_ID')));
+      if (!bot) throw new RestError('BOT_ID_ERROR', 'Bot not found');
+      if (bot.appId !== app) throw new RestError('APP_ID_ERROR', 'Bot was installed by another REST application');
+      ctx.portal.bots.delete(bot.id);
+      for (const chat of ctx.portal.chats.values()) chat.members = chat.members.filter((m) => m !== bot.id);
+      return true;
+    },
+    // imbot-bot-list.md: every bot registered on the portal, keyed by BOT_ID.
+    'imbot.bot.list': (ctx) => {
+      const bots: Record<string, unknown> = {};
+      for (const bot of ctx.portal.bots.values()) bots[String(bot.id)] = { ID: bot.id, NAME: bot.name, CODE: bot.code, OPENLINE: bot.type === 'O' ? 'Y' : 'N' };
+      // PHP encodes an empty array as [].
+      return Object.keys(bots).length > 0 ? bots : [];
+    },
+  },
+};

@@ -1,0 +1,58 @@
+import { RestError } from '../errors';
+import { fullName, type User } from '../state';
+import { int, param, type ListAnswer, type MethodFamily } from './context';
+
+// api-reference/common/users/{user-admin,profile}.md (basic scope) and user.current /
+// user.get (user_brief, user_basic or user).
+
+const presentUser = (user: User) => ({
+  ID: String(user.id),
+  ACTIVE: true,
+  NAME: user.name,
+  LAST_NAME: user.lastName,
+  SECOND_NAME: '',
+  EMAIL: user.email,
+  PERSONAL_GENDER: '',
+  PERSONAL_PHOTO: '',
+  WORK_POSITION: user.admin ? 'Administrator' : 'Manager',
+  IS_ONLINE: 'Y',
+  UF_DEPARTMENT: [1],
+  USER_TYPE: 'employee',
+});
+
+export const profileMethods: MethodFamily = {
+  scope: 'basic',
+  methods: {
+    'user.admin': (ctx) => ctx.user.admin,
+    profile: (ctx) => ({ ID: String(ctx.user.id), ADMIN: ctx.user.admin, NAME: ctx.user.name, LAST_NAME: ctx.user.lastName, PERSONAL_GENDER: '', TIME_ZONE: '' }),
+  },
+};
+
+const PAGE = 50;
+
+export const userMethods: MethodFamily = {
+  scope: ['user_brief', 'user_basic', 'user'],
+  methods: {
+    'user.current': (ctx) => presentUser(ctx.user),
+    // user.get: FILTER (or top-level fields) on ID, NAME, LAST_NAME, ACTIVE; pages of 50 by `start`.
+    'user.get': (ctx): ListAnswer => {
+      const filter = (param(ctx.params, 'FILTER') ?? ctx.params) as Record<string, unknown>;
+      const ids = ([] as unknown[]).concat(param(filter, 'ID') ?? []).map(int).filter((id) => id > 0);
+      const name = param(filter, 'NAME');
+      const lastName = param(filter, 'LAST_NAME');
+      const users = [...ctx.portal.users.values()]
+        .filter((u) => ids.length === 0 || ids.includes(u.id))
+        .filter((u) => typeof name !== 'string' || u.name === name)
+        .filter((u) => typeof lastName !== 'string' || u.lastName === lastName);
+      const start = Math.max(0, int(param(ctx.params, 'start')));
+      const answer: ListAnswer = { result: users.slice(start, start + PAGE).map(presentUser), total: users.length };
+      if (start + PAGE < users.length) answer.next = start + PAGE;
+      return answer;
+    },
+    'user.name': (ctx) => {
+      const user = ctx.portal.users.get(int(param(ctx.params, 'ID')));
+      if (!user) throw new RestError('USER_NOT_FOUND', 'User not found');
+      return fullName(user);
+    },
+  },
+};

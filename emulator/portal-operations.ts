@@ -1,0 +1,98 @@
+import { sendInstall, sendUninstall } from './app-events';
+import { buildLaunch, type LaunchOptions } from './launch';
+import type { RateLimit } from './rate-limit';
+import { randomToken, seedPortal, type Fault, type PortalState } from './state';
+import type { TokenIssuer } from './tokens';
+
+// What can be done to a portal from outside: the test API (HTTP) and the in-process API call
+// these, and so do the portal's own pages (install, uninstall, frames).
+
+export interface PortalDeps {
+  portal: PortalState;
+  issuer: TokenIssuer;
+  app: { clientId: string; appUrl: string; scope: string };
+  oauthUrl: () => string;
+  rateLimit: RateLimit;
+  log: (line: string) => void;
+  /** How the portal was seeded, for reset(). */
+  initial: { memberId: string; title: string; host: string; port: number };
+}
+
+export type PortalOperations = ReturnType<typeof portalOperations>;
+
+export function portalOperations(deps: PortalDeps) {
+  const { portal } = deps;
+  const baseUrl = () => `http://${portal.host}:${portal.port}`;
+  const restUrl = () => `${baseUrl()}/rest/`;
+  const endpoints = () => ({ oauthUrl: deps.oauthUrl(), restUrl: restUrl(), scope: deps.app.scope, log: deps.log });
+
+  /** settings/app-uninstallation.md: the app's tokens, bots, event handlers and widgets go. */
+  const forgetApp = () => {
+    portal.installed = false;
+    deps.issuer.revoke(portal.memberId);
+    for (const bot of portal.bots.values()) {
+      if (bot.appId !== deps.app.clientId) continue;
+      portal.bots.delete(bot.id);
+      for (const chat of portal.chats.values()) chat.members = chat.members.filter((m) => m !== bot.id);
+    }
+    portal.events = portal.events.filter((b) => b.appId !== deps.app.clientId);
+    portal.placements = portal.placements.filter((b) => b.appId !== deps.app.clientId);
+    portal.frames.clear();
+    // A reinstall is a new installation with a new application token.
+    portal.applicationToken = randomToken();
+  };
+
+  return {
+    baseUrl,
+    restUrl,
+    launch: (opts: LaunchOptions) => buildLaunch({ portal, issuer: deps.issuer, clientId: deps.app.clientId, appUrl: deps.app.appUrl, oauthUrl: deps.oauthUrl(), scope: deps.app.scope }, opts),
+    /** What BX24.installFinish() on the install page does (installation-finish.md). */
+    finishInstall() {
+      portal.installed = true;
+      deps.log(`portal ${portal.memberId}: installFinish`);
+    },
+    /** A fresh pair for the user of a rendered frame (the SDK's refreshAuth command). */
+    refreshFrameAuth(appSid: string) {
+      const frame = portal.frames.get(appSid);
+      if (!frame) return null;
+      const pair = deps.issuer.issuePair({ memberId: portal.memberId, userId: frame.userId, clientId: deps.app.clientId });
+      portal.stats.launchGrants++;
+      return { AUTH_ID: pair.accessToken, REFRESH_ID: pair.refreshToken, AUTH_EXPIRES: String(pair.expiresIn), MEMBER_ID: portal.memberId, DOMAIN: `${portal.host}:${portal.port}` };
+    },
+    /** A token of any application on this portal: e.g. another app, to provoke APP_ID_ERROR. */
+    issueAccessToken(userId: number, clientId = deps.app.clientId) {
+      return deps.issuer.issuePair({ memberId: portal.memberId, userId, clientId }).accessToken;
+    },
+    expireAccessTokens: () => deps.issuer.expireAccess(portal.memberId),
+    revokeTokens: () => deps.issuer.revoke(portal.memberId),
+    injectFault(fault: Partial<Fault> & { method: string }) {
+      portal.faults.push({ ...fault, times: fault.times ?? 1 });
+    },
+    clearFaults() {
+      portal.faults.length = 0;
+    },
+    async uninstall() {
+      // The handlers are read before they are deleted; then the event goes out.
+      const handlers = portal.events.filter((e) => e.name === 'ONAPPUNINSTALL' && e.appId === deps.app.clientId).map((e) => e.handler);
+      const token = portal.applicationToken;
+      const wasInstalled = portal.installed;
+      forgetApp();
+      // installation-finish.md: an app that never finished installing receives no events.
+      if (!wasInstalled || handlers.length === 0) return { status: 0 };
+      const frozen = { ...portal, applicationToken: token };
+      return sendUninstall(frozen, handlers, endpoints());
+    },
+    /** ONAPPINSTALL for an app without UI: installed at once, tokens of user 1 posted. */
+    async installEvent() {
+      portal.installed = true;
+      const userId = 1;
+      const pair = deps.issuer.issuePair({ memberId: portal.memberId, userId, clientId: deps.app.clientId });
+      return sendInstall(portal, `${deps.app.appUrl}/events`, pair, userId, endpoints());
+    },
+    reset() {
+      deps.issuer.revoke(portal.memberId);
+      Object.assign(portal, seedPortal(deps.initial));
+    },
+    stats: () => ({ ...portal.stats }),
+  };
+}

@@ -1,0 +1,85 @@
+import express, { type Router } from 'express';
+import type { LaunchOptions } from './launch';
+import { presentEmulatedChat } from './present';
+import type { PortalOperations } from './portal-operations';
+import type { Fault, PortalState } from './state';
+
+// The test API under /_emulator/ on each portal: the in-process operations over HTTP, for
+// tests in other processes (browser tests, benchmarks). Not part of Bitrix24.
+
+function launchOptions(body: Record<string, unknown>): LaunchOptions {
+  const lang = body.lang === 'ru' ? 'ru' : body.lang === 'en' ? 'en' : undefined;
+  const options: LaunchOptions = { userId: Number(body.userId) || 1 };
+  if (typeof body.placement === 'string') options.placement = body.placement;
+  if (typeof body.placementOptions === 'object' && body.placementOptions !== null) options.placementOptions = body.placementOptions as Record<string, unknown>;
+  if (lang) options.lang = lang;
+  return options;
+}
+
+function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: string }) | null {
+  if (typeof body.method !== 'string' || !body.method) return null;
+  const fault: Partial<Fault> & { method: string } = { method: body.method };
+  if (typeof body.error === 'string') fault.error = body.error;
+  if (typeof body.description === 'string') fault.description = body.description;
+  if (body.status !== undefined) fault.status = Number(body.status);
+  if (body.times !== undefined) fault.times = Number(body.times);
+  if (body.latencyMs !== undefined) fault.latencyMs = Number(body.latencyMs);
+  return fault;
+}
+
+export function createTestApi(portal: PortalState, ops: PortalOperations): Router {
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+  const body = (req: express.Request) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+  const ok = (res: express.Response) => res.json({ ok: true });
+
+  api.post('/launch', (req, res) => {
+    const options = launchOptions(body(req));
+    if (!portal.users.has(options.userId)) return res.status(400).json({ error: `no user ${options.userId}` });
+    res.json(ops.launch(options).form);
+  });
+  api.post('/install-finish', (_req, res) => {
+    ops.finishInstall();
+    ok(res);
+  });
+  api.post('/tokens/expire', (_req, res) => {
+    ops.expireAccessTokens();
+    ok(res);
+  });
+  api.post('/tokens/revoke', (_req, res) => {
+    ops.revokeTokens();
+    ok(res);
+  });
+  api.post('/faults', (req, res) => {
+    const fault = faultOf(body(req));
+    if (!fault) return res.status(400).json({ error: 'method is required' });
+    ops.injectFault(fault);
+    ok(res);
+  });
+  api.delete('/faults', (_req, res) => {
+    ops.clearFaults();
+    ok(res);
+  });
+  api.get('/calls', (_req, res) => {
+    res.json(portal.calls);
+  });
+  api.get('/chats/:id', (req, res) => {
+    const chat = portal.chats.get(Number(req.params.id));
+    if (!chat) return res.status(404).json({ error: 'no such chat' });
+    res.json(presentEmulatedChat(chat));
+  });
+  api.get('/stats', (_req, res) => {
+    res.json(ops.stats());
+  });
+  api.post('/uninstall', async (_req, res) => {
+    res.json(await ops.uninstall());
+  });
+  api.post('/install-event', async (_req, res) => {
+    res.json(await ops.installEvent());
+  });
+  api.post('/reset', (_req, res) => {
+    ops.reset();
+    ok(res);
+  });
+  return api;
+}
