@@ -1,11 +1,16 @@
-/** Bitrix24 said no: `code` is Bitrix24's own (`ACCESS_DENIED`, `expired_token`, …). */
+/**
+ * Bitrix24 said no: `code` is Bitrix24's own (`ACCESS_DENIED`, `expired_token`, …), `status` the
+ * HTTP status it came with (200 for placement.bind's errors: widgets/placement-bind.md), and
+ * `argument` the parameter an `ERROR_ARGUMENT` names (widgets/im/index.md).
+ */
 export class Bitrix24Error extends Error {
   constructor(
     readonly code: string,
     readonly description: string,
     readonly status: number,
+    readonly argument?: string,
   ) {
-    super(`${code}: ${description}`);
+    super(argument ? `${code} (${argument}): ${description}` : `${code}: ${description}`);
     this.name = 'Bitrix24Error';
   }
 }
