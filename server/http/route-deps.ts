@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../app.config';
-import type { ChatLister } from '../avatar/list-chats';
+import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../avatar/settings-service';
-import type { UpdateChatAvatar } from '../avatar/update-chat-avatar';
+import type { UpdateChatAvatar } from '../chats/update-chat-avatar';
 import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
 import type { OAuthServerClient } from '../bitrix24/oauth-server';

@@ -4,7 +4,7 @@ import { Bitrix24Error } from '../bitrix24/bitrix24-error';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 import type { Portal, PortalSettings, Store } from '../store/store';
-import type { AvatarPipeline, CropRect } from './avatar-pipeline';
+import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 
 export interface AvatarChange {
   portal: Portal;
