@@ -41,7 +41,7 @@ export function composeApp(deps: {
   const refresher = createTokenRefresher({ store, oauth, log });
   const portalClients = createPortalClients({ store, refresher, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, log, restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction } });
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
-  const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, log });
+  const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, timeoutMs: config.bitrix24TimeoutMs, log });
   const chats = createChatLister({ clients: portalClients });
   const pipeline = createAvatarPipeline({ maxInputPixels: config.uploads.maxInputPixels, concurrency: config.pipelineConcurrency });
 

@@ -18,6 +18,7 @@ const catalogue = {
   APP_ACCESS_DENIED: { status: 403, en: 'Your administrator has not allowed you to use this app.', ru: 'Администратор не разрешил вам пользоваться этим приложением.' },
   PORTAL_NOT_INSTALLED: { status: 403, en: 'The app is not installed on this Bitrix24. Ask your administrator to install it.', ru: 'Приложение не установлено в этом Битрикс24. Попросите администратора установить его.' },
   PORTAL_AUTH_LOST: { status: 409, en: 'The app has lost access to this Bitrix24. Ask your administrator to reinstall it.', ru: 'Приложение потеряло доступ к Битрикс24. Попросите администратора переустановить его.' },
+  INSTALL_NOT_ADMIN: { status: 403, en: 'Only a Bitrix24 administrator can install the app.', ru: 'Установить приложение может только администратор Битрикс24.' },
   INSTALL_NOT_VERIFIED: { status: 401, en: 'Bitrix24 did not confirm this installation.', ru: 'Битрикс24 не подтвердил эту установку.' },
   EVENT_NOT_VERIFIED: { status: 401, en: 'The event could not be verified.', ru: 'Не удалось проверить событие.' },
   OAUTH_STATE_MISMATCH: { status: 400, en: 'The sign-in link has expired. Start again.', ru: 'Ссылка для входа устарела. Начните заново.' },
@@ -36,6 +37,7 @@ const catalogue = {
   SERVER_BUSY: { status: 503, en: 'The server is busy. Try again in a few seconds.', ru: 'Сервер занят. Попробуйте через несколько секунд.' },
   BITRIX24_UNAVAILABLE: { status: 502, en: 'Bitrix24 did not answer. Try again in a minute.', ru: 'Битрикс24 не ответил. Попробуйте через минуту.' },
   BITRIX24_ERROR: { status: 502, en: 'Bitrix24 refused the request.', ru: 'Битрикс24 отклонил запрос.' },
+  SETUP_REFUSED: { status: 502, en: 'Bitrix24 refused part of the setup. The Status tab shows what is missing.', ru: 'Битрикс24 отклонил часть настройки. Что именно — показано на вкладке «Состояние».' },
   INTERNAL: { status: 500, en: 'Something went wrong on our side.', ru: 'Что-то пошло не так на нашей стороне.' },
 
   // Bitrix24's codes from imbot.chat.updateAvatar (seed) and the REST system errors

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
-import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
+import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
+import { callWithAccessToken } from './rest-call';
 import type { OAuthServerClient } from './oauth-server';
 import type { PortalClients } from './portal-clients';
 import type { PortalSetup } from './portal-setup';
@@ -14,6 +15,7 @@ export interface InstallRequest {
 }
 
 export interface InstallPortal {
+  /** The installed portal; setup steps Bitrix24 refused are recorded on it (`setupProblems`), never thrown. */
   (request: InstallRequest): Promise<Portal>;
 }
 
@@ -22,6 +24,10 @@ export interface InstallPortal {
  * Nothing posted is believed: the posted refresh token is traded at the OAuth server of our
  * configuration, whose answer names the portal (member_id) and its REST endpoint. A posted
  * DOMAIN is never contacted (DESIGN.md "Calls to Bitrix24").
+ *
+ * Every user who opens the app gets the install form's fields, the application token included,
+ * so only a portal administrator may install: anyone else would replace the portal-level token
+ * with their own and choose the token that uninstall events are checked against.
  */
 export function createInstallPortal(deps: {
   store: Store;
@@ -29,6 +35,7 @@ export function createInstallPortal(deps: {
   clients: PortalClients;
   setup: PortalSetup;
   allowHttpPortals: boolean;
+  timeoutMs: number;
   log: Logger;
   now?: () => Date;
 }): InstallPortal {
@@ -54,6 +61,8 @@ export function createInstallPortal(deps: {
       throw new AppError('INSTALL_NOT_VERIFIED', { detail: `portal endpoint protocol ${endpoint.protocol} not allowed` });
     }
 
+    await requireAdministrator(grant.clientEndpoint, grant.accessToken, grant.memberId, deps.timeoutMs, deps.log);
+
     let portal = await deps.store.savePortal(
       {
         memberId: grant.memberId,
@@ -71,10 +80,26 @@ export function createInstallPortal(deps: {
     deps.clients.forget(portal.memberId);
     deps.log.info({ memberId: portal.memberId, domain: portal.domain }, 'portal installed');
 
-    await deps.setup.ensureBot(portal);
-    await deps.setup.ensureEvents(portal);
-    await deps.setup.ensurePlacements(portal);
+    // A refused step (a placement Bitrix24 does not accept, say) must not keep the install page
+    // from calling installFinish: it is recorded for the Status tab, where Repair runs it again.
+    await deps.setup.runAll(portal);
     portal = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
     return portal;
   };
+}
+
+/** user.admin (api-reference/common/users/user-admin.md) asked with the installing user's own token. */
+async function requireAdministrator(endpoint: string, accessToken: string, memberId: string, timeoutMs: number, log: Logger): Promise<void> {
+  let admin: unknown;
+  try {
+    admin = await callWithAccessToken<unknown>(endpoint, 'user.admin', new URLSearchParams(), accessToken, timeoutMs);
+  } catch (error) {
+    if (error instanceof Bitrix24UnavailableError) throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
+    if (error instanceof Bitrix24Error) throw new AppError('INSTALL_NOT_VERIFIED', { detail: `user.admin refused: ${error.code}` });
+    throw error;
+  }
+  if (admin !== true && admin !== 'true' && admin !== 1) {
+    log.warn({ memberId }, 'install refused: the user is not a portal administrator');
+    throw new AppError('INSTALL_NOT_ADMIN', { detail: 'user.admin is false' });
+  }
 }

@@ -1,20 +1,47 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Portal, Store } from '../store/store';
+import type { Portal, SetupProblem, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
+import { AppError } from '../errors';
+import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import type { PortalClients, RestClient } from './portal-clients';
 
 // What the app registers on a portal: its chat bot, the events it listens to and the chat
 // placement. Each step is idempotent, so install, reinstall and the administrators' "repair"
 // buttons all run the same code and never create duplicates.
 
-export const BOT_CODE = 'chat_avatar_bot';
 export const APP_EVENTS = ['ONAPPUNINSTALL'] as const;
-export const APP_PLACEMENTS = ['IM_SIDEBAR'] as const;
+
+/**
+ * The sidebar item in group chats. Messenger placements require OPTIONS[iconName], a Font
+ * Awesome 4 name (widgets/im/sidebar.md; without it placement.bind answers ERROR_ARGUMENT,
+ * widgets/im/index.md "Typical errors"); context CHAT keeps it out of one-to-one dialogs, open
+ * lines and CRM chats, whose avatars the app cannot change.
+ */
+export const SIDEBAR_PLACEMENT = { placement: 'IM_SIDEBAR', options: { iconName: 'fa-picture-o', context: 'CHAT', role: 'USER', extranet: 'N' } } as const;
+
+/**
+ * imbot.bot.list answers every bot of the portal, whoever registered it
+ * (chat-bots/outdated/bots/imbot-bot-list.md), so our bot is recognised by a code no other
+ * application can have: derived from this application's client id.
+ */
+export function botCodeFor(clientId: string): string {
+  return `chat_avatar_${createHash('sha256').update(clientId).digest('hex').slice(0, 12)}`;
+}
+
+export type SetupStep = SetupProblem['step'];
 
 export interface PortalSetup {
   ensureBot(portal: Portal): Promise<number>;
   ensureEvents(portal: Portal): Promise<void>;
   ensurePlacements(portal: Portal): Promise<void>;
+  /**
+   * Runs one step and records its outcome on the portal (a refusal with Bitrix24's own code and
+   * argument, or nothing when it worked), so the Status tab shows what is missing. Rethrows.
+   */
+  runStep(portal: Portal, step: SetupStep): Promise<void>;
+  /** Every step, each recorded; a refused step does not stop the next. Returns the problems. */
+  runAll(portal: Portal): Promise<SetupProblem[]>;
   describe(portal: Portal): Promise<SetupStatus>;
 }
 
@@ -35,7 +62,9 @@ interface BoundEvent {
   handler: string;
 }
 
-export function createPortalSetup(deps: { store: Store; clients: PortalClients; appBaseUrl: string; clientId: string; log: Logger; botName?: string }): PortalSetup {
+export function createPortalSetup(deps: { store: Store; clients: PortalClients; appBaseUrl: string; clientId: string; log: Logger; botName?: string; now?: () => Date }): PortalSetup {
+  const now = deps.now ?? (() => new Date());
+  const botCode = botCodeFor(deps.clientId);
   const eventsUrl = `${deps.appBaseUrl}/events`;
   const placementUrl = `${deps.appBaseUrl}/`;
   const botName = deps.botName ?? 'Chat Avatar';
@@ -46,10 +75,12 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
     return Array.isArray(result) ? result : Object.values(result ?? {});
   };
 
-  return {
+  const setup: PortalSetup = {
     async ensureBot(portal) {
       const rest = await client(portal);
-      const existing = (await listBots(rest)).find((bot) => bot.CODE === BOT_CODE);
+      const bots = await listBots(rest);
+      // The id imbot.register gave us first; then our code (a reinstall that lost the id).
+      const existing = bots.find((bot) => Number(bot.ID) === portal.botId && bot.CODE === botCode) ?? bots.find((bot) => bot.CODE === botCode);
       let botId: number;
       if (existing) {
         botId = Number(existing.ID);
@@ -57,7 +88,7 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       } else {
         botId = Number(
           await rest.call<number>('imbot.register', {
-            CODE: BOT_CODE,
+            CODE: botCode,
             TYPE: 'B',
             OPENLINE: 'N',
             EVENT_HANDLER: eventsUrl,
@@ -87,18 +118,44 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
     async ensurePlacements(portal) {
       const rest = await client(portal);
       const bound = await rest.call<{ placement: string; handler: string }[]>('placement.get');
-      for (const placement of APP_PLACEMENTS) {
-        const mine = bound.filter((b) => b.placement === placement);
-        if (mine.some((b) => b.handler === placementUrl)) continue;
-        for (const stale of mine) await rest.call('placement.unbind', { PLACEMENT: placement, HANDLER: stale.handler });
-        await rest.call('placement.bind', {
-          PLACEMENT: placement,
-          HANDLER: placementUrl,
-          TITLE: botName,
-          LANG_ALL: { en: { TITLE: 'Chat avatar' }, ru: { TITLE: 'Аватар чата' } },
-        });
-        deps.log.info({ memberId: portal.memberId, placement }, 'placement bound');
+      const { placement, options } = SIDEBAR_PLACEMENT;
+      const mine = bound.filter((b) => b.placement === placement);
+      if (mine.some((b) => b.handler === placementUrl)) return;
+      for (const stale of mine) await rest.call('placement.unbind', { PLACEMENT: placement, HANDLER: stale.handler });
+      await rest.call('placement.bind', {
+        PLACEMENT: placement,
+        HANDLER: placementUrl,
+        TITLE: botName,
+        OPTIONS: options,
+        LANG_ALL: { en: { TITLE: 'Chat avatar' }, ru: { TITLE: 'Аватар чата' } },
+      });
+      deps.log.info({ memberId: portal.memberId, placement }, 'placement bound');
+    },
+
+    async runStep(portal, step) {
+      try {
+        if (step === 'bot') await setup.ensureBot(portal);
+        else if (step === 'events') await setup.ensureEvents(portal);
+        else await setup.ensurePlacements(portal);
+      } catch (error) {
+        const problem = describeProblem(step, error, now());
+        deps.log.warn({ memberId: portal.memberId, step, code: problem.code, argument: problem.argument, description: problem.description }, 'portal setup step refused');
+        await deps.store.setSetupProblem(portal.memberId, step, problem);
+        throw error;
       }
+      await deps.store.setSetupProblem(portal.memberId, step, null);
+    },
+
+    async runAll(portal) {
+      const problems: SetupProblem[] = [];
+      for (const step of ['bot', 'events', 'placements'] as const) {
+        try {
+          await setup.runStep(portal, step);
+        } catch (error) {
+          problems.push(describeProblem(step, error, now()));
+        }
+      }
+      return problems;
     },
 
     async describe(portal) {
@@ -108,7 +165,7 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
         rest.call<BoundEvent[]>('event.get'),
         rest.call<{ placement: string; handler: string }[]>('placement.get'),
       ]);
-      const bot = bots.find((b) => Number(b.ID) === portal.botId) ?? bots.find((b) => b.CODE === BOT_CODE);
+      const bot = bots.find((b) => Number(b.ID) === portal.botId) ?? bots.find((b) => b.CODE === botCode);
       return {
         bot: { id: bot ? Number(bot.ID) : portal.botId, name: bot?.NAME ?? botName, registered: Boolean(bot) && Number(bot?.ID) === portal.botId },
         events: events.map((e) => ({ event: e.event, handler: e.handler })),
@@ -116,4 +173,13 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       };
     },
   };
+  return setup;
+}
+
+/** Bitrix24's own code and argument when it refused; ours when it could not be asked. */
+function describeProblem(step: SetupStep, error: unknown, at: Date): SetupProblem {
+  if (error instanceof Bitrix24Error) return { step, code: error.code, argument: error.argument ?? null, description: error.description, at: at.toISOString() };
+  if (error instanceof AppError) return { step, code: error.code, argument: null, description: error.detail ?? '', at: at.toISOString() };
+  if (error instanceof Bitrix24UnavailableError) return { step, code: 'BITRIX24_UNAVAILABLE', argument: null, description: error.message, at: at.toISOString() };
+  return { step, code: 'INTERNAL', argument: null, description: error instanceof Error ? error.message : String(error), at: at.toISOString() };
 }

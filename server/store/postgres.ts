@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { readMigrations } from './migrations';
 import type { TokenCipher } from './token-cipher';
-import type { AuditEntry, Portal, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
+import type { AuditEntry, SetupProblem, Portal, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
 
 // The store for several app instances sharing one database. The token lock is a transaction-
 // scoped advisory lock, so exactly one instance refreshes a given pair at a time.
@@ -20,6 +20,7 @@ interface PortalRow {
   bot_id: number | null;
   last_refresh_at: Date | null;
   last_refresh_ok: boolean | null;
+  setup_problems: SetupProblem[];
 }
 
 const MIGRATION_LOCK = 727_001;
@@ -42,6 +43,7 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     botId: row.bot_id,
     lastRefreshAt: row.last_refresh_at,
     lastRefreshOk: row.last_refresh_ok,
+    setupProblems: row.setup_problems,
   });
 
   const readTokens = async (db: Pool | PoolClient, owner: TokenOwner): Promise<TokenSet | null> => {
@@ -151,6 +153,14 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     },
     async setPortalBot(memberId, botId) {
       await pool.query('UPDATE portals SET bot_id = $1 WHERE member_id = $2', [botId, memberId]);
+    },
+    async setSetupProblem(memberId, step, problem) {
+      // One statement, so that two instances repairing at once cannot lose each other's steps.
+      await pool.query(
+        `UPDATE portals SET setup_problems = COALESCE($3::jsonb, '[]'::jsonb) || COALESCE((SELECT jsonb_agg(p) FROM jsonb_array_elements(setup_problems) p WHERE p->>'step' <> $2), '[]'::jsonb)
+         WHERE member_id = $1`,
+        [memberId, step, problem ? JSON.stringify([problem]) : null],
+      );
     },
     async recordTokenRefresh(memberId, ok, at) {
       await pool.query('UPDATE portals SET last_refresh_at = $1, last_refresh_ok = $2 WHERE member_id = $3', [at, ok, memberId]);

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { createKeyedMutex } from './keyed-mutex';
 import { readMigrations } from './migrations';
 import type { TokenCipher } from './token-cipher';
-import type { AuditEntry, AuditQuery, Portal, PortalInstall, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
+import type { SetupProblem, AuditEntry, AuditQuery, Portal, PortalInstall, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
 
 // The embedded store: one file, one process. WAL lets readers run beside the writer; the
 // token lock is an in-process mutex because a SQLite file is not shared between instances
@@ -24,6 +24,7 @@ interface PortalRow {
   bot_id: number | null;
   last_refresh_at: number | null;
   last_refresh_ok: number | null;
+  setup_problems: string;
 }
 
 interface TokenRow {
@@ -68,6 +69,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     botId: row.bot_id,
     lastRefreshAt: row.last_refresh_at === null ? null : new Date(row.last_refresh_at),
     lastRefreshOk: row.last_refresh_ok === null ? null : row.last_refresh_ok === 1,
+    setupProblems: JSON.parse(row.setup_problems) as SetupProblem[],
   });
   const toTokens = (row: TokenRow): TokenSet => ({
     accessToken: cipher.decrypt(row.access_token),
@@ -173,6 +175,14 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     async setPortalBot(memberId, botId) {
       sql().setBot.run(botId, memberId);
     },
+    async setSetupProblem(memberId, step, problem) {
+      db.transaction(() => {
+        const row = sql().findPortal.get(memberId) as PortalRow | undefined;
+        if (!row) return;
+        const others = (JSON.parse(row.setup_problems) as SetupProblem[]).filter((p) => p.step !== step);
+        sql().setSetupProblems.run(JSON.stringify(problem ? [problem, ...others] : others), memberId);
+      })();
+    },
     async recordTokenRefresh(memberId, ok, at) {
       sql().recordRefresh.run(at.getTime(), ok ? 1 : 0, memberId);
     },
@@ -259,6 +269,7 @@ function prepare(db: Database.Database) {
     findPortalByDomain: db.prepare(`SELECT * FROM portals WHERE lower(domain) = ? AND state = 'installed' ORDER BY installed_at DESC LIMIT 1`),
     uninstallPortal: db.prepare(`UPDATE portals SET state = 'uninstalled', uninstalled_at = ?, bot_id = NULL WHERE member_id = ?`),
     setBot: db.prepare('UPDATE portals SET bot_id = ? WHERE member_id = ?'),
+    setSetupProblems: db.prepare('UPDATE portals SET setup_problems = ? WHERE member_id = ?'),
     recordRefresh: db.prepare('UPDATE portals SET last_refresh_at = ?, last_refresh_ok = ? WHERE member_id = ?'),
     upsertTokens: db.prepare(`
       INSERT INTO tokens (member_id, user_id, access_token, refresh_token, expires_at, updated_at)

@@ -18,6 +18,17 @@ export interface Portal {
   botId: number | null;
   lastRefreshAt: Date | null;
   lastRefreshOk: boolean | null;
+  /** Steps of the portal's setup that Bitrix24 refused, newest first; empty when all is well. */
+  setupProblems: SetupProblem[];
+}
+
+/** A setup step Bitrix24 refused: its own code, the argument it named, and its description. */
+export interface SetupProblem {
+  step: 'bot' | 'events' | 'placements';
+  code: string;
+  argument: string | null;
+  description: string;
+  at: string;
 }
 
 export type PortalInstall = Pick<Portal, 'memberId' | 'domain' | 'clientEndpoint' | 'serverEndpoint' | 'scope' | 'status'> & {
@@ -89,6 +100,8 @@ export interface Store {
   /** Marks the portal uninstalled and deletes every token it had, in one transaction. */
   markPortalUninstalled(memberId: string, at: Date): Promise<void>;
   setPortalBot(memberId: string, botId: number | null): Promise<void>;
+  /** Replaces what is recorded for `step`: its problem, or nothing when it succeeded. */
+  setSetupProblem(memberId: string, step: SetupProblem['step'], problem: SetupProblem | null): Promise<void>;
   recordTokenRefresh(memberId: string, ok: boolean, at: Date): Promise<void>;
 
   saveTokens(owner: TokenOwner, tokens: TokenSet): Promise<void>;

@@ -34,6 +34,8 @@ export function adminRoutes(deps: AppRouteDeps): Router {
         lastRefreshAt: fresh.lastRefreshAt?.toISOString() ?? null,
         lastRefreshOk: fresh.lastRefreshOk,
       },
+      // Steps Bitrix24 refused at install or at the last repair, with its own code and argument.
+      problems: fresh.setupProblems,
       ...setup,
     };
   };
@@ -50,12 +52,13 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   router.get('/api/admin/status', async (req, res) => {
     res.json(await status(req.portal!));
   });
-  router.post('/api/admin/bot/repair', repair((portal) => deps.portalSetup.ensureBot(portal)));
+  router.post('/api/admin/bot/repair', repair((portal) => deps.portalSetup.runStep(portal, 'bot')));
   router.post(
     '/api/admin/events/rebind',
     repair(async (portal) => {
-      await deps.portalSetup.ensureEvents(portal);
-      await deps.portalSetup.ensurePlacements(portal);
+      // Both steps run (and are recorded) even when the first is refused.
+      const problems = (await deps.portalSetup.runAll(portal)).filter((p) => p.step !== 'bot');
+      if (problems.length > 0) throw new AppError('SETUP_REFUSED', { detail: problems.map((p) => `${p.step}: ${p.code}${p.argument ? ` (${p.argument})` : ''}`).join('; ') });
     }),
   );
 
