@@ -191,13 +191,13 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
 
     async addAuditEntry(entry) {
       await pool.query(
-        'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-        [entry.memberId, entry.userId, entry.userName, entry.chatId, entry.result, entry.errorCode, entry.bytes, Math.round(entry.durationMs), entry.at],
+        'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+        [entry.memberId, entry.userId, entry.userName, entry.chatId, entry.result, entry.errorCode, entry.bytes, Math.round(entry.durationMs), entry.at, (entry.notes ?? []).join(' ')],
       );
     },
     async listAuditEntries(memberId, query) {
       const result = query.result ?? null;
-      const { rows } = await pool.query<{ member_id: string; user_id: number; user_name: string | null; chat_id: string; result: 'ok' | 'error'; error_code: string | null; bytes: number | null; duration_ms: number; at: Date }>(
+      const { rows } = await pool.query<{ member_id: string; user_id: number; user_name: string | null; chat_id: string; result: 'ok' | 'error'; error_code: string | null; bytes: number | null; duration_ms: number; at: Date; notes: string }>(
         'SELECT * FROM audit_log WHERE member_id = $1 AND ($2::text IS NULL OR result = $2) ORDER BY id DESC LIMIT $3 OFFSET $4',
         [memberId, result, query.limit, query.offset],
       );
@@ -212,6 +212,7 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
         bytes: r.bytes,
         durationMs: r.duration_ms,
         at: r.at,
+        notes: r.notes ? r.notes.split(' ') : [],
       }));
       return { entries, total: Number(count.rows[0]?.total ?? 0) };
     },

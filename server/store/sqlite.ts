@@ -43,6 +43,7 @@ interface AuditRow {
   bytes: number | null;
   duration_ms: number;
   at: number;
+  notes: string;
 }
 
 export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): Store {
@@ -86,6 +87,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     bytes: row.bytes,
     durationMs: row.duration_ms,
     at: new Date(row.at),
+    notes: row.notes ? row.notes.split(' ') : [],
   });
 
   let statements: ReturnType<typeof prepare> | null = null;
@@ -220,6 +222,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
         bytes: entry.bytes,
         duration_ms: Math.round(entry.durationMs),
         at: entry.at.getTime(),
+        notes: (entry.notes ?? []).join(' '),
       });
     },
     async listAuditEntries(memberId, query: AuditQuery) {
@@ -282,8 +285,8 @@ function prepare(db: Database.Database) {
     getSettings: db.prepare('SELECT settings FROM portal_settings WHERE member_id = ?'),
     saveSettings: db.prepare('INSERT INTO portal_settings (member_id, settings) VALUES (?, ?) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings'),
     addAudit: db.prepare(`
-      INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at)
-      VALUES (@member_id, @user_id, @user_name, @chat_id, @result, @error_code, @bytes, @duration_ms, @at)`),
+      INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes)
+      VALUES (@member_id, @user_id, @user_name, @chat_id, @result, @error_code, @bytes, @duration_ms, @at, @notes)`),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?) ORDER BY id DESC LIMIT ? OFFSET ?'),
     countAudit: db.prepare('SELECT COUNT(*) AS total FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?)'),
     getSession: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?'),

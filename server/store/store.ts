@@ -71,6 +71,8 @@ export interface AuditEntry {
   bytes: number | null;
   durationMs: number;
   at: Date;
+  /** Short words for what else happened (`bot_joined`, …); never user content. */
+  notes?: string[];
 }
 
 export interface AuditQuery {

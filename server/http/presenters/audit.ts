@@ -10,6 +10,7 @@ export function presentAuditEntry(entry: AuditEntry) {
     errorCode: entry.errorCode,
     bytes: entry.bytes,
     durationMs: entry.durationMs,
+    notes: entry.notes ?? [],
   };
 }
 
