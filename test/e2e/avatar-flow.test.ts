@@ -4,7 +4,7 @@ import { launchBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
-// The whole product in a real browser: Debian's Chromium with third-party cookies blocked, the
+// The whole product in a real browser: Chromium with third-party cookies blocked, the
 // emulator's portal page (127.0.0.1) framing the app (localhost) — two different sites.
 jest.setTimeout(120_000);
 
@@ -17,7 +17,7 @@ describe('in the portal, in a real browser', () => {
   beforeAll(async () => {
     stack = await startStack();
     browser = await launchBrowser();
-    page = await browser.context.newPage();
+    page = await browser.newPage();
     app = page.frameLocator('#app-frame');
   });
   afterAll(async () => {

@@ -21,7 +21,7 @@ describe('the app inside the portal iframe with third-party cookies blocked', ()
   });
 
   it('lists chats with no cookie at all, renewing its app token through the portal', async () => {
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     const renewals: number[] = [];
     page.on('response', (res) => {
       if (res.url().endsWith('/api/session')) renewals.push(res.status());
