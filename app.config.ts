@@ -29,7 +29,10 @@ export interface Config {
   /** Images decoded at once; other uploads wait (their bytes are already bounded by maxInFlight). */
   readonly pipelineConcurrency: number;
   readonly appTokenTtlSeconds: number;
+  /** Total deadline of one call to Bitrix24 or the OAuth server: pacing, retries and a token refresh included. */
   readonly bitrix24TimeoutMs: number;
+  /** Answers from Bitrix24 or the OAuth server longer than this are refused (a hostile portal cannot fill memory). */
+  readonly bitrix24MaxAnswerBytes: number;
   /** Client-side pacing of calls per portal user, as Bitrix24's leaky bucket (limits.md). */
   readonly bitrix24RateLimit: { readonly burstLimit: number; readonly drainRate: number };
 }
@@ -177,6 +180,7 @@ export function loadConfig(env: Env): Config {
     pipelineConcurrency: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
+    bitrix24MaxAnswerBytes: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
     bitrix24RateLimit: { burstLimit: integer('B24_RATE_BURST', 50, 1, 100000), drainRate: integer('B24_RATE_DRAIN', 2, 1, 100000) },
   };

@@ -37,9 +37,10 @@ export function composeApp(deps: {
 }): AppParts {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
-  const oauth = createOAuthServerClient({ oauthServer, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs });
-  const refresher = createTokenRefresher({ store, oauth, log });
-  const portalClients = createPortalClients({ store, refresher, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, log, restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction } });
+  const egress = { maxAnswerBytes: config.bitrix24MaxAnswerBytes, allowPrivateNetworks: config.allowHttpPortals };
+  const oauth = createOAuthServerClient({ oauthServer, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, egress });
+  const refresher = createTokenRefresher({ store, oauth, log, allowHttpPortals: config.allowHttpPortals });
+  const portalClients = createPortalClients({ store, refresher, timeoutMs: config.bitrix24TimeoutMs, egress, log, restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction } });
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
   const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, timeoutMs: config.bitrix24TimeoutMs, log });
   const chats = createChatLister({ clients: portalClients });

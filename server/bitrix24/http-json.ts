@@ -1,28 +1,143 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
 import { Bitrix24UnavailableError } from './bitrix24-error';
+import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './public-address';
+
+/** What outbound calls to Bitrix24 and the OAuth server may do (README "Security"). */
+export interface EgressPolicy {
+  /** Answers longer than this are cut off and the call fails: a hostile portal cannot fill our memory. */
+  readonly maxAnswerBytes: number;
+  /** B24_ALLOW_HTTP_PORTALS: a portal rename may lead to http:// and to private addresses (the local emulator). */
+  readonly allowPrivateNetworks: boolean;
+}
+
+export const STRICT_EGRESS: EgressPolicy = Object.freeze({ maxAnswerBytes: 4 * 1024 * 1024, allowPrivateNetworks: false });
+
+export interface JsonAnswer {
+  status: number;
+  body: unknown;
+  /** Where the answer came from: differs from the URL asked when a renamed portal redirected us. */
+  url: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * One outbound HTTP request with a deadline, answering parsed JSON and the status.
- * The URL always comes from configuration or the store, never from a request.
+ * POSTs a form (URLSearchParams) or a JSON object and answers parsed JSON. The URL always comes from configuration or the store,
+ * never from a request. `signal` is the caller's whole deadline: it also stops a slow answer
+ * half-way. No redirect is followed unless `followPortalRename` is set, and then only the one
+ * a renamed portal sends (settings/how-to-call-rest-api/change-domen.md): the same REST path on
+ * another host, re-sent as a POST (never turned into a GET), over https to a public address.
  */
-export async function requestJson(url: string, init: { method: 'GET' | 'POST'; body?: URLSearchParams; timeoutMs: number }): Promise<{ status: number; body: unknown }> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: init.method,
-      body: init.body,
-      headers: init.body ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } : { accept: 'application/json' },
-      redirect: 'error',
-      signal: AbortSignal.timeout(init.timeoutMs),
-    });
-  } catch (error) {
-    throw new Bitrix24UnavailableError(`request to ${new URL(url).origin} failed: ${(error as Error).name}`, { cause: error });
+export async function postForm(
+  url: string,
+  body: URLSearchParams | Record<string, unknown>,
+  opts: { signal: AbortSignal; egress: EgressPolicy; followPortalRename?: boolean },
+): Promise<JsonAnswer> {
+  const payload: Payload =
+    body instanceof URLSearchParams ? { type: 'application/x-www-form-urlencoded', text: body.toString() } : { type: 'application/json', text: JSON.stringify(body) };
+  const first = new URL(url);
+  let answer = await send(first, payload, opts.signal, opts.egress, false);
+  let at = first;
+  if (answer.redirect !== null) {
+    const target = opts.followPortalRename ? renameTarget(first, answer.redirect, opts.egress) : null;
+    if (!target) throw new Bitrix24UnavailableError(`${first.origin} answered a redirect (HTTP ${answer.status}) that is not followed`);
+    answer = await send(target, payload, opts.signal, opts.egress, !opts.egress.allowPrivateNetworks);
+    if (answer.redirect !== null) throw new Bitrix24UnavailableError(`${target.origin} answered a second redirect (HTTP ${answer.status})`);
+    at = target;
   }
-  const text = await response.text();
   try {
-    return { status: response.status, body: JSON.parse(text) as unknown };
+    return { status: answer.status, body: JSON.parse(answer.text) as unknown, url: at.href };
   } catch {
-    throw new Bitrix24UnavailableError(`answer from ${new URL(url).origin} is not JSON (HTTP ${response.status})`);
+    throw new Bitrix24UnavailableError(`answer from ${at.origin} is not JSON (HTTP ${answer.status})`);
   }
+}
+
+/** The new address of a renamed portal, or null when the redirect is anything else. */
+function renameTarget(from: URL, location: string, egress: EgressPolicy): URL | null {
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return null;
+  }
+  if (to.protocol !== 'https:' && !(egress.allowPrivateNetworks && to.protocol === 'http:')) return null;
+  if (to.username || to.password || to.search || to.host === from.host) return null;
+  // A rename moves the whole portal: the REST method keeps its path. Any other target (a
+  // metadata URL, another service) is not a rename.
+  if (to.pathname !== from.pathname) return null;
+  const literal = to.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(literal) && !egress.allowPrivateNetworks && !isPublicAddress(literal)) return null;
+  return to;
+}
+
+interface Payload {
+  type: string;
+  text: string;
+}
+
+interface RawAnswer {
+  status: number;
+  redirect: string | null;
+  text: string;
+}
+
+function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPolicy, publicOnly: boolean): Promise<RawAnswer> {
+  return new Promise<RawAnswer>((resolve, reject) => {
+    if (signal.aborted) return reject(deadlineError(url));
+    const client = url.protocol === 'https:' ? https : http;
+    const req = client.request(url, {
+      method: 'POST',
+      headers: { 'content-type': payload.type, 'content-length': Buffer.byteLength(payload.text), accept: 'application/json' },
+      signal,
+      // A hop to a new host gets its own connection, resolved through the public-only lookup
+      // (a pooled socket would skip the lookup).
+      ...(publicOnly ? { lookup: publicOnlyLookup(), agent: false } : {}),
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (signal.aborted) reject(deadlineError(url));
+      else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC') reject(new Bitrix24UnavailableError(`redirect to ${url.host} refused: not a public address`, { cause: error }));
+      else reject(new Bitrix24UnavailableError(`request to ${url.origin} failed: ${error.code ?? error.name}`, { cause: error }));
+    });
+    req.on('response', (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (REDIRECTS.has(status) && typeof location === 'string') {
+        res.resume();
+        resolve({ status, redirect: location, text: '' });
+        return;
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > egress.maxAnswerBytes) {
+        req.destroy();
+        return reject(tooLarge(url, egress));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > egress.maxAnswerBytes) {
+          req.destroy();
+          reject(tooLarge(url, egress));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status, redirect: null, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`)));
+      res.on('aborted', () => reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`)));
+    });
+    req.end(payload.text);
+  });
+}
+
+function deadlineError(url: URL): Bitrix24UnavailableError {
+  return new Bitrix24UnavailableError(`call to ${url.origin} ran out of time`);
+}
+
+function tooLarge(url: URL, egress: EgressPolicy): Bitrix24UnavailableError {
+  return new Bitrix24UnavailableError(`answer from ${url.origin} exceeds ${egress.maxAnswerBytes} bytes`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

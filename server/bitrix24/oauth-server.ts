@@ -1,5 +1,5 @@
 import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
-import { isRecord, requestJson } from './http-json';
+import { isRecord, postForm, STRICT_EGRESS, type EgressPolicy } from './http-json';
 
 // The OAuth server (oauth.bitrix.info, or the emulator's) is the only trusted source of a
 // portal's identity and REST endpoint (settings/oauth/index.md, auto-renewal.md).
@@ -22,10 +22,13 @@ export interface OAuthServerClient {
   refresh(refreshToken: string): Promise<OAuthGrant>;
 }
 
-export function createOAuthServerClient(deps: { oauthServer: string; clientId: string; clientSecret: string; timeoutMs: number }): OAuthServerClient {
+export function createOAuthServerClient(deps: { oauthServer: string; clientId: string; clientSecret: string; timeoutMs: number; egress?: EgressPolicy }): OAuthServerClient {
+  const egress = deps.egress ?? STRICT_EGRESS;
   const grant = async (params: Record<string, string>): Promise<OAuthGrant> => {
     const body = new URLSearchParams({ ...params, client_id: deps.clientId, client_secret: deps.clientSecret });
-    const { status, body: answer } = await requestJson(`${deps.oauthServer}/oauth/token/`, { method: 'POST', body, timeoutMs: deps.timeoutMs });
+    // The OAuth server never moves: no redirect is followed, so the client secret and the
+    // refresh token go to the configured address only.
+    const { status, body: answer } = await postForm(`${deps.oauthServer}/oauth/token/`, body, { signal: AbortSignal.timeout(deps.timeoutMs), egress });
     if (!isRecord(answer)) throw new Bitrix24UnavailableError(`OAuth server answered HTTP ${status} without an object`);
     if (typeof answer.error === 'string') {
       throw new OAuthGrantError(answer.error, typeof answer.error_description === 'string' ? answer.error_description : '', status);

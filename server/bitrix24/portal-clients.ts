@@ -1,8 +1,10 @@
-import { AjaxError, ApiVersion, B24OAuth, LoggerFactory, ParamsFactory } from '@bitrix24/b24jssdk';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
+import { createCallPacer, sleep } from './call-pacer';
+import { STRICT_EGRESS, type EgressPolicy } from './http-json';
+import { postRestMethod } from './rest-call';
 import type { TokenRefresher } from './token-refresh';
 
 /** REST calls on behalf of one stored owner (the portal, or one of its users). */
@@ -17,115 +19,89 @@ export interface PortalClients {
 }
 
 export interface RestrictionOptions {
+  /** Retries of a call Bitrix24 refused with QUERY_LIMIT_EXCEEDED, within the call's deadline. */
   maxRetries?: number;
+  /** First back-off; each retry waits about twice as long. */
   retryDelayMs?: number;
-  /** b24jssdk's client-side leaky bucket; defaults to Bitrix24's (50 burst, 2 per second). */
+  /** Client-side pacing per portal; defaults to Bitrix24's (50 burst, 2 per second). */
   rateLimit?: { burstLimit: number; drainRate: number };
 }
 
 interface Entry {
-  b24: B24OAuth;
   tokens: TokenSet;
   endpoint: string;
-  refreshedAt: number;
+  /** The refresh under way in this process, and the token it replaces. */
+  refreshing: { stale: string; done: Promise<void> } | null;
 }
-
-/**
- * Requests sent with the old token keep failing with expired_token for a moment after a refresh
- * has already replaced it; within this window they retry with the new pair instead of
- * refreshing again (b24jssdk only de-duplicates refreshes that overlap in time).
- */
-const JUST_REFRESHED_MS = 10_000;
 
 const MAX_CACHED_CLIENTS = 5000;
 
+/** Bitrix24's answers to a token it no longer takes (_includes/system-errors.md, auto-renewal.md). */
+const TOKEN_REFUSED = new Set(['expired_token', 'invalid_token', 'NO_AUTH_FOUND']);
+
 /**
- * One b24jssdk `B24OAuth` per portal and user, kept between requests so that its rate limiter
- * and refresh de-duplication work (a new instance per request would lose both). Its refresh is
- * replaced by ours: locked in the store, persisted before use.
+ * REST clients per portal and user, with the stored tokens. Every call has one deadline
+ * (`timeoutMs`) covering pacing, retries and a refresh. A refused token is refreshed exactly
+ * once: in this process one refresh per stale token is shared by every call that saw it fail
+ * (single flight); across instances the store's lock and the identity of the stored token
+ * decide (token-refresh.ts). No time window is involved.
  */
 export function createPortalClients(deps: {
   store: Store;
   refresher: TokenRefresher;
-  clientId: string;
-  clientSecret: string;
   timeoutMs: number;
   log: Logger;
+  egress?: EgressPolicy;
   restriction?: RestrictionOptions;
 }): PortalClients {
+  const egress = deps.egress ?? STRICT_EGRESS;
+  const maxRetries = deps.restriction?.maxRetries ?? 5;
+  const retryDelayMs = deps.restriction?.retryDelayMs ?? 1000;
+  const pacer = createCallPacer(deps.restriction?.rateLimit ?? { burstLimit: 50, drainRate: 2 });
   const entries = new Map<string, Entry>();
   const key = (owner: TokenOwner) => `${owner.memberId}/${owner.userId}`;
 
-  const build = (portal: Portal, owner: TokenOwner, tokens: TokenSet): Entry => {
-    const b24 = new B24OAuth(
-      {
-        applicationToken: '',
-        userId: owner.userId,
-        memberId: portal.memberId,
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        expires: Math.floor(tokens.expiresAt / 1000),
-        expiresIn: Math.max(0, Math.floor((tokens.expiresAt - Date.now()) / 1000)),
-        scope: portal.scope,
-        domain: portal.domain,
-        clientEndpoint: portal.clientEndpoint,
-        serverEndpoint: portal.serverEndpoint || 'https://oauth.bitrix.info/rest/',
-        status: 'L',
-      },
-      { clientId: deps.clientId, clientSecret: deps.clientSecret },
-      {
-        // restrictionParams merge shallowly: whole sub-objects come from the factory (DESIGN.md).
-        restrictionParams: {
-          ...ParamsFactory.getDefault(),
-          maxRetries: deps.restriction?.maxRetries ?? 5,
-          retryDelay: deps.restriction?.retryDelayMs ?? 1000,
-          ...(deps.restriction?.rateLimit ? { rateLimit: { adaptiveEnabled: true, ...deps.restriction.rateLimit } } : {}),
-        },
-      },
-    );
-    b24.offClientSideWarning();
-    b24.setLogger(LoggerFactory.createNullLogger());
-    // Every call has our deadline, not axios' 30 s default.
-    b24.getHttpClient(ApiVersion.v2).ajaxClient.defaults.timeout = deps.timeoutMs;
-    const entry: Entry = { b24, tokens, endpoint: portal.clientEndpoint, refreshedAt: 0 };
-    b24.setCustomRefreshAuth(async () => {
-      const fresh = await refreshEntry(entry, owner);
-      return {
-        access_token: fresh.accessToken,
-        refresh_token: fresh.refreshToken,
-        expires: Math.floor(fresh.expiresAt / 1000),
-        expires_in: Math.max(1, Math.floor((fresh.expiresAt - Date.now()) / 1000)),
-        client_endpoint: fresh.clientEndpoint,
-        server_endpoint: portal.serverEndpoint,
-        member_id: portal.memberId,
-        scope: portal.scope,
-        status: 'L',
-        domain: portal.domain,
-      } as never;
-    });
-    return entry;
-  };
-
-  const refreshEntry = async (entry: Entry, owner: TokenOwner) => {
-    if (Date.now() - entry.refreshedAt < JUST_REFRESHED_MS && entry.tokens.expiresAt > Date.now()) {
-      return { ...entry.tokens, clientEndpoint: entry.endpoint };
-    }
-    const fresh = await deps.refresher.refreshTokens(owner, entry.tokens.accessToken);
-    entry.tokens = fresh;
-    entry.refreshedAt = Date.now();
-    if (fresh.clientEndpoint !== entry.endpoint) entries.delete(key(owner)); // rebuilt on next use
-    return fresh;
-  };
-
+  const loading = new Map<string, Promise<Entry>>();
   const entryFor = async (portal: Portal, owner: TokenOwner): Promise<Entry> => {
     const cached = entries.get(key(owner));
     if (cached && cached.endpoint === portal.clientEndpoint) return cached;
+    // Concurrent first calls share one entry, or each would refresh (and retry) on its own.
+    let load = loading.get(key(owner));
+    if (!load) {
+      load = loadEntry(portal, owner, cached).finally(() => loading.delete(key(owner)));
+      loading.set(key(owner), load);
+    }
+    return load;
+  };
+  const loadEntry = async (portal: Portal, owner: TokenOwner, cached: Entry | undefined): Promise<Entry> => {
+    // The caller's portal record may be older than what a refresh stored: the store decides.
+    const endpoint = cached ? ((await deps.store.findPortalByMemberId(owner.memberId))?.clientEndpoint ?? portal.clientEndpoint) : portal.clientEndpoint;
+    if (cached && cached.endpoint === endpoint) return cached;
     const tokens = await deps.store.findTokens(owner);
     if (!tokens) throw new AppError(owner.userId === 0 ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED', { detail: `no tokens for ${key(owner)}` });
     if (entries.size >= MAX_CACHED_CLIENTS) entries.delete(entries.keys().next().value as string);
-    const entry = build(portal, owner, tokens);
+    const entry: Entry = { tokens, endpoint, refreshing: null };
     entries.set(key(owner), entry);
     return entry;
+  };
+
+  /** Replaces `stale` once; every caller that saw `stale` refused waits for the same refresh. */
+  const refreshOnce = (entry: Entry, owner: TokenOwner, stale: string): Promise<void> => {
+    if (entry.refreshing?.stale === stale) return entry.refreshing.done;
+    if (entry.tokens.accessToken !== stale) return Promise.resolve();
+    const done = deps.refresher.refreshTokens(owner, stale).then(
+      (fresh) => {
+        entry.tokens = { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken, expiresAt: fresh.expiresAt };
+        // A renamed portal: every later call goes to the endpoint the OAuth server reported.
+        entry.endpoint = fresh.clientEndpoint;
+      },
+      (error: unknown) => {
+        if (entries.get(key(owner)) === entry) entries.delete(key(owner));
+        throw error;
+      },
+    );
+    entry.refreshing = { stale, done: done.finally(() => (entry.refreshing = null)) };
+    return entry.refreshing.done;
   };
 
   return {
@@ -134,30 +110,50 @@ export function createPortalClients(deps: {
       const owner = { memberId: portal.memberId, userId };
       return {
         async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-          const attempt = async (): Promise<T> => {
-            const entry = await entryFor(portal, owner);
-            try {
-              const result = await entry.b24.actions.v2.call.make<T>({ method, params, requestId: `${method}-${Date.now()}` });
-              if (!result.isSuccess) {
-                const [message] = result.getErrorMessages();
-                throw new Bitrix24Error('ERROR_UNEXPECTED_ANSWER', message ?? 'unsuccessful answer', 0);
-              }
-              return result.getData()!.result as T;
-            } catch (error) {
-              const mapped = mapSdkError(error);
-              if (mapped instanceof AppError) entries.delete(key(owner));
-              throw mapped;
-            }
-          };
+          const deadline = Date.now() + deps.timeoutMs;
+          const signal = AbortSignal.timeout(deps.timeoutMs);
+          let refreshed = false;
+          let retries = 0;
           try {
-            return await attempt();
+            for (;;) {
+              const entry = await entryFor(portal, owner);
+              const token = entry.tokens.accessToken;
+              await pacer.take(owner.memberId, signal);
+              try {
+                const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });
+                if (answer.endpoint !== entry.endpoint) {
+                  // Followed a rename; the new endpoint is stored from the next refresh, which the
+                  // OAuth server vouches for (change-domen.md), not from the portal's redirect.
+                  deps.log.info({ memberId: owner.memberId, method }, 'portal answered from a new address');
+                }
+                return answer.result;
+              } catch (error) {
+                if (!(error instanceof Bitrix24Error)) throw error;
+                if (error.status === 401 && TOKEN_REFUSED.has(error.code)) {
+                  // Someone in this process replaced the token meanwhile: retry with theirs.
+                  if (entry.tokens.accessToken !== token) continue;
+                  if (refreshed) throw error;
+                  refreshed = true;
+                  await untilDeadline(refreshOnce(entry, owner, token), signal);
+                  continue;
+                }
+                // limits.md: QUERY_LIMIT_EXCEEDED clears as the bucket drains, so it is retried
+                // with back-off; OPERATION_TIME_LIMIT (429) blocks the method for minutes and
+                // goes to the caller at once.
+                if (error.code === 'QUERY_LIMIT_EXCEEDED' && retries < maxRetries) {
+                  const wait = backoff(retryDelayMs, retries++);
+                  if (Date.now() + wait >= deadline) throw error;
+                  await sleep(wait, signal);
+                  continue;
+                }
+                throw error;
+              }
+            }
           } catch (error) {
-            // A token Bitrix24 no longer knows at all (NO_AUTH_FOUND: revoked, or replaced by
-            // another instance) is not retried by b24jssdk: refresh once ourselves, then retry.
-            if (!(error instanceof Bitrix24Error && error.status === 401 && error.code === 'NO_AUTH_FOUND')) throw error;
-            const entry = await entryFor(portal, owner);
-            await refreshEntry(entry, owner);
-            return attempt();
+            if (signal.aborted && !(error instanceof Bitrix24Error) && !(error instanceof AppError)) {
+              throw new Bitrix24UnavailableError(`${method} did not complete within ${deps.timeoutMs} ms`, { cause: error });
+            }
+            throw error;
           }
         },
       };
@@ -168,20 +164,30 @@ export function createPortalClients(deps: {
   };
 }
 
-/** Turns what b24jssdk throws into our errors; a failed refresh arrives wrapped (DESIGN.md). */
-function mapSdkError(error: unknown): Error {
-  for (let inner: unknown = error, depth = 0; inner && depth < 6; depth++) {
-    if (inner instanceof AppError || inner instanceof Bitrix24Error || inner instanceof Bitrix24UnavailableError) return inner;
-    const next = (inner as { originalError?: unknown; cause?: unknown }).originalError ?? (inner as { cause?: unknown }).cause;
-    if (!next) break;
-    inner = next;
-  }
-  if (error instanceof AjaxError) {
-    const status = error.status;
-    if (status === 0 || error.code === 'JSSDK_REQUEST_TIMEOUT' || /timeout|network/i.test(error.message)) {
-      return new Bitrix24UnavailableError(`${error.code}: ${error.message}`, { cause: error });
-    }
-    return new Bitrix24Error(error.code, error.message, status);
-  }
-  return error instanceof Error ? error : new Error(String(error));
+/** Exponential back-off with jitter, so calls refused together do not return together. */
+function backoff(baseMs: number, retry: number): number {
+  const ceiling = baseMs * Math.min(8, 2 ** retry);
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
+ * The caller stops waiting at its deadline; the refresh itself runs on: the OAuth server has
+ * already spent the single-use refresh token, and the new pair must reach the store.
+ */
+function untilDeadline(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -1,19 +1,58 @@
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
-import { isRecord, requestJson } from './http-json';
+import { isRecord, postForm, STRICT_EGRESS, type EgressPolicy } from './http-json';
+
+export interface RestAnswer<T> {
+  result: T;
+  /** The REST endpoint that answered: another one than asked when a renamed portal redirected us. */
+  endpoint: string;
+}
+
+/**
+ * One POST of a REST method to a stored endpoint, its answer read as Bitrix24 writes it. An
+ * `error` key is an error whatever the HTTP status: placement.bind answers its errors with 200
+ * (widgets/placement-bind.md), and `argument` names the parameter an ERROR_ARGUMENT is about.
+ */
+export async function postRestMethod<T>(
+  endpoint: string,
+  method: string,
+  params: URLSearchParams | Record<string, unknown>,
+  accessToken: string,
+  opts: { signal: AbortSignal; egress: EgressPolicy },
+): Promise<RestAnswer<T>> {
+  // A form, or JSON when the parameters are nested (Bitrix24 reads both: how-to-call-rest-api).
+  const body = params instanceof URLSearchParams ? new URLSearchParams(params) : { ...params };
+  if (body instanceof URLSearchParams) body.set('auth', accessToken);
+  else body.auth = accessToken;
+  const path = `${method}.json`;
+  const answer = await postForm(`${endpoint}${path}`, body, { signal: opts.signal, egress: opts.egress, followPortalRename: true });
+  const { status, body: json } = answer;
+  if (!isRecord(json)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without an object`);
+  if (typeof json.error === 'string' && json.error !== '') {
+    throw new Bitrix24Error(
+      json.error,
+      typeof json.error_description === 'string' ? json.error_description : '',
+      status,
+      typeof json.argument === 'string' && json.argument !== '' ? json.argument : undefined,
+    );
+  }
+  if (status >= 400 || !('result' in json)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without a result`);
+  const endpointUsed = answer.url.endsWith(path) ? answer.url.slice(0, -path.length) : endpoint;
+  return { result: json.result as T, endpoint: endpointUsed };
+}
 
 /**
  * A single REST call with a token the portal just handed us (opening the app, an event),
  * before we keep it: no refresh, no retry. Stored tokens go through PortalClients instead.
  * `endpoint` is a stored client_endpoint, never a posted DOMAIN.
  */
-export async function callWithAccessToken<T>(endpoint: string, method: string, params: URLSearchParams, accessToken: string, timeoutMs: number): Promise<T> {
-  const body = new URLSearchParams(params);
-  body.set('auth', accessToken);
-  const { status, body: answer } = await requestJson(`${endpoint}${method}.json`, { method: 'POST', body, timeoutMs });
-  if (!isRecord(answer)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without an object`);
-  if (typeof answer.error === 'string') {
-    throw new Bitrix24Error(answer.error, typeof answer.error_description === 'string' ? answer.error_description : '', status);
-  }
-  if (!('result' in answer)) throw new Bitrix24UnavailableError(`${method} answered without result`);
-  return answer.result as T;
+export async function callWithAccessToken<T>(
+  endpoint: string,
+  method: string,
+  params: URLSearchParams,
+  accessToken: string,
+  timeoutMs: number,
+  egress: EgressPolicy = STRICT_EGRESS,
+): Promise<T> {
+  const { result } = await postRestMethod<T>(endpoint, method, params, accessToken, { signal: AbortSignal.timeout(timeoutMs), egress });
+  return result;
 }

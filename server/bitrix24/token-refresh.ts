@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
-import type { Store, TokenOwner, TokenSet } from '../store/store';
+import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { OAuthGrantError } from './bitrix24-error';
 import type { OAuthServerClient } from './oauth-server';
@@ -9,53 +9,102 @@ export type RefreshedTokens = TokenSet & { clientEndpoint: string };
 
 export interface TokenRefresher {
   /**
-   * Gives a fresh pair for `owner`, replacing `staleAccessToken`. Refresh tokens are single-use,
-   * so this runs under the store's lock: if another request (or instance) already replaced the
-   * stale token, its pair is used and the OAuth server is not called again.
+   * Gives a fresh pair for `owner`, replacing `staleAccessToken` (the token Bitrix24 just
+   * refused). Refresh tokens are single-use, so this runs under the store's lock and decides by
+   * identity alone: if the stored token is no longer the stale one, another request or instance
+   * already replaced it and its pair is used; otherwise the OAuth server is asked, once.
    */
   refreshTokens(owner: TokenOwner, staleAccessToken: string): Promise<RefreshedTokens>;
+  /**
+   * Refreshes the portal's own pair when it was last issued before `issuedBefore` (a refresh
+   * token dies after 180 days unused: settings/oauth/auto-renewal.md). The check is repeated
+   * under the lock, so several instances running the same job refresh it once. Answers whether
+   * this call refreshed it.
+   */
+  refreshIfIdle(memberId: string, issuedBefore: number): Promise<boolean>;
 }
 
-const STILL_VALID_MARGIN_MS = 30_000;
+/**
+ * Bitrix24 issues access tokens for one hour (auto-renewal.md), so a pair whose access token
+ * expired at T was issued at about T minus one hour.
+ */
+export const ACCESS_TOKEN_LIFETIME_MS = 3_600_000;
 
-export function createTokenRefresher(deps: { store: Store; oauth: OAuthServerClient; log: Logger; now?: () => number }): TokenRefresher {
+export function createTokenRefresher(deps: { store: Store; oauth: OAuthServerClient; log: Logger; allowHttpPortals?: boolean; now?: () => number }): TokenRefresher {
   const now = deps.now ?? Date.now;
+
+  const installedPortal = async (memberId: string): Promise<Portal> => {
+    const portal = await deps.store.findPortalByMemberId(memberId);
+    if (!portal || portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `portal ${memberId} is not installed` });
+    return portal;
+  };
+
+  /** Asks the OAuth server for a new pair; runs inside the store's lock. */
+  const grantFor = async (owner: TokenOwner, current: TokenSet, onEndpoint: (endpoint: string) => void): Promise<TokenSet> => {
+    const lostCode = owner.userId === PORTAL_TOKEN_USER ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED';
+    try {
+      const grant = await deps.oauth.refresh(current.refreshToken);
+      if (grant.memberId !== owner.memberId) throw new AppError(lostCode, { detail: 'refresh answered for another portal' });
+      onEndpoint(grant.clientEndpoint);
+      deps.log.info({ memberId: owner.memberId, userId: owner.userId }, 'token refreshed');
+      if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, true, new Date(now()));
+      return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt };
+    } catch (error) {
+      if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, false, new Date(now()));
+      if (error instanceof OAuthGrantError) {
+        deps.log.warn({ memberId: owner.memberId, userId: owner.userId, code: error.code }, 'token refresh refused by the OAuth server');
+        throw new AppError(lostCode, { detail: `refresh refused: ${error.code}`, cause: error });
+      }
+      throw error;
+    }
+  };
+
+  /**
+   * The OAuth server reports the portal's REST endpoint with every grant; a renamed portal gets
+   * a new one (settings/how-to-call-rest-api/change-domen.md), which is stored for every later
+   * call. An endpoint that is not https is kept out unless http portals are allowed.
+   */
+  const followEndpoint = async (portal: Portal, reported: string | null): Promise<string> => {
+    if (reported === null || reported === portal.clientEndpoint) return (await deps.store.findPortalByMemberId(portal.memberId))?.clientEndpoint ?? portal.clientEndpoint;
+    const url = new URL(reported);
+    if (url.protocol !== 'https:' && !(deps.allowHttpPortals && url.protocol === 'http:')) {
+      deps.log.warn({ memberId: portal.memberId }, 'OAuth server reported a REST endpoint that is not https; kept the stored one');
+      return portal.clientEndpoint;
+    }
+    await deps.store.savePortal({ ...portal, clientEndpoint: reported, domain: url.host }, portal.installedAt);
+    deps.log.info({ memberId: portal.memberId, domain: url.host }, 'portal moved to a new address');
+    return reported;
+  };
+
   return {
     async refreshTokens(owner, staleAccessToken) {
-      const portal = await deps.store.findPortalByMemberId(owner.memberId);
-      if (!portal || portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `portal ${owner.memberId} is not installed` });
-      let clientEndpoint = portal.clientEndpoint;
+      const portal = await installedPortal(owner.memberId);
       const lostCode = owner.userId === PORTAL_TOKEN_USER ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED';
-
+      let reported: string | null = null;
       const tokens = await deps.store.updateTokensLocked(owner, async (current) => {
         if (!current) throw new AppError(lostCode, { detail: `no stored tokens for ${owner.memberId}/${owner.userId}` });
-        if (current.accessToken !== staleAccessToken && current.expiresAt - now() > STILL_VALID_MARGIN_MS) {
+        if (current.accessToken !== staleAccessToken) {
           deps.log.info({ memberId: owner.memberId, userId: owner.userId }, 'token refresh won by another request');
           return null;
         }
-        try {
-          const grant = await deps.oauth.refresh(current.refreshToken);
-          if (grant.memberId !== owner.memberId) throw new AppError(lostCode, { detail: 'refresh answered for another portal' });
-          clientEndpoint = grant.clientEndpoint;
-          deps.log.info({ memberId: owner.memberId, userId: owner.userId }, 'token refreshed');
-          if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, true, new Date(now()));
-          return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt };
-        } catch (error) {
-          if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, false, new Date(now()));
-          if (error instanceof OAuthGrantError) {
-            deps.log.warn({ memberId: owner.memberId, userId: owner.userId, code: error.code }, 'token refresh refused by the OAuth server');
-            throw new AppError(lostCode, { detail: `refresh refused: ${error.code}`, cause: error });
-          }
-          throw error;
-        }
+        return grantFor(owner, current, (endpoint) => (reported = endpoint));
       });
       if (!tokens) throw new AppError(lostCode, { detail: 'tokens vanished during refresh' });
-      if (clientEndpoint !== portal.clientEndpoint) {
-        // The portal was renamed (settings/how-to-call-rest-api/change-domen.md): follow the
-        // endpoint the OAuth server now reports.
-        await deps.store.savePortal({ ...portal, clientEndpoint, domain: new URL(clientEndpoint).host }, portal.installedAt);
-      }
-      return { ...tokens, clientEndpoint };
+      return { ...tokens, clientEndpoint: await followEndpoint(portal, reported) };
+    },
+
+    async refreshIfIdle(memberId, issuedBefore) {
+      const portal = await installedPortal(memberId);
+      const owner = { memberId, userId: PORTAL_TOKEN_USER };
+      let reported: string | null = null;
+      let refreshed = false;
+      await deps.store.updateTokensLocked(owner, async (current) => {
+        if (!current || current.expiresAt - ACCESS_TOKEN_LIFETIME_MS >= issuedBefore) return null;
+        refreshed = true;
+        return grantFor(owner, current, (endpoint) => (reported = endpoint));
+      });
+      if (refreshed) await followEndpoint(portal, reported);
+      return refreshed;
     },
   };
 }
