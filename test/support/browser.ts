@@ -130,7 +130,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; choice
       const cdp = await context.newCDPSession(page);
       // The controls act on a page's network session only, and only once it is enabled.
       await cdp.send('Network.enable');
-      await cdp.send('Network.setCookieControls', { enableThirdPartyCookieRestriction: true, disableThirdPartyCookieMetadata: true, disableThirdPartyCookieHeuristics: true });
+      await cdp.send('Network.setCookieControls', { enableThirdPartyCookieRestriction: true });
       return page;
     },
     async close() {
