@@ -11,6 +11,7 @@ import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-server';
 import { createPortalClients, type RestrictionOptions } from './bitrix24/portal-clients';
 import { createPortalSetup } from './bitrix24/portal-setup';
+import { createTokenKeepAlive, type TokenKeepAlive } from './bitrix24/token-keepalive';
 import { createTokenRefresher } from './bitrix24/token-refresh';
 import { createAuthenticateUser } from './bitrix24/user-auth';
 import { createAppTokens } from './http/app-token';
@@ -21,6 +22,8 @@ import type { Store } from './store/store';
 export interface AppParts {
   app: Express;
   portalClients: ReturnType<typeof createPortalClients>;
+  /** Refreshes portal tokens left idle for 30 days; main.ts starts it. */
+  tokenKeepAlive: TokenKeepAlive;
 }
 
 /**
@@ -70,5 +73,5 @@ export function composeApp(deps: {
     views,
     sessionSecret: deps.sessionSecret,
   });
-  return { app, portalClients };
+  return { app, portalClients, tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }) };
 }

@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     if (!config.allowHttpPortals) config = { ...config, allowHttpPortals: true };
   }
 
-  const { app } = composeApp({ config, store, log, bitrix24, sessionSecret });
+  const { app, tokenKeepAlive } = composeApp({ config, store, log, bitrix24, sessionSecret });
+  tokenKeepAlive.start();
   const server: Server = app.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
     if (demoUrl) {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     clearInterval(prune);
+    tokenKeepAlive.stop();
     server.close(() => {
       void Promise.all([store.close(), stopEmulator?.()]).finally(() => process.exit(0));
     });

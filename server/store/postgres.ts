@@ -181,6 +181,15 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       });
     },
 
+    async findPortalsWithTokensExpiredBefore(expiredBefore) {
+      const { rows } = await pool.query<{ member_id: string }>(
+        `SELECT t.member_id FROM tokens t JOIN portals p ON p.member_id = t.member_id
+         WHERE t.user_id = 0 AND p.state = 'installed' AND t.expires_at < $1 ORDER BY t.expires_at`,
+        [expiredBefore],
+      );
+      return rows.map((r) => r.member_id);
+    },
+
     async getSettings(memberId) {
       const { rows } = await pool.query<{ settings: PortalSettings }>('SELECT settings FROM portal_settings WHERE member_id = $1', [memberId]);
       return rows[0]?.settings ?? null;

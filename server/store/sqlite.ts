@@ -203,6 +203,10 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
       });
     },
 
+    async findPortalsWithTokensExpiredBefore(expiredBefore) {
+      return (sql().portalsWithTokensExpiredBefore.all(expiredBefore) as { member_id: string }[]).map((r) => r.member_id);
+    },
+
     async getSettings(memberId) {
       const row = sql().getSettings.get(memberId) as { settings: string } | undefined;
       return row ? (JSON.parse(row.settings) as PortalSettings) : null;
@@ -282,6 +286,9 @@ function prepare(db: Database.Database) {
         expires_at = excluded.expires_at, updated_at = excluded.updated_at`),
     findTokens: db.prepare('SELECT access_token, refresh_token, expires_at FROM tokens WHERE member_id = ? AND user_id = ?'),
     deleteTokens: db.prepare('DELETE FROM tokens WHERE member_id = ?'),
+    portalsWithTokensExpiredBefore: db.prepare(`
+      SELECT t.member_id FROM tokens t JOIN portals p ON p.member_id = t.member_id
+      WHERE t.user_id = 0 AND p.state = 'installed' AND t.expires_at < ? ORDER BY t.expires_at`),
     getSettings: db.prepare('SELECT settings FROM portal_settings WHERE member_id = ?'),
     saveSettings: db.prepare('INSERT INTO portal_settings (member_id, settings) VALUES (?, ?) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings'),
     addAudit: db.prepare(`

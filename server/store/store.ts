@@ -114,6 +114,8 @@ export interface Store {
    * lock is released. This is how a single-use refresh token is used exactly once.
    */
   updateTokensLocked(owner: TokenOwner, refresh: (current: TokenSet | null) => Promise<TokenSet | null>): Promise<TokenSet | null>;
+  /** Installed portals whose own pair (user 0) has an access token that expired before `expiredBefore` (Unix ms): pairs not refreshed for a while. */
+  findPortalsWithTokensExpiredBefore(expiredBefore: number): Promise<string[]>;
 
   getSettings(memberId: string): Promise<PortalSettings | null>;
   saveSettings(memberId: string, settings: PortalSettings): Promise<void>;
