@@ -15,6 +15,7 @@ export interface Config {
   readonly sessionSecret: string | null;
   /** 32-byte keys; the first encrypts, all decrypt (rotation). Empty in development until generated. */
   readonly tokenEncryptionKeys: readonly Buffer[];
+  /** http:// portals: the emulator in development; in production only an on-premise portal, by an explicit choice. */
   readonly allowHttpPortals: boolean;
   readonly trustProxy: string | number | boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,6 +30,8 @@ export interface Config {
   /** Images decoded at once; other uploads wait (their bytes are already bounded by maxInFlight). */
   readonly pipelineConcurrency: number;
   readonly appTokenTtlSeconds: number;
+  /** After SIGTERM, how long requests in flight may take before their connections are cut. */
+  readonly shutdownGraceMs: number;
   /** Total deadline of one call to Bitrix24 or the OAuth server: pacing, retries and a token refresh included. */
   readonly bitrix24TimeoutMs: number;
   /** Answers from Bitrix24 or the OAuth server longer than this are refused (a hostile portal cannot fill memory). */
@@ -137,8 +140,13 @@ export function loadConfig(env: Env): Config {
     problems.push('TOKEN_ENCRYPTION_OLD_KEYS needs TOKEN_ENCRYPTION_KEY (the key new values are encrypted with)');
   }
 
-  const allowHttpPortals = bool('B24_ALLOW_HTTP_PORTALS', false);
-  if (allowHttpPortals && production) problems.push('B24_ALLOW_HTTP_PORTALS must be false in production (it exists for the local emulator)');
+  // An on-premise portal on plain http:// sends its tokens, and receives ours, in clear: in
+  // production only a setting whose name says so lets the app talk to one.
+  const httpPortalsInProduction = bool('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION', false);
+  const allowHttpPortals = bool('B24_ALLOW_HTTP_PORTALS', false) || httpPortalsInProduction;
+  if (allowHttpPortals && production && !httpPortalsInProduction) {
+    problems.push('B24_ALLOW_HTTP_PORTALS must be false in production (it exists for the local emulator); an on-premise portal on plain http:// needs DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION=true, and its tokens then cross the network in clear');
+  }
   if (production && !appBaseUrl.startsWith('https://')) problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
 
   const trustProxyRaw = read('TRUST_PROXY');
@@ -179,6 +187,8 @@ export function loadConfig(env: Env): Config {
     },
     pipelineConcurrency: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
+    // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
     bitrix24MaxAnswerBytes: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../app.config';
 import { startEmulator } from '../emulator/index';
 import { configureSharp } from './avatar/avatar-pipeline';
 import { composeApp } from './compose';
+import { createDrainingServer } from './http/draining-server';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { createLogger } from './logger';
 import { createStore } from './store/create-store';
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel });
+  if (config.env === 'production' && config.allowHttpPortals) {
+    log.warn('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION is on: portals on plain http:// are accepted, and their tokens and ours cross the network in clear');
+  }
 
   const dev = config.sessionSecret === null || config.tokenEncryptionKeys.length === 0 ? loadOrCreateDevSecrets(config.dataDir) : null;
   const sessionSecret = config.sessionSecret ?? dev!.sessionSecret;
@@ -53,7 +57,8 @@ async function main(): Promise<void> {
 
   const { app, tokenKeepAlive } = composeApp({ config, store, log, bitrix24, sessionSecret });
   tokenKeepAlive.start();
-  const server: Server = app.listen(config.port, config.host, () => {
+  const web = createDrainingServer(app);
+  const server: Server = web.server.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
     if (demoUrl) {
       console.log(`\nChat Avatar for Bitrix24 is running in demo mode with a local Bitrix24 emulator.\nOpen ${demoUrl}/ in your browser: install the app from the portal's menu, then open it.\n`);
@@ -67,17 +72,32 @@ async function main(): Promise<void> {
   const prune = setInterval(() => void store.sessions.prune(new Date()).catch(() => undefined), 15 * 60 * 1000);
   prune.unref();
 
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down');
+  // SIGTERM (docker stop, a deploy): out of the load balancer first, then let the requests in
+  // flight finish within SHUTDOWN_GRACE_MS, then close the store. A second signal stops at once.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal, inFlight: web.inFlight }, 'second signal: stopping now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, inFlight: web.inFlight, graceMs: config.shutdownGraceMs }, 'draining: /healthz answers 503, requests in flight finish');
     clearInterval(prune);
     tokenKeepAlive.stop();
-    server.close(() => {
-      void Promise.all([store.close(), stopEmulator?.()]).finally(() => process.exit(0));
+    void (async () => {
+      const drained = await web.drain(config.shutdownGraceMs);
+      if (drained.finished) log.info('drained: every request answered');
+      else log.warn({ cut: drained.cut }, 'grace period over: connections cut');
+      await Promise.all([store.close(), stopEmulator?.()]);
+      log.info('store closed; exiting');
+      process.exit(drained.finished ? 0 : 1);
+    })().catch((error: unknown) => {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
     });
-    setTimeout(() => process.exit(1), 10_000).unref();
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 void main().catch((error: unknown) => {

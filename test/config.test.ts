@@ -48,6 +48,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, B24_CLIENT_ID: '', B24_CLIENT_SECRET: '' })[0]).toMatch(/required in production/);
   });
 
+  it('talks to an on-premise portal on plain http:// in production only through the loudly named setting', () => {
+    expect(problemsOf({ ...production, B24_ALLOW_HTTP_PORTALS: 'true' })[0]).toMatch(/DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION=true/);
+    expect(loadConfig(production).allowHttpPortals).toBe(false);
+    expect(loadConfig({ ...production, DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION: 'true' }).allowHttpPortals).toBe(true);
+  });
+
+  it('bounds a graceful stop: 20 s by default, SHUTDOWN_GRACE_MS otherwise', () => {
+    expect(loadConfig({}).shutdownGraceMs).toBe(20000);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '5000' }).shutdownGraceMs).toBe(5000);
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '-1' })[0]).toMatch(/SHUTDOWN_GRACE_MS/);
+  });
+
   it('refuses a token key that is not 32 bytes', () => {
     expect(problemsOf({ TOKEN_ENCRYPTION_KEY: 'short' })[0]).toMatch(/TOKEN_ENCRYPTION_KEY must be 32 random bytes/);
   });
