@@ -44,9 +44,10 @@ export function createPortalApp(deps: PortalDeps): Express {
   });
   server.use('/_emulator/static', express.static(join(__dirname, 'public')));
 
-  // settings/oauth/index.md, step 1: the signed-in user authorises; Bitrix24 redirects to the
-  // app's redirect_uri with code, state, domain, member_id, scope, server_domain. On failure it
-  // shows its own error page and never redirects.
+  // settings/oauth/index.md, step 1: the signed-in user authorises; Bitrix24 redirects with code,
+  // state, domain, member_id, scope, server_domain to the redirect_uri of the application's
+  // settings, never one from the request: for a local application that is its handler path.
+  // On failure it shows its own error page and never redirects.
   server.get('/oauth/authorize/', (req, res) => {
     const user = currentUser(req);
     if (req.query.client_id !== deps.app.clientId) {
@@ -57,7 +58,7 @@ export function createPortalApp(deps: PortalDeps): Express {
       res.status(400).type('html').send(renderMessage(portal, user, 'Authorization error', 'The application is not installed on this Bitrix24.'));
       return;
     }
-    const redirect = new URL(`${deps.app.appUrl}/oauth/callback`);
+    const redirect = new URL(`${deps.app.appUrl}/`);
     redirect.searchParams.set('code', deps.issuer.issueCode({ memberId: portal.memberId, userId: user.id, clientId: deps.app.clientId }));
     if (typeof req.query.state === 'string') redirect.searchParams.set('state', req.query.state);
     redirect.searchParams.set('domain', `${portal.host}:${portal.port}`);

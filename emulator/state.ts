@@ -12,8 +12,8 @@ export interface User {
   email: string;
 }
 
-/** `chat` closed group, `open` open group, `general` the portal's general chat, `private` a one-to-one dialog. */
-export type ChatType = 'chat' | 'open' | 'general' | 'private';
+/** `chat` closed group, `open` open group, `general` the portal's general chat, `private` a one-to-one dialog, `channel` a channel. */
+export type ChatType = 'chat' | 'open' | 'general' | 'private' | 'channel';
 
 /** Who may do something in a chat (the `permissions` object of im.recent.list / im.search.chat.list). */
 export type ChatRole = 'member' | 'manager' | 'owner';
@@ -115,6 +115,9 @@ export const randomToken = (bytes = 16) => randomBytes(bytes).toString('hex');
 export const GENERAL_CHAT_ID = 1;
 export const PRIVATE_DIALOG_ID = 2;
 export const MARKUP_CHAT_ID = 18;
+export const ANNOUNCEMENTS_CHAT_ID = 20;
+export const WORKGROUP_CHAT_ID = 22;
+export const CHANNEL_ID = 24;
 export const FIRST_BOT_ID = 501;
 
 const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
@@ -137,6 +140,11 @@ export function seedPortal(opts: { memberId: string; title: string; host: string
   // Only its owner manages the board's look and members.
   add({ id: 16, title: 'Board', type: 'chat', ownerId: 1, members: [1], color: '#4ba984', manageUi: 'owner', manageUsersAdd: 'owner' });
   add({ id: MARKUP_CHAT_ID, title: '<img src=x onerror=alert(1)> "Quotes" & Co', type: 'chat', ownerId: 1, members: [1, 2], color: '#f7a700' });
+  // Everyone may add members (so may add the app's bot), but only the owner changes its look.
+  add({ id: ANNOUNCEMENTS_CHAT_ID, title: 'Announcements', type: 'chat', ownerId: 1, members: [1, 2, 3], color: '#aa6fdb', manageUi: 'owner', manageUsersAdd: 'member' });
+  // A workgroup's chat: its avatar is the workgroup's, so Bitrix24 does not let it change.
+  add({ id: WORKGROUP_CHAT_ID, title: 'Design workgroup', type: 'chat', ownerId: 1, members: [1, 2], color: '#58cc47', entityType: 'SONET_GROUP', entityId: '7' });
+  add({ id: CHANNEL_ID, title: 'Company news', type: 'channel', ownerId: 1, members: [1, 2, 3], color: '#f76187', manageUi: 'owner', manageUsersAdd: 'owner' });
   for (let i = 0; i < 60; i++) {
     add({ id: 100 + i, title: `Project ${String(i + 1).padStart(2, '0')}`, type: i % 10 === 9 ? 'open' : 'chat', ownerId: 1, members: [1, 3], color: PALETTE[i % PALETTE.length]! });
   }

@@ -6,6 +6,7 @@ import { mayUseApp } from './avatar/avatar-settings';
 import { createChatLister } from './chats/list-chats';
 import { createSettingsService } from './avatar/settings-service';
 import { createUpdateChatAvatar } from './chats/update-chat-avatar';
+import { createChatPermission } from './chats/chat-permission';
 import { createHandleEvent } from './bitrix24/events';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-server';
@@ -16,6 +17,7 @@ import { createTokenRefresher } from './bitrix24/token-refresh';
 import { createAuthenticateUser } from './bitrix24/user-auth';
 import { createAppTokens } from './http/app-token';
 import { createHttpApp } from './http/app';
+import { createOpenApp } from './http/open-app';
 import { views } from './http/views';
 import type { Store } from './store/store';
 
@@ -47,29 +49,42 @@ export function composeApp(deps: {
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
   const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, timeoutMs: config.bitrix24TimeoutMs, log });
   const chats = createChatLister({ clients: portalClients });
-  const pipeline = createAvatarPipeline({ maxInputPixels: config.uploads.maxInputPixels, concurrency: config.pipelineConcurrency });
+  const pipeline = createAvatarPipeline({
+    maxInputPixels: config.uploads.maxInputPixels,
+    concurrency: config.pipelineConcurrency,
+    decodeMemoryMb: config.decodeMemory.budgetMb,
+    imageDecodeMemoryMb: config.decodeMemory.perImageMb,
+  });
+
+  const avatarChanges = createUpdateChatAvatar({
+    store,
+    clients: portalClients,
+    permission: createChatPermission({ clients: portalClients }),
+    pipeline,
+    clientId,
+    log,
+    onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
+  });
+
+  const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
+  const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
+  const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log }), settings, mayUseApp, appTokens });
 
   const app = createHttpApp({
     config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, clientId },
     log,
     store,
-    appTokens: createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds }),
-    authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log }),
+    appTokens,
+    openApp,
     installPortal,
     handleEvent: createHandleEvent({ store, installPortal, clients: portalClients, log }),
     oauth,
     portalSetup,
-    settings: createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes }),
+    settings,
     mayUseApp,
     chats,
-    updateChatAvatar: createUpdateChatAvatar({
-      store,
-      clients: portalClients,
-      pipeline,
-      clientId,
-      log,
-      onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
-    }),
+    updateChatAvatar: avatarChanges.updateChatAvatar,
+    authorizeChatChange: avatarChanges.authorizeChatChange,
     views,
     sessionSecret: deps.sessionSecret,
   });

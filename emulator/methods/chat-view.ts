@@ -13,12 +13,15 @@ export function avatarUrl(baseUrl: string, chat: Chat): string {
   return chat.avatar ? `${baseUrl}${avatarPath(chat)}` : '';
 }
 
-const messageType = (chat: Chat) => (chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : 'C');
+const messageType = (chat: Chat) => (chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : chat.type === 'channel' ? 'N' : 'C');
 
 /** What the user may do here (true = allowed), as in im.search.chat.list's `restrictions`. */
 export function restrictions(chat: Chat) {
   const group = chat.type === 'chat' || chat.type === 'open';
-  return { avatar: group, rename: group, extend: group, call: true, mute: true, leave: group, leave_owner: group, send: true, user_list: true };
+  // A chat bound to an entity (a workgroup, a CRM deal) takes its look from that entity
+  // (im-dialog-get.md's example: a CRM chat with avatar false).
+  const ownLook = group && chat.entityType === '';
+  return { avatar: ownLook, rename: ownLook, extend: group || chat.type === 'channel', call: true, mute: true, leave: group, leave_owner: group, send: true, user_list: true, path: '', path_title: '' };
 }
 
 export function role(chat: Chat, userId: number): string {

@@ -24,10 +24,11 @@ async function updateAvatar(ctx: MethodContext): Promise<true> {
   const chat = ctx.portal.chats.get(chatId);
   if (!chat) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
   if (chat.type === 'private') throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
-  if (chat.type === 'general' || chat.entityType !== '') throw new RestError('ACCESS_ERROR', 'The avatar of this chat cannot be changed', 403);
-  // The bot changes only chats it is in; the user on whose token it acts must be a member with
-  // the chat's manage_ui right too, so the app cannot reach past what the user could do.
-  if (!chat.members.includes(bot.id) || !hasChatRole(chat, ctx.user.id, chat.manageUi)) throw new RestError('ACCESS_DENIED', 'Access denied', 403);
+  if (chat.type === 'general' || chat.type === 'channel' || chat.entityType !== '') throw new RestError('ACCESS_ERROR', 'The avatar of this chat cannot be changed', 403);
+  // The method acts as the bot: Bitrix24 checks the bot's membership, never the calling user's
+  // (the seed: "an authorised user of the app that registered the bot"), so the app must check
+  // the user itself. A bot outside the chat finds no chat, as Bitrix24's source answers.
+  if (!chat.members.includes(bot.id)) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
   const image = await decodeAvatar(param(ctx.params, 'AVATAR'));
   chat.avatar = { ...image, version: (chat.avatar?.version ?? 0) + 1 };
   return true;

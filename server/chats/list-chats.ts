@@ -1,6 +1,7 @@
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
+import { refusalFor, type ChatView } from './chat-permission';
 
 export interface ChatSummary {
   id: number;
@@ -27,7 +28,7 @@ interface RecentItem {
   title?: string;
   avatar?: { url?: string; color?: string } | string;
   color?: string;
-  chat?: { id?: number | string; name?: string; avatar?: string; color?: string; type?: string; entity_type?: string };
+  chat?: ChatView & { id?: number | string; name?: string; avatar?: string; color?: string };
 }
 
 interface RecentAnswer {
@@ -36,25 +37,28 @@ interface RecentAnswer {
   hasMorePages?: boolean;
 }
 
-interface SearchItem {
+interface SearchItem extends ChatView {
   id: number | string;
   name?: string;
   title?: string;
   avatar?: string;
   color?: string;
-  type?: string;
-  entity_type?: string;
-  restrictions?: { avatar?: boolean };
 }
 
 const PAGE = 50;
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 2000;
 
+/** im-search-chat-list.md: FIND needs at least 2 characters (FIND_SHORT otherwise). */
+export const MIN_SEARCH_LENGTH = 2;
+
 /**
- * The chats a user may pick, from the user's own view of the messenger: `im.recent.list`
- * (group chats only) and, when searching, `im.search.chat.list`. Cached briefly per user —
- * the key always holds portal and user, so one user never sees another's list.
+ * The chats a user may pick: those whose avatar they may change, by the same rule as the check
+ * before a change (role, permissions.manage_ui, restrictions.avatar: chat-permission.ts), from
+ * the user's own view of the messenger: `im.recent.list` (group chats only) and, when searching,
+ * `im.search.chat.list`; a search shorter than Bitrix24 accepts filters the recent list here.
+ * Cached briefly per user — the key always holds portal and user, so one user never sees
+ * another's list.
  */
 export function createChatLister(deps: { clients: PortalClients; now?: () => number }): ChatLister {
   const now = deps.now ?? Date.now;
@@ -72,25 +76,26 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
 
   const fetchPage = async (portal: Portal, userId: number, search: string, cursor: number): Promise<ChatPage> => {
     const rest = await deps.clients.forOwner(portal, userId);
-    if (search) {
+    if (search.length >= MIN_SEARCH_LENGTH) {
       const found = await rest.call<SearchItem[]>('im.search.chat.list', { FIND: search, OFFSET: cursor, LIMIT: PAGE });
       const items = Array.isArray(found) ? found : [];
       return {
-        // Chats whose avatar Bitrix24 says cannot be changed (restrictions.avatar false) are left out.
-        chats: items.filter((c) => c.restrictions?.avatar !== false && c.entity_type !== 'GENERAL').map((c) => ({ id: Number(c.id), title: String(c.name ?? c.title ?? ''), avatarUrl: absolute(portal, c.avatar), color: c.color ?? null })),
+        chats: items.filter((c) => refusalFor(c) === null).map((c) => ({ id: Number(c.id), title: String(c.name ?? c.title ?? ''), avatarUrl: absolute(portal, c.avatar), color: c.color ?? null })),
         next: items.length === PAGE ? String(cursor + PAGE) : null,
       };
     }
     const recent = await rest.call<RecentAnswer>('im.recent.list', { SKIP_OPENLINES: 'Y', SKIP_DIALOG: 'Y', SKIP_CHAT: 'N', OFFSET: cursor, LIMIT: PAGE });
+    const needle = search.toLowerCase();
     const chats = (recent.items ?? [])
-      .filter((item) => item.type === 'chat' || item.type === 'open' || (item.type === undefined && item.chat_id !== undefined))
-      // The general chat's avatar belongs to the portal (imbot.chat.updateAvatar: ACCESS_ERROR).
-      .filter((item) => item.chat?.entity_type !== 'GENERAL')
+      .filter((item) => item.type !== 'user' && item.chat !== undefined && refusalFor(item.chat) === null)
       .map((item) => {
         const avatar = typeof item.avatar === 'object' ? item.avatar : { url: item.avatar, color: item.color };
         return { id: Number(item.chat_id ?? item.chat?.id), title: String(item.title ?? item.chat?.name ?? ''), avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar), color: avatar?.color ?? item.chat?.color ?? null };
       })
-      .filter((chat) => Number.isInteger(chat.id) && chat.id > 0);
+      .filter((chat) => Number.isInteger(chat.id) && chat.id > 0 && chat.title.toLowerCase().includes(needle))
+      // Pages of im.recent.list may repeat a dialog (im-recent-list.md gives no stable order);
+      // within a page it is dropped here, across pages the page drops what it already shows.
+      .filter((chat, index, all) => all.findIndex((c) => c.id === chat.id) === index);
     return { chats, next: recent.hasMore || recent.hasMorePages ? String(cursor + PAGE) : null };
   };
 

@@ -5,6 +5,7 @@ import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 import type { Portal, PortalSettings, Store } from '../store/store';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
+import type { ChatPermission } from './chat-permission';
 
 export interface AvatarChange {
   portal: Portal;
@@ -25,23 +26,51 @@ export interface AvatarChanged {
 
 export type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged>;
 
+/** The check the upload route runs before it reads a byte of the file; refusals are audited. */
+export type AuthorizeChatChange = (who: Pick<AvatarChange, 'portal' | 'user' | 'chatId'>) => Promise<void>;
+
 /**
- * The product's use case: normalise the image, then one `imbot.chat.updateAvatar` call with the
- * user's own token (so Bitrix24's permission rules apply to them), in the context of the app's
- * bot (BOT_ID, CLIENT_ID). Every attempt lands in the audit log, the image never does.
+ * The product's use case. imbot.chat.updateAvatar acts as the app's bot and Bitrix24 checks only
+ * the bot, so first the user's own right is checked (chat-permission.ts); then the image is
+ * normalised and sent in the bot's context (BOT_ID, CLIENT_ID). A bot outside the chat is added
+ * by the user and the change tried once more. Every attempt lands in the audit log, the image
+ * never does.
  */
 export function createUpdateChatAvatar(deps: {
   store: Store;
   clients: PortalClients;
+  permission: ChatPermission;
   pipeline: AvatarPipeline;
   clientId: string;
   log: Logger;
   onChanged?: (portal: Portal, userId: number) => void;
   now?: () => number;
-}): UpdateChatAvatar {
+}): { updateChatAvatar: UpdateChatAvatar; authorizeChatChange: AuthorizeChatChange } {
   const now = deps.now ?? Date.now;
-  return async (change) => {
+
+  const refused = async (who: Pick<AvatarChange, 'portal' | 'user' | 'chatId'>, started: number, error: unknown): Promise<never> => {
+    const mapped = toAppError(error);
+    const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
+    deps.permission.forget(who.portal.memberId, who.user.id, who.chatId);
+    await deps.store
+      .addAuditEntry({ memberId: who.portal.memberId, userId: who.user.id, userName: who.user.name, chatId: who.chatId, result: 'error', errorCode: code, bytes: null, durationMs: now() - started, at: new Date() })
+      .catch((auditError: unknown) => deps.log.error({ err: auditError }, 'audit entry not written'));
+    deps.log.warn({ memberId: who.portal.memberId, userId: who.user.id, chatId: who.chatId, code, detail: mapped instanceof AppError ? mapped.detail : undefined }, 'chat avatar not changed');
+    throw mapped;
+  };
+
+  const authorizeChatChange: AuthorizeChatChange = async (who) => {
     const started = now();
+    try {
+      await deps.permission.assertMayChange(who.portal, who.user.id, who.chatId);
+    } catch (error) {
+      await refused(who, started, error);
+    }
+  };
+
+  const updateChatAvatar: UpdateChatAvatar = async (change) => {
+    const started = now();
+    const notes: string[] = [];
     const audit = (result: 'ok' | 'error', errorCode: string | null, bytes: number | null) =>
       deps.store.addAuditEntry({
         memberId: change.portal.memberId,
@@ -53,19 +82,24 @@ export function createUpdateChatAvatar(deps: {
         bytes,
         durationMs: now() - started,
         at: new Date(),
+        notes,
       });
     try {
+      // Before anything costly: the image is decoded only for a chat this user may change.
+      await deps.permission.assertMayChange(change.portal, change.user.id, change.chatId);
       const avatar = await deps.pipeline.normaliseAvatar(change.image, {
         crop: change.crop,
         output: { side: change.settings.outputSide, format: change.settings.outputFormat, jpegQuality: change.settings.jpegQuality },
       });
       const rest = await deps.clients.forOwner(change.portal, change.user.id);
-      await applyAvatar(rest, change.portal, change.chatId, avatar.data.toString('base64'), deps.clientId);
+      const joined = await applyAvatar(rest, change.portal, change.chatId, avatar.data.toString('base64'), deps.clientId);
+      if (joined) notes.push('bot_joined');
       await audit('ok', null, avatar.bytes);
       deps.onChanged?.(change.portal, change.user.id);
-      deps.log.info({ memberId: change.portal.memberId, userId: change.user.id, chatId: change.chatId, bytes: avatar.bytes }, 'chat avatar changed');
+      deps.log.info({ memberId: change.portal.memberId, userId: change.user.id, chatId: change.chatId, bytes: avatar.bytes, botJoined: joined }, 'chat avatar changed');
       return { chatId: change.chatId, width: avatar.width, height: avatar.height, format: avatar.format, bytes: avatar.bytes };
     } catch (error) {
+      deps.permission.forget(change.portal.memberId, change.user.id, change.chatId);
       const mapped = toAppError(error);
       const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
       await audit('error', code, null).catch((auditError: unknown) => deps.log.error({ err: auditError }, 'audit entry not written'));
@@ -73,23 +107,34 @@ export function createUpdateChatAvatar(deps: {
       throw mapped;
     }
   };
+
+  return { updateChatAvatar, authorizeChatChange };
 }
 
-async function applyAvatar(rest: RestClient, portal: Portal, chatId: number, avatar: string, clientId: string): Promise<void> {
+/**
+ * A bot outside the chat is refused: WRONG_REQUEST "Chat isn't exists" in Bitrix24's source,
+ * ACCESS_DENIED in the seed page's table. Both mean the same here, since the user's right was
+ * checked first.
+ */
+const BOT_NOT_IN_CHAT = new Set(['WRONG_REQUEST', 'ACCESS_DENIED']);
+
+/** Sends the avatar; true when the bot had to join the chat first. */
+async function applyAvatar(rest: RestClient, portal: Portal, chatId: number, avatar: string, clientId: string): Promise<boolean> {
   const params: Record<string, unknown> = { CHAT_ID: chatId, AVATAR: avatar, CLIENT_ID: clientId };
   if (portal.botId) params.BOT_ID = portal.botId;
   try {
     await rest.call<boolean>('imbot.chat.updateAvatar', params);
+    return false;
   } catch (error) {
-    // The bot acts only in chats it belongs to. A member who may change the chat can add it
-    // (im.chat.user.add); then the change is tried once more. Without that right, Bitrix24's
-    // ACCESS_DENIED stands.
-    if (!(error instanceof Bitrix24Error && error.code === 'ACCESS_DENIED' && portal.botId)) throw error;
+    if (!(error instanceof Bitrix24Error && BOT_NOT_IN_CHAT.has(error.code) && portal.botId)) throw error;
     try {
+      // chats/chat-users/im-chat-user-add.md, as the user: it needs the chat's manage_users_add.
       await rest.call('im.chat.user.add', { CHAT_ID: chatId, USERS: [portal.botId], HIDE_HISTORY: 'Y' });
-    } catch {
-      throw error;
+    } catch (addError) {
+      if (addError instanceof Bitrix24Error && addError.status === 403) throw new AppError('BOT_JOIN_DENIED', { detail: `im.chat.user.add: ${addError.code}; after ${error.code}`, cause: addError });
+      throw addError;
     }
     await rest.call<boolean>('imbot.chat.updateAvatar', params);
+    return true;
   }
 }

@@ -13,6 +13,8 @@ export interface AppTokenClaims {
   lang: Lang;
   /** For the audit log; shortened. */
   name?: string;
+  /** The portal's install time (unix ms): a token from before a reinstall is refused. */
+  installedAt: number;
   /** Unix ms. */
   expiresAt: number;
 }
@@ -30,7 +32,7 @@ export function createAppTokens(deps: { secret: string; ttlSeconds: number; now?
   return {
     issue(claims) {
       const expiresAt = now() + deps.ttlSeconds * 1000;
-      const body = Buffer.from(JSON.stringify({ m: claims.memberId, u: claims.userId, a: claims.isAdmin ? 1 : 0, l: claims.lang, n: claims.name?.slice(0, 80), e: expiresAt })).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ m: claims.memberId, u: claims.userId, a: claims.isAdmin ? 1 : 0, l: claims.lang, n: claims.name?.slice(0, 80), g: claims.installedAt, e: expiresAt })).toString('base64url');
       return { token: `${body}.${sign(body).toString('base64url')}`, expiresAt };
     },
     verify(token) {
@@ -46,10 +48,10 @@ export function createAppTokens(deps: { secret: string; ttlSeconds: number; now?
       } catch {
         return null;
       }
-      const p = payload as { m?: unknown; u?: unknown; a?: unknown; l?: unknown; n?: unknown; e?: unknown };
-      if (typeof p.m !== 'string' || !Number.isInteger(p.u) || typeof p.e !== 'number' || (p.l !== 'en' && p.l !== 'ru')) return null;
+      const p = payload as { m?: unknown; u?: unknown; a?: unknown; l?: unknown; n?: unknown; g?: unknown; e?: unknown };
+      if (typeof p.m !== 'string' || !Number.isInteger(p.u) || typeof p.e !== 'number' || typeof p.g !== 'number' || (p.l !== 'en' && p.l !== 'ru')) return null;
       if (p.e <= now()) return null;
-      return { memberId: p.m, userId: p.u as number, isAdmin: p.a === 1, lang: p.l, name: typeof p.n === 'string' ? p.n : undefined, expiresAt: p.e };
+      return { memberId: p.m, userId: p.u as number, isAdmin: p.a === 1, lang: p.l, name: typeof p.n === 'string' ? p.n : undefined, installedAt: p.g, expiresAt: p.e };
     },
   };
 }

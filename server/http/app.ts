@@ -10,7 +10,7 @@ import { errorHandler } from './middleware/error-handler';
 import { requestLang } from './middleware/i18n';
 import { loadPortalContext } from './middleware/portal-context';
 import { contentSecurityPolicy, securityHeaders } from './middleware/security-headers';
-import { createUploadGate } from './middleware/upload-gate';
+import { createUploadGate, uploadGateOptions } from './middleware/upload-gate';
 import { StoreSessionStore } from './session-store';
 import { adminRoutes } from './routes/admin';
 import { chatRoutes } from './routes/chats';
@@ -68,6 +68,8 @@ export function createHttpApp(deps: AppRouteDeps): Express {
     cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: SESSION_TTL_MS, path: '/' },
   });
   app.use(['/oauth', '/app'], firstParty);
+  // The OAuth return lands on the handler path (routes/oauth.ts); only GET, never the portal's POST.
+  app.get('/', firstParty);
   app.use(oauthRoutes(deps));
 
   app.use('/api', json);
@@ -75,7 +77,7 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
   app.use('/api/admin', requireAdmin);
   app.use(adminRoutes(deps));
-  app.use(chatRoutes(deps, createUploadGate(deps.config.uploads.maxInFlight)));
+  app.use(chatRoutes(deps, createUploadGate(uploadGateOptions(deps.config.uploads, deps.log))));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })));
   app.use(

@@ -2,15 +2,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../../app.config';
 import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../avatar/settings-service';
-import type { UpdateChatAvatar } from '../chats/update-chat-avatar';
+import type { AuthorizeChatChange, UpdateChatAvatar } from '../chats/update-chat-avatar';
 import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
 import type { OAuthServerClient } from '../bitrix24/oauth-server';
 import type { PortalSetup } from '../bitrix24/portal-setup';
-import type { AuthenticateUser } from '../bitrix24/user-auth';
 import type { PortalSettings, Store } from '../store/store';
 import type { AppTokens } from './app-token';
 import type { Views } from './views';
+import type { OpenApp } from './open-app';
 
 /** Everything the routes use, built once by server/main.ts (or by a test) and passed in. */
 export interface AppRouteDeps {
@@ -18,7 +18,7 @@ export interface AppRouteDeps {
   log: Logger;
   store: Store;
   appTokens: AppTokens;
-  authenticateUser: AuthenticateUser;
+  openApp: OpenApp;
   installPortal: InstallPortal;
   handleEvent: HandleEvent;
   oauth: OAuthServerClient;
@@ -27,6 +27,7 @@ export interface AppRouteDeps {
   mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
   chats: ChatLister;
   updateChatAvatar: UpdateChatAvatar;
+  authorizeChatChange: AuthorizeChatChange;
   views: Views;
   sessionSecret: string;
 }

@@ -1,7 +1,7 @@
 import { createAppTokens } from '../../server/http/app-token';
 
 describe('app token', () => {
-  const claims = { memberId: 'member-a', userId: 2, isAdmin: false, lang: 'ru' as const, name: 'Boris' };
+  const claims = { memberId: 'member-a', userId: 2, isAdmin: false, lang: 'ru' as const, name: 'Boris', installedAt: 1_700_000_000_000 };
 
   it('carries portal, user, role and language, signed', () => {
     const tokens = createAppTokens({ secret: 's'.repeat(40), ttlSeconds: 60 });

@@ -92,7 +92,7 @@ describe('administration API', () => {
     await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${plain}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
     await stack.http.post('/api/chats/16/avatar').set('Authorization', `Bearer ${plain}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
     const all = await asAdmin(stack.http.get('/api/admin/audit'));
-    expect(all.body.entries[0]).toMatchObject({ chatId: 16, result: 'error', errorCode: 'ACCESS_DENIED', userId: 2, userName: 'Boris User' });
+    expect(all.body.entries[0]).toMatchObject({ chatId: 16, result: 'error', errorCode: 'NOT_CHAT_MEMBER', userId: 2, userName: 'Boris User' });
     expect(all.body).toMatchObject({ page: 1, pageSize: 50, total: expect.any(Number) });
     const errors = await asAdmin(stack.http.get('/api/admin/audit')).query({ result: 'error' });
     expect(errors.body.entries.every((e: { result: string }) => e.result === 'error')).toBe(true);
@@ -102,6 +102,6 @@ describe('administration API', () => {
     expect(csv.headers['content-disposition']).toMatch(/attachment/);
     const lines = csv.text.replace(/^\ufeff/, '').trim().split('\r\n');
     expect(lines[0]).toBe('time,user_id,user_name,chat_id,result,error_code,bytes,duration_ms');
-    expect(lines[1]).toMatch(/,2,Boris User,16,error,ACCESS_DENIED,,\d+$/);
+    expect(lines[1]).toMatch(/,2,Boris User,16,error,NOT_CHAT_MEMBER,,\d+$/);
   });
 });

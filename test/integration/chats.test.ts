@@ -32,7 +32,11 @@ describe('GET /api/chats', () => {
     const second = await list(anna, { cursor: first.body.next });
     const all = [...first.body.chats, ...second.body.chats].map((c: { id: number }) => c.id);
     expect(new Set(all).size).toBe(all.length);
-    expect(all.length).toBe(64);
+    // 60 projects, Marketing, Sales team, Board, the markup chat, Announcements (Anna owns it);
+    // not the workgroup's chat nor the channel.
+    expect(all.length).toBe(65);
+    expect(all).not.toContain(22);
+    expect(all).not.toContain(24);
     expect(second.body.next).toBeNull();
   });
 
@@ -56,6 +60,27 @@ describe('GET /api/chats', () => {
     const res = await list(anna);
     const marketing = res.body.chats.find((c: { id: number }) => c.id === 12);
     expect(marketing.avatarUrl).toMatch(new RegExp(`^${stack.emulator.portals[0]!.baseUrl}/upload/chat-avatar/12\\.jpg`));
+  });
+
+  it('offers only chats whose avatar the user may change', async () => {
+    const boris = (await stack.open(0, 2)).token;
+    const ids = (await list(boris)).body.chats.map((c: { id: number }) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([12, 14, 18]));
+    // Announcements: Boris is a member, but only its owner changes its look (manage_ui owner);
+    // the workgroup's chat takes its avatar from the workgroup; the channel is not a group chat.
+    expect(ids).not.toContain(20);
+    expect(ids).not.toContain(22);
+    expect(ids).not.toContain(24);
+    const found = (await list(boris, { search: 'Announce' })).body.chats;
+    expect(found).toEqual([]);
+  });
+
+  it('filters the recent list itself below the 2 characters im.search.chat.list accepts (FIND_SHORT)', async () => {
+    const before = stack.emulator.portals[0]!.calls().length;
+    const res = await list(anna, { search: 'M' });
+    expect(res.status).toBe(200);
+    expect(res.body.chats.map((c: { title: string }) => c.title)).toContain('Marketing');
+    expect(stack.emulator.portals[0]!.calls().slice(before).map((c) => c.method)).not.toContain('im.search.chat.list');
   });
 
   it('refuses a bad cursor', async () => {

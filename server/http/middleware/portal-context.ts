@@ -21,6 +21,8 @@ export function loadPortalContext(deps: { store: Store; settings: SettingsServic
       if (!auth) throw new AppError('NOT_AUTHENTICATED');
       const portal = await deps.store.findPortalByMemberId(auth.memberId);
       if (!portal || portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: auth.memberId });
+      // A token minted before an uninstall and reinstall belongs to another install.
+      if (portal.installedAt.getTime() !== auth.installedAt) throw new AppError('NOT_AUTHENTICATED', { detail: 'app token of an earlier install' });
       const settings = await deps.settings.settingsFor(portal.memberId);
       if (!deps.mayUseApp(settings, { id: auth.userId, isAdmin: auth.isAdmin })) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${auth.userId}` });
       req.portal = portal;

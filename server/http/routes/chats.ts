@@ -33,9 +33,26 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     throw new AppError('INVALID_CHAT_ID', { detail: 'no chat id in the path' });
   });
 
-  router.post('/api/chats/:chatId/avatar', uploadGate, receiveUpload, async (req, res) => {
+  // Who may change the chat is settled before the upload is admitted or read: a made-up or
+  // forbidden chat costs one REST call, never a decode. The connection is closed after the
+  // refusal so the unread body is not drained.
+  const authorizeChat = async (req: Request, res: Response, next: NextFunction) => {
     const chatIdRaw = String(req.params.chatId);
-    if (!CHAT_ID.test(chatIdRaw)) throw new AppError('INVALID_CHAT_ID', { detail: 'chat id is not a positive integer' });
+    if (!CHAT_ID.test(chatIdRaw)) {
+      res.set('Connection', 'close');
+      throw new AppError('INVALID_CHAT_ID', { detail: 'chat id is not a positive integer' });
+    }
+    try {
+      await deps.authorizeChatChange({ portal: req.portal!, user: { id: req.auth!.userId, name: req.auth!.name ?? null }, chatId: Number(chatIdRaw) });
+    } catch (error) {
+      res.set('Connection', 'close');
+      throw error;
+    }
+    next();
+  };
+
+  router.post('/api/chats/:chatId/avatar', authorizeChat, uploadGate, receiveUpload, async (req, res) => {
+    const chatIdRaw = String(req.params.chatId);
     const file = req.file;
     if (!file || file.size === 0) throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
     const crop = parseCrop((req.body as Record<string, unknown> | undefined)?.crop);

@@ -31,10 +31,10 @@ export function frameRoutes(deps: AppRouteDeps): Router {
   router.post('/', async (req: Request, res: Response) => {
     const lang = requestLang(req);
     const form = parseFrameForm(req);
-    const { portal, user } = await deps.authenticateUser({ memberId: form.memberId, accessToken: form.authId, refreshToken: form.refreshId, expiresInSeconds: form.authExpires });
-    const settings = await deps.settings.settingsFor(portal.memberId);
-    if (!deps.mayUseApp(settings, user)) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${user.id}` });
-    const { token, expiresAt } = deps.appTokens.issue({ memberId: portal.memberId, userId: user.id, isAdmin: user.isAdmin, lang, name: user.name });
+    const { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withPortalAuth(
+      { memberId: form.memberId, accessToken: form.authId, refreshToken: form.refreshId, expiresInSeconds: form.authExpires },
+      lang,
+    );
     setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
     res.type('html').send(
       deps.views.appPage({

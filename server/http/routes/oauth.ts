@@ -10,7 +10,7 @@ import { setPageSecurity } from '../middleware/security-headers';
 declare module 'express-session' {
   interface SessionData {
     oauthState?: string;
-    user?: { memberId: string; userId: number; name: string; isAdmin: boolean; lang: Lang };
+    user?: { memberId: string; userId: number; name: string; lang: Lang; installedAt: number };
   }
 }
 
@@ -18,7 +18,9 @@ const DOMAIN = /^[a-z0-9.-]{1,253}(:\d{1,5})?$/i;
 
 // The authorization-code flow for a user who opens the app outside the portal
 // (settings/oauth/index.md). `state` lives in the first-party session; the user is sent only to
-// a portal that installed the app, so /oauth/start is no open redirect.
+// a portal that installed the app, so /oauth/start is no open redirect. Bitrix24 takes the
+// redirect_uri from the application's settings, never from the request: for a local application
+// that is the handler path, so the user comes back to GET /?code=…&state=…&domain=…&member_id=….
 export function oauthRoutes(deps: AppRouteDeps): Router {
   const router = Router();
 
@@ -36,13 +38,17 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
     res.redirect(302, authorize.toString());
   });
 
-  router.get('/oauth/callback', async (req, res) => {
+  router.get('/', async (req, res) => {
+    if (req.query.code === undefined && req.query.state === undefined) throw new AppError('OPEN_FROM_BITRIX24', { detail: 'GET / without an OAuth return' });
     const expected = req.session.oauthState;
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     const code = typeof req.query.code === 'string' ? req.query.code : '';
     delete req.session.oauthState;
     if (!expected || state.length !== expected.length || state !== expected) throw new AppError('OAUTH_STATE_MISMATCH');
     if (!/^[A-Za-z0-9._\-]{4,512}$/.test(code)) throw new AppError('NOT_AUTHENTICATED', { detail: 'no code' });
+    const returnedMemberId = typeof req.query.member_id === 'string' ? req.query.member_id : '';
+    const installed = returnedMemberId ? await deps.store.findPortalByMemberId(returnedMemberId) : null;
+    if (!installed || installed.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${returnedMemberId || '(none)'}` });
     let grant;
     try {
       grant = await deps.oauth.exchangeCode(code);
@@ -50,33 +56,29 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
       if (error instanceof OAuthGrantError) throw new AppError('NOT_AUTHENTICATED', { detail: `code refused: ${error.code}` });
       throw error;
     }
-    const { portal, user } = await deps.authenticateUser({
-      memberId: grant.memberId,
-      accessToken: grant.accessToken,
-      refreshToken: grant.refreshToken,
-      expiresInSeconds: Math.round((grant.expiresAt - Date.now()) / 1000),
-    });
-    const settings = await deps.settings.settingsFor(portal.memberId);
-    if (!deps.mayUseApp(settings, user)) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${user.id}` });
+    if (grant.memberId !== returnedMemberId) throw new AppError('NOT_AUTHENTICATED', { detail: 'the code belongs to another portal than the return named' });
+    const lang = requestLang(req);
+    const { portal, user } = await deps.openApp.withPortalAuth(
+      { memberId: grant.memberId, accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresInSeconds: Math.round((grant.expiresAt - Date.now()) / 1000) },
+      lang,
+    );
     await regenerate(req);
-    req.session.user = { memberId: portal.memberId, userId: user.id, name: user.name, isAdmin: user.isAdmin, lang: requestLang(req) };
+    // No administrator flag here: GET /app asks Bitrix24 each time a token is minted.
+    req.session.user = { memberId: portal.memberId, userId: user.id, name: user.name, lang, installedAt: portal.installedAt.getTime() };
     res.redirect(302, '/app');
   });
 
   router.get('/app', async (req, res) => {
     const sessionUser = req.session.user;
     if (!sessionUser) throw new AppError('NOT_AUTHENTICATED', { detail: 'no first-party session' });
-    const portal = await deps.store.findPortalByMemberId(sessionUser.memberId);
-    if (!portal || portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED');
-    const settings = await deps.settings.settingsFor(portal.memberId);
-    const { token, expiresAt } = deps.appTokens.issue({ memberId: portal.memberId, userId: sessionUser.userId, isAdmin: sessionUser.isAdmin, lang: sessionUser.lang, name: sessionUser.name });
+    const { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
     setPageSecurity(res, { portalOrigin: null });
     res.type('html').send(
       deps.views.appPage({
         lang: sessionUser.lang,
         appToken: token,
         appTokenExpiresAt: expiresAt,
-        user: { id: sessionUser.userId, name: sessionUser.name, isAdmin: sessionUser.isAdmin },
+        user,
         portal: { domain: portal.domain, memberId: portal.memberId },
         initialChatId: null,
         inFrame: false,

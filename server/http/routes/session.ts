@@ -15,17 +15,17 @@ export function sessionRoutes(deps: AppRouteDeps): Router {
     if (typeof memberId !== 'string' || !/^[A-Za-z0-9_\-]{1,64}$/.test(memberId) || typeof accessToken !== 'string' || !TOKEN.test(accessToken)) {
       throw new AppError('NOT_AUTHENTICATED', { detail: 'session renewal without portal auth' });
     }
-    const { portal, user } = await deps.authenticateUser({
-      memberId,
-      accessToken,
-      refreshToken: typeof refreshToken === 'string' && TOKEN.test(refreshToken) ? refreshToken : null,
-      expiresInSeconds: typeof expiresIn === 'number' ? expiresIn : null,
-    });
-    const settings = await deps.settings.settingsFor(portal.memberId);
-    if (!deps.mayUseApp(settings, user)) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${user.id}` });
     const lang = body.lang === 'ru' || body.lang === 'en' ? body.lang : requestLang(req);
-    const { token, expiresAt } = deps.appTokens.issue({ memberId: portal.memberId, userId: user.id, isAdmin: user.isAdmin, lang, name: user.name });
-    res.json({ appToken: token, expiresAt });
+    const opened = await deps.openApp.withPortalAuth(
+      {
+        memberId,
+        accessToken,
+        refreshToken: typeof refreshToken === 'string' && TOKEN.test(refreshToken) ? refreshToken : null,
+        expiresInSeconds: typeof expiresIn === 'number' ? expiresIn : null,
+      },
+      lang,
+    );
+    res.json({ appToken: opened.appToken, expiresAt: opened.appTokenExpiresAt });
   });
   return router;
 }
