@@ -3,6 +3,7 @@ import { createApi } from './api.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
 import { formatBytes } from './format.js';
+import { describeImage, isAnimated } from './image-facts.js';
 
 const data = JSON.parse(document.getElementById('app-data').textContent);
 const t = data.strings;
@@ -13,17 +14,25 @@ let activePanel = 'change';
  * One message at a time, shown next to the control that caused it: inside the portal the frame
  * is as tall as its content, so a message at the top of the page would be out of sight.
  */
-function say(text, kind = 'info', slot = activePanel) {
+function say(text, kind = 'info', slot = activePanel, action = null) {
   const place = document.querySelector(`.message-slot[data-slot="${slot}"]`);
   if (place && message.parentElement !== place) place.append(message);
-  message.textContent = text;
+  message.replaceChildren(text);
+  if (action) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-light btn-small';
+    button.textContent = action.label;
+    button.addEventListener('click', action.run);
+    message.append(' ', button);
+  }
   message.className = `message ${kind}`;
   message.hidden = false;
   fit();
 }
 function unsay() {
   message.hidden = true;
-  message.textContent = '';
+  message.replaceChildren();
 }
 
 let frame = null;
@@ -58,17 +67,37 @@ async function main() {
     return frame;
   });
   const api = createApi({ data, frameReady });
+  // What the user has chosen. An Apply copies it: its result speaks of what was sent, whatever
+  // is chosen while it runs.
   let chat = null;
   let file = null;
+  let decoding = false;
+  let applying = false;
 
+  const apply = document.getElementById('apply');
+  const applyHint = document.getElementById('apply-hint');
   const selected = document.getElementById('selected-chat');
+  const fixedChat = document.getElementById('chat-fixed');
+  const fixedTitle = document.getElementById('chat-fixed-title');
+  const pick = document.getElementById('chat-pick');
+
+  /** Apply is offered only when there is something to apply; the hint says what is missing. */
+  function refreshApply() {
+    if (applying) return;
+    const missing = !chat ? t.chooseChatFirst : !file ? t.chooseImageFirst : decoding ? t.decoding : '';
+    apply.disabled = Boolean(missing);
+    applyHint.textContent = missing;
+  }
+
   const picker = createChatPicker({
     api,
     data,
-    onSelect(next) {
+    onSelect(next, { titleKnown }) {
+      if (chat && chat.id !== next.id) unsay();
       chat = next;
-      const named = next.title !== `#${next.id}`;
-      selected.textContent = t.selectedChat.replace('{chat}', named ? `${next.title} (#${next.id})` : `#${next.id}`);
+      selected.textContent = t.selectedChat.replace('{chat}', next.title);
+      fixedTitle.textContent = titleKnown ? next.title : t.chatNumber.replace('{id}', next.id);
+      refreshApply();
     },
     onError: (error) => say(error.message, 'error'),
   });
@@ -80,19 +109,57 @@ async function main() {
   const cropSection = document.getElementById('crop-section');
   const noPreview = document.getElementById('no-preview');
   const fileName = document.getElementById('file-name');
+  const notes = document.getElementById('file-notes');
 
+  function showNotes(list) {
+    notes.replaceChildren(
+      ...list.map((note) => {
+        const li = document.createElement('li');
+        li.className = `note ${note.kind}`;
+        li.textContent = note.text;
+        return li;
+      }),
+    );
+  }
+
+  let takes = 0;
   async function take(candidate) {
-    if (!candidate) return;
-    if (candidate.size > data.limits.maxUploadBytes) return say(t.fileTooLarge.replace('{size}', formatSize(data.limits.maxUploadBytes)), 'error');
-    if (candidate.type && !candidate.type.startsWith('image/')) return say(t.notAnImage, 'error');
+    if (!candidate || applying) return;
+    const mine = ++takes;
+    if (candidate.size > data.limits.maxUploadBytes) return refuse(t.fileTooLarge.replace('{size}', formatSize(data.limits.maxUploadBytes)));
+    if (candidate.type && !candidate.type.startsWith('image/')) return refuse(t.notAnImage);
     unsay();
+    showNotes([]);
     file = candidate;
-    fileName.textContent = t.fileChosen.replace('{name}', candidate.name).replace('{size}', formatSize(candidate.size));
+    const named = t.fileChosen.replace('{name}', candidate.name).replace('{size}', formatSize(candidate.size));
+    fileName.textContent = `${named} ${t.decoding}`;
+    decoding = true;
+    refreshApply();
+    const [shown, animated] = await Promise.all([cropper.load(candidate), isAnimated(candidate).catch(() => false)]);
+    // A slower decode of an earlier file must not replace the file chosen last.
+    if (mine !== takes || shown?.stale) return;
+    decoding = false;
+    fileName.textContent = named;
     // HEIF or TIFF, which most browsers cannot decode, is still sent: the server reads it and
     // takes the centre square, and says so if the file is not an image after all.
-    const shown = await cropper.load(candidate);
     cropSection.hidden = !shown;
-    noPreview.hidden = shown;
+    noPreview.hidden = Boolean(shown);
+    if (shown && data.limits.maxInputPixels && shown.width * shown.height > data.limits.maxInputPixels) {
+      return refuse(t.imageTooManyPixels.replace('{w}', shown.width).replace('{h}', shown.height));
+    }
+    showNotes(shown ? describeImage({ ...shown, animated }, { strings: t, outputSide: data.limits.outputSide, lang: data.lang }) : animated ? [{ kind: 'info', text: t.imageAnimated }] : []);
+    refreshApply();
+  }
+  function refuse(text) {
+    ++takes;
+    file = null;
+    decoding = false;
+    cropper.clear();
+    cropSection.hidden = true;
+    noPreview.hidden = true;
+    fileName.textContent = '';
+    showNotes([{ kind: 'warn', text }]);
+    refreshApply();
   }
   input.addEventListener('change', () => {
     const chosen = input.files[0];
@@ -101,7 +168,7 @@ async function main() {
   });
   drop.addEventListener('dragover', (event) => {
     event.preventDefault();
-    drop.classList.add('over');
+    if (!applying) drop.classList.add('over');
   });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (event) => {
@@ -110,45 +177,76 @@ async function main() {
     void take(event.dataTransfer.files[0]);
   });
 
-  const apply = document.getElementById('apply');
+  /** While an Apply runs, the chat and the image it sends cannot be changed on screen. */
+  function freeze(value) {
+    applying = value;
+    picker.setLocked(value);
+    input.disabled = value;
+    drop.classList.toggle('locked', value);
+    document.getElementById('chat-change').disabled = value;
+  }
+
   const progress = document.getElementById('progress');
   apply.addEventListener('click', async () => {
-    // aria-disabled rather than disabled: a disabled button drops the keyboard focus.
-    if (apply.getAttribute('aria-disabled') === 'true') return;
-    if (!chat) return say(t.chooseChatFirst, 'error');
-    if (!file) return say(t.chooseImageFirst, 'error');
+    // aria-disabled while it runs rather than disabled: a disabled button drops the focus.
+    if (applying || apply.disabled) return;
+    const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl() };
     const form = new FormData();
-    const crop = cropper.crop();
-    if (crop) form.set('crop', JSON.stringify(crop));
-    form.set('avatar', file);
-    const target = chat;
+    if (request.crop) form.set('crop', JSON.stringify(request.crop));
+    form.set('avatar', request.file);
     unsay();
+    freeze(true);
     apply.setAttribute('aria-disabled', 'true');
     apply.setAttribute('aria-busy', 'true');
-    apply.textContent = t.applying;
+    applyHint.textContent = '';
     progress.hidden = false;
     progress.value = 0;
+    say(t.applying, 'progress');
+    let saving = false;
     try {
-      const result = await api.upload(`/api/chats/${target.id}/avatar`, form, (share) => {
+      const result = await api.upload(`/api/chats/${request.chat.id}/avatar`, form, (share) => {
         progress.value = Math.round(share * 100);
+        // The bytes are out; the rest is our server and Bitrix24.
+        if (share >= 1 && !saving) {
+          saving = true;
+          say(t.saving, 'progress');
+        }
       });
       progress.value = 100;
-      say(t.success.replace('{chat}', target.title), 'ok');
-      picker.updateAvatar(result.chatId ?? target.id, cropper.previewUrl());
+      say(t.success.replace('{chat}', request.chat.title), 'ok');
+      picker.updateAvatar(request.chat.id, request.previewUrl);
     } catch (error) {
-      say(error.status === 503 && error.retryAfter ? t.busy.replace('{seconds}', error.retryAfter) : error.message, 'error');
+      if (error.code === 'NOT_AUTHENTICATED' && frame) {
+        // The crop stays as it is; reopening the app in the portal brings fresh auth.
+        say(t.sessionExpired, 'error', 'change', { label: t.reopen, run: () => frame.parent.reloadWindow().catch(() => undefined) });
+      } else {
+        say(error.status === 503 && error.retryAfter ? t.busy.replace('{seconds}', error.retryAfter) : error.message, 'error');
+      }
     } finally {
+      freeze(false);
       apply.removeAttribute('aria-disabled');
       apply.removeAttribute('aria-busy');
-      apply.textContent = t.applyButton;
-      setTimeout(() => {
-        progress.hidden = true;
-      }, 600);
+      progress.hidden = true;
+      refreshApply();
+      // Where the user looks: the result beside the button they pressed.
+      message.scrollIntoView({ block: 'nearest' });
     }
   });
 
+  // Opened from a chat's sidebar: that chat, by its title, and the list only on request.
+  document.getElementById('chat-change').addEventListener('click', () => {
+    fixedChat.hidden = true;
+    pick.hidden = false;
+    document.getElementById('chat-search').focus();
+  });
+
   if (data.user.isAdmin) setUpTabs(createAdmin({ api, data, say }));
-  if (data.initialChatId) picker.preselect(data.initialChatId);
+  if (data.initialChatId) {
+    picker.preselect(data.initialChatId);
+    fixedChat.hidden = false;
+    pick.hidden = true;
+  }
+  refreshApply();
   await picker.load();
 }
 

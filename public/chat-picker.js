@@ -1,6 +1,10 @@
 // The chat list: the user's group chats from GET /api/chats, searchable, paged, or a chat id
 // typed by hand. Titles come from Bitrix24 and are only ever set as text.
 
+// A chat opened from its sidebar may sit beyond the first page; a few pages are read to find
+// its title before giving up on it (the id still works for Apply).
+const PAGES_TO_FIND_A_CHAT = 3;
+
 export function createChatPicker({ api, data, onSelect, onError }) {
   const t = data.strings;
   const list = document.getElementById('chat-list');
@@ -8,12 +12,16 @@ export function createChatPicker({ api, data, onSelect, onError }) {
   const more = document.getElementById('chat-more');
   const idInput = document.getElementById('chat-id');
   const idButton = document.getElementById('chat-id-use');
+  const status = document.getElementById('chat-list-status');
   let next = null;
   let query = '';
   let selectedId = null;
   let selectedTitleKnown = false;
   let debounce = null;
   let generation = 0;
+  let loading = false;
+  let locked = false;
+  const shown = new Set();
 
   function initials(title) {
     return title.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => [...w][0].toUpperCase()).join('') || '#';
@@ -27,22 +35,38 @@ export function createChatPicker({ api, data, onSelect, onError }) {
       img.src = chat.avatarUrl;
       return img;
     }
+    // Bitrix24's chat colours are light: the initials are dark text on a tint of the colour
+    // (white on yellow or green fails 4.5:1).
     const span = document.createElement('span');
     span.className = 'chat-avatar';
     span.textContent = initials(chat.title);
-    if (chat.color && /^#[0-9a-f]{3,8}$/i.test(chat.color)) span.style.background = chat.color;
+    if (chat.color && /^#[0-9a-f]{6}$/i.test(chat.color)) span.style.setProperty('--chat-color', chat.color);
     return span;
   }
 
+  function setStatus(text) {
+    status.textContent = text;
+    status.hidden = !text;
+  }
+
   function render(chats, append) {
-    if (!append) list.replaceChildren();
+    if (!append) {
+      list.replaceChildren();
+      shown.clear();
+    }
     for (const chat of chats) {
+      // Pages are offsets into a list that moves (a changed chat rises to the top): a chat
+      // already shown is not shown twice.
+      if (shown.has(chat.id)) continue;
+      shown.add(chat.id);
       const li = document.createElement('li');
+      li.setAttribute('role', 'none');
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'chat-item';
       button.dataset.chatId = String(chat.id);
-      button.setAttribute('aria-pressed', String(chat.id === selectedId));
+      button.setAttribute('role', 'option');
+      button.setAttribute('aria-selected', String(chat.id === selectedId));
       const title = document.createElement('span');
       title.className = 'chat-title';
       title.textContent = chat.title;
@@ -50,15 +74,10 @@ export function createChatPicker({ api, data, onSelect, onError }) {
       button.addEventListener('click', () => select(chat));
       li.append(button);
       list.append(li);
-      // A chat preselected by id (from its sidebar) gets its title once the list shows it.
+      // A chat preselected or typed by id gets its title once the list shows it.
       if (chat.id === selectedId && !selectedTitleKnown) select(chat);
     }
-    if (!list.children.length) {
-      const li = document.createElement('li');
-      li.className = 'empty';
-      li.textContent = t.noChats;
-      list.append(li);
-    }
+    setStatus(list.querySelector('.chat-item') ? '' : t.noChats);
     more.hidden = next === null;
     list.setAttribute('aria-busy', 'false');
     rove();
@@ -67,7 +86,7 @@ export function createChatPicker({ api, data, onSelect, onError }) {
   // One tab stop for the whole list (the chosen chat, else the first); arrows move within it.
   function rove(focused) {
     const buttons = [...list.querySelectorAll('.chat-item')];
-    const current = focused ?? buttons.find((b) => b.getAttribute('aria-pressed') === 'true') ?? buttons[0];
+    const current = focused ?? buttons.find((b) => b.getAttribute('aria-selected') === 'true') ?? buttons[0];
     for (const button of buttons) button.tabIndex = button === current ? 0 : -1;
   }
   list.addEventListener('keydown', (event) => {
@@ -83,35 +102,57 @@ export function createChatPicker({ api, data, onSelect, onError }) {
   });
 
   function select(chat, titleKnown = true) {
+    if (locked) return;
     selectedId = chat.id;
     selectedTitleKnown = titleKnown;
-    for (const button of list.querySelectorAll('.chat-item')) button.setAttribute('aria-pressed', String(Number(button.dataset.chatId) === chat.id));
+    for (const button of list.querySelectorAll('.chat-item')) button.setAttribute('aria-selected', String(Number(button.dataset.chatId) === chat.id));
     if (!list.contains(document.activeElement)) rove();
-    onSelect(chat);
+    onSelect(chat, { titleKnown });
   }
 
   async function load(append = false) {
+    // "Show more" at the end of the list, or clicked again while its page is on the way, has
+    // nothing to add.
+    if (append && (next === null || loading)) return;
     const mine = ++generation;
     const before = append ? list.querySelectorAll('.chat-item').length : 0;
+    loading = true;
     list.setAttribute('aria-busy', 'true');
+    more.setAttribute('aria-disabled', 'true');
+    if (!append) setStatus(t.loadingChats);
     const params = new URLSearchParams();
     if (query) params.set('search', query);
-    if (append && next) params.set('cursor', next);
+    if (append) params.set('cursor', next);
     try {
       const page = await api.get(`/api/chats?${params}`);
       if (mine !== generation) return;
       next = page.next;
       render(page.chats, append);
       // "Show more" may disappear with the last page: keep the keyboard user in the list.
-      const first = append ? list.querySelectorAll('.chat-item')[before] : null;
+      const first = append && document.activeElement === more ? list.querySelectorAll('.chat-item')[before] : null;
       if (first) {
         rove(first);
         first.focus();
+      } else if (append && more.hidden && document.activeElement === more) {
+        rove();
+        list.querySelector('.chat-item[tabindex="0"]')?.focus();
       }
     } catch (error) {
+      if (mine !== generation) return;
       list.setAttribute('aria-busy', 'false');
+      setStatus('');
       onError(error);
+    } finally {
+      if (mine === generation) {
+        loading = false;
+        more.removeAttribute('aria-disabled');
+      }
     }
+  }
+
+  /** Reads further pages until the selected chat shows up with its title, or gives up. */
+  async function findSelected() {
+    for (let page = 1; page < PAGES_TO_FIND_A_CHAT && !selectedTitleKnown && next !== null && !query; page++) await load(true);
   }
 
   search.addEventListener('input', () => {
@@ -124,11 +165,13 @@ export function createChatPicker({ api, data, onSelect, onError }) {
   });
   more.addEventListener('click', () => void load(true));
   const useTyped = () => {
+    if (locked) return;
     const id = Number(idInput.value.trim());
     if (Number.isInteger(id) && id > 0) {
       idInput.removeAttribute('aria-invalid');
       const listed = list.querySelector(`.chat-item[data-chat-id="${id}"] .chat-title`);
       select({ id, title: listed ? listed.textContent : `#${id}`, avatarUrl: null, color: null }, Boolean(listed));
+      if (!listed) void findSelected();
     } else {
       idInput.setAttribute('aria-invalid', 'true');
       idInput.focus();
@@ -140,9 +183,19 @@ export function createChatPicker({ api, data, onSelect, onError }) {
   });
 
   return {
-    load,
+    async load() {
+      await load(false);
+      if (selectedId !== null && !selectedTitleKnown) await findSelected();
+    },
     preselect(id) {
       select({ id, title: `#${id}`, avatarUrl: null, color: null }, false);
+    },
+    /** While an avatar is being applied, the chosen chat cannot change under it. */
+    setLocked(value) {
+      locked = value;
+      for (const control of [search, idInput, idButton]) control.disabled = value;
+      list.classList.toggle('locked', value);
+      list.setAttribute('aria-disabled', String(value));
     },
     updateAvatar(chatId, url) {
       const button = list.querySelector(`.chat-item[data-chat-id="${chatId}"]`);

@@ -11,7 +11,8 @@ export interface AppPageModel {
   initialChatId: number | null;
   /** Inside the portal's iframe (POST /) or a first-party page (GET /app). */
   inFrame: boolean;
-  limits: { maxUploadBytes: number; outputSide: number };
+  /** maxInputPixels, when the server hands it over, lets the page refuse a huge image before upload. */
+  limits: { maxUploadBytes: number; outputSide: number; maxInputPixels?: number };
   cspNonce: string;
 }
 
@@ -29,10 +30,10 @@ export function renderAppPage(m: AppPageModel): string {
   <button type="button" role="tab" id="tab-audit" aria-controls="panel-audit" aria-selected="false" tabindex="-1">${escapeHtml(t.tabAudit)}</button>
 </nav>`
     : '';
-  const previews = PREVIEW_SIZES.map((size) => `<figure><canvas class="preview" width="${size * 2}" height="${size * 2}" data-size="${size}" aria-hidden="true"></canvas><figcaption>${size}px</figcaption></figure>`).join('');
+  const previews = PREVIEW_SIZES.map((size) => `<figure><canvas class="preview checker" width="${size * 2}" height="${size * 2}" data-size="${size}" aria-hidden="true"></canvas><figcaption>${size}px</figcaption></figure>`).join('');
 
   const body = `
-<div class="app" id="app">
+<main class="app" id="app">
 <header class="app-header">
   <h1>${escapeHtml(t.appTitle)}</h1>
   <span class="who">${escapeHtml(m.user.name)} · ${escapeHtml(m.portal.domain)}</span>
@@ -43,15 +44,22 @@ ${tabs}
   <div class="columns">
     <div class="card chats-card">
       <h3>${escapeHtml(t.chatsHeading)}</h3>
-      <label class="visually-hidden" for="chat-search">${escapeHtml(t.searchLabel)}</label>
-      <input id="chat-search" type="search" autocomplete="off" placeholder="${escapeHtml(t.searchPlaceholder)}">
-      <ul id="chat-list" class="chat-list" aria-label="${escapeHtml(t.chatsHeading)}" aria-describedby="chat-list-help" aria-busy="true"></ul>
-      <p id="chat-list-help" class="visually-hidden">${escapeHtml(t.chatListHelp)}</p>
-      <button id="chat-more" type="button" class="btn btn-light" hidden>${escapeHtml(t.loadMore)}</button>
-      <div class="chat-id-row">
-        <label for="chat-id">${escapeHtml(t.chatIdLabel)}</label>
-        <input id="chat-id" type="text" inputmode="numeric" pattern="[0-9]*" maxlength="10">
-        <button id="chat-id-use" type="button" class="btn btn-light">${escapeHtml(t.chatIdButton)}</button>
+      <div id="chat-fixed" class="chat-fixed" hidden>
+        <p class="chat-fixed-title" id="chat-fixed-title" aria-live="polite"></p>
+        <button id="chat-change" type="button" class="btn btn-light">${escapeHtml(t.chooseAnotherChat)}</button>
+      </div>
+      <div id="chat-pick">
+        <label class="visually-hidden" for="chat-search">${escapeHtml(t.searchLabel)}</label>
+        <input id="chat-search" type="search" autocomplete="off" placeholder="${escapeHtml(t.searchPlaceholder)}">
+        <ul id="chat-list" class="chat-list" role="listbox" aria-label="${escapeHtml(t.chatsHeading)}" aria-describedby="chat-list-help" aria-busy="true"></ul>
+        <p id="chat-list-status" class="hint list-status" role="status">${escapeHtml(t.loadingChats)}</p>
+        <p id="chat-list-help" class="visually-hidden">${escapeHtml(t.chatListHelp)}</p>
+        <button id="chat-more" type="button" class="btn btn-light" hidden>${escapeHtml(t.loadMore)}</button>
+        <div class="chat-id-row">
+          <label for="chat-id">${escapeHtml(t.chatIdLabel)}</label>
+          <input id="chat-id" type="text" inputmode="numeric" pattern="[0-9]*" maxlength="10">
+          <button id="chat-id-use" type="button" class="btn btn-light">${escapeHtml(t.chatIdButton)}</button>
+        </div>
       </div>
     </div>
     <div class="card image-card">
@@ -60,13 +68,14 @@ ${tabs}
         <p class="drop-text">${escapeHtml(t.dropHint)}</p>
         <input id="file-input" class="file-input" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif,image/heic,image/tiff" aria-describedby="file-hint">
         <label class="btn btn-light" for="file-input">${escapeHtml(t.chooseFile)}</label>
-        <p class="file-name" id="file-name"></p>
+        <p class="file-name" id="file-name" aria-live="polite"></p>
+        <ul class="notes" id="file-notes" aria-live="polite"></ul>
         <p class="hint" id="file-hint"></p>
       </div>
       <div id="crop-section" hidden>
         <h3>${escapeHtml(t.cropHeading)}</h3>
         <p class="hint" id="crop-help">${escapeHtml(t.cropHelp)}</p>
-        <div id="crop-area" class="crop-area">
+        <div id="crop-area" class="crop-area checker">
           <canvas id="crop-canvas"></canvas>
           <div id="crop-box" class="crop-box" tabindex="0" role="slider" aria-describedby="crop-help" aria-label="${escapeHtml(t.cropBoxLabel)}" aria-valuemin="1" aria-valuemax="8" aria-valuenow="1" aria-valuetext=""></div>
         </div>
@@ -83,14 +92,17 @@ ${tabs}
       <div class="apply-row">
         <p id="selected-chat" class="selected-chat"></p>
         <progress id="progress" max="100" value="0" aria-label="${escapeHtml(t.uploadProgress)}" hidden></progress>
-        <button id="apply" type="button" class="btn btn-primary">${escapeHtml(t.applyButton)}</button>
+        <div class="apply-line">
+          <button id="apply" type="button" class="btn btn-primary" disabled aria-describedby="apply-hint">${escapeHtml(t.applyButton)}</button>
+          <span id="apply-hint" class="hint apply-hint">${escapeHtml(t.chooseChatFirst)}</span>
+        </div>
+        <div class="message-slot" data-slot="change"><div id="message" class="message" role="status" aria-live="polite" aria-atomic="true" hidden></div></div>
       </div>
-      <div class="message-slot" data-slot="change"><div id="message" class="message" role="status" aria-live="polite" aria-atomic="true" hidden></div></div>
     </div>
   </div>
 </section>
 ${admin ? adminPanels(t) : ''}
-</div>
+</main>
 <script type="application/json" id="app-data">${jsonForScript(data)}</script>`;
 
   const head = `<meta name="app-token" content="${escapeHtml(m.appToken)}">
