@@ -68,7 +68,7 @@ export function composeApp(deps: {
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
   const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
-  const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log }), settings, mayUseApp, appTokens });
+  const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }), settings, mayUseApp, appTokens });
 
   const app = createHttpApp({
     config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, clientId },

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Portal, Store } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
+import type { EgressPolicy } from './http-json';
 import { callWithAccessToken } from './rest-call';
 
 export interface PortalUser {
@@ -31,7 +32,7 @@ interface BatchAnswer {
  * DOMAIN is ignored, the endpoint is looked up by member_id. One `batch` asks who the user is
  * and whether they administer the portal.
  */
-export function createAuthenticateUser(deps: { store: Store; timeoutMs: number; log: Logger; now?: () => number }): AuthenticateUser {
+export function createAuthenticateUser(deps: { store: Store; timeoutMs: number; log: Logger; egress?: EgressPolicy; now?: () => number }): AuthenticateUser {
   const now = deps.now ?? Date.now;
   return async (auth) => {
     const portal = await deps.store.findPortalByMemberId(auth.memberId);
@@ -40,7 +41,7 @@ export function createAuthenticateUser(deps: { store: Store; timeoutMs: number; 
     let answer: BatchAnswer;
     try {
       const cmd = new URLSearchParams({ halt: '1', 'cmd[user]': 'user.current', 'cmd[admin]': 'user.admin' });
-      answer = await callWithAccessToken<BatchAnswer>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, deps.timeoutMs);
+      answer = await callWithAccessToken<BatchAnswer>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, deps.timeoutMs, deps.egress);
     } catch (error) {
       if (error instanceof Bitrix24Error) {
         deps.log.warn({ memberId: portal.memberId, code: error.code }, 'portal refused the user token');
