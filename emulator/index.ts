@@ -47,7 +47,7 @@ export interface EmulatedPortal {
   issueAccessToken(userId: number, clientId?: string): string;
   expireAccessTokens(): void;
   revokeTokens(): void;
-  injectFault(fault: { method: string; error?: string; description?: string; status?: number; times?: number; latencyMs?: number }): void;
+  injectFault(fault: { method: string; error?: string; description?: string; argument?: string; status?: number; times?: number; latencyMs?: number }): void;
   clearFaults(): void;
   calls(): RecordedCall[];
   chat(id: number): EmulatedChat | undefined;

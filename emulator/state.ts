@@ -70,6 +70,8 @@ export interface Fault {
   method: string;
   error?: string;
   description?: string;
+  /** For ERROR_ARGUMENT: the parameter the answer names (widgets/im/index.md). */
+  argument?: string;
   status?: number;
   latencyMs?: number;
   times: number;

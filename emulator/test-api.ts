@@ -21,6 +21,7 @@ function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: str
   const fault: Partial<Fault> & { method: string } = { method: body.method };
   if (typeof body.error === 'string') fault.error = body.error;
   if (typeof body.description === 'string') fault.description = body.description;
+  if (typeof body.argument === 'string') fault.argument = body.argument;
   if (body.status !== undefined) fault.status = Number(body.status);
   if (body.times !== undefined) fault.times = Number(body.times);
   if (body.latencyMs !== undefined) fault.latencyMs = Number(body.latencyMs);

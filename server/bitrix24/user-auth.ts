@@ -4,6 +4,7 @@ import type { Portal, Store } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import type { EgressPolicy } from './http-json';
 import { callWithAccessToken } from './rest-call';
+import { AUTH_CODES, toAppError } from './error-mapping';
 
 export interface PortalUser {
   id: number;
@@ -43,9 +44,16 @@ export function createAuthenticateUser(deps: { store: Store; timeoutMs: number; 
       const cmd = new URLSearchParams({ halt: '1', 'cmd[user]': 'user.current', 'cmd[admin]': 'user.admin' });
       answer = await callWithAccessToken<BatchAnswer>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, deps.timeoutMs, deps.egress);
     } catch (error) {
-      if (error instanceof Bitrix24Error) {
+      // Only a refused token means "sign in again": a busy or limited portal, or a user the
+      // administrator has not let into the app, each get their own sentence.
+      if (error instanceof Bitrix24Error && AUTH_CODES.has(error.code)) {
         deps.log.warn({ memberId: portal.memberId, code: error.code }, 'portal refused the user token');
         throw new AppError('NOT_AUTHENTICATED', { detail: `portal said ${error.code}` });
+      }
+      if (error instanceof Bitrix24Error) {
+        const mapped = toAppError(error);
+        deps.log.warn({ memberId: portal.memberId, code: error.code }, 'portal did not let the user in');
+        throw mapped instanceof AppError && mapped.code !== 'BITRIX24_ERROR' ? mapped : new AppError('NOT_AUTHENTICATED', { detail: `portal said ${error.code}` });
       }
       if (error instanceof Bitrix24UnavailableError) throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
       throw error;

@@ -1,0 +1,255 @@
+import request from 'supertest';
+import { startStack, type Stack } from '../support/stack';
+import * as img from '../support/images';
+
+// The Bitrix24 behaviours the first version got wrong (DESIGN.md "Calls to Bitrix24"), each
+// through HTTP against the emulator, which follows the reference pages at least as strictly.
+
+const ANNOUNCEMENTS = 20; // Boris is a member; only the owner changes its look
+const MARKETING = 12; // Anna and Boris
+const BOARD = 16; // Anna only, owner-managed
+
+describe('on a real Bitrix24', () => {
+  let stack: Stack;
+  beforeEach(async () => {
+    stack = await startStack();
+  });
+  afterEach(async () => {
+    await stack.close();
+  });
+  const portal = () => stack.emulator.portals[0]!;
+  const upload = (token: string, chatId: number, image: Buffer) =>
+    stack.http.post(`/api/chats/${chatId}/avatar`).set('Authorization', `Bearer ${token}`).set('Accept', 'application/json').attach('avatar', image, 'photo.jpg');
+  const methodsSince = (mark: number) => portal().calls().slice(mark).map((c) => c.method);
+
+  describe('install (widgets/im/sidebar.md, widgets/placement-bind.md)', () => {
+    it('binds the chat sidebar with a Font Awesome icon, only in group chats', async () => {
+      expect((await stack.install()).status).toBe(200);
+      const bound = portal().state.placements.find((p) => p.name === 'IM_SIDEBAR');
+      expect(bound?.options).toMatchObject({ iconName: expect.stringMatching(/^fa-[a-z-]+$/), context: 'CHAT' });
+    });
+
+    it('a refused bind (ERROR_ARGUMENT with HTTP 200) still finishes the install and is shown on the Status tab with its code and argument; Repair binds it', async () => {
+      portal().injectFault({ method: 'placement.bind', error: 'ERROR_ARGUMENT', description: 'Argument OPTIONS[iconName] is required', argument: 'iconName', status: 200 });
+      const res = await stack.install();
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('/static/install.js'); // the page that calls installFinish()
+      expect(portal().isInstalled()).toBe(true);
+      expect(stack.logs.join('')).toMatch(/"code":"ERROR_ARGUMENT","argument":"iconName"/);
+
+      const admin = (await stack.open(0, 1)).token;
+      const status = await stack.http.get('/api/admin/status').set('Authorization', `Bearer ${admin}`);
+      expect(status.body.problems).toEqual([expect.objectContaining({ step: 'placements', code: 'ERROR_ARGUMENT', argument: 'iconName' })]);
+      expect(status.body.placements).toEqual([]);
+
+      const repaired = await stack.http.post('/api/admin/events/rebind').set('Authorization', `Bearer ${admin}`);
+      expect(repaired.status).toBe(200);
+      expect(repaired.body.problems).toEqual([]);
+      expect(repaired.body.placements.map((p: { placement: string }) => p.placement)).toEqual(['IM_SIDEBAR']);
+    });
+
+    it('recognises its own bot among the portal\'s bots, never another application\'s', async () => {
+      // Another application registered a bot first, with the code a generic app would pick.
+      const other = portal().issueAccessToken(1, 'app.other.vendor');
+      await fetch(`${portal().restUrl}imbot.register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: other, CODE: 'chat_avatar_bot', EVENT_HANDLER: 'https://other.example.com/bot', PROPERTIES: { NAME: 'Other bot' } }),
+      });
+      await stack.install();
+      const ours = (await stack.store.findPortalByMemberId(portal().state.memberId))!.botId!;
+      const owner = [...portal().state.bots.values()].find((b) => b.id === ours);
+      expect(owner?.appId).toBe('local.test.chatavatar');
+      const anna = (await stack.open(0, 1)).token;
+      expect((await upload(anna, MARKETING, await img.photo(200, 200))).status).toBe(200);
+    });
+  });
+
+  describe('who may change a chat (imbot.chat.updateAvatar acts as the bot)', () => {
+    beforeEach(async () => {
+      await stack.install();
+      // The bot is already in Marketing and Announcements: Bitrix24 itself would let any change through.
+      const anna = (await stack.open(0, 1)).token;
+      expect((await upload(anna, MARKETING, await img.photo(200, 200))).status).toBe(200);
+      expect((await upload(anna, ANNOUNCEMENTS, await img.photo(200, 200))).status).toBe(200);
+    });
+
+    it('a user who is not a member gets 403, and Bitrix24 is never asked to change the chat', async () => {
+      const clara = (await stack.open(0, 3)).token;
+      const mark = portal().calls().length;
+      const res = await upload(clara, MARKETING, await img.photo(200, 200));
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('NOT_CHAT_MEMBER');
+      expect(methodsSince(mark)).toEqual(['im.dialog.get']);
+    });
+
+    it('a member whose role is below manage_ui gets 403, and Bitrix24 is never asked to change the chat', async () => {
+      const boris = (await stack.open(0, 2)).token;
+      const before = portal().chat(ANNOUNCEMENTS)!.avatar!.base64;
+      const mark = portal().calls().length;
+      const res = await upload(boris, ANNOUNCEMENTS, await img.photo(200, 200));
+      expect(res.status).toBe(403);
+      expect(res.body.error).toEqual({ code: 'CHAT_OWNER_ONLY', message: 'Only the owner of this chat can change its avatar.' });
+      expect(methodsSince(mark)).toEqual(['im.dialog.get']);
+      expect(portal().chat(ANNOUNCEMENTS)!.avatar!.base64).toBe(before);
+    });
+
+    it('asks once a minute at most for an allowed user, and again after any refusal', async () => {
+      const anna = (await stack.open(0, 1)).token;
+      let mark = portal().calls().length;
+      await upload(anna, MARKETING, await img.photo(200, 200));
+      expect(methodsSince(mark)).toEqual(['imbot.chat.updateAvatar']);
+      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'AVATAR_ERROR', description: 'Avatar incorrect type', status: 400 });
+      await upload(anna, MARKETING, await img.photo(200, 200));
+      mark = portal().calls().length;
+      await upload(anna, MARKETING, await img.photo(200, 200));
+      expect(methodsSince(mark)).toEqual(['im.dialog.get', 'imbot.chat.updateAvatar']);
+    });
+  });
+
+  describe('the bot joins when needed', () => {
+    beforeEach(async () => {
+      await stack.install();
+    });
+
+    it('WRONG_REQUEST from a bot outside the chat: the user adds the bot, the change is retried once, the audit log says so', async () => {
+      const anna = (await stack.open(0, 1)).token;
+      const mark = portal().calls().length;
+      const res = await upload(anna, BOARD, await img.photo(200, 200));
+      expect(res.status).toBe(200);
+      expect(methodsSince(mark)).toEqual(['im.dialog.get', 'imbot.chat.updateAvatar', 'im.chat.user.add', 'imbot.chat.updateAvatar']);
+      const add = portal().calls().find((c) => c.method === 'im.chat.user.add')!;
+      expect(add.userId).toBe(1);
+      const audit = await stack.http.get('/api/admin/audit').set('Authorization', `Bearer ${anna}`);
+      expect(audit.body.entries[0]).toMatchObject({ chatId: BOARD, result: 'ok', notes: ['bot_joined'] });
+    });
+
+    it('ACCESS_DENIED (the seed page\'s answer for the same case) is handled the same way', async () => {
+      const anna = (await stack.open(0, 1)).token;
+      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'ACCESS_DENIED', description: 'Access denied', status: 403 });
+      const mark = portal().calls().length;
+      expect((await upload(anna, MARKETING, await img.photo(200, 200))).status).toBe(200);
+      expect(methodsSince(mark)).toContain('im.chat.user.add');
+    });
+
+    it('a user who may change the look but not add members is told so plainly', async () => {
+      // Reception: anyone changes its look, only managers add members.
+      portal().state.chats.set(26, { ...portal().state.chats.get(MARKETING)!, id: 26, title: 'Reception', ownerId: 1, members: [1, 2], managers: [], avatar: null, manageUi: 'member', manageUsersAdd: 'manager' });
+      const boris = (await stack.open(0, 2)).token;
+      const res = await upload(boris, 26, await img.photo(200, 200));
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('BOT_JOIN_DENIED');
+      expect(portal().chat(26)!.avatar).toBeNull();
+    });
+  });
+
+  describe('limits and refusals (limits.md, _includes/system-errors.md)', () => {
+    beforeEach(async () => {
+      await stack.install();
+    });
+
+    it('OPERATION_TIME_LIMIT (HTTP 429) reaches the user as 429 with Retry-After and one sentence', async () => {
+      const anna = (await stack.open(0, 1)).token;
+      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.', status: 429 });
+      const res = await upload(anna, MARKETING, await img.photo(200, 200));
+      expect(res.status).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.body.error.code).toBe('OPERATION_TIME_LIMIT');
+      expect(res.body.error.message).toMatch(/^Bitrix24 has paused/);
+    });
+
+    it('opening the app while Bitrix24 is busy says busy, not "session expired"', async () => {
+      portal().injectFault({ method: 'batch', error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests', status: 503 });
+      const { res } = await stack.open(0, 2);
+      expect(res.status).toBe(503);
+      expect(res.text).toContain('Bitrix24 is busy');
+    });
+
+    it('user_access_error says the administrator has not given this user access to the app', async () => {
+      portal().injectFault({ method: 'batch', error: 'user_access_error', description: 'The user does not have access to the application.', status: 403 });
+      const { res } = await stack.open(0, 2);
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('Your Bitrix24 administrator has not given you access to this app.');
+    });
+  });
+
+  describe('insiders (a plain user holds the application token)', () => {
+    beforeEach(async () => {
+      await stack.install();
+    });
+
+    it('a plain user\'s frame form posted to /install changes nothing and answers 403', async () => {
+      const before = await stack.store.findPortalByMemberId(portal().state.memberId);
+      const form = portal().launch({ userId: 2 });
+      const res = await stack.http.post('/install').type('form').set('Accept', 'text/html').send({ ...form.fields, APPLICATION_TOKEN: 'chosen-by-boris' });
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('Only a Bitrix24 administrator can install the app.');
+      const after = await stack.store.findPortalByMemberId(portal().state.memberId);
+      expect(after!.applicationToken).toBe(before!.applicationToken);
+      // The uninstall Bitrix24 sends still counts.
+      expect((await portal().sendUninstallEvent()).status).toBe(200);
+      expect((await stack.store.findPortalByMemberId(portal().state.memberId))!.state).toBe('uninstalled');
+    });
+
+    it('a forged ONAPPUNINSTALL with the genuine application token is checked with Bitrix24 and ignored', async () => {
+      const token = portal().launch({ userId: 2 }).fields.APPLICATION_TOKEN!;
+      const memberId = portal().state.memberId;
+      const res = await stack.http.post('/events').type('form').send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': memberId, 'auth[application_token]': token, 'data[CLEAN]': '1' });
+      expect(res.status).toBe(200);
+      expect((await stack.store.findPortalByMemberId(memberId))!.state).toBe('installed');
+      expect(await stack.store.findTokens({ memberId, userId: 0 })).not.toBeNull();
+      expect(stack.logs.join('')).toContain('ONAPPUNINSTALL ignored');
+      expect((await stack.open(0, 1)).res.status).toBe(200);
+    });
+  });
+
+  describe('sign-in outside the portal (settings/oauth/index.md)', () => {
+    beforeEach(async () => {
+      await stack.install();
+    });
+
+    it('Bitrix24 returns to the handler path, and GET / completes the flow', async () => {
+      const agent = request.agent(stack.appUrl);
+      const start = await agent.get('/oauth/start').query({ domain: portal().domain });
+      const authorize = new URL(start.headers.location!);
+      authorize.searchParams.set('redirect_uri', 'https://evil.example.com/steal'); // ignored, as by Bitrix24
+      const consent = await fetch(authorize, { redirect: 'manual' });
+      const back = new URL(consent.headers.get('location')!);
+      expect(`${back.origin}${back.pathname}`).toBe(`${stack.appUrl}/`);
+      expect(back.searchParams.get('member_id')).toBe(portal().state.memberId);
+      const landed = await agent.get(`/${back.search}`);
+      expect(landed.status).toBe(302);
+      expect(landed.headers.location).toBe('/app');
+      expect((await agent.get('/app')).status).toBe(200);
+    });
+
+    it('refuses a return that names a portal other than the code\'s', async () => {
+      const agent = request.agent(stack.appUrl);
+      const start = await agent.get('/oauth/start').query({ domain: portal().domain });
+      const consent = await fetch(new URL(start.headers.location!), { redirect: 'manual' });
+      const back = new URL(consent.headers.get('location')!);
+      back.searchParams.set('member_id', 'someone-else');
+      const res = await agent.get(`/${back.search}`).set('Accept', 'application/json');
+      expect(res.body.error.code).toBe('PORTAL_NOT_INSTALLED');
+    });
+
+    it('a session from before a reinstall opens nothing; a demoted administrator is no administrator', async () => {
+      const agent = request.agent(stack.appUrl);
+      const start = await agent.get('/oauth/start').query({ domain: portal().domain });
+      const authorize = new URL(start.headers.location!);
+      authorize.searchParams.set('user', '1');
+      const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+      await agent.get(`/${back.search}`);
+      portal().state.users.get(1)!.admin = false;
+      const page = await agent.get('/app');
+      const token = /<meta name="app-token" content="([^"]+)"/.exec(page.text)![1]!;
+      expect((await stack.http.get('/api/admin/status').set('Authorization', `Bearer ${token}`)).status).toBe(403);
+      portal().state.users.get(1)!.admin = true;
+
+      await portal().sendUninstallEvent();
+      await stack.install();
+      expect((await agent.get('/app').set('Accept', 'application/json')).status).toBe(403);
+      expect((await stack.http.get('/api/chats').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    });
+  });
+});
