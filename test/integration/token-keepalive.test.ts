@@ -1,9 +1,7 @@
-import { createOAuthServerClient } from '../../server/bitrix24/oauth-server';
-import { createTokenKeepAlive } from '../../server/bitrix24/token-keepalive';
-import { createTokenRefresher } from '../../server/bitrix24/token-refresh';
+import { composeApp } from '../../server/compose';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/store';
-import { CLIENT, startStack, type Stack } from '../support/stack';
+import { CLIENT, SESSION_SECRET, startStack, type Stack } from '../support/stack';
 import { postgresUrl, tempPostgresStore } from '../support/temp-store';
 
 // auto-renewal.md: a refresh token dies after 180 days unused. The job refreshes each portal's
@@ -12,12 +10,9 @@ import { postgresUrl, tempPostgresStore } from '../support/temp-store';
 const DAY = 86_400_000;
 const log = createLogger({ level: 'silent' });
 
+/** The job as server/main.ts gets it: an app instance composed on `store`. */
 const keepAliveFor = (stack: Stack, store: Store) =>
-  createTokenKeepAlive({
-    store,
-    refresher: createTokenRefresher({ store, log, oauth: createOAuthServerClient({ ...CLIENT, oauthServer: stack.emulator.oauthUrl, timeoutMs: 5000 }) }),
-    log,
-  });
+  composeApp({ config: stack.config, store, log, bitrix24: { ...CLIENT, oauthServer: stack.emulator.oauthUrl }, sessionSecret: SESSION_SECRET }).tokenKeepAlive;
 
 /** Makes the stored portal pair look as if it was last refreshed `days` ago; Bitrix24 still knows it. */
 const ageStoredPair = async (store: Store, memberId: string, days: number) => {
