@@ -23,12 +23,23 @@ export interface Config {
     /** Server-wide ceiling of one upload; a portal's own limit can only be lower. */
     readonly maxBytes: number;
     readonly maxInputPixels: number;
-    /** Uploads processed at once; beyond it the app answers 503 with Retry-After. */
+    /** Uploads admitted at once, whatever their size; more wait in the queue. */
     readonly maxInFlight: number;
+    /** Bytes of request bodies admitted at once (reserved by Content-Length); more wait in the queue. */
+    readonly memoryBytes: number;
+    readonly slotsPerUser: number;
+    readonly slotsPerPortal: number;
+    /** Uploads waiting for room at once, and how long each may wait before a 503 with Retry-After. */
+    readonly queueLength: number;
+    readonly queueWaitMs: number;
+    /** A body arriving slower than this (over 10 s) is cut with 408. */
+    readonly minBytesPerSecond: number;
   };
   readonly sharp: { readonly concurrency: number; readonly cacheMemoryMb: number };
-  /** Images decoded at once; other uploads wait (their bytes are already bounded by maxInFlight). */
+  /** Images decoded at once; other uploads wait (their bytes are already bounded by the upload gate's memory budget). */
   readonly pipelineConcurrency: number;
+  /** Memory for image decodes, priced from headers: the whole process's, and one image's at most. */
+  readonly decodeMemory: { readonly budgetMb: number; readonly perImageMb: number };
   readonly appTokenTtlSeconds: number;
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
   readonly shutdownGraceMs: number;
@@ -162,6 +173,12 @@ export function loadConfig(env: Env): Config {
   const logLevel = (logLevels as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as Config['logLevel']) : 'info';
   if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
 
+  // 224 MB for one image keeps its peak RSS rise under 256 MB (measured in
+  // test/avatar/pipeline-memory.test.ts); the budget lets two such decodes run at once.
+  const decodeBudgetMb = integer('DECODE_MEMORY_MB', 512, 64, 65536);
+  const imageDecodeMb = integer('IMAGE_DECODE_MEMORY_MB', 224, 32, 65536);
+  if (imageDecodeMb > decodeBudgetMb) problems.push(`IMAGE_DECODE_MEMORY_MB (${imageDecodeMb}) must not exceed DECODE_MEMORY_MB (${decodeBudgetMb})`);
+
   const config: Config = {
     env: env_,
     port,
@@ -176,16 +193,13 @@ export function loadConfig(env: Env): Config {
     allowHttpPortals,
     trustProxy,
     logLevel,
-    uploads: {
-      maxBytes: integer('MAX_UPLOAD_BYTES', 25 * 1024 * 1024, 1024, 200 * 1024 * 1024),
-      maxInputPixels: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),
-      maxInFlight: integer('UPLOADS_IN_FLIGHT', 8, 1, 256),
-    },
+    uploads: uploadSettings(integer, problems),
     sharp: {
       concurrency: integer('SHARP_CONCURRENCY', 1, 1, 64),
       cacheMemoryMb: integer('SHARP_CACHE_MB', 32, 0, 4096),
     },
     pipelineConcurrency: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
+    decodeMemory: { budgetMb: decodeBudgetMb, perImageMb: imageDecodeMb },
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
     // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
@@ -196,6 +210,29 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+const MB = 1024 * 1024;
+/** Multipart boundaries, part headers and the crop field on top of the file (see upload-gate.ts). */
+export const UPLOAD_ENVELOPE_BYTES = 64 * 1024;
+
+function uploadSettings(integer: (name: string, fallback: number, min: number, max: number) => number, problems: string[]): Config['uploads'] {
+  const maxBytes = integer('MAX_UPLOAD_BYTES', 25 * MB, 1024, 200 * MB);
+  // Two uploads of the largest size fit by default, and any number of small ones up to the count.
+  const defaultMemoryMb = Math.max(64, Math.ceil((2 * (maxBytes + UPLOAD_ENVELOPE_BYTES)) / MB));
+  const memoryBytes = integer('UPLOAD_MEMORY_MB', defaultMemoryMb, 1, 64 * 1024) * MB;
+  if (memoryBytes < maxBytes + UPLOAD_ENVELOPE_BYTES) problems.push(`UPLOAD_MEMORY_MB must hold at least one upload of MAX_UPLOAD_BYTES (${Math.ceil((maxBytes + UPLOAD_ENVELOPE_BYTES) / MB)} MB or more)`);
+  return {
+    maxBytes,
+    maxInputPixels: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),
+    maxInFlight: integer('UPLOADS_IN_FLIGHT', 32, 1, 1024),
+    memoryBytes,
+    slotsPerUser: integer('UPLOAD_SLOTS_PER_USER', 4, 1, 1024),
+    slotsPerPortal: integer('UPLOAD_SLOTS_PER_PORTAL', 16, 1, 1024),
+    queueLength: integer('UPLOAD_QUEUE_LENGTH', 128, 0, 100_000),
+    queueWaitMs: integer('UPLOAD_QUEUE_WAIT_MS', 8000, 0, 120_000),
+    minBytesPerSecond: integer('UPLOAD_MIN_BYTES_PER_SECOND', 8 * 1024, 1, 100 * MB),
+  };
 }
 
 function parseKey(raw: string): Buffer | null {

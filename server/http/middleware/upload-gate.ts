@@ -1,30 +1,135 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../../errors';
+import type { Logger } from 'pino';
+import { UPLOAD_ENVELOPE_BYTES, type Config } from '../../../app.config';
+import { AppError, messageOf } from '../../errors';
+import { requestLang } from './i18n';
+import { createUploadAdmission, type AdmissionLimits } from './upload-admission';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Aborted when the client goes away (or is cut off) before it has its answer. */
+    uploadSignal?: AbortSignal;
+  }
+}
+
+export interface UploadGateOptions extends AdmissionLimits {
+  /** Multipart boundaries, part headers and the small crop field, on top of the file's limit. */
+  envelopeBytes: number;
+  /** A body that arrives slower than this over one `rateWindowMs` is cut with 408. */
+  minBytesPerSecond: number;
+  rateWindowMs: number;
+  retryAfterSeconds: number;
+  /** Whose upload this is and how large its file may be (the portal's own limit). */
+  identify: (req: Request) => { user: string; portal: string; maxFileBytes: number };
+  /** A slot whose client left is released after this even if the work never reports its end. */
+  abandonedReleaseMs?: number;
+  log?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** The gate of /api uploads with the settings of app.config.ts. */
+export function uploadGateOptions(uploads: Config['uploads'], log?: UploadGateOptions['log']): UploadGateOptions {
+  return {
+    budgetBytes: uploads.memoryBytes,
+    maxInFlight: uploads.maxInFlight,
+    slotsPerUser: uploads.slotsPerUser,
+    slotsPerPortal: uploads.slotsPerPortal,
+    queueLength: uploads.queueLength,
+    // One user may wait with a quarter of the queue at most, so one tab cannot fill it.
+    queuedPerUser: Math.max(1, Math.floor(uploads.queueLength / 4)),
+    queueWaitMs: uploads.queueWaitMs,
+    envelopeBytes: UPLOAD_ENVELOPE_BYTES,
+    minBytesPerSecond: uploads.minBytesPerSecond,
+    rateWindowMs: 10_000,
+    retryAfterSeconds: 2,
+    identify: identifyUploader,
+    log,
+  };
+}
+
+/** Who holds an upload slot inside /api: the app token's user on the app token's portal. */
+export function identifyUploader(req: Request) {
+  const memberId = req.portal?.memberId ?? req.auth?.memberId ?? '?';
+  return { user: `${memberId}:${req.auth?.userId ?? '?'}`, portal: memberId, maxFileBytes: req.portalSettings?.maxUploadBytes ?? 0 };
+}
 
 /**
- * Bounds the uploads processed at once, so parallel large uploads cannot exhaust memory:
- * beyond the limit the answer is an immediate 503 with Retry-After, never a queue that grows.
+ * Admits an upload only when its body fits the memory budget (see upload-admission.ts), so a
+ * burst waits a moment instead of being refused, and only a full queue or a long wait answers
+ * 503 with Retry-After. Once admitted:
+ * - the slot is held until the answer is written, even when the client has gone: its body may
+ *   still be queued for decoding, and freeing the slot at once would let abandoned uploads pile
+ *   up unbounded (issue 10, item 3). `req.uploadSignal` tells that work to stop;
+ * - a body that dribbles in is cut, or a few slow clients would hold every slot for minutes.
  */
-export function createUploadGate(maxInFlight: number) {
-  let inFlight = 0;
-  const gate = (req: Request, res: Response, next: NextFunction) => {
-    if (inFlight >= maxInFlight) {
+export function createUploadGate(opts: UploadGateOptions) {
+  const admission = createUploadAdmission(opts);
+  const abandonedReleaseMs = opts.abandonedReleaseMs ?? 120_000;
+
+  const gate = async (req: Request, res: Response, next: NextFunction) => {
+    const who = opts.identify(req);
+    const limit = who.maxFileBytes + opts.envelopeBytes;
+    const declaredHeader = req.headers['content-length'];
+    const declared = declaredHeader === undefined ? null : Number(declaredHeader);
+    if (declared !== null && declared > limit) {
       // Discard the refused body as it streams in (nothing is buffered), so the client reads
-      // the 503 instead of a reset connection.
+      // the answer instead of a reset connection.
       req.resume();
-      return next(new AppError('SERVER_BUSY', { detail: `${inFlight} uploads in flight`, retryAfterSeconds: 2 }));
+      return next(new AppError('FILE_TOO_LARGE', { detail: `Content-Length ${declared} above ${limit}` }));
     }
-    inFlight++;
-    let released = false;
+    // Without a length (chunked), the worst case is reserved: the file limit caps what multer keeps.
+    const bytes = declared ?? limit;
+
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) gone.abort(new AppError('CLIENT_GONE'));
+    });
+    const admitted = await admission.admit({ user: who.user, portal: who.portal, bytes }, gone.signal);
+    if (!admitted.ok) {
+      if (admitted.reason === 'cancelled') return; // the client left while waiting: nobody to answer
+      req.resume();
+      return next(new AppError('SERVER_BUSY', { detail: `upload ${admitted.reason} (${JSON.stringify(admission.stats())})`, retryAfterSeconds: opts.retryAfterSeconds }));
+    }
+
+    let watch: NodeJS.Timeout | undefined;
+    let abandoned: NodeJS.Timeout | undefined;
     const release = () => {
-      if (!released) {
-        released = true;
-        inFlight--;
-      }
+      clearInterval(watch);
+      clearTimeout(abandoned);
+      admitted.release();
     };
-    res.on('finish', release);
-    res.on('close', release);
+    if (gone.signal.aborted) return release();
+    // The answer is the last thing the route does, so writing it means the work has ended.
+    const end = res.end;
+    res.end = function (this: Response, ...args: unknown[]) {
+      release();
+      return (end as (...a: unknown[]) => Response).apply(this, args);
+    } as Response['end'];
+    gone.signal.addEventListener('abort', () => {
+      clearInterval(watch);
+      abandoned = setTimeout(() => {
+        opts.log?.warn({ requestId: req.requestId, path: req.path }, 'upload slot of a closed connection released by timeout');
+        release();
+      }, abandonedReleaseMs);
+    });
+    req.uploadSignal = gone.signal;
+
+    let seen = req.socket?.bytesRead ?? 0;
+    const minimum = (opts.minBytesPerSecond * opts.rateWindowMs) / 1000;
+    watch = setInterval(() => {
+      if (req.complete || !req.socket) return clearInterval(watch);
+      const now = req.socket.bytesRead;
+      const arrived = now - seen;
+      seen = now;
+      if (arrived >= minimum) return;
+      clearInterval(watch);
+      opts.log?.info({ requestId: req.requestId, path: req.path, arrived, windowMs: opts.rateWindowMs }, 'upload too slow: cut');
+      gone.abort(new AppError('UPLOAD_TOO_SLOW'));
+      if (res.headersSent) return req.destroy();
+      res.status(408).set('Connection', 'close').json({ error: { code: 'UPLOAD_TOO_SLOW', message: messageOf('UPLOAD_TOO_SLOW', requestLang(req)) } });
+      // The rest of the body is not worth reading: close once the answer is out.
+      res.once('finish', () => req.socket?.destroy());
+    }, opts.rateWindowMs);
     next();
   };
-  return Object.assign(gate, { inFlight: () => inFlight });
+  return Object.assign(gate, { stats: admission.stats });
 }
