@@ -112,7 +112,8 @@ export function createPortalClients(deps: {
         async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
           const deadline = Date.now() + deps.timeoutMs;
           const signal = AbortSignal.timeout(deps.timeoutMs);
-          let refreshed = false;
+          let refreshes = 0;
+          let adopted = 0;
           let retries = 0;
           try {
             for (;;) {
@@ -129,11 +130,12 @@ export function createPortalClients(deps: {
                 return answer.result;
               } catch (error) {
                 if (!(error instanceof Bitrix24Error)) throw error;
-                if (error.status === 401 && TOKEN_REFUSED.has(error.code)) {
+                if (TOKEN_REFUSED.has(error.code)) {
                   // Someone in this process replaced the token meanwhile: retry with theirs.
-                  if (entry.tokens.accessToken !== token) continue;
-                  if (refreshed) throw error;
-                  refreshed = true;
+                  if (entry.tokens.accessToken !== token && adopted++ < 2) continue;
+                  // Two rounds: the first may only adopt a pair another instance stored long
+                  // ago, which Bitrix24 may refuse as well; the second then refreshes that one.
+                  if (refreshes++ >= 2) throw error;
                   await untilDeadline(refreshOnce(entry, owner, token), signal);
                   continue;
                 }

@@ -59,6 +59,20 @@ describe('REST calls to a portal', () => {
     expect(portal().stats().refreshGrants - before).toBe(2);
   });
 
+  it('an instance holding an old token adopts the pair another instance stored, and refreshes it when that one is dead too', async () => {
+    const first = await portalClient();
+    await first.call('app.info');
+    await stack.restartApp(); // another instance on the same database
+    const second = await portalClient();
+    portal().expireAccessTokens();
+    const before = portal().stats().refreshGrants;
+    await second.call('app.info');
+    expect(portal().stats().refreshGrants - before).toBe(1);
+    // An hour later the pair the second instance stored has expired as well.
+    portal().expireAccessTokens();
+    await expect(first.call('app.info')).resolves.toBeDefined();
+    expect(portal().stats().refreshGrants - before).toBe(2);
+  });
 });
 
 describe('the deadline of a call', () => {
