@@ -75,6 +75,27 @@ describe('REST calls to a portal', () => {
   });
 });
 
+describe('pacing', () => {
+  it('calls are paced as Bitrix24 counts them, so a burst earns no QUERY_LIMIT_EXCEEDED at all', async () => {
+    const stack = await startStack({ emulator: { rateLimit: { threshold: 5, drainPerSecond: 10 } }, restriction: { rateLimit: { burstLimit: 4, drainRate: 8 } } });
+    try {
+      expect((await stack.install()).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // the install's calls drain away
+      const portal = stack.emulator.portals[0]!;
+      const rest = await stack.clients().forOwner((await stack.store.findPortalByMemberId(portal.memberId))!, 0);
+      const limited = portal.stats().rateLimited;
+      const started = Date.now();
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => rest.call('app.info')));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect(portal.stats().rateLimited - limited).toBe(0);
+      // 4 at once, then 8 a second: the other 16 take about two seconds.
+      expect(Date.now() - started).toBeGreaterThan(1500);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('the deadline of a call', () => {
   it('B24_TIMEOUT_MS bounds the whole call, retries and back-off included', async () => {
     const stack = await startStack({ env: { B24_TIMEOUT_MS: '1000' }, restriction: { retryDelayMs: 300, maxRetries: 10 } });
