@@ -228,8 +228,9 @@ async function main() {
       apply.removeAttribute('aria-busy');
       progress.hidden = true;
       refreshApply();
-      // Where the user looks: the result beside the button they pressed.
-      message.scrollIntoView({ block: 'nearest' });
+      // Where the user looks: the result beside the button they pressed, with a little room
+      // below it (the slot's padding), once the layout has settled.
+      requestAnimationFrame(() => message.parentElement.scrollIntoView({ block: 'nearest' }));
     }
   });
 
