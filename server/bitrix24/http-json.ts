@@ -104,7 +104,8 @@ function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPol
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       if (REDIRECTS.has(status) && typeof location === 'string') {
-        res.resume();
+        // A redirect's body is never wanted, and could be endless.
+        res.destroy();
         resolve({ status, redirect: location, text: '' });
         return;
       }
@@ -125,6 +126,9 @@ function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPol
         chunks.push(chunk);
       });
       res.on('end', () => resolve({ status, redirect: null, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('close', () => {
+        if (!res.complete) reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`));
+      });
       res.on('error', () => reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`)));
       res.on('aborted', () => reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`)));
     });

@@ -145,6 +145,22 @@ describe('answers that never end', () => {
     expect(written).toBeLessThan(16 * 1024 * 1024);
   });
 
+  it('the body of a redirect is not read at all: an endless one is hung up on', async () => {
+    let closed = false;
+    const portal = await serve((_req, res) => {
+      res.writeHead(302, { location: 'https://169.254.169.254/rest/app.info.json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!closed) if (!res.write(chunk)) return void res.once('drain', pump);
+      };
+      res.on('close', () => (closed = true));
+      pump();
+    });
+    await expect(call(`${portal.url}/rest/`)).rejects.toThrow(/redirect/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed).toBe(true);
+  });
+
   it('an answer that announces too many bytes is refused before its body is read', async () => {
     const portal = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) });
