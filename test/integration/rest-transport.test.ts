@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Bitrix24Error } from '../../server/bitrix24/bitrix24-error';
-import { startStack, type Stack } from '../support/stack';
+import { createOAuthServerClient } from '../../server/bitrix24/oauth-server';
+import { createTokenRefresher } from '../../server/bitrix24/token-refresh';
+import { createLogger } from '../../server/logger';
+import { CLIENT, startStack, type Stack } from '../support/stack';
 
 // The REST client against the emulator, over real HTTP: Bitrix24's limits as limits.md names
 // them, errors that come with HTTP 200, refreshes decided by the token that failed, renamed
@@ -160,5 +163,17 @@ describe('a renamed portal', () => {
     const again = await stack.clients().forOwner(installed, 0); // even with the old record in hand
     await again.call('app.info');
     expect(oldHits.length).toBe(hitsAfterRefresh);
+  });
+
+  it('an endpoint the OAuth server reports over plain http is not stored when http portals are not allowed', async () => {
+    const portal = stack.emulator.portals[0]!;
+    const installed = (await stack.store.findPortalByMemberId(portal.memberId))!;
+    await stack.store.savePortal({ ...installed, clientEndpoint: 'https://renamed.example/rest/' }, installed.installedAt);
+    const log = createLogger({ level: 'silent' });
+    const refresher = createTokenRefresher({ store: stack.store, log, allowHttpPortals: false, oauth: createOAuthServerClient({ ...CLIENT, oauthServer: stack.emulator.oauthUrl, timeoutMs: 3000 }) });
+    const owner = { memberId: portal.memberId, userId: 0 };
+    const fresh = await refresher.refreshTokens(owner, (await stack.store.findTokens(owner))!.accessToken);
+    expect(fresh.clientEndpoint).toBe('https://renamed.example/rest/');
+    expect((await stack.store.findPortalByMemberId(portal.memberId))!.clientEndpoint).toBe('https://renamed.example/rest/');
   });
 });
