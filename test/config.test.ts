@@ -54,6 +54,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...production, DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION: 'true' }).allowHttpPortals).toBe(true);
   });
 
+  it('caps answers from Bitrix24 at 4 MB by default, B24_MAX_ANSWER_BYTES otherwise, never below 64 KB', () => {
+    expect(loadConfig({}).bitrix24MaxAnswerBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ B24_MAX_ANSWER_BYTES: '1048576' }).bitrix24MaxAnswerBytes).toBe(1048576);
+    expect(problemsOf({ B24_MAX_ANSWER_BYTES: '1000' })[0]).toMatch(/B24_MAX_ANSWER_BYTES/);
+  });
+
   it('bounds a graceful stop: 20 s by default, SHUTDOWN_GRACE_MS otherwise', () => {
     expect(loadConfig({}).shutdownGraceMs).toBe(20000);
     expect(loadConfig({ SHUTDOWN_GRACE_MS: '5000' }).shutdownGraceMs).toBe(5000);
