@@ -3,7 +3,7 @@ import { formatBytes, formatDuration } from './format.js';
 // The administrators' tabs: settings (a form that keeps what was typed on an error and shows a
 // sentence per field), status with repair buttons, and the audit log with CSV export.
 
-export function createAdmin({ api, data, say }) {
+export function createAdmin({ api, data, say, chatTitle }) {
   const t = data.strings;
   const form = document.getElementById('settings-form');
   const field = (name) => document.getElementById(`setting-${name}`);
@@ -85,29 +85,72 @@ export function createAdmin({ api, data, say }) {
     dl.append(dt, dd);
   }
 
+  /** What is wrong, as short phrases for the one-line summary; empty when all is well. */
+  function statusIssues(status) {
+    const issues = [];
+    if (status.portal.state && status.portal.state !== 'installed') issues.push(t.issueUninstalled);
+    if (status.portal.lastRefreshOk === false) issues.push(t.issueRefresh);
+    if (!status.bot.registered) issues.push(t.issueBot);
+    if (!status.events.length) issues.push(t.issueEvents);
+    if (!status.placements.length) issues.push(t.issuePlacements);
+    if (status.unavailable) issues.push(t.issueUnavailable);
+    return issues;
+  }
+
   function renderStatus(status) {
+    const issues = statusIssues(status);
+    const summary = document.getElementById('status-summary');
+    summary.textContent = issues.length ? t.statusAttention.replace('{issues}', issues.join('; ')) : t.statusAllGood;
+    summary.className = `status-summary ${issues.length ? 'bad' : 'ok'}`;
     const dl = document.getElementById('status-content');
     dl.replaceChildren();
     const when = (iso) => (iso ? new Date(iso).toLocaleString(data.lang) : t.statusNever);
-    row(dl, t.statusPortal, `${status.portal.domain} (${status.portal.memberId}) — ${status.portal.status}`, status.portal.status !== 'installed');
+    const installed = !status.portal.state || status.portal.state === 'installed';
+    row(dl, t.statusPortal, `${status.portal.domain} — ${installed ? t.statusStateInstalled : t.statusStateUninstalled}`, !installed);
     row(dl, t.statusInstalled, when(status.portal.installedAt));
-    row(dl, t.statusScope, status.portal.scope);
+    row(dl, t.statusScope, status.portal.scope.split(/[\s,]+/).filter(Boolean).join(', '));
     row(dl, t.statusRefresh, status.portal.lastRefreshAt ? `${when(status.portal.lastRefreshAt)} — ${status.portal.lastRefreshOk ? t.statusRefreshOk : t.statusRefreshFailed}` : t.statusNever, status.portal.lastRefreshOk === false);
     row(dl, t.statusBot, `${status.bot.name}${status.bot.id ? ` #${status.bot.id}` : ''} — ${status.bot.registered ? t.statusBotRegistered : t.statusBotMissing}`, !status.bot.registered);
-    row(dl, t.statusEvents, status.events.map((e) => `${e.event} → ${e.handler}`).join('\n') || t.statusNone);
-    row(dl, t.statusPlacements, status.placements.map((p) => `${p.placement} → ${p.handler}`).join('\n') || t.statusNone);
+    row(dl, t.statusEvents, status.events.map((e) => `${e.event} → ${e.handler}`).join('\n') || t.statusNone, !status.events.length);
+    row(dl, t.statusPlacements, status.placements.map((p) => `${p.placement} → ${p.handler}`).join('\n') || t.statusNone, !status.placements.length);
+    for (const problem of status.problems ?? []) {
+      row(dl, t.statusRefused, `${problem.step}: ${problem.description || problem.code}${problem.argument ? ` (${problem.argument})` : ''} [${problem.code}]`, true);
+    }
   }
 
+  let lastStatus = null;
   async function loadStatus() {
-    renderStatus(await api.get('/api/admin/status'));
+    lastStatus = await api.get('/api/admin/status');
+    renderStatus(lastStatus);
   }
-  for (const [id, path] of [['repair-bot', '/api/admin/bot/repair'], ['rebind', '/api/admin/events/rebind']]) {
-    document.getElementById(id).addEventListener('click', async () => {
+
+  /** What a repair changed, compared with the status shown before it. */
+  function describeRepair(kind, before, after) {
+    if (kind === 'bot') {
+      if (!after.bot.registered) return { text: t.repairBotFailed, kind: 'error' };
+      if (before && before.bot.registered && before.bot.id === after.bot.id) return { text: t.repairBotNothing, kind: 'ok' };
+      return { text: t.repairBotDone.replace('{id}', after.bot.id ?? ''), kind: 'ok' };
+    }
+    const known = new Set([...(before?.events ?? []).map((e) => `${e.event} → ${e.handler}`), ...(before?.placements ?? []).map((p) => `${p.placement} → ${p.handler}`)]);
+    const added = [...after.events.map((e) => ({ key: `${e.event} → ${e.handler}`, name: e.event })), ...after.placements.map((p) => ({ key: `${p.placement} → ${p.handler}`, name: p.placement }))].filter((b) => !known.has(b.key));
+    return added.length ? { text: t.rebindDone.replace('{list}', added.map((b) => b.name).join(', ')), kind: 'ok' } : { text: t.rebindNothing, kind: 'ok' };
+  }
+  for (const [id, path, kind] of [['repair-bot', '/api/admin/bot/repair', 'bot'], ['rebind', '/api/admin/events/rebind', 'bindings']]) {
+    const button = document.getElementById(id);
+    button.addEventListener('click', async () => {
+      if (button.getAttribute('aria-disabled') === 'true') return;
+      button.setAttribute('aria-disabled', 'true');
       try {
-        renderStatus(await api.post(path));
-        say(t.repaired, 'ok');
+        const before = lastStatus;
+        lastStatus = await api.post(path);
+        renderStatus(lastStatus);
+        const result = describeRepair(kind, before, lastStatus);
+        say(result.text, result.kind);
       } catch (error) {
         say(error.message, 'error');
+        await loadStatus().catch(() => undefined);
+      } finally {
+        button.removeAttribute('aria-disabled');
       }
     });
   }
@@ -123,8 +166,8 @@ export function createAdmin({ api, data, say }) {
       const cells = [
         new Date(entry.at).toLocaleString(data.lang),
         entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`,
-        `#${entry.chatId}`,
-        entry.result === 'ok' ? t.resultOk : t.resultError.replace('{code}', entry.errorCode ?? '—'),
+        chatTitle(entry.chatId) ?? `#${entry.chatId}`,
+        entry.result === 'ok' ? t.resultOk : t.resultFailed,
         entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.lang),
         formatDuration(entry.durationMs, t, data.lang),
       ];
@@ -133,6 +176,15 @@ export function createAdmin({ api, data, say }) {
         td.textContent = value;
         tr.append(td);
       }
+      // Bitrix24's or our code stays at hand for support, without crowding the sentence.
+      if (entry.result !== 'ok' && entry.errorCode) {
+        const code = document.createElement('span');
+        code.className = 'code';
+        code.textContent = entry.errorCode;
+        tr.children[3].title = entry.errorCode;
+        tr.children[3].append(' ', code);
+      }
+      if (chatTitle(entry.chatId)) tr.children[2].title = `#${entry.chatId}`;
       tr.className = entry.result;
       tbody.append(tr);
     }

@@ -241,7 +241,7 @@ async function main() {
     document.getElementById('chat-search').focus();
   });
 
-  if (data.user.isAdmin) setUpTabs(createAdmin({ api, data, say }));
+  if (data.user.isAdmin) setUpTabs(createAdmin({ api, data, say, chatTitle: (id) => picker.titleOf(id) }));
   if (data.initialChatId) {
     picker.preselect(data.initialChatId);
     fixedChat.hidden = false;

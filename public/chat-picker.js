@@ -22,6 +22,8 @@ export function createChatPicker({ api, data, onSelect, onError }) {
   let loading = false;
   let locked = false;
   const shown = new Set();
+  // Every title the page has seen, for the audit log (which holds chat ids only).
+  const titles = new Map();
 
   function initials(title) {
     return title.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => [...w][0].toUpperCase()).join('') || '#';
@@ -57,6 +59,7 @@ export function createChatPicker({ api, data, onSelect, onError }) {
     for (const chat of chats) {
       // Pages are offsets into a list that moves (a changed chat rises to the top): a chat
       // already shown is not shown twice.
+      titles.set(chat.id, chat.title);
       if (shown.has(chat.id)) continue;
       shown.add(chat.id);
       const li = document.createElement('li');
@@ -187,6 +190,7 @@ export function createChatPicker({ api, data, onSelect, onError }) {
       await load(false);
       if (selectedId !== null && !selectedTitleKnown) await findSelected();
     },
+    titleOf: (id) => titles.get(id) ?? null,
     preselect(id) {
       select({ id, title: `#${id}`, avatarUrl: null, color: null }, false);
     },

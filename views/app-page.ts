@@ -131,6 +131,7 @@ function adminPanels(t: ReturnType<typeof uiStrings>): string {
 <section id="panel-status" role="tabpanel" aria-labelledby="tab-status" class="panel" hidden>
   <div class="card">
     <h3>${e(t.statusHeading)}</h3>
+    <p id="status-summary" class="status-summary" role="status"></p>
     <dl id="status-content" class="status"></dl>
     <div class="actions">
       <button type="button" class="btn btn-light" id="repair-bot">${e(t.repairBot)}</button>

@@ -32,9 +32,9 @@ function cells(pixels: Uint8Array | Buffer, side: number, channels: number, grid
       for (let y = Math.floor(gy * step); y < Math.floor((gy + 1) * step); y++) {
         for (let x = Math.floor(gx * step); x < Math.floor((gx + 1) * step); x++) {
           const i = (y * side + x) * channels;
-          sum[0] += pixels[i]!;
-          sum[1] += pixels[i + 1]!;
-          sum[2] += pixels[i + 2]!;
+          sum[0]! += pixels[i]!;
+          sum[1]! += pixels[i + 1]!;
+          sum[2]! += pixels[i + 2]!;
           n++;
         }
       }
