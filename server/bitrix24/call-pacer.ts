@@ -25,7 +25,15 @@ export function createCallPacer(opts: { burstLimit: number; drainRate: number; n
         buckets.set(key, bucket);
       }
       const overflow = bucket.level - opts.burstLimit;
-      if (overflow > 0) await sleep((overflow / opts.drainRate) * 1000, signal);
+      if (overflow <= 0) return;
+      try {
+        await sleep((overflow / opts.drainRate) * 1000, signal);
+      } catch (error) {
+        // A caller that gave up before its turn hands the slot back, or the queue behind it
+        // would wait for calls that are never made.
+        bucket.level = Math.max(0, bucket.level - 1);
+        throw error;
+      }
     },
   };
 }
