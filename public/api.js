@@ -2,6 +2,11 @@
 // expires, or after a 401, it is renewed once and the call retried once.
 
 const RENEW_BEFORE_MS = 2 * 60 * 1000;
+const BUSY_RETRIES = 4;
+const DEFAULT_RETRY_AFTER_S = 2;
+const MAX_RETRY_AFTER_S = 30;
+/** Busy statuses that no wait will clear: Bitrix24 has blocked the portal until support acts. */
+const LASTING_REFUSALS = new Set(['OVERLOAD_LIMIT']);
 
 /** `frameReady`: a promise of the B24Frame, or of null outside the portal or when it failed. */
 export function createApi({ data, frameReady }) {
@@ -101,35 +106,59 @@ export function createApi({ data, frameReady }) {
     return res;
   }
 
+  function send(path, form, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', path);
+      xhr.setRequestHeader('authorization', `Bearer ${token}`);
+      xhr.responseType = 'json';
+      xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+      xhr.onload = () => resolve({ status: xhr.status, body: xhr.response, retryAfter: Number(xhr.getResponseHeader('retry-after')) || null });
+      xhr.timeout = 180_000;
+      xhr.onerror = xhr.ontimeout = xhr.onabort = () => resolve({ status: 0, body: null, retryAfter: null });
+      xhr.send(form);
+    });
+  }
+
   return {
     get: async (path) => (await request('GET', path)).json(),
     put: async (path, json) => (await request('PUT', path, { json })).json(),
     post: async (path, json) => (await request('POST', path, { json: json ?? {} })).json(),
     blob: async (path) => (await request('GET', path)).blob(),
-    /** Multipart upload with progress (XMLHttpRequest: fetch has no upload progress). */
-    async upload(path, form, onProgress, retry = true) {
-      await ensureFresh();
-      const result = await new Promise((resolve) => {
-        const xhr = new XMLHttpRequest();
-        xhr.open('POST', path);
-        xhr.setRequestHeader('authorization', `Bearer ${token}`);
-        xhr.responseType = 'json';
-        xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
-        xhr.onload = () => resolve({ status: xhr.status, body: xhr.response, retryAfter: Number(xhr.getResponseHeader('retry-after')) || null });
-        xhr.timeout = 180_000;
-        xhr.onerror = xhr.ontimeout = xhr.onabort = () => resolve({ status: 0, body: null, retryAfter: null });
-        xhr.send(form);
-      });
-      if (result.status === 401 && retry) {
-        await renew();
-        return this.upload(path, form, onProgress, false);
+    /**
+     * Multipart upload with progress (XMLHttpRequest: fetch has no upload progress). A busy
+     * answer (503 from our queue, 429 from Bitrix24's pause) is retried after its Retry-After,
+     * a few times, with `onBusy` told each time; the caller's state (the crop) is untouched.
+     */
+    async upload(path, form, onProgress, { onBusy } = {}) {
+      let renewed = false;
+      let busyRetries = 0;
+      for (;;) {
+        await ensureFresh();
+        const result = await send(path, form, onProgress);
+        if (result.status === 401 && !renewed) {
+          renewed = true;
+          await renew();
+          continue;
+        }
+        if ((result.status === 503 || result.status === 429) && !LASTING_REFUSALS.has(result.body?.error?.code) && busyRetries < BUSY_RETRIES) {
+          const seconds = result.retryAfter ?? DEFAULT_RETRY_AFTER_S;
+          // A longer pause (Bitrix24 blocks a method for minutes) is the user's to wait out.
+          if (seconds <= MAX_RETRY_AFTER_S) {
+            busyRetries++;
+            onBusy?.({ attempt: busyRetries, seconds });
+            // A little spread, so the tabs refused together do not all come back together.
+            await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + Math.random() * 500));
+            continue;
+          }
+        }
+        if (result.status >= 200 && result.status < 300) return result.body;
+        const error = new Error(result.body?.error?.message ?? data.strings.networkError);
+        error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
+        error.status = result.status;
+        error.retryAfter = result.retryAfter;
+        throw error;
       }
-      if (result.status >= 200 && result.status < 300) return result.body;
-      const error = new Error(result.body?.error?.message ?? data.strings.networkError);
-      error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
-      error.status = result.status;
-      error.retryAfter = result.retryAfter;
-      throw error;
     },
   };
 }

@@ -2,6 +2,7 @@ import { createAdmin } from './admin.js';
 import { createApi } from './api.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
+import { buildUploadForm } from './crop-render.js';
 import { formatBytes } from './format.js';
 import { describeImage, isAnimated } from './image-facts.js';
 
@@ -191,9 +192,6 @@ async function main() {
     // aria-disabled while it runs rather than disabled: a disabled button drops the focus.
     if (applying || apply.disabled) return;
     const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl() };
-    const form = new FormData();
-    if (request.crop) form.set('crop', JSON.stringify(request.crop));
-    form.set('avatar', request.file);
     unsay();
     freeze(true);
     apply.setAttribute('aria-disabled', 'true');
@@ -204,6 +202,11 @@ async function main() {
     say(t.applying, 'progress');
     let saving = false;
     try {
+      const form = await buildUploadForm(request.file, request.crop, data.limits);
+      const onBusy = () => {
+        saving = false;
+        say(t.busyRetrying, 'progress');
+      };
       const result = await api.upload(`/api/chats/${request.chat.id}/avatar`, form, (share) => {
         progress.value = Math.round(share * 100);
         // The bytes are out; the rest is our server and Bitrix24.
@@ -211,7 +214,7 @@ async function main() {
           saving = true;
           say(t.saving, 'progress');
         }
-      });
+      }, { onBusy });
       progress.value = 100;
       say(t.success.replace('{chat}', request.chat.title), 'ok');
       picker.updateAvatar(request.chat.id, request.previewUrl);

@@ -14,6 +14,8 @@ export interface AvatarChange {
   image: Buffer;
   crop?: CropRect;
   settings: PortalSettings;
+  /** What the page sent, for the audit log: its own render of the crop, or the original file. */
+  upload?: 'cropped' | 'original';
 }
 
 export interface AvatarChanged {
@@ -70,7 +72,7 @@ export function createUpdateChatAvatar(deps: {
 
   const updateChatAvatar: UpdateChatAvatar = async (change) => {
     const started = now();
-    const notes: string[] = [];
+    const notes: string[] = change.upload ? [`upload_${change.upload}`] : [];
     const audit = (result: 'ok' | 'error', errorCode: string | null, bytes: number | null) =>
       deps.store.addAuditEntry({
         memberId: change.portal.memberId,

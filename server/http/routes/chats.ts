@@ -55,7 +55,8 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     const chatIdRaw = String(req.params.chatId);
     const file = req.file;
     if (!file || file.size === 0) throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
-    const crop = parseCrop((req.body as Record<string, unknown> | undefined)?.crop);
+    const body = req.body as Record<string, unknown> | undefined;
+    const crop = parseCrop(body?.crop);
     const result = await deps.updateChatAvatar({
       portal: req.portal!,
       user: { id: req.auth!.userId, name: req.auth!.name ?? null },
@@ -63,6 +64,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       image: file.buffer,
       crop,
       settings: req.portalSettings!,
+      upload: body?.upload === 'cropped' || body?.upload === 'original' ? body.upload : undefined,
     });
     res.json({ ok: true, ...result });
   });

@@ -1,0 +1,84 @@
+// Uploads only what the avatar needs (issue 12): the user's square, upright, at most twice the
+// configured side, instead of a whole camera photo (6.5 MB took 17.7 s on a 3 Mbit/s uplink to
+// make a 25 KB avatar). The server still checks and re-encodes it like any upload: nothing here
+// is trusted. When the browser cannot decode the file (HEIF or TIFF in Chromium) or cannot
+// encode the canvas, the original goes with its crop rectangle, as before.
+
+/** Above the output side, so the server's Lanczos resize, not the browser's, sets the detail. */
+const OVERSAMPLE = 2;
+const QUALITY = 0.9;
+
+/**
+ * The upload for one Apply: `{ blob, name, crop, path }`, where `path` is 'cropped' (a rendered
+ * square, no crop rectangle) or 'original' (the file itself, with the crop when there is one).
+ */
+export async function prepareUpload(file, crop, { outputSide }) {
+  const original = { blob: file, name: file.name, crop, path: 'original' };
+  if (!crop) return original;
+  let rendered = null;
+  try {
+    rendered = await renderCrop(file, crop, Math.max(1, Math.min(crop.size, OVERSAMPLE * outputSide)));
+  } catch {
+    rendered = null;
+  }
+  // A small original (or one already compressed harder than we would) is worth sending as is.
+  if (!rendered || rendered.size >= file.size) return original;
+  const extension = { 'image/png': 'png', 'image/webp': 'webp', 'image/jpeg': 'jpg' }[rendered.type] ?? 'img';
+  return { blob: rendered, name: `avatar.${extension}`, crop: null, path: 'cropped' };
+}
+
+/** The multipart body of an Apply: the avatar part, the crop when it still applies, and which path was taken. */
+export async function buildUploadForm(file, crop, { outputSide }) {
+  const upload = await prepareUpload(file, crop, { outputSide });
+  const form = new FormData();
+  if (upload.crop) form.set('crop', JSON.stringify(upload.crop));
+  form.set('upload', upload.path);
+  form.set('avatar', upload.blob, upload.name);
+  return form;
+}
+
+/** The crop (source pixels of the upright image, as the cropper shows it) on a `side`² canvas. */
+export async function renderCrop(file, crop, side) {
+  // The same orientation the cropper and the server apply (EXIF), so the square is the one seen.
+  const source = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  try {
+    if (crop.x < 0 || crop.y < 0 || crop.x + crop.size > source.width || crop.y + crop.size > source.height) return null;
+    const canvas = makeCanvas(side);
+    const ctx = canvas.getContext('2d', { willReadFrequently: false });
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(source, crop.x, crop.y, crop.size, crop.size, 0, 0, side, side);
+    // Every source is scanned, not only those whose type admits alpha: the type is the file's claim.
+    if (hasTransparency(ctx, side)) return await encode(canvas, 'image/png');
+    return (await encode(canvas, 'image/webp', QUALITY)) ?? (await encode(canvas, 'image/jpeg', QUALITY));
+  } finally {
+    source.close();
+  }
+}
+
+function makeCanvas(side) {
+  if (typeof OffscreenCanvas === 'function') return new OffscreenCanvas(side, side);
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = side;
+  return canvas;
+}
+
+function hasTransparency(ctx, side) {
+  const { data } = ctx.getImageData(0, 0, side, side);
+  for (let i = 3; i < data.length; i += 4) if (data[i] < 255) return true;
+  return false;
+}
+
+/** The blob in `type`, or null when the browser will not encode it (then another type, or the original). */
+async function encode(canvas, type, quality) {
+  let blob = null;
+  try {
+    blob = canvas.convertToBlob
+      ? await canvas.convertToBlob({ type, quality })
+      : await new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+  } catch {
+    return null;
+  }
+  // A browser that does not know the type silently answers PNG: that is not what was asked.
+  return blob && blob.size > 0 && blob.type === type ? blob : null;
+}
