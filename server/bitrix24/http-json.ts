@@ -36,7 +36,9 @@ export async function postForm(
   opts: { signal: AbortSignal; egress: EgressPolicy; followPortalRename?: boolean },
 ): Promise<JsonAnswer> {
   const payload: Payload =
-    body instanceof URLSearchParams ? { type: 'application/x-www-form-urlencoded', text: body.toString() } : { type: 'application/json', text: JSON.stringify(body) };
+    body instanceof URLSearchParams
+      ? { type: 'application/x-www-form-urlencoded', text: body.toString() }
+      : { type: 'application/json', text: JSON.stringify(body) };
   const first = new URL(url);
   let answer = await send(first, payload, opts.signal, opts.egress, false);
   let at = first;
@@ -97,7 +99,9 @@ function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPol
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (signal.aborted) reject(deadlineError(url));
-      else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC') reject(new Bitrix24UnavailableError(`redirect to ${url.host} refused: not a public address`, { cause: error }));
+      else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC') {
+        reject(new Bitrix24UnavailableError(`redirect to ${url.host} refused: not a public address`, { cause: error }));
+      }
       else reject(new Bitrix24UnavailableError(`request to ${url.origin} failed: ${error.code ?? error.name}`, { cause: error }));
     });
     req.on('response', (res: IncomingMessage) => {

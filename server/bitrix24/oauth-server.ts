@@ -22,7 +22,13 @@ export interface OAuthServerClient {
   refresh(refreshToken: string): Promise<OAuthGrant>;
 }
 
-export function createOAuthServerClient(deps: { oauthServer: string; clientId: string; clientSecret: string; timeoutMs: number; egress?: EgressPolicy }): OAuthServerClient {
+export function createOAuthServerClient(deps: {
+  oauthServer: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs: number;
+  egress?: EgressPolicy;
+}): OAuthServerClient {
   const egress = deps.egress ?? STRICT_EGRESS;
   const grant = async (params: Record<string, string>): Promise<OAuthGrant> => {
     const body = new URLSearchParams({ ...params, client_id: deps.clientId, client_secret: deps.clientSecret });

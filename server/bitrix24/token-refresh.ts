@@ -30,7 +30,14 @@ export interface TokenRefresher {
  */
 export const ACCESS_TOKEN_LIFETIME_MS = 3_600_000;
 
-export function createTokenRefresher(deps: { store: Store; oauth: OAuthServerClient; log: Logger; allowHttpPortals?: boolean; now?: () => number }): TokenRefresher {
+export function createTokenRefresher(deps: {
+  store: Store;
+  oauth: OAuthServerClient;
+  log: Logger;
+  /** B24_ALLOW_HTTP_PORTALS: an endpoint reported over plain http may be stored. */
+  allowHttpPortals?: boolean;
+  now?: () => number;
+}): TokenRefresher {
   const now = deps.now ?? Date.now;
 
   const installedPortal = async (memberId: string): Promise<Portal> => {
@@ -65,7 +72,9 @@ export function createTokenRefresher(deps: { store: Store; oauth: OAuthServerCli
    * call. An endpoint that is not https is kept out unless http portals are allowed.
    */
   const followEndpoint = async (portal: Portal, reported: string | null): Promise<string> => {
-    if (reported === null || reported === portal.clientEndpoint) return (await deps.store.findPortalByMemberId(portal.memberId))?.clientEndpoint ?? portal.clientEndpoint;
+    if (reported === null || reported === portal.clientEndpoint) {
+      return (await deps.store.findPortalByMemberId(portal.memberId))?.clientEndpoint ?? portal.clientEndpoint;
+    }
     const url = new URL(reported);
     if (url.protocol !== 'https:' && !(deps.allowHttpPortals && url.protocol === 'http:')) {
       deps.log.warn({ memberId: portal.memberId }, 'OAuth server reported a REST endpoint that is not https; kept the stored one');

@@ -80,7 +80,10 @@ describe('REST calls to a portal', () => {
 
 describe('pacing', () => {
   it('calls are paced as Bitrix24 counts them, so a burst earns no QUERY_LIMIT_EXCEEDED at all', async () => {
-    const stack = await startStack({ emulator: { rateLimit: { threshold: 5, drainPerSecond: 10 } }, restriction: { rateLimit: { burstLimit: 4, drainRate: 8 } } });
+    const stack = await startStack({
+      emulator: { rateLimit: { threshold: 5, drainPerSecond: 10 } },
+      restriction: { rateLimit: { burstLimit: 4, drainRate: 8 } },
+    });
     try {
       expect((await stack.install()).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 1000)); // the install's calls drain away
@@ -170,7 +173,8 @@ describe('a renamed portal', () => {
     const installed = (await stack.store.findPortalByMemberId(portal.memberId))!;
     await stack.store.savePortal({ ...installed, clientEndpoint: 'https://renamed.example/rest/' }, installed.installedAt);
     const log = createLogger({ level: 'silent' });
-    const refresher = createTokenRefresher({ store: stack.store, log, allowHttpPortals: false, oauth: createOAuthServerClient({ ...CLIENT, oauthServer: stack.emulator.oauthUrl, timeoutMs: 3000 }) });
+    const oauth = createOAuthServerClient({ ...CLIENT, oauthServer: stack.emulator.oauthUrl, timeoutMs: 3000 });
+    const refresher = createTokenRefresher({ store: stack.store, log, allowHttpPortals: false, oauth });
     const owner = { memberId: portal.memberId, userId: 0 };
     const fresh = await refresher.refreshTokens(owner, (await stack.store.findTokens(owner))!.accessToken);
     expect(fresh.clientEndpoint).toBe('https://renamed.example/rest/');
