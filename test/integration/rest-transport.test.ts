@@ -156,6 +156,8 @@ describe('a renamed portal', () => {
     expect(user).toEqual([expect.objectContaining({ ID: '1' })]);
     expect(portal.calls().at(-1)).toMatchObject({ method: 'user.get', params: { FILTER: { ID: 1 } } });
     expect(oldHits).toEqual([{ method: 'POST', url: '/rest/user.get.json' }]);
+    // A redirect alone, which the portal controls, does not move the stored endpoint.
+    expect((await stack.store.findPortalByMemberId(portal.memberId))!.clientEndpoint).toBe(oldEndpoint);
 
     // The next refresh: the OAuth server reports the new client_endpoint.
     portal.expireAccessTokens();
