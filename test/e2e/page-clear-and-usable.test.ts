@@ -1,0 +1,195 @@
+import type { FrameLocator, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
+import * as img from '../support/images';
+import { startStack, type Stack } from '../support/stack';
+
+// Issue 11, "Clear before it is slow" and "At home in today's Bitrix24": the page says what it
+// is doing and what it sees in an image before any upload, reads well (contrast, landmarks,
+// keyboard), never scrolls sideways, and its admin screens speak in words.
+jest.setTimeout(180_000);
+
+describe('the page is clear, usable and readable', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let app: FrameLocator;
+  const portal = () => stack.emulator.portals[0]!;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    expect((await stack.install()).status).toBe(200);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    app = page.frameLocator('#app-frame');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  afterEach(() => portal().clearFaults());
+
+  async function open(width: number, user = 1, lang = 'en') {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}&lang=${lang}`);
+    await page.addStyleTag({ content: 'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }' });
+    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
+  }
+
+  const fileOf = (name: string, mimeType: string, buffer: Buffer) => ({ name, mimeType, buffer });
+
+  it('shows that the chat list is loading while Bitrix24 is slow', async () => {
+    portal().injectFault({ method: 'im.recent.list', latencyMs: 1500, times: 1 });
+    await page.setViewportSize({ width: 900, height: 800 });
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=2`);
+    await app.locator('#chat-list-status').filter({ hasText: 'Loading chats…' }).waitFor({ timeout: 10_000 });
+    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
+    expect(await app.locator('#chat-list-status').isVisible()).toBe(false);
+  });
+
+  it('offers Apply only once a chat and an image are chosen, and says what is missing', async () => {
+    await open(900);
+    expect(await app.locator('#apply').isDisabled()).toBe(true);
+    expect(await app.locator('#apply-hint').textContent()).toBe('Choose a chat first.');
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    expect(await app.locator('#apply').isDisabled()).toBe(true);
+    expect(await app.locator('#apply-hint').textContent()).toBe('Choose an image first.');
+    await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(800, 800)));
+    await app.locator('#apply:not([disabled])').waitFor();
+    expect(await app.locator('#apply-hint').textContent()).toBe('');
+  });
+
+  it('says before any upload that an image is small (blurry), animated, or transparent, on a checkerboard', async () => {
+    await open(900);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles(fileOf('anim.gif', 'image/gif', await img.animatedGif(120, 100, 3)));
+    await app.locator('#file-notes .note').first().waitFor();
+    const notes = await app.locator('#file-notes .note').allTextContents();
+    expect(notes.join(' ')).toContain('120 × 100 px, smaller than the 512 px avatar');
+    expect(notes.join(' ')).toContain('animated');
+
+    await app.locator('#file-input').setInputFiles(fileOf('glass.png', 'image/png', await img.png(900, 900, true)));
+    await app.locator('#file-notes .note').filter({ hasText: 'Transparent' }).waitFor();
+    expect(await app.locator('#file-notes .note').count()).toBe(1);
+    const background = await app.locator('#crop-area').evaluate((node) => getComputedStyle(node).backgroundImage);
+    expect(background).toContain('conic-gradient');
+    expect(portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar')).toHaveLength(0);
+  });
+
+  it('tells the two phases of Apply apart: uploading, then saving in Bitrix24', async () => {
+    await open(900);
+    await app.locator('.chat-item[data-chat-id="14"]').click();
+    await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(600, 600)));
+    await app.locator('#apply:not([disabled])').waitFor();
+    portal().injectFault({ method: 'imbot.chat.updateAvatar', latencyMs: 1500, times: 1 });
+    await app.locator('#apply').click();
+    await app.locator('#message').filter({ hasText: 'Saving in Bitrix24…' }).waitFor({ timeout: 10_000 });
+    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+  });
+
+  it('has one Tab stop for the chat list, aria-valuenow on the crop, a main landmark and headings in order', async () => {
+    await open(1280);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(800, 600)));
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    expect(await app.locator('.chat-item[tabindex="0"]').count()).toBe(1);
+    expect(await app.locator('main').count()).toBe(1);
+    const levels = await app.locator('h1, h2, h3').evaluateAll((hs) => hs.map((h) => Number(h.tagName[1])));
+    for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
+    await app.locator('#zoom').fill('2');
+    expect(Number(await app.locator('#crop-box').getAttribute('aria-valuenow'))).toBeCloseTo(2, 1);
+
+    // From the search field to Apply with the keyboard: one stop in the list, then the rest.
+    await app.locator('#chat-search').focus();
+    let presses = 0;
+    while (presses < 15 && (await app.locator('body').evaluate(() => document.activeElement?.id)) !== 'apply') {
+      await page.keyboard.press('Tab');
+      presses++;
+    }
+    expect(presses).toBeLessThanOrEqual(10);
+  });
+
+  it.each([360, 1280])('keeps text at 4.5:1 contrast or better at %i px', async (width) => {
+    await open(width);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(300, 300)));
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    await page.waitForTimeout(400); // buttons' colour transitions have ended
+    const failures = await app.locator('body').evaluate(() => {
+      // rgb(…) in 0–255, or color(srgb …) in 0–1 (what color-mix() computes to).
+      const rgb = (value: string) => {
+        const numbers = (value.match(/[\d.]+/g) ?? []).map(Number);
+        return value.startsWith('color(') ? numbers.map((n, i) => (i < 3 ? n * 255 : n)) : numbers;
+      };
+      const lum = ([r, g, b]: number[]) => {
+        const f = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+      };
+      const background = (node: Element | null): number[] => {
+        for (let el = node; el; el = el.parentElement) {
+          const c = rgb(getComputedStyle(el).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3]! > 0.5)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const out: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+        const el = text.parentElement!;
+        if (!text.textContent!.trim() || !el.checkVisibility() || el.closest('.visually-hidden, script, option')) continue;
+        const style = getComputedStyle(el);
+        const fg = rgb(style.color).slice(0, 3);
+        const a = lum(fg);
+        const b = lum(background(el));
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+        if (ratio < (large ? 3 : 4.5)) out.push(`${text.textContent!.trim().slice(0, 30)}: ${ratio.toFixed(2)}`);
+      }
+      return out;
+    });
+    expect(failures).toEqual([]);
+  });
+
+  it('never scrolls sideways at 360 px, on any tab, in English and Russian', async () => {
+    // An audit entry first, so that the audit table has a row to be wide with.
+    await open(1280);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(400, 400)));
+    await app.locator('#apply:not([disabled])').click();
+    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+    for (const lang of ['en', 'ru']) {
+      await open(360, 1, lang);
+      for (const tab of ['change', 'settings', 'status', 'audit']) {
+        await app.locator(`#tab-${tab}`).click();
+        await page.waitForTimeout(400);
+        const overflow = await app.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect([lang, tab, overflow]).toEqual([lang, tab, 0]);
+      }
+    }
+  });
+
+  it('admin screens speak in words: a health summary, what a repair changed, chats by title in the audit log', async () => {
+    await open(1280);
+    await app.locator('#tab-status').click();
+    await app.locator('#status-summary.ok').waitFor();
+    expect(await app.locator('#status-summary').textContent()).toMatch(/^Everything works/);
+    await app.locator('#repair-bot').click();
+    await app.locator('#message').filter({ hasText: 'already registered: nothing changed' }).waitFor();
+
+    // The bot deleted in Bitrix24: the summary says so, and Repair says what it did.
+    portal().state.bots.clear();
+    await app.locator('#tab-audit').click();
+    await app.locator('#tab-status').click();
+    await app.locator('#status-summary.bad').waitFor();
+    expect(await app.locator('#status-summary').textContent()).toContain('the chat bot is missing');
+    await app.locator('#repair-bot').click();
+    await app.locator('#message').filter({ hasText: 'The chat bot is registered again' }).waitFor();
+    await app.locator('#status-summary.ok').waitFor();
+
+    await app.locator('#tab-audit').click();
+    const first = app.locator('#audit-table tbody tr').first();
+    await first.waitFor();
+    const cells = await first.locator('td').allTextContents();
+    expect(cells[2]).toBe('Marketing');
+    expect(cells[3]).toBe('Changed');
+  });
+});
