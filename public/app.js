@@ -49,8 +49,24 @@ function fit() {
 }
 
 const FRAME_TIMEOUT_MS = 10_000;
+/**
+ * The SDK (440 KB) loads async: the chat list does not wait for it, only what needs the portal
+ * (frame resizing, auth renewal) does.
+ */
+function sdkLoaded() {
+  const script = document.getElementById('b24jssdk');
+  if (window.B24Js || !script) return Promise.resolve();
+  return new Promise((resolve) => {
+    script.addEventListener('load', resolve, { once: true });
+    script.addEventListener('error', resolve, { once: true });
+    if (window.B24Js) resolve();
+  });
+}
+
 async function connectFrame() {
-  if (!data.inFrame || !window.B24Js) return null;
+  if (!data.inFrame) return null;
+  await sdkLoaded();
+  if (!window.B24Js) return null;
   try {
     // A parent that never answers (not really a portal) must not hold the page up.
     return await Promise.race([window.B24Js.initializeB24Frame(), new Promise((resolve) => setTimeout(() => resolve(null), FRAME_TIMEOUT_MS))]);
@@ -99,6 +115,12 @@ async function main() {
       selected.textContent = t.selectedChat.replace('{chat}', next.title);
       fixedTitle.textContent = titleKnown ? next.title : t.chatNumber.replace('{id}', next.id);
       refreshApply();
+    },
+    onNotListed(id) {
+      if (!chat || chat.id !== id) return;
+      const text = t.chatNotListed.replace('{id}', id);
+      selected.textContent = text;
+      fixedTitle.textContent = text;
     },
     onError: (error) => say(error.message, 'error'),
   });

@@ -106,7 +106,7 @@ ${admin ? adminPanels(t) : ''}
 <script type="application/json" id="app-data">${jsonForScript(data)}</script>`;
 
   const head = `<meta name="app-token" content="${escapeHtml(m.appToken)}">
-${m.inFrame ? '<script src="/vendor/b24jssdk.js" defer></script>' : ''}
+${m.inFrame ? '<script src="/vendor/b24jssdk.js" async id="b24jssdk"></script>' : ''}
 <script type="module" src="/static/app.js"></script>`;
   return layout({ lang: m.lang, title: t.appTitle, head, body, bodyClass: m.inFrame ? 'in-frame' : 'standalone' });
 }
