@@ -171,11 +171,14 @@ export function createAdmin({ api, data, say, chatTitle }) {
         entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.lang),
         formatDuration(entry.durationMs, t, data.lang),
       ];
-      for (const value of cells) {
+      const labels = [...document.querySelectorAll('#audit-table thead th')].map((th) => th.textContent);
+      cells.forEach((value, index) => {
         const td = document.createElement('td');
         td.textContent = value;
+        // A narrow screen shows each entry as a small card; its labels come from here.
+        td.dataset.label = labels[index] ?? '';
         tr.append(td);
-      }
+      });
       // Bitrix24's or our code stays at hand for support, without crowding the sentence.
       if (entry.result !== 'ok' && entry.errorCode) {
         const code = document.createElement('span');

@@ -286,6 +286,8 @@ function setUpTabs(admin) {
       document.getElementById(other.getAttribute('aria-controls')).hidden = !isSelected;
     }
     activePanel = tab.id.replace('tab-', '');
+    // In a narrow frame the tab row scrolls: the chosen tab is brought fully into it.
+    tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     unsay();
     void admin.show(activePanel);
   };
