@@ -43,6 +43,8 @@ export interface Config {
   readonly appTokenTtlSeconds: number;
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
   readonly shutdownGraceMs: number;
+  /** null: no GET /metrics. Otherwise Prometheus must send it as a bearer token. */
+  readonly metricsToken: string | null;
   /** Total deadline of one call to Bitrix24 or the OAuth server: pacing, retries and a token refresh included. */
   readonly bitrix24TimeoutMs: number;
   /** Answers from Bitrix24 or the OAuth server longer than this are refused (a hostile portal cannot fill memory). */
@@ -160,6 +162,9 @@ export function loadConfig(env: Env): Config {
   }
   if (production && !appBaseUrl.startsWith('https://')) problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
 
+  const metricsToken = read('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters (openssl rand -hex 24)');
+
   const trustProxyRaw = read('TRUST_PROXY');
   let trustProxy: Config['trustProxy'] = false;
   if (trustProxyRaw !== undefined) {
@@ -203,6 +208,7 @@ export function loadConfig(env: Env): Config {
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
     // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
+    metricsToken,
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
     bitrix24MaxAnswerBytes: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.

@@ -4,6 +4,7 @@ import { startEmulator } from '../emulator/index';
 import { configureSharp } from './avatar/avatar-pipeline';
 import { composeApp } from './compose';
 import { createDrainingServer } from './http/draining-server';
+import { createAppMetrics, withMetrics } from './http/metrics';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { createLogger } from './logger';
 import { createStore } from './store/create-store';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
 
   const { app, tokenKeepAlive } = composeApp({ config, store, log, bitrix24, sessionSecret });
   tokenKeepAlive.start();
-  const web = createDrainingServer(app);
+  const web = createDrainingServer(withMetrics(app, { metrics: createAppMetrics(), token: config.metricsToken }));
   const server: Server = web.server.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
     if (demoUrl) {

@@ -66,6 +66,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ SHUTDOWN_GRACE_MS: '-1' })[0]).toMatch(/SHUTDOWN_GRACE_MS/);
   });
 
+  it('serves /metrics only with a token long enough to guess at', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'a-metrics-token-0123' }).metricsToken).toBe('a-metrics-token-0123');
+    expect(problemsOf({ METRICS_TOKEN: 'short' })[0]).toMatch(/METRICS_TOKEN/);
+  });
+
   it('refuses a token key that is not 32 bytes', () => {
     expect(problemsOf({ TOKEN_ENCRYPTION_KEY: 'short' })[0]).toMatch(/TOKEN_ENCRYPTION_KEY must be 32 random bytes/);
   });

@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface AppMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly requestSeconds: Histogram<'method' | 'route'>;
+  readonly inFlight: Gauge;
+}
+
+/** One registry per app (tests build several in one process), with Node's own process metrics. */
+export function createAppMetrics(): AppMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    requestSeconds: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from request to the end of the answer, by route',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({ name: 'http_requests_in_flight', help: 'Requests being answered now', registers: [registry] }),
+  };
+}
+
+/**
+ * Counts every request by the route Express matched (its pattern, never the raw path: chat ids
+ * and tokens stay out of the labels), and serves `GET /metrics` in Prometheus text format when a
+ * token is configured, to callers that send it as `Authorization: Bearer`. Without a token the
+ * path is left to the app, which answers 404.
+ */
+export function withMetrics(app: RequestListener, deps: { metrics: AppMetrics; token: string | null }): RequestListener {
+  const { metrics } = deps;
+  const expected = deps.token === null ? null : Buffer.from(`Bearer ${deps.token}`);
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (expected !== null && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        res.writeHead(401, { 'Content-Type': 'application/json; charset=utf-8', 'WWW-Authenticate': 'Bearer' });
+        res.end(JSON.stringify({ error: { code: 'NOT_AUTHENTICATED', message: 'Send the metrics token as a bearer token.' } }));
+        return;
+      }
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' });
+        res.end(text);
+      });
+      return;
+    }
+    const started = process.hrtime.bigint();
+    metrics.inFlight.inc();
+    res.once('close', () => {
+      metrics.inFlight.dec();
+      const route = routeOf(req, res);
+      metrics.requests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
+      metrics.requestSeconds.observe({ method: req.method ?? 'GET', route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    app(req, res);
+  };
+}
+
+/** Express leaves the matched route on the request; anything unmatched is one label. */
+function routeOf(req: IncomingMessage, res: ServerResponse): string {
+  const routed = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  if (typeof routed.route?.path === 'string') return `${routed.baseUrl ?? ''}${routed.route.path}`;
+  if (req.url === '/healthz') return '/healthz';
+  if (req.url?.startsWith('/static/')) return '/static';
+  return res.statusCode === 404 ? 'unmatched' : 'other';
+}
