@@ -4,7 +4,7 @@ import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
 import { callWithAccessToken } from './rest-call';
-import type { OAuthServerClient } from './oauth-server';
+import type { OAuthServerClient } from './oauth-client';
 import type { PortalClients } from './portal-clients';
 import type { PortalSetup } from './portal-setup';
 

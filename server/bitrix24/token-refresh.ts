@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { OAuthGrantError } from './bitrix24-error';
-import type { OAuthServerClient } from './oauth-server';
+import type { OAuthServerClient } from './oauth-client';
 
 export type RefreshedTokens = TokenSet & { clientEndpoint: string };
 

@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../app.config';
 import type { ChatLister } from '../chats/list-chats';
-import type { SettingsService } from '../avatar/settings-service';
+import type { SettingsService } from '../settings/settings-service';
 import type { AuthorizeChatChange, UpdateChatAvatar } from '../chats/update-chat-avatar';
 import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
-import type { OAuthServerClient } from '../bitrix24/oauth-server';
+import type { OAuthServerClient } from '../bitrix24/oauth-client';
 import type { PortalSetup } from '../bitrix24/portal-setup';
 import type { PortalSettings, Store } from '../store/store';
 import type { AppTokens } from './app-token';
 import type { Views } from './views';
-import type { OpenApp } from './open-app';
+import type { OpenApp } from '../settings/open-app';
 
 /** Everything the routes use, built once by server/main.ts (or by a test) and passed in. */
 export interface AppRouteDeps {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { Bitrix24UnavailableError } from '../../server/bitrix24/bitrix24-error';
 import { STRICT_EGRESS, type EgressPolicy } from '../../server/bitrix24/http-json';
-import { createOAuthServerClient } from '../../server/bitrix24/oauth-server';
+import { createOAuthServerClient } from '../../server/bitrix24/oauth-client';
 import { isPublicAddress } from '../../server/bitrix24/public-address';
 import { callWithAccessToken, postRestMethod } from '../../server/bitrix24/rest-call';
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Bitrix24Error } from '../../server/bitrix24/bitrix24-error';
-import { createOAuthServerClient } from '../../server/bitrix24/oauth-server';
+import { createOAuthServerClient } from '../../server/bitrix24/oauth-client';
 import { createTokenRefresher } from '../../server/bitrix24/token-refresh';
 import { createLogger } from '../../server/logger';
 import { CLIENT, startStack, type Stack } from '../support/stack';

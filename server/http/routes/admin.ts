@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../errors';
-import { parseSettings } from '../../avatar/avatar-settings';
+import { parseSettings } from '../../settings/avatar-settings';
 import { toAppError } from '../../bitrix24/error-mapping';
 import type { Portal } from '../../store/store';
 import type { AppRouteDeps } from '../route-deps';

@@ -3,8 +3,12 @@ import type { PortalClients } from '../bitrix24/portal-clients';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { AuthenticateUser, FrameAuth, PortalUser } from '../bitrix24/user-auth';
 import type { Portal, PortalSettings, Store } from '../store/store';
-import type { SettingsService } from '../avatar/settings-service';
-import type { AppTokens } from './app-token';
+import type { SettingsService } from './settings-service';
+
+/** Mints the app token (server/http/app-token.ts); passed in, so this module needs nothing of http. */
+export interface AppTokenIssuer {
+  issue(claims: { memberId: string; userId: number; isAdmin: boolean; lang: Lang; name?: string; installedAt: number }): { token: string; expiresAt: number };
+}
 
 /** Everything a page needs once a user is let in. */
 export interface OpenedApp {
@@ -37,7 +41,7 @@ export function createOpenApp(deps: {
   authenticateUser: AuthenticateUser;
   settings: SettingsService;
   mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
-  appTokens: AppTokens;
+  appTokens: AppTokenIssuer;
 }): OpenApp {
   const letIn = async (portal: Portal, user: PortalUser, lang: Lang): Promise<OpenedApp> => {
     const settings = await deps.settings.settingsFor(portal.memberId);
