@@ -45,6 +45,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** null: no GET /metrics. Otherwise Prometheus must send it as a bearer token. */
   readonly metricsToken: string | null;
+  /** Audit entries older than this are deleted, daily. */
+  readonly auditRetentionDays: number;
   /** Total deadline of one call to Bitrix24 or the OAuth server: pacing, retries and a token refresh included. */
   readonly bitrix24TimeoutMs: number;
   /** Answers from Bitrix24 or the OAuth server longer than this are refused (a hostile portal cannot fill memory). */
@@ -209,6 +211,7 @@ export function loadConfig(env: Env): Config {
     // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
     metricsToken,
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 365, 1, 36500),
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
     bitrix24MaxAnswerBytes: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.

@@ -72,6 +72,17 @@ async function main(): Promise<void> {
 
   const prune = setInterval(() => void store.sessions.prune(new Date()).catch(() => undefined), 15 * 60 * 1000);
   prune.unref();
+  // Audit retention, at start and then daily. Every instance runs it: the DELETE is idempotent.
+  const pruneAudit = () => {
+    const before = new Date(Date.now() - config.auditRetentionDays * 86_400_000);
+    store.pruneAuditEntries(before).then(
+      (count) => log.info({ count, before, retentionDays: config.auditRetentionDays }, 'audit log pruned'),
+      (error: unknown) => log.warn({ err: error }, 'audit log prune failed'),
+    );
+  };
+  pruneAudit();
+  const auditPrune = setInterval(pruneAudit, 86_400_000);
+  auditPrune.unref();
 
   // SIGTERM (docker stop, a deploy): out of the load balancer first, then let the requests in
   // flight finish within SHUTDOWN_GRACE_MS, then close the store. A second signal stops at once.
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, inFlight: web.inFlight, graceMs: config.shutdownGraceMs }, 'draining: /healthz answers 503, requests in flight finish');
     clearInterval(prune);
+    clearInterval(auditPrune);
     tokenKeepAlive.stop();
     void (async () => {
       const drained = await web.drain(config.shutdownGraceMs);

@@ -225,6 +225,10 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       }));
       return { entries, total: Number(count.rows[0]?.total ?? 0) };
     },
+    async pruneAuditEntries(before) {
+      const { rowCount } = await pool.query('DELETE FROM audit_log WHERE at < $1', [before]);
+      return rowCount ?? 0;
+    },
 
     async resealSecrets() {
       return inTransaction(async (client) => {

@@ -235,6 +235,9 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
       const { total } = sql().countAudit.get(memberId, result, result) as { total: number };
       return { entries: rows.map(toAudit), total };
     },
+    async pruneAuditEntries(before) {
+      return sql().pruneAudit.run(before.getTime()).changes;
+    },
 
     async resealSecrets() {
       let count = 0;
@@ -296,6 +299,7 @@ function prepare(db: Database.Database) {
       VALUES (@member_id, @user_id, @user_name, @chat_id, @result, @error_code, @bytes, @duration_ms, @at, @notes)`),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?) ORDER BY id DESC LIMIT ? OFFSET ?'),
     countAudit: db.prepare('SELECT COUNT(*) AS total FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?)'),
+    pruneAudit: db.prepare('DELETE FROM audit_log WHERE at < ?'),
     getSession: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?'),
     setSession: db.prepare('INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at'),
     touchSession: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),

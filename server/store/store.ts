@@ -122,6 +122,8 @@ export interface Store {
 
   addAuditEntry(entry: AuditEntry): Promise<void>;
   listAuditEntries(memberId: string, query: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }>;
+  /** Deletes audit entries older than `before`, of every portal (retention); answers how many. */
+  pruneAuditEntries(before: Date): Promise<number>;
 
   /** Re-encrypts every stored secret sealed with an older key under the current one (key rotation). */
   resealSecrets(): Promise<number>;

@@ -114,6 +114,18 @@ describe.each(implementations)('%s store', (_name, open) => {
     expect(errors.entries[0]).toMatchObject({ errorCode: 'ACCESS_DENIED', bytes: null });
   });
 
+  it('prunes audit entries older than the retention, of every portal, and keeps the rest', async () => {
+    const entry = (memberId: string, chatId: number, at: Date) => temp.store.addAuditEntry({ memberId, userId: 1, userName: null, chatId, result: 'ok', errorCode: null, bytes: 1, durationMs: 1, at });
+    await entry('member-a', 1, new Date('2025-01-01T00:00:00Z'));
+    await entry('member-b', 2, new Date('2025-06-30T23:59:59Z'));
+    await entry('member-a', 3, new Date('2025-07-01T00:00:00Z'));
+    await entry('member-b', 4, new Date('2026-01-01T00:00:00Z'));
+    expect(await temp.store.pruneAuditEntries(new Date('2025-07-01T00:00:00Z'))).toBe(2);
+    expect((await temp.store.listAuditEntries('member-a', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([3]);
+    expect((await temp.store.listAuditEntries('member-b', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([4]);
+    expect(await temp.store.pruneAuditEntries(new Date('2025-07-01T00:00:00Z'))).toBe(0);
+  });
+
   it('keeps settings per portal', async () => {
     await temp.store.savePortal(install, new Date());
     await temp.store.savePortal({ ...install, memberId: 'member-b', domain: 'b.example.com' }, new Date());

@@ -1,0 +1,44 @@
+import { dirname } from 'node:path';
+import { freePort, startAppProcess } from '../support/app-process';
+import { tempSqliteStore, testKey } from '../support/temp-store';
+
+// The running app (server/main.ts) deletes audit entries older than AUDIT_RETENTION_DAYS when
+// it starts (and daily after), leaving newer ones alone.
+jest.setTimeout(60_000);
+
+it('prunes the audit log to AUDIT_RETENTION_DAYS when the app starts', async () => {
+  const key = testKey();
+  const temp = await tempSqliteStore([key]);
+  const day = 86_400_000;
+  const entry = (chatId: number, ageDays: number) =>
+    temp.store.addAuditEntry({ memberId: 'member-a', userId: 1, userName: null, chatId, result: 'ok', errorCode: null, bytes: 1, durationMs: 1, at: new Date(Date.now() - ageDays * day) });
+  await entry(1, 45);
+  await entry(2, 31);
+  await entry(3, 29);
+  await temp.store.close();
+  const app = await startAppProcess({
+    port: await freePort(),
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      B24_CLIENT_ID: 'local.retention',
+      B24_CLIENT_SECRET: 'retention-client-secret',
+      DATA_DIR: dirname(temp.path),
+      DATABASE_URL: `sqlite:${temp.path}`,
+      SESSION_SECRET: 'retention-session-secret-0123456789-abcdef',
+      TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+      AUDIT_RETENTION_DAYS: '30',
+    },
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!app.output().includes('audit log pruned') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(app.output()).toMatch(/"count":2,.*"audit log pruned"/);
+  } finally {
+    app.child.kill('SIGTERM');
+    await app.exited;
+  }
+  const reopened = await temp.reopen();
+  expect((await reopened.listAuditEntries('member-a', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([3]);
+  await temp.cleanup();
+});
