@@ -221,3 +221,54 @@ describe('the page is clear, usable and readable', () => {
     expect(cells[3]).toBe('Changed');
   });
 });
+
+describe('a page left open for a long time', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let app: FrameLocator;
+  const portal = () => stack.emulator.portals[0]!;
+
+  beforeAll(async () => {
+    // The shortest app token there is: every call renews it first.
+    stack = await startStack({ env: { APP_TOKEN_TTL_SECONDS: '60' } });
+    expect((await stack.install()).status).toBe(200);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    app = page.frameLocator('#app-frame');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('renews its token from the portal and applies', async () => {
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(600, 600) });
+    await app.locator('#apply:not([disabled])').click();
+    await app.locator('#message.ok, #message.error').waitFor({ timeout: 20_000 });
+    expect(await app.locator('#message').textContent()).toBe('The avatar of “Marketing” is updated.');
+  });
+
+  it('keeps the crop when renewal fails, and reopens the app in one click', async () => {
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);
+    await app.locator('.chat-item[data-chat-id="14"]').click();
+    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(900, 600) });
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    await app.locator('#zoom').fill('2');
+    const crop = await app.locator('#crop-box').getAttribute('aria-valuetext');
+    // Bitrix24 no longer accepts the portal's auth that the page renews with.
+    portal().injectFault({ method: 'batch', error: 'expired_token', description: 'The access token provided has expired.', status: 401, times: 10 });
+    await app.locator('#apply').click();
+    await app.locator('#message.error').waitFor({ timeout: 20_000 });
+    expect(await app.locator('#message').textContent()).toContain('Your session has expired');
+    expect(await app.locator('#crop-section').isVisible()).toBe(true);
+    expect(await app.locator('#crop-box').getAttribute('aria-valuetext')).toBe(crop);
+    portal().clearFaults();
+    await page.evaluate(() => ((window as unknown as { beforeReopen: boolean }).beforeReopen = true));
+    await app.locator('#message button').click();
+    await page.waitForFunction(() => !(window as unknown as { beforeReopen?: boolean }).beforeReopen, null, { timeout: 10_000 });
+    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
+  });
+});
