@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { configureSharp, createAvatarPipeline } from '../server/avatar/avatar-pipeline';
-import { median, peakRssMb, percentile, photoLike, startProcess, table } from './support';
+import { startBenchStack } from './bench-stack';
+import { median, peakRssMb, percentile, photoLike, table } from './support';
 
 // End to end: the app and the emulator as separate processes (so the app's memory is its own),
-// virtual users each opening the app and changing an avatar with a 12 MP photo over real HTTP.
-// The baseline in the same run is GET /healthz at the same concurrency: the floor of HTTP and
-// event-loop overhead on this machine.
+// virtual users each opening the app and changing an avatar with a 12 MP photo over real HTTP,
+// in a closed loop. Baselines in the same run: the image pipeline alone (the most changes a
+// second this machine can make) and GET /healthz at the same concurrency (HTTP and event loop).
 
-const CLIENT_ID = 'local.bench.chatavatar';
-const CLIENT_SECRET = 'bench-secret-0123456789';
 /** The memory ceiling README documents for the default settings (25 MB uploads, UPLOAD_MEMORY_MB=64). */
 const RSS_CEILING_MB = 700;
 const LEVELS = [1, 8, 32, 64];
@@ -81,61 +77,13 @@ async function pipelineFloor(photo: Buffer, seconds: number, concurrency: number
 
 export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Record<string, string | number>[]> {
   const seconds = opts.quick ? 4 : 8;
-  const dir = mkdtempSync(join(tmpdir(), 'chat-avatar-bench-'));
-  const appPort = 3400 + Math.floor(Math.random() * 200);
-  const appUrl = `http://localhost:${appPort}`;
-  const emulator = await startProcess(
-    process.execPath,
-    ['--import', 'tsx', 'emulator/main.ts'],
-    {
-      EMULATOR_OAUTH_PORT: String(appPort + 1000),
-      EMULATOR_PORTAL_PORT: String(appPort + 1001),
-      EMULATOR_CLIENT_ID: CLIENT_ID,
-      EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
-      EMULATOR_APP_URL: appUrl,
-      // The real limit (2 requests a second per portal) would measure Bitrix24, not the app.
-      EMULATOR_RATE_THRESHOLD: '1000000',
-      EMULATOR_RATE_DRAIN: '1000000',
-    },
-    /http:\/\/127\.0\.0\.1:\d+/,
-  );
-  const portalUrl = `http://127.0.0.1:${appPort + 1001}`;
-  const app = await startProcess(
-    process.execPath,
-    ['--import', 'tsx', 'server/main.ts'],
-    {
-      NODE_ENV: 'development',
-      PORT: String(appPort),
-      APP_BASE_URL: appUrl,
-      B24_CLIENT_ID: CLIENT_ID,
-      B24_CLIENT_SECRET: CLIENT_SECRET,
-      B24_OAUTH_SERVER: `http://127.0.0.1:${appPort + 1000}`,
-      B24_ALLOW_HTTP_PORTALS: 'true',
-      DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
-      DATA_DIR: dir,
-      LOG_LEVEL: 'warn',
-      // The emulator's limit is lifted above, so the app's own pacing is lifted with it.
-      B24_RATE_BURST: '100000',
-      B24_RATE_DRAIN: '100000',
-    },
-    /listening on/,
-  );
+  const stack = await startBenchStack();
+  const { appUrl } = stack;
   const rows: Record<string, string | number>[] = [];
   let memory = { file: 0, ok: 0, busy: 0, other: 0, peak: 0, before: 0 };
   try {
-    const launch = async (userId: number) => (await (await fetch(`${portalUrl}/_emulator/launch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) })).json()) as { url: string; fields: Record<string, string> };
-    const postForm = async (form: { url: string; fields: Record<string, string> }) => {
-      const target = new URL(form.url);
-      return fetch(`${appUrl}${target.pathname}${target.search}`, { method: 'POST', body: new URLSearchParams(form.fields), redirect: 'manual' });
-    };
-    const install = await postForm(await launch(1));
-    if (install.status !== 200) throw new Error(`install answered ${install.status}`);
-    await fetch(`${portalUrl}/_emulator/install-finish`, { method: 'POST' }); // what installFinish() does in a browser
     const tokens: string[] = [];
-    for (let i = 0; i < Math.max(...LEVELS); i++) {
-      const page = await (await postForm(await launch(1 + (i % 2)))).text();
-      tokens.push(/<meta name="app-token" content="([^"]+)"/.exec(page)![1]!);
-    }
+    for (let i = 0; i < Math.max(...LEVELS); i++) tokens.push(await stack.openApp(1 + (i % 2)));
     const photo = await photoLike(4000, 3000, { quality: 90 });
     const change = async (user: number) => {
       const body = new FormData();
@@ -152,7 +100,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     await change(0); // warm up: first bot join, JIT, sharp
     configureSharp({ concurrency: 1, cacheMemoryMb: 32 }); // as the app runs it (SHARP_CONCURRENCY, SHARP_CACHE_MB)
     const floorPerSecond = await pipelineFloor(photo, opts.quick ? 3 : 6, 2);
-    const callsBefore = ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
+    const callsBefore = await stack.restCalls();
     let changesOk = 0;
     const rates: number[] = [];
     for (const users of LEVELS) {
@@ -171,20 +119,20 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
         'ok p99 ms': percentile(load.okLatencies, 99).toFixed(0),
         errors: errors.text,
         'healthz p50 ms': median(floor.okLatencies).toFixed(1),
-        'app peak RSS MB': peakRssMb(app.child.pid!).toFixed(0),
+        'app peak RSS MB': peakRssMb(stack.appPid).toFixed(0),
       });
     }
     const best = Math.max(...rates);
     rows.forEach((row, i) => {
       row['/ best level'] = `${((rates[i]! / best) * 100).toFixed(0)} %`;
     });
-    const callsAfter = ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
+    const callsAfter = await stack.restCalls();
     // Memory under pressure: 16 parallel uploads of the largest allowed file (an uncompressible
     // PNG just under the 25 MB server limit), against the ceiling README documents.
     const largest = await sharp({ create: { width: 2880, height: 2880, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } as sharp.Create }).png({ compressionLevel: 0 }).toBuffer();
     const adminToken = tokens[0]!;
     await fetch(`${appUrl}/api/admin/settings`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ outputSide: 512, outputFormat: 'auto', jpegQuality: 85, maxUploadBytes: 25 * 1024 * 1024, access: { mode: 'everyone', userIds: [] } }) });
-    const rssBefore = peakRssMb(app.child.pid!);
+    const rssBefore = peakRssMb(stack.appPid);
     const burst = await Promise.all(
       Array.from({ length: 16 }, async (_, i) => {
         const body = new FormData();
@@ -194,7 +142,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
         return res.status;
       }),
     );
-    const peak = peakRssMb(app.child.pid!);
+    const peak = peakRssMb(stack.appPid);
     memory = { file: largest.length, ok: burst.filter((s) => s === 200).length, busy: burst.filter((s) => s === 503).length, other: burst.filter((s) => s !== 200 && s !== 503).length, peak, before: rssBefore };
 
     console.log(`\nEnd to end (12 MP JPEG of ${(photo.length / 1e6).toFixed(1)} MB, ${seconds} s per level, default upload settings; every answer but 200 is an error)`);
@@ -207,10 +155,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     );
     return rows;
   } finally {
-    app.child.kill('SIGTERM');
-    emulator.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os';
+import { runBrowserBench } from './browser';
 import { runE2eBench } from './e2e';
 import { runPipelineBench } from './pipeline';
 
@@ -10,6 +11,7 @@ async function main() {
   console.log(`Chat Avatar benchmarks — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`);
   await runPipelineBench({ quick });
   await runE2eBench({ quick });
+  await runBrowserBench({ quick });
   console.log(`\nAll benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -60,3 +60,17 @@ export function table(rows: Record<string, string | number>[]): string {
   const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }
+
+/**
+ * A phone photo's worth of bytes: smooth shapes and gradients under sensor-like noise, stored
+ * turned (EXIF 6) as phones store portrait shots. 4000x3000 at quality 92 is about 6 MB.
+ */
+export async function phonePhoto(width = 4000, height = 3000): Promise<Buffer> {
+  const noise = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 20 } } as sharp.Create }).png({ compressionLevel: 0 }).toBuffer();
+  const circles = Array.from({ length: 40 }, (_, i) => `<circle cx="${(i * 997) % width}" cy="${(i * 613) % height}" r="${80 + ((i * 37) % 400)}" fill="url(#r)" opacity="0.6"/>`).join('');
+  const lines = Array.from({ length: 200 }, (_, i) => `<line x1="${(i * 131) % width}" y1="0" x2="${(i * 257) % width}" y2="${height}" stroke="#203040" stroke-width="${1 + (i % 4)}" opacity="0.5"/>`).join('');
+  const scene = Buffer.from(
+    `<svg width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#e07030"/><stop offset="1" stop-color="#3060c0"/></linearGradient><radialGradient id="r"><stop offset="0" stop-color="#fff0c0"/><stop offset="1" stop-color="#804020"/></radialGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>${circles}${lines}</svg>`,
+  );
+  return sharp(scene).composite([{ input: noise, blend: 'overlay' }]).jpeg({ quality: 92 }).withMetadata({ orientation: 6 }).toBuffer();
+}

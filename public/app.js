@@ -2,7 +2,7 @@ import { createAdmin } from './admin.js';
 import { createApi } from './api.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
-import { buildUploadForm } from './crop-render.js';
+import { buildUploadForm, decodeAhead } from './crop-render.js';
 import { formatBytes } from './format.js';
 import { describeImage, isAnimated } from './image-facts.js';
 
@@ -154,6 +154,7 @@ async function main() {
     unsay();
     showNotes([]);
     file = candidate;
+    decodeAhead(candidate);
     const named = t.fileChosen.replace('{name}', candidate.name).replace('{size}', formatSize(candidate.size));
     fileName.textContent = `${named} ${t.decoding}`;
     decoding = true;
