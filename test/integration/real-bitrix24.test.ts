@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { startStack, type Stack } from '../support/stack';
 import * as img from '../support/images';
@@ -92,6 +93,28 @@ describe('on a real Bitrix24', () => {
       expect(res.body.error).toEqual({ code: 'CHAT_OWNER_ONLY', message: 'Only the owner of this chat can change its avatar.' });
       expect(methodsSince(mark)).toEqual(['im.dialog.get']);
       expect(portal().chat(ANNOUNCEMENTS)!.avatar!.base64).toBe(before);
+    });
+
+    it('refuses before reading the upload: the answer comes while the body is still being sent', async () => {
+      const clara = (await stack.open(0, 3)).token;
+      const url = new URL(`${stack.appUrl}/api/chats/${MARKETING}/avatar`);
+      const boundary = 'b0undary';
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(url, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${clara}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(10 * 1024 * 1024), Accept: 'application/json' },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        // Only the start of a 10 MB body is ever sent.
+        req.write(`--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`);
+      });
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body).error.code).toBe('NOT_CHAT_MEMBER');
     });
 
     it('asks once a minute at most for an allowed user, and again after any refusal', async () => {
