@@ -16,6 +16,8 @@ export interface AvatarChange {
   settings: PortalSettings;
   /** What the page sent, for the audit log: its own render of the crop, or the original file. */
   upload?: 'cropped' | 'original';
+  /** Aborted when the client has gone: a decode still waiting its turn is dropped (issue 10). */
+  signal?: AbortSignal;
 }
 
 export interface AvatarChanged {
@@ -92,6 +94,7 @@ export function createUpdateChatAvatar(deps: {
       const avatar = await deps.pipeline.normaliseAvatar(change.image, {
         crop: change.crop,
         output: { side: change.settings.outputSide, format: change.settings.outputFormat, jpegQuality: change.settings.jpegQuality },
+        signal: change.signal,
       });
       const rest = await deps.clients.forOwner(change.portal, change.user.id);
       const joined = await applyAvatar(rest, change.portal, change.chatId, avatar.data.toString('base64'), deps.clientId);

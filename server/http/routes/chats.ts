@@ -65,6 +65,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       crop,
       settings: req.portalSettings!,
       upload: body?.upload === 'cropped' || body?.upload === 'original' ? body.upload : undefined,
+      signal: req.uploadSignal,
     });
     res.json({ ok: true, ...result });
   });
