@@ -16,14 +16,22 @@ export function presentAuditEntry(entry: AuditEntry) {
 
 const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code', 'bytes', 'duration_ms'];
 
-/** RFC 4180 CSV; a leading =, +, - or @ is quoted away so a spreadsheet never runs a cell as a formula. */
+/**
+ * RFC 4180 CSV with every field quoted. A spreadsheet runs a cell that starts with =, +, -, @,
+ * a tab or a carriage return as a formula; Excel in a Russian locale splits on `;`, not `,`, so
+ * a user named `Clara;=2+3;` would start a cell mid-field. Such a start is neutralised with a
+ * leading apostrophe at the field's start and after every `,` or `;` inside it, whichever
+ * separator the reader splits on.
+ */
 export function auditCsv(entries: AuditEntry[]): string {
-  const cell = (value: string | number | null): string => {
-    if (value === null) return '';
-    let text = String(value);
-    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-    return /[",\r\n']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const rows = entries.map((e) => [e.at.toISOString(), e.userId, e.userName, e.chatId, e.result, e.errorCode, e.bytes, e.durationMs].map(cell).join(','));
-  return `\ufeff${[HEADER.join(','), ...rows].join('\r\n')}\r\n`;
+  const rows = entries.map((e) => [e.at.toISOString(), e.userId, e.userName, e.chatId, e.result, e.errorCode, e.bytes, e.durationMs]);
+  return `\ufeff${[HEADER, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
+}
+
+const FORMULA_START = /(^|[,;])(?=\s*[=+\-@\t\r])/g;
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '""';
+  const text = String(value).replace(FORMULA_START, "$1'");
+  return `"${text.replace(/"/g, '""')}"`;
 }

@@ -1,0 +1,56 @@
+import { auditCsv } from '../../server/http/presenters/audit';
+import type { AuditEntry } from '../../server/store/store';
+
+const entry = (userName: string | null, errorCode: string | null = null): AuditEntry => ({
+  memberId: 'm1',
+  userId: 7,
+  userName,
+  chatId: 42,
+  result: errorCode ? 'error' : 'ok',
+  errorCode,
+  bytes: errorCode ? null : 1024,
+  durationMs: 12,
+  at: new Date('2026-11-25T10:00:00Z'),
+});
+
+/** The cells a spreadsheet sees when it splits on `separator`, honouring quotes as Excel does. */
+function cells(line: string, separator: ',' | ';'): string[] {
+  const out: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === separator) out.push(cell), (cell = '');
+    else cell += c;
+  }
+  return [...out, cell];
+}
+
+const dataLine = (csv: string) => csv.replace(/^\ufeff/, '').split('\r\n')[1]!;
+
+describe('audit CSV', () => {
+  it('quotes every field, the header and empty ones included', () => {
+    const csv = auditCsv([entry('Ann')]);
+    expect(csv.startsWith('\ufeff"time","user_id","user_name"')).toBe(true);
+    expect(dataLine(csv)).toBe('"2026-11-25T10:00:00.000Z","7","Ann","42","ok","","1024","12"');
+  });
+
+  it.each([',', ';'] as const)('lets no cell start a formula in a spreadsheet that splits on "%s"', (separator) => {
+    const hostile = ['=2+3', 'Clara;=2+3;', 'Bob,=HYPERLINK("http://x")', 'Eve; @SUM(A1)', '-1+2', '+cmd', 'x;\t=1', 'a,\r=1'];
+    for (const name of hostile) {
+      for (const cell of cells(dataLine(auditCsv([entry(name)])), separator)) {
+        expect([name, cell]).toEqual([name, expect.not.stringMatching(/^\s*[=+\-@\t\r]/)]);
+      }
+    }
+  });
+
+  it('keeps the name readable: only an apostrophe is added before a formula start', () => {
+    expect(cells(dataLine(auditCsv([entry('Clara;=2+3;')])), ',')[2]).toBe("Clara;'=2+3;");
+    expect(cells(dataLine(auditCsv([entry('Анна "Ш"')])), ',')[2]).toBe('Анна "Ш"');
+  });
+});
