@@ -6,7 +6,7 @@ describe('bad input', () => {
   let stack: Stack;
   let token: string;
   beforeAll(async () => {
-    stack = await startStack({ env: { UPLOADS_IN_FLIGHT: '2' } });
+    stack = await startStack({ env: { UPLOADS_IN_FLIGHT: '2', UPLOAD_QUEUE_LENGTH: '1' } });
     await stack.install();
     token = (await stack.open(0, 1)).token;
   });
@@ -72,7 +72,7 @@ describe('bad input', () => {
     expect(event.status).toBe(413);
   });
 
-  it('parallel large uploads beyond the in-flight limit get 503 with Retry-After, and memory stays bounded', async () => {
+  it('parallel large uploads beyond the in-flight limit and the queue get 503 with Retry-After, and memory stays bounded', async () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 7);
     const results = await Promise.all(
       Array.from({ length: 6 }, () => stack.http.post('/api/chats/12/avatar').set(auth()).attach('avatar', big, 'big.jpg')),
