@@ -137,6 +137,8 @@ export function loadConfig(env: Env): Config {
     problems.push('SESSION_SECRET must be a random string of at least 32 characters');
   } else if (sessionSecret === null && production) {
     problems.push('SESSION_SECRET is required in production');
+  } else if (sessionSecret !== null && production && entropyBits([...sessionSecret]) < MIN_SECRET_BITS) {
+    problems.push('SESSION_SECRET is not random enough for production (repeated or patterned characters); use openssl rand -base64 48');
   }
 
   const tokenEncryptionKeys: Buffer[] = [];
@@ -149,6 +151,8 @@ export function loadConfig(env: Env): Config {
     const key = parseKey(raw.trim());
     const name = index === 0 ? 'TOKEN_ENCRYPTION_KEY' : 'TOKEN_ENCRYPTION_OLD_KEYS';
     if (!key) problems.push(`${name} must be 32 random bytes, as 64 hex characters or base64 (openssl rand -base64 32)`);
+    // Old keys stay accepted whatever they are: refusing a weak one would block rotating away from it.
+    else if (index === 0 && production && entropyBits([...key]) < MIN_SECRET_BITS) problems.push('TOKEN_ENCRYPTION_KEY is not random enough for production (repeated or patterned bytes); use openssl rand -base64 32');
     else tokenEncryptionKeys.push(key);
   });
   if (tokenEncryptionKeys.length > 0 && read('TOKEN_ENCRYPTION_KEY') === undefined) {
@@ -244,6 +248,22 @@ function uploadSettings(integer: (name: string, fallback: number, min: number, m
     queueWaitMs: integer('UPLOAD_QUEUE_WAIT_MS', 8000, 0, 120_000),
     minBytesPerSecond: integer('UPLOAD_MIN_BYTES_PER_SECOND', 8 * 1024, 1, 100 * MB),
   };
+}
+
+/**
+ * Issue 10: production started with 40 x 'a' and an all-zero key. Shannon entropy of the
+ * symbols' own distribution, times their count: a rough upper bound that catches repeated and
+ * patterned values (40 x 'a': 0 bits; 'abab…': 40) while 32 random bytes give 140 or more, 32 hex
+ * characters about 118 and a 48-byte base64 secret about 350.
+ */
+const MIN_SECRET_BITS = 96;
+
+function entropyBits(symbols: readonly (string | number)[]): number {
+  const counts = new Map<string | number, number>();
+  for (const symbol of symbols) counts.set(symbol, (counts.get(symbol) ?? 0) + 1);
+  let bitsPerSymbol = 0;
+  for (const count of counts.values()) bitsPerSymbol -= (count / symbols.length) * Math.log2(count / symbols.length);
+  return bitsPerSymbol * symbols.length;
 }
 
 function parseKey(raw: string): Buffer | null {

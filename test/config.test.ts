@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../app.config';
 
-const KEY = Buffer.alloc(32, 7).toString('base64');
+// Fixed so the test is repeatable, and varied enough to pass the production entropy check.
+const KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 11) % 256)).toString('base64');
 const SECRET = 'a-session-secret-that-is-long-enough-123';
 const production = { NODE_ENV: 'production', B24_CLIENT_ID: 'local.1', B24_CLIENT_SECRET: 's', SESSION_SECRET: SECRET, TOKEN_ENCRYPTION_KEY: KEY, APP_BASE_URL: 'https://avatar.example.com' };
 
@@ -48,6 +50,19 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, B24_CLIENT_ID: '', B24_CLIENT_SECRET: '' })[0]).toMatch(/required in production/);
   });
 
+  it('refuses low-entropy secrets in production: 40 x a, an all-zero key, a repeated pattern', () => {
+    expect(problemsOf({ ...production, SESSION_SECRET: 'a'.repeat(40) })).toEqual([expect.stringMatching(/^SESSION_SECRET is not random enough/)]);
+    expect(problemsOf({ ...production, SESSION_SECRET: 'ab'.repeat(32) })).toEqual([expect.stringMatching(/^SESSION_SECRET is not random enough/)]);
+    expect(problemsOf({ ...production, TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is not random enough/)]);
+    expect(problemsOf({ ...production, TOKEN_ENCRYPTION_KEY: '0'.repeat(64) })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is not random enough/)]);
+    // What the README tells people to run passes, and an old key is kept whatever it is, so a weak one can be rotated away.
+    expect(problemsOf({ ...production, SESSION_SECRET: randomBytes(48).toString('base64'), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') })).toEqual([]);
+    expect(problemsOf({ ...production, SESSION_SECRET: randomBytes(16).toString('hex') })).toEqual([]);
+    expect(problemsOf({ ...production, TOKEN_ENCRYPTION_OLD_KEYS: Buffer.alloc(32).toString('base64') })).toEqual([]);
+    // Development generates its own secrets; a weak one set by hand there is the developer's business.
+    expect(problemsOf({ SESSION_SECRET: 'a'.repeat(40), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') })).toEqual([]);
+  });
+
   it('talks to an on-premise portal on plain http:// in production only through the loudly named setting', () => {
     expect(problemsOf({ ...production, B24_ALLOW_HTTP_PORTALS: 'true' })[0]).toMatch(/DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION=true/);
     expect(loadConfig(production).allowHttpPortals).toBe(false);
@@ -79,6 +94,6 @@ describe('loadConfig', () => {
   it('reads old keys for rotation after the current one', () => {
     const old = Buffer.alloc(32, 1).toString('hex');
     const config = loadConfig({ TOKEN_ENCRYPTION_KEY: KEY, TOKEN_ENCRYPTION_OLD_KEYS: old });
-    expect(config.tokenEncryptionKeys.map((k) => k.toString('hex'))).toEqual([Buffer.alloc(32, 7).toString('hex'), old]);
+    expect(config.tokenEncryptionKeys.map((k) => k.toString('hex'))).toEqual([Buffer.from(KEY, 'base64').toString('hex'), old]);
   });
 });

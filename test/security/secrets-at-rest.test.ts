@@ -31,7 +31,7 @@ describe('secrets at rest', () => {
   });
 
   it('refuses to start in production with a missing or default secret, or http portals allowed', () => {
-    const base = { NODE_ENV: 'production', APP_BASE_URL: 'https://a.example.com', B24_CLIENT_ID: 'local.x', B24_CLIENT_SECRET: 'y', SESSION_SECRET: 'x'.repeat(40), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') };
+    const base = { NODE_ENV: 'production', APP_BASE_URL: 'https://a.example.com', B24_CLIENT_ID: 'local.x', B24_CLIENT_SECRET: 'y', SESSION_SECRET: 'q7Lx-Ve2mRk9Zt4bNw1Hs8Dc3Jf6Gy0Pa5Uo', TOKEN_ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 11) % 256)).toString('base64') };
     expect(() => loadConfig(base)).not.toThrow();
     for (const bad of [{ SESSION_SECRET: '' }, { SESSION_SECRET: 'changeme' }, { TOKEN_ENCRYPTION_KEY: '' }, { TOKEN_ENCRYPTION_KEY: 'short' }, { B24_ALLOW_HTTP_PORTALS: 'true' }]) {
       expect(() => loadConfig({ ...base, ...bad })).toThrow(ConfigError);
