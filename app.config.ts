@@ -8,6 +8,8 @@ export interface Config {
   readonly appBaseUrl: string;
   /** null: demo mode, the emulator is started beside the app. */
   readonly bitrix24: { readonly clientId: string; readonly clientSecret: string } | null;
+  /** Demo mode only: where the emulator beside the app listens (its OAuth server, its portal). */
+  readonly demo: { readonly oauthPort: number; readonly portalPort: number };
   readonly oauthServer: string;
   readonly database: { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
   readonly dataDir: string;
@@ -66,7 +68,7 @@ type Env = Record<string, string | undefined>;
 
 const DEFAULT_DEV_SECRETS = new Set(['changeme', 'secret', 'dev', 'development', 'test']);
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -118,6 +120,7 @@ export function loadConfig(env: Env): Config {
   else if (production) problems.push('B24_CLIENT_ID and B24_CLIENT_SECRET are required in production (demo mode runs only in development)');
 
   const oauthServer = url('B24_OAUTH_SERVER', 'https://oauth.bitrix.info');
+  const demo = { oauthPort: integer('EMULATOR_OAUTH_PORT', 3010, 0, 65535), portalPort: integer('EMULATOR_PORTAL_PORT', 3011, 0, 65535) };
 
   const dataDir = read('DATA_DIR') ?? './data';
   const databaseUrl = read('DATABASE_URL') ?? `sqlite:${dataDir}/app.sqlite`;
@@ -196,6 +199,7 @@ export function loadConfig(env: Env): Config {
     host,
     appBaseUrl,
     bitrix24,
+    demo,
     oauthServer,
     database,
     dataDir,

@@ -18,7 +18,8 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { sessionSecret: string; tokenEncryptionKey: string };
     return { sessionSecret: saved.sessionSecret, tokenEncryptionKey: Buffer.from(saved.tokenEncryptionKey, 'base64') };
   }
-  mkdirSync(dataDir, { recursive: true });
+  // The data folder holds these secrets and the SQLite file: owner only (a new folder only; see sqlite.ts).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secrets = { sessionSecret: randomBytes(32).toString('base64url'), tokenEncryptionKey: randomBytes(32).toString('base64') };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createKeyedMutex } from './keyed-mutex';
 import { readMigrations } from './migrations';
@@ -48,7 +48,7 @@ interface AuditRow {
 
 export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): Store {
   const { cipher } = deps;
-  if (deps.path !== ':memory:') mkdirSync(dirname(deps.path), { recursive: true });
+  if (deps.path !== ':memory:') createPrivateFile(deps.path);
   const db = new Database(deps.path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -306,4 +306,16 @@ function prepare(db: Database.Database) {
     destroySession: db.prepare('DELETE FROM sessions WHERE sid = ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
   };
+}
+
+/**
+ * The file holds encrypted tokens, the audit log and sessions: owner only (issue 10 found it
+ * 0644). A new data folder is made 0700; an existing folder is left alone, since it may be
+ * shared on purpose, but the database file is ours and is set to 0600 at every start. SQLite
+ * gives its -wal and -shm files the database file's mode.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
