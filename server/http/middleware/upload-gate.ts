@@ -109,7 +109,7 @@ export function createUploadGate(opts: UploadGateOptions) {
       abandoned = setTimeout(() => {
         opts.log?.warn({ requestId: req.requestId, path: req.path }, 'upload slot of a closed connection released by timeout');
         release();
-      }, abandonedReleaseMs);
+      }, abandonedReleaseMs).unref();
     });
     req.uploadSignal = gone.signal;
 
@@ -128,7 +128,7 @@ export function createUploadGate(opts: UploadGateOptions) {
       res.status(408).set('Connection', 'close').json({ error: { code: 'UPLOAD_TOO_SLOW', message: messageOf('UPLOAD_TOO_SLOW', requestLang(req)) } });
       // The rest of the body is not worth reading: close once the answer is out.
       res.once('finish', () => req.socket?.destroy());
-    }, opts.rateWindowMs);
+    }, opts.rateWindowMs).unref();
     next();
   };
   return Object.assign(gate, { stats: admission.stats });
