@@ -120,8 +120,14 @@ export function createPortalClients(deps: {
               const entry = await entryFor(portal, owner);
               const token = entry.tokens.accessToken;
               await pacer.take(owner.memberId, signal);
+              const started = Date.now();
+              // One line per call, kept by whatever collects stdout: Bitrix24's app catalogue
+              // asks for request logs. Method, portal, outcome and time only: never tokens or images.
+              const logCall = (outcome: string, status: number | null) =>
+                deps.log.info({ memberId: owner.memberId, userId: owner.userId, method, outcome, status, ms: Date.now() - started }, 'bitrix24 call');
               try {
                 const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });
+                logCall('ok', 200);
                 if (answer.endpoint !== entry.endpoint) {
                   // Followed a rename; the new endpoint is stored from the next refresh, which the
                   // OAuth server vouches for (change-domen.md), not from the portal's redirect.
@@ -129,6 +135,8 @@ export function createPortalClients(deps: {
                 }
                 return answer.result;
               } catch (error) {
+                if (error instanceof Bitrix24Error) logCall(error.code, error.status);
+                else logCall(signal.aborted ? 'timeout' : 'unavailable', null);
                 if (!(error instanceof Bitrix24Error)) throw error;
                 if (TOKEN_REFUSED.has(error.code)) {
                   // Someone in this process replaced the token meanwhile: retry with theirs.

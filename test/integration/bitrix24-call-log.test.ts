@@ -1,0 +1,44 @@
+import * as img from '../support/images';
+import { startStack, type Stack } from '../support/stack';
+
+// One log line per call to Bitrix24 (Bitrix24's app catalogue asks apps to keep request logs):
+// method, portal, user, outcome, HTTP status and duration, and nothing else.
+describe('the log line of each Bitrix24 call', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    expect((await stack.install()).status).toBe(200);
+  });
+  afterAll(async () => stack?.close());
+
+  const callLines = () =>
+    stack.logs
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"bitrix24 call"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('names the method and portal, the outcome and the time, for a success and for Bitrix24\'s refusal', async () => {
+    const portal = stack.emulator.portals[0]!;
+    const { token } = await stack.open(0, 1);
+    const ok = await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(400, 400), 'a.jpg');
+    expect(ok.status).toBe(200);
+    portal.injectFault({ method: 'imbot.chat.updateAvatar', error: 'AVATAR_ERROR', description: 'Avatar is not valid', status: 400, times: 1 });
+    const refused = await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(400, 400), 'a.jpg');
+    expect(refused.body.error.code).toBe('AVATAR_ERROR');
+
+    const updates = callLines().filter((line) => line.method === 'imbot.chat.updateAvatar');
+    // The first change finds the bot outside the chat (WRONG_REQUEST); the bot joins and the call is made again.
+    expect(updates.map((line) => [line.outcome, line.status])).toEqual([
+      ['WRONG_REQUEST', 400],
+      ['ok', 200],
+      ['AVATAR_ERROR', 400],
+    ]);
+    for (const line of updates) {
+      expect(line).toMatchObject({ memberId: portal.memberId, userId: 1, msg: 'bitrix24 call' });
+      expect(typeof line.ms).toBe('number');
+      expect(Object.keys(line).sort()).toEqual(['level', 'memberId', 'method', 'ms', 'msg', 'outcome', 'status', 'time', 'userId'].sort());
+    }
+    // The install's calls are there too, each on its own line.
+    expect(callLines().some((line) => line.method === 'imbot.register')).toBe(true);
+  });
+});
