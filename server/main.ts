@@ -17,7 +17,7 @@ const DEMO_CLIENT = { clientId: 'local.chatavatar.demo', clientSecret: 'demo-sec
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     // through install and use on one machine.
     const emulator = await startEmulator({
       host: '127.0.0.1',
-      oauthPort: Number(process.env.EMULATOR_OAUTH_PORT ?? 3010),
-      portals: [{ port: Number(process.env.EMULATOR_PORTAL_PORT ?? 3011) }],
+      oauthPort: config.demo.oauthPort,
+      portals: [{ port: config.demo.portalPort }],
       app: { ...DEMO_CLIENT, appUrl: config.appBaseUrl },
     });
     stopEmulator = () => emulator.close();

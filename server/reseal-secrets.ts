@@ -7,7 +7,7 @@ import { createTokenCipher } from './store/token-cipher';
 // TOKEN_ENCRYPTION_OLD_KEYS), re-encrypt every stored secret under the new key; then the old
 // key can be removed. README "Security" describes the whole rotation.
 async function main() {
-  const config = loadConfig(process.env);
+  const config = loadConfig();
   const keys = config.tokenEncryptionKeys.length > 0 ? config.tokenEncryptionKeys : [loadOrCreateDevSecrets(config.dataDir).tokenEncryptionKey];
   const cipher = createTokenCipher(keys);
   const store = await createStore(config.database, cipher);

@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('gives demo mode its emulator ports from EMULATOR_OAUTH_PORT and EMULATOR_PORTAL_PORT, 3010 and 3011 by default', () => {
+    expect(loadConfig({}).demo).toEqual({ oauthPort: 3010, portalPort: 3011 });
+    expect(loadConfig({ EMULATOR_OAUTH_PORT: '4010', EMULATOR_PORTAL_PORT: '4011' }).demo).toEqual({ oauthPort: 4010, portalPort: 4011 });
+    expect(problemsOf({ EMULATOR_PORTAL_PORT: 'portal' })).toEqual(['EMULATOR_PORTAL_PORT must be a whole number from 0 to 65535 (got "portal")']);
+  });
+
   it('accepts a complete production configuration', () => {
     const config = loadConfig({ ...production, DATABASE_URL: 'postgres://u@db/app' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db/app' });
