@@ -15,8 +15,8 @@ export interface FrameForm {
   placementOptions: Record<string, unknown>;
 }
 
-const TOKEN = /^[A-Za-z0-9._\-]{8,512}$/;
-const MEMBER_ID = /^[A-Za-z0-9_\-]{1,64}$/;
+const TOKEN = /^[A-Za-z0-9._-]{8,512}$/;
+const MEMBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function field(body: Record<string, unknown>, name: string): string | null {
   const value = body[name];

@@ -45,7 +45,7 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
     const code = typeof req.query.code === 'string' ? req.query.code : '';
     delete req.session.oauthState;
     if (!expected || state.length !== expected.length || state !== expected) throw new AppError('OAUTH_STATE_MISMATCH');
-    if (!/^[A-Za-z0-9._\-]{4,512}$/.test(code)) throw new AppError('NOT_AUTHENTICATED', { detail: 'no code' });
+    if (!/^[A-Za-z0-9._-]{4,512}$/.test(code)) throw new AppError('NOT_AUTHENTICATED', { detail: 'no code' });
     const returnedMemberId = typeof req.query.member_id === 'string' ? req.query.member_id : '';
     const installed = returnedMemberId ? await deps.store.findPortalByMemberId(returnedMemberId) : null;
     if (!installed || installed.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${returnedMemberId || '(none)'}` });

@@ -3,7 +3,7 @@ import { AppError } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 
-const TOKEN = /^[A-Za-z0-9._\-]{8,512}$/;
+const TOKEN = /^[A-Za-z0-9._-]{8,512}$/;
 
 // Renews the app token from fresh portal auth (B24Frame's), checked against the stored
 // endpoint exactly like opening the app. The old app token is not a credential here.
@@ -12,7 +12,7 @@ export function sessionRoutes(deps: AppRouteDeps): Router {
   router.post('/api/session', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const { memberId, accessToken, refreshToken, expiresIn } = body;
-    if (typeof memberId !== 'string' || !/^[A-Za-z0-9_\-]{1,64}$/.test(memberId) || typeof accessToken !== 'string' || !TOKEN.test(accessToken)) {
+    if (typeof memberId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(memberId) || typeof accessToken !== 'string' || !TOKEN.test(accessToken)) {
       throw new AppError('NOT_AUTHENTICATED', { detail: 'session renewal without portal auth' });
     }
     const lang = body.lang === 'ru' || body.lang === 'en' ? body.lang : requestLang(req);
