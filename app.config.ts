@@ -42,6 +42,8 @@ export interface Config {
   readonly pipelineConcurrency: number;
   /** Memory for image decodes, priced from headers: the whole process's, and one image's at most. */
   readonly decodeMemory: { readonly budgetMb: number; readonly perImageMb: number };
+  /** Requests a minute: unauthenticated ones per IP address, avatar uploads per portal user. */
+  readonly rateLimits: { readonly perIpPerMinute: number; readonly uploadsPerUserPerMinute: number };
   readonly appTokenTtlSeconds: number;
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
   readonly shutdownGraceMs: number;
@@ -217,6 +219,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     pipelineConcurrency: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
     decodeMemory: { budgetMb: decodeBudgetMb, perImageMb: imageDecodeMb },
+    rateLimits: {
+      // Generous per address: an office behind one NAT opens the app from many browsers at once.
+      perIpPerMinute: integer('RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
+      uploadsPerUserPerMinute: integer('RATE_LIMIT_UPLOADS_PER_USER', 30, 1, 1_000_000),
+    },
     appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
     // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),

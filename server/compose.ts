@@ -71,7 +71,7 @@ export function composeApp(deps: {
   const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }), settings, mayUseApp, appTokens });
 
   const app = createHttpApp({
-    config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, clientId },
+    config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, rateLimits: config.rateLimits, clientId },
     log,
     store,
     appTokens,

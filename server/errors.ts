@@ -40,6 +40,7 @@ const catalogue = {
   UPLOAD_TOO_SLOW: { status: 408, en: 'The upload was too slow and has been stopped. Check the connection and try again.', ru: 'Загрузка шла слишком медленно и была остановлена. Проверьте соединение и попробуйте ещё раз.' },
   // Never shown: the client has gone (nginx's 499); the code names the cancelled work in logs and the audit log.
   CLIENT_GONE: { status: 499, en: 'The upload was cancelled.', ru: 'Загрузка отменена.' },
+  RATE_LIMITED: { status: 429, en: 'Too many requests. Wait a minute and try again.', ru: 'Слишком много запросов. Подождите минуту и попробуйте снова.' },
   SERVER_BUSY: { status: 503, en: 'The server is busy. Try again in a few seconds.', ru: 'Сервер занят. Попробуйте через несколько секунд.' },
   BITRIX24_UNAVAILABLE: { status: 502, en: 'Bitrix24 did not answer. Try again in a minute.', ru: 'Битрикс24 не ответил. Попробуйте через минуту.' },
   BITRIX24_ERROR: { status: 502, en: 'Bitrix24 refused the request.', ru: 'Битрикс24 отклонил запрос.' },

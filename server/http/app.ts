@@ -7,6 +7,7 @@ import type { AppRouteDeps } from './route-deps';
 import { accessLog } from './middleware/access-log';
 import { requireAdmin, requireAppToken } from './middleware/app-token-auth';
 import { errorHandler } from './middleware/error-handler';
+import { byIp, createRateLimiter } from './middleware/rate-limit';
 import { requestLang } from './middleware/i18n';
 import { loadPortalContext } from './middleware/portal-context';
 import { contentSecurityPolicy, securityHeaders } from './middleware/security-headers';
@@ -51,8 +52,14 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   const forms = express.urlencoded({ extended: true, limit: '64kb', parameterLimit: 200 });
   const json = express.json({ limit: '64kb', strict: true });
 
+  // Unauthenticated requests that cost a database write or a call to a portal, counted per
+  // address; avatar uploads (each writes an audit row) per portal user as well.
+  const rateLimit = createRateLimiter({ store: deps.store, log: deps.log });
+  const perIp = rateLimit({ name: 'ip', limit: deps.config.rateLimits.perIpPerMinute, windowSeconds: 60, keyOf: byIp });
+  const uploadsPerUser = rateLimit({ name: 'upload-user', limit: deps.config.rateLimits.uploadsPerUserPerMinute, windowSeconds: 60, keyOf: (req) => (req.auth ? `${req.auth.memberId}:${req.auth.userId}` : null) });
+
   app.use(['/install', '/events'], forms);
-  app.post('/', forms);
+  app.post('/', perIp, forms);
   app.use(frameRoutes(deps));
   app.use(eventRoutes(deps));
 
@@ -67,16 +74,19 @@ export function createHttpApp(deps: AppRouteDeps): Express {
     proxy: deps.config.trustProxy !== false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: SESSION_TTL_MS, path: '/' },
   });
+  app.get('/oauth/start', perIp);
   app.use(['/oauth', '/app'], firstParty);
   // The OAuth return lands on the handler path (routes/oauth.ts); only GET, never the portal's POST.
   app.get('/', firstParty);
   app.use(oauthRoutes(deps));
 
   app.use('/api', json);
+  app.post('/api/session', perIp);
   app.use(sessionRoutes(deps));
   app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
   app.use('/api/admin', requireAdmin);
   app.use(adminRoutes(deps));
+  app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
   app.use(chatRoutes(deps, createUploadGate(uploadGateOptions(deps.config.uploads, deps.log))));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })));

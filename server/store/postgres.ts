@@ -230,6 +230,23 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       return rowCount ?? 0;
     },
 
+    async hitRateLimit(key, windowStart) {
+      // One statement: the row lock of the upsert makes concurrent hits from several instances count one by one.
+      const { rows } = await pool.query<{ hits: number }>(
+        `INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+           hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END,
+           window_start = excluded.window_start
+         RETURNING hits`,
+        [key, windowStart],
+      );
+      return rows[0]!.hits;
+    },
+    async pruneRateLimits(before) {
+      const { rowCount } = await pool.query('DELETE FROM rate_limits WHERE window_start < $1', [before]);
+      return rowCount ?? 0;
+    },
+
     async resealSecrets() {
       return inTransaction(async (client) => {
         let count = 0;

@@ -239,6 +239,13 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
       return sql().pruneAudit.run(before.getTime()).changes;
     },
 
+    async hitRateLimit(key, windowStart) {
+      return (sql().hitRateLimit.get(key, windowStart) as { hits: number }).hits;
+    },
+    async pruneRateLimits(before) {
+      return sql().pruneRateLimits.run(before).changes;
+    },
+
     async resealSecrets() {
       let count = 0;
       db.transaction(() => {
@@ -294,6 +301,13 @@ function prepare(db: Database.Database) {
       WHERE t.user_id = 0 AND p.state = 'installed' AND t.expires_at < ? ORDER BY t.expires_at`),
     getSettings: db.prepare('SELECT settings FROM portal_settings WHERE member_id = ?'),
     saveSettings: db.prepare('INSERT INTO portal_settings (member_id, settings) VALUES (?, ?) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings'),
+    hitRateLimit: db.prepare(`
+      INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
+      ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END,
+        window_start = excluded.window_start
+      RETURNING hits`),
+    pruneRateLimits: db.prepare('DELETE FROM rate_limits WHERE window_start < ?'),
     addAudit: db.prepare(`
       INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes)
       VALUES (@member_id, @user_id, @user_name, @chat_id, @result, @error_code, @bytes, @duration_ms, @at, @notes)`),

@@ -125,6 +125,15 @@ export interface Store {
   /** Deletes audit entries older than `before`, of every portal (retention); answers how many. */
   pruneAuditEntries(before: Date): Promise<number>;
 
+  /**
+   * Counts one hit for `key` in the fixed window that starts at `windowStart` (Unix ms), across
+   * instances, and answers the hits of that window so far, this one included. A hit in a newer
+   * window starts the count again.
+   */
+  hitRateLimit(key: string, windowStart: number): Promise<number>;
+  /** Forgets the counters whose window started before `before` (Unix ms); answers how many. */
+  pruneRateLimits(before: number): Promise<number>;
+
   /** Re-encrypts every stored secret sealed with an older key under the current one (key rotation). */
   resealSecrets(): Promise<number>;
 

@@ -126,6 +126,21 @@ describe.each(implementations)('%s store', (_name, open) => {
     expect(await temp.store.pruneAuditEntries(new Date('2025-07-01T00:00:00Z'))).toBe(0);
   });
 
+  it('counts rate-limit hits per key and window, starts again in a new window, and prunes old windows', async () => {
+    const minute = 60_000;
+    const t0 = 1_800_000_000_000 - (1_800_000_000_000 % minute);
+    expect(await temp.store.hitRateLimit('ip:203.0.113.7', t0)).toBe(1);
+    expect(await temp.store.hitRateLimit('ip:203.0.113.7', t0)).toBe(2);
+    expect(await temp.store.hitRateLimit('ip:203.0.113.8', t0)).toBe(1);
+    expect(await temp.store.hitRateLimit('ip:203.0.113.7', t0 + minute)).toBe(1);
+    // Instances hitting at once are all counted.
+    const hits = await Promise.all(Array.from({ length: 20 }, () => temp.store.hitRateLimit('upload-user:m:1', t0)));
+    expect([...hits].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await temp.store.pruneRateLimits(t0 + minute)).toBe(2);
+    expect(await temp.store.hitRateLimit('ip:203.0.113.8', t0 + minute)).toBe(1);
+    expect(await temp.store.hitRateLimit('ip:203.0.113.7', t0 + minute)).toBe(2);
+  });
+
   it('keeps settings per portal', async () => {
     await temp.store.savePortal(install, new Date());
     await temp.store.savePortal({ ...install, memberId: 'member-b', domain: 'b.example.com' }, new Date());
