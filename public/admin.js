@@ -104,7 +104,7 @@ export function createAdmin({ api, data, say, chatTitle }) {
     summary.className = `status-summary ${issues.length ? 'bad' : 'ok'}`;
     const dl = document.getElementById('status-content');
     dl.replaceChildren();
-    const when = (iso) => (iso ? new Date(iso).toLocaleString(data.lang) : t.statusNever);
+    const when = (iso) => (iso ? new Date(iso).toLocaleString(data.locale) : t.statusNever);
     const installed = !status.portal.state || status.portal.state === 'installed';
     row(dl, t.statusPortal, `${status.portal.domain} — ${installed ? t.statusStateInstalled : t.statusStateUninstalled}`, !installed);
     row(dl, t.statusInstalled, when(status.portal.installedAt));
@@ -164,12 +164,12 @@ export function createAdmin({ api, data, say, chatTitle }) {
     for (const entry of result.entries) {
       const tr = document.createElement('tr');
       const cells = [
-        new Date(entry.at).toLocaleString(data.lang),
+        new Date(entry.at).toLocaleString(data.locale),
         entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`,
         chatTitle(entry.chatId) ?? `#${entry.chatId}`,
         entry.result === 'ok' ? t.resultOk : t.resultFailed,
-        entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.lang),
-        formatDuration(entry.durationMs, t, data.lang),
+        entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.locale),
+        formatDuration(entry.durationMs, t, data.locale),
       ];
       const labels = [...document.querySelectorAll('#audit-table thead th')].map((th) => th.textContent);
       cells.forEach((value, index) => {

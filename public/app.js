@@ -75,7 +75,7 @@ async function connectFrame() {
   }
 }
 
-const formatSize = (bytes) => formatBytes(bytes, t, data.lang);
+const formatSize = (bytes) => formatBytes(bytes, t, data.locale);
 
 async function main() {
   const frameReady = connectFrame().then((connected) => {
@@ -171,7 +171,7 @@ async function main() {
     if (shown && data.limits.maxInputPixels && shown.width * shown.height > data.limits.maxInputPixels) {
       return refuse(t.imageTooManyPixels.replace('{w}', shown.width).replace('{h}', shown.height));
     }
-    showNotes(shown ? describeImage({ ...shown, animated }, { strings: t, outputSide: data.limits.outputSide, lang: data.lang }) : animated ? [{ kind: 'info', text: t.imageAnimated }] : []);
+    showNotes(shown ? describeImage({ ...shown, animated }, { strings: t, outputSide: data.limits.outputSide, lang: data.locale }) : animated ? [{ kind: 'info', text: t.imageAnimated }] : []);
     refreshApply();
   }
   function refuse(text) {

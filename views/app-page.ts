@@ -1,5 +1,5 @@
 import { escapeHtml, jsonForScript, layout } from './html';
-import { uiStrings, type UiLang } from './i18n';
+import { uiLocale, uiStrings, type UiLang } from './i18n';
 
 export interface AppPageModel {
   lang: UiLang;
@@ -20,7 +20,7 @@ const PREVIEW_SIZES = [100, 58, 42, 32, 24];
 
 export function renderAppPage(m: AppPageModel): string {
   const t = uiStrings(m.lang);
-  const data = { lang: m.lang, strings: t, user: m.user, portal: m.portal, initialChatId: m.initialChatId, inFrame: m.inFrame, limits: m.limits, appTokenExpiresAt: m.appTokenExpiresAt };
+  const data = { lang: m.lang, locale: uiLocale(m.lang), strings: t, user: m.user, portal: m.portal, initialChatId: m.initialChatId, inFrame: m.inFrame, limits: m.limits, appTokenExpiresAt: m.appTokenExpiresAt };
   const admin = m.user.isAdmin;
   const tabs = admin
     ? `<nav class="tabs" role="tablist" aria-label="${escapeHtml(t.appTitle)}">
@@ -108,7 +108,7 @@ ${admin ? adminPanels(t) : ''}
   const head = `<meta name="app-token" content="${escapeHtml(m.appToken)}">
 ${m.inFrame ? '<script src="/vendor/b24jssdk.js" async id="b24jssdk"></script>' : ''}
 <script type="module" src="/static/app.js"></script>`;
-  return layout({ lang: m.lang, title: t.appTitle, head, body, bodyClass: m.inFrame ? 'in-frame' : 'standalone' });
+  return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body, bodyClass: m.inFrame ? 'in-frame' : 'standalone' });
 }
 
 function adminPanels(t: ReturnType<typeof uiStrings>): string {

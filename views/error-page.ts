@@ -1,11 +1,11 @@
 import { escapeHtml, layout } from './html';
-import { uiStrings, type UiLang } from './i18n';
+import { uiLocale, uiStrings, type UiLang } from './i18n';
 
 /** One sentence, in the user's language, for a page load that went wrong (details are in the log). */
 export function renderErrorPage(m: { lang: UiLang; status: number; message: string }): string {
   const t = uiStrings(m.lang);
   return layout({
-    lang: m.lang,
+    lang: uiLocale(m.lang),
     title: t.errorTitle,
     body: `<main class="app error-page"><h1>${escapeHtml(t.errorTitle)}</h1><p class="error-text" role="alert">${escapeHtml(m.message)}</p></main>`,
   });

@@ -1,5 +1,5 @@
 import { escapeHtml, layout } from './html';
-import { uiStrings, type UiLang } from './i18n';
+import { uiLocale, uiStrings, type UiLang } from './i18n';
 
 /**
  * The page answered to POST /install. When the install is verified it loads b24jssdk and calls
@@ -14,5 +14,5 @@ export function renderInstallPage(m: { lang: UiLang; ok: boolean; message: strin
   ${m.ok ? '' : `<p class="error-text">${escapeHtml(m.message)}</p>`}
 </main>`;
   const head = m.ok ? '<script src="/vendor/b24jssdk.js" defer></script><script src="/static/install.js" defer></script>' : '';
-  return layout({ lang: m.lang, title: t.appTitle, head, body });
+  return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body });
 }

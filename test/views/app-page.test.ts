@@ -68,6 +68,17 @@ describe('renderAppPage', () => {
     expect(renderAppPage(appPageModel({ inFrame: false }))).not.toContain('/vendor/b24jssdk.js');
   });
 
+  it('speaks any shipped Bitrix24 language, with its BCP 47 tag for the page and Intl', () => {
+    const spanish = renderAppPage(appPageModel({ lang: 'la' }));
+    expect(spanish).toContain('<html lang="es">');
+    expect(spanish).toContain('Aplicar avatar');
+    expect(pageData(spanish)).toMatchObject({ lang: 'la', locale: 'es' });
+    expect(renderAppPage(appPageModel({ lang: 'de' }))).toContain('Avatar übernehmen');
+    const kazakh = renderAppPage(appPageModel({ lang: 'kz' }));
+    expect(kazakh).toContain('<html lang="en">');
+    expect(kazakh).toContain('Apply avatar');
+  });
+
   it('speaks the page language', () => {
     const html = renderAppPage(appPageModel({ lang: 'ru' }));
     expect(html).toContain('<html lang="ru">');
