@@ -51,7 +51,8 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
     ...opts.emulator,
   });
   const temp = opts.temp ?? (await tempSqliteStore());
-  const config = loadConfig({ NODE_ENV: 'test', APP_BASE_URL: appUrl, B24_ALLOW_HTTP_PORTALS: 'true', B24_TIMEOUT_MS: '5000', LOG_LEVEL: 'info', ...opts.env });
+  // As with the emulator's: the app's own rate limits are lifted unless a test is about them.
+  const config = loadConfig({ NODE_ENV: 'test', APP_BASE_URL: appUrl, B24_ALLOW_HTTP_PORTALS: 'true', B24_TIMEOUT_MS: '5000', LOG_LEVEL: 'info', RATE_LIMIT_PER_IP: '1000000', RATE_LIMIT_UPLOADS_PER_USER: '1000000', ...opts.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
