@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { AppError } from '../../errors';
 import { OAuthGrantError } from '../../bitrix24/bitrix24-error';
@@ -6,10 +5,10 @@ import type { Lang } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { setPageSecurity } from '../middleware/security-headers';
+import { createOAuthState } from '../oauth-state';
 
 declare module 'express-session' {
   interface SessionData {
-    oauthState?: string;
     user?: { memberId: string; userId: number; name: string; lang: Lang; installedAt: number };
   }
 }
@@ -17,21 +16,20 @@ declare module 'express-session' {
 const DOMAIN = /^[a-z0-9.-]{1,253}(:\d{1,5})?$/i;
 
 // The authorization-code flow for a user who opens the app outside the portal
-// (settings/oauth/index.md). `state` lives in the first-party session; the user is sent only to
+// (settings/oauth/index.md). `state` lives in a signed cookie (oauth-state.ts); the user is sent only to
 // a portal that installed the app, so /oauth/start is no open redirect. Bitrix24 takes the
 // redirect_uri from the application's settings, never from the request: for a local application
 // that is the handler path, so the user comes back to GET /?code=…&state=…&domain=…&member_id=….
 export function oauthRoutes(deps: AppRouteDeps): Router {
   const router = Router();
+  const oauthState = createOAuthState({ secret: deps.sessionSecret, secure: deps.config.appBaseUrl.startsWith('https://') });
 
   router.get('/oauth/start', async (req, res) => {
     const domain = typeof req.query.domain === 'string' ? req.query.domain.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, '') : '';
     if (!DOMAIN.test(domain)) throw new AppError('INVALID_DOMAIN', { detail: 'bad domain' });
     const portal = await deps.store.findPortalByDomain(domain);
     if (!portal) throw new AppError('PORTAL_NOT_INSTALLED', { detail: `no portal at ${domain}` });
-    const state = randomBytes(24).toString('base64url');
-    await regenerate(req);
-    req.session.oauthState = state;
+    const state = oauthState.issue(res);
     const authorize = new URL('/oauth/authorize/', new URL(portal.clientEndpoint).origin);
     authorize.searchParams.set('client_id', deps.config.clientId);
     authorize.searchParams.set('state', state);
@@ -40,10 +38,9 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
 
   router.get('/', async (req, res) => {
     if (req.query.code === undefined && req.query.state === undefined) throw new AppError('OPEN_FROM_BITRIX24', { detail: 'GET / without an OAuth return' });
-    const expected = req.session.oauthState;
+    const expected = oauthState.take(req, res);
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     const code = typeof req.query.code === 'string' ? req.query.code : '';
-    delete req.session.oauthState;
     if (!expected || state.length !== expected.length || state !== expected) throw new AppError('OAUTH_STATE_MISMATCH');
     if (!/^[A-Za-z0-9._-]{4,512}$/.test(code)) throw new AppError('NOT_AUTHENTICATED', { detail: 'no code' });
     const returnedMemberId = typeof req.query.member_id === 'string' ? req.query.member_id : '';
