@@ -6,6 +6,7 @@ import type { Portal } from '../../store/store';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { presentAuditEntry, auditCsv } from '../presenters/audit';
+import { parseAuditQuery } from '../schemas/admin';
 
 const PAGE_SIZE = 50;
 
@@ -72,19 +73,13 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     res.json({ settings });
   });
 
-  const auditQuery = (req: Request) => {
-    const result = req.query.result === 'ok' || req.query.result === 'error' ? req.query.result : undefined;
-    const pageRaw = typeof req.query.page === 'string' ? req.query.page : '1';
-    if (!/^\d{1,6}$/.test(pageRaw) || Number(pageRaw) < 1) throw new AppError('BAD_REQUEST', { detail: 'page' });
-    return { result, page: Number(pageRaw) } as const;
-  };
   router.get('/api/admin/audit', async (req, res) => {
-    const { result, page } = auditQuery(req);
+    const { result, page } = parseAuditQuery(req.query);
     const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     res.json({ entries: entries.map(presentAuditEntry), page, pageSize: PAGE_SIZE, total });
   });
   router.get('/api/admin/audit.csv', async (req, res) => {
-    const { result } = auditQuery(req);
+    const { result } = parseAuditQuery(req.query);
     const { entries } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: 100_000, offset: 0 });
     res.set('Content-Disposition', 'attachment; filename="chat-avatar-audit.csv"');
     res.type('text/csv; charset=utf-8').send(auditCsv(entries));

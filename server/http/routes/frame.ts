@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { toAppError } from '../../bitrix24/error-mapping';
 import { AppError, messageOf } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
-import { chatIdFromPlacement, parseFrameForm } from '../frame-form';
+import { chatIdFromPlacement, parseFrameForm } from '../schemas/frame';
 import { requestLang } from '../middleware/i18n';
 import { setPageSecurity } from '../middleware/security-headers';
 
@@ -13,7 +13,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
   router.post('/install', async (req: Request, res: Response) => {
     const lang = requestLang(req);
     try {
-      const form = parseFrameForm(req);
+      const form = parseFrameForm(req.body);
       if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
       const portal = await deps.installPortal({ memberId: form.memberId, refreshToken: form.refreshId, applicationToken: form.applicationToken });
       setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
@@ -30,7 +30,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
 
   router.post('/', async (req: Request, res: Response) => {
     const lang = requestLang(req);
-    const form = parseFrameForm(req);
+    const form = parseFrameForm(req.body);
     const { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withPortalAuth(
       { memberId: form.memberId, accessToken: form.authId, refreshToken: form.refreshId, expiresInSeconds: form.authExpires },
       lang,

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { CropRect } from '../../avatar/avatar-pipeline';
+import { parseInput } from './parse-input';
+
+// GET /api/chats and POST /api/chats/:chatId/avatar.
+
+const chatListQuerySchema = z.object({
+  // Longer searches are cut, not refused: the field is typed by a person.
+  search: z
+    .string()
+    .catch('')
+    .transform((search) => search.trim().slice(0, 100)),
+  cursor: z.string().regex(/^\d{1,6}$/).default('0').transform(Number),
+});
+
+export function parseChatListQuery(query: unknown): { search: string; cursor: number } {
+  return parseInput(chatListQuerySchema, query, 'BAD_REQUEST');
+}
+
+const chatIdSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/)
+  .transform(Number);
+
+/** The :chatId of the path: Bitrix24's CHAT_ID, a positive integer. */
+export function parseChatId(raw: unknown): number {
+  return parseInput(chatIdSchema, raw, 'INVALID_CHAT_ID');
+}
+
+const cropSchema = z
+  .string()
+  .max(200)
+  .transform((raw, ctx): unknown => {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'crop is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object({
+      x: z.int().min(0).max(1_000_000),
+      y: z.int().min(0).max(1_000_000),
+      size: z.int().min(1).max(1_000_000),
+    }),
+  );
+
+const uploadFieldsSchema = z.object({
+  // The crop, in pixels of the image as sent; absent or empty when the page sent its own render.
+  crop: z.preprocess((value) => (value === '' ? undefined : value), cropSchema.optional()),
+  // Which of its two paths the page took (README "Using it"); only noted in the audit log.
+  upload: z.enum(['cropped', 'original']).optional().catch(undefined),
+});
+
+/** The multipart fields beside the file. */
+export function parseUploadFields(body: unknown): { crop?: CropRect; upload?: 'cropped' | 'original' } {
+  return parseInput(uploadFieldsSchema, body ?? {}, 'INVALID_CROP');
+}
