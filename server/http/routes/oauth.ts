@@ -6,14 +6,13 @@ import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { setPageSecurity } from '../middleware/security-headers';
 import { createOAuthState } from '../oauth-state';
+import { parseAuthorizationCode, parseOAuthStart, readOAuthReturn } from '../schemas/oauth';
 
 declare module 'express-session' {
   interface SessionData {
     user?: { memberId: string; userId: number; name: string; lang: Lang; installedAt: number };
   }
 }
-
-const DOMAIN = /^[a-z0-9.-]{1,253}(:\d{1,5})?$/i;
 
 // The authorization-code flow for a user who opens the app outside the portal
 // (settings/oauth/index.md). `state` lives in a signed cookie (oauth-state.ts); the user is sent only to
@@ -25,8 +24,7 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   const oauthState = createOAuthState({ secret: deps.sessionSecret, secure: deps.config.appBaseUrl.startsWith('https://') });
 
   router.get('/oauth/start', async (req, res) => {
-    const domain = typeof req.query.domain === 'string' ? req.query.domain.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, '') : '';
-    if (!DOMAIN.test(domain)) throw new AppError('INVALID_DOMAIN', { detail: 'bad domain' });
+    const { domain } = parseOAuthStart(req.query);
     const portal = await deps.store.findPortalByDomain(domain);
     if (!portal) throw new AppError('PORTAL_NOT_INSTALLED', { detail: `no portal at ${domain}` });
     const state = oauthState.issue(res);
@@ -39,11 +37,9 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   router.get('/', async (req, res) => {
     if (req.query.code === undefined && req.query.state === undefined) throw new AppError('OPEN_FROM_BITRIX24', { detail: 'GET / without an OAuth return' });
     const expected = oauthState.take(req, res);
-    const state = typeof req.query.state === 'string' ? req.query.state : '';
-    const code = typeof req.query.code === 'string' ? req.query.code : '';
+    const { state = '', code: returnedCode, member_id: returnedMemberId = '' } = readOAuthReturn(req.query);
     if (!expected || state.length !== expected.length || state !== expected) throw new AppError('OAUTH_STATE_MISMATCH');
-    if (!/^[A-Za-z0-9._-]{4,512}$/.test(code)) throw new AppError('NOT_AUTHENTICATED', { detail: 'no code' });
-    const returnedMemberId = typeof req.query.member_id === 'string' ? req.query.member_id : '';
+    const code = parseAuthorizationCode(returnedCode);
     const installed = returnedMemberId ? await deps.store.findPortalByMemberId(returnedMemberId) : null;
     if (!installed || installed.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${returnedMemberId || '(none)'}` });
     let grant;
