@@ -35,7 +35,7 @@ async function closedLoop(users: number, seconds: number, one: (user: number) =>
     Array.from({ length: users }, async (_, user) => {
       while (Date.now() < deadline) {
         const t0 = performance.now();
-        let status = 0;
+        let status: number;
         try {
           status = await one(user);
         } catch {
@@ -84,7 +84,6 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
   const stack = await startBenchStack();
   const { appUrl } = stack;
   const rows: Record<string, string | number>[] = [];
-  let memory = { file: 0, ok: 0, busy: 0, other: 0, peak: 0, before: 0 };
   try {
     const tokens: string[] = [];
     for (let i = 0; i < Math.max(...LEVELS); i++) tokens.push(await stack.openApp(1 + (i % 2)));
@@ -147,7 +146,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
       }),
     );
     const peak = peakRssMb(stack.appPid);
-    memory = { file: largest.length, ok: burst.filter((s) => s === 200).length, busy: burst.filter((s) => s === 503).length, other: burst.filter((s) => s !== 200 && s !== 503).length, peak, before: rssBefore };
+    const memory = { file: largest.length, ok: burst.filter((s) => s === 200).length, busy: burst.filter((s) => s === 503).length, other: burst.filter((s) => s !== 200 && s !== 503).length, peak, before: rssBefore };
 
     console.log(`\nEnd to end (12 MP JPEG of ${(photo.length / 1e6).toFixed(1)} MB, ${seconds} s per level, default upload settings; every answer but 200 is an error)`);
     console.log(`Baselines in this run: the pipeline alone, 2 images at once, ${floorPerSecond.toFixed(1)} changes/s (what 2 cores can do at best); GET /healthz at each level's concurrency`);
