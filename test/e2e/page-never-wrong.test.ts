@@ -139,6 +139,31 @@ describe('the page is never wrong about what it does', () => {
     }
   });
 
+  it('follows a finger 1:1 on a 375 px phone', async () => {
+    await open(375);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    await app.locator('#zoom').fill('2');
+    await app.locator('#crop-box').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(200);
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    const before = await box('#crop-box');
+    const x = before.x + before.width / 2;
+    const y = before.y + before.height / 2;
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', dx: number, dy: number) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: x + dx, y: y + dy }] });
+    await touch('touchStart', 0, 0);
+    for (const step of [1, 2, 3, 4, 5, 6]) await touch('touchMove', step * 5, step * 4);
+    await touch('touchEnd', 30, 24);
+    const after = await box('#crop-box');
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+    await cdp.detach();
+    expect(after.x - before.x).toBeCloseTo(30, -0.5);
+    expect(after.y - before.y).toBeCloseTo(24, -0.5);
+  });
+
   it('keeps the overlay on the same part of the image when the device turns', async () => {
     await open(375);
     await app.locator('.chat-item[data-chat-id="12"]').click();
