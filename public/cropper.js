@@ -55,6 +55,7 @@ export function createCropper({ strings }) {
     box.style.height = pct(crop.size, bitmap.height);
     const factor = minSide() / crop.size;
     zoom.value = String(factor);
+    box.setAttribute('aria-valuemax', String(Math.round(maxZoom() * 100) / 100));
     box.setAttribute('aria-valuenow', String(Math.round(factor * 100) / 100));
     box.setAttribute('aria-valuetext', strings.cropPosition.replace('{x}', crop.x).replace('{y}', crop.y).replaceAll('{size}', crop.size));
     for (const preview of previews) {

@@ -229,6 +229,17 @@ describe('the page is never wrong about what it does', () => {
     expect(await app.locator('.chat-item[data-chat-id="14"] img.chat-avatar').count()).toBe(0);
   });
 
+  it('says it is reading a slow image, with Apply held until it is read', async () => {
+    await open(900);
+    await app.locator('.chat-item[data-chat-id="12"]').click();
+    await app.locator('#file-input').setInputFiles({ name: 'slow-big.png', mimeType: 'image/png', buffer: await solid(200, 120, 40) });
+    await app.locator('#file-name').filter({ hasText: 'Reading the image…' }).waitFor({ timeout: 1000 });
+    expect(await app.locator('#apply').isDisabled()).toBe(true);
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    expect(await app.locator('#file-name').textContent()).not.toContain('Reading');
+    expect(await app.locator('#apply').isDisabled()).toBe(false);
+  });
+
   it('shows the file chosen last, even when an earlier one decodes more slowly', async () => {
     await open(900);
     await app.locator('.chat-item[data-chat-id="14"]').click();
