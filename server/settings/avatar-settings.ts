@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { AppError, type Lang } from '../errors';
-import type { AccessMode, OutputFormatPolicy, PortalSettings } from '../store/store';
+import type { PortalSettings } from '../store/store';
 
 export const OUTPUT_SIDE_MIN = 64;
 export const OUTPUT_SIDE_MAX = 5000; // imbot.chat.updateAvatar refuses more than 5000x5000 (seed)
@@ -15,54 +16,80 @@ export function defaultSettings(serverMaxUploadBytes: number): PortalSettings {
 }
 
 const FIELD_MESSAGES = {
-  outputSide: { en: `Enter a whole number of pixels from ${OUTPUT_SIDE_MIN} to ${OUTPUT_SIDE_MAX}.`, ru: `Укажите целое число пикселей от ${OUTPUT_SIDE_MIN} до ${OUTPUT_SIDE_MAX}.` },
+  outputSide: {
+    en: `Enter a whole number of pixels from ${OUTPUT_SIDE_MIN} to ${OUTPUT_SIDE_MAX}.`,
+    ru: `Укажите целое число пикселей от ${OUTPUT_SIDE_MIN} до ${OUTPUT_SIDE_MAX}.`,
+  },
   outputFormat: { en: 'Choose automatic, PNG or JPEG.', ru: 'Выберите: автоматически, PNG или JPEG.' },
   jpegQuality: { en: 'Enter a JPEG quality from 1 to 100.', ru: 'Укажите качество JPEG от 1 до 100.' },
-  maxUploadBytes: { en: 'Enter an upload limit from 0.1 MB up to the server’s maximum of {max} MB.', ru: 'Укажите предел загрузки от 0,1 МБ до максимума сервера {max} МБ.' },
+  maxUploadBytes: {
+    en: 'Enter an upload limit from 0.1 MB up to the server’s maximum of {max} MB.',
+    ru: 'Укажите предел загрузки от 0,1 МБ до максимума сервера {max} МБ.',
+  },
   accessMode: { en: 'Choose who may use the app.', ru: 'Выберите, кто может пользоваться приложением.' },
-  accessUserIds: { en: 'List user ids as whole numbers separated by commas; at least one.', ru: 'Перечислите ID пользователей целыми числами через запятую; хотя бы один.' },
+  accessUserIds: {
+    en: 'List user ids as whole numbers separated by commas; at least one.',
+    ru: 'Перечислите ID пользователей целыми числами через запятую; хотя бы один.',
+  },
 } satisfies Record<string, Record<Lang, string>>;
+
+/** A whole number, typed or sent as a number (a form field arrives as text). */
+const whole = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    z.int().min(min).max(max),
+  );
+
+function settingsSchema(serverMaxUploadBytes: number) {
+  return z
+    .object({
+      outputSide: whole(OUTPUT_SIDE_MIN, OUTPUT_SIDE_MAX),
+      outputFormat: z.enum(['auto', 'png', 'jpeg']),
+      jpegQuality: whole(1, 100),
+      maxUploadBytes: whole(100 * 1024, serverMaxUploadBytes),
+      access: z.preprocess(
+        (value) => (typeof value === 'object' && value !== null ? value : {}),
+        z.object({
+          mode: z.enum(['everyone', 'admins', 'users']),
+          userIds: z
+            .array(whole(1, 2 ** 31 - 1))
+            .max(1000)
+            .optional()
+            .transform((ids) => [...new Set(ids ?? [])]),
+        }),
+      ),
+    })
+    .superRefine((settings, ctx) => {
+      if (settings.access.mode === 'users' && settings.access.userIds.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['access', 'userIds'], message: 'users mode without user ids' });
+      }
+    });
+}
+
+/** The field an issue belongs to, as the admin screen names its inputs. */
+const FIELD_OF_PATH: Record<string, keyof typeof FIELD_MESSAGES> = {
+  outputSide: 'outputSide',
+  outputFormat: 'outputFormat',
+  jpegQuality: 'jpegQuality',
+  maxUploadBytes: 'maxUploadBytes',
+  'access.mode': 'accessMode',
+  'access.userIds': 'accessUserIds',
+};
 
 /** Validates settings typed by an administrator; every bad field gets its own sentence. */
 export function parseSettings(input: unknown, ctx: { serverMaxUploadBytes: number; lang: Lang }): PortalSettings {
+  const parsed = settingsSchema(ctx.serverMaxUploadBytes).safeParse(
+    typeof input === 'object' && input !== null ? input : {},
+  );
+  if (parsed.success) return parsed.data;
+  const maxMb = String(Math.round((ctx.serverMaxUploadBytes / 1048576) * 10) / 10);
   const fields: Record<string, string> = {};
-  const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const access = (typeof body.access === 'object' && body.access !== null ? body.access : {}) as Record<string, unknown>;
-  const say = (field: keyof typeof FIELD_MESSAGES, key = field as string) => {
-    fields[key] = FIELD_MESSAGES[field][ctx.lang].replace('{max}', String(Math.round((ctx.serverMaxUploadBytes / 1048576) * 10) / 10));
-  };
-  const wholeIn = (value: unknown, min: number, max: number): number | null => {
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : null;
-  };
-
-  const outputSide = wholeIn(body.outputSide, OUTPUT_SIDE_MIN, OUTPUT_SIDE_MAX);
-  if (outputSide === null) say('outputSide');
-  const outputFormat = body.outputFormat;
-  if (outputFormat !== 'auto' && outputFormat !== 'png' && outputFormat !== 'jpeg') say('outputFormat');
-  const jpegQuality = wholeIn(body.jpegQuality, 1, 100);
-  if (jpegQuality === null) say('jpegQuality');
-  const maxUploadBytes = wholeIn(body.maxUploadBytes, 100 * 1024, ctx.serverMaxUploadBytes);
-  if (maxUploadBytes === null) say('maxUploadBytes');
-  const mode = access.mode;
-  if (mode !== 'everyone' && mode !== 'admins' && mode !== 'users') say('accessMode', 'access.mode');
-  let userIds: number[] = [];
-  const rawIds = access.userIds;
-  if (Array.isArray(rawIds) && rawIds.length <= 1000 && rawIds.every((id) => wholeIn(id, 1, 2 ** 31 - 1) !== null)) {
-    userIds = [...new Set(rawIds.map(Number))];
-  } else if (mode === 'users' || rawIds !== undefined) {
-    say('accessUserIds', 'access.userIds');
+  for (const issue of parsed.error.issues) {
+    const key = issue.path[0] === 'access' ? `access.${String(issue.path[1] ?? 'mode')}` : String(issue.path[0]);
+    const field = FIELD_OF_PATH[key];
+    if (field) fields[key] = FIELD_MESSAGES[field][ctx.lang].replace('{max}', maxMb);
   }
-  if (mode === 'users' && userIds.length === 0 && !fields['access.userIds']) say('accessUserIds', 'access.userIds');
-
-  if (Object.keys(fields).length > 0) throw new AppError('INVALID_SETTINGS', { fields });
-  return {
-    outputSide: outputSide!,
-    outputFormat: outputFormat as OutputFormatPolicy,
-    jpegQuality: jpegQuality!,
-    maxUploadBytes: maxUploadBytes!,
-    access: { mode: mode as AccessMode, userIds },
-  };
+  throw new AppError('INVALID_SETTINGS', { fields, detail: Object.keys(fields).join(', ') });
 }
 
 export function mayUseApp(settings: PortalSettings, user: { id: number; isAdmin: boolean }): boolean {

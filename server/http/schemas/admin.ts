@@ -7,7 +7,12 @@ import { parseInput } from './parse-input';
 const auditQuerySchema = z.object({
   // Any other value shows every result, as the filter's "all".
   result: z.enum(['ok', 'error']).optional().catch(undefined),
-  page: z.string().regex(/^\d{1,6}$/).default('1').transform(Number).pipe(z.int().min(1)),
+  page: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .default('1')
+    .transform(Number)
+    .pipe(z.int().min(1)),
 });
 
 export function parseAuditQuery(query: unknown): { result?: 'ok' | 'error'; page: number } {

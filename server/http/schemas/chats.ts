@@ -10,7 +10,11 @@ const chatListQuerySchema = z.object({
     .string()
     .catch('')
     .transform((search) => search.trim().slice(0, 100)),
-  cursor: z.string().regex(/^\d{1,6}$/).default('0').transform(Number),
+  cursor: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .default('0')
+    .transform(Number),
 });
 
 export function parseChatListQuery(query: unknown): { search: string; cursor: number } {

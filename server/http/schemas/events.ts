@@ -17,14 +17,12 @@ const eventSchema = z
       refresh_token: text.optional().catch(undefined),
     }),
   })
-  .transform(
-    (body): IncomingEvent => ({
-      event: body.event,
-      memberId: body.auth.member_id,
-      applicationToken: body.auth.application_token,
-      refreshToken: body.auth.refresh_token ?? null,
-    }),
-  );
+  .transform((body): IncomingEvent => ({
+    event: body.event,
+    memberId: body.auth.member_id,
+    applicationToken: body.auth.application_token,
+    refreshToken: body.auth.refresh_token ?? null,
+  }));
 
 export function parseEvent(body: unknown): IncomingEvent {
   return parseInput(eventSchema, body ?? {}, 'EVENT_NOT_VERIFIED');

@@ -46,17 +46,15 @@ const frameFormSchema = z
     // A placement without readable options opens the app without a preselected chat.
     PLACEMENT_OPTIONS: placementOptions.catch({}),
   })
-  .transform(
-    (form): FrameForm => ({
-      memberId: form.member_id,
-      authId: form.AUTH_ID,
-      refreshId: form.REFRESH_ID ?? null,
-      authExpires: form.AUTH_EXPIRES ?? null,
-      applicationToken: form.APPLICATION_TOKEN ?? null,
-      placement: form.PLACEMENT,
-      placementOptions: form.PLACEMENT_OPTIONS,
-    }),
-  );
+  .transform((form): FrameForm => ({
+    memberId: form.member_id,
+    authId: form.AUTH_ID,
+    refreshId: form.REFRESH_ID ?? null,
+    authExpires: form.AUTH_EXPIRES ?? null,
+    applicationToken: form.APPLICATION_TOKEN ?? null,
+    placement: form.PLACEMENT,
+    placementOptions: form.PLACEMENT_OPTIONS,
+  }));
 
 /** The iframe's form post; without a well-formed member_id and AUTH_ID the caller is not authenticated. */
 export function parseFrameForm(body: unknown): FrameForm {

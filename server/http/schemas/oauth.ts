@@ -10,7 +10,12 @@ const oauthStartSchema = z.object({
   // What a person pastes: https://company.bitrix24.com/ or company.bitrix24.com both name it.
   domain: z
     .string()
-    .transform((raw) => raw.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, ''))
+    .transform((raw) =>
+      raw
+        .trim()
+        .replace(/^https?:\/\//, '')
+        .replace(/\/.*$/, ''),
+    )
     .pipe(z.string().regex(DOMAIN)),
 });
 

@@ -9,7 +9,9 @@ import { AppError, type ErrorCode } from '../../errors';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: ErrorCode): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const detail = result.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');
+    const detail = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`)
+      .join('; ');
     throw new AppError(code, { detail });
   }
   return result.data;

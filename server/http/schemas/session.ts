@@ -21,15 +21,13 @@ const sessionRenewalSchema = z
     expiresIn: z.number().optional().catch(undefined),
     lang: z.enum(['en', 'ru']).optional().catch(undefined),
   })
-  .transform(
-    (body): SessionRenewal => ({
-      memberId: body.memberId,
-      accessToken: body.accessToken,
-      refreshToken: body.refreshToken ?? null,
-      expiresInSeconds: body.expiresIn ?? null,
-      lang: body.lang ?? null,
-    }),
-  );
+  .transform((body): SessionRenewal => ({
+    memberId: body.memberId,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken ?? null,
+    expiresInSeconds: body.expiresIn ?? null,
+    lang: body.lang ?? null,
+  }));
 
 export function parseSessionRenewal(body: unknown): SessionRenewal {
   return parseInput(sessionRenewalSchema, body ?? {}, 'NOT_AUTHENTICATED');
