@@ -9,7 +9,6 @@ export const AUTH_CODES = new Set(['expired_token', 'invalid_token', 'NO_AUTH_FO
 const RETRY_AFTER_SECONDS: Record<string, number> = { QUERY_LIMIT_EXCEEDED: 5, OPERATION_TIME_LIMIT: 60, OVERLOAD_LIMIT: 600 };
 
 export function toAppError(error: unknown): unknown {
-  if (error instanceof AppError) return error;
   if (error instanceof Bitrix24UnavailableError) return new AppError('BITRIX24_UNAVAILABLE', { detail: error.message, cause: error });
   if (error instanceof Bitrix24Error) {
     if (AUTH_CODES.has(error.code)) return new AppError('NOT_AUTHENTICATED', { detail: `Bitrix24 ${error.code}`, cause: error });
