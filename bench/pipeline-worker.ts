@@ -1,16 +1,27 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { loadConfig } from '../app.config';
 import { configureSharp, createAvatarPipeline, type CropRect } from '../server/avatar/avatar-pipeline';
+import { AppError } from '../server/errors';
 
 // One variant on one image, in its own process so that its peak RSS is its own.
 // argv: variant file iterations [parallel] [crop as JSON, in upright pixels]
 
 type Variant = 'ours' | 'naive' | 'floor';
 
+/** Codes of the images ours refused (from the header: nothing decoded). */
+const refusals = new Set<string>();
+
 async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promise<number> {
   if (variant === 'ours') {
-    const out = await pipeline.normaliseAvatar(input, { crop, output: { side: 512, format: 'auto', jpegQuality: 85 } });
-    return out.bytes;
+    try {
+      const out = await pipeline.normaliseAvatar(input, { crop, output: { side: 512, format: 'auto', jpegQuality: 85 } });
+      return out.bytes;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      refusals.add(error.code);
+      return 0;
+    }
   }
   if (variant === 'naive') {
     // Full decode at full size (no shrink-on-load), then crop, resize and encode from raw.
@@ -30,8 +41,16 @@ async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promis
   return out.length;
 }
 
-configureSharp({ concurrency: Number(process.env.SHARP_CONCURRENCY ?? 1), cacheMemoryMb: 32 });
-const pipeline = createAvatarPipeline({ maxInputPixels: 200_000_000 });
+// The composition root's defaults (app.config.ts): one libvips thread, no operation cache, two
+// decodes at once within a 512 MB decode budget, 224 MB for one image.
+const config = loadConfig({ NODE_ENV: 'test' });
+configureSharp(config.sharp);
+const pipeline = createAvatarPipeline({
+  maxInputPixels: 200_000_000,
+  concurrency: config.pipelineConcurrency,
+  decodeMemoryMb: config.decodeMemory.budgetMb,
+  imageDecodeMemoryMb: config.decodeMemory.perImageMb,
+});
 
 async function main() {
   const [variant, file, iterationsRaw, parallelRaw, cropRaw] = process.argv.slice(2) as [Variant, string, string, string?, string?];
@@ -50,7 +69,7 @@ async function main() {
   }
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  process.stdout.write(JSON.stringify({ times, bytes, peakRssMb: peakKb / 1024 }));
+  process.stdout.write(JSON.stringify({ times, bytes, peakRssMb: peakKb / 1024, refused: [...refusals] }));
 }
 
 void main().catch((error: unknown) => {

@@ -14,11 +14,13 @@ interface Measured {
   times: number[];
   bytes: number;
   peakRssMb: number;
+  /** Error codes of the images ours refused from their header. */
+  refused?: string[];
 }
 
 function measure(variant: string, file: string, iterations: number, parallel = 1, crop?: CropRect): Measured {
   const args = [variant, file, String(iterations), String(parallel), ...(crop ? [JSON.stringify(crop)] : [])];
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_ENV: 'test' } });
   return JSON.parse(out) as Measured;
 }
 
@@ -118,20 +120,62 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
 
     // Memory under pressure: 16 uploads at once of the largest allowed input — 100 MP (the
     // default MAX_INPUT_PIXELS) in a JPEG of about 23 MB (under the 25 MB MAX_UPLOAD_BYTES),
-    // with the composition root's settings (sharp concurrency 1, cache 32 MB, 2 decodes at once).
+    // with the composition root's settings (see pipeline-worker.ts).
     const tile = await photoLike(2000, 2000, { quality: 100 });
     const largest = join(dir, 'jpeg-100mp.jpg');
     const largestBytes = await sharp(tile).extend({ right: 8000, bottom: 8000, extendWith: 'repeat' }).jpeg({ quality: 97 }).toFile(largest);
     const pressure = measure('ours', largest, 1, 16);
     const one = measure('ours', largest, 1, 1);
-    console.log(`\nMemory: 16 parallel pipelines on a 100 MP JPEG (${(largestBytes.size / 1e6).toFixed(1)} MB): ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (one alone: ${median(one.times).toFixed(0)} ms, ${one.peakRssMb.toFixed(0)} MB); sharp concurrency 1, cache 32 MB, 2 decodes at once`);
+    console.log(`\nMemory: 16 parallel pipelines on a 100 MP JPEG (${(largestBytes.size / 1e6).toFixed(1)} MB): ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (one alone: ${median(one.times).toFixed(0)} ms, ${one.peakRssMb.toFixed(0)} MB); default settings (sharp concurrency 1, no libvips operation cache, 2 decodes at once, 512 MB decode budget)`);
+    const hostile = await runHostileImages(dir);
     const blank: Row = Object.fromEntries(Object.keys(rows[0]!).map((column) => [column, '']));
     rows.push({ ...blank, image: 'payload: 12 MP camera JPEG', 'out KB': `1/${(camera.length / base64Length).toFixed(0)}, SSIM ${score.toFixed(3)}` });
     rows.push({ ...blank, image: 'memory: 16 parallel, 100 MP JPEG', 'ours p50/p95 ms': median(pressure.times).toFixed(0), 'peak RSS MB ours/naive/floor': pressure.peakRssMb.toFixed(0) });
+    for (const row of hostile) rows.push({ ...blank, image: `hostile: ${row.image}`, 'peak RSS MB ours/naive/floor': `${row['ours peak RSS MB']} / ${row['naive peak RSS MB']} / -` });
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Issue 10, item 2: small files that decode to gigabytes, and crops that made the whole image
+ * go through a resize. *naive* decodes at full size (what a pipeline without a cost model does);
+ * *ours* is the pipeline as the app builds it. Peak RSS of the whole process (idle: ~90 MB).
+ */
+async function runHostileImages(dir: string): Promise<Row[]> {
+  const flat = (width: number, height: number, channels: 3 | 4 = 3) =>
+    sharp({ create: { width, height, channels, background: { r: 10, g: 200, b: 30, alpha: 0.5 } }, limitInputPixels: false } as sharp.SharpOptions);
+  const crop513: CropRect = { x: 100, y: 100, size: 513 };
+  const cases: { name: string; image: sharp.Sharp; crop?: CropRect }[] = [
+    { name: 'AVIF 36 MP', image: flat(6000, 6000).avif({ effort: 0, quality: 30 }) },
+    { name: 'WebP lossless 100 MP, crop 513', image: flat(16383, 6100, 4).webp({ lossless: true }), crop: crop513 },
+    { name: 'progressive JPEG 100 MP', image: flat(10000, 10000).jpeg({ progressive: true }) },
+    { name: 'interlaced PNG 100 MP', image: flat(10000, 10000).png({ progressive: true }) },
+    { name: 'PNG 40 MP RGBA, crop 513', image: flat(6320, 6320, 4).png(), crop: crop513 },
+    { name: 'AVIF 10 MP (admitted)', image: flat(3160, 3160).avif({ effort: 0, quality: 30 }) },
+  ];
+  const rows: Row[] = [];
+  for (const { name, image, crop } of cases) {
+    const file = join(dir, `hostile-${rows.length}`);
+    const data = await image.toBuffer();
+    writeFileSync(file, data);
+    const ours = measure('ours', file, 1, 1, crop);
+    const naive = measure('naive', file, 1, 1, crop);
+    const ours8 = measure('ours', file, 1, 8, crop);
+    rows.push({
+      image: `${name} (${data.length < 1e4 ? `${data.length} B` : data.length < 1e6 ? `${(data.length / 1024).toFixed(0)} KB` : `${(data.length / 1e6).toFixed(1)} MB`})`,
+      'ours': ours.refused?.length ? `refused ${ours.refused.join(',')}` : `${median(ours.times).toFixed(0)} ms`,
+      'ours peak RSS MB': ours.peakRssMb.toFixed(0),
+      'naive peak RSS MB': naive.peakRssMb.toFixed(0),
+      'naive ms': median(naive.times).toFixed(0),
+      'naive / ours RSS': `${(naive.peakRssMb / ours.peakRssMb).toFixed(1)}x`,
+      'ours, 8 at once: peak RSS MB': ours8.peakRssMb.toFixed(0),
+    });
+  }
+  console.log('\nHostile images: one process per measure; 8 at once = 8 parallel uploads of that image (default settings: 2 decodes, 512 MB decode budget)');
+  console.log(table(rows));
+  return rows;
 }
 
 if (require.main === module) {
