@@ -1,4 +1,5 @@
 import { escapeHtml, jsonForScript, layout } from './html';
+import { icon } from './icons';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
 
 export interface AppPageModel {
@@ -65,9 +66,10 @@ ${tabs}
     <div class="card image-card">
       <h3>${escapeHtml(t.imageHeading)}</h3>
       <div id="drop-zone" class="drop-zone">
+        <span class="drop-icon">${icon('image', 40)}</span>
         <p class="drop-text">${escapeHtml(t.dropHint)}</p>
         <input id="file-input" class="file-input" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif,image/heic,image/tiff" aria-describedby="file-hint">
-        <label class="btn btn-light" for="file-input">${escapeHtml(t.chooseFile)}</label>
+        <label class="btn btn-light" for="file-input">${icon('upload')}${escapeHtml(t.chooseFile)}</label>
         <p class="file-name" id="file-name" aria-live="polite"></p>
         <ul class="notes" id="file-notes" aria-live="polite"></ul>
         <p class="hint" id="file-hint"></p>
@@ -80,10 +82,10 @@ ${tabs}
           <div id="crop-box" class="crop-box" tabindex="0" role="slider" aria-describedby="crop-help" aria-label="${escapeHtml(t.cropBoxLabel)}" aria-valuemin="1" aria-valuemax="8" aria-valuenow="1" aria-valuetext=""></div>
         </div>
         <div class="zoom">
-          <button id="zoom-out" type="button" class="btn btn-light btn-icon" aria-label="${escapeHtml(t.zoomOut)}" aria-controls="crop-box">−</button>
+          <button id="zoom-out" type="button" class="btn btn-light btn-icon" aria-label="${escapeHtml(t.zoomOut)}" aria-controls="crop-box">${icon('minus')}</button>
           <label for="zoom">${escapeHtml(t.zoomLabel)}</label>
           <input id="zoom" type="range" min="1" max="8" step="0.05" value="1">
-          <button id="zoom-in" type="button" class="btn btn-light btn-icon" aria-label="${escapeHtml(t.zoomIn)}" aria-controls="crop-box">+</button>
+          <button id="zoom-in" type="button" class="btn btn-light btn-icon" aria-label="${escapeHtml(t.zoomIn)}" aria-controls="crop-box">${icon('plus')}</button>
         </div>
         <h3>${escapeHtml(t.previewHeading)}</h3>
         <div class="previews" id="previews">${previews}</div>
