@@ -11,10 +11,26 @@ import { GENERAL_CHAT_ID, PRIVATE_DIALOG_ID, seedPortal, type Fault, type Portal
 import { createTokenIssuer } from './tokens';
 
 // A local Bitrix24: one OAuth server and one or more portals, each on its own port (so each
-// has its own domain, `host:port`). Built from shared/reference/b24-rest-docs; imports
-// nothing from server/. See emulator/README.md.
+// has its own domain, `host:port`). Built from Bitrix24's REST documentation (emulator/README.md
+// names the page behind each rule); imports nothing from server/.
 
 export type { EmulatedChat, LaunchForm, LaunchOptions, RateLimit, RecordedCall };
+export {
+  ADMIN_USER_ID,
+  ANNOUNCEMENTS_CHAT_ID,
+  BOARD_CHAT_ID,
+  CHANNEL_ID,
+  FIRST_PROJECT_CHAT_ID,
+  GENERAL_CHAT_ID,
+  MARKETING_CHAT_ID,
+  MARKUP_CHAT_ID,
+  OUTSIDER_USER_ID,
+  PLAIN_USER_ID,
+  PRIVATE_DIALOG_ID,
+  PROJECT_CHAT_COUNT,
+  SALES_CHAT_ID,
+  WORKGROUP_CHAT_ID,
+} from './state';
 
 export interface EmulatorOptions {
   host?: string;

@@ -114,21 +114,39 @@ export interface PortalState {
 
 export const randomToken = (bytes = 16) => randomBytes(bytes).toString('hex');
 
+// The seed every portal starts with, by name, for tests and the portal's own pages.
+/** Anna Admin: a portal administrator; owns most chats. */
+export const ADMIN_USER_ID = 1;
+/** Boris User: a plain user, member of Marketing, Sales team and Announcements; owns Sales team. */
+export const PLAIN_USER_ID = 2;
+/** Clara Outsider: a plain user outside Marketing and the Board. */
+export const OUTSIDER_USER_ID = 3;
+
 export const GENERAL_CHAT_ID = 1;
 export const PRIVATE_DIALOG_ID = 2;
+/** Anna's, with Boris: any member may change its look. */
+export const MARKETING_CHAT_ID = 12;
+/** Boris's, with Anna and Clara. */
+export const SALES_CHAT_ID = 14;
+/** Anna's alone; only its owner changes its look or adds members. */
+export const BOARD_CHAT_ID = 16;
+/** A title full of HTML, for escaping tests. */
 export const MARKUP_CHAT_ID = 18;
 export const ANNOUNCEMENTS_CHAT_ID = 20;
 export const WORKGROUP_CHAT_ID = 22;
 export const CHANNEL_ID = 24;
+/** Projects 01 to 60 (ids 100 to 159): long enough for the chat list to page. */
+export const FIRST_PROJECT_CHAT_ID = 100;
+export const PROJECT_CHAT_COUNT = 60;
 export const FIRST_BOT_ID = 501;
 
 const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
 
 export function seedPortal(opts: { memberId: string; title: string; host: string; port: number }): PortalState {
   const users = new Map<number, User>([
-    [1, { id: 1, name: 'Anna', lastName: 'Admin', admin: true, email: 'anna@example.com' }],
-    [2, { id: 2, name: 'Boris', lastName: 'User', admin: false, email: 'boris@example.com' }],
-    [3, { id: 3, name: 'Clara', lastName: 'Outsider', admin: false, email: 'clara@example.com' }],
+    [ADMIN_USER_ID, { id: ADMIN_USER_ID, name: 'Anna', lastName: 'Admin', admin: true, email: 'anna@example.com' }],
+    [PLAIN_USER_ID, { id: PLAIN_USER_ID, name: 'Boris', lastName: 'User', admin: false, email: 'boris@example.com' }],
+    [OUTSIDER_USER_ID, { id: OUTSIDER_USER_ID, name: 'Clara', lastName: 'Outsider', admin: false, email: 'clara@example.com' }],
   ]);
   const chats = new Map<number, Chat>();
   let activity = 1000;
@@ -137,18 +155,18 @@ export function seedPortal(opts: { memberId: string; title: string; host: string
     chats.set(chat.id, { avatar: null, managers: [], entityType: '', entityId: '', manageUi: 'member', manageUsersAdd: 'member', lastActivity: activity--, ...chat });
   add({ id: GENERAL_CHAT_ID, title: 'General chat', type: 'general', ownerId: 1, members: [1, 2, 3], color: '#2fc6f6', entityType: 'GENERAL', manageUi: 'owner', manageUsersAdd: 'owner' });
   add({ id: PRIVATE_DIALOG_ID, title: 'Anna Admin — Boris User', type: 'private', ownerId: 0, members: [1, 2], color: '#aa6fdb' });
-  add({ id: 12, title: 'Marketing', type: 'chat', ownerId: 1, members: [1, 2], color: '#df532d' });
-  add({ id: 14, title: 'Sales team', type: 'chat', ownerId: 2, members: [1, 2, 3], color: '#29a8df' });
+  add({ id: MARKETING_CHAT_ID, title: 'Marketing', type: 'chat', ownerId: 1, members: [1, 2], color: '#df532d' });
+  add({ id: SALES_CHAT_ID, title: 'Sales team', type: 'chat', ownerId: 2, members: [1, 2, 3], color: '#29a8df' });
   // Only its owner manages the board's look and members.
-  add({ id: 16, title: 'Board', type: 'chat', ownerId: 1, members: [1], color: '#4ba984', manageUi: 'owner', manageUsersAdd: 'owner' });
+  add({ id: BOARD_CHAT_ID, title: 'Board', type: 'chat', ownerId: 1, members: [1], color: '#4ba984', manageUi: 'owner', manageUsersAdd: 'owner' });
   add({ id: MARKUP_CHAT_ID, title: '<img src=x onerror=alert(1)> "Quotes" & Co', type: 'chat', ownerId: 1, members: [1, 2], color: '#f7a700' });
   // Everyone may add members (so may add the app's bot), but only the owner changes its look.
   add({ id: ANNOUNCEMENTS_CHAT_ID, title: 'Announcements', type: 'chat', ownerId: 1, members: [1, 2, 3], color: '#aa6fdb', manageUi: 'owner', manageUsersAdd: 'member' });
   // A workgroup's chat: its avatar is the workgroup's, so Bitrix24 does not let it change.
   add({ id: WORKGROUP_CHAT_ID, title: 'Design workgroup', type: 'chat', ownerId: 1, members: [1, 2], color: '#58cc47', entityType: 'SONET_GROUP', entityId: '7' });
   add({ id: CHANNEL_ID, title: 'Company news', type: 'channel', ownerId: 1, members: [1, 2, 3], color: '#f76187', manageUi: 'owner', manageUsersAdd: 'owner' });
-  for (let i = 0; i < 60; i++) {
-    add({ id: 100 + i, title: `Project ${String(i + 1).padStart(2, '0')}`, type: i % 10 === 9 ? 'open' : 'chat', ownerId: 1, members: [1, 3], color: PALETTE[i % PALETTE.length]! });
+  for (let i = 0; i < PROJECT_CHAT_COUNT; i++) {
+    add({ id: FIRST_PROJECT_CHAT_ID + i, title: `Project ${String(i + 1).padStart(2, '0')}`, type: i % 10 === 9 ? 'open' : 'chat', ownerId: 1, members: [1, 3], color: PALETTE[i % PALETTE.length]! });
   }
   return {
     ...opts,

@@ -1,29 +1,44 @@
-import { startStack, type Stack } from '../support/stack';
+import {
+  ADMIN_USER_ID,
+  ANNOUNCEMENTS_CHAT_ID,
+  BOARD_CHAT_ID,
+  CHANNEL_ID,
+  GENERAL_CHAT_ID,
+  MARKETING_CHAT_ID,
+  MARKUP_CHAT_ID,
+  OUTSIDER_USER_ID,
+  PLAIN_USER_ID,
+  PRIVATE_DIALOG_ID,
+  PROJECT_CHAT_COUNT,
+  SALES_CHAT_ID,
+  WORKGROUP_CHAT_ID,
+} from '../../emulator/index';
+import { installedStack, type InstalledStack } from '../support/stack';
 import * as img from '../support/images';
 
 describe('GET /api/chats', () => {
-  let stack: Stack;
+  let stack: InstalledStack;
   let anna: string;
   let clara: string;
   beforeAll(async () => {
-    stack = await startStack();
-    await stack.install();
-    anna = (await stack.open(0, 1)).token;
-    clara = (await stack.open(0, 3)).token;
+    stack = await installedStack({ users: [ADMIN_USER_ID, OUTSIDER_USER_ID] });
+    anna = stack.tokens[ADMIN_USER_ID]!;
+    clara = stack.tokens[OUTSIDER_USER_ID]!;
   });
   afterAll(async () => {
     await stack.close();
   });
-  const list = (token: string, query: Record<string, string> = {}) => stack.http.get('/api/chats').query(query).set('Authorization', `Bearer ${token}`);
+  const list = (token: string, query: Record<string, string> = {}) =>
+    stack.http.get('/api/chats').query(query).set('Authorization', `Bearer ${token}`);
 
-  it('lists the user\'s group chats, most recent first, without the general chat or private dialogs', async () => {
+  it("lists the user's group chats, most recent first, without the general chat or private dialogs", async () => {
     const res = await list(anna);
     expect(res.status).toBe(200);
     const ids = res.body.chats.map((c: { id: number }) => c.id);
-    expect(ids.slice(0, 4)).toEqual([12, 14, 16, 18]);
-    expect(ids).not.toContain(1);
-    expect(ids).not.toContain(2);
-    expect(res.body.chats[0]).toEqual({ id: 12, title: 'Marketing', avatarUrl: null, color: '#df532d' });
+    expect(ids.slice(0, 4)).toEqual([MARKETING_CHAT_ID, SALES_CHAT_ID, BOARD_CHAT_ID, MARKUP_CHAT_ID]);
+    expect(ids).not.toContain(GENERAL_CHAT_ID);
+    expect(ids).not.toContain(PRIVATE_DIALOG_ID);
+    expect(res.body.chats[0]).toEqual({ id: MARKETING_CHAT_ID, title: 'Marketing', avatarUrl: null, color: '#df532d' });
     expect(res.body.next).toBe('50');
   });
 
@@ -34,9 +49,9 @@ describe('GET /api/chats', () => {
     expect(new Set(all).size).toBe(all.length);
     // 60 projects, Marketing, Sales team, Board, the markup chat, Announcements (Anna owns it);
     // not the workgroup's chat nor the channel.
-    expect(all.length).toBe(65);
-    expect(all).not.toContain(22);
-    expect(all).not.toContain(24);
+    expect(all.length).toBe(PROJECT_CHAT_COUNT + 5);
+    expect(all).not.toContain(WORKGROUP_CHAT_ID);
+    expect(all).not.toContain(CHANNEL_ID);
     expect(second.body.next).toBeNull();
   });
 
@@ -49,28 +64,33 @@ describe('GET /api/chats', () => {
     await list(anna);
     const res = await list(clara);
     const ids = res.body.chats.map((c: { id: number }) => c.id);
-    expect(ids).toContain(14);
-    expect(ids).not.toContain(12);
-    expect(ids).not.toContain(16);
+    expect(ids).toContain(SALES_CHAT_ID);
+    expect(ids).not.toContain(MARKETING_CHAT_ID);
+    expect(ids).not.toContain(BOARD_CHAT_ID);
   });
 
-  it('shows the new avatar after a change (the user\'s cache is dropped)', async () => {
+  it("shows the new avatar after a change (the user's cache is dropped)", async () => {
     await list(anna);
-    await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${anna}`).attach('avatar', await img.photo(300, 300), 'a.jpg');
+    await stack.http
+      .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
+      .set('Authorization', `Bearer ${anna}`)
+      .attach('avatar', await img.photo(300, 300), 'a.jpg');
     const res = await list(anna);
-    const marketing = res.body.chats.find((c: { id: number }) => c.id === 12);
-    expect(marketing.avatarUrl).toMatch(new RegExp(`^${stack.emulator.portals[0]!.baseUrl}/upload/chat-avatar/12\\.jpg`));
+    const marketing = res.body.chats.find((c: { id: number }) => c.id === MARKETING_CHAT_ID);
+    expect(marketing.avatarUrl).toMatch(
+      new RegExp(`^${stack.emulator.portals[0]!.baseUrl}/upload/chat-avatar/${MARKETING_CHAT_ID}\\.jpg`),
+    );
   });
 
   it('offers only chats whose avatar the user may change', async () => {
-    const boris = (await stack.open(0, 2)).token;
+    const boris = (await stack.open(0, PLAIN_USER_ID)).token;
     const ids = (await list(boris)).body.chats.map((c: { id: number }) => c.id);
-    expect(ids).toEqual(expect.arrayContaining([12, 14, 18]));
+    expect(ids).toEqual(expect.arrayContaining([MARKETING_CHAT_ID, SALES_CHAT_ID, MARKUP_CHAT_ID]));
     // Announcements: Boris is a member, but only its owner changes its look (manage_ui owner);
     // the workgroup's chat takes its avatar from the workgroup; the channel is not a group chat.
-    expect(ids).not.toContain(20);
-    expect(ids).not.toContain(22);
-    expect(ids).not.toContain(24);
+    expect(ids).not.toContain(ANNOUNCEMENTS_CHAT_ID);
+    expect(ids).not.toContain(WORKGROUP_CHAT_ID);
+    expect(ids).not.toContain(CHANNEL_ID);
     const found = (await list(boris, { search: 'Announce' })).body.chats;
     expect(found).toEqual([]);
   });
@@ -80,10 +100,18 @@ describe('GET /api/chats', () => {
     const res = await list(anna, { search: 'M' });
     expect(res.status).toBe(200);
     expect(res.body.chats.map((c: { title: string }) => c.title)).toContain('Marketing');
-    expect(stack.emulator.portals[0]!.calls().slice(before).map((c) => c.method)).not.toContain('im.search.chat.list');
+    expect(
+      stack.emulator.portals[0]!.calls()
+        .slice(before)
+        .map((c) => c.method),
+    ).not.toContain('im.search.chat.list');
   });
 
-  it('refuses a bad cursor', async () => {
-    expect((await list(anna, { cursor: '-1' })).status).toBe(400);
+  it('refuses a bad cursor with BAD_REQUEST', async () => {
+    for (const cursor of ['-1', 'abc', '1234567']) {
+      const res = await list(anna, { cursor });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('BAD_REQUEST');
+    }
   });
 });

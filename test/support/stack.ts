@@ -7,7 +7,7 @@ import { composeApp } from '../../server/compose';
 import type { RestrictionOptions } from '../../server/bitrix24/portal-clients';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/store';
-import { startEmulator, type Emulator, type EmulatorOptions, type LaunchForm } from '../../emulator/index';
+import { ADMIN_USER_ID, startEmulator, type Emulator, type EmulatorOptions, type LaunchForm } from '../../emulator/index';
 import { tempSqliteStore, type TempStore } from './temp-store';
 
 export const CLIENT = { clientId: 'local.test.chatavatar', clientSecret: 'test-client-secret-0123456789' };
@@ -34,7 +34,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { portals?: number; emulator?: Partial<EmulatorOptions>; env?: Record<string, string>; temp?: TempStore; restriction?: RestrictionOptions } = {}): Promise<Stack> {
+export interface StackOptions {
+  portals?: number;
+  emulator?: Partial<EmulatorOptions>;
+  env?: Record<string, string>;
+  temp?: TempStore;
+  restriction?: RestrictionOptions;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // The app listens first so that the emulator knows where to post installs and events.
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -90,7 +98,7 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
     logs,
     http,
     post,
-    async install(portal = 0, userId = 1) {
+    async install(portal = 0, userId = ADMIN_USER_ID) {
       const res = await post(emulator.portals[portal]!.launch({ userId }));
       // In a browser the install page's installFinish() tells the portal; here the test does.
       if (res.status === 200) emulator.portals[portal]!.finishInstall();
@@ -101,7 +109,7 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
       store = await temp.reopen();
       parts = compose(store);
     },
-    async open(portal = 0, userId = 1, extra = {}) {
+    async open(portal = 0, userId = ADMIN_USER_ID, extra = {}) {
       const res = await post(emulator.portals[portal]!.launch({ userId, ...extra }));
       const token = /<meta name="app-token" content="([^"]+)"/.exec(res.text)?.[1] ?? '';
       return { res, token };
@@ -113,4 +121,27 @@ export async function startStack(opts: { portals?: number; emulator?: Partial<Em
       if (!opts.temp) await temp.cleanup();
     },
   };
+}
+
+export interface InstalledStack extends Stack {
+  /** The app token of each user the stack opened the app as, by user id. */
+  tokens: Record<number, string>;
+}
+
+/**
+ * A stack whose first portal has installed the app, as its administrator, and opened it as each
+ * of `users` (the emulator's seeded ids: ADMIN_USER_ID, PLAIN_USER_ID, OUTSIDER_USER_ID).
+ */
+export async function installedStack(opts: StackOptions & { users?: number[] } = {}): Promise<InstalledStack> {
+  const stack = await startStack(opts);
+  const installed = await stack.install();
+  if (installed.status !== 200) throw new Error(`install answered ${installed.status}: ${installed.text.slice(0, 200)}`);
+  const tokens: Record<number, string> = {};
+  for (const userId of opts.users ?? [ADMIN_USER_ID]) {
+    const { res, token } = await stack.open(0, userId);
+    if (!token) throw new Error(`opening the app as user ${userId} answered ${res.status}`);
+    tokens[userId] = token;
+  }
+  // Assigned onto the stack itself: its `store` is a getter that follows restartApp().
+  return Object.assign(stack, { tokens });
 }
