@@ -95,7 +95,7 @@ describe('decode memory', () => {
     expect(outcome.riseMb).toBeLessThan(32);
   });
 
-  it('prices the output too: a 40 MP interlaced PNG as a 5000 px avatar is refused, as a 512 px one admitted', () => {
+  it('prices the output too: a 40 MP interlaced PNG, admitted for a 512 px avatar, is refused for a 5000 px one', () => {
     const outcome = run([{ file: files['png-interlaced-rgba-40mp.png']!, side: 5000 }]);
     expect(outcome.results).toEqual([{ ok: false, code: 'IMAGE_TOO_COSTLY' }]);
     expect(outcome.riseMb).toBeLessThan(32);
