@@ -101,7 +101,7 @@ describe('administration API', () => {
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/attachment/);
     const lines = csv.text.replace(/^\ufeff/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('"time","user_id","user_name","chat_id","result","error_code","bytes","duration_ms"');
-    expect(lines[1]).toMatch(/,"2","Boris User","16","error","NOT_CHAT_MEMBER","","\d+"$/);
+    expect(lines[0]).toBe('"time","user_id","user_name","chat_id","result","error_code","bytes","duration_ms","notes"');
+    expect(lines[1]).toMatch(/,"2","Boris User","16","error","NOT_CHAT_MEMBER","","\d+",""$/);
   });
 });

@@ -14,7 +14,7 @@ export function presentAuditEntry(entry: AuditEntry) {
   };
 }
 
-const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code', 'bytes', 'duration_ms'];
+const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code', 'bytes', 'duration_ms', 'notes'];
 
 /**
  * RFC 4180 CSV with every field quoted. A spreadsheet runs a cell that starts with =, +, -, @,
@@ -24,7 +24,7 @@ const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code
  * separator the reader splits on.
  */
 export function auditCsv(entries: AuditEntry[]): string {
-  const rows = entries.map((e) => [e.at.toISOString(), e.userId, e.userName, e.chatId, e.result, e.errorCode, e.bytes, e.durationMs]);
+  const rows = entries.map((e) => [e.at.toISOString(), e.userId, e.userName, e.chatId, e.result, e.errorCode, e.bytes, e.durationMs, (e.notes ?? []).join(' ')]);
   return `\ufeff${[HEADER, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
