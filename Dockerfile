@@ -5,9 +5,13 @@
 # Docker, so keep every command here in the exact form it runs there.
 
 ARG NODE_VERSION=24.21.0
+# better-sqlite3 12 compiled against the headers of Node 24.19 or later aborts the process when
+# the garbage collector frees a statement ("Assertion failed: (env) != nullptr",
+# nodejs/node#65446); compiled against 24.18.1 it runs cleanly on every 24.x, 24.21 included.
+ARG BUILD_NODE_VERSION=24.18.1
 
 # Production dependencies, with the compilers better-sqlite3 needs when no prebuilt binary fits.
-FROM node:${NODE_VERSION}-bookworm AS deps
+FROM node:${BUILD_NODE_VERSION}-bookworm AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -13,15 +13,23 @@ import { photo } from '../test/support/images';
 // as the build context would be (git's files minus .dockerignore), `RUN npm ci ...` from the
 // dependency stage, the runtime stage's ENV, its USER (as an unprivileged uid when CI runs as
 // root), CMD and HEALTHCHECK. Then, against the emulator: install, open, change an avatar,
-// and SIGTERM. Environment: NODE_BIN_DIR (the Node the image has), NODE_DIR (its headers, for
-// better-sqlite3's build), TEST_POSTGRES_URL (compose.yaml runs on PostgreSQL).
+// and SIGTERM. Environment: RUN_NODE_HOME (the Node of the runtime stage, NODE_VERSION),
+// BUILD_NODE_HOME (the Node of the dependency stage, BUILD_NODE_VERSION: its bin/ runs npm ci and
+// its include/ is what better-sqlite3 compiles against), TEST_POSTGRES_URL (compose.yaml runs
+// on PostgreSQL).
 
 const UNPRIVILEGED = 65534; // nobody: the image's "node" user does not exist here
 
 async function main(): Promise<void> {
-  const nodeBinDir = required('NODE_BIN_DIR');
-  const node = join(nodeBinDir, 'node');
+  const runHome = required('RUN_NODE_HOME');
+  const buildHome = required('BUILD_NODE_HOME');
+  const node = join(runHome, 'bin', 'node');
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  for (const [arg, home] of [['NODE_VERSION', runHome], ['BUILD_NODE_VERSION', buildHome]] as const) {
+    const wanted = new RegExp(`^ARG ${arg}=(.+)$`, 'm').exec(dockerfile)?.[1];
+    const have = spawnSync(join(home, 'bin', 'node'), ['-v'], { encoding: 'utf8' }).stdout.trim();
+    if (`v${wanted}` !== have) throw new Error(`Dockerfile's ${arg} is ${wanted}, but ${home} holds Node ${have}`);
+  }
   const [depsStage, runtimeStage] = dockerfile.split(/^FROM /m).slice(1);
   const install = /^RUN (npm ci .*)$/m.exec(depsStage ?? '')?.[1];
   const cmd = jsonInstruction(runtimeStage, 'CMD');
@@ -44,7 +52,7 @@ async function main(): Promise<void> {
   mkdirSync(app);
   try {
     await timed('copy', () => sh(`git ls-files -z | tar --exclude-from=.dockerignore --null -T - -cf - | tar -xf - -C ${JSON.stringify(app)}`, REPO_ROOT));
-    await timed(install, () => sh(install, app, { PATH: `${nodeBinDir}:${process.env.PATH}`, npm_config_nodedir: required('NODE_DIR') }));
+    await timed(install, () => sh(install, app, { PATH: `${join(buildHome, 'bin')}:${process.env.PATH}`, npm_config_nodedir: buildHome }));
     const leaked = ['jest', 'typescript', 'playwright-core', '@sparticuz/chromium'].filter((name) => spawnSync('test', ['-e', join(app, 'node_modules', name)]).status === 0);
     if (leaked.length > 0) throw new Error(`development packages in the production install: ${leaked.join(', ')}`);
 
