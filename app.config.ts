@@ -1,5 +1,5 @@
 // The one place that reads the environment. Everything else receives a frozen `Config`.
-// DESIGN.md "Settings" is the contract; extra settings below are ours and documented in README.
+// README "Settings" and .env.example describe every setting read here.
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';

@@ -1,5 +1,5 @@
 // One catalogue of every error the app answers with: a stable code, its HTTP status and one
-// sentence per language. Bitrix24's own codes (the seed's table for imbot.chat.updateAvatar)
+// sentence per language. Bitrix24's own codes (the error table of imbot.chat.updateAvatar's page)
 // are listed too, so that they reach the user as a sentence and not as a raw code.
 
 export type Lang = 'en' | 'ru';
@@ -13,7 +13,6 @@ interface ErrorSpec {
 const catalogue = {
   // Ours
   NOT_AUTHENTICATED: { status: 401, en: 'Your session has expired. Open the app from Bitrix24 again.', ru: 'Сессия истекла. Откройте приложение из Битрикс24 ещё раз.' },
-  FORBIDDEN: { status: 403, en: 'You are not allowed to do this.', ru: 'У вас нет прав на это действие.' },
   ADMIN_ONLY: { status: 403, en: 'Only Bitrix24 administrators can open the app settings.', ru: 'Настройки приложения доступны только администраторам Битрикс24.' },
   APP_ACCESS_DENIED: { status: 403, en: 'Your administrator has not allowed you to use this app.', ru: 'Администратор не разрешил вам пользоваться этим приложением.' },
   PORTAL_NOT_INSTALLED: { status: 403, en: 'The app is not installed on this Bitrix24. Ask your administrator to install it.', ru: 'Приложение не установлено в этом Битрикс24. Попросите администратора установить его.' },
@@ -54,7 +53,7 @@ const catalogue = {
   OVERLOAD_LIMIT: { status: 503, en: 'Bitrix24 has paused app access to this portal. Ask your administrator to contact Bitrix24 support.', ru: 'Битрикс24 приостановил доступ приложений к порталу. Попросите администратора обратиться в поддержку Битрикс24.' },
   INTERNAL: { status: 500, en: 'Something went wrong on our side.', ru: 'Что-то пошло не так на нашей стороне.' },
 
-  // Bitrix24's codes from imbot.chat.updateAvatar (seed) and the REST system errors
+  // Bitrix24's codes from imbot.chat.updateAvatar's page and the REST system errors
   CHAT_ID_EMPTY: { status: 400, en: 'Choose a chat first.', ru: 'Сначала выберите чат.' },
   ACCESS_DENIED: { status: 403, en: 'You do not have permission to change this chat’s avatar.', ru: 'У вас нет прав менять аватар этого чата.' },
   ACCESS_ERROR: { status: 403, en: 'The avatar of this chat cannot be changed.', ru: 'Аватар этого чата нельзя изменить.' },

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { RestError } from '../errors';
 
-// An AVATAR parameter (api-reference/files/how-to-upload-files.md: Base64). The seed page:
+// An AVATAR parameter (api-reference/files/how-to-upload-files.md: Base64). imbot.chat.updateAvatar's page:
 // "Avatar incorrect type" when it is not an image, "Avatar incorrect size (max 5000x5000)".
 
 export interface DecodedImage {

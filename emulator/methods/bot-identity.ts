@@ -2,8 +2,8 @@ import { RestError } from '../errors';
 import type { Bot } from '../state';
 import { int, param, text, type MethodContext } from './context';
 
-// Every imbot.* method acts for the application that registered the bot (seed page,
-// chat-bots/outdated/*): the OAuth token's client id, or, when the auth carries none (an
+// Every imbot.* method acts for the application that registered the bot (imbot.chat.updateAvatar's
+// page, chat-bots/outdated/*): the OAuth token's client id, or, when the auth carries none (an
 // inbound webhook), `custom{CLIENT_ID}` from the parameters.
 
 export function callingApp(ctx: MethodContext): string {

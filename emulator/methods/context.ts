@@ -3,7 +3,7 @@ import type { PortalState, User } from '../state';
 export interface MethodContext {
   portal: PortalState;
   user: User;
-  /** The calling application: the OAuth token's client id (DESIGN.md, "Calls to Bitrix24"). */
+  /** The calling application: the OAuth token's client id (docs/bitrix24-behaviours.md). */
   clientId: string;
   params: Record<string, unknown>;
   /** http://host:port of the portal, for URLs in answers (avatars). */

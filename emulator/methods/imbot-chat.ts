@@ -17,7 +17,7 @@ const chatIdOf = (ctx: MethodContext): number => {
 
 const existingUsers = (portal: PortalState, ids: number[]) => ids.filter((id) => portal.users.has(id) || portal.bots.has(id));
 
-/** The seed page's table, row by row, in the order the checks run. */
+/** The error table of imbot.chat.updateAvatar's page (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md), row by row, in the order the checks run. */
 async function updateAvatar(ctx: MethodContext): Promise<true> {
   const chatId = chatIdOf(ctx);
   const bot = resolveBot(ctx);
@@ -26,7 +26,7 @@ async function updateAvatar(ctx: MethodContext): Promise<true> {
   if (chat.type === 'private') throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
   if (chat.type === 'general' || chat.type === 'channel' || chat.entityType !== '') throw new RestError('ACCESS_ERROR', 'The avatar of this chat cannot be changed', 403);
   // The method acts as the bot: Bitrix24 checks the bot's membership, never the calling user's
-  // (the seed: "an authorised user of the app that registered the bot"), so the app must check
+  // (its page: "an authorised user of the app that registered the bot"), so the app must check
   // the user itself. A bot outside the chat finds no chat, as Bitrix24's source answers.
   if (!chat.members.includes(bot.id)) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
   const image = await decodeAvatar(param(ctx.params, 'AVATAR'));

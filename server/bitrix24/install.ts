@@ -23,7 +23,7 @@ export interface InstallPortal {
  * Installs (or reinstalls) the app on a portal, for the install page and for ONAPPINSTALL.
  * Nothing posted is believed: the posted refresh token is traded at the OAuth server of our
  * configuration, whose answer names the portal (member_id) and its REST endpoint. A posted
- * DOMAIN is never contacted (DESIGN.md "Calls to Bitrix24").
+ * DOMAIN is never contacted (docs/bitrix24-behaviours.md, "Installing").
  *
  * Every user who opens the app gets the install form's fields, the application token included,
  * so only a portal administrator may install: anyone else would replace the portal-level token

@@ -5,7 +5,7 @@ import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
 
 // imbot.chat.updateAvatar acts as the app's bot: Bitrix24 checks the bot, never the user who
-// asked (the seed page; DESIGN.md "Calls to Bitrix24"). So the app decides who may change a chat,
+// asked (imbot.chat.updateAvatar's page; docs/bitrix24-behaviours.md). So the app decides who may change a chat,
 // from the user's own view of it: im.dialog.get as the user (api-reference/chats/im-dialog-get.md).
 
 /** What im.dialog.get, im.recent.list and im.search.chat.list say of a chat and the user in it. */

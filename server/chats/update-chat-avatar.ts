@@ -118,7 +118,7 @@ export function createUpdateChatAvatar(deps: {
 
 /**
  * A bot outside the chat is refused: WRONG_REQUEST "Chat isn't exists" in Bitrix24's source,
- * ACCESS_DENIED in the seed page's table. Both mean the same here, since the user's right was
+ * ACCESS_DENIED in the table of imbot.chat.updateAvatar's page. Both mean the same here, since the user's right was
  * checked first.
  */
 const BOT_NOT_IN_CHAT = new Set(['WRONG_REQUEST', 'ACCESS_DENIED']);

@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Lang } from '../errors';
 
-// The API's credential inside the portal's iframe (DESIGN.md "JSON and forms"): cookies are
+// The API's credential inside the portal's iframe (docs/http-contract.md, "The API"): cookies are
 // unreliable there, so the page carries a short-lived token bound to one portal and one user,
 // sent as `Authorization: Bearer`. A browser never attaches that header by itself, which also
 // makes it the CSRF defence.

@@ -1,7 +1,7 @@
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { APP, pngBase64, registerBot, rest, start, tokenFor } from './helpers';
 
-// Every row of the error table in imbot.chat.updateAvatar's page (shared/seed/000_…txt).
+// Every row of the error table in imbot.chat.updateAvatar's page (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md).
 describe('imbot.chat.updateAvatar', () => {
   let emulator: Emulator;
   let admin: string;

@@ -120,7 +120,7 @@ describe('POST /api/chats/:chatId/avatar', () => {
     });
   });
 
-  describe('Bitrix24 errors from the seed table reach the user as one sentence in their language', () => {
+  describe('Bitrix24 errors from updateAvatar\'s documented table reach the user as one sentence in their language', () => {
     const cases: [string, string, number][] = [
       ['CHAT_ID_EMPTY', "Chat ID can't be empty", 400],
       ['ACCESS_DENIED', 'Access denied', 403],

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { startStack, type Stack } from '../support/stack';
 import * as img from '../support/images';
 
-// The Bitrix24 behaviours the first version got wrong (DESIGN.md "Calls to Bitrix24"), each
+// The Bitrix24 behaviours the first version got wrong (docs/bitrix24-behaviours.md), each
 // through HTTP against the emulator, which follows the reference pages at least as strictly.
 
 const ANNOUNCEMENTS = 20; // Boris is a member; only the owner changes its look
@@ -147,7 +147,7 @@ describe('on a real Bitrix24', () => {
       expect(audit.body.entries[0]).toMatchObject({ chatId: BOARD, result: 'ok', notes: ['bot_joined'] });
     });
 
-    it('ACCESS_DENIED (the seed page\'s answer for the same case) is handled the same way', async () => {
+    it('ACCESS_DENIED (the documented table\'s answer for the same case) is handled the same way', async () => {
       const anna = (await stack.open(0, 1)).token;
       portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'ACCESS_DENIED', description: 'Access denied', status: 403 });
       const mark = portal().calls().length;
