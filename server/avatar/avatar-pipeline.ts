@@ -6,11 +6,11 @@ import { FORMAT_PIXEL_CEILINGS, OPTIMISED_CODING_MAX_SIDE, planDecode, type Deco
 import { explicitOperations, orientationOf, orientedSize, storedSquare } from './exif-orientation';
 import { readImageHeader } from './image-header';
 
-// DESIGN.md "The image pipeline": the upload size is bounded earlier (multer); here the bytes
+// The upload size is bounded earlier (the upload gate and multer); here the bytes
 // are sniffed by sharp (never the name or the browser's MIME type), the pixel count and the
 // memory the decode will take are checked from the header before anything is decoded, and
 // the output is a square, upright, sRGB, metadata-free PNG or JPEG that
-// imbot.chat.updateAvatar accepts (at most 5000x5000, seed).
+// imbot.chat.updateAvatar accepts (at most 5000x5000, its page's error table).
 
 export type { OutputFormatPolicy };
 
