@@ -22,7 +22,7 @@ export interface OAuthServerDeps {
 }
 
 /** The documented token answer (auto-renewal.md example). */
-export function tokenAnswer(deps: Pick<OAuthServerDeps, 'issuer' | 'app' | 'baseUrl' | 'portalRestUrl'>, portal: PortalState, owner: Omit<TokenRecord, 'expiresAt'>) {
+function tokenAnswer(deps: Pick<OAuthServerDeps, 'issuer' | 'app' | 'baseUrl' | 'portalRestUrl'>, portal: PortalState, owner: Omit<TokenRecord, 'expiresAt'>) {
   const pair = deps.issuer.issuePair(owner);
   return {
     access_token: pair.accessToken,

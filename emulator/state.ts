@@ -138,7 +138,7 @@ export const CHANNEL_ID = 24;
 /** Projects 01 to 60 (ids 100 to 159): long enough for the chat list to page. */
 export const FIRST_PROJECT_CHAT_ID = 100;
 export const PROJECT_CHAT_COUNT = 60;
-export const FIRST_BOT_ID = 501;
+const FIRST_BOT_ID = 501;
 
 const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
 

@@ -72,7 +72,7 @@ export function isKnownCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(catalogue, code);
 }
 
-export function statusOf(code: ErrorCode): number {
+function statusOf(code: ErrorCode): number {
   return catalogue[code].status;
 }
 

@@ -9,14 +9,14 @@ export function avatarPath(chat: Chat): string {
   return `/upload/chat-avatar/${chat.id}.${ext}?v=${chat.avatar.version}`;
 }
 
-export function avatarUrl(baseUrl: string, chat: Chat): string {
+function avatarUrl(baseUrl: string, chat: Chat): string {
   return chat.avatar ? `${baseUrl}${avatarPath(chat)}` : '';
 }
 
 const messageType = (chat: Chat) => (chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : chat.type === 'channel' ? 'N' : 'C');
 
 /** What the user may do here (true = allowed), as in im.search.chat.list's `restrictions`. */
-export function restrictions(chat: Chat) {
+function restrictions(chat: Chat) {
   const group = chat.type === 'chat' || chat.type === 'open';
   // A chat bound to an entity (a workgroup, a CRM deal) takes its look from that entity
   // (im-dialog-get.md's example: a CRM chat with avatar false).
@@ -24,7 +24,7 @@ export function restrictions(chat: Chat) {
   return { avatar: ownLook, rename: ownLook, extend: group || chat.type === 'channel', call: true, mute: true, leave: group, leave_owner: group, send: true, user_list: true, path: '', path_title: '' };
 }
 
-export function role(chat: Chat, userId: number): string {
+function role(chat: Chat, userId: number): string {
   if (chat.ownerId === userId) return 'owner';
   if (chat.managers.includes(userId)) return 'manager';
   return chat.members.includes(userId) ? 'member' : 'none';

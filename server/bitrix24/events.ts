@@ -28,7 +28,7 @@ export interface HandleEvent {
   (event: IncomingEvent): Promise<void>;
 }
 
-export function tokensEqual(a: string, b: string): boolean {
+function tokensEqual(a: string, b: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(a), digest(b));
 }

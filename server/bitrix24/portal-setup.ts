@@ -10,7 +10,7 @@ import type { PortalClients, RestClient } from './portal-clients';
 // placement. Each step is idempotent, so install, reinstall and the administrators' "repair"
 // buttons all run the same code and never create duplicates.
 
-export const APP_EVENTS = ['ONAPPUNINSTALL'] as const;
+const APP_EVENTS = ['ONAPPUNINSTALL'] as const;
 
 /**
  * The sidebar item in group chats. Messenger placements require OPTIONS[iconName], a Font
@@ -18,14 +18,14 @@ export const APP_EVENTS = ['ONAPPUNINSTALL'] as const;
  * widgets/im/index.md "Typical errors"); context CHAT keeps it out of one-to-one dialogs, open
  * lines and CRM chats, whose avatars the app cannot change.
  */
-export const SIDEBAR_PLACEMENT = { placement: 'IM_SIDEBAR', options: { iconName: 'fa-picture-o', context: 'CHAT', role: 'USER', extranet: 'N' } } as const;
+const SIDEBAR_PLACEMENT = { placement: 'IM_SIDEBAR', options: { iconName: 'fa-picture-o', context: 'CHAT', role: 'USER', extranet: 'N' } } as const;
 
 /**
  * imbot.bot.list answers every bot of the portal, whoever registered it
  * (chat-bots/outdated/bots/imbot-bot-list.md), so our bot is recognised by a code no other
  * application can have: derived from this application's client id.
  */
-export function botCodeFor(clientId: string): string {
+function botCodeFor(clientId: string): string {
   return `chat_avatar_${createHash('sha256').update(clientId).digest('hex').slice(0, 12)}`;
 }
 

@@ -8,7 +8,7 @@ import { ACCESS_TOKEN_LIFETIME_MS, type TokenRefresher } from './token-refresh';
 // 30 days, far inside the 180, and far from the "every hour or every day" renewal the same
 // page warns gets an app blocked.
 
-export const IDLE_AFTER_MS = 30 * 86_400_000;
+const IDLE_AFTER_MS = 30 * 86_400_000;
 const SWEEP_EVERY_MS = 6 * 3_600_000;
 
 export interface TokenKeepAlive {

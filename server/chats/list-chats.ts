@@ -50,7 +50,7 @@ const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 2000;
 
 /** im-search-chat-list.md: FIND needs at least 2 characters (FIND_SHORT otherwise). */
-export const MIN_SEARCH_LENGTH = 2;
+const MIN_SEARCH_LENGTH = 2;
 
 /**
  * The chats a user may pick: those whose avatar they may change, by the same rule as the check

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AppError, type Lang } from '../errors';
 import type { PortalSettings } from '../store/store';
 
-export const OUTPUT_SIDE_MIN = 64;
-export const OUTPUT_SIDE_MAX = 5000; // imbot.chat.updateAvatar refuses more than 5000x5000 (its page's error table)
+const OUTPUT_SIDE_MIN = 64;
+const OUTPUT_SIDE_MAX = 5000; // imbot.chat.updateAvatar refuses more than 5000x5000 (its page's error table)
 
 export function defaultSettings(serverMaxUploadBytes: number): PortalSettings {
   return {

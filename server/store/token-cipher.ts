@@ -14,7 +14,7 @@ export interface TokenCipher {
 
 const VERSION = 'v1';
 
-export function keyIdOf(key: Buffer): string {
+function keyIdOf(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 

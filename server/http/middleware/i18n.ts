@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Lang } from '../../errors';
 
 /** Russian for the languages Bitrix24 serves in Russian, English otherwise. */
-export function langFrom(value: unknown): Lang | null {
+function langFrom(value: unknown): Lang | null {
   if (typeof value !== 'string' || value === '') return null;
   const code = value.slice(0, 2).toLowerCase();
   return ['ru', 'ua', 'uk', 'by', 'be', 'kz'].includes(code) ? 'ru' : 'en';
