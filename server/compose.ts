@@ -18,7 +18,8 @@ import { createAuthenticateUser } from './bitrix24/user-auth';
 import { createAppTokens } from './http/app-token';
 import { createHttpApp } from './http/app';
 import { createOpenApp } from './settings/open-app';
-import { views } from './http/views';
+import { appStaticAssets } from './http/static-assets';
+import { createViews } from './http/views';
 import type { Store } from './store/store';
 
 export interface AppParts {
@@ -70,6 +71,7 @@ export function composeApp(deps: {
   const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
   const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }), settings, mayUseApp, appTokens });
 
+  const assets = appStaticAssets();
   const app = createHttpApp({
     config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, rateLimits: config.rateLimits, clientId },
     log,
@@ -85,7 +87,8 @@ export function composeApp(deps: {
     chats,
     updateChatAvatar: avatarChanges.updateChatAvatar,
     authorizeChatChange: avatarChanges.authorizeChatChange,
-    views,
+    views: createViews(assets.url),
+    assets,
     sessionSecret: deps.sessionSecret,
   });
   return { app, portalClients, tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }) };

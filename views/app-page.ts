@@ -1,4 +1,4 @@
-import { escapeHtml, jsonForScript, layout } from './html';
+import { escapeHtml, jsonForScript, layout, plainAssetUrl, type AssetUrl } from './html';
 import { icon } from './icons';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
 
@@ -15,12 +15,15 @@ export interface AppPageModel {
   /** maxInputPixels, when the server hands it over, lets the page refuse a huge image before upload. */
   limits: { maxUploadBytes: number; outputSide: number; maxInputPixels?: number };
   cspNonce: string;
+  /** The hashed URL of each script and style; the plain path when not given. */
+  assetUrl?: AssetUrl;
 }
 
 const PREVIEW_SIZES = [100, 58, 42, 32, 24];
 
 export function renderAppPage(m: AppPageModel): string {
   const t = uiStrings(m.lang);
+  const asset = m.assetUrl ?? plainAssetUrl;
   const data = { lang: m.lang, locale: uiLocale(m.lang), strings: t, user: m.user, portal: m.portal, initialChatId: m.initialChatId, inFrame: m.inFrame, limits: m.limits, appTokenExpiresAt: m.appTokenExpiresAt };
   const admin = m.user.isAdmin;
   const tabs = admin
@@ -108,9 +111,9 @@ ${admin ? adminPanels(t) : ''}
 <script type="application/json" id="app-data">${jsonForScript(data)}</script>`;
 
   const head = `<meta name="app-token" content="${escapeHtml(m.appToken)}">
-${m.inFrame ? '<script src="/vendor/b24jssdk.js" async id="b24jssdk"></script>' : ''}
-<script type="module" src="/static/app.js"></script>`;
-  return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body, bodyClass: m.inFrame ? 'in-frame' : 'standalone' });
+${m.inFrame ? `<script src="${escapeHtml(asset('/vendor/b24jssdk.js'))}" async id="b24jssdk"></script>` : ''}
+<script type="module" src="${escapeHtml(asset('/static/app.js'))}"></script>`;
+  return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body, bodyClass: m.inFrame ? 'in-frame' : 'standalone', assetUrl: m.assetUrl });
 }
 
 function adminPanels(t: ReturnType<typeof uiStrings>): string {

@@ -13,14 +13,19 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-export function layout(opts: { lang: string; title: string; head?: string; body: string; bodyClass?: string }): string {
+/** Maps a plain asset path to the URL the page names (server/http/static-assets.ts hashes it). */
+export type AssetUrl = (path: string) => string;
+export const plainAssetUrl: AssetUrl = (path) => path;
+
+export function layout(opts: { lang: string; title: string; head?: string; body: string; bodyClass?: string; assetUrl?: AssetUrl }): string {
+  const asset = opts.assetUrl ?? plainAssetUrl;
   return `<!doctype html>
 <html lang="${escapeHtml(opts.lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(opts.title)}</title>
-<link rel="stylesheet" href="/static/app.css">
+<link rel="stylesheet" href="${escapeHtml(asset('/static/app.css'))}">
 ${opts.head ?? ''}
 </head>
 <body class="${escapeHtml(opts.bodyClass ?? '')}">

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { AppError } from '../errors';
@@ -22,7 +21,6 @@ import { oauthRoutes } from './routes/oauth';
 import { sessionRoutes } from './routes/session';
 
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
-const ROOT = join(__dirname, '..', '..');
 
 export function createHttpApp(deps: AppRouteDeps): Express {
   const app = express();
@@ -41,12 +39,7 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use(accessLog(deps.log));
 
   app.use(healthRoutes(deps.store));
-  app.use('/static', express.static(join(ROOT, 'public'), { index: false, maxAge: deps.config.env === 'production' ? '1h' : 0 }));
-  // The package exports no subpath for its browser bundle: find it beside the CommonJS entry.
-  const b24jssdkBundle = join(dirname(require.resolve('@bitrix24/b24jssdk')), '..', 'umd', 'index.min.js');
-  app.get('/vendor/b24jssdk.js', (_req, res) => {
-    res.sendFile(b24jssdkBundle, { maxAge: '1h' });
-  });
+  app.use(deps.assets.serve);
 
   // Form posts from the portal (install, open, events): small, possibly nested (auth[...]).
   const forms = express.urlencoded({ extended: true, limit: '64kb', parameterLimit: 200 });

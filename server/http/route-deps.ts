@@ -9,6 +9,7 @@ import type { OAuthServerClient } from '../bitrix24/oauth-client';
 import type { PortalSetup } from '../bitrix24/portal-setup';
 import type { PortalSettings, Store } from '../store/store';
 import type { AppTokens } from './app-token';
+import type { StaticAssets } from './static-assets';
 import type { Views } from './views';
 import type { OpenApp } from '../settings/open-app';
 
@@ -29,5 +30,7 @@ export interface AppRouteDeps {
   updateChatAvatar: UpdateChatAvatar;
   authorizeChatChange: AuthorizeChatChange;
   views: Views;
+  /** Scripts and styles under content-hashed URLs, compressed. */
+  assets: StaticAssets;
   sessionSecret: string;
 }
