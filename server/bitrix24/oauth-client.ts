@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
 import { isRecord, postForm, STRICT_EGRESS, type EgressPolicy } from './http-json';
 
@@ -34,10 +35,17 @@ export function createOAuthServerClient(deps: {
     const body = new URLSearchParams({ ...params, client_id: deps.clientId, client_secret: deps.clientSecret });
     // The OAuth server never moves: no redirect is followed, so the client secret and the
     // refresh token go to the configured address only.
-    const { status, body: answer } = await postForm(`${deps.oauthServer}/oauth/token/`, body, { signal: AbortSignal.timeout(deps.timeoutMs), egress });
+    const { status, body: answer } = await postForm(`${deps.oauthServer}/oauth/token/`, body, {
+      signal: AbortSignal.timeout(deps.timeoutMs),
+      egress,
+    });
     if (!isRecord(answer)) throw new Bitrix24UnavailableError(`OAuth server answered HTTP ${status} without an object`);
     if (typeof answer.error === 'string') {
-      throw new OAuthGrantError(answer.error, typeof answer.error_description === 'string' ? answer.error_description : '', status);
+      throw new OAuthGrantError(
+        answer.error,
+        typeof answer.error_description === 'string' ? answer.error_description : '',
+        status,
+      );
     }
     return parseGrant(answer);
   };
@@ -47,25 +55,44 @@ export function createOAuthServerClient(deps: {
   };
 }
 
+/** A number Bitrix24 may send as text; anything unreadable is left out. */
+const lenientNumber = z.coerce.number().refine(Number.isFinite).optional().catch(undefined);
+
+// settings/oauth/index.md: the grant's fields. Tokens, member_id and client_endpoint are what the
+// app relies on; the rest has a safe reading when missing or odd.
+const grantAnswerSchema = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  member_id: z.string().min(1),
+  client_endpoint: z.string().min(1),
+  server_endpoint: z.string().catch(''),
+  scope: z.string().catch(''),
+  status: z.string().catch('L'),
+  expires: lenientNumber,
+  expires_in: lenientNumber,
+  user_id: lenientNumber,
+});
+
 function parseGrant(answer: Record<string, unknown>): OAuthGrant {
-  const text = (name: string): string => {
-    const value = answer[name];
-    if (typeof value !== 'string' || value === '') throw new Bitrix24UnavailableError(`OAuth server answer lacks ${name}`);
-    return value;
-  };
-  const clientEndpoint = text('client_endpoint');
-  const expiresIn = Number(answer.expires_in ?? 3600);
-  const expires = Number(answer.expires);
-  const userId = Number(answer.user_id);
+  const parsed = grantAnswerSchema.safeParse(answer);
+  if (!parsed.success)
+    throw new Bitrix24UnavailableError(
+      `OAuth server answer lacks ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
+    );
+  const grant = parsed.data;
+  const userId = grant.user_id;
   return {
-    accessToken: text('access_token'),
-    refreshToken: text('refresh_token'),
-    expiresAt: Number.isFinite(expires) && expires > 0 ? expires * 1000 : Date.now() + expiresIn * 1000,
-    memberId: text('member_id'),
-    clientEndpoint: clientEndpoint.endsWith('/') ? clientEndpoint : `${clientEndpoint}/`,
-    serverEndpoint: typeof answer.server_endpoint === 'string' ? answer.server_endpoint : '',
-    scope: typeof answer.scope === 'string' ? answer.scope : '',
-    status: typeof answer.status === 'string' ? answer.status : 'L',
-    userId: Number.isInteger(userId) && userId > 0 ? userId : null,
+    accessToken: grant.access_token,
+    refreshToken: grant.refresh_token,
+    expiresAt:
+      grant.expires !== undefined && grant.expires > 0
+        ? grant.expires * 1000
+        : Date.now() + (grant.expires_in ?? 3600) * 1000,
+    memberId: grant.member_id,
+    clientEndpoint: grant.client_endpoint.endsWith('/') ? grant.client_endpoint : `${grant.client_endpoint}/`,
+    serverEndpoint: grant.server_endpoint,
+    scope: grant.scope,
+    status: grant.status,
+    userId: userId !== undefined && Number.isInteger(userId) && userId > 0 ? userId : null,
   };
 }

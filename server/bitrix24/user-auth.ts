@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { AppError } from '../errors';
 import type { Portal, Store } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
@@ -23,26 +24,62 @@ export interface AuthenticateUser {
   (auth: FrameAuth): Promise<{ portal: Portal; user: PortalUser }>;
 }
 
-interface BatchAnswer {
-  result: Record<string, unknown>;
-  result_error: Record<string, { error?: string; error_description?: string }> | unknown[];
-}
+// The batch of user.current and user.admin (api-reference/how-to-call-rest-api/batch.md): each
+// command's answer under its key in `result`, its error under the same key in `result_error`
+// (an empty array when there is none). Anything unreadable refuses the user.
+const batchAnswerSchema = z.object({
+  result: z
+    .object({
+      user: z
+        .object({
+          ID: z.coerce.number().int().positive(),
+          NAME: z.string().catch(''),
+          LAST_NAME: z.string().catch(''),
+        })
+        .optional()
+        .catch(undefined),
+      // user.admin answers true; some portals send it as text or a number.
+      admin: z.unknown().transform((value) => value === true || value === 'true' || value === 1),
+    })
+    .catch({ user: undefined, admin: false }),
+  result_error: z
+    .unknown()
+    .transform((value) =>
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? Object.values(value).map((error) => String((error as { error?: unknown } | null)?.error ?? 'unknown'))
+        : [],
+    ),
+});
 
 /**
  * Believes a user only after the portal's stored REST endpoint accepts their token: the posted
  * DOMAIN is ignored, the endpoint is looked up by member_id. One `batch` asks who the user is
  * and whether they administer the portal.
  */
-export function createAuthenticateUser(deps: { store: Store; timeoutMs: number; log: Logger; egress?: EgressPolicy; now?: () => number }): AuthenticateUser {
+export function createAuthenticateUser(deps: {
+  store: Store;
+  timeoutMs: number;
+  log: Logger;
+  egress?: EgressPolicy;
+  now?: () => number;
+}): AuthenticateUser {
   const now = deps.now ?? Date.now;
   return async (auth) => {
     const portal = await deps.store.findPortalByMemberId(auth.memberId);
-    if (!portal || portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `member ${auth.memberId}` });
+    if (!portal || portal.state !== 'installed')
+      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `member ${auth.memberId}` });
 
-    let answer: BatchAnswer;
+    let raw: unknown;
     try {
       const cmd = new URLSearchParams({ halt: '1', 'cmd[user]': 'user.current', 'cmd[admin]': 'user.admin' });
-      answer = await callWithAccessToken<BatchAnswer>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, deps.timeoutMs, deps.egress);
+      raw = await callWithAccessToken<unknown>(
+        portal.clientEndpoint,
+        'batch',
+        cmd,
+        auth.accessToken,
+        deps.timeoutMs,
+        deps.egress,
+      );
     } catch (error) {
       // Only a refused token means "sign in again": a busy or limited portal, or a user the
       // administrator has not let into the app, each get their own sentence.
@@ -53,26 +90,34 @@ export function createAuthenticateUser(deps: { store: Store; timeoutMs: number; 
       if (error instanceof Bitrix24Error) {
         const mapped = toAppError(error);
         deps.log.warn({ memberId: portal.memberId, code: error.code }, 'portal did not let the user in');
-        throw mapped instanceof AppError && mapped.code !== 'BITRIX24_ERROR' ? mapped : new AppError('NOT_AUTHENTICATED', { detail: `portal said ${error.code}` });
+        throw mapped instanceof AppError && mapped.code !== 'BITRIX24_ERROR'
+          ? mapped
+          : new AppError('NOT_AUTHENTICATED', { detail: `portal said ${error.code}` });
       }
-      if (error instanceof Bitrix24UnavailableError) throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
+      if (error instanceof Bitrix24UnavailableError)
+        throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
       throw error;
     }
-    const errors = answer.result_error && !Array.isArray(answer.result_error) ? Object.values(answer.result_error) : [];
-    const current = answer.result?.user as { ID?: string | number; NAME?: string; LAST_NAME?: string } | undefined;
-    const id = Number(current?.ID);
-    if (errors.length > 0 || !Number.isInteger(id) || id <= 0) {
-      deps.log.warn({ memberId: portal.memberId, errors: errors.map((e) => (e as { error?: string }).error) }, 'portal did not confirm the user');
+    const answer = batchAnswerSchema.safeParse(raw);
+    const current = answer.success ? answer.data.result.user : undefined;
+    if (!answer.success || answer.data.result_error.length > 0 || !current) {
+      deps.log.warn(
+        { memberId: portal.memberId, errors: answer.success ? answer.data.result_error : ['unreadable answer'] },
+        'portal did not confirm the user',
+      );
       throw new AppError('NOT_AUTHENTICATED', { detail: 'user.current failed' });
     }
     const user: PortalUser = {
-      id,
-      name: [current?.NAME, current?.LAST_NAME].filter(Boolean).join(' ').trim() || `#${id}`,
-      isAdmin: answer.result.admin === true || answer.result.admin === 'true' || answer.result.admin === 1,
+      id: current.ID,
+      name: [current.NAME, current.LAST_NAME].filter(Boolean).join(' ').trim() || `#${current.ID}`,
+      isAdmin: answer.data.result.admin,
     };
     if (auth.refreshToken) {
       const expiresIn = auth.expiresInSeconds && auth.expiresInSeconds > 0 ? auth.expiresInSeconds : 3600;
-      await deps.store.saveTokens({ memberId: portal.memberId, userId: user.id }, { accessToken: auth.accessToken, refreshToken: auth.refreshToken, expiresAt: now() + expiresIn * 1000 });
+      await deps.store.saveTokens(
+        { memberId: portal.memberId, userId: user.id },
+        { accessToken: auth.accessToken, refreshToken: auth.refreshToken, expiresAt: now() + expiresIn * 1000 },
+      );
     }
     return { portal, user };
   };

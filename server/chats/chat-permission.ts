@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AppError } from '../errors';
 import { Bitrix24Error } from '../bitrix24/bitrix24-error';
 import { toAppError } from '../bitrix24/error-mapping';
@@ -17,18 +18,57 @@ export interface ChatView {
   permissions?: { manage_ui?: string };
 }
 
+const optionalText = z.string().optional().catch(undefined);
+
+// The part of im.dialog.get's answer the decision rests on. Anything missing or of another type
+// reads as absent, and absent never allows: no restrictions.avatar locks the chat, no role is no
+// member, no manage_ui asks for the owner.
+const chatViewSchema = z
+  .object({
+    type: optionalText,
+    // No entity may come as null; an entity_type of another kind is some entity, which locks.
+    entity_type: z
+      .string()
+      .nullish()
+      .transform((value) => value ?? '')
+      .catch('unreadable'),
+    role: optionalText,
+    restrictions: z
+      .object({ avatar: z.boolean().optional().catch(undefined) })
+      .optional()
+      .catch(undefined),
+    permissions: z.object({ manage_ui: optionalText }).optional().catch(undefined),
+  })
+  .catch({ entity_type: '' });
+
 /** Who may change the look (im-dialog-get.md, "Object permissions"): member < manager < owner. */
 const RANK: Record<string, number> = { member: 1, manager: 2, owner: 3 };
 
 /** Chats whose avatar is not the chat's own: the portal's general chat, channels, dialogs. */
-const NOT_CHANGEABLE_TYPES = new Set(['general', 'private', 'user', 'channel', 'openchannel', 'lines', 'crm', 'call', 'sonetgroup', 'calendar', 'tasks', 'mail', 'comment', 'copilot']);
+const NOT_CHANGEABLE_TYPES = new Set([
+  'general',
+  'private',
+  'user',
+  'channel',
+  'openchannel',
+  'lines',
+  'crm',
+  'call',
+  'sonetgroup',
+  'calendar',
+  'tasks',
+  'mail',
+  'comment',
+  'copilot',
+]);
 
 export type ChatRefusal = 'NOT_CHAT_MEMBER' | 'CHAT_AVATAR_LOCKED' | 'CHAT_OWNER_ONLY' | 'CHAT_MANAGERS_ONLY';
 
 /** Why the user may not change this chat's avatar, or null when they may. */
 export function refusalFor(view: ChatView): ChatRefusal | null {
   const type = String(view.type ?? '').toLowerCase();
-  if (NOT_CHANGEABLE_TYPES.has(type) || (view.entity_type ?? '') !== '' || view.restrictions?.avatar !== true) return 'CHAT_AVATAR_LOCKED';
+  if (NOT_CHANGEABLE_TYPES.has(type) || (view.entity_type ?? '') !== '' || view.restrictions?.avatar !== true)
+    return 'CHAT_AVATAR_LOCKED';
   // An open chat can be viewed without joining it; only members count.
   const has = RANK[String(view.role ?? '').toLowerCase()];
   if (has === undefined) return 'NOT_CHAT_MEMBER';
@@ -62,14 +102,18 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
       let view: ChatView;
       try {
         const rest = await deps.clients.forOwner(portal, userId);
-        view = await rest.call<ChatView>('im.dialog.get', { DIALOG_ID: `chat${chatId}` });
+        view = chatViewSchema.parse(await rest.call<unknown>('im.dialog.get', { DIALOG_ID: `chat${chatId}` }));
       } catch (error) {
         // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
-        if (error instanceof Bitrix24Error && error.code === 'ACCESS_ERROR') throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${error.description}` });
+        if (error instanceof Bitrix24Error && error.code === 'ACCESS_ERROR')
+          throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${error.description}` });
         throw toAppError(error);
       }
-      const refusal = refusalFor(view ?? {});
-      if (refusal) throw new AppError(refusal, { detail: `chat${chatId}: role ${view?.role}, manage_ui ${view?.permissions?.manage_ui}, restrictions.avatar ${view?.restrictions?.avatar}, type ${view?.type}` });
+      const refusal = refusalFor(view);
+      if (refusal)
+        throw new AppError(refusal, {
+          detail: `chat${chatId}: role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
+        });
       if (allowed.size >= MAX_ENTRIES) allowed.delete(allowed.keys().next().value as string);
       allowed.set(k, now());
     },
