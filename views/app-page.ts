@@ -14,7 +14,6 @@ export interface AppPageModel {
   inFrame: boolean;
   /** maxInputPixels, when the server hands it over, lets the page refuse a huge image before upload. */
   limits: { maxUploadBytes: number; outputSide: number; maxInputPixels?: number };
-  cspNonce: string;
   /** The hashed URL of each script and style; the plain path when not given. */
   assetUrl?: AssetUrl;
 }

@@ -12,7 +12,6 @@ export function appPageModel(over: Partial<AppPageModel> = {}): AppPageModel {
     initialChatId: null,
     inFrame: true,
     limits: { maxUploadBytes: 10_485_760, outputSide: 512 },
-    cspNonce: '',
     ...over,
   };
 }

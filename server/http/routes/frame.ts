@@ -46,7 +46,6 @@ export function frameRoutes(deps: AppRouteDeps): Router {
         initialChatId: chatIdFromPlacement(form.placementOptions),
         inFrame: true,
         limits: { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide },
-        cspNonce: '',
       }),
     );
   });

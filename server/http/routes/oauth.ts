@@ -76,7 +76,6 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
         initialChatId: null,
         inFrame: false,
         limits: { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide },
-        cspNonce: '',
       }),
     );
   });
