@@ -65,6 +65,9 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
       B24_ALLOW_HTTP_PORTALS: 'true',
       B24_RATE_BURST: '100000',
       B24_RATE_DRAIN: '100000',
+      // A load test: the per-user and per-address limits would measure themselves.
+      RATE_LIMIT_UPLOADS_PER_USER: '1000000',
+      RATE_LIMIT_PER_IP: '1000000',
       DATABASE_URL: databaseUrl,
       SESSION_SECRET: 'two-instances-session-secret-0123456789',
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
