@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CropRect } from '../../avatar/avatar-pipeline';
-import { parseInput } from './parse-input';
+import { jsonText, parseInput } from './parse-input';
 
 // GET /api/chats and POST /api/chats/:chatId/avatar.
 
@@ -31,24 +31,13 @@ export function parseChatId(raw: unknown): number {
   return parseInput(chatIdSchema, raw, 'INVALID_CHAT_ID');
 }
 
-const cropSchema = z
-  .string()
-  .max(200)
-  .transform((raw, ctx): unknown => {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'crop is not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.object({
-      x: z.int().min(0).max(1_000_000),
-      y: z.int().min(0).max(1_000_000),
-      size: z.int().min(1).max(1_000_000),
-    }),
-  );
+const cropSchema = jsonText(200).pipe(
+  z.object({
+    x: z.int().min(0).max(1_000_000),
+    y: z.int().min(0).max(1_000_000),
+    size: z.int().min(1).max(1_000_000),
+  }),
+);
 
 const uploadFieldsSchema = z.object({
   // The crop, in pixels of the image as sent; absent or empty when the page sent its own render.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MEMBER_ID, parseInput, TOKEN } from './parse-input';
+import { jsonText, MEMBER_ID, parseInput, TOKEN } from './parse-input';
 
 // What the portal posts into the app's iframe, at install and at each opening
 // (settings/oauth/simple-way.md; docs/bitrix24-behaviours.md says where such pages are): the
@@ -20,18 +20,7 @@ export interface FrameForm {
 /** A form field the portal may leave out or send empty. */
 const absentIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
-const placementOptions = z
-  .string()
-  .max(4096)
-  .transform((raw, ctx): unknown => {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'PLACEMENT_OPTIONS is not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.unknown()));
+const placementOptions = jsonText(4096).pipe(z.record(z.string(), z.unknown()));
 
 const frameFormSchema = z
   .object({

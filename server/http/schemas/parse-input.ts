@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError, type ErrorCode } from '../../errors';
 
 /**
@@ -15,6 +15,24 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code:
     throw new AppError(code, { detail });
   }
   return result.data;
+}
+
+/**
+ * A field that carries JSON as text (a form field, a multipart field), at most `maxLength`
+ * characters; text that is not JSON is an issue of the field, not an exception.
+ */
+export function jsonText(maxLength: number) {
+  return z
+    .string()
+    .max(maxLength)
+    .transform((raw, ctx): unknown => {
+      try {
+        return JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    });
 }
 
 /** Tokens as Bitrix24 issues them (AUTH_ID, REFRESH_ID, APPLICATION_TOKEN, access tokens): opaque, URL-safe. */
