@@ -12,7 +12,8 @@ export interface LaunchOptions {
   userId: number;
   placement?: string;
   placementOptions?: Record<string, unknown>;
-  lang?: 'en' | 'ru';
+  /** A Bitrix24 interface language code (ru, de, la, ua, …); en when not given. */
+  lang?: string;
 }
 
 export interface LaunchDeps {

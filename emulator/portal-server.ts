@@ -79,7 +79,8 @@ export function createPortalApp(deps: PortalDeps): Express {
       res.type('html').send(renderMessage(portal, user, 'Chat Avatar', NOT_INSTALLED_FOR_USERS));
       return;
     }
-    const lang = req.query.lang === 'ru' ? 'ru' : 'en';
+    // Any of Bitrix24's two-letter interface codes, as a user's language setting would send it.
+    const lang = typeof req.query.lang === 'string' && /^[a-z]{2}$/.test(req.query.lang) ? req.query.lang : 'en';
     const { form, appSid } = ops.launch({ userId: user.id, lang, ...opts });
     const initData = {
       DOMAIN: `${portal.host}:${portal.port}`,

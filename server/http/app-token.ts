@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { Lang } from '../errors';
+import { isLang, type Lang } from '../lang';
 
 // The API's credential inside the portal's iframe (docs/http-contract.md, "The API"): cookies are
 // unreliable there, so the page carries a short-lived token bound to one portal and one user,
@@ -49,7 +49,7 @@ export function createAppTokens(deps: { secret: string; ttlSeconds: number; now?
         return null;
       }
       const p = payload as { m?: unknown; u?: unknown; a?: unknown; l?: unknown; n?: unknown; g?: unknown; e?: unknown };
-      if (typeof p.m !== 'string' || !Number.isInteger(p.u) || typeof p.e !== 'number' || typeof p.g !== 'number' || (p.l !== 'en' && p.l !== 'ru')) return null;
+      if (typeof p.m !== 'string' || !Number.isInteger(p.u) || typeof p.e !== 'number' || typeof p.g !== 'number' || !isLang(p.l)) return null;
       if (p.e <= now()) return null;
       return { memberId: p.m, userId: p.u as number, isAdmin: p.a === 1, lang: p.l, name: typeof p.n === 'string' ? p.n : undefined, installedAt: p.g, expiresAt: p.e };
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, type Lang } from '../errors';
+import { AppError } from '../errors';
+import { localeOf, serverStrings, type Lang, type ServerStrings } from '../lang';
 import type { PortalSettings } from '../store/store';
 
 const OUTPUT_SIDE_MIN = 64;
@@ -15,23 +16,20 @@ export function defaultSettings(serverMaxUploadBytes: number): PortalSettings {
   };
 }
 
-const FIELD_MESSAGES = {
-  outputSide: {
-    en: `Enter a whole number of pixels from ${OUTPUT_SIDE_MIN} to ${OUTPUT_SIDE_MAX}.`,
-    ru: `Укажите целое число пикселей от ${OUTPUT_SIDE_MIN} до ${OUTPUT_SIDE_MAX}.`,
-  },
-  outputFormat: { en: 'Choose automatic, PNG or JPEG.', ru: 'Выберите: автоматически, PNG или JPEG.' },
-  jpegQuality: { en: 'Enter a JPEG quality from 1 to 100.', ru: 'Укажите качество JPEG от 1 до 100.' },
-  maxUploadBytes: {
-    en: 'Enter an upload limit from 0.1 MB up to the server’s maximum of {max} MB.',
-    ru: 'Укажите предел загрузки от 0,1 МБ до максимума сервера {max} МБ.',
-  },
-  accessMode: { en: 'Choose who may use the app.', ru: 'Выберите, кто может пользоваться приложением.' },
-  accessUserIds: {
-    en: 'List user ids as whole numbers separated by commas; at least one.',
-    ru: 'Перечислите ID пользователей целыми числами через запятую; хотя бы один.',
-  },
-} satisfies Record<string, Record<Lang, string>>;
+// Each field's sentence is in server/lang/<lang>.json, under "settings". Its numbers take the
+// admin's decimal mark (0,1 MB in Russian) and no grouping: they are what one types in the field.
+type SettingsField = keyof ServerStrings['settings'];
+
+function fieldMessage(field: SettingsField, lang: Lang, serverMaxUploadBytes: number): string {
+  const number = new Intl.NumberFormat(localeOf(lang), { maximumFractionDigits: 1, useGrouping: false });
+  const [min, max] =
+    field === 'outputSide'
+      ? [OUTPUT_SIDE_MIN, OUTPUT_SIDE_MAX]
+      : field === 'maxUploadBytes'
+        ? [0.1, Math.round((serverMaxUploadBytes / 1048576) * 10) / 10]
+        : [0, 0];
+  return serverStrings(lang).settings[field].replace('{min}', number.format(min)).replace('{max}', number.format(max));
+}
 
 /** A whole number, typed or sent as a number (a form field arrives as text). */
 const whole = (min: number, max: number) =>
@@ -67,7 +65,7 @@ function settingsSchema(serverMaxUploadBytes: number) {
 }
 
 /** The field an issue belongs to, as the admin screen names its inputs. */
-const FIELD_OF_PATH: Record<string, keyof typeof FIELD_MESSAGES> = {
+const FIELD_OF_PATH: Record<string, SettingsField> = {
   outputSide: 'outputSide',
   outputFormat: 'outputFormat',
   jpegQuality: 'jpegQuality',
@@ -82,12 +80,11 @@ export function parseSettings(input: unknown, ctx: { serverMaxUploadBytes: numbe
     typeof input === 'object' && input !== null ? input : {},
   );
   if (parsed.success) return parsed.data;
-  const maxMb = String(Math.round((ctx.serverMaxUploadBytes / 1048576) * 10) / 10);
   const fields: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
     const key = issue.path[0] === 'access' ? `access.${String(issue.path[1] ?? 'mode')}` : String(issue.path[0]);
     const field = FIELD_OF_PATH[key];
-    if (field) fields[key] = FIELD_MESSAGES[field][ctx.lang].replace('{max}', maxMb);
+    if (field) fields[key] = fieldMessage(field, ctx.lang, ctx.serverMaxUploadBytes);
   }
   throw new AppError('INVALID_SETTINGS', { fields, detail: Object.keys(fields).join(', ') });
 }

@@ -1,14 +1,26 @@
 import type { Request } from 'express';
-import type { Lang } from '../../errors';
+import { isLang, LANGS, localeOf, type Lang } from '../../lang';
 
-/** Russian for the languages Bitrix24 serves in Russian, English otherwise. */
+/**
+ * A Bitrix24 language code (LANG: `de`, `la`, `ua`, …) as one the app speaks; any other of
+ * Bitrix24's 20 languages (kz, ar, ja, …) is English: more of their users read English than
+ * Russian.
+ */
 function langFrom(value: unknown): Lang | null {
   if (typeof value !== 'string' || value === '') return null;
   const code = value.slice(0, 2).toLowerCase();
-  return ['ru', 'ua', 'uk', 'by', 'be', 'kz'].includes(code) ? 'ru' : 'en';
+  return isLang(code) ? code : 'en';
+}
+
+// Accept-Language speaks BCP 47 (uk, es, pt-BR), where br is Breton and la Latin.
+const BY_LOCALE = new Map(LANGS.map((lang) => [localeOf(lang).slice(0, 2), lang]));
+
+function langFromAcceptLanguage(req: Request): Lang | null {
+  if (!req.get('accept-language')) return null;
+  const best = req.acceptsLanguages([...BY_LOCALE.keys()]);
+  return best ? (BY_LOCALE.get(best) ?? null) : 'en';
 }
 
 export function requestLang(req: Request): Lang {
-  const accepted = req.get('accept-language') ? req.acceptsLanguages('en', 'ru') : false;
-  return req.auth?.lang ?? langFrom(req.query.LANG) ?? langFrom(accepted || undefined) ?? 'en';
+  return req.auth?.lang ?? langFrom(req.query.LANG) ?? langFromAcceptLanguage(req) ?? 'en';
 }

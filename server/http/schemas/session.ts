@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Lang } from '../../errors';
+import { LANGS, type Lang } from '../../lang';
 import { MEMBER_ID, parseInput, TOKEN } from './parse-input';
 
 // POST /api/session: fresh portal auth from B24Frame (getAuth()), traded for a new app token.
@@ -19,7 +19,7 @@ const sessionRenewalSchema = z
     // The page may not have a refresh token to give; a bad one is dropped, not trusted.
     refreshToken: z.string().regex(TOKEN).optional().catch(undefined),
     expiresIn: z.number().optional().catch(undefined),
-    lang: z.enum(['en', 'ru']).optional().catch(undefined),
+    lang: z.enum(LANGS).optional().catch(undefined),
   })
   .transform((body): SessionRenewal => ({
     memberId: body.memberId,
