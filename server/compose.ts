@@ -69,7 +69,7 @@ export function composeApp(deps: {
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
   const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
-  const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }), settings, mayUseApp, appTokens });
+  const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }), settings, mayUseApp, appTokens, maxInputPixels: config.uploads.maxInputPixels });
 
   const assets = appStaticAssets();
   const app = createHttpApp({

@@ -17,6 +17,8 @@ export interface OpenedApp {
   settings: PortalSettings;
   appToken: string;
   appTokenExpiresAt: number;
+  /** What the page checks before an upload: the portal's settings and the server's pixel ceiling. */
+  limits: { maxUploadBytes: number; outputSide: number; maxInputPixels: number };
 }
 
 export interface OpenApp {
@@ -42,12 +44,15 @@ export function createOpenApp(deps: {
   settings: SettingsService;
   mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
   appTokens: AppTokenIssuer;
+  /** The server's ceiling on decoded pixels (MAX_INPUT_PIXELS). */
+  maxInputPixels: number;
 }): OpenApp {
   const letIn = async (portal: Portal, user: PortalUser, lang: Lang): Promise<OpenedApp> => {
     const settings = await deps.settings.settingsFor(portal.memberId);
     if (!deps.mayUseApp(settings, user)) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${user.id}` });
     const { token, expiresAt } = deps.appTokens.issue({ memberId: portal.memberId, userId: user.id, isAdmin: user.isAdmin, lang, name: user.name, installedAt: portal.installedAt.getTime() });
-    return { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt };
+    const limits = { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide, maxInputPixels: deps.maxInputPixels };
+    return { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt, limits };
   };
 
   return {

@@ -31,7 +31,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
   router.post('/', async (req: Request, res: Response) => {
     const lang = requestLang(req);
     const form = parseFrameForm(req.body);
-    const { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withPortalAuth(
+    const { portal, user, limits, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withPortalAuth(
       { memberId: form.memberId, accessToken: form.authId, refreshToken: form.refreshId, expiresInSeconds: form.authExpires },
       lang,
     );
@@ -45,7 +45,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
         portal: { domain: portal.domain, memberId: portal.memberId },
         initialChatId: chatIdFromPlacement(form.placementOptions),
         inFrame: true,
-        limits: { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide },
+        limits,
       }),
     );
   });

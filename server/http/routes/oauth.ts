@@ -64,7 +64,7 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   router.get('/app', async (req, res) => {
     const sessionUser = req.session.user;
     if (!sessionUser) throw new AppError('NOT_AUTHENTICATED', { detail: 'no first-party session' });
-    const { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
+    const { portal, user, limits, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
     setPageSecurity(res, { portalOrigin: null });
     res.type('html').send(
       deps.views.appPage({
@@ -75,7 +75,7 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
         portal: { domain: portal.domain, memberId: portal.memberId },
         initialChatId: null,
         inFrame: false,
-        limits: { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide },
+        limits,
       }),
     );
   });
