@@ -58,6 +58,7 @@ beforeAll(async () => {
   await save('png-16bit-rgba-40mp.png', flat(6320, 6320, 4).toColourspace('rgb16').png());
   await save('tiff-rgba-40mp.tif', flat(6320, 6320, 4).tiff({ compression: 'deflate' }));
   await save('jpeg-100mp.jpg', flat(10000, 10000).jpeg());
+  await save('png-rgba-40mp.png', flat(6320, 6320, 4).png());
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,6 +100,14 @@ describe('decode memory', () => {
     const outcome = run([{ file: files['png-interlaced-rgba-40mp.png']!, side: 5000 }]);
     expect(outcome.results).toEqual([{ ok: false, code: 'IMAGE_TOO_COSTLY' }]);
     expect(outcome.riseMb).toBeLessThan(32);
+  });
+
+  // Issue 10: a crop just larger than the side resized the whole image into memory first
+  // (+192 MB here with the pipeline of 58a640b; +390 MB for a 100 MP PNG).
+  it('cuts a small square out before resizing: a 513 px crop of a 40 MP PNG costs about what the crop does', () => {
+    const outcome = run([{ file: files['png-rgba-40mp.png']!, crop: { x: 5000, y: 5000, size: 513 } }]);
+    expect(outcome.results).toEqual([{ ok: true, width: 512 }]);
+    expect(outcome.riseMb).toBeLessThan(48);
   });
 
   it(`keeps the peak RSS rise of every upload the settings admit under ${MB_PER_UPLOAD} MB`, () => {
