@@ -73,14 +73,17 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.get('/', firstParty);
   app.use(oauthRoutes(deps));
 
+  // Each router is mounted under its prefix with its guards. Order is security: the session
+  // renewal stands before the bearer guard, because it is how a page whose app token has
+  // expired gets a new one (from fresh portal auth, checked like opening the app); every other
+  // /api route needs the token, and /api/admin an administrator's.
   app.use('/api', json);
   app.post('/api/session', perIp);
-  app.use(sessionRoutes(deps));
+  app.use('/api/session', sessionRoutes(deps));
   app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
-  app.use('/api/admin', requireAdmin);
-  app.use(adminRoutes(deps));
+  app.use('/api/admin', requireAdmin, adminRoutes(deps));
   app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
-  app.use(chatRoutes(deps, createUploadGate(uploadGateOptions(deps.config.uploads, deps.log))));
+  app.use('/api/chats', chatRoutes(deps, createUploadGate(uploadGateOptions(deps.config.uploads, deps.log))));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })));
   app.use(

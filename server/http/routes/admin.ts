@@ -10,8 +10,8 @@ import { parseAuditQuery } from '../schemas/admin';
 
 const PAGE_SIZE = 50;
 
-// Administration of one portal: the portal is the app token's, the caller an administrator
-// (requireAdmin runs before this router).
+// Administration of one portal, mounted at /api/admin behind requireAdmin (http/app.ts): the
+// portal is the app token's, the caller an administrator.
 export function adminRoutes(deps: AppRouteDeps): Router {
   const router = Router();
 
@@ -50,12 +50,12 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     res.json(await status(req.portal!));
   };
 
-  router.get('/api/admin/status', async (req, res) => {
+  router.get('/status', async (req, res) => {
     res.json(await status(req.portal!));
   });
-  router.post('/api/admin/bot/repair', repair((portal) => deps.portalSetup.runStep(portal, 'bot')));
+  router.post('/bot/repair', repair((portal) => deps.portalSetup.runStep(portal, 'bot')));
   router.post(
-    '/api/admin/events/rebind',
+    '/events/rebind',
     repair(async (portal) => {
       // Both steps run (and are recorded) even when the first is refused.
       const problems = (await deps.portalSetup.runAll(portal)).filter((p) => p.step !== 'bot');
@@ -63,22 +63,22 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     }),
   );
 
-  router.get('/api/admin/settings', async (req, res) => {
+  router.get('/settings', async (req, res) => {
     res.json({ settings: req.portalSettings, limits: { maxUploadBytes: deps.config.uploads.maxBytes } });
   });
-  router.put('/api/admin/settings', async (req, res) => {
+  router.put('/settings', async (req, res) => {
     const settings = parseSettings(req.body, { serverMaxUploadBytes: deps.config.uploads.maxBytes, lang: requestLang(req) });
     await deps.settings.save(req.portal!.memberId, settings);
     deps.log.info({ memberId: req.portal!.memberId, userId: req.auth!.userId }, 'settings saved');
     res.json({ settings });
   });
 
-  router.get('/api/admin/audit', async (req, res) => {
+  router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
     const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     res.json({ entries: entries.map(presentAuditEntry), page, pageSize: PAGE_SIZE, total });
   });
-  router.get('/api/admin/audit.csv', async (req, res) => {
+  router.get('/audit.csv', async (req, res) => {
     const { result } = parseAuditQuery(req.query);
     const { entries } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: 100_000, offset: 0 });
     res.set('Content-Disposition', 'attachment; filename="chat-avatar-audit.csv"');

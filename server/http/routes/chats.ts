@@ -8,7 +8,7 @@ import { parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/c
 export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof createUploadGate>): Router {
   const router = Router();
 
-  router.get('/api/chats', async (req, res) => {
+  router.get('/', async (req, res) => {
     const page = await deps.chats.listChats(req.portal!, req.auth!.userId, parseChatListQuery(req.query));
     res.json(page);
   });
@@ -23,7 +23,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   };
 
   // A page that lost its chat posts to /api/chats//avatar: say so instead of a bare 404.
-  router.post(['/api/chats/avatar', '/api/chats//avatar'], (req) => {
+  router.post(['/avatar', '//avatar'], (req) => {
     req.resume();
     throw new AppError('INVALID_CHAT_ID', { detail: 'no chat id in the path' });
   });
@@ -42,7 +42,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     next();
   };
 
-  router.post('/api/chats/:chatId/avatar', authorizeChat, uploadGate, receiveUpload, async (req, res) => {
+  router.post('/:chatId/avatar', authorizeChat, uploadGate, receiveUpload, async (req, res) => {
     const file = req.file;
     if (!file || file.size === 0) throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
     const { crop, upload } = parseUploadFields(req.body);

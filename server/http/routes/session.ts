@@ -7,7 +7,7 @@ import { parseSessionRenewal } from '../schemas/session';
 // endpoint exactly like opening the app. The old app token is not a credential here.
 export function sessionRoutes(deps: AppRouteDeps): Router {
   const router = Router();
-  router.post('/api/session', async (req, res) => {
+  router.post('/', async (req, res) => {
     const { lang, ...auth } = parseSessionRenewal(req.body);
     const opened = await deps.openApp.withPortalAuth(auth, lang ?? requestLang(req));
     res.json({ appToken: opened.appToken, expiresAt: opened.appTokenExpiresAt });
