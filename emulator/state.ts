@@ -61,6 +61,8 @@ export interface Binding {
   handler: string;
   appId: string;
   title?: string;
+  /** placement.bind's LANG_ALL: a title per interface language. */
+  langAll?: Record<string, { TITLE: string; DESCRIPTION: string; GROUP_NAME: string }>;
   options?: Record<string, unknown>;
   /** event.bind's auth_type: 0 = the user whose action fired the event. */
   authType?: number;

@@ -19,6 +19,7 @@ describe('the server\'s words in every shipped language', () => {
 
   it.each(LANGS.filter((lang) => lang !== 'en'))('%s has a sentence for every error code and settings field, and nothing else', (lang) => {
     const strings = serverStrings(lang);
+    expect(Object.keys(strings).sort()).toEqual(Object.keys(en).sort());
     expect(Object.keys(strings.errors).sort()).toEqual([...errorCodes].sort());
     expect(Object.keys(strings.settings).sort()).toEqual([...settingFields].sort());
   });
@@ -34,6 +35,7 @@ describe('the server\'s words in every shipped language', () => {
       expect([field, placeholders(strings.settings[field])]).toEqual([field, placeholders(en.settings[field])]);
     }
     expect(strings.appName.trim()).not.toBe('');
+    expect(strings.botWorkPosition.trim()).not.toBe('');
     expect(strings.statusTab.trim()).not.toBe('');
   });
 

@@ -47,11 +47,11 @@ export const placementMethods: MethodFamily = {
       const mine = ctx.portal.placements.filter((b) => b.appId === ctx.clientId && b.name === placement);
       if (mine.some((b) => b.handler === handler)) throw new RestError('ERROR_PLACEMENT_HANDLER_ALREADY_BINDED', 'Handler already binded');
       if ((placement === 'PAGE_BACKGROUND_WORKER' || placement === 'REST_APP_URI') && mine.length > 0) throw new RestError('ERROR_PLACEMENT_MAX_COUNT', 'Placement max count reached', 200);
-      ctx.portal.placements.push({ name: placement, handler, appId: ctx.clientId, title: text(param(ctx.params, 'TITLE')) || 'Application', options });
+      ctx.portal.placements.push({ name: placement, handler, appId: ctx.clientId, title: text(param(ctx.params, 'TITLE')) || 'Application', langAll: langAllOf(param(ctx.params, 'LANG_ALL')), options });
       return true;
     },
     'placement.get': (ctx) =>
-      ctx.portal.placements.filter((b) => b.appId === ctx.clientId).map((b) => ({ placement: b.name, userId: 0, handler: b.handler, options: b.options ?? [], title: b.title ?? '', description: '', langAll: {} })),
+      ctx.portal.placements.filter((b) => b.appId === ctx.clientId).map((b) => ({ placement: b.name, userId: 0, handler: b.handler, options: b.options ?? [], title: b.title ?? '', description: '', langAll: b.langAll ?? {} })),
     'placement.unbind': (ctx) => {
       requireAdmin(ctx);
       const placement = text(param(ctx.params, 'PLACEMENT')).toUpperCase();
@@ -64,3 +64,15 @@ export const placementMethods: MethodFamily = {
     },
   },
 };
+
+/** LANG_ALL (widgets/placement-bind.md): TITLE, DESCRIPTION, GROUP_NAME per language code. */
+function langAllOf(raw: unknown): Record<string, { TITLE: string; DESCRIPTION: string; GROUP_NAME: string }> {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const out: Record<string, { TITLE: string; DESCRIPTION: string; GROUP_NAME: string }> = {};
+  for (const [lang, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value !== 'object' || value === null) continue;
+    const fields = value as Record<string, unknown>;
+    out[lang] = { TITLE: text(fields.TITLE), DESCRIPTION: text(fields.DESCRIPTION), GROUP_NAME: text(fields.GROUP_NAME) };
+  }
+  return out;
+}

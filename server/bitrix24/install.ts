@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
+import type { Lang } from '../lang';
 import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
@@ -12,6 +13,8 @@ export interface InstallRequest {
   memberId: string;
   refreshToken: string;
   applicationToken: string | null;
+  /** The installing administrator's LANG, for the bot's name; ONAPPINSTALL carries none (English). */
+  lang?: Lang;
 }
 
 export interface InstallPortal {
@@ -82,7 +85,7 @@ export function createInstallPortal(deps: {
 
     // A refused step (a placement Bitrix24 does not accept, say) must not keep the install page
     // from calling installFinish: it is recorded for the Status tab, where Repair runs it again.
-    await deps.setup.runAll(portal);
+    await deps.setup.runAll(portal, request.lang);
     portal = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
     return portal;
   };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Portal, SetupProblem, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { AppError } from '../errors';
+import { appNameIn, LANGS, serverStrings, type Lang } from '../lang';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import type { PortalClients, RestClient } from './portal-clients';
 
@@ -31,17 +32,22 @@ function botCodeFor(clientId: string): string {
 
 export type SetupStep = SetupProblem['step'];
 
+/**
+ * `lang`: the portal's language as the installing administrator's LANG gave it. A bot is named
+ * once, when registered (Bitrix24 shows one name to every user of the portal); the placement
+ * carries its title in every language the app speaks (LANG_ALL), each user seeing their own.
+ */
 export interface PortalSetup {
-  ensureBot(portal: Portal): Promise<number>;
+  ensureBot(portal: Portal, lang?: Lang): Promise<number>;
   ensureEvents(portal: Portal): Promise<void>;
-  ensurePlacements(portal: Portal): Promise<void>;
+  ensurePlacements(portal: Portal, lang?: Lang): Promise<void>;
   /**
    * Runs one step and records its outcome on the portal (a refusal with Bitrix24's own code and
    * argument, or nothing when it worked), so the Status tab shows what is missing. Rethrows.
    */
-  runStep(portal: Portal, step: SetupStep): Promise<void>;
+  runStep(portal: Portal, step: SetupStep, lang?: Lang): Promise<void>;
   /** Every step, each recorded; a refused step does not stop the next. Returns the problems. */
-  runAll(portal: Portal): Promise<SetupProblem[]>;
+  runAll(portal: Portal, lang?: Lang): Promise<SetupProblem[]>;
   describe(portal: Portal): Promise<SetupStatus>;
 }
 
@@ -62,12 +68,11 @@ interface BoundEvent {
   handler: string;
 }
 
-export function createPortalSetup(deps: { store: Store; clients: PortalClients; appBaseUrl: string; clientId: string; log: Logger; botName?: string; now?: () => Date }): PortalSetup {
+export function createPortalSetup(deps: { store: Store; clients: PortalClients; appBaseUrl: string; clientId: string; log: Logger; now?: () => Date }): PortalSetup {
   const now = deps.now ?? (() => new Date());
   const botCode = botCodeFor(deps.clientId);
   const eventsUrl = `${deps.appBaseUrl}/events`;
   const placementUrl = `${deps.appBaseUrl}/`;
-  const botName = deps.botName ?? 'Chat Avatar';
   const client = (portal: Portal): Promise<RestClient> => deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
 
   const listBots = async (rest: RestClient): Promise<BotListItem[]> => {
@@ -76,7 +81,7 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
   };
 
   const setup: PortalSetup = {
-    async ensureBot(portal) {
+    async ensureBot(portal, lang = 'en') {
       const rest = await client(portal);
       const bots = await listBots(rest);
       // The id imbot.register gave us first; then our code (a reinstall that lost the id).
@@ -93,10 +98,10 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
             OPENLINE: 'N',
             EVENT_HANDLER: eventsUrl,
             CLIENT_ID: deps.clientId,
-            PROPERTIES: { NAME: botName, COLOR: 'AZURE', WORK_POSITION: 'Changes chat avatars' },
+            PROPERTIES: { NAME: appNameIn(lang), COLOR: 'AZURE', WORK_POSITION: serverStrings(lang).botWorkPosition },
           }),
         );
-        deps.log.info({ memberId: portal.memberId, botId }, 'bot registered');
+        deps.log.info({ memberId: portal.memberId, botId, lang }, 'bot registered');
       }
       await deps.store.setPortalBot(portal.memberId, botId);
       return botId;
@@ -115,7 +120,7 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       }
     },
 
-    async ensurePlacements(portal) {
+    async ensurePlacements(portal, lang = 'en') {
       const rest = await client(portal);
       const bound = await rest.call<{ placement: string; handler: string }[]>('placement.get');
       const { placement, options } = SIDEBAR_PLACEMENT;
@@ -125,18 +130,18 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       await rest.call('placement.bind', {
         PLACEMENT: placement,
         HANDLER: placementUrl,
-        TITLE: botName,
+        TITLE: appNameIn(lang),
         OPTIONS: options,
-        LANG_ALL: { en: { TITLE: 'Chat avatar' }, ru: { TITLE: 'Аватар чата' } },
+        LANG_ALL: Object.fromEntries(LANGS.map((code) => [code, { TITLE: appNameIn(code) }])),
       });
       deps.log.info({ memberId: portal.memberId, placement }, 'placement bound');
     },
 
-    async runStep(portal, step) {
+    async runStep(portal, step, lang) {
       try {
-        if (step === 'bot') await setup.ensureBot(portal);
+        if (step === 'bot') await setup.ensureBot(portal, lang);
         else if (step === 'events') await setup.ensureEvents(portal);
-        else await setup.ensurePlacements(portal);
+        else await setup.ensurePlacements(portal, lang);
       } catch (error) {
         const problem = describeProblem(step, error, now());
         deps.log.warn({ memberId: portal.memberId, step, code: problem.code, argument: problem.argument, description: problem.description }, 'portal setup step refused');
@@ -146,11 +151,11 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       await deps.store.setSetupProblem(portal.memberId, step, null);
     },
 
-    async runAll(portal) {
+    async runAll(portal, lang) {
       const problems: SetupProblem[] = [];
       for (const step of ['bot', 'events', 'placements'] as const) {
         try {
-          await setup.runStep(portal, step);
+          await setup.runStep(portal, step, lang);
         } catch (error) {
           problems.push(describeProblem(step, error, now()));
         }
@@ -167,7 +172,7 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       ]);
       const bot = bots.find((b) => Number(b.ID) === portal.botId) ?? bots.find((b) => b.CODE === botCode);
       return {
-        bot: { id: bot ? Number(bot.ID) : portal.botId, name: bot?.NAME ?? botName, registered: Boolean(bot) && Number(bot?.ID) === portal.botId },
+        bot: { id: bot ? Number(bot.ID) : portal.botId, name: bot?.NAME ?? appNameIn('en'), registered: Boolean(bot) && Number(bot?.ID) === portal.botId },
         events: events.map((e) => ({ event: e.event, handler: e.handler })),
         placements: placements.map((p) => ({ placement: p.placement, handler: p.handler })),
       };

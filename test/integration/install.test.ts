@@ -13,7 +13,7 @@ describe('install, open and uninstall against the emulator', () => {
     const portal = stack.emulator.portals[0]!;
     const res = await stack.install();
     expect(res.status).toBe(200);
-    expect(res.text).toContain('/static/install.js');
+    expect(res.text).toMatch(/\/static\/install\.[0-9a-f]{10}\.js/);
     const stored = await stack.store.findPortalByMemberId(portal.memberId);
     expect(stored).toMatchObject({ state: 'installed', domain: portal.domain, clientEndpoint: portal.restUrl });
     expect(stored?.botId).toEqual(expect.any(Number));

@@ -34,7 +34,7 @@ describe('on a real Bitrix24', () => {
       portal().injectFault({ method: 'placement.bind', error: 'ERROR_ARGUMENT', description: 'Argument OPTIONS[iconName] is required', argument: 'iconName', status: 200 });
       const res = await stack.install();
       expect(res.status).toBe(200);
-      expect(res.text).toContain('/static/install.js'); // the page that calls installFinish()
+      expect(res.text).toMatch(/\/static\/install\.[0-9a-f]{10}\.js/); // the page that calls installFinish()
       expect(portal().isInstalled()).toBe(true);
       expect(stack.logs.join('')).toMatch(/"code":"ERROR_ARGUMENT","argument":"iconName"/);
 

@@ -15,7 +15,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
     try {
       const form = parseFrameForm(req.body);
       if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
-      const portal = await deps.installPortal({ memberId: form.memberId, refreshToken: form.refreshId, applicationToken: form.applicationToken });
+      const portal = await deps.installPortal({ memberId: form.memberId, refreshToken: form.refreshId, applicationToken: form.applicationToken, lang });
       setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
       res.type('html').send(deps.views.installPage({ lang, ok: true, message: '' }));
     } catch (error) {
