@@ -23,7 +23,8 @@ describe('emulated OAuth server', () => {
 
   it('redirects the signed-in user to redirect_uri with code, state, domain, member_id, scope, server_domain', async () => {
     const back = await codeFromAuthorize(2);
-    expect(back.origin + back.pathname).toBe('http://localhost:9/oauth/callback');
+    // A local application's redirect_uri is its handler path (settings/oauth/index.md).
+    expect(back.origin + back.pathname).toBe('http://localhost:9/');
     expect(Object.fromEntries(back.searchParams)).toEqual({ code: expect.any(String), state: 'xyz', domain: portal().domain, member_id: portal().memberId, scope: 'imbot,im,user_brief,placement', server_domain: new URL(emulator.oauthUrl).host });
   });
 

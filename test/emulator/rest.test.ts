@@ -1,4 +1,4 @@
-import type { Emulator } from '../../emulator/index';
+import { PROJECT_CHAT_COUNT, type Emulator } from '../../emulator/index';
 import { rest, start, tokenFor } from './helpers';
 
 describe('emulated portal REST', () => {
@@ -110,9 +110,11 @@ describe('emulated portal REST', () => {
     expect(item).toMatchObject({ id: 'chat12', type: 'chat', title: 'Marketing', avatar: { url: '', color: '#df532d' } });
     const second = await rest(portal(), 'im.recent.list', { SKIP_DIALOG: 'Y', OFFSET: 50, LIMIT: 50 }, auth);
     expect(second.body.result.hasMore).toBe(false);
-    expect(first.body.result.items.length + second.body.result.items.length).toBe(65);
+    // Anna's group chats: the projects and eight more (the general chat, Marketing, Sales team,
+    // Board, the markup chat, Announcements, the workgroup's chat, the channel); no dialogs.
+    expect(first.body.result.items.length + second.body.result.items.length).toBe(PROJECT_CHAT_COUNT + 8);
     const found = await rest(portal(), 'im.search.chat.list', { FIND: 'project', LIMIT: 50 }, auth);
-    expect(found.body.total).toBe(60);
+    expect(found.body.total).toBe(PROJECT_CHAT_COUNT);
     expect(found.body.next).toBe(50);
     expect(found.body.result[0]).toMatchObject({ name: 'Project 01', restrictions: { avatar: true }, permissions: { manage_ui: 'member' } });
     expect((await rest(portal(), 'im.search.chat.list', { FIND: 'p' }, auth)).body.error).toBe('FIND_SHORT');
