@@ -5,6 +5,7 @@ import { createAvatarPipeline } from './avatar/avatar-pipeline';
 import { mayUseApp } from './settings/avatar-settings';
 import { createChatLister } from './chats/list-chats';
 import { createSettingsService } from './settings/settings-service';
+import { createUserDirectory } from './settings/user-directory';
 import { createUpdateChatAvatar } from './chats/update-chat-avatar';
 import { createChatPermission } from './chats/chat-permission';
 import { createHandleEvent } from './bitrix24/events';
@@ -83,6 +84,7 @@ export function composeApp(deps: {
     oauth,
     portalSetup,
     settings,
+    users: createUserDirectory({ clients: portalClients }),
     mayUseApp,
     chats,
     updateChatAvatar: avatarChanges.updateChatAvatar,

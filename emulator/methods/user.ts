@@ -1,9 +1,9 @@
 import { RestError } from '../errors';
 import { fullName, type User } from '../state';
-import { int, param, type ListAnswer, type MethodFamily } from './context';
+import { int, param, type ListAnswer, type MethodContext, type MethodFamily } from './context';
 
 // api-reference/common/users/{user-admin,profile}.md (basic scope) and user.current /
-// user.get (user_brief, user_basic or user).
+// user.get / user.search (user_brief, user_basic or user; api-reference/user/user-search.md).
 
 const presentUser = (user: User) => ({
   ID: String(user.id),
@@ -30,6 +30,27 @@ export const profileMethods: MethodFamily = {
 
 const PAGE = 50;
 
+const page = (ctx: MethodContext, users: User[]): ListAnswer => {
+  const start = Math.max(0, int(param(ctx.params, 'start')));
+  const answer: ListAnswer = { result: users.slice(start, start + PAGE).map(presentUser), total: users.length };
+  if (start + PAGE < users.length) answer.next = start + PAGE;
+  return answer;
+};
+
+const words = (value: string) => value.toLowerCase().split(/\s+/).filter(Boolean);
+
+/**
+ * user.search's FIND: "applied simultaneously to the first name, last name, middle name, job
+ * title, and department name", a beginning-of-string match (`LIKE "Text%"`): here each word
+ * typed must begin some word of those fields.
+ */
+function found(user: User, find: string): boolean {
+  const fields = words([user.name, user.lastName, user.admin ? 'Administrator' : 'Manager'].join(' '));
+  return words(find).every((typed) => fields.some((word) => word.startsWith(typed)));
+}
+
+const startsWith = (value: string, filter: unknown) => typeof filter !== 'string' || value.toLowerCase().startsWith(filter.toLowerCase());
+
 export const userMethods: MethodFamily = {
   scope: ['user_brief', 'user_basic', 'user'],
   methods: {
@@ -44,10 +65,21 @@ export const userMethods: MethodFamily = {
         .filter((u) => ids.length === 0 || ids.includes(u.id))
         .filter((u) => typeof name !== 'string' || u.name === name)
         .filter((u) => typeof lastName !== 'string' || u.lastName === lastName);
-      const start = Math.max(0, int(param(ctx.params, 'start')));
-      const answer: ListAnswer = { result: users.slice(start, start + PAGE).map(presentUser), total: users.length };
-      if (start + PAGE < users.length) answer.next = start + PAGE;
-      return answer;
+      return page(ctx, users);
+    },
+    // user.search: user.get's parameters, and FILTER.FIND across the personal fields, or
+    // NAME, LAST_NAME, WORK_POSITION each matched from the beginning. Its page lists no error
+    // of its own, so none is invented here.
+    'user.search': (ctx): ListAnswer => {
+      const filter = (param(ctx.params, 'FILTER') ?? {}) as Record<string, unknown>;
+      const find = param(filter, 'FIND');
+      const ids = ([] as unknown[]).concat(param(filter, 'ID') ?? []).map(int).filter((id) => id > 0);
+      const users = [...ctx.portal.users.values()]
+        .filter((u) => ids.length === 0 || ids.includes(u.id))
+        .filter((u) => typeof find !== 'string' || found(u, find))
+        .filter((u) => startsWith(u.name, param(filter, 'NAME')) && startsWith(u.lastName, param(filter, 'LAST_NAME')))
+        .filter((u) => startsWith(u.admin ? 'Administrator' : 'Manager', param(filter, 'WORK_POSITION')));
+      return page(ctx, users);
     },
     'user.name': (ctx) => {
       const user = ctx.portal.users.get(int(param(ctx.params, 'ID')));

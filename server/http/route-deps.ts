@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../app.config';
 import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../settings/settings-service';
+import type { UserDirectory } from '../settings/user-directory';
 import type { AuthorizeChatChange, UpdateChatAvatar } from '../chats/update-chat-avatar';
 import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
@@ -25,6 +26,8 @@ export interface AppRouteDeps {
   oauth: OAuthServerClient;
   portalSetup: PortalSetup;
   settings: SettingsService;
+  /** The portal's users by name (user.search), for the access list. */
+  users: UserDirectory;
   mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
   chats: ChatLister;
   updateChatAvatar: UpdateChatAvatar;

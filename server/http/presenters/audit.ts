@@ -1,13 +1,22 @@
+import { isKnownCode, messageOf } from '../../errors';
+import type { Lang } from '../../lang';
 import type { AuditEntry } from '../../store/store';
 
-export function presentAuditEntry(entry: AuditEntry) {
+/**
+ * One entry of the audit log for the admin screen: a failure carries, beside its code, the
+ * sentence its user was shown, in the reading administrator's language. A Bitrix24 code the
+ * catalogue does not know reads as Bitrix24's refusal.
+ */
+export function presentAuditEntry(entry: AuditEntry, lang: Lang) {
+  const code = entry.errorCode;
   return {
     at: entry.at.toISOString(),
     userId: entry.userId,
     userName: entry.userName,
     chatId: entry.chatId,
     result: entry.result,
-    errorCode: entry.errorCode,
+    errorCode: code,
+    errorMessage: code ? messageOf(isKnownCode(code) ? code : 'BITRIX24_ERROR', lang) : null,
     bytes: entry.bytes,
     durationMs: entry.durationMs,
     notes: entry.notes ?? [],

@@ -6,7 +6,7 @@ import type { Portal } from '../../store/store';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { presentAuditEntry, auditCsv } from '../presenters/audit';
-import { parseAuditQuery } from '../schemas/admin';
+import { parseAuditQuery, parseUserQuery } from '../schemas/admin';
 
 const PAGE_SIZE = 50;
 
@@ -41,9 +41,9 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     };
   };
 
-  const repair = (work: (portal: Portal) => Promise<unknown>) => async (req: Request, res: Response) => {
+  const repair = (work: (portal: Portal, req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
     try {
-      await work(req.portal!);
+      await work(req.portal!, req);
     } catch (error) {
       throw toAppError(error);
     }
@@ -53,12 +53,13 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   router.get('/status', async (req, res) => {
     res.json(await status(req.portal!));
   });
-  router.post('/bot/repair', repair((portal) => deps.portalSetup.runStep(portal, 'bot')));
+  // A bot registered again is named in the repairing administrator's language.
+  router.post('/bot/repair', repair((portal, req) => deps.portalSetup.runStep(portal, 'bot', requestLang(req))));
   router.post(
     '/events/rebind',
-    repair(async (portal) => {
+    repair(async (portal, req) => {
       // Both steps run (and are recorded) even when the first is refused.
-      const problems = (await deps.portalSetup.runAll(portal)).filter((p) => p.step !== 'bot');
+      const problems = (await deps.portalSetup.runAll(portal, requestLang(req))).filter((p) => p.step !== 'bot');
       if (problems.length > 0) throw new AppError('SETUP_REFUSED', { detail: problems.map((p) => `${p.step}: ${p.code}${p.argument ? ` (${p.argument})` : ''}`).join('; ') });
     }),
   );
@@ -76,7 +77,13 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
     const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-    res.json({ entries: entries.map(presentAuditEntry), page, pageSize: PAGE_SIZE, total });
+    const lang = requestLang(req);
+    res.json({ entries: entries.map((entry) => presentAuditEntry(entry, lang)), page, pageSize: PAGE_SIZE, total });
+  });
+  router.get('/users', async (req, res) => {
+    const query = parseUserQuery(req.query);
+    const users = 'search' in query ? await deps.users.search(req.portal!, req.auth!.userId, query.search) : await deps.users.byIds(req.portal!, req.auth!.userId, query.ids);
+    res.json({ users });
   });
   router.get('/audit.csv', async (req, res) => {
     const { result } = parseAuditQuery(req.query);

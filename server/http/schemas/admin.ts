@@ -18,3 +18,15 @@ const auditQuerySchema = z.object({
 export function parseAuditQuery(query: unknown): { result?: 'ok' | 'error'; page: number } {
   return parseInput(auditQuerySchema, query, 'BAD_REQUEST');
 }
+
+// GET /api/admin/users: ?search=<what the administrator typed> or ?ids=3,17 (the access list).
+const userQuerySchema = z.union([
+  z.object({ search: z.string().trim().min(1).max(100) }).transform(({ search }) => ({ search })),
+  z
+    .object({ ids: z.string().regex(/^\d{1,10}(,\d{1,10}){0,999}$/) })
+    .transform(({ ids }) => ({ ids: [...new Set(ids.split(',').map(Number))].filter((id) => id > 0) })),
+]);
+
+export function parseUserQuery(query: unknown): { search: string } | { ids: number[] } {
+  return parseInput(userQuerySchema, query, 'BAD_REQUEST');
+}
