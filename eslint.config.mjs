@@ -140,7 +140,7 @@ export default tseslint.config(
     ],
   ),
   layer(
-    ['server/errors.ts', 'server/logger.ts', 'server/dev-secrets.ts'],
+    ['server/errors.ts', 'server/lang.ts', 'server/logger.ts', 'server/dev-secrets.ts'],
     [
       [
         [
