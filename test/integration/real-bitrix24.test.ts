@@ -1,14 +1,18 @@
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
+import {
+  ADMIN_USER_ID,
+  ANNOUNCEMENTS_CHAT_ID,
+  BOARD_CHAT_ID,
+  MARKETING_CHAT_ID,
+  OUTSIDER_USER_ID,
+  PLAIN_USER_ID,
+} from '../../emulator/index';
 import { startStack, type Stack } from '../support/stack';
 import * as img from '../support/images';
 
 // The Bitrix24 behaviours the first version got wrong (docs/bitrix24-behaviours.md), each
 // through HTTP against the emulator, which follows the reference pages at least as strictly.
-
-const ANNOUNCEMENTS = 20; // Boris is a member; only the owner changes its look
-const MARKETING = 12; // Anna and Boris
-const BOARD = 16; // Anna only, owner-managed
 
 describe('on a real Bitrix24', () => {
   let stack: Stack;
@@ -20,8 +24,16 @@ describe('on a real Bitrix24', () => {
   });
   const portal = () => stack.emulator.portals[0]!;
   const upload = (token: string, chatId: number, image: Buffer) =>
-    stack.http.post(`/api/chats/${chatId}/avatar`).set('Authorization', `Bearer ${token}`).set('Accept', 'application/json').attach('avatar', image, 'photo.jpg');
-  const methodsSince = (mark: number) => portal().calls().slice(mark).map((c) => c.method);
+    stack.http
+      .post(`/api/chats/${chatId}/avatar`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Accept', 'application/json')
+      .attach('avatar', image, 'photo.jpg');
+  const methodsSince = (mark: number) =>
+    portal()
+      .calls()
+      .slice(mark)
+      .map((c) => c.method);
 
   describe('install (widgets/im/sidebar.md, widgets/placement-bind.md)', () => {
     it('binds the chat sidebar with a Font Awesome icon, only in group chats', async () => {
@@ -31,16 +43,24 @@ describe('on a real Bitrix24', () => {
     });
 
     it('a refused bind (ERROR_ARGUMENT with HTTP 200) still finishes the install and is shown on the Status tab with its code and argument; Repair binds it', async () => {
-      portal().injectFault({ method: 'placement.bind', error: 'ERROR_ARGUMENT', description: 'Argument OPTIONS[iconName] is required', argument: 'iconName', status: 200 });
+      portal().injectFault({
+        method: 'placement.bind',
+        error: 'ERROR_ARGUMENT',
+        description: 'Argument OPTIONS[iconName] is required',
+        argument: 'iconName',
+        status: 200,
+      });
       const res = await stack.install();
       expect(res.status).toBe(200);
       expect(res.text).toMatch(/\/static\/install\.[0-9a-f]{10}\.js/); // the page that calls installFinish()
       expect(portal().isInstalled()).toBe(true);
       expect(stack.logs.join('')).toMatch(/"code":"ERROR_ARGUMENT","argument":"iconName"/);
 
-      const admin = (await stack.open(0, 1)).token;
+      const admin = (await stack.open(0, ADMIN_USER_ID)).token;
       const status = await stack.http.get('/api/admin/status').set('Authorization', `Bearer ${admin}`);
-      expect(status.body.problems).toEqual([expect.objectContaining({ step: 'placements', code: 'ERROR_ARGUMENT', argument: 'iconName' })]);
+      expect(status.body.problems).toEqual([
+        expect.objectContaining({ step: 'placements', code: 'ERROR_ARGUMENT', argument: 'iconName' }),
+      ]);
       expect(status.body.placements).toEqual([]);
 
       const repaired = await stack.http.post('/api/admin/events/rebind').set('Authorization', `Bearer ${admin}`);
@@ -49,20 +69,25 @@ describe('on a real Bitrix24', () => {
       expect(repaired.body.placements.map((p: { placement: string }) => p.placement)).toEqual(['IM_SIDEBAR']);
     });
 
-    it('recognises its own bot among the portal\'s bots, never another application\'s', async () => {
+    it("recognises its own bot among the portal's bots, never another application's", async () => {
       // Another application registered a bot first, with the code a generic app would pick.
       const other = portal().issueAccessToken(1, 'app.other.vendor');
       await fetch(`${portal().restUrl}imbot.register`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ auth: other, CODE: 'chat_avatar_bot', EVENT_HANDLER: 'https://other.example.com/bot', PROPERTIES: { NAME: 'Other bot' } }),
+        body: JSON.stringify({
+          auth: other,
+          CODE: 'chat_avatar_bot',
+          EVENT_HANDLER: 'https://other.example.com/bot',
+          PROPERTIES: { NAME: 'Other bot' },
+        }),
       });
       await stack.install();
       const ours = (await stack.store.findPortalByMemberId(portal().state.memberId))!.botId!;
       const owner = [...portal().state.bots.values()].find((b) => b.id === ours);
       expect(owner?.appId).toBe('local.test.chatavatar');
-      const anna = (await stack.open(0, 1)).token;
-      expect((await upload(anna, MARKETING, await img.photo(200, 200))).status).toBe(200);
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
+      expect((await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200))).status).toBe(200);
     });
   });
 
@@ -70,39 +95,47 @@ describe('on a real Bitrix24', () => {
     beforeEach(async () => {
       await stack.install();
       // The bot is already in Marketing and Announcements: Bitrix24 itself would let any change through.
-      const anna = (await stack.open(0, 1)).token;
-      expect((await upload(anna, MARKETING, await img.photo(200, 200))).status).toBe(200);
-      expect((await upload(anna, ANNOUNCEMENTS, await img.photo(200, 200))).status).toBe(200);
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
+      expect((await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200))).status).toBe(200);
+      expect((await upload(anna, ANNOUNCEMENTS_CHAT_ID, await img.photo(200, 200))).status).toBe(200);
     });
 
     it('a user who is not a member gets 403, and Bitrix24 is never asked to change the chat', async () => {
-      const clara = (await stack.open(0, 3)).token;
+      const clara = (await stack.open(0, OUTSIDER_USER_ID)).token;
       const mark = portal().calls().length;
-      const res = await upload(clara, MARKETING, await img.photo(200, 200));
+      const res = await upload(clara, MARKETING_CHAT_ID, await img.photo(200, 200));
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('NOT_CHAT_MEMBER');
       expect(methodsSince(mark)).toEqual(['im.dialog.get']);
     });
 
     it('a member whose role is below manage_ui gets 403, and Bitrix24 is never asked to change the chat', async () => {
-      const boris = (await stack.open(0, 2)).token;
-      const before = portal().chat(ANNOUNCEMENTS)!.avatar!.base64;
+      const boris = (await stack.open(0, PLAIN_USER_ID)).token;
+      const before = portal().chat(ANNOUNCEMENTS_CHAT_ID)!.avatar!.base64;
       const mark = portal().calls().length;
-      const res = await upload(boris, ANNOUNCEMENTS, await img.photo(200, 200));
+      const res = await upload(boris, ANNOUNCEMENTS_CHAT_ID, await img.photo(200, 200));
       expect(res.status).toBe(403);
-      expect(res.body.error).toEqual({ code: 'CHAT_OWNER_ONLY', message: 'Only the owner of this chat can change its avatar.' });
+      expect(res.body.error).toEqual({
+        code: 'CHAT_OWNER_ONLY',
+        message: 'Only the owner of this chat can change its avatar.',
+      });
       expect(methodsSince(mark)).toEqual(['im.dialog.get']);
-      expect(portal().chat(ANNOUNCEMENTS)!.avatar!.base64).toBe(before);
+      expect(portal().chat(ANNOUNCEMENTS_CHAT_ID)!.avatar!.base64).toBe(before);
     });
 
     it('refuses before reading the upload: the answer comes while the body is still being sent', async () => {
-      const clara = (await stack.open(0, 3)).token;
-      const url = new URL(`${stack.appUrl}/api/chats/${MARKETING}/avatar`);
+      const clara = (await stack.open(0, OUTSIDER_USER_ID)).token;
+      const url = new URL(`${stack.appUrl}/api/chats/${MARKETING_CHAT_ID}/avatar`);
       const boundary = 'b0undary';
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = httpRequest(url, {
           method: 'POST',
-          headers: { Authorization: `Bearer ${clara}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(10 * 1024 * 1024), Accept: 'application/json' },
+          headers: {
+            Authorization: `Bearer ${clara}`,
+            'Content-Type': `multipart/form-data; boundary=${boundary}`,
+            'Content-Length': String(10 * 1024 * 1024),
+            Accept: 'application/json',
+          },
         });
         req.on('response', (res) => {
           let body = '';
@@ -111,21 +144,28 @@ describe('on a real Bitrix24', () => {
         });
         req.on('error', reject);
         // Only the start of a 10 MB body is ever sent.
-        req.write(`--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`);
+        req.write(
+          `--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+        );
       });
       expect(answer.status).toBe(403);
       expect(JSON.parse(answer.body).error.code).toBe('NOT_CHAT_MEMBER');
     });
 
     it('asks once a minute at most for an allowed user, and again after any refusal', async () => {
-      const anna = (await stack.open(0, 1)).token;
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
       let mark = portal().calls().length;
-      await upload(anna, MARKETING, await img.photo(200, 200));
+      await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
       expect(methodsSince(mark)).toEqual(['imbot.chat.updateAvatar']);
-      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'AVATAR_ERROR', description: 'Avatar incorrect type', status: 400 });
-      await upload(anna, MARKETING, await img.photo(200, 200));
+      portal().injectFault({
+        method: 'imbot.chat.updateAvatar',
+        error: 'AVATAR_ERROR',
+        description: 'Avatar incorrect type',
+        status: 400,
+      });
+      await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
       mark = portal().calls().length;
-      await upload(anna, MARKETING, await img.photo(200, 200));
+      await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
       expect(methodsSince(mark)).toEqual(['im.dialog.get', 'imbot.chat.updateAvatar']);
     });
   });
@@ -136,29 +176,51 @@ describe('on a real Bitrix24', () => {
     });
 
     it('WRONG_REQUEST from a bot outside the chat: the user adds the bot, the change is retried once, the audit log says so', async () => {
-      const anna = (await stack.open(0, 1)).token;
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
       const mark = portal().calls().length;
-      const res = await upload(anna, BOARD, await img.photo(200, 200));
+      const res = await upload(anna, BOARD_CHAT_ID, await img.photo(200, 200));
       expect(res.status).toBe(200);
-      expect(methodsSince(mark)).toEqual(['im.dialog.get', 'imbot.chat.updateAvatar', 'im.chat.user.add', 'imbot.chat.updateAvatar']);
-      const add = portal().calls().find((c) => c.method === 'im.chat.user.add')!;
+      expect(methodsSince(mark)).toEqual([
+        'im.dialog.get',
+        'imbot.chat.updateAvatar',
+        'im.chat.user.add',
+        'imbot.chat.updateAvatar',
+      ]);
+      const add = portal()
+        .calls()
+        .find((c) => c.method === 'im.chat.user.add')!;
       expect(add.userId).toBe(1);
       const audit = await stack.http.get('/api/admin/audit').set('Authorization', `Bearer ${anna}`);
-      expect(audit.body.entries[0]).toMatchObject({ chatId: BOARD, result: 'ok', notes: ['bot_joined'] });
+      expect(audit.body.entries[0]).toMatchObject({ chatId: BOARD_CHAT_ID, result: 'ok', notes: ['bot_joined'] });
     });
 
-    it('ACCESS_DENIED (the documented table\'s answer for the same case) is handled the same way', async () => {
-      const anna = (await stack.open(0, 1)).token;
-      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'ACCESS_DENIED', description: 'Access denied', status: 403 });
+    it("ACCESS_DENIED (the documented table's answer for the same case) is handled the same way", async () => {
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
+      portal().injectFault({
+        method: 'imbot.chat.updateAvatar',
+        error: 'ACCESS_DENIED',
+        description: 'Access denied',
+        status: 403,
+      });
       const mark = portal().calls().length;
-      expect((await upload(anna, MARKETING, await img.photo(200, 200))).status).toBe(200);
+      expect((await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200))).status).toBe(200);
       expect(methodsSince(mark)).toContain('im.chat.user.add');
     });
 
     it('a user who may change the look but not add members is told so plainly', async () => {
       // Reception: anyone changes its look, only managers add members.
-      portal().state.chats.set(26, { ...portal().state.chats.get(MARKETING)!, id: 26, title: 'Reception', ownerId: 1, members: [1, 2], managers: [], avatar: null, manageUi: 'member', manageUsersAdd: 'manager' });
-      const boris = (await stack.open(0, 2)).token;
+      portal().state.chats.set(26, {
+        ...portal().state.chats.get(MARKETING_CHAT_ID)!,
+        id: 26,
+        title: 'Reception',
+        ownerId: ADMIN_USER_ID,
+        members: [ADMIN_USER_ID, PLAIN_USER_ID],
+        managers: [],
+        avatar: null,
+        manageUi: 'member',
+        manageUsersAdd: 'manager',
+      });
+      const boris = (await stack.open(0, PLAIN_USER_ID)).token;
       const res = await upload(boris, 26, await img.photo(200, 200));
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('BOT_JOIN_DENIED');
@@ -172,9 +234,14 @@ describe('on a real Bitrix24', () => {
     });
 
     it('OPERATION_TIME_LIMIT (HTTP 429) reaches the user as 429 with Retry-After and one sentence', async () => {
-      const anna = (await stack.open(0, 1)).token;
-      portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.', status: 429 });
-      const res = await upload(anna, MARKETING, await img.photo(200, 200));
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
+      portal().injectFault({
+        method: 'imbot.chat.updateAvatar',
+        error: 'OPERATION_TIME_LIMIT',
+        description: 'Method is blocked due to operation time limit.',
+        status: 429,
+      });
+      const res = await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
       expect(res.status).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(res.body.error.code).toBe('OPERATION_TIME_LIMIT');
@@ -182,15 +249,25 @@ describe('on a real Bitrix24', () => {
     });
 
     it('opening the app while Bitrix24 is busy says busy, not "session expired"', async () => {
-      portal().injectFault({ method: 'batch', error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests', status: 503 });
-      const { res } = await stack.open(0, 2);
+      portal().injectFault({
+        method: 'batch',
+        error: 'QUERY_LIMIT_EXCEEDED',
+        description: 'Too many requests',
+        status: 503,
+      });
+      const { res } = await stack.open(0, PLAIN_USER_ID);
       expect(res.status).toBe(503);
       expect(res.text).toContain('Bitrix24 is busy');
     });
 
     it('user_access_error says the administrator has not given this user access to the app', async () => {
-      portal().injectFault({ method: 'batch', error: 'user_access_error', description: 'The user does not have access to the application.', status: 403 });
-      const { res } = await stack.open(0, 2);
+      portal().injectFault({
+        method: 'batch',
+        error: 'user_access_error',
+        description: 'The user does not have access to the application.',
+        status: 403,
+      });
+      const { res } = await stack.open(0, PLAIN_USER_ID);
       expect(res.status).toBe(403);
       expect(res.text).toContain('Your Bitrix24 administrator has not given you access to this app.');
     });
@@ -201,10 +278,14 @@ describe('on a real Bitrix24', () => {
       await stack.install();
     });
 
-    it('a plain user\'s frame form posted to /install changes nothing and answers 403', async () => {
+    it("a plain user's frame form posted to /install changes nothing and answers 403", async () => {
       const before = await stack.store.findPortalByMemberId(portal().state.memberId);
-      const form = portal().launch({ userId: 2 });
-      const res = await stack.http.post('/install').type('form').set('Accept', 'text/html').send({ ...form.fields, APPLICATION_TOKEN: 'chosen-by-boris' });
+      const form = portal().launch({ userId: PLAIN_USER_ID });
+      const res = await stack.http
+        .post('/install')
+        .type('form')
+        .set('Accept', 'text/html')
+        .send({ ...form.fields, APPLICATION_TOKEN: 'chosen-by-boris' });
       expect(res.status).toBe(403);
       expect(res.text).toContain('Only a Bitrix24 administrator can install the app.');
       const after = await stack.store.findPortalByMemberId(portal().state.memberId);
@@ -215,14 +296,19 @@ describe('on a real Bitrix24', () => {
     });
 
     it('a forged ONAPPUNINSTALL with the genuine application token is checked with Bitrix24 and ignored', async () => {
-      const token = portal().launch({ userId: 2 }).fields.APPLICATION_TOKEN!;
+      const token = portal().launch({ userId: PLAIN_USER_ID }).fields.APPLICATION_TOKEN!;
       const memberId = portal().state.memberId;
-      const res = await stack.http.post('/events').type('form').send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': memberId, 'auth[application_token]': token, 'data[CLEAN]': '1' });
+      const res = await stack.http.post('/events').type('form').send({
+        event: 'ONAPPUNINSTALL',
+        'auth[member_id]': memberId,
+        'auth[application_token]': token,
+        'data[CLEAN]': '1',
+      });
       expect(res.status).toBe(200);
       expect((await stack.store.findPortalByMemberId(memberId))!.state).toBe('installed');
       expect(await stack.store.findTokens({ memberId, userId: 0 })).not.toBeNull();
       expect(stack.logs.join('')).toContain('ONAPPUNINSTALL ignored');
-      expect((await stack.open(0, 1)).res.status).toBe(200);
+      expect((await stack.open(0, ADMIN_USER_ID)).res.status).toBe(200);
     });
   });
 
@@ -246,7 +332,7 @@ describe('on a real Bitrix24', () => {
       expect((await agent.get('/app')).status).toBe(200);
     });
 
-    it('refuses a return that names a portal other than the code\'s', async () => {
+    it("refuses a return that names a portal other than the code's", async () => {
       const agent = request.agent(stack.appUrl);
       const start = await agent.get('/oauth/start').query({ domain: portal().domain });
       const consent = await fetch(new URL(start.headers.location!), { redirect: 'manual' });
