@@ -1,4 +1,5 @@
 import { startStack, type Stack } from '../support/stack';
+import { ADMIN_USER_ID, PLAIN_USER_ID } from '../../emulator/index';
 
 describe('install, open and uninstall against the emulator', () => {
   let stack: Stack;
@@ -37,10 +38,10 @@ describe('install, open and uninstall against the emulator', () => {
 
   it('opens the app for an administrator and for a plain user, each with their own app token', async () => {
     await stack.install();
-    const admin = await stack.open(0, 1);
+    const admin = await stack.open(0, ADMIN_USER_ID);
     expect(admin.res.status).toBe(200);
     expect(admin.token).not.toBe('');
-    const user = await stack.open(0, 2);
+    const user = await stack.open(0, PLAIN_USER_ID);
     expect(user.res.status).toBe(200);
     const adminChats = await stack.http.get('/api/admin/status').set('Authorization', `Bearer ${admin.token}`);
     expect(adminChats.status).toBe(200);
@@ -48,14 +49,14 @@ describe('install, open and uninstall against the emulator', () => {
     expect(userAdmin.status).toBe(403);
     expect(userAdmin.body.error.code).toBe('ADMIN_ONLY');
     const memberId = stack.emulator.portals[0]!.memberId;
-    expect(await stack.store.findTokens({ memberId, userId: 2 })).not.toBeNull();
+    expect(await stack.store.findTokens({ memberId, userId: PLAIN_USER_ID })).not.toBeNull();
   });
 
   it('uninstalls on a genuine ONAPPUNINSTALL: tokens deleted, the app no longer opens', async () => {
     const portal = stack.emulator.portals[0]!;
     await stack.install();
-    await stack.open(0, 2);
-    const openedBefore = portal.launch({ userId: 2 });
+    await stack.open(0, PLAIN_USER_ID);
+    const openedBefore = portal.launch({ userId: PLAIN_USER_ID });
     const { status } = await portal.sendUninstallEvent();
     expect(status).toBe(200);
     const late = await stack.post(openedBefore);
@@ -63,16 +64,20 @@ describe('install, open and uninstall against the emulator', () => {
     expect(late.text).toContain('not installed');
     expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('uninstalled');
     expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 0 })).toBeNull();
-    expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 2 })).toBeNull();
+    expect(await stack.store.findTokens({ memberId: portal.memberId, userId: PLAIN_USER_ID })).toBeNull();
   });
 
-  it('installs again after an uninstall, with the portal\'s new application token', async () => {
+  it("installs again after an uninstall, with the portal's new application token", async () => {
     const portal = stack.emulator.portals[0]!;
     await stack.install();
     await portal.sendUninstallEvent();
     expect((await stack.install()).status).toBe(200);
     const stored = await stack.store.findPortalByMemberId(portal.memberId);
-    expect(stored).toMatchObject({ state: 'installed', uninstalledAt: null, applicationToken: portal.state.applicationToken });
+    expect(stored).toMatchObject({
+      state: 'installed',
+      uninstalledAt: null,
+      applicationToken: portal.state.applicationToken,
+    });
     expect(stored?.botId).toEqual(expect.any(Number));
     // The new token authenticates events; the old one no longer would.
     expect((await portal.sendUninstallEvent()).status).toBe(200);
@@ -90,7 +95,7 @@ describe('install, open and uninstall against the emulator', () => {
 
   it('answers the opening of a portal that never installed the app with a clear page', async () => {
     const portal = stack.emulator.portals[0]!;
-    const form = portal.launch({ userId: 1 });
+    const form = portal.launch({ userId: ADMIN_USER_ID });
     const res = await stack.http.post('/').type('form').set('Accept', 'text/html').send(form.fields);
     expect(res.status).toBe(403);
     expect(res.text).toContain('not installed');
