@@ -22,7 +22,7 @@ export function createAdmin({ api, data, say, chatTitle }) {
     field('jpegQuality').value = settings.jpegQuality;
     field('maxUploadBytes').value = Math.round((settings.maxUploadBytes / MB) * 10) / 10;
     field('access.mode').value = settings.access.mode;
-    field('access.userIds').value = settings.access.userIds.join(', ');
+    picker.choose(settings.access.userIds);
     showUserIds();
   }
   async function loadSettings() {
@@ -40,19 +40,176 @@ export function createAdmin({ api, data, say, chatTitle }) {
   }
   field('access.mode').addEventListener('change', showUserIds);
 
+  const picker = createUserPicker();
+
+  /**
+   * The access list, chosen by name: typing asks /api/admin/users?search= (Bitrix24's
+   * user.search); a pick becomes a chip with a remove button. A combobox with a listbox
+   * (ARIA 1.2): arrows move through the results, Enter picks, Escape closes.
+   */
+  function createUserPicker() {
+    const input = field('access.userIds');
+    const results = document.getElementById('user-results');
+    const chips = document.getElementById('access-users');
+    let chosen = [];
+    let found = [];
+    let active = -1;
+    let asked = 0;
+    let timer = null;
+
+    function renderChips() {
+      chips.replaceChildren();
+      if (!chosen.length) {
+        const none = document.createElement('li');
+        none.className = 'hint user-none';
+        none.textContent = t.usersNoneChosen;
+        chips.append(none);
+      }
+      for (const user of chosen) {
+        const li = document.createElement('li');
+        li.className = 'user-chip';
+        li.dataset.userId = String(user.id);
+        const name = document.createElement('span');
+        name.textContent = user.name;
+        if (user.position) name.title = user.position;
+        const remove = document.createElement('button');
+        remove.type = 'button';
+        remove.className = 'user-chip-remove';
+        remove.textContent = '×';
+        remove.setAttribute('aria-label', t.userRemove.replace('{name}', user.name));
+        remove.addEventListener('click', () => {
+          chosen = chosen.filter((u) => u.id !== user.id);
+          renderChips();
+          input.focus();
+        });
+        li.append(name, remove);
+        chips.append(li);
+      }
+    }
+
+    function close() {
+      results.hidden = true;
+      input.setAttribute('aria-expanded', 'false');
+      input.removeAttribute('aria-activedescendant');
+      active = -1;
+    }
+
+    function renderResults(message) {
+      results.replaceChildren();
+      found.forEach((user, index) => {
+        const li = document.createElement('li');
+        li.id = `user-option-${user.id}`;
+        li.className = 'user-option';
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', String(index === active));
+        const name = document.createElement('span');
+        name.textContent = user.name;
+        li.append(name);
+        if (user.position) {
+          const position = document.createElement('span');
+          position.className = 'hint';
+          position.textContent = user.position;
+          li.append(position);
+        }
+        // mousedown, not click: the input must not lose focus (and close the list) first.
+        li.addEventListener('mousedown', (event) => {
+          event.preventDefault();
+          pick(user);
+        });
+        results.append(li);
+      });
+      if (message) {
+        const li = document.createElement('li');
+        li.className = 'hint user-empty';
+        li.textContent = message;
+        results.append(li);
+      }
+      results.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+      if (active >= 0 && found[active]) input.setAttribute('aria-activedescendant', `user-option-${found[active].id}`);
+      else input.removeAttribute('aria-activedescendant');
+    }
+
+    function pick(user) {
+      if (!chosen.some((u) => u.id === user.id)) chosen = [...chosen, user];
+      renderChips();
+      input.value = '';
+      found = [];
+      close();
+    }
+
+    async function search(text) {
+      const mine = ++asked;
+      try {
+        const answer = await api.get(`/api/admin/users?search=${encodeURIComponent(text)}`);
+        // An earlier, slower answer must not replace the results of what is typed now.
+        if (mine !== asked) return;
+        found = answer.users.filter((user) => !chosen.some((u) => u.id === user.id));
+        active = found.length ? 0 : -1;
+        renderResults(found.length ? '' : t.userNoneFound);
+      } catch (error) {
+        if (mine === asked) say(error.message, 'error', 'settings');
+      }
+    }
+
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      const text = input.value.trim();
+      if (!text) {
+        ++asked;
+        close();
+        return;
+      }
+      timer = setTimeout(() => void search(text), 200);
+    });
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        if (!found.length) return;
+        event.preventDefault();
+        active = (active + (event.key === 'ArrowDown' ? 1 : found.length - 1)) % found.length;
+        renderResults('');
+      } else if (event.key === 'Enter') {
+        // Enter in the search box picks; it never submits the settings form.
+        event.preventDefault();
+        if (!results.hidden && found[active]) pick(found[active]);
+      } else if (event.key === 'Escape' && !results.hidden) {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener('blur', close);
+
+    return {
+      ids: () => chosen.map((u) => u.id),
+      /** Shows the saved list at once by id, then by name once Bitrix24 has named them. */
+      async choose(ids) {
+        chosen = ids.map((id) => ({ id, name: `#${id}`, position: '' }));
+        renderChips();
+        if (!ids.length) return;
+        try {
+          const { users } = await api.get(`/api/admin/users?ids=${ids.join(',')}`);
+          const byId = new Map(users.map((u) => [u.id, u]));
+          chosen = chosen.map((u) => byId.get(u.id) ?? u);
+          renderChips();
+        } catch {
+          // The ids stay shown as #id; saving keeps them either way.
+        }
+      },
+    };
+  }
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const save = document.getElementById('settings-save');
     if (save.getAttribute('aria-disabled') === 'true') return;
     clearErrors();
-    const ids = field('access.userIds').value.split(/[\s,;]+/).filter(Boolean);
     const number = (value) => (value.trim() === '' ? null : Number(value));
     const body = {
       outputSide: number(field('outputSide').value),
       outputFormat: field('outputFormat').value,
       jpegQuality: number(field('jpegQuality').value),
       maxUploadBytes: number(field('maxUploadBytes').value) === null ? null : Math.round(Number(field('maxUploadBytes').value) * MB),
-      access: { mode: field('access.mode').value, userIds: ids.map((id) => (/^\d+$/.test(id) ? Number(id) : id)) },
+      access: { mode: field('access.mode').value, userIds: picker.ids() },
     };
     save.setAttribute('aria-disabled', 'true');
     try {
@@ -167,7 +324,7 @@ export function createAdmin({ api, data, say, chatTitle }) {
         new Date(entry.at).toLocaleString(data.locale),
         entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`,
         chatTitle(entry.chatId) ?? `#${entry.chatId}`,
-        entry.result === 'ok' ? t.resultOk : t.resultFailed,
+        entry.result === 'ok' ? t.resultOk : (entry.errorMessage ?? t.resultFailed),
         entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.locale),
         formatDuration(entry.durationMs, t, data.locale),
       ];
@@ -179,13 +336,15 @@ export function createAdmin({ api, data, say, chatTitle }) {
         td.dataset.label = labels[index] ?? '';
         tr.append(td);
       });
-      // Bitrix24's or our code stays at hand for support, without crowding the sentence.
+      // The sentence is what the user was told; the code (ours or Bitrix24's) stays at hand
+      // for support in the tooltip, and for screen readers beside it.
       if (entry.result !== 'ok' && entry.errorCode) {
-        const code = document.createElement('span');
-        code.className = 'code';
-        code.textContent = entry.errorCode;
         tr.children[3].title = entry.errorCode;
-        tr.children[3].append(' ', code);
+        tr.children[3].classList.add('has-code');
+        const code = document.createElement('span');
+        code.className = 'visually-hidden';
+        code.textContent = ` (${entry.errorCode})`;
+        tr.children[3].append(code);
       }
       if (chatTitle(entry.chatId)) tr.children[2].title = `#${entry.chatId}`;
       tr.className = entry.result;

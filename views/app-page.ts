@@ -127,7 +127,16 @@ function adminPanels(t: ReturnType<typeof uiStrings>): string {
     ${field('jpegQuality', t.jpegQuality, '<input id="setting-jpegQuality" name="jpegQuality" type="number" min="1" max="100" step="1" required aria-describedby="error-jpegQuality">')}
     ${field('maxUploadBytes', t.maxUpload, '<input id="setting-maxUploadBytes" name="maxUploadMb" type="number" min="0.1" step="0.1" required aria-describedby="error-maxUploadBytes">')}
     ${field('access.mode', t.accessMode, `<select id="setting-access.mode" name="accessMode" aria-describedby="error-access.mode"><option value="everyone">${e(t.accessEveryone)}</option><option value="admins">${e(t.accessAdmins)}</option><option value="users">${e(t.accessUsers)}</option></select>`)}
-    ${field('access.userIds', t.accessUserIds, '<input id="setting-access.userIds" name="accessUserIds" type="text" inputmode="numeric" aria-describedby="error-access.userIds">')}
+    ${field(
+      'access.userIds',
+      t.accessUserIds,
+      // The users are chosen by name (user.search through /api/admin/users); the ids stay unseen.
+      `<ul id="access-users" class="user-chips" aria-label="${e(t.accessUserIds)}"><li class="hint user-none">${e(t.usersNoneChosen)}</li></ul>
+      <div class="user-picker">
+        <input id="setting-access.userIds" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="user-results" autocomplete="off" placeholder="${e(t.userSearchPlaceholder)}" aria-describedby="error-access.userIds">
+        <ul id="user-results" class="user-results" role="listbox" aria-label="${e(t.userSearchPlaceholder)}" hidden></ul>
+      </div>`,
+    )}
     <button type="submit" class="btn btn-primary" id="settings-save">${e(t.save)}</button>
     <div class="message-slot" data-slot="settings"></div>
   </form>

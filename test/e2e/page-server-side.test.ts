@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { BOARD_CHAT_ID, OUTSIDER_USER_ID, PLAIN_USER_ID } from '../../emulator/index';
+import { launchBrowser } from '../support/browser';
+import * as img from '../support/images';
+import { startStack, type Stack } from '../support/stack';
+
+// Issue 11, the parts that need the server: the page in the portal's language (German here),
+// "too many pixels" said before any upload, the audit log in sentences, and the access list
+// picked by name. Screenshots land in test-results/screens/ to be looked at.
+jest.setTimeout(180_000);
+
+const SCREENS = join(__dirname, '..', '..', 'test-results', 'screens');
+
+describe('the page with what the server gives it', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let app: FrameLocator;
+  const portal = () => stack.emulator.portals[0]!;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    // The smallest ceiling the server allows, so a 1200 × 1000 photo is over it.
+    stack = await startStack({ env: { MAX_INPUT_PIXELS: '1000000' } });
+    expect((await stack.install()).status).toBe(200);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    app = page.frameLocator('#app-frame');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  async function open(width: number, user = 1, lang = 'de') {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}&lang=${lang}`);
+    // The frame gets the whole width, as in the chat sidebar or the mobile app.
+    await page.addStyleTag({ content: 'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }' });
+    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
+  }
+  const sidewaysScroll = () => app.locator('html').evaluate((root) => root.scrollWidth - root.clientWidth);
+
+  it('shows the page in German when the portal says LANG=de, at 360 and 1280 px, never scrolling sideways', async () => {
+    for (const width of [360, 1280]) {
+      await open(width);
+      expect(await app.locator('html').getAttribute('lang')).toBe('de');
+      expect(await app.locator('#apply').textContent()).toBe('Avatar übernehmen');
+      await page.screenshot({ path: join(SCREENS, `server-de-change-${width}.png`) });
+      expect(await sidewaysScroll()).toBe(0);
+    }
+  });
+
+  it('says an image has too many pixels before uploading anything', async () => {
+    await open(1280);
+    await app.locator(`.chat-item[data-chat-id="12"]`).click();
+    const before = portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar').length;
+    await app.locator('#file-input').setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1200, 1000) });
+    await app.locator('#file-notes').filter({ hasText: '1200' }).waitFor();
+    const note = await app.locator('#file-notes').textContent();
+    expect(note).toContain('1200 × 1000');
+    expect(await app.locator('#apply').isDisabled()).toBe(true);
+    expect(portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar').length).toBe(before);
+    await page.screenshot({ path: join(SCREENS, 'server-de-too-many-pixels-1280.png') });
+  });
+
+  it('shows a failure in the audit log as the sentence its user read, in the admin\'s language, the code in a tooltip', async () => {
+    // Boris is not in the board's chat: refused, and audited.
+    const { token } = await stack.open(0, PLAIN_USER_ID);
+    await stack.http.post(`/api/chats/${BOARD_CHAT_ID}/avatar`).set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
+    for (const width of [1280, 360]) {
+      await open(width);
+      await app.locator('#tab-audit').click();
+      const failed = app.locator('#audit-table tbody tr.error').first();
+      await failed.waitFor();
+      const result = failed.locator('td').nth(3);
+      expect(await result.getAttribute('title')).toBe('NOT_CHAT_MEMBER');
+      // The sentence is what shows; the code follows it for screen readers only.
+      expect(await result.evaluate((td) => td.firstChild?.textContent)).toBe('Sie sind kein Mitglied dieses Chats und können seinen Avatar daher nicht ändern.');
+      expect(await result.locator('.visually-hidden').textContent()).toBe(' (NOT_CHAT_MEMBER)');
+      expect(await sidewaysScroll()).toBe(0);
+      await page.screenshot({ path: join(SCREENS, `server-de-audit-${width}.png`), fullPage: true });
+    }
+  });
+
+  it('lets an admin pick the users of the access list by name, with the keyboard, and shows them by name again', async () => {
+    await open(1280);
+    await app.locator('#tab-settings').click();
+    await app.locator('#setting-access\\.mode').selectOption('users');
+    const search = app.locator('#setting-access\\.userIds');
+    await search.fill('bor');
+    await app.locator('#user-results .user-option').filter({ hasText: 'Boris User' }).waitFor();
+    expect(await search.getAttribute('aria-expanded')).toBe('true');
+    await search.press('Enter');
+    await app.locator('#access-users .user-chip').filter({ hasText: 'Boris User' }).waitFor();
+    expect(await app.locator('#user-results').isHidden()).toBe(true);
+    await page.screenshot({ path: join(SCREENS, 'server-de-access-picker-1280.png') });
+    await app.locator('#settings-save').click();
+    await app.locator('#message.ok').waitFor();
+    expect((await stack.store.getSettings(portal().memberId))?.access).toEqual({ mode: 'users', userIds: [PLAIN_USER_ID] });
+
+    // A fresh page names the saved user, not their id.
+    await open(360);
+    await app.locator('#tab-settings').click();
+    await app.locator('#access-users .user-chip').filter({ hasText: 'Boris User' }).waitFor();
+    expect(await sidewaysScroll()).toBe(0);
+    await app.locator('#setting-access\\.userIds').fill('cla');
+    await app.locator('#user-results .user-option').first().waitFor();
+    await page.screenshot({ path: join(SCREENS, 'server-de-access-picker-360.png') });
+    await app.locator('#user-results .user-option').filter({ hasText: 'Clara Outsider' }).click();
+    await app.locator('#access-users .user-chip').filter({ hasText: 'Clara Outsider' }).waitFor();
+    await app.locator('#access-users .user-chip').filter({ hasText: 'Boris User' }).getByRole('button').click();
+    await app.locator('#settings-save').click();
+    await app.locator('#message.ok').waitFor();
+    expect((await stack.store.getSettings(portal().memberId))?.access.userIds).toEqual([OUTSIDER_USER_ID]);
+  });
+});
