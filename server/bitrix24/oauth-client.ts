@@ -73,7 +73,8 @@ const grantAnswerSchema = z.object({
   user_id: lenientNumber,
 });
 
-function parseGrant(answer: Record<string, unknown>): OAuthGrant {
+/** The OAuth server's answer to a grant; without its tokens, member_id or client_endpoint it is no answer. */
+export function parseGrant(answer: Record<string, unknown>): OAuthGrant {
   const parsed = grantAnswerSchema.safeParse(answer);
   if (!parsed.success)
     throw new Bitrix24UnavailableError(

@@ -41,6 +41,11 @@ const chatViewSchema = z
   })
   .catch({ entity_type: '' });
 
+/** im.dialog.get's answer, as far as the decision reads it. */
+export function readChatView(answer: unknown): ChatView {
+  return chatViewSchema.parse(answer);
+}
+
 /** Who may change the look (im-dialog-get.md, "Object permissions"): member < manager < owner. */
 const RANK: Record<string, number> = { member: 1, manager: 2, owner: 3 };
 
@@ -102,7 +107,7 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
       let view: ChatView;
       try {
         const rest = await deps.clients.forOwner(portal, userId);
-        view = chatViewSchema.parse(await rest.call<unknown>('im.dialog.get', { DIALOG_ID: `chat${chatId}` }));
+        view = readChatView(await rest.call<unknown>('im.dialog.get', { DIALOG_ID: `chat${chatId}` }));
       } catch (error) {
         // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
         if (error instanceof Bitrix24Error && error.code === 'ACCESS_ERROR')
