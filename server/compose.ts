@@ -18,6 +18,7 @@ import { createTokenRefresher } from './bitrix24/token-refresh';
 import { createAuthenticateUser } from './bitrix24/user-auth';
 import { createAppTokens } from './http/app-token';
 import { createHttpApp } from './http/app';
+import type { AppMetrics } from './http/metrics';
 import { createOpenApp } from './settings/open-app';
 import { appStaticAssets } from './http/static-assets';
 import { createViews } from './http/views';
@@ -41,13 +42,28 @@ export function composeApp(deps: {
   bitrix24: { clientId: string; clientSecret: string; oauthServer: string };
   sessionSecret: string;
   restriction?: RestrictionOptions;
+  metrics?: AppMetrics;
 }): AppParts {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
   const egress = { maxAnswerBytes: config.bitrix24MaxAnswerBytes, allowPrivateNetworks: config.allowHttpPortals };
   const oauth = createOAuthServerClient({ oauthServer, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, egress });
-  const refresher = createTokenRefresher({ store, oauth, log, allowHttpPortals: config.allowHttpPortals });
-  const portalClients = createPortalClients({ store, refresher, timeoutMs: config.bitrix24TimeoutMs, egress, log, restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction } });
+  const { metrics } = deps;
+  const refresher = createTokenRefresher({ store, oauth, log, allowHttpPortals: config.allowHttpPortals, onRefresh: metrics && ((outcome) => metrics.tokenRefreshes.inc({ outcome })) });
+  const portalClients = createPortalClients({
+    store,
+    refresher,
+    timeoutMs: config.bitrix24TimeoutMs,
+    egress,
+    log,
+    restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction },
+    onCall:
+      metrics &&
+      ((call) => {
+        metrics.bitrix24Calls.inc({ method: call.method, outcome: call.outcome });
+        metrics.bitrix24CallSeconds.observe({ method: call.method }, call.seconds);
+      }),
+  });
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
   const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, timeoutMs: config.bitrix24TimeoutMs, log });
   const chats = createChatLister({ clients: portalClients });

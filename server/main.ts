@@ -56,9 +56,10 @@ async function main(): Promise<void> {
     if (!config.allowHttpPortals) config = { ...config, allowHttpPortals: true };
   }
 
-  const { app, tokenKeepAlive } = composeApp({ config, store, log, bitrix24, sessionSecret });
+  const metrics = createAppMetrics();
+  const { app, tokenKeepAlive } = composeApp({ config, store, log, bitrix24, sessionSecret, metrics });
   tokenKeepAlive.start();
-  const web = createDrainingServer(withMetrics(app, { metrics: createAppMetrics(), token: config.metricsToken }));
+  const web = createDrainingServer(withMetrics(app, { metrics, token: config.metricsToken }));
   const server: Server = web.server.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
     if (demoUrl) {

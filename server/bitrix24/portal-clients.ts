@@ -53,6 +53,8 @@ export function createPortalClients(deps: {
   log: Logger;
   egress?: EgressPolicy;
   restriction?: RestrictionOptions;
+  /** Told of every REST call as it ends (metrics). */
+  onCall?: (call: { method: string; outcome: string; seconds: number }) => void;
 }): PortalClients {
   const egress = deps.egress ?? STRICT_EGRESS;
   const maxRetries = deps.restriction?.maxRetries ?? 5;
@@ -123,8 +125,10 @@ export function createPortalClients(deps: {
               const started = Date.now();
               // One line per call, kept by whatever collects stdout: Bitrix24's app catalogue
               // asks for request logs. Method, portal, outcome and time only: never tokens or images.
-              const logCall = (outcome: string, status: number | null) =>
+              const logCall = (outcome: string, status: number | null) => {
                 deps.log.info({ memberId: owner.memberId, userId: owner.userId, method, outcome, status, ms: Date.now() - started }, 'bitrix24 call');
+                deps.onCall?.({ method, outcome, seconds: (Date.now() - started) / 1000 });
+              };
               try {
                 const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });
                 logCall('ok', 200);

@@ -37,6 +37,8 @@ export function createTokenRefresher(deps: {
   /** B24_ALLOW_HTTP_PORTALS: an endpoint reported over plain http may be stored. */
   allowHttpPortals?: boolean;
   now?: () => number;
+  /** Told of every refresh asked of the OAuth server (metrics). */
+  onRefresh?: (outcome: 'ok' | 'refused' | 'failed') => void;
 }): TokenRefresher {
   const now = deps.now ?? Date.now;
 
@@ -54,9 +56,11 @@ export function createTokenRefresher(deps: {
       if (grant.memberId !== owner.memberId) throw new AppError(lostCode, { detail: 'refresh answered for another portal' });
       onEndpoint(grant.clientEndpoint);
       deps.log.info({ memberId: owner.memberId, userId: owner.userId }, 'token refreshed');
+      deps.onRefresh?.('ok');
       if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, true, new Date(now()));
       return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt };
     } catch (error) {
+      deps.onRefresh?.(error instanceof OAuthGrantError ? 'refused' : 'failed');
       if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, false, new Date(now()));
       if (error instanceof OAuthGrantError) {
         deps.log.warn({ memberId: owner.memberId, userId: owner.userId, code: error.code }, 'token refresh refused by the OAuth server');

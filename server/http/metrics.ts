@@ -7,6 +7,10 @@ export interface AppMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly requestSeconds: Histogram<'method' | 'route'>;
   readonly inFlight: Gauge;
+  /** Bitrix24 REST calls by method and outcome (`ok` or Bitrix24's error code). */
+  readonly bitrix24Calls: Counter<'method' | 'outcome'>;
+  readonly bitrix24CallSeconds: Histogram<'method'>;
+  readonly tokenRefreshes: Counter<'outcome'>;
 }
 
 /** One registry per app (tests build several in one process), with Node's own process metrics. */
@@ -24,6 +28,15 @@ export function createAppMetrics(): AppMetrics {
       registers: [registry],
     }),
     inFlight: new Gauge({ name: 'http_requests_in_flight', help: 'Requests being answered now', registers: [registry] }),
+    bitrix24Calls: new Counter({ name: 'bitrix24_calls_total', help: "Bitrix24 REST calls, by method and outcome (ok or Bitrix24's error code)", labelNames: ['method', 'outcome'], registers: [registry] }),
+    bitrix24CallSeconds: new Histogram({
+      name: 'bitrix24_call_duration_seconds',
+      help: 'Time of one Bitrix24 REST call, by method',
+      labelNames: ['method'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    tokenRefreshes: new Counter({ name: 'bitrix24_token_refreshes_total', help: 'Refresh grants asked of the OAuth server, by outcome', labelNames: ['outcome'], registers: [registry] }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { createAppMetrics } from '../../server/http/metrics';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -5,8 +6,9 @@ import { startStack, type Stack } from '../support/stack';
 // method, portal, user, outcome, HTTP status and duration, and nothing else.
 describe('the log line of each Bitrix24 call', () => {
   let stack: Stack;
+  const metrics = createAppMetrics();
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ metrics });
     expect((await stack.install()).status).toBe(200);
   });
   afterAll(async () => stack?.close());
@@ -40,5 +42,19 @@ describe('the log line of each Bitrix24 call', () => {
     }
     // The install's calls are there too, each on its own line.
     expect(callLines().some((line) => line.method === 'imbot.register')).toBe(true);
+  });
+
+  it('counts the same calls for /metrics, by method and outcome, and the token refreshes', async () => {
+    const portal = stack.emulator.portals[0]!;
+    // Another user: the first one's chat list is cached and would make no call.
+    const { token } = await stack.open(0, 2);
+    portal.expireAccessTokens();
+    expect((await stack.http.get('/api/chats').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('bitrix24_calls_total{method="imbot.chat.updateAvatar",outcome="ok"} 1');
+    expect(text).toContain('bitrix24_calls_total{method="imbot.chat.updateAvatar",outcome="AVATAR_ERROR"} 1');
+    expect(text).toMatch(/bitrix24_calls_total\{method="[a-z.]+",outcome="expired_token"\} 1/);
+    expect(text).toContain('bitrix24_token_refreshes_total{outcome="ok"} 1');
+    expect(text).toMatch(/bitrix24_call_duration_seconds_count\{method="imbot.chat.updateAvatar"\} 3/);
   });
 });

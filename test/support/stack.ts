@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../app.config';
 import { composeApp } from '../../server/compose';
+import type { AppMetrics } from '../../server/http/metrics';
 import type { RestrictionOptions } from '../../server/bitrix24/portal-clients';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/store';
@@ -40,6 +41,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   temp?: TempStore;
   restriction?: RestrictionOptions;
+  /** Metrics the app records into (the running app builds them in server/main.ts). */
+  metrics?: AppMetrics;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -77,6 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       bitrix24: { ...CLIENT, oauthServer: emulator.oauthUrl },
       sessionSecret: SESSION_SECRET,
       restriction: { retryDelayMs: 200, rateLimit: { burstLimit: 1000, drainRate: 500 }, ...opts.restriction },
+      metrics: opts.metrics,
     });
   let store = temp.store;
   let parts = compose(store);
