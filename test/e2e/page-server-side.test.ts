@@ -23,7 +23,8 @@ describe('the page with what the server gives it', () => {
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
     // The smallest ceiling the server allows, so a 1200 × 1000 photo is over it.
-    stack = await startStack({ env: { MAX_INPUT_PIXELS: '1000000' } });
+    // debug: the access log's one line per request, to count what a repeat open asks for.
+    stack = await startStack({ env: { MAX_INPUT_PIXELS: '1000000', LOG_LEVEL: 'debug' } });
     expect((await stack.install()).status).toBe(200);
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -50,6 +51,36 @@ describe('the page with what the server gives it', () => {
       expect(await app.locator('#apply').textContent()).toBe('Avatar übernehmen');
       await page.screenshot({ path: join(SCREENS, `server-de-change-${width}.png`) });
       expect(await sidewaysScroll()).toBe(0);
+    }
+  });
+
+  it('asks the server for no script or style on a repeat open, and gets them compressed the first time', async () => {
+    const assetRequests = (from: number) =>
+      stack.logs
+        .slice(from)
+        .map((line) => JSON.parse(line) as { msg?: string; path?: string })
+        .filter((line) => line.msg === 'request' && /^\/(static|vendor)\//.test(line.path ?? ''));
+    // A browser that has never seen the app: an empty cache.
+    const second = await launchBrowser();
+    const fresh = await second.newPage();
+    const encodings: string[] = [];
+    fresh.on('response', (res) => {
+      if (/\/(static|vendor)\//.test(res.url())) encodings.push(`${new URL(res.url()).pathname} ${res.headers()['content-encoding'] ?? 'none'}`);
+    });
+    const openFresh = async () => {
+      await fresh.goto(`${portal().baseUrl}/marketplace/app/?user=1&lang=de`);
+      await fresh.frameLocator('#app-frame').locator('.chat-item').first().waitFor({ timeout: 20_000 });
+    };
+    try {
+      const first = stack.logs.length;
+      await openFresh();
+      expect(assetRequests(first).length).toBeGreaterThanOrEqual(8);
+      expect(encodings.filter((e) => e.startsWith('/vendor/'))).toEqual([expect.stringMatching(/^\/vendor\/b24jssdk\.[0-9a-f]{10}\.js br$/)]);
+      const again = stack.logs.length;
+      await openFresh();
+      expect(assetRequests(again)).toEqual([]);
+    } finally {
+      await second.close();
     }
   });
 
