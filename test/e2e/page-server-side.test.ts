@@ -54,6 +54,23 @@ describe('the page with what the server gives it', () => {
     }
   });
 
+  it('fits 360 px in every shipped language, on every tab, without scrolling sideways', async () => {
+    for (const lang of ['la', 'br', 'fr', 'it', 'pl', 'ua', 'tr']) {
+      await open(360, 1, lang);
+      for (const tab of ['change', 'settings', 'status', 'audit']) {
+        await app.locator(`#tab-${tab}`).click();
+        await app.locator(`#panel-${tab}`).waitFor();
+        expect([lang, tab, await sidewaysScroll()]).toEqual([lang, tab, 0]);
+      }
+      if (lang === 'ua') {
+        await app.locator('#tab-change').click();
+        await page.screenshot({ path: join(SCREENS, 'server-ua-change-360.png') });
+      }
+    }
+    await open(1280, 1, 'tr');
+    await page.screenshot({ path: join(SCREENS, 'server-tr-change-1280.png') });
+  });
+
   it('asks the server for no script or style on a repeat open, and gets them compressed the first time', async () => {
     const assetRequests = (from: number) =>
       stack.logs
