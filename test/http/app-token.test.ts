@@ -9,6 +9,14 @@ describe('app token', () => {
     expect(tokens.verify(token)).toMatchObject(claims);
   });
 
+  it('carries any language the app speaks, and no other', () => {
+    const tokens = createAppTokens({ secret: 's'.repeat(40), ttlSeconds: 60 });
+    for (const lang of ['de', 'la', 'br', 'ua', 'tr'] as const) expect(tokens.verify(tokens.issue({ ...claims, lang }).token)?.lang).toBe(lang);
+    // A language outside the list, signed with the right key, is no token of ours.
+    const unknown = tokens.issue({ ...claims, lang: 'kz' as unknown as 'en' }).token;
+    expect(tokens.verify(unknown)).toBeNull();
+  });
+
   it('refuses a token signed with another secret, a changed payload, or an expired one', () => {
     let now = 1_000_000;
     const tokens = createAppTokens({ secret: 's'.repeat(40), ttlSeconds: 60, now: () => now });
