@@ -183,9 +183,10 @@ export function createAdmin({ api, data, say, chatTitle }) {
       ids: () => chosen.map((u) => u.id),
       /** Shows the saved list at once by id, then by name once Bitrix24 has named them. */
       async choose(ids) {
-        chosen = ids.map((id) => ({ id, name: `#${id}`, position: '' }));
+        // Users already named (just picked, or shown before a save) keep their names.
+        chosen = ids.map((id) => chosen.find((u) => u.id === id) ?? { id, name: `#${id}`, position: '' });
         renderChips();
-        if (!ids.length) return;
+        if (!chosen.some((u) => u.name === `#${u.id}`)) return;
         try {
           const { users } = await api.get(`/api/admin/users?ids=${ids.join(',')}`);
           const byId = new Map(users.map((u) => [u.id, u]));
