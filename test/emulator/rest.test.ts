@@ -33,7 +33,8 @@ describe('emulated portal REST', () => {
   });
 
   it('refuses with 503 QUERY_LIMIT_EXCEEDED above the threshold, then recovers as the bucket drains', async () => {
-    emulator = await start({ rateLimit: { threshold: 5, drainPerSecond: 20 } });
+    // A slow drain: at 20 a second a loaded machine's requests came 50 ms apart and never filled it.
+    emulator = await start({ rateLimit: { threshold: 5, drainPerSecond: 2 } });
     const auth = tokenFor(portal());
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await rest(portal(), 'user.admin', {}, auth)).status);
@@ -42,7 +43,7 @@ describe('emulated portal REST', () => {
     const limited = await rest(portal(), 'user.admin', {}, auth);
     if (limited.status === 503) expect(limited.body).toEqual({ error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
     expect(portal().stats().rateLimited).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await rest(portal(), 'user.admin', {}, auth)).status).toBe(200);
   });
 
