@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../app.config';
-import { createAvatarPipeline } from './avatar/avatar-pipeline';
+import { createAvatarPipeline, type AvatarPipeline } from './avatar/avatar-pipeline';
 import { mayUseApp } from './settings/avatar-settings';
 import { createChatLister } from './chats/list-chats';
 import { createSettingsService } from './settings/settings-service';
@@ -67,12 +67,27 @@ export function composeApp(deps: {
   const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
   const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, timeoutMs: config.bitrix24TimeoutMs, log });
   const chats = createChatLister({ clients: portalClients });
-  const pipeline = createAvatarPipeline({
+  const untimedPipeline = createAvatarPipeline({
     maxInputPixels: config.uploads.maxInputPixels,
     concurrency: config.pipelineConcurrency,
     decodeMemoryMb: config.decodeMemory.budgetMb,
     imageDecodeMemoryMb: config.decodeMemory.perImageMb,
   });
+  const pipeline: AvatarPipeline = metrics
+    ? {
+        async normaliseAvatar(input, opts) {
+          const started = Date.now();
+          let outcome = 'error';
+          try {
+            const result = await untimedPipeline.normaliseAvatar(input, opts);
+            outcome = 'ok';
+            return result;
+          } finally {
+            metrics.pipelineSeconds.observe({ outcome }, (Date.now() - started) / 1000);
+          }
+        },
+      }
+    : untimedPipeline;
 
   const avatarChanges = createUpdateChatAvatar({
     store,
@@ -92,6 +107,7 @@ export function composeApp(deps: {
   const app = createHttpApp({
     config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, rateLimits: config.rateLimits, clientId },
     log,
+    metrics,
     store,
     appTokens,
     openApp,

@@ -11,6 +11,7 @@ import { requestLang } from './middleware/i18n';
 import { loadPortalContext } from './middleware/portal-context';
 import { contentSecurityPolicy, securityHeaders } from './middleware/security-headers';
 import { createUploadGate, uploadGateOptions } from './middleware/upload-gate';
+import { observeUploadAdmission, watchUploadGate } from './metrics';
 import { StoreSessionStore } from './session-store';
 import { adminRoutes } from './routes/admin';
 import { chatRoutes } from './routes/chats';
@@ -83,7 +84,9 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
   app.use('/api/admin', requireAdmin, adminRoutes(deps));
   app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
-  app.use('/api/chats', chatRoutes(deps, createUploadGate(uploadGateOptions(deps.config.uploads, deps.log))));
+  const uploadGate = createUploadGate({ ...uploadGateOptions(deps.config.uploads, deps.log), onAdmission: deps.metrics && observeUploadAdmission(deps.metrics) });
+  if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);
+  app.use('/api/chats', chatRoutes(deps, uploadGate));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })));
   app.use(

@@ -11,6 +11,8 @@ export interface AppMetrics {
   readonly bitrix24Calls: Counter<'method' | 'outcome'>;
   readonly bitrix24CallSeconds: Histogram<'method'>;
   readonly tokenRefreshes: Counter<'outcome'>;
+  readonly uploadWaitSeconds: Histogram<'outcome'>;
+  readonly pipelineSeconds: Histogram<'outcome'>;
 }
 
 /** One registry per app (tests build several in one process), with Node's own process metrics. */
@@ -37,6 +39,20 @@ export function createAppMetrics(): AppMetrics {
       registers: [registry],
     }),
     tokenRefreshes: new Counter({ name: 'bitrix24_token_refreshes_total', help: 'Refresh grants asked of the OAuth server, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    uploadWaitSeconds: new Histogram({
+      name: 'upload_admission_wait_seconds',
+      help: 'Time an upload waited in the queue for room, by outcome (admitted or refused)',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.01, 0.1, 0.5, 1, 2, 4, 8, 16],
+      registers: [registry],
+    }),
+    pipelineSeconds: new Histogram({
+      name: 'avatar_pipeline_duration_seconds',
+      help: 'Time to check, decode and encode one image (its wait for a decode slot included), by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
   };
 }
 
@@ -82,4 +98,24 @@ function routeOf(req: IncomingMessage, res: ServerResponse): string {
   if (req.url === '/healthz') return '/healthz';
   if (req.url?.startsWith('/static/')) return '/static';
   return res.statusCode === 404 ? 'unmatched' : 'other';
+}
+
+export function observeUploadAdmission(metrics: AppMetrics) {
+  return ({ admitted, waitSeconds }: { admitted: boolean; waitSeconds: number }) => metrics.uploadWaitSeconds.observe({ outcome: admitted ? 'admitted' : 'refused' }, waitSeconds);
+}
+
+/** The upload gate's own counts, read when Prometheus scrapes. */
+export function watchUploadGate(metrics: AppMetrics, stats: () => { bytes: number; inFlight: number; queued: number }): void {
+  const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  gauge('upload_queue_depth', 'Uploads waiting for room', (s) => s.queued);
+  gauge('uploads_in_flight', 'Uploads admitted and not yet answered', (s) => s.inFlight);
+  gauge('upload_bytes_reserved', 'Request-body bytes reserved by admitted uploads', (s) => s.bytes);
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AppMetrics } from './metrics';
 import type { Config } from '../../app.config';
 import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../settings/settings-service';
@@ -36,4 +37,6 @@ export interface AppRouteDeps {
   /** Scripts and styles under content-hashed URLs, compressed. */
   assets: StaticAssets;
   sessionSecret: string;
+  /** Upload admission and queue figures go here when set (GET /metrics). */
+  metrics?: AppMetrics;
 }

@@ -24,6 +24,8 @@ export interface UploadGateOptions extends AdmissionLimits {
   /** A slot whose client left is released after this even if the work never reports its end. */
   abandonedReleaseMs?: number;
   log?: Pick<Logger, 'info' | 'warn'>;
+  /** Told how long each upload waited for admission, and whether it got in (metrics). */
+  onAdmission?: (admission: { admitted: boolean; waitSeconds: number }) => void;
 }
 
 /** The gate of /api uploads with the settings of app.config.ts. */
@@ -83,7 +85,9 @@ export function createUploadGate(opts: UploadGateOptions) {
     res.on('close', () => {
       if (!res.writableEnded) gone.abort(new AppError('CLIENT_GONE'));
     });
+    const waitStarted = Date.now();
     const admitted = await admission.admit({ user: who.user, portal: who.portal, bytes }, gone.signal);
+    opts.onAdmission?.({ admitted: admitted.ok, waitSeconds: (Date.now() - waitStarted) / 1000 });
     if (!admitted.ok) {
       if (admitted.reason === 'cancelled') return; // the client left while waiting: nobody to answer
       req.resume();

@@ -3,8 +3,9 @@ import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
 // One log line per call to Bitrix24 (Bitrix24's app catalogue asks apps to keep request logs):
-// method, portal, user, outcome, HTTP status and duration, and nothing else.
-describe('the log line of each Bitrix24 call', () => {
+// method, portal, user, outcome, HTTP status and duration, and nothing else. The same calls, the
+// upload queue and the image pipeline are counted for GET /metrics.
+describe('what avatar changes leave in the log and in /metrics', () => {
   let stack: Stack;
   const metrics = createAppMetrics();
   beforeAll(async () => {
@@ -56,5 +57,14 @@ describe('the log line of each Bitrix24 call', () => {
     expect(text).toMatch(/bitrix24_calls_total\{method="[a-z.]+",outcome="expired_token"\} 1/);
     expect(text).toContain('bitrix24_token_refreshes_total{outcome="ok"} 1');
     expect(text).toMatch(/bitrix24_call_duration_seconds_count\{method="imbot.chat.updateAvatar"\} 3/);
+  });
+
+  it('times the upload queue and the image pipeline, and shows the queue when scraped', async () => {
+    const text = await metrics.registry.metrics();
+    // Two uploads in the first test: one applied, one refused by Bitrix24 after its image was made.
+    expect(text).toContain('upload_admission_wait_seconds_count{outcome="admitted"} 2');
+    expect(text).toContain('avatar_pipeline_duration_seconds_count{outcome="ok"} 2');
+    expect(text).toContain('upload_queue_depth 0');
+    expect(text).toContain('uploads_in_flight 0');
   });
 });
