@@ -59,7 +59,10 @@ describe('an upload whose client hangs up', () => {
 
     const running = Promise.all(Array.from({ length: 3 }, () => upload(stack, other, 14, multipart(slow))));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const abandoned = await Promise.all(Array.from({ length: 4 }, () => upload(stack, token, 12, small, { hangUpAfterMs: 100 })));
+    // 400 ms: long enough to pass the permission check and the gate on a loaded machine (at 100 ms
+    // CI saw three of four hang up before, leaving no audit entry), short of the ~1.5 s the
+    // three slow decodes hold the only slot.
+    const abandoned = await Promise.all(Array.from({ length: 4 }, () => upload(stack, token, 12, small, { hangUpAfterMs: 400 })));
     expect(abandoned).toEqual(['hung up', 'hung up', 'hung up', 'hung up']);
     expect(await running).toEqual([200, 200, 200]);
     await new Promise((resolve) => setTimeout(resolve, 300));
