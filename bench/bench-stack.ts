@@ -32,6 +32,7 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
     /http:\/\/127\.0\.0\.1:\d+/,
   );
   const portalUrl = `http://127.0.0.1:${appPort + 1001}`;
+  // An app that fails to start must not leave the emulator running behind the benchmark.
   const app = await startProcess(
     process.execPath,
     ['--import', 'tsx', 'server/main.ts'],
@@ -54,7 +55,11 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
       ...appEnv,
     },
     /listening on/,
-  );
+  ).catch((error: unknown) => {
+    emulator.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   const close = async () => {
     app.child.kill('SIGTERM');
     emulator.child.kill('SIGTERM');
