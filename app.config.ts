@@ -11,7 +11,8 @@ export interface Config {
   /** Demo mode only: where the emulator beside the app listens (its OAuth server, its portal). */
   readonly demo: { readonly oauthPort: number; readonly portalPort: number };
   readonly oauthServer: string;
-  readonly database: { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
+  readonly database:
+    { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
   readonly dataDir: string;
   /** null in development: generated and kept in the data folder on first start. */
   readonly sessionSecret: string | null;
@@ -118,11 +119,20 @@ export function loadConfig(env: Env = process.env): Config {
   const clientSecret = read('B24_CLIENT_SECRET');
   let bitrix24: Config['bitrix24'] = null;
   if (clientId && clientSecret) bitrix24 = { clientId, clientSecret };
-  else if (clientId || clientSecret) problems.push('B24_CLIENT_ID and B24_CLIENT_SECRET must be set together (from the portal\'s local application form)');
-  else if (production) problems.push('B24_CLIENT_ID and B24_CLIENT_SECRET are required in production (demo mode runs only in development)');
+  else if (clientId || clientSecret)
+    problems.push(
+      "B24_CLIENT_ID and B24_CLIENT_SECRET must be set together (from the portal's local application form)",
+    );
+  else if (production)
+    problems.push(
+      'B24_CLIENT_ID and B24_CLIENT_SECRET are required in production (demo mode runs only in development)',
+    );
 
   const oauthServer = url('B24_OAUTH_SERVER', 'https://oauth.bitrix.info');
-  const demo = { oauthPort: integer('EMULATOR_OAUTH_PORT', 3010, 0, 65535), portalPort: integer('EMULATOR_PORTAL_PORT', 3011, 0, 65535) };
+  const demo = {
+    oauthPort: integer('EMULATOR_OAUTH_PORT', 3010, 0, 65535),
+    portalPort: integer('EMULATOR_PORTAL_PORT', 3011, 0, 65535),
+  };
 
   const dataDir = read('DATA_DIR') ?? './data';
   const databaseUrl = read('DATABASE_URL') ?? `sqlite:${dataDir}/app.sqlite`;
@@ -143,7 +153,9 @@ export function loadConfig(env: Env = process.env): Config {
   } else if (sessionSecret === null && production) {
     problems.push('SESSION_SECRET is required in production');
   } else if (sessionSecret !== null && production && entropyBits([...sessionSecret]) < MIN_SECRET_BITS) {
-    problems.push('SESSION_SECRET is not random enough for production (repeated or patterned characters); use openssl rand -base64 48');
+    problems.push(
+      'SESSION_SECRET is not random enough for production (repeated or patterned characters); use openssl rand -base64 48',
+    );
   }
 
   const tokenEncryptionKeys: Buffer[] = [];
@@ -155,9 +167,13 @@ export function loadConfig(env: Env = process.env): Config {
     }
     const key = parseKey(raw.trim());
     const name = index === 0 ? 'TOKEN_ENCRYPTION_KEY' : 'TOKEN_ENCRYPTION_OLD_KEYS';
-    if (!key) problems.push(`${name} must be 32 random bytes, as 64 hex characters or base64 (openssl rand -base64 32)`);
+    if (!key)
+      problems.push(`${name} must be 32 random bytes, as 64 hex characters or base64 (openssl rand -base64 32)`);
     // Old keys stay accepted whatever they are: refusing a weak one would block rotating away from it.
-    else if (index === 0 && production && entropyBits([...key]) < MIN_SECRET_BITS) problems.push('TOKEN_ENCRYPTION_KEY is not random enough for production (repeated or patterned bytes); use openssl rand -base64 32');
+    else if (index === 0 && production && entropyBits([...key]) < MIN_SECRET_BITS)
+      problems.push(
+        'TOKEN_ENCRYPTION_KEY is not random enough for production (repeated or patterned bytes); use openssl rand -base64 32',
+      );
     else tokenEncryptionKeys.push(key);
   });
   if (tokenEncryptionKeys.length > 0 && read('TOKEN_ENCRYPTION_KEY') === undefined) {
@@ -169,12 +185,16 @@ export function loadConfig(env: Env = process.env): Config {
   const httpPortalsInProduction = bool('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION', false);
   const allowHttpPortals = bool('B24_ALLOW_HTTP_PORTALS', false) || httpPortalsInProduction;
   if (allowHttpPortals && production && !httpPortalsInProduction) {
-    problems.push('B24_ALLOW_HTTP_PORTALS must be false in production (it exists for the local emulator); an on-premise portal on plain http:// needs DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION=true, and its tokens then cross the network in clear');
+    problems.push(
+      'B24_ALLOW_HTTP_PORTALS must be false in production (it exists for the local emulator); an on-premise portal on plain http:// needs DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION=true, and its tokens then cross the network in clear',
+    );
   }
-  if (production && !appBaseUrl.startsWith('https://')) problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
+  if (production && !appBaseUrl.startsWith('https://'))
+    problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
 
   const metricsToken = read('METRICS_TOKEN') ?? null;
-  if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters (openssl rand -hex 24)');
+  if (metricsToken !== null && metricsToken.length < 16)
+    problems.push('METRICS_TOKEN must be at least 16 characters (openssl rand -hex 24)');
 
   const trustProxyRaw = read('TRUST_PROXY');
   let trustProxy: Config['trustProxy'] = false;
@@ -186,14 +206,18 @@ export function loadConfig(env: Env = process.env): Config {
 
   const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const logLevelRaw = read('LOG_LEVEL') ?? (env_ === 'test' ? 'silent' : 'info');
-  const logLevel = (logLevels as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as Config['logLevel']) : 'info';
-  if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
+  const logLevel = (logLevels as readonly string[]).includes(logLevelRaw)
+    ? (logLevelRaw as Config['logLevel'])
+    : 'info';
+  if (logLevel !== logLevelRaw)
+    problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
 
   // 224 MB for one image keeps its peak RSS rise under 256 MB (measured in
   // test/avatar/pipeline-memory.test.ts); the budget lets two such decodes run at once.
   const decodeBudgetMb = integer('DECODE_MEMORY_MB', 512, 64, 65536);
   const imageDecodeMb = integer('IMAGE_DECODE_MEMORY_MB', 224, 32, 65536);
-  if (imageDecodeMb > decodeBudgetMb) problems.push(`IMAGE_DECODE_MEMORY_MB (${imageDecodeMb}) must not exceed DECODE_MEMORY_MB (${decodeBudgetMb})`);
+  if (imageDecodeMb > decodeBudgetMb)
+    problems.push(`IMAGE_DECODE_MEMORY_MB (${imageDecodeMb}) must not exceed DECODE_MEMORY_MB (${decodeBudgetMb})`);
 
   const config: Config = {
     env: env_,
@@ -232,7 +256,10 @@ export function loadConfig(env: Env = process.env): Config {
     bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
     bitrix24MaxAnswerBytes: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
-    bitrix24RateLimit: { burstLimit: integer('B24_RATE_BURST', 50, 1, 100000), drainRate: integer('B24_RATE_DRAIN', 2, 1, 100000) },
+    bitrix24RateLimit: {
+      burstLimit: integer('B24_RATE_BURST', 50, 1, 100000),
+      drainRate: integer('B24_RATE_DRAIN', 2, 1, 100000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -242,12 +269,18 @@ const MB = 1024 * 1024;
 /** Multipart boundaries, part headers and the crop field on top of the file (see upload-gate.ts). */
 export const UPLOAD_ENVELOPE_BYTES = 64 * 1024;
 
-function uploadSettings(integer: (name: string, fallback: number, min: number, max: number) => number, problems: string[]): Config['uploads'] {
+function uploadSettings(
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): Config['uploads'] {
   const maxBytes = integer('MAX_UPLOAD_BYTES', 25 * MB, 1024, 200 * MB);
   // Two uploads of the largest size fit by default, and any number of small ones up to the count.
   const defaultMemoryMb = Math.max(64, Math.ceil((2 * (maxBytes + UPLOAD_ENVELOPE_BYTES)) / MB));
   const memoryBytes = integer('UPLOAD_MEMORY_MB', defaultMemoryMb, 1, 64 * 1024) * MB;
-  if (memoryBytes < maxBytes + UPLOAD_ENVELOPE_BYTES) problems.push(`UPLOAD_MEMORY_MB must hold at least one upload of MAX_UPLOAD_BYTES (${Math.ceil((maxBytes + UPLOAD_ENVELOPE_BYTES) / MB)} MB or more)`);
+  if (memoryBytes < maxBytes + UPLOAD_ENVELOPE_BYTES)
+    problems.push(
+      `UPLOAD_MEMORY_MB must hold at least one upload of MAX_UPLOAD_BYTES (${Math.ceil((maxBytes + UPLOAD_ENVELOPE_BYTES) / MB)} MB or more)`,
+    );
   return {
     maxBytes,
     maxInputPixels: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),

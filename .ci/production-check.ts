@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   const buildHome = required('BUILD_NODE_HOME');
   const node = join(runHome, 'bin', 'node');
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-  for (const [arg, home] of [['NODE_VERSION', runHome], ['BUILD_NODE_VERSION', buildHome]] as const) {
+  for (const [arg, home] of [
+    ['NODE_VERSION', runHome],
+    ['BUILD_NODE_VERSION', buildHome],
+  ] as const) {
     const wanted = new RegExp(`^ARG ${arg}=(.+)$`, 'm').exec(dockerfile)?.[1];
     const have = spawnSync(join(home, 'bin', 'node'), ['-v'], { encoding: 'utf8' }).stdout.trim();
     if (`v${wanted}` !== have) throw new Error(`Dockerfile's ${arg} is ${wanted}, but ${home} holds Node ${have}`);
@@ -34,8 +37,13 @@ async function main(): Promise<void> {
   const install = /^RUN (npm ci .*)$/m.exec(depsStage ?? '')?.[1];
   const cmd = jsonInstruction(runtimeStage, 'CMD');
   const healthcheck = jsonInstruction(runtimeStage, 'HEALTHCHECK .*? CMD');
-  const imageEnv = Object.fromEntries([...(runtimeStage ?? '').matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
-  if (!install || cmd[0] !== 'node' || healthcheck[0] !== 'node') throw new Error('Dockerfile: expected "RUN npm ci ..." in the first stage and node CMD and HEALTHCHECK in the second');
+  const imageEnv = Object.fromEntries(
+    [...(runtimeStage ?? '').matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+  if (!install || cmd[0] !== 'node' || healthcheck[0] !== 'node')
+    throw new Error(
+      'Dockerfile: expected "RUN npm ci ..." in the first stage and node CMD and HEALTHCHECK in the second',
+    );
   if (!/^USER node$/m.test(runtimeStage ?? '')) throw new Error('Dockerfile: the runtime stage must run as USER node');
 
   const timings: string[] = [];
@@ -51,9 +59,18 @@ async function main(): Promise<void> {
   const app = join(root, 'app');
   mkdirSync(app);
   try {
-    await timed('copy', () => sh(`git ls-files -z | tar --exclude-from=.dockerignore --null -T - -cf - | tar -xf - -C ${JSON.stringify(app)}`, REPO_ROOT));
-    await timed(install, () => sh(install, app, { PATH: `${join(buildHome, 'bin')}:${process.env.PATH}`, npm_config_nodedir: buildHome }));
-    const leaked = ['jest', 'typescript', 'playwright-core', '@sparticuz/chromium'].filter((name) => spawnSync('test', ['-e', join(app, 'node_modules', name)]).status === 0);
+    await timed('copy', () =>
+      sh(
+        `git ls-files -z | tar --exclude-from=.dockerignore --null -T - -cf - | tar -xf - -C ${JSON.stringify(app)}`,
+        REPO_ROOT,
+      ),
+    );
+    await timed(install, () =>
+      sh(install, app, { PATH: `${join(buildHome, 'bin')}:${process.env.PATH}`, npm_config_nodedir: buildHome }),
+    );
+    const leaked = ['jest', 'typescript', 'playwright-core', '@sparticuz/chromium'].filter(
+      (name) => spawnSync('test', ['-e', join(app, 'node_modules', name)]).status === 0,
+    );
     if (leaked.length > 0) throw new Error(`development packages in the production install: ${leaked.join(', ')}`);
 
     const asRoot = process.getuid?.() === 0;
@@ -63,7 +80,11 @@ async function main(): Promise<void> {
     const database = await freshDatabase(required('TEST_POSTGRES_URL'), 'chat_avatar_production_check');
     const port = await freePort();
     const publicUrl = 'https://chat-avatar.example.com';
-    const emulator = await startEmulator({ host: '127.0.0.1', portals: [{}], app: { clientId: 'local.production.check', clientSecret: 'production-check-client-secret', appUrl: publicUrl } });
+    const emulator = await startEmulator({
+      host: '127.0.0.1',
+      portals: [{}],
+      app: { clientId: 'local.production.check', clientSecret: 'production-check-client-secret', appUrl: publicUrl },
+    });
     const env = {
       ...imageEnv,
       APP_BASE_URL: publicUrl,
@@ -78,33 +99,48 @@ async function main(): Promise<void> {
       TRUST_PROXY: 'loopback',
       HOME: root,
     };
-    const runAs = asRoot ? ['setpriv', `--reuid=${UNPRIVILEGED}`, `--regid=${UNPRIVILEGED}`, '--clear-groups', '--'] : [];
+    const runAs = asRoot
+      ? ['setpriv', `--reuid=${UNPRIVILEGED}`, `--regid=${UNPRIVILEGED}`, '--clear-groups', '--']
+      : [];
     try {
       const proc = await timed('start until /healthz answers 200', () =>
         startAppProcess({ cwd: app, port, env, command: [...runAs, node, ...cmd.slice(1)], timeoutMs: 90_000 }),
       );
       try {
         const [healthCommand, ...healthArgs] = [...runAs, node, ...healthcheck.slice(1)];
-        const health = spawnSync(healthCommand!, healthArgs, { cwd: app, env: { PATH: process.env.PATH, PORT: String(port) }, encoding: 'utf8' });
+        const health = spawnSync(healthCommand!, healthArgs, {
+          cwd: app,
+          env: { PATH: process.env.PATH, PORT: String(port) },
+          encoding: 'utf8',
+        });
         if (health.status !== 0) throw new Error(`the HEALTHCHECK command failed (${health.status}): ${health.stderr}`);
 
         // As Caddy forwards it: plain HTTP on loopback, the public scheme in X-Forwarded-Proto.
         const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': new URL(publicUrl).host };
         const post = async (form: { url: string; fields: Record<string, string> }) => {
           const target = new URL(form.url);
-          return fetch(`${proc.url}${target.pathname}${target.search}`, { method: 'POST', body: new URLSearchParams(form.fields), headers: { ...forwarded, accept: 'text/html' } });
+          return fetch(`${proc.url}${target.pathname}${target.search}`, {
+            method: 'POST',
+            body: new URLSearchParams(form.fields),
+            headers: { ...forwarded, accept: 'text/html' },
+          });
         };
         const portal = emulator.portals[0]!;
         await timed('install, open, change an avatar', async () => {
           const installed = await post(portal.launch({ userId: 1 }));
-          if (installed.status !== 200) throw new Error(`install answered ${installed.status}: ${(await installed.text()).slice(0, 300)}`);
+          if (installed.status !== 200)
+            throw new Error(`install answered ${installed.status}: ${(await installed.text()).slice(0, 300)}`);
           portal.finishInstall();
           const page = await (await post(portal.launch({ userId: 1 }))).text();
           const token = /<meta name="app-token" content="([^"]+)"/.exec(page)?.[1];
           if (!token) throw new Error(`opening the app gave no app token: ${page.slice(0, 300)}`);
           const body = new FormData();
           body.set('avatar', new Blob([new Uint8Array(await photo(1200, 900))], { type: 'image/jpeg' }), 'photo.jpg');
-          const changed = await fetch(`${proc.url}/api/chats/12/avatar`, { method: 'POST', headers: { ...forwarded, authorization: `Bearer ${token}` }, body });
+          const changed = await fetch(`${proc.url}/api/chats/12/avatar`, {
+            method: 'POST',
+            headers: { ...forwarded, authorization: `Bearer ${token}` },
+            body,
+          });
           const answer = await changed.text();
           if (changed.status !== 200) throw new Error(`the avatar change answered ${changed.status}: ${answer}`);
           const avatar = portal.chat(12)?.avatar;
@@ -141,7 +177,11 @@ function jsonInstruction(stage: string | undefined, instruction: string): string
 }
 
 function sh(command: string, cwd: string, env: Record<string, string | undefined> = {}): void {
-  const run = spawnSync('bash', ['-o', 'pipefail', '-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const run = spawnSync('bash', ['-o', 'pipefail', '-c', command], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (run.status !== 0) throw new Error(`"${command}" failed with ${run.status}`);
 }
 

@@ -67,10 +67,21 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const launch = async (userId: number) => (await (await fetch(`${portalUrl}/_emulator/launch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) })).json()) as LaunchForm;
+    const launch = async (userId: number) =>
+      (await (
+        await fetch(`${portalUrl}/_emulator/launch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userId }),
+        })
+      ).json()) as LaunchForm;
     const postForm = async (form: LaunchForm) => {
       const target = new URL(form.url);
-      return fetch(`${appUrl}${target.pathname}${target.search}`, { method: 'POST', body: new URLSearchParams(form.fields), redirect: 'manual' });
+      return fetch(`${appUrl}${target.pathname}${target.search}`, {
+        method: 'POST',
+        body: new URLSearchParams(form.fields),
+        redirect: 'manual',
+      });
     };
     const install = await postForm(await launch(1));
     if (install.status !== 200) throw new Error(`install answered ${install.status}`);
@@ -80,7 +91,8 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
       const page = await (await postForm(await launch(userId))).text();
       return /<meta name="app-token" content="([^"]+)"/.exec(page)![1]!;
     };
-    const restCalls = async () => ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
+    const restCalls = async () =>
+      ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
     return { appUrl, portalUrl, appPid: app.child.pid!, openApp, restCalls, close };
   } catch (error) {
     await close();

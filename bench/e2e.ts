@@ -54,7 +54,10 @@ async function closedLoop(users: number, seconds: number, one: (user: number) =>
 function errorsOf(statuses: Map<number, number>): { count: number; text: string } {
   const errors = [...statuses].filter(([status]) => status !== 200).sort(([a], [b]) => a - b);
   const count = errors.reduce((n, [, c]) => n + c, 0);
-  return { count, text: count === 0 ? '0' : errors.map(([status, c]) => `${status === -1 ? 'conn' : status}×${c}`).join(' ') };
+  return {
+    count,
+    text: count === 0 ? '0' : errors.map(([status, c]) => `${status === -1 ? 'conn' : status}×${c}`).join(' '),
+  };
 }
 
 /**
@@ -91,7 +94,11 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     const change = async (user: number) => {
       const body = new FormData();
       body.set('avatar', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
-      const res = await fetch(`${appUrl}/api/chats/${user % 2 ? 12 : 14}/avatar`, { method: 'POST', headers: { authorization: `Bearer ${tokens[user]}` }, body });
+      const res = await fetch(`${appUrl}/api/chats/${user % 2 ? 12 : 14}/avatar`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[user]}` },
+        body,
+      });
       await res.arrayBuffer();
       return res.status;
     };
@@ -132,27 +139,63 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     const callsAfter = await stack.restCalls();
     // Memory under pressure: 16 parallel uploads of the largest allowed file (an uncompressible
     // PNG just under the 25 MB server limit), against the ceiling README documents.
-    const largest = await sharp({ create: { width: 2880, height: 2880, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } as sharp.Create }).png({ compressionLevel: 0 }).toBuffer();
+    const largest = await sharp({
+      create: {
+        width: 2880,
+        height: 2880,
+        channels: 3,
+        noise: { type: 'gaussian', mean: 128, sigma: 60 },
+      } as sharp.Create,
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     const adminToken = tokens[0]!;
-    await fetch(`${appUrl}/api/admin/settings`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ outputSide: 512, outputFormat: 'auto', jpegQuality: 85, maxUploadBytes: 25 * 1024 * 1024, access: { mode: 'everyone', userIds: [] } }) });
+    await fetch(`${appUrl}/api/admin/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        outputSide: 512,
+        outputFormat: 'auto',
+        jpegQuality: 85,
+        maxUploadBytes: 25 * 1024 * 1024,
+        access: { mode: 'everyone', userIds: [] },
+      }),
+    });
     const rssBefore = peakRssMb(stack.appPid);
     const burst = await Promise.all(
       Array.from({ length: 16 }, async (_, i) => {
         const body = new FormData();
         body.set('avatar', new Blob([new Uint8Array(largest)], { type: 'image/png' }), 'large.png');
-        const res = await fetch(`${appUrl}/api/chats/12/avatar`, { method: 'POST', headers: { authorization: `Bearer ${tokens[i % 2]}` }, body });
+        const res = await fetch(`${appUrl}/api/chats/12/avatar`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens[i % 2]}` },
+          body,
+        });
         await res.arrayBuffer();
         return res.status;
       }),
     );
     const peak = peakRssMb(stack.appPid);
-    const memory = { file: largest.length, ok: burst.filter((s) => s === 200).length, busy: burst.filter((s) => s === 503).length, other: burst.filter((s) => s !== 200 && s !== 503).length, peak, before: rssBefore };
+    const memory = {
+      file: largest.length,
+      ok: burst.filter((s) => s === 200).length,
+      busy: burst.filter((s) => s === 503).length,
+      other: burst.filter((s) => s !== 200 && s !== 503).length,
+      peak,
+      before: rssBefore,
+    };
 
-    console.log(`\nEnd to end (12 MP JPEG of ${(photo.length / 1e6).toFixed(1)} MB, ${seconds} s per level, default upload settings; every answer but 200 is an error)`);
-    console.log(`Baselines in this run: the pipeline alone, 2 images at once, ${floorPerSecond.toFixed(1)} changes/s (what 2 cores can do at best); GET /healthz at each level's concurrency`);
+    console.log(
+      `\nEnd to end (12 MP JPEG of ${(photo.length / 1e6).toFixed(1)} MB, ${seconds} s per level, default upload settings; every answer but 200 is an error)`,
+    );
+    console.log(
+      `Baselines in this run: the pipeline alone, 2 images at once, ${floorPerSecond.toFixed(1)} changes/s (what 2 cores can do at best); GET /healthz at each level's concurrency`,
+    );
     console.log(table(rows));
     // The app asks im.dialog.get before a change (the user's right) and keeps the answer a minute.
-    console.log(`REST calls per successful change: ${((callsAfter - callsBefore) / changesOk).toFixed(2)} (${callsAfter - callsBefore} calls, ${changesOk} changes; target ≤ 2 with the permission check)`);
+    console.log(
+      `REST calls per successful change: ${((callsAfter - callsBefore) / changesOk).toFixed(2)} (${callsAfter - callsBefore} calls, ${changesOk} changes; target ≤ 2 with the permission check)`,
+    );
     console.log(
       `Memory: 16 parallel uploads of a ${(memory.file / 1e6).toFixed(1)} MB PNG: ${memory.ok} applied, ${memory.busy} answered 503, ${memory.other} other; app peak RSS ${memory.peak.toFixed(0)} MB (before ${memory.before.toFixed(0)} MB), ceiling ${RSS_CEILING_MB} MB: ${memory.peak <= RSS_CEILING_MB ? 'within' : 'EXCEEDED'}`,
     );

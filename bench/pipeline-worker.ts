@@ -15,7 +15,10 @@ const refusals = new Set<string>();
 async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promise<number> {
   if (variant === 'ours') {
     try {
-      const out = await pipeline.normaliseAvatar(input, { crop, output: { side: 512, format: 'auto', jpegQuality: 85 } });
+      const out = await pipeline.normaliseAvatar(input, {
+        crop,
+        output: { side: 512, format: 'auto', jpegQuality: 85 },
+      });
       return out.bytes;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -25,9 +28,16 @@ async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promis
   }
   if (variant === 'naive') {
     // Full decode at full size (no shrink-on-load), then crop, resize and encode from raw.
-    const { data, info } = await sharp(input, { limitInputPixels: false, pages: 1 }).rotate().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(input, { limitInputPixels: false, pages: 1 })
+      .rotate()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const side = Math.min(info.width, info.height);
-    const region = crop ?? { x: Math.floor((info.width - side) / 2), y: Math.floor((info.height - side) / 2), size: side };
+    const region = crop ?? {
+      x: Math.floor((info.width - side) / 2),
+      y: Math.floor((info.height - side) / 2),
+      size: side,
+    };
     const out = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
       .extract({ left: region.x, top: region.y, width: region.size, height: region.size })
       .resize(512, 512)
@@ -37,7 +47,11 @@ async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promis
   }
   // The floor: what a few lines of sharp would do (with a crop: orient, cut, resize).
   const image = sharp(input, { limitInputPixels: false });
-  const out = await (crop ? image.rotate().extract({ left: crop.x, top: crop.y, width: crop.size, height: crop.size }) : image).resize(512, 512).toBuffer();
+  const out = await (
+    crop ? image.rotate().extract({ left: crop.x, top: crop.y, width: crop.size, height: crop.size }) : image
+  )
+    .resize(512, 512)
+    .toBuffer();
   return out.length;
 }
 
@@ -53,7 +67,13 @@ const pipeline = createAvatarPipeline({
 });
 
 async function main() {
-  const [variant, file, iterationsRaw, parallelRaw, cropRaw] = process.argv.slice(2) as [Variant, string, string, string?, string?];
+  const [variant, file, iterationsRaw, parallelRaw, cropRaw] = process.argv.slice(2) as [
+    Variant,
+    string,
+    string,
+    string?,
+    string?,
+  ];
   const crop = cropRaw ? (JSON.parse(cropRaw) as CropRect) : undefined;
   const input = readFileSync(file);
   const iterations = Number(iterationsRaw);

@@ -20,7 +20,11 @@ interface Measured {
 
 function measure(variant: string, file: string, iterations: number, parallel = 1, crop?: CropRect): Measured {
   const args = [variant, file, String(iterations), String(parallel), ...(crop ? [JSON.stringify(crop)] : [])];
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_ENV: 'test' } });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: { ...process.env, NODE_ENV: 'test' },
+  });
   return JSON.parse(out) as Measured;
 }
 
@@ -36,14 +40,33 @@ async function makeImages(dir: string, quick: boolean) {
     const jpeg50 = await photoLike(8660, 5773, { orientation: 6 });
     save('jpeg-50mp-exif6.jpg', jpeg50);
     // A face picked out of a group photo: a small square low in the upright image.
-    images.push({ name: `jpeg-50mp-exif6.jpg, crop 900 px at (2000, 6500)`, file: join(dir, 'jpeg-50mp-exif6.jpg'), crop: { x: 2000, y: 6500, size: 900 } });
+    images.push({
+      name: `jpeg-50mp-exif6.jpg, crop 900 px at (2000, 6500)`,
+      file: join(dir, 'jpeg-50mp-exif6.jpg'),
+      crop: { x: 2000, y: 6500, size: 900 },
+    });
   }
-  const png = await sharp(await photoLike(6124, 4082)).ensureAlpha(0.8).png({ compressionLevel: 3 }).toBuffer();
+  const png = await sharp(await photoLike(6124, 4082))
+    .ensureAlpha(0.8)
+    .png({ compressionLevel: 3 })
+    .toBuffer();
   save('png-25mp-alpha.png', png);
-  save('webp-12mp.webp', await sharp(await photoLike(4000, 3000)).webp({ quality: 85 }).toBuffer());
+  save(
+    'webp-12mp.webp',
+    await sharp(await photoLike(4000, 3000))
+      .webp({ quality: 85 })
+      .toBuffer(),
+  );
   const frames = 4;
-  const raw = await sharp(await photoLike(800, 600 * frames)).raw().toBuffer();
-  save('gif-animated-4-frames.gif', await sharp(raw, { raw: { width: 800, height: 600 * frames, channels: 3, pageHeight: 600 } as never }).gif({ delay: Array(frames).fill(100) }).toBuffer());
+  const raw = await sharp(await photoLike(800, 600 * frames))
+    .raw()
+    .toBuffer();
+  save(
+    'gif-animated-4-frames.gif',
+    await sharp(raw, { raw: { width: 800, height: 600 * frames, channels: 3, pageHeight: 600 } as never })
+      .gif({ delay: Array(frames).fill(100) })
+      .toBuffer(),
+  );
   return images;
 }
 
@@ -55,21 +78,26 @@ function ssim(a: Buffer, b: Buffer, width: number, height: number): number {
   let windows = 0;
   for (let y = 0; y + 8 <= height; y += 8) {
     for (let x = 0; x + 8 <= width; x += 8) {
-      let ma = 0, mb = 0;
-      for (let j = 0; j < 8; j++) for (let i = 0; i < 8; i++) {
-        ma += a[(y + j) * width + x + i]!;
-        mb += b[(y + j) * width + x + i]!;
-      }
+      let ma = 0,
+        mb = 0;
+      for (let j = 0; j < 8; j++)
+        for (let i = 0; i < 8; i++) {
+          ma += a[(y + j) * width + x + i]!;
+          mb += b[(y + j) * width + x + i]!;
+        }
       ma /= 64;
       mb /= 64;
-      let va = 0, vb = 0, cov = 0;
-      for (let j = 0; j < 8; j++) for (let i = 0; i < 8; i++) {
-        const da = a[(y + j) * width + x + i]! - ma;
-        const db = b[(y + j) * width + x + i]! - mb;
-        va += da * da;
-        vb += db * db;
-        cov += da * db;
-      }
+      let va = 0,
+        vb = 0,
+        cov = 0;
+      for (let j = 0; j < 8; j++)
+        for (let i = 0; i < 8; i++) {
+          const da = a[(y + j) * width + x + i]! - ma;
+          const db = b[(y + j) * width + x + i]! - mb;
+          va += da * da;
+          vb += db * db;
+          cov += da * db;
+        }
       va /= 63;
       vb /= 63;
       cov /= 63;
@@ -113,25 +141,51 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
     const avatar = await pipeline.normaliseAvatar(camera, { output: { side: 512, format: 'auto', jpegQuality: 85 } });
     const base64Length = avatar.data.toString('base64').length;
     const side = 3024;
-    const reference = await sharp(camera).extract({ left: (4032 - side) / 2, top: 0, width: side, height: side }).resize(512, 512, { kernel: 'lanczos3' }).greyscale().raw().toBuffer();
+    const reference = await sharp(camera)
+      .extract({ left: (4032 - side) / 2, top: 0, width: side, height: side })
+      .resize(512, 512, { kernel: 'lanczos3' })
+      .greyscale()
+      .raw()
+      .toBuffer();
     const ours = await sharp(avatar.data).greyscale().raw().toBuffer();
     const score = ssim(reference, ours, 512, 512);
-    console.log(`\nPayload: 12 MP camera-like JPEG ${(camera.length / 1e6).toFixed(2)} MB -> AVATAR base64 ${(base64Length / 1024).toFixed(0)} KB = 1/${(camera.length / base64Length).toFixed(0)} of the original; SSIM against a lanczos reference ${score.toFixed(4)}`);
+    console.log(
+      `\nPayload: 12 MP camera-like JPEG ${(camera.length / 1e6).toFixed(2)} MB -> AVATAR base64 ${(base64Length / 1024).toFixed(0)} KB = 1/${(camera.length / base64Length).toFixed(0)} of the original; SSIM against a lanczos reference ${score.toFixed(4)}`,
+    );
 
     // Memory under pressure: 16 uploads at once of the largest allowed input — 100 MP (the
     // default MAX_INPUT_PIXELS) in a JPEG of about 23 MB (under the 25 MB MAX_UPLOAD_BYTES),
     // with the composition root's settings (see pipeline-worker.ts).
     const tile = await photoLike(2000, 2000, { quality: 100 });
     const largest = join(dir, 'jpeg-100mp.jpg');
-    const largestBytes = await sharp(tile).extend({ right: 8000, bottom: 8000, extendWith: 'repeat' }).jpeg({ quality: 97 }).toFile(largest);
+    const largestBytes = await sharp(tile)
+      .extend({ right: 8000, bottom: 8000, extendWith: 'repeat' })
+      .jpeg({ quality: 97 })
+      .toFile(largest);
     const pressure = measure('ours', largest, 1, 16);
     const one = measure('ours', largest, 1, 1);
-    console.log(`\nMemory: 16 parallel pipelines on a 100 MP JPEG (${(largestBytes.size / 1e6).toFixed(1)} MB): ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (one alone: ${median(one.times).toFixed(0)} ms, ${one.peakRssMb.toFixed(0)} MB); default settings (sharp concurrency 1, no libvips operation cache, 2 decodes at once, 512 MB decode budget)`);
+    console.log(
+      `\nMemory: 16 parallel pipelines on a 100 MP JPEG (${(largestBytes.size / 1e6).toFixed(1)} MB): ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (one alone: ${median(one.times).toFixed(0)} ms, ${one.peakRssMb.toFixed(0)} MB); default settings (sharp concurrency 1, no libvips operation cache, 2 decodes at once, 512 MB decode budget)`,
+    );
     const hostile = await runHostileImages(dir);
     const blank: Row = Object.fromEntries(Object.keys(rows[0]!).map((column) => [column, '']));
-    rows.push({ ...blank, image: 'payload: 12 MP camera JPEG', 'out KB': `1/${(camera.length / base64Length).toFixed(0)}, SSIM ${score.toFixed(3)}` });
-    rows.push({ ...blank, image: 'memory: 16 parallel, 100 MP JPEG', 'ours p50/p95 ms': median(pressure.times).toFixed(0), 'peak RSS MB ours/naive/floor': pressure.peakRssMb.toFixed(0) });
-    for (const row of hostile) rows.push({ ...blank, image: `hostile: ${row.image}`, 'peak RSS MB ours/naive/floor': `${row['ours peak RSS MB']} / ${row['naive peak RSS MB']} / -` });
+    rows.push({
+      ...blank,
+      image: 'payload: 12 MP camera JPEG',
+      'out KB': `1/${(camera.length / base64Length).toFixed(0)}, SSIM ${score.toFixed(3)}`,
+    });
+    rows.push({
+      ...blank,
+      image: 'memory: 16 parallel, 100 MP JPEG',
+      'ours p50/p95 ms': median(pressure.times).toFixed(0),
+      'peak RSS MB ours/naive/floor': pressure.peakRssMb.toFixed(0),
+    });
+    for (const row of hostile)
+      rows.push({
+        ...blank,
+        image: `hostile: ${row.image}`,
+        'peak RSS MB ours/naive/floor': `${row['ours peak RSS MB']} / ${row['naive peak RSS MB']} / -`,
+      });
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -145,7 +199,10 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
  */
 async function runHostileImages(dir: string): Promise<Row[]> {
   const flat = (width: number, height: number, channels: 3 | 4 = 3) =>
-    sharp({ create: { width, height, channels, background: { r: 10, g: 200, b: 30, alpha: 0.5 } }, limitInputPixels: false } as sharp.SharpOptions);
+    sharp({
+      create: { width, height, channels, background: { r: 10, g: 200, b: 30, alpha: 0.5 } },
+      limitInputPixels: false,
+    } as sharp.SharpOptions);
   const crop513: CropRect = { x: 100, y: 100, size: 513 };
   const cases: { name: string; image: sharp.Sharp; crop?: CropRect }[] = [
     { name: 'AVIF 36 MP', image: flat(6000, 6000).avif({ effort: 0, quality: 30 }) },
@@ -165,7 +222,7 @@ async function runHostileImages(dir: string): Promise<Row[]> {
     const ours8 = measure('ours', file, 1, 8, crop);
     rows.push({
       image: `${name} (${data.length < 1e4 ? `${data.length} B` : data.length < 1e6 ? `${(data.length / 1024).toFixed(0)} KB` : `${(data.length / 1e6).toFixed(1)} MB`})`,
-      'ours': ours.refused?.length ? `refused ${ours.refused.join(',')}` : `${median(ours.times).toFixed(0)} ms`,
+      ours: ours.refused?.length ? `refused ${ours.refused.join(',')}` : `${median(ours.times).toFixed(0)} ms`,
       'ours peak RSS MB': ours.peakRssMb.toFixed(0),
       'naive peak RSS MB': naive.peakRssMb.toFixed(0),
       'naive ms': median(naive.times).toFixed(0),
@@ -173,7 +230,9 @@ async function runHostileImages(dir: string): Promise<Row[]> {
       'ours, 8 at once: peak RSS MB': ours8.peakRssMb.toFixed(0),
     });
   }
-  console.log('\nHostile images: one process per measure; 8 at once = 8 parallel uploads of that image (default settings: 2 decodes, 512 MB decode budget)');
+  console.log(
+    '\nHostile images: one process per measure; 8 at once = 8 parallel uploads of that image (default settings: 2 decodes, 512 MB decode budget)',
+  );
   console.log(table(rows));
   return rows;
 }

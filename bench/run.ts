@@ -8,7 +8,9 @@ import { runPipelineBench } from './pipeline';
 async function main() {
   const quick = process.argv.includes('--quick');
   const started = Date.now();
-  console.log(`Chat Avatar benchmarks — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`);
+  console.log(
+    `Chat Avatar benchmarks — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`,
+  );
   await runPipelineBench({ quick });
   await runE2eBench({ quick });
   await runBrowserBench({ quick });

@@ -14,7 +14,12 @@ export interface EventEndpoints {
 
 async function post(url: string, body: URLSearchParams, log: (line: string) => void): Promise<{ status: number }> {
   try {
-    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      signal: AbortSignal.timeout(10_000),
+    });
     await res.arrayBuffer();
     log(`event ${body.get('event')} -> ${url}: ${res.status}`);
     return { status: res.status };
@@ -31,7 +36,11 @@ const nowSeconds = () => String(Math.floor(Date.now() / 1000));
  * authorization data is passed to it"). Posted to every handler bound to it; answers the last
  * status (0 when none was bound or none answered).
  */
-export async function sendUninstall(portal: PortalState, handlers: string[], ep: EventEndpoints): Promise<{ status: number }> {
+export async function sendUninstall(
+  portal: PortalState,
+  handlers: string[],
+  ep: EventEndpoints,
+): Promise<{ status: number }> {
   const body = new URLSearchParams({
     event: 'ONAPPUNINSTALL',
     'data[LANGUAGE_ID]': 'en',
@@ -51,7 +60,13 @@ export async function sendUninstall(portal: PortalState, handlers: string[], ep:
 }
 
 /** ONAPPINSTALL for an app without UI: the one event that carries refresh_token. */
-export async function sendInstall(portal: PortalState, url: string, pair: TokenPair, userId: number, ep: EventEndpoints): Promise<{ status: number }> {
+export async function sendInstall(
+  portal: PortalState,
+  url: string,
+  pair: TokenPair,
+  userId: number,
+  ep: EventEndpoints,
+): Promise<{ status: number }> {
   const body = new URLSearchParams({
     event: 'ONAPPINSTALL',
     'data[VERSION]': '1',

@@ -21,9 +21,16 @@ export const systemErrors = {
   methodNotFound: () => new RestError('ERROR_METHOD_NOT_FOUND', 'Method not found!', 404),
   queryLimit: () => new RestError('QUERY_LIMIT_EXCEEDED', 'Too many requests', 503),
   // limits.md, "Resource Intensity Limits": 429 OPERATION_TIME_LIMIT (only injected as a fault).
-  operationTimeLimit: () => new RestError('OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.', 429),
-  insufficientScope: () => new RestError('insufficient_scope', 'The request requires higher privileges than provided by the access token', 403),
-  batchMethodNotAllowed: () => new RestError('ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage', 405),
+  operationTimeLimit: () =>
+    new RestError('OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.', 429),
+  insufficientScope: () =>
+    new RestError(
+      'insufficient_scope',
+      'The request requires higher privileges than provided by the access token',
+      403,
+    ),
+  batchMethodNotAllowed: () =>
+    new RestError('ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage', 405),
   batchLengthExceeded: () => new RestError('ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded', 400),
   internal: () => new RestError('INTERNAL_SERVER_ERROR', 'Internal server error', 500),
 };

@@ -7,7 +7,14 @@ import { createPortalApp, portalOperations } from './portal-server';
 import type { PortalDeps } from './portal-operations';
 import { presentEmulatedChat, type EmulatedChat } from './present';
 import type { RateLimit } from './rate-limit';
-import { GENERAL_CHAT_ID, PRIVATE_DIALOG_ID, seedPortal, type Fault, type PortalState, type RecordedCall } from './state';
+import {
+  GENERAL_CHAT_ID,
+  PRIVATE_DIALOG_ID,
+  seedPortal,
+  type Fault,
+  type PortalState,
+  type RecordedCall,
+} from './state';
 import { createTokenIssuer } from './tokens';
 
 // A local Bitrix24: one OAuth server and one or more portals, each on its own port (so each
@@ -63,7 +70,15 @@ export interface EmulatedPortal {
   issueAccessToken(userId: number, clientId?: string): string;
   expireAccessTokens(): void;
   revokeTokens(): void;
-  injectFault(fault: { method: string; error?: string; description?: string; argument?: string; status?: number; times?: number; latencyMs?: number }): void;
+  injectFault(fault: {
+    method: string;
+    error?: string;
+    description?: string;
+    argument?: string;
+    status?: number;
+    times?: number;
+    latencyMs?: number;
+  }): void;
   clearFaults(): void;
   calls(): RecordedCall[];
   chat(id: number): EmulatedChat | undefined;
@@ -132,10 +147,23 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const server = createServer();
       servers.push(server);
       const port = await listen(server, host, spec.port ?? 0);
-      const initial = { memberId: spec.memberId ?? randomBytes(16).toString('hex'), title: spec.title ?? (index === 0 ? 'Acme Corp' : `Portal ${index + 1}`), host, port };
+      const initial = {
+        memberId: spec.memberId ?? randomBytes(16).toString('hex'),
+        title: spec.title ?? (index === 0 ? 'Acme Corp' : `Portal ${index + 1}`),
+        host,
+        port,
+      };
       const state = seedPortal(initial);
       states.push(state);
-      const deps: PortalDeps = { portal: state, issuer, app: { clientId: options.app.clientId, appUrl: options.app.appUrl.replace(/\/+$/, ''), scope }, oauthUrl: () => oauthUrl, rateLimit, log, initial };
+      const deps: PortalDeps = {
+        portal: state,
+        issuer,
+        app: { clientId: options.app.clientId, appUrl: options.app.appUrl.replace(/\/+$/, ''), scope },
+        oauthUrl: () => oauthUrl,
+        rateLimit,
+        log,
+        initial,
+      };
       server.on('request', createPortalApp(deps));
       const ops = portalOperations(deps);
       portals.push({

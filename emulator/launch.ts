@@ -60,6 +60,7 @@ export function buildLaunch(deps: LaunchDeps, opts: LaunchOptions): { form: Laun
     status: 'L',
     PLACEMENT: placement,
   };
-  if (placement !== 'DEFAULT' || opts.placementOptions) fields.PLACEMENT_OPTIONS = JSON.stringify(opts.placementOptions ?? {});
+  if (placement !== 'DEFAULT' || opts.placementOptions)
+    fields.PLACEMENT_OPTIONS = JSON.stringify(opts.placementOptions ?? {});
   return { form: { url: url.toString(), fields }, appSid };
 }

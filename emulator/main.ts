@@ -12,11 +12,16 @@ async function main() {
       clientSecret: env.EMULATOR_CLIENT_SECRET ?? 'demo-secret',
       appUrl: env.EMULATOR_APP_URL ?? 'http://localhost:3000',
     },
-    rateLimit: { threshold: Number(env.EMULATOR_RATE_THRESHOLD ?? 50), drainPerSecond: Number(env.EMULATOR_RATE_DRAIN ?? 2) },
+    rateLimit: {
+      threshold: Number(env.EMULATOR_RATE_THRESHOLD ?? 50),
+      drainPerSecond: Number(env.EMULATOR_RATE_DRAIN ?? 2),
+    },
     log: env.EMULATOR_LOG === '1' ? (line) => console.log(`[emulator] ${line}`) : undefined,
   });
   const portal = emulator.portals[0]!;
-  console.log(`Bitrix24 emulator: open the portal at ${portal.baseUrl}/ (member_id ${portal.memberId}); OAuth server ${emulator.oauthUrl}`);
+  console.log(
+    `Bitrix24 emulator: open the portal at ${portal.baseUrl}/ (member_id ${portal.memberId}); OAuth server ${emulator.oauthUrl}`,
+  );
   const stop = () => void emulator.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -22,7 +22,11 @@ export interface OAuthServerDeps {
 }
 
 /** The documented token answer (auto-renewal.md example). */
-function tokenAnswer(deps: Pick<OAuthServerDeps, 'issuer' | 'app' | 'baseUrl' | 'portalRestUrl'>, portal: PortalState, owner: Omit<TokenRecord, 'expiresAt'>) {
+function tokenAnswer(
+  deps: Pick<OAuthServerDeps, 'issuer' | 'app' | 'baseUrl' | 'portalRestUrl'>,
+  portal: PortalState,
+  owner: Omit<TokenRecord, 'expiresAt'>,
+) {
   const pair = deps.issuer.issuePair(owner);
   return {
     access_token: pair.accessToken,
@@ -47,8 +51,12 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
   server.use(express.urlencoded({ extended: true, limit: '64kb' }));
   server.use(express.json({ limit: '64kb' }));
 
-  const fail = (res: Response, status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
-  const params = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown> | undefined) ?? {}) });
+  const fail = (res: Response, status: number, error: string, description: string) =>
+    res.status(status).json({ error, error_description: description });
+  const params = (req: Request): Record<string, unknown> => ({
+    ...(req.query as Record<string, unknown>),
+    ...((req.body as Record<string, unknown> | undefined) ?? {}),
+  });
   const str = (value: unknown) => (typeof value === 'string' ? value : '');
   const portalOf = (record: TokenRecord) => deps.portals().find((p) => p.memberId === record.memberId);
 
@@ -58,7 +66,8 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     const grantType = str(p.grant_type);
     const clientId = str(p.client_id);
     if (!grantType || !clientId || !str(p.client_secret)) return fail(res, 400, 'invalid_request', 'Invalid request');
-    if (clientId !== deps.app.clientId || str(p.client_secret) !== deps.app.clientSecret) return fail(res, 401, 'invalid_client', 'Invalid client credentials');
+    if (clientId !== deps.app.clientId || str(p.client_secret) !== deps.app.clientSecret)
+      return fail(res, 401, 'invalid_client', 'Invalid client credentials');
     let record: TokenRecord | null;
     if (grantType === 'authorization_code') {
       if (!str(p.code)) return fail(res, 400, 'invalid_request', 'Authorization code is required');
@@ -71,7 +80,12 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     }
     if (!record || record.clientId !== clientId) {
       deps.log(`oauth: ${grantType} refused (invalid_grant)`);
-      return fail(res, 400, 'invalid_grant', grantType === 'refresh_token' ? 'Invalid refresh token' : 'Invalid authorization code');
+      return fail(
+        res,
+        400,
+        'invalid_grant',
+        grantType === 'refresh_token' ? 'Invalid refresh token' : 'Invalid authorization code',
+      );
     }
     const portal = portalOf(record);
     // error-codes.md: invalid_client also means "the application may not be installed".
@@ -89,8 +103,27 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     if (!record) return fail(res, 401, 'NO_AUTH_FOUND', 'Wrong authorization data');
     const portal = portalOf(record);
     res.json({
-      result: { ID: 1, CODE: record.clientId, VERSION: 1, STATUS: 'L', INSTALLED: portal?.installed ?? false, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'en', LICENSE: 'en_project', LICENSE_TYPE: 'project', LICENSE_FAMILY: 'project' },
-      time: { start: Date.now() / 1000, finish: Date.now() / 1000, duration: 0, processing: 0, date_start: new Date().toISOString(), date_finish: new Date().toISOString() },
+      result: {
+        ID: 1,
+        CODE: record.clientId,
+        VERSION: 1,
+        STATUS: 'L',
+        INSTALLED: portal?.installed ?? false,
+        PAYMENT_EXPIRED: 'N',
+        DAYS: null,
+        LANGUAGE_ID: 'en',
+        LICENSE: 'en_project',
+        LICENSE_TYPE: 'project',
+        LICENSE_FAMILY: 'project',
+      },
+      time: {
+        start: Date.now() / 1000,
+        finish: Date.now() / 1000,
+        duration: 0,
+        processing: 0,
+        date_start: new Date().toISOString(),
+        date_finish: new Date().toISOString(),
+      },
     });
   });
 

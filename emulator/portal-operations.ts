@@ -45,7 +45,18 @@ export function portalOperations(deps: PortalDeps) {
   return {
     baseUrl,
     restUrl,
-    launch: (opts: LaunchOptions) => buildLaunch({ portal, issuer: deps.issuer, clientId: deps.app.clientId, appUrl: deps.app.appUrl, oauthUrl: deps.oauthUrl(), scope: deps.app.scope }, opts),
+    launch: (opts: LaunchOptions) =>
+      buildLaunch(
+        {
+          portal,
+          issuer: deps.issuer,
+          clientId: deps.app.clientId,
+          appUrl: deps.app.appUrl,
+          oauthUrl: deps.oauthUrl(),
+          scope: deps.app.scope,
+        },
+        opts,
+      ),
     /** What BX24.installFinish() on the install page does (installation-finish.md). */
     finishInstall() {
       portal.installed = true;
@@ -55,9 +66,19 @@ export function portalOperations(deps: PortalDeps) {
     refreshFrameAuth(appSid: string) {
       const frame = portal.frames.get(appSid);
       if (!frame) return null;
-      const pair = deps.issuer.issuePair({ memberId: portal.memberId, userId: frame.userId, clientId: deps.app.clientId });
+      const pair = deps.issuer.issuePair({
+        memberId: portal.memberId,
+        userId: frame.userId,
+        clientId: deps.app.clientId,
+      });
       portal.stats.launchGrants++;
-      return { AUTH_ID: pair.accessToken, REFRESH_ID: pair.refreshToken, AUTH_EXPIRES: String(pair.expiresIn), MEMBER_ID: portal.memberId, DOMAIN: `${portal.host}:${portal.port}` };
+      return {
+        AUTH_ID: pair.accessToken,
+        REFRESH_ID: pair.refreshToken,
+        AUTH_EXPIRES: String(pair.expiresIn),
+        MEMBER_ID: portal.memberId,
+        DOMAIN: `${portal.host}:${portal.port}`,
+      };
     },
     /** A token of any application on this portal: e.g. another app, to provoke APP_ID_ERROR. */
     issueAccessToken(userId: number, clientId = deps.app.clientId) {
@@ -73,7 +94,9 @@ export function portalOperations(deps: PortalDeps) {
     },
     async uninstall() {
       // The handlers are read before they are deleted; then the event goes out.
-      const handlers = portal.events.filter((e) => e.name === 'ONAPPUNINSTALL' && e.appId === deps.app.clientId).map((e) => e.handler);
+      const handlers = portal.events
+        .filter((e) => e.name === 'ONAPPUNINSTALL' && e.appId === deps.app.clientId)
+        .map((e) => e.handler);
       const token = portal.applicationToken;
       const wasInstalled = portal.installed;
       forgetApp();

@@ -6,11 +6,18 @@ import { fullName, type PortalState, type User } from './state';
 // switcher, chats with the app in their sidebar, and the frame page that posts the launch form
 // into the app's iframe exactly as Bitrix24 does (settings/oauth/simple-way.md).
 
-const esc = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (value: unknown) =>
+  String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function shell(portal: PortalState, user: User, body: string, extraHead = ''): string {
   const users = [...portal.users.values()]
-    .map((u) => `<a class="user${u.id === user.id ? ' current' : ''}" href="?user=${u.id}">${esc(fullName(u))}${u.admin ? ' (admin)' : ''}</a>`)
+    .map(
+      (u) =>
+        `<a class="user${u.id === user.id ? ' current' : ''}" href="?user=${u.id}">${esc(fullName(u))}${u.admin ? ' (admin)' : ''}</a>`,
+    )
     .join('');
   const appLink = portal.installed
     ? `<a id="menu-app" href="/marketplace/app/">Chat Avatar</a>${user.admin ? '<form method="post" action="/marketplace/uninstall/"><button id="menu-uninstall" type="submit">Uninstall app</button></form>' : ''}`
@@ -29,12 +36,16 @@ export function renderHome(portal: PortalState, user: User): string {
     .sort((a, b) => b.lastActivity - a.lastActivity)
     .slice(0, 12)
     .map((c) => {
-      const avatar = c.avatar ? `<img class="avatar" alt="" src="${esc(avatarPath(c))}">` : `<span class="dot" style="background:${esc(c.color)}"></span>`;
+      const avatar = c.avatar
+        ? `<img class="avatar" alt="" src="${esc(avatarPath(c))}">`
+        : `<span class="dot" style="background:${esc(c.color)}"></span>`;
       const button = sidebar ? ` <a class="sidebar-app" href="/im/chat/${c.id}/sidebar/">Chat Avatar</a>` : '';
       return `<li data-chat-id="${c.id}">${avatar}<span class="title">${esc(c.title)}</span> <small>#${c.id}</small>${button}</li>`;
     })
     .join('');
-  const hint = portal.installed ? '<p>Open <b>Chat Avatar</b> in the menu on the left.</p>' : '<p>The app is not installed yet: click <b>Install Chat Avatar</b> on the left.</p>';
+  const hint = portal.installed
+    ? '<p>Open <b>Chat Avatar</b> in the menu on the left.</p>'
+    : '<p>The app is not installed yet: click <b>Install Chat Avatar</b> on the left.</p>';
   return shell(portal, user, `<h1>Chats</h1>${hint}<ul class="chats">${chats}</ul>`);
 }
 
@@ -42,7 +53,13 @@ export function renderHome(portal: PortalState, user: User): string {
  * The frame page. The iframe's name is what b24jssdk's loader reads from window.name:
  * `DOMAIN|PROTOCOL|APP_SID` (loader-b24frame.mjs, parseFrameQueryParams).
  */
-export function renderFrame(portal: PortalState, user: User, form: LaunchForm, initData: Record<string, unknown>, appOrigin: string): string {
+export function renderFrame(
+  portal: PortalState,
+  user: User,
+  form: LaunchForm,
+  initData: Record<string, unknown>,
+  appOrigin: string,
+): string {
   const frameName = `${String(initData.DOMAIN)}|${String(initData.PROTOCOL)}|${String(initData.APP_SID)}`;
   const fields = Object.entries(form.fields)
     .map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`)

@@ -58,7 +58,16 @@ export interface RestDeps {
 
 export function createRestHandler(deps: RestDeps) {
   const { portal } = deps;
-  const methods = registry([appMethods(deps.appScope), profileMethods, userMethods, eventMethods, placementMethods, imbotBotMethods, imbotChatMethods, imChatMethods]);
+  const methods = registry([
+    appMethods(deps.appScope),
+    profileMethods,
+    userMethods,
+    eventMethods,
+    placementMethods,
+    imbotBotMethods,
+    imbotChatMethods,
+    imChatMethods,
+  ]);
 
   /** A fault injected for this method (a batch too: Bitrix24 limits the whole request). */
   const applyFault = async (requested: string) => {
@@ -66,17 +75,34 @@ export function createRestHandler(deps: RestDeps) {
     if (!fault) return;
     fault.times--;
     if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-    if (fault.error) throw new RestError(fault.error, fault.description ?? fault.error, fault.status ?? 400, fault.argument ? { argument: fault.argument } : {});
+    if (fault.error)
+      throw new RestError(
+        fault.error,
+        fault.description ?? fault.error,
+        fault.status ?? 400,
+        fault.argument ? { argument: fault.argument } : {},
+      );
   };
 
-  const runMethod = async (requested: string, params: Record<string, unknown>, caller: { userId: number; clientId: string }): Promise<ListAnswer> => {
+  const runMethod = async (
+    requested: string,
+    params: Record<string, unknown>,
+    caller: { userId: number; clientId: string },
+  ): Promise<ListAnswer> => {
     await applyFault(requested);
     const method = methods.get(requested.toLowerCase());
     if (!method) throw systemErrors.methodNotFound();
-    if (!method.scopes.includes('basic') && !method.scopes.some((s) => deps.appScope.includes(s))) throw systemErrors.insufficientScope();
+    if (!method.scopes.includes('basic') && !method.scopes.some((s) => deps.appScope.includes(s)))
+      throw systemErrors.insufficientScope();
     const user = portal.users.get(caller.userId);
     if (!user) throw systemErrors.noAuth();
-    portal.calls.push({ method: method.name, params: await summarise(params), userId: caller.userId, clientId: caller.clientId, at: new Date().toISOString() });
+    portal.calls.push({
+      method: method.name,
+      params: await summarise(params),
+      userId: caller.userId,
+      clientId: caller.clientId,
+      at: new Date().toISOString(),
+    });
     const ctx: MethodContext = { portal, user, clientId: caller.clientId, params, baseUrl: deps.baseUrl() };
     const answer = await method.run(ctx);
     return isListAnswer(answer) ? answer : { result: answer };
@@ -105,7 +131,10 @@ export function createRestHandler(deps: RestDeps) {
       // A token of another Bitrix24 is a real token, but not for this portal.
       if (record.memberId !== portal.memberId) return fail(systemErrors.invalidToken());
       const caller = { userId: record.userId, clientId: record.clientId };
-      const answer = requested.toLowerCase() === 'batch' ? (await applyFault('batch'), await runBatch(params, (m, p) => runMethod(m, p, caller))) : await runMethod(requested, params, caller);
+      const answer =
+        requested.toLowerCase() === 'batch'
+          ? (await applyFault('batch'), await runBatch(params, (m, p) => runMethod(m, p, caller)))
+          : await runMethod(requested, params, caller);
       res.json({ ...answer, time: answerTimeBlock(started) });
     } catch (error) {
       if (error instanceof RestError) return fail(error);

@@ -10,7 +10,8 @@ import { createTestApi } from './test-api';
 // One portal's HTTP server: REST, the OAuth authorize page, the portal pages and frames, the
 // avatar files, and the test API.
 
-const NOT_INSTALLED_FOR_USERS = 'The application is not fully installed yet. Please contact your Bitrix24 administrator to complete the installation.';
+const NOT_INSTALLED_FOR_USERS =
+  'The application is not fully installed yet. Please contact your Bitrix24 administrator to complete the installation.';
 
 export function createPortalApp(deps: PortalDeps): Express {
   const { portal } = deps;
@@ -28,8 +29,18 @@ export function createPortalApp(deps: PortalDeps): Express {
   const forms = express.urlencoded({ extended: true, limit: '50mb', parameterLimit: 10_000 });
   const json = express.json({ limit: '50mb' });
 
-  const scopes = deps.app.scope.split(',').map((s) => s.trim()).filter(Boolean);
-  const rest = createRestHandler({ portal, issuer: deps.issuer, rateLimit: deps.rateLimit, appScope: scopes, baseUrl: ops.baseUrl, log: deps.log });
+  const scopes = deps.app.scope
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const rest = createRestHandler({
+    portal,
+    issuer: deps.issuer,
+    rateLimit: deps.rateLimit,
+    appScope: scopes,
+    baseUrl: ops.baseUrl,
+    log: deps.log,
+  });
   server.all('/rest/:method', forms, json, rest);
 
   // The signed-in portal user: `?user=` switches and is remembered in a portal cookie.
@@ -39,7 +50,8 @@ export function createPortalApp(deps: PortalDeps): Express {
     return portal.users.get(fromQuery) ?? portal.users.get(fromCookie) ?? portal.users.get(1)!;
   };
   server.use((req, res, next) => {
-    if (req.query.user) res.cookie('emu_user', String(currentUser(req).id), { path: '/', sameSite: 'lax', httpOnly: true });
+    if (req.query.user)
+      res.cookie('emu_user', String(currentUser(req).id), { path: '/', sameSite: 'lax', httpOnly: true });
     next();
   });
   server.use('/_emulator/static', express.static(join(__dirname, 'public')));
@@ -51,15 +63,24 @@ export function createPortalApp(deps: PortalDeps): Express {
   server.get('/oauth/authorize/', (req, res) => {
     const user = currentUser(req);
     if (req.query.client_id !== deps.app.clientId) {
-      res.status(400).type('html').send(renderMessage(portal, user, 'Authorization error', 'Unknown application (client_id).'));
+      res
+        .status(400)
+        .type('html')
+        .send(renderMessage(portal, user, 'Authorization error', 'Unknown application (client_id).'));
       return;
     }
     if (!portal.installed) {
-      res.status(400).type('html').send(renderMessage(portal, user, 'Authorization error', 'The application is not installed on this Bitrix24.'));
+      res
+        .status(400)
+        .type('html')
+        .send(renderMessage(portal, user, 'Authorization error', 'The application is not installed on this Bitrix24.'));
       return;
     }
     const redirect = new URL(`${deps.app.appUrl}/`);
-    redirect.searchParams.set('code', deps.issuer.issueCode({ memberId: portal.memberId, userId: user.id, clientId: deps.app.clientId }));
+    redirect.searchParams.set(
+      'code',
+      deps.issuer.issueCode({ memberId: portal.memberId, userId: user.id, clientId: deps.app.clientId }),
+    );
     if (typeof req.query.state === 'string') redirect.searchParams.set('state', req.query.state);
     redirect.searchParams.set('domain', `${portal.host}:${portal.port}`);
     redirect.searchParams.set('member_id', portal.memberId);
@@ -109,15 +130,28 @@ export function createPortalApp(deps: PortalDeps): Express {
     const chatId = Number(req.params.chatId);
     const user = currentUser(req);
     const chat = portal.chats.get(chatId);
-    if (!portal.installed || !chat || !chat.members.includes(user.id) || !portal.placements.some((p) => p.name === 'IM_SIDEBAR')) {
-      res.status(404).type('html').send(renderMessage(portal, user, 'Not found', 'This chat has no such application.'));
+    if (
+      !portal.installed ||
+      !chat ||
+      !chat.members.includes(user.id) ||
+      !portal.placements.some((p) => p.name === 'IM_SIDEBAR')
+    ) {
+      res
+        .status(404)
+        .type('html')
+        .send(renderMessage(portal, user, 'Not found', 'This chat has no such application.'));
       return;
     }
     frame(req, res, { placement: 'IM_SIDEBAR', placementOptions: { dialogId: `chat${chatId}`, URI: '/online/' } });
   });
   server.post('/marketplace/uninstall/', async (req, res) => {
     if (!currentUser(req).admin) {
-      res.status(403).type('html').send(renderMessage(portal, currentUser(req), 'Access denied', 'Only an administrator may uninstall applications.'));
+      res
+        .status(403)
+        .type('html')
+        .send(
+          renderMessage(portal, currentUser(req), 'Access denied', 'Only an administrator may uninstall applications.'),
+        );
       return;
     }
     await ops.uninstall();
@@ -134,7 +168,8 @@ export function createPortalApp(deps: PortalDeps): Express {
   });
   server.post('/_emulator/frame/install-finish', json, (req, res) => {
     const frameSession = portal.frames.get(String((req.body as { appSid?: unknown } | undefined)?.appSid ?? ''));
-    if (!frameSession || !portal.users.get(frameSession.userId)?.admin) return res.status(403).json({ error: 'not an install frame' });
+    if (!frameSession || !portal.users.get(frameSession.userId)?.admin)
+      return res.status(403).json({ error: 'not an install frame' });
     ops.finishInstall();
     res.json({ ok: true });
   });

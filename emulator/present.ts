@@ -13,6 +13,14 @@ export function presentEmulatedChat(chat: Chat): EmulatedChat {
     id: chat.id,
     title: chat.title,
     members: [...chat.members],
-    avatar: chat.avatar ? { format: chat.avatar.format, width: chat.avatar.width, height: chat.avatar.height, bytes: chat.avatar.data.length, base64: chat.avatar.data.toString('base64') } : null,
+    avatar: chat.avatar
+      ? {
+          format: chat.avatar.format,
+          width: chat.avatar.width,
+          height: chat.avatar.height,
+          bytes: chat.avatar.data.length,
+          base64: chat.avatar.data.toString('base64'),
+        }
+      : null,
   };
 }

@@ -148,27 +148,106 @@ export function seedPortal(opts: { memberId: string; title: string; host: string
   const users = new Map<number, User>([
     [ADMIN_USER_ID, { id: ADMIN_USER_ID, name: 'Anna', lastName: 'Admin', admin: true, email: 'anna@example.com' }],
     [PLAIN_USER_ID, { id: PLAIN_USER_ID, name: 'Boris', lastName: 'User', admin: false, email: 'boris@example.com' }],
-    [OUTSIDER_USER_ID, { id: OUTSIDER_USER_ID, name: 'Clara', lastName: 'Outsider', admin: false, email: 'clara@example.com' }],
+    [
+      OUTSIDER_USER_ID,
+      { id: OUTSIDER_USER_ID, name: 'Clara', lastName: 'Outsider', admin: false, email: 'clara@example.com' },
+    ],
   ]);
   const chats = new Map<number, Chat>();
   let activity = 1000;
   type Seed = Pick<Chat, 'id' | 'title' | 'type' | 'ownerId' | 'members' | 'color'> & Partial<Chat>;
   const add = (chat: Seed) =>
-    chats.set(chat.id, { avatar: null, managers: [], entityType: '', entityId: '', manageUi: 'member', manageUsersAdd: 'member', lastActivity: activity--, ...chat });
-  add({ id: GENERAL_CHAT_ID, title: 'General chat', type: 'general', ownerId: 1, members: [1, 2, 3], color: '#2fc6f6', entityType: 'GENERAL', manageUi: 'owner', manageUsersAdd: 'owner' });
-  add({ id: PRIVATE_DIALOG_ID, title: 'Anna Admin — Boris User', type: 'private', ownerId: 0, members: [1, 2], color: '#aa6fdb' });
+    chats.set(chat.id, {
+      avatar: null,
+      managers: [],
+      entityType: '',
+      entityId: '',
+      manageUi: 'member',
+      manageUsersAdd: 'member',
+      lastActivity: activity--,
+      ...chat,
+    });
+  add({
+    id: GENERAL_CHAT_ID,
+    title: 'General chat',
+    type: 'general',
+    ownerId: 1,
+    members: [1, 2, 3],
+    color: '#2fc6f6',
+    entityType: 'GENERAL',
+    manageUi: 'owner',
+    manageUsersAdd: 'owner',
+  });
+  add({
+    id: PRIVATE_DIALOG_ID,
+    title: 'Anna Admin — Boris User',
+    type: 'private',
+    ownerId: 0,
+    members: [1, 2],
+    color: '#aa6fdb',
+  });
   add({ id: MARKETING_CHAT_ID, title: 'Marketing', type: 'chat', ownerId: 1, members: [1, 2], color: '#df532d' });
   add({ id: SALES_CHAT_ID, title: 'Sales team', type: 'chat', ownerId: 2, members: [1, 2, 3], color: '#29a8df' });
   // Only its owner manages the board's look and members.
-  add({ id: BOARD_CHAT_ID, title: 'Board', type: 'chat', ownerId: 1, members: [1], color: '#4ba984', manageUi: 'owner', manageUsersAdd: 'owner' });
-  add({ id: MARKUP_CHAT_ID, title: '<img src=x onerror=alert(1)> "Quotes" & Co', type: 'chat', ownerId: 1, members: [1, 2], color: '#f7a700' });
+  add({
+    id: BOARD_CHAT_ID,
+    title: 'Board',
+    type: 'chat',
+    ownerId: 1,
+    members: [1],
+    color: '#4ba984',
+    manageUi: 'owner',
+    manageUsersAdd: 'owner',
+  });
+  add({
+    id: MARKUP_CHAT_ID,
+    title: '<img src=x onerror=alert(1)> "Quotes" & Co',
+    type: 'chat',
+    ownerId: 1,
+    members: [1, 2],
+    color: '#f7a700',
+  });
   // Everyone may add members (so may add the app's bot), but only the owner changes its look.
-  add({ id: ANNOUNCEMENTS_CHAT_ID, title: 'Announcements', type: 'chat', ownerId: 1, members: [1, 2, 3], color: '#aa6fdb', manageUi: 'owner', manageUsersAdd: 'member' });
+  add({
+    id: ANNOUNCEMENTS_CHAT_ID,
+    title: 'Announcements',
+    type: 'chat',
+    ownerId: 1,
+    members: [1, 2, 3],
+    color: '#aa6fdb',
+    manageUi: 'owner',
+    manageUsersAdd: 'member',
+  });
   // A workgroup's chat: its avatar is the workgroup's, so Bitrix24 does not let it change.
-  add({ id: WORKGROUP_CHAT_ID, title: 'Design workgroup', type: 'chat', ownerId: 1, members: [1, 2], color: '#58cc47', entityType: 'SONET_GROUP', entityId: '7' });
-  add({ id: CHANNEL_ID, title: 'Company news', type: 'channel', ownerId: 1, members: [1, 2, 3], color: '#f76187', manageUi: 'owner', manageUsersAdd: 'owner' });
+  add({
+    id: WORKGROUP_CHAT_ID,
+    title: 'Design workgroup',
+    type: 'chat',
+    ownerId: 1,
+    members: [1, 2],
+    color: '#58cc47',
+    entityType: 'SONET_GROUP',
+    entityId: '7',
+  });
+  add({
+    id: CHANNEL_ID,
+    title: 'Company news',
+    type: 'channel',
+    ownerId: 1,
+    members: [1, 2, 3],
+    color: '#f76187',
+    manageUi: 'owner',
+    manageUsersAdd: 'owner',
+  });
   for (let i = 0; i < PROJECT_CHAT_COUNT; i++) {
-    add({ id: FIRST_PROJECT_CHAT_ID + i, title: `Project ${String(i + 1).padStart(2, '0')}`, type: i % 10 === 9 ? 'open' : 'chat', ownerId: 1, members: [1, 3], color: PALETTE[i % PALETTE.length]! });
+    add({
+      id: FIRST_PROJECT_CHAT_ID + i,
+      title: `Project ${String(i + 1).padStart(2, '0')}`,
+      type: i % 10 === 9 ? 'open' : 'chat',
+      ownerId: 1,
+      members: [1, 3],
+      color: PALETTE[i % PALETTE.length]!,
+    });
   }
   return {
     ...opts,

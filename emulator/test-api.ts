@@ -11,7 +11,8 @@ function launchOptions(body: Record<string, unknown>): LaunchOptions {
   const lang = body.lang === 'ru' ? 'ru' : body.lang === 'en' ? 'en' : undefined;
   const options: LaunchOptions = { userId: Number(body.userId) || 1 };
   if (typeof body.placement === 'string') options.placement = body.placement;
-  if (typeof body.placementOptions === 'object' && body.placementOptions !== null) options.placementOptions = body.placementOptions as Record<string, unknown>;
+  if (typeof body.placementOptions === 'object' && body.placementOptions !== null)
+    options.placementOptions = body.placementOptions as Record<string, unknown>;
   if (lang) options.lang = lang;
   return options;
 }
@@ -31,7 +32,8 @@ function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: str
 export function createTestApi(portal: PortalState, ops: PortalOperations): Router {
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  const body = (req: express.Request) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+  const body = (req: express.Request) =>
+    req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
   const ok = (res: express.Response) => res.json({ ok: true });
 
   api.post('/launch', (req, res) => {

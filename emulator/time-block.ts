@@ -5,7 +5,14 @@ const atom = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString(
 export function timeBlock(startedMs: number, finishedMs = Date.now()) {
   const start = startedMs / 1000;
   const finish = finishedMs / 1000;
-  return { start, finish, duration: finish - start, processing: finish - start, date_start: atom(startedMs), date_finish: atom(finishedMs) };
+  return {
+    start,
+    finish,
+    duration: finish - start,
+    processing: finish - start,
+    date_start: atom(startedMs),
+    date_finish: atom(finishedMs),
+  };
 }
 
 /** The top-level `time`, with the resource-intensity fields (operating is not accounted here). */

@@ -55,7 +55,12 @@ export function createTokenIssuer(opts: { accessTokenTtlSeconds: number; now?: (
       const expiresAt = now() + opts.accessTokenTtlSeconds * 1000;
       access.set(accessToken, { ...owner, expiresAt });
       refresh.set(refreshToken, { ...owner, expiresAt: now() + REFRESH_TTL_MS });
-      return { accessToken, refreshToken, expiresIn: opts.accessTokenTtlSeconds, expires: Math.floor(expiresAt / 1000) };
+      return {
+        accessToken,
+        refreshToken,
+        expiresIn: opts.accessTokenTtlSeconds,
+        expires: Math.floor(expiresAt / 1000),
+      };
     },
     issueCode(owner) {
       const code = randomToken();
@@ -73,7 +78,8 @@ export function createTokenIssuer(opts: { accessTokenTtlSeconds: number; now?: (
       for (const record of access.values()) if (record.memberId === memberId) record.expiresAt = 0;
     },
     revoke(memberId) {
-      for (const map of [codes, access, refresh]) for (const [key, record] of map) if (record.memberId === memberId) map.delete(key);
+      for (const map of [codes, access, refresh])
+        for (const [key, record] of map) if (record.memberId === memberId) map.delete(key);
     },
   };
 }

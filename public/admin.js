@@ -209,7 +209,8 @@ export function createAdmin({ api, data, say, chatTitle }) {
       outputSide: number(field('outputSide').value),
       outputFormat: field('outputFormat').value,
       jpegQuality: number(field('jpegQuality').value),
-      maxUploadBytes: number(field('maxUploadBytes').value) === null ? null : Math.round(Number(field('maxUploadBytes').value) * MB),
+      maxUploadBytes:
+        number(field('maxUploadBytes').value) === null ? null : Math.round(Number(field('maxUploadBytes').value) * MB),
       access: { mode: field('access.mode').value, userIds: picker.ids() },
     };
     save.setAttribute('aria-disabled', 'true');
@@ -264,15 +265,54 @@ export function createAdmin({ api, data, say, chatTitle }) {
     dl.replaceChildren();
     const when = (iso) => (iso ? new Date(iso).toLocaleString(data.locale) : t.statusNever);
     const installed = !status.portal.state || status.portal.state === 'installed';
-    row(dl, t.statusPortal, `${status.portal.domain} — ${installed ? t.statusStateInstalled : t.statusStateUninstalled}`, !installed);
+    row(
+      dl,
+      t.statusPortal,
+      `${status.portal.domain} — ${installed ? t.statusStateInstalled : t.statusStateUninstalled}`,
+      !installed,
+    );
     row(dl, t.statusInstalled, when(status.portal.installedAt));
-    row(dl, t.statusScope, status.portal.scope.split(/[\s,]+/).filter(Boolean).join(', '));
-    row(dl, t.statusRefresh, status.portal.lastRefreshAt ? `${when(status.portal.lastRefreshAt)} — ${status.portal.lastRefreshOk ? t.statusRefreshOk : t.statusRefreshFailed}` : t.statusNever, status.portal.lastRefreshOk === false);
-    row(dl, t.statusBot, `${status.bot.name}${status.bot.id ? ` #${status.bot.id}` : ''} — ${status.bot.registered ? t.statusBotRegistered : t.statusBotMissing}`, !status.bot.registered);
-    row(dl, t.statusEvents, status.events.map((e) => `${e.event} → ${e.handler}`).join('\n') || t.statusNone, !status.events.length);
-    row(dl, t.statusPlacements, status.placements.map((p) => `${p.placement} → ${p.handler}`).join('\n') || t.statusNone, !status.placements.length);
+    row(
+      dl,
+      t.statusScope,
+      status.portal.scope
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .join(', '),
+    );
+    row(
+      dl,
+      t.statusRefresh,
+      status.portal.lastRefreshAt
+        ? `${when(status.portal.lastRefreshAt)} — ${status.portal.lastRefreshOk ? t.statusRefreshOk : t.statusRefreshFailed}`
+        : t.statusNever,
+      status.portal.lastRefreshOk === false,
+    );
+    row(
+      dl,
+      t.statusBot,
+      `${status.bot.name}${status.bot.id ? ` #${status.bot.id}` : ''} — ${status.bot.registered ? t.statusBotRegistered : t.statusBotMissing}`,
+      !status.bot.registered,
+    );
+    row(
+      dl,
+      t.statusEvents,
+      status.events.map((e) => `${e.event} → ${e.handler}`).join('\n') || t.statusNone,
+      !status.events.length,
+    );
+    row(
+      dl,
+      t.statusPlacements,
+      status.placements.map((p) => `${p.placement} → ${p.handler}`).join('\n') || t.statusNone,
+      !status.placements.length,
+    );
     for (const problem of status.problems ?? []) {
-      row(dl, t.statusRefused, `${problem.step}: ${problem.description || problem.code}${problem.argument ? ` (${problem.argument})` : ''} [${problem.code}]`, true);
+      row(
+        dl,
+        t.statusRefused,
+        `${problem.step}: ${problem.description || problem.code}${problem.argument ? ` (${problem.argument})` : ''} [${problem.code}]`,
+        true,
+      );
     }
   }
 
@@ -286,14 +326,26 @@ export function createAdmin({ api, data, say, chatTitle }) {
   function describeRepair(kind, before, after) {
     if (kind === 'bot') {
       if (!after.bot.registered) return { text: t.repairBotFailed, kind: 'error' };
-      if (before && before.bot.registered && before.bot.id === after.bot.id) return { text: t.repairBotNothing, kind: 'ok' };
+      if (before && before.bot.registered && before.bot.id === after.bot.id)
+        return { text: t.repairBotNothing, kind: 'ok' };
       return { text: t.repairBotDone.replace('{id}', after.bot.id ?? ''), kind: 'ok' };
     }
-    const known = new Set([...(before?.events ?? []).map((e) => `${e.event} → ${e.handler}`), ...(before?.placements ?? []).map((p) => `${p.placement} → ${p.handler}`)]);
-    const added = [...after.events.map((e) => ({ key: `${e.event} → ${e.handler}`, name: e.event })), ...after.placements.map((p) => ({ key: `${p.placement} → ${p.handler}`, name: p.placement }))].filter((b) => !known.has(b.key));
-    return added.length ? { text: t.rebindDone.replace('{list}', added.map((b) => b.name).join(', ')), kind: 'ok' } : { text: t.rebindNothing, kind: 'ok' };
+    const known = new Set([
+      ...(before?.events ?? []).map((e) => `${e.event} → ${e.handler}`),
+      ...(before?.placements ?? []).map((p) => `${p.placement} → ${p.handler}`),
+    ]);
+    const added = [
+      ...after.events.map((e) => ({ key: `${e.event} → ${e.handler}`, name: e.event })),
+      ...after.placements.map((p) => ({ key: `${p.placement} → ${p.handler}`, name: p.placement })),
+    ].filter((b) => !known.has(b.key));
+    return added.length
+      ? { text: t.rebindDone.replace('{list}', added.map((b) => b.name).join(', ')), kind: 'ok' }
+      : { text: t.rebindNothing, kind: 'ok' };
   }
-  for (const [id, path, kind] of [['repair-bot', '/api/admin/bot/repair', 'bot'], ['rebind', '/api/admin/events/rebind', 'bindings']]) {
+  for (const [id, path, kind] of [
+    ['repair-bot', '/api/admin/bot/repair', 'bot'],
+    ['rebind', '/api/admin/events/rebind', 'bindings'],
+  ]) {
     const button = document.getElementById(id);
     button.addEventListener('click', async () => {
       if (button.getAttribute('aria-disabled') === 'true') return;

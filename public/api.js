@@ -23,7 +23,13 @@ export function createApi({ data, frameReady }) {
     const res = await fetch('/api/session', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ memberId: data.portal.memberId, accessToken: auth.access_token, refreshToken: auth.refresh_token || undefined, expiresIn: auth.expires_in, lang: data.lang }),
+      body: JSON.stringify({
+        memberId: data.portal.memberId,
+        accessToken: auth.access_token,
+        refreshToken: auth.refresh_token || undefined,
+        expiresIn: auth.expires_in,
+        lang: data.lang,
+      }),
     });
     if (!res.ok) throw await toError(res);
     const body = await res.json();
@@ -31,7 +37,11 @@ export function createApi({ data, frameReady }) {
   }
 
   async function renewFromSession() {
-    const res = await fetch('/app', { credentials: 'same-origin', redirect: 'error', headers: { accept: 'text/html' } });
+    const res = await fetch('/app', {
+      credentials: 'same-origin',
+      redirect: 'error',
+      headers: { accept: 'text/html' },
+    });
     if (!res.ok) throw new Error('session page ' + res.status);
     const page = new DOMParser().parseFromString(await res.text(), 'text/html');
     const next = page.querySelector('meta[name="app-token"]')?.content;
@@ -113,7 +123,12 @@ export function createApi({ data, frameReady }) {
       xhr.setRequestHeader('authorization', `Bearer ${token}`);
       xhr.responseType = 'json';
       xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
-      xhr.onload = () => resolve({ status: xhr.status, body: xhr.response, retryAfter: Number(xhr.getResponseHeader('retry-after')) || null });
+      xhr.onload = () =>
+        resolve({
+          status: xhr.status,
+          body: xhr.response,
+          retryAfter: Number(xhr.getResponseHeader('retry-after')) || null,
+        });
       xhr.timeout = 180_000;
       xhr.onerror = xhr.ontimeout = xhr.onabort = () => resolve({ status: 0, body: null, retryAfter: null });
       xhr.send(form);
@@ -141,7 +156,11 @@ export function createApi({ data, frameReady }) {
           await renew();
           continue;
         }
-        if ((result.status === 503 || result.status === 429) && !LASTING_REFUSALS.has(result.body?.error?.code) && busyRetries < BUSY_RETRIES) {
+        if (
+          (result.status === 503 || result.status === 429) &&
+          !LASTING_REFUSALS.has(result.body?.error?.code) &&
+          busyRetries < BUSY_RETRIES
+        ) {
           const seconds = result.retryAfter ?? DEFAULT_RETRY_AFTER_S;
           // A longer pause (Bitrix24 blocks a method for minutes) is the user's to wait out.
           if (seconds <= MAX_RETRY_AFTER_S) {

@@ -69,7 +69,10 @@ async function connectFrame() {
   if (!window.B24Js) return null;
   try {
     // A parent that never answers (not really a portal) must not hold the page up.
-    return await Promise.race([window.B24Js.initializeB24Frame(), new Promise((resolve) => setTimeout(() => resolve(null), FRAME_TIMEOUT_MS))]);
+    return await Promise.race([
+      window.B24Js.initializeB24Frame(),
+      new Promise((resolve) => setTimeout(() => resolve(null), FRAME_TIMEOUT_MS)),
+    ]);
   } catch {
     return null; // opened outside a real portal frame: the page works without it
   }
@@ -126,7 +129,10 @@ async function main() {
   });
   const cropper = createCropper({ strings: t });
 
-  document.getElementById('file-hint').textContent = t.fileTypes.replace('{size}', formatSize(data.limits.maxUploadBytes));
+  document.getElementById('file-hint').textContent = t.fileTypes.replace(
+    '{size}',
+    formatSize(data.limits.maxUploadBytes),
+  );
   const input = document.getElementById('file-input');
   const drop = document.getElementById('drop-zone');
   const cropSection = document.getElementById('crop-section');
@@ -149,7 +155,8 @@ async function main() {
   async function take(candidate) {
     if (!candidate || applying) return;
     const mine = ++takes;
-    if (candidate.size > data.limits.maxUploadBytes) return refuse(t.fileTooLarge.replace('{size}', formatSize(data.limits.maxUploadBytes)));
+    if (candidate.size > data.limits.maxUploadBytes)
+      return refuse(t.fileTooLarge.replace('{size}', formatSize(data.limits.maxUploadBytes)));
     if (candidate.type && !candidate.type.startsWith('image/')) return refuse(t.notAnImage);
     unsay();
     showNotes([]);
@@ -171,7 +178,13 @@ async function main() {
     if (shown && data.limits.maxInputPixels && shown.width * shown.height > data.limits.maxInputPixels) {
       return refuse(t.imageTooManyPixels.replace('{w}', shown.width).replace('{h}', shown.height));
     }
-    showNotes(shown ? describeImage({ ...shown, animated }, { strings: t, outputSide: data.limits.outputSide, lang: data.locale }) : animated ? [{ kind: 'info', text: t.imageAnimated }] : []);
+    showNotes(
+      shown
+        ? describeImage({ ...shown, animated }, { strings: t, outputSide: data.limits.outputSide, lang: data.locale })
+        : animated
+          ? [{ kind: 'info', text: t.imageAnimated }]
+          : [],
+    );
     refreshApply();
   }
   function refuse(text) {
@@ -230,23 +243,34 @@ async function main() {
         saving = false;
         say(t.busyRetrying, 'progress');
       };
-      const result = await api.upload(`/api/chats/${request.chat.id}/avatar`, form, (share) => {
-        progress.value = Math.round(share * 100);
-        // The bytes are out; the rest is our server and Bitrix24.
-        if (share >= 1 && !saving) {
-          saving = true;
-          say(t.saving, 'progress');
-        }
-      }, { onBusy });
+      const result = await api.upload(
+        `/api/chats/${request.chat.id}/avatar`,
+        form,
+        (share) => {
+          progress.value = Math.round(share * 100);
+          // The bytes are out; the rest is our server and Bitrix24.
+          if (share >= 1 && !saving) {
+            saving = true;
+            say(t.saving, 'progress');
+          }
+        },
+        { onBusy },
+      );
       progress.value = 100;
       say(t.success.replace('{chat}', request.chat.title), 'ok');
       picker.updateAvatar(request.chat.id, request.previewUrl);
     } catch (error) {
       if (error.code === 'NOT_AUTHENTICATED' && frame) {
         // The crop stays as it is; reopening the app in the portal brings fresh auth.
-        say(t.sessionExpired, 'error', 'change', { label: t.reopen, run: () => frame.parent.reloadWindow().catch(() => undefined) });
+        say(t.sessionExpired, 'error', 'change', {
+          label: t.reopen,
+          run: () => frame.parent.reloadWindow().catch(() => undefined),
+        });
       } else {
-        say(error.status === 503 && error.retryAfter ? t.busy.replace('{seconds}', error.retryAfter) : error.message, 'error');
+        say(
+          error.status === 503 && error.retryAfter ? t.busy.replace('{seconds}', error.retryAfter) : error.message,
+          'error',
+        );
       }
     } finally {
       freeze(false);

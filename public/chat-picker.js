@@ -26,7 +26,14 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
   const titles = new Map();
 
   function initials(title) {
-    return title.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => [...w][0].toUpperCase()).join('') || '#';
+    return (
+      title
+        .split(/\s+/)
+        .filter(Boolean)
+        .slice(0, 2)
+        .map((w) => [...w][0].toUpperCase())
+        .join('') || '#'
+    );
   }
 
   function avatarNode(chat) {
@@ -108,7 +115,8 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
     if (locked) return;
     selectedId = chat.id;
     selectedTitleKnown = titleKnown;
-    for (const button of list.querySelectorAll('.chat-item')) button.setAttribute('aria-selected', String(Number(button.dataset.chatId) === chat.id));
+    for (const button of list.querySelectorAll('.chat-item'))
+      button.setAttribute('aria-selected', String(Number(button.dataset.chatId) === chat.id));
     if (!list.contains(document.activeElement)) rove();
     onSelect(chat, { titleKnown });
   }
@@ -157,7 +165,8 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
 
   /** Reads further pages until the selected chat shows up with its title, or gives up. */
   async function findSelected() {
-    for (let page = 1; page < PAGES_TO_FIND_A_CHAT && !selectedTitleKnown && next !== null && !query; page++) await load(true);
+    for (let page = 1; page < PAGES_TO_FIND_A_CHAT && !selectedTitleKnown && next !== null && !query; page++)
+      await load(true);
     // The whole list read and the chat not in it: it does not exist or is not the user's to change.
     if (!selectedTitleKnown && selectedId !== null && next === null && !query) onNotListed(selectedId);
   }

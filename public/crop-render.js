@@ -54,7 +54,10 @@ export function decodeAhead(file) {
   // The same orientation the cropper and the server apply (EXIF), so the square is the one seen.
   ahead = { file, bitmap: createImageBitmap(file, { imageOrientation: 'from-image' }) };
   ahead.bitmap.catch(() => undefined);
-  previous?.bitmap.then((bitmap) => bitmap.close(), () => undefined);
+  previous?.bitmap.then(
+    (bitmap) => bitmap.close(),
+    () => undefined,
+  );
 }
 
 /** The crop (source pixels of the upright image, as the cropper shows it) on a `side`² canvas. */

@@ -57,7 +57,10 @@ export function createCropper({ strings }) {
     zoom.value = String(factor);
     box.setAttribute('aria-valuemax', String(Math.round(maxZoom() * 100) / 100));
     box.setAttribute('aria-valuenow', String(Math.round(factor * 100) / 100));
-    box.setAttribute('aria-valuetext', strings.cropPosition.replace('{x}', crop.x).replace('{y}', crop.y).replaceAll('{size}', crop.size));
+    box.setAttribute(
+      'aria-valuetext',
+      strings.cropPosition.replace('{x}', crop.x).replace('{y}', crop.y).replaceAll('{size}', crop.size),
+    );
     for (const preview of previews) {
       const ctx = preview.getContext('2d');
       ctx.imageSmoothingQuality = 'high';

@@ -27,7 +27,13 @@ export function describeImage(facts, { strings, outputSide, lang }) {
   const n = new Intl.NumberFormat(lang);
   const notes = [];
   if (Math.min(facts.width, facts.height) < outputSide) {
-    notes.push({ kind: 'warn', text: strings.imageSmall.replace('{w}', n.format(facts.width)).replace('{h}', n.format(facts.height)).replace('{side}', n.format(outputSide)) });
+    notes.push({
+      kind: 'warn',
+      text: strings.imageSmall
+        .replace('{w}', n.format(facts.width))
+        .replace('{h}', n.format(facts.height))
+        .replace('{side}', n.format(outputSide)),
+    });
   }
   if (facts.animated) notes.push({ kind: 'info', text: strings.imageAnimated });
   if (facts.transparent) notes.push({ kind: 'info', text: strings.imageTransparent });

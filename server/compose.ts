@@ -47,9 +47,21 @@ export function composeApp(deps: {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
   const egress = { maxAnswerBytes: config.bitrix24MaxAnswerBytes, allowPrivateNetworks: config.allowHttpPortals };
-  const oauth = createOAuthServerClient({ oauthServer, clientId, clientSecret, timeoutMs: config.bitrix24TimeoutMs, egress });
+  const oauth = createOAuthServerClient({
+    oauthServer,
+    clientId,
+    clientSecret,
+    timeoutMs: config.bitrix24TimeoutMs,
+    egress,
+  });
   const { metrics } = deps;
-  const refresher = createTokenRefresher({ store, oauth, log, allowHttpPortals: config.allowHttpPortals, onRefresh: metrics && ((outcome) => metrics.tokenRefreshes.inc({ outcome })) });
+  const refresher = createTokenRefresher({
+    store,
+    oauth,
+    log,
+    allowHttpPortals: config.allowHttpPortals,
+    onRefresh: metrics && ((outcome) => metrics.tokenRefreshes.inc({ outcome })),
+  });
   const portalClients = createPortalClients({
     store,
     refresher,
@@ -64,8 +76,22 @@ export function composeApp(deps: {
         metrics.bitrix24CallSeconds.observe({ method: call.method }, call.seconds);
       }),
   });
-  const portalSetup = createPortalSetup({ store, clients: portalClients, appBaseUrl: config.appBaseUrl, clientId, log });
-  const installPortal = createInstallPortal({ store, oauth, clients: portalClients, setup: portalSetup, allowHttpPortals: config.allowHttpPortals, timeoutMs: config.bitrix24TimeoutMs, log });
+  const portalSetup = createPortalSetup({
+    store,
+    clients: portalClients,
+    appBaseUrl: config.appBaseUrl,
+    clientId,
+    log,
+  });
+  const installPortal = createInstallPortal({
+    store,
+    oauth,
+    clients: portalClients,
+    setup: portalSetup,
+    allowHttpPortals: config.allowHttpPortals,
+    timeoutMs: config.bitrix24TimeoutMs,
+    log,
+  });
   const chats = createChatLister({ clients: portalClients });
   const untimedPipeline = createAvatarPipeline({
     maxInputPixels: config.uploads.maxInputPixels,
@@ -101,11 +127,26 @@ export function composeApp(deps: {
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
   const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
-  const openApp = createOpenApp({ store, clients: portalClients, authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }), settings, mayUseApp, appTokens, maxInputPixels: config.uploads.maxInputPixels });
+  const openApp = createOpenApp({
+    store,
+    clients: portalClients,
+    authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }),
+    settings,
+    mayUseApp,
+    appTokens,
+    maxInputPixels: config.uploads.maxInputPixels,
+  });
 
   const assets = appStaticAssets();
   const app = createHttpApp({
-    config: { appBaseUrl: config.appBaseUrl, uploads: config.uploads, trustProxy: config.trustProxy, env: config.env, rateLimits: config.rateLimits, clientId },
+    config: {
+      appBaseUrl: config.appBaseUrl,
+      uploads: config.uploads,
+      trustProxy: config.trustProxy,
+      env: config.env,
+      rateLimits: config.rateLimits,
+      clientId,
+    },
     log,
     metrics,
     store,

@@ -20,8 +20,14 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   }
   // The data folder holds these secrets and the SQLite file: owner only (a new folder only; see sqlite.ts).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secrets = { sessionSecret: randomBytes(32).toString('base64url'), tokenEncryptionKey: randomBytes(32).toString('base64') };
+  const secrets = {
+    sessionSecret: randomBytes(32).toString('base64url'),
+    tokenEncryptionKey: randomBytes(32).toString('base64'),
+  };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);
-  return { sessionSecret: secrets.sessionSecret, tokenEncryptionKey: Buffer.from(secrets.tokenEncryptionKey, 'base64') };
+  return {
+    sessionSecret: secrets.sessionSecret,
+    tokenEncryptionKey: Buffer.from(secrets.tokenEncryptionKey, 'base64'),
+  };
 }

@@ -87,7 +87,16 @@ export class AppError extends Error {
   readonly fields?: Record<string, string>;
   readonly retryAfterSeconds?: number;
 
-  constructor(code: ErrorCode, opts: { detail?: string; fields?: Record<string, string>; status?: number; retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    opts: {
+      detail?: string;
+      fields?: Record<string, string>;
+      status?: number;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
+  ) {
     super(opts.detail ? `${code}: ${opts.detail}` : code, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;

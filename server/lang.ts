@@ -22,7 +22,18 @@ export type ServerStrings = typeof en;
 const STRINGS: Record<Lang, ServerStrings> = { en, ru, de, la, br, fr, it, pl, ua, tr };
 
 // Intl needs BCP 47 tags; several Bitrix24 codes are not.
-const LOCALES: Record<Lang, string> = { en: 'en', ru: 'ru', de: 'de', la: 'es', br: 'pt-BR', fr: 'fr', it: 'it', pl: 'pl', ua: 'uk', tr: 'tr' };
+const LOCALES: Record<Lang, string> = {
+  en: 'en',
+  ru: 'ru',
+  de: 'de',
+  la: 'es',
+  br: 'pt-BR',
+  fr: 'fr',
+  it: 'it',
+  pl: 'pl',
+  ua: 'uk',
+  tr: 'tr',
+};
 
 export function isLang(value: unknown): value is Lang {
   return typeof value === 'string' && (LANGS as readonly string[]).includes(value);

@@ -27,10 +27,15 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   if (config.env === 'production' && config.allowHttpPortals) {
-    log.warn('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION is on: portals on plain http:// are accepted, and their tokens and ours cross the network in clear');
+    log.warn(
+      'DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION is on: portals on plain http:// are accepted, and their tokens and ours cross the network in clear',
+    );
   }
 
-  const dev = config.sessionSecret === null || config.tokenEncryptionKeys.length === 0 ? loadOrCreateDevSecrets(config.dataDir) : null;
+  const dev =
+    config.sessionSecret === null || config.tokenEncryptionKeys.length === 0
+      ? loadOrCreateDevSecrets(config.dataDir)
+      : null;
   const sessionSecret = config.sessionSecret ?? dev!.sessionSecret;
   const keys = config.tokenEncryptionKeys.length > 0 ? config.tokenEncryptionKeys : [dev!.tokenEncryptionKey];
   configureSharp(config.sharp);
@@ -63,9 +68,13 @@ async function main(): Promise<void> {
   const server: Server = web.server.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
     if (demoUrl) {
-      console.log(`\nChat Avatar for Bitrix24 is running in demo mode with a local Bitrix24 emulator.\nOpen ${demoUrl}/ in your browser: install the app from the portal's menu, then open it.\n`);
+      console.log(
+        `\nChat Avatar for Bitrix24 is running in demo mode with a local Bitrix24 emulator.\nOpen ${demoUrl}/ in your browser: install the app from the portal's menu, then open it.\n`,
+      );
     } else {
-      console.log(`\nChat Avatar for Bitrix24 is listening on ${config.appBaseUrl}/ (handler: ${config.appBaseUrl}/, install: ${config.appBaseUrl}/install)\n`);
+      console.log(
+        `\nChat Avatar for Bitrix24 is listening on ${config.appBaseUrl}/ (handler: ${config.appBaseUrl}/, install: ${config.appBaseUrl}/install)\n`,
+      );
     }
   });
   server.requestTimeout = 60_000;
@@ -94,7 +103,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal, inFlight: web.inFlight, graceMs: config.shutdownGraceMs }, 'draining: /healthz answers 503, requests in flight finish');
+    log.info(
+      { signal, inFlight: web.inFlight, graceMs: config.shutdownGraceMs },
+      'draining: /healthz answers 503, requests in flight finish',
+    );
     clearInterval(prune);
     clearInterval(auditPrune);
     tokenKeepAlive.stop();

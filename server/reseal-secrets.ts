@@ -8,7 +8,10 @@ import { createTokenCipher } from './store/token-cipher';
 // key can be removed. README "Security" describes the whole rotation.
 async function main() {
   const config = loadConfig();
-  const keys = config.tokenEncryptionKeys.length > 0 ? config.tokenEncryptionKeys : [loadOrCreateDevSecrets(config.dataDir).tokenEncryptionKey];
+  const keys =
+    config.tokenEncryptionKeys.length > 0
+      ? config.tokenEncryptionKeys
+      : [loadOrCreateDevSecrets(config.dataDir).tokenEncryptionKey];
   const cipher = createTokenCipher(keys);
   const store = await createStore(config.database, cipher);
   await store.migrate();

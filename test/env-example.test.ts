@@ -15,7 +15,8 @@ describe('.env.example', () => {
   it('lists every setting app.config.ts reads, each under a comment', () => {
     expect(read.size).toBeGreaterThan(20);
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
-    for (const name of read) expect(example).toMatch(new RegExp(`^# [^\\n]*\\n(?:#? ?[A-Z0-9_]+=[^\\n]*\\n)*#? ?${name}=`, 'm'));
+    for (const name of read)
+      expect(example).toMatch(new RegExp(`^# [^\\n]*\\n(?:#? ?[A-Z0-9_]+=[^\\n]*\\n)*#? ?${name}=`, 'm'));
   });
 
   it('lists nothing that app.config.ts does not read', () => {

@@ -7,7 +7,7 @@ const en = serverStrings('en');
 const errorCodes = Object.keys(en.errors) as ErrorCode[];
 const settingFields = Object.keys(en.settings) as (keyof typeof en.settings)[];
 
-describe('the server\'s words in every shipped language', () => {
+describe("the server's words in every shipped language", () => {
   it('speaks the languages the page speaks', () => {
     expect([...LANGS].sort()).toEqual([...SHIPPED_LANGS].sort());
   });
@@ -17,12 +17,15 @@ describe('the server\'s words in every shipped language', () => {
     expect(errorCodes.length).toBeGreaterThan(40);
   });
 
-  it.each(LANGS.filter((lang) => lang !== 'en'))('%s has a sentence for every error code and settings field, and nothing else', (lang) => {
-    const strings = serverStrings(lang);
-    expect(Object.keys(strings).sort()).toEqual(Object.keys(en).sort());
-    expect(Object.keys(strings.errors).sort()).toEqual([...errorCodes].sort());
-    expect(Object.keys(strings.settings).sort()).toEqual([...settingFields].sort());
-  });
+  it.each(LANGS.filter((lang) => lang !== 'en'))(
+    '%s has a sentence for every error code and settings field, and nothing else',
+    (lang) => {
+      const strings = serverStrings(lang);
+      expect(Object.keys(strings).sort()).toEqual(Object.keys(en).sort());
+      expect(Object.keys(strings.errors).sort()).toEqual([...errorCodes].sort());
+      expect(Object.keys(strings.settings).sort()).toEqual([...settingFields].sort());
+    },
+  );
 
   it.each(LANGS)('%s: no sentence is empty, and each keeps the placeholders of the English one', (lang) => {
     const strings = serverStrings(lang);
@@ -46,10 +49,14 @@ describe('the server\'s words in every shipped language', () => {
     expect([...untranslated, ...untranslatedFields]).toEqual([]);
   });
 
-  it('fills in the app\'s name and the Status tab\'s name in the reader\'s language', () => {
-    expect(messageOf('OPEN_FROM_BITRIX24', 'en')).toBe('Open Chat Avatar from your Bitrix24: it is in the left menu and in the sidebar of group chats.');
+  it("fills in the app's name and the Status tab's name in the reader's language", () => {
+    expect(messageOf('OPEN_FROM_BITRIX24', 'en')).toBe(
+      'Open Chat Avatar from your Bitrix24: it is in the left menu and in the sidebar of group chats.',
+    );
     expect(messageOf('BOT_JOIN_DENIED', 'de')).toContain(`„${appNameIn('de')}“`);
     expect(messageOf('SETUP_REFUSED', 'fr')).toContain('« État »');
-    for (const lang of LANGS) for (const code of errorCodes) expect([lang, code, messageOf(code, lang)]).not.toEqual([lang, code, expect.stringMatching(/\{[a-z]+\}/)]);
+    for (const lang of LANGS)
+      for (const code of errorCodes)
+        expect([lang, code, messageOf(code, lang)]).not.toEqual([lang, code, expect.stringMatching(/\{[a-z]+\}/)]);
   });
 });

@@ -23,7 +23,17 @@ const PREVIEW_SIZES = [100, 58, 42, 32, 24];
 export function renderAppPage(m: AppPageModel): string {
   const t = uiStrings(m.lang);
   const asset = m.assetUrl ?? plainAssetUrl;
-  const data = { lang: m.lang, locale: uiLocale(m.lang), strings: t, user: m.user, portal: m.portal, initialChatId: m.initialChatId, inFrame: m.inFrame, limits: m.limits, appTokenExpiresAt: m.appTokenExpiresAt };
+  const data = {
+    lang: m.lang,
+    locale: uiLocale(m.lang),
+    strings: t,
+    user: m.user,
+    portal: m.portal,
+    initialChatId: m.initialChatId,
+    inFrame: m.inFrame,
+    limits: m.limits,
+    appTokenExpiresAt: m.appTokenExpiresAt,
+  };
   const admin = m.user.isAdmin;
   const tabs = admin
     ? `<nav class="tabs" role="tablist" aria-label="${escapeHtml(t.appTitle)}">
@@ -33,7 +43,10 @@ export function renderAppPage(m: AppPageModel): string {
   <button type="button" role="tab" id="tab-audit" aria-controls="panel-audit" aria-selected="false" tabindex="-1">${escapeHtml(t.tabAudit)}</button>
 </nav>`
     : '';
-  const previews = PREVIEW_SIZES.map((size) => `<figure><canvas class="preview checker" width="${size * 2}" height="${size * 2}" data-size="${size}" aria-hidden="true"></canvas><figcaption>${size}px</figcaption></figure>`).join('');
+  const previews = PREVIEW_SIZES.map(
+    (size) =>
+      `<figure><canvas class="preview checker" width="${size * 2}" height="${size * 2}" data-size="${size}" aria-hidden="true"></canvas><figcaption>${size}px</figcaption></figure>`,
+  ).join('');
 
   const body = `
 <main class="app" id="app">
@@ -112,12 +125,20 @@ ${admin ? adminPanels(t) : ''}
   const head = `<meta name="app-token" content="${escapeHtml(m.appToken)}">
 ${m.inFrame ? `<script src="${escapeHtml(asset('/vendor/b24jssdk.js'))}" async id="b24jssdk"></script>` : ''}
 <script type="module" src="${escapeHtml(asset('/static/app.js'))}"></script>`;
-  return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body, bodyClass: m.inFrame ? 'in-frame' : 'standalone', assetUrl: m.assetUrl });
+  return layout({
+    lang: uiLocale(m.lang),
+    title: t.appTitle,
+    head,
+    body,
+    bodyClass: m.inFrame ? 'in-frame' : 'standalone',
+    assetUrl: m.assetUrl,
+  });
 }
 
 function adminPanels(t: ReturnType<typeof uiStrings>): string {
   const e = escapeHtml;
-  const field = (name: string, label: string, input: string) => `<div class="field" data-field="${name}"><label for="setting-${name}">${e(label)}</label>${input}<span class="field-error" id="error-${name}"></span></div>`;
+  const field = (name: string, label: string, input: string) =>
+    `<div class="field" data-field="${name}"><label for="setting-${name}">${e(label)}</label>${input}<span class="field-error" id="error-${name}"></span></div>`;
   return `
 <section id="panel-settings" role="tabpanel" aria-labelledby="tab-settings" class="panel" hidden>
   <form id="settings-form" class="card" novalidate>

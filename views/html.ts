@@ -1,6 +1,9 @@
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c]!);
+  return String(value).replace(
+    /[&<>"'`]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c]!,
+  );
 }
 
 /** JSON safe inside <script type="application/json">: nothing in it can close the tag or open a comment. */
@@ -17,7 +20,14 @@ export function jsonForScript(value: unknown): string {
 export type AssetUrl = (path: string) => string;
 export const plainAssetUrl: AssetUrl = (path) => path;
 
-export function layout(opts: { lang: string; title: string; head?: string; body: string; bodyClass?: string; assetUrl?: AssetUrl }): string {
+export function layout(opts: {
+  lang: string;
+  title: string;
+  head?: string;
+  body: string;
+  bodyClass?: string;
+  assetUrl?: AssetUrl;
+}): string {
   const asset = opts.assetUrl ?? plainAssetUrl;
   return `<!doctype html>
 <html lang="${escapeHtml(opts.lang)}">

@@ -7,19 +7,69 @@ import type en from './lang/en.json';
 // read by more of Bitrix24's users than Russian, so ua and kz no longer fall back to Russian).
 
 /** Bitrix24's interface languages, as the portal sends them in LANG. */
-export const BITRIX24_LANGS = ['ru', 'id', 'ms', 'de', 'en', 'la', 'fr', 'in', 'it', 'pl', 'br', 'vn', 'tr', 'kz', 'ua', 'ar', 'th', 'sc', 'tc', 'ja'] as const;
+export const BITRIX24_LANGS = [
+  'ru',
+  'id',
+  'ms',
+  'de',
+  'en',
+  'la',
+  'fr',
+  'in',
+  'it',
+  'pl',
+  'br',
+  'vn',
+  'tr',
+  'kz',
+  'ua',
+  'ar',
+  'th',
+  'sc',
+  'tc',
+  'ja',
+] as const;
 export type UiLang = (typeof BITRIX24_LANGS)[number];
 
 /** The languages with a complete file; a test holds every one of them to English's keys. */
-export const SHIPPED_LANGS = ['en', 'ru', 'de', 'la', 'br', 'fr', 'it', 'pl', 'ua', 'tr'] as const satisfies readonly UiLang[];
+export const SHIPPED_LANGS = [
+  'en',
+  'ru',
+  'de',
+  'la',
+  'br',
+  'fr',
+  'it',
+  'pl',
+  'ua',
+  'tr',
+] as const satisfies readonly UiLang[];
 
 export type UiStrings = typeof en;
 
 // Bitrix24's codes are not BCP 47 in several cases (la, br, ua, sc, tc, vn, kz, in): <html
 // lang>, Intl and screen readers need the real tag.
 const LOCALES: Record<UiLang, string> = {
-  ru: 'ru', id: 'id', ms: 'ms', de: 'de', en: 'en', la: 'es', fr: 'fr', in: 'en-IN', it: 'it', pl: 'pl',
-  br: 'pt-BR', vn: 'vi', tr: 'tr', kz: 'kk', ua: 'uk', ar: 'ar', th: 'th', sc: 'zh-Hans', tc: 'zh-Hant', ja: 'ja',
+  ru: 'ru',
+  id: 'id',
+  ms: 'ms',
+  de: 'de',
+  en: 'en',
+  la: 'es',
+  fr: 'fr',
+  in: 'en-IN',
+  it: 'it',
+  pl: 'pl',
+  br: 'pt-BR',
+  vn: 'vi',
+  tr: 'tr',
+  kz: 'kk',
+  ua: 'uk',
+  ar: 'ar',
+  th: 'th',
+  sc: 'zh-Hans',
+  tc: 'zh-Hant',
+  ja: 'ja',
 };
 
 const loaded = new Map<string, UiStrings>();
@@ -32,7 +82,8 @@ function load(code: (typeof SHIPPED_LANGS)[number]): UiStrings {
   return strings;
 }
 
-const isShipped = (lang: string): lang is (typeof SHIPPED_LANGS)[number] => (SHIPPED_LANGS as readonly string[]).includes(lang);
+const isShipped = (lang: string): lang is (typeof SHIPPED_LANGS)[number] =>
+  (SHIPPED_LANGS as readonly string[]).includes(lang);
 
 /** The strings of a language, English when it has no file. */
 export function uiStrings(lang: string): UiStrings {

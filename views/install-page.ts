@@ -14,6 +14,8 @@ export function renderInstallPage(m: { lang: UiLang; ok: boolean; message: strin
   ${m.ok ? '' : `<p class="error-text">${escapeHtml(m.message)}</p>`}
 </main>`;
   const asset = m.assetUrl ?? plainAssetUrl;
-  const head = m.ok ? `<script src="${escapeHtml(asset('/vendor/b24jssdk.js'))}" defer></script><script src="${escapeHtml(asset('/static/install.js'))}" defer></script>` : '';
+  const head = m.ok
+    ? `<script src="${escapeHtml(asset('/vendor/b24jssdk.js'))}" defer></script><script src="${escapeHtml(asset('/static/install.js'))}" defer></script>`
+    : '';
   return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body, assetUrl: m.assetUrl });
 }

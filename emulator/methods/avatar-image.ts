@@ -38,6 +38,7 @@ export async function decodeAvatar(value: unknown): Promise<DecodedImage> {
     throw incorrectType();
   }
   if (!meta.format || !IMAGE_FORMATS.has(meta.format) || !meta.width || !meta.height) throw incorrectType();
-  if (meta.width > MAX_SIDE || meta.height > MAX_SIDE) throw new RestError('AVATAR_ERROR', `Avatar incorrect size (max ${MAX_SIDE}x${MAX_SIDE})`);
+  if (meta.width > MAX_SIDE || meta.height > MAX_SIDE)
+    throw new RestError('AVATAR_ERROR', `Avatar incorrect size (max ${MAX_SIDE}x${MAX_SIDE})`);
   return { data, format: meta.format, width: meta.width, height: meta.height };
 }

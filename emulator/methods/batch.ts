@@ -23,7 +23,10 @@ function lookup(results: Record<string, unknown>, key: string, path: string[]): 
 
 /** Replaces `$result[key][a][b]` in a sub-query with the value from an earlier answer. */
 function substitute(query: string, results: Record<string, unknown>): string {
-  const decoded = query.replace(/%24result/gi, '$result').replace(/%5B/gi, '[').replace(/%5D/gi, ']');
+  const decoded = query
+    .replace(/%24result/gi, '$result')
+    .replace(/%5B/gi, '[')
+    .replace(/%5D/gi, ']');
   return decoded.replace(/\$result\[([^\]]+)\]((?:\[[^\]]*\])*)/g, (_all, key: string, rest: string) => {
     const path = [...rest.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] ?? '');
     const value = lookup(results, key, path);
@@ -35,7 +38,11 @@ const mapOrList = (map: Record<string, unknown>) => (Object.keys(map).length > 0
 
 export async function runBatch(params: Record<string, unknown>, run: RunMethod): Promise<ListAnswer> {
   const cmd = params.cmd;
-  const commands: Record<string, unknown> = Array.isArray(cmd) ? Object.fromEntries(cmd.map((v, i) => [String(i), v])) : typeof cmd === 'object' && cmd !== null ? (cmd as Record<string, unknown>) : {};
+  const commands: Record<string, unknown> = Array.isArray(cmd)
+    ? Object.fromEntries(cmd.map((v, i) => [String(i), v]))
+    : typeof cmd === 'object' && cmd !== null
+      ? (cmd as Record<string, unknown>)
+      : {};
   const keys = Object.keys(commands);
   if (keys.length > MAX_COMMANDS) throw systemErrors.batchLengthExceeded();
   const halt = yes(params.halt);
@@ -48,7 +55,10 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
     const started = Date.now();
     const line = typeof commands[key] === 'string' ? (commands[key] as string) : '';
     const cut = line.indexOf('?');
-    const method = (cut < 0 ? line : line.slice(0, cut)).trim().toLowerCase().replace(/\.json$/, '');
+    const method = (cut < 0 ? line : line.slice(0, cut))
+      .trim()
+      .toLowerCase()
+      .replace(/\.json$/, '');
     const query = cut < 0 ? '' : line.slice(cut + 1);
     try {
       if (method === 'batch') throw systemErrors.batchMethodNotAllowed();
@@ -65,5 +75,13 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
       times[key] = timeBlock(started);
     }
   }
-  return { result: { result: mapOrList(result), result_error: mapOrList(errors), result_total: mapOrList(totals), result_next: mapOrList(next), result_time: mapOrList(times) } };
+  return {
+    result: {
+      result: mapOrList(result),
+      result_error: mapOrList(errors),
+      result_total: mapOrList(totals),
+      result_next: mapOrList(next),
+      result_time: mapOrList(times),
+    },
+  };
 }

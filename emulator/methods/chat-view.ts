@@ -13,7 +13,8 @@ function avatarUrl(baseUrl: string, chat: Chat): string {
   return chat.avatar ? `${baseUrl}${avatarPath(chat)}` : '';
 }
 
-const messageType = (chat: Chat) => (chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : chat.type === 'channel' ? 'N' : 'C');
+const messageType = (chat: Chat) =>
+  chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : chat.type === 'channel' ? 'N' : 'C';
 
 /** What the user may do here (true = allowed), as in im.search.chat.list's `restrictions`. */
 function restrictions(chat: Chat) {
@@ -21,7 +22,19 @@ function restrictions(chat: Chat) {
   // A chat bound to an entity (a workgroup, a CRM deal) takes its look from that entity
   // (im-dialog-get.md's example: a CRM chat with avatar false).
   const ownLook = group && chat.entityType === '';
-  return { avatar: ownLook, rename: ownLook, extend: group || chat.type === 'channel', call: true, mute: true, leave: group, leave_owner: group, send: true, user_list: true, path: '', path_title: '' };
+  return {
+    avatar: ownLook,
+    rename: ownLook,
+    extend: group || chat.type === 'channel',
+    call: true,
+    mute: true,
+    leave: group,
+    leave_owner: group,
+    send: true,
+    user_list: true,
+    path: '',
+    path_title: '',
+  };
 }
 
 function role(chat: Chat, userId: number): string {
@@ -65,7 +78,14 @@ export function presentChat(baseUrl: string, chat: Chat, userId: number) {
     entity_link: { type: chat.entityType, url: '', id: chat.entityId },
     text_field_enabled: true,
     background_id: null,
-    permissions: { manage_users_add: chat.manageUsersAdd, manage_users_delete: 'manager', manage_ui: chat.manageUi, manage_settings: 'owner', manage_messages: 'member', can_post: 'member' },
+    permissions: {
+      manage_users_add: chat.manageUsersAdd,
+      manage_users_delete: 'manager',
+      manage_ui: chat.manageUi,
+      manage_settings: 'owner',
+      manage_messages: 'member',
+      can_post: 'member',
+    },
     is_new: false,
   };
 }
@@ -73,8 +93,28 @@ export function presentChat(baseUrl: string, chat: Chat, userId: number) {
 /** One item of im.recent.list: a group chat, or a one-to-one dialog seen from `userId`. */
 export function presentRecentItem(baseUrl: string, chat: Chat, userId: number, users: Map<number, User>) {
   const date = new Date(Date.UTC(2026, 0, 1) + chat.lastActivity * 60_000).toISOString();
-  const message = { id: chat.lastActivity, text: '', file: false, author_id: chat.ownerId, attach: false, sticker: null, date, status: 'received', uuid: null };
-  const common = { counter: 0, last_id: 0, pinned: false, unread: false, has_reminder: false, date_update: date, date_last_activity: date, message, options: [] };
+  const message = {
+    id: chat.lastActivity,
+    text: '',
+    file: false,
+    author_id: chat.ownerId,
+    attach: false,
+    sticker: null,
+    date,
+    status: 'received',
+    uuid: null,
+  };
+  const common = {
+    counter: 0,
+    last_id: 0,
+    pinned: false,
+    unread: false,
+    has_reminder: false,
+    date_update: date,
+    date_last_activity: date,
+    message,
+    options: [],
+  };
   if (chat.type === 'private') {
     const otherId = chat.members.find((m) => m !== userId) ?? userId;
     const other = users.get(otherId);
@@ -86,7 +126,18 @@ export function presentRecentItem(baseUrl: string, chat: Chat, userId: number, u
       avatar: { url: '', color: chat.color },
       title: name,
       ...common,
-      user: { id: otherId, active: true, name, first_name: other?.name ?? '', last_name: other?.lastName ?? '', work_position: '', color: chat.color, avatar: '', bot: false, type: 'user' },
+      user: {
+        id: otherId,
+        active: true,
+        name,
+        first_name: other?.name ?? '',
+        last_name: other?.lastName ?? '',
+        work_position: '',
+        color: chat.color,
+        avatar: '',
+        bot: false,
+        type: 'user',
+      },
       chat: { text_field_enabled: true, background_id: null, mute_list: [] },
     };
   }

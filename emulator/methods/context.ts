@@ -26,14 +26,20 @@ export interface MethodFamily {
   methods: Record<string, Method>;
 }
 
-export const isListAnswer = (value: unknown): value is ListAnswer => typeof value === 'object' && value !== null && 'result' in value && Object.keys(value).every((k) => k === 'result' || k === 'next' || k === 'total');
+export const isListAnswer = (value: unknown): value is ListAnswer =>
+  typeof value === 'object' &&
+  value !== null &&
+  'result' in value &&
+  Object.keys(value).every((k) => k === 'result' || k === 'next' || k === 'total');
 
-export const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '');
+export const text = (value: unknown): string =>
+  typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 export const int = (value: unknown): number => {
   const n = typeof value === 'number' ? value : Number(text(value));
   return Number.isInteger(n) ? n : 0;
 };
-export const yes = (value: unknown): boolean => value === true || value === 'Y' || value === 'y' || value === '1' || value === 1 || value === 'true';
+export const yes = (value: unknown): boolean =>
+  value === true || value === 'Y' || value === 'y' || value === '1' || value === 1 || value === 'true';
 
 /** Parameter names are case-insensitive in Bitrix24 REST (array_change_key_case). */
 export function param(params: Record<string, unknown>, name: string): unknown {

@@ -8,14 +8,38 @@ import { isHandlerUrl } from './handler-url';
 // Each application sees and removes only its own handlers.
 
 // Events the emulator knows (events.md); anything else is ERROR_EVENT_NOT_FOUND.
-const KNOWN_EVENTS = new Set(['ONAPPINSTALL', 'ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONAPPTEST', 'ONAPPPAYMENT', 'ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMBOTJOINCHAT', 'ONIMBOTDELETE', 'ONIMCOMMANDADD', 'ONUSERADD', 'ONOFFLINEEVENT']);
+const KNOWN_EVENTS = new Set([
+  'ONAPPINSTALL',
+  'ONAPPUNINSTALL',
+  'ONAPPUPDATE',
+  'ONAPPTEST',
+  'ONAPPPAYMENT',
+  'ONIMBOTMESSAGEADD',
+  'ONIMBOTMESSAGEUPDATE',
+  'ONIMBOTMESSAGEDELETE',
+  'ONIMBOTJOINCHAT',
+  'ONIMBOTDELETE',
+  'ONIMCOMMANDADD',
+  'ONUSERADD',
+  'ONOFFLINEEVENT',
+]);
 
 function checkAuthType(ctx: MethodContext, action: 'binding' | 'unbinding'): number {
   const raw = param(ctx.params, 'auth_type');
   const authType = raw === undefined ? 0 : int(raw);
   const offline = text(param(ctx.params, 'event_type')).toLowerCase() === 'offline';
-  if (!ctx.user.admin && offline) throw new RestError('ACCESS_DENIED', `Access denied! Offline events ${action} requires administrator access rights`, 403);
-  if (!ctx.user.admin && authType !== 0 && authType !== ctx.user.id) throw new RestError('ACCESS_DENIED', `Access denied! Event ${action} with AUTH_TYPE requires administrator access rights`, 403);
+  if (!ctx.user.admin && offline)
+    throw new RestError(
+      'ACCESS_DENIED',
+      `Access denied! Offline events ${action} requires administrator access rights`,
+      403,
+    );
+  if (!ctx.user.admin && authType !== 0 && authType !== ctx.user.id)
+    throw new RestError(
+      'ACCESS_DENIED',
+      `Access denied! Event ${action} with AUTH_TYPE requires administrator access rights`,
+      403,
+    );
   // A non-administrator's handler is always authorised as that user (event-bind.md, point 2).
   return ctx.user.admin ? authType : ctx.user.id;
 }
@@ -40,19 +64,33 @@ export const eventMethods: MethodFamily = {
       if (!KNOWN_EVENTS.has(event)) throw new RestError('ERROR_EVENT_NOT_FOUND', 'Event not found');
       if (!isHandlerUrl(handler)) throw new RestError('ERROR_HANDLER_URL', 'Wrong handler URL');
       const authType = checkAuthType(ctx, 'binding');
-      if (ctx.portal.events.some((b) => b.appId === ctx.clientId && b.name === event && b.handler === handler && b.authType === authType)) {
+      if (
+        ctx.portal.events.some(
+          (b) => b.appId === ctx.clientId && b.name === event && b.handler === handler && b.authType === authType,
+        )
+      ) {
         throw new RestError('ERROR_EVENT_ALREADY_BINDED', 'Handler already binded');
       }
       ctx.portal.events.push({ name: event, handler, appId: ctx.clientId, authType });
       return true;
     },
-    'event.get': (ctx) => ctx.portal.events.filter((b) => b.appId === ctx.clientId).map((b) => ({ event: b.name, handler: b.handler, auth_type: String(b.authType ?? 0), offline: 0 })),
+    'event.get': (ctx) =>
+      ctx.portal.events
+        .filter((b) => b.appId === ctx.clientId)
+        .map((b) => ({ event: b.name, handler: b.handler, auth_type: String(b.authType ?? 0), offline: 0 })),
     'event.unbind': (ctx) => {
       const event = text(param(ctx.params, 'event')).toUpperCase();
       const handler = text(param(ctx.params, 'handler'));
       const authTypeGiven = param(ctx.params, 'auth_type') !== undefined;
       const authType = checkAuthType(ctx, 'unbinding');
-      const count = remove(ctx.portal.events, (b) => b.appId === ctx.clientId && b.name === event && (!handler || b.handler === handler) && (!authTypeGiven || b.authType === authType));
+      const count = remove(
+        ctx.portal.events,
+        (b) =>
+          b.appId === ctx.clientId &&
+          b.name === event &&
+          (!handler || b.handler === handler) &&
+          (!authTypeGiven || b.authType === authType),
+      );
       return { count };
     },
   },

@@ -25,8 +25,19 @@ export const imChatMethods: MethodFamily = {
         .filter((c) => !(yes(param(ctx.params, 'SKIP_CHAT')) && c.type !== 'private'))
         .sort((a, b) => b.lastActivity - a.lastActivity);
       const more = offset + limit < chats.length;
-      const items = chats.slice(offset, offset + limit).map((c) => presentRecentItem(ctx.baseUrl, c, ctx.user.id, ctx.portal.users));
-      return { result: { items, hasMorePages: more, hasMore: more, copilot: { chats: null, messages: null, roles: {}, recommendedRoles: [] }, messagesAutoDeleteConfigs: [] }, total: -1 };
+      const items = chats
+        .slice(offset, offset + limit)
+        .map((c) => presentRecentItem(ctx.baseUrl, c, ctx.user.id, ctx.portal.users));
+      return {
+        result: {
+          items,
+          hasMorePages: more,
+          hasMore: more,
+          copilot: { chats: null, messages: null, roles: {}, recommendedRoles: [] },
+          messagesAutoDeleteConfigs: [],
+        },
+        total: -1,
+      };
     },
     // im-search-chat-list.md: FIND of 2+ characters, OFFSET/LIMIT (default 10, max 50), total, next.
     'im.search.chat.list': (ctx): ListAnswer => {
@@ -37,9 +48,14 @@ export const imChatMethods: MethodFamily = {
       const limit = Math.min(50, Math.max(1, int(param(ctx.params, 'LIMIT')) || 10));
       const needle = find.toLowerCase();
       const found = [...ctx.portal.chats.values()]
-        .filter((c) => c.type !== 'private' && c.members.includes(ctx.user.id) && c.title.toLowerCase().includes(needle))
+        .filter(
+          (c) => c.type !== 'private' && c.members.includes(ctx.user.id) && c.title.toLowerCase().includes(needle),
+        )
         .sort((a, b) => b.lastActivity - a.lastActivity);
-      const answer: ListAnswer = { result: found.slice(offset, offset + limit).map((c) => presentChat(ctx.baseUrl, c, ctx.user.id)), total: found.length };
+      const answer: ListAnswer = {
+        result: found.slice(offset, offset + limit).map((c) => presentChat(ctx.baseUrl, c, ctx.user.id)),
+        total: found.length,
+      };
       if (offset + limit < found.length) answer.next = offset + limit;
       return answer;
     },
@@ -48,19 +64,24 @@ export const imChatMethods: MethodFamily = {
       const entityType = text(param(ctx.params, 'ENTITY_TYPE'));
       const entityId = text(param(ctx.params, 'ENTITY_ID'));
       if (!entityType || !entityId) return null;
-      const chat = [...ctx.portal.chats.values()].find((c) => c.entityType === entityType && c.entityId === entityId && c.members.includes(ctx.user.id));
+      const chat = [...ctx.portal.chats.values()].find(
+        (c) => c.entityType === entityType && c.entityId === entityId && c.members.includes(ctx.user.id),
+      );
       return chat ? { ID: chat.id } : null;
     },
     // im-dialog-get.md: DIALOG_ID `chatNNN` (or a user id for a dialog).
     'im.dialog.get': (ctx) => {
       const dialogId = text(param(ctx.params, 'DIALOG_ID'));
-      if (!dialogId) throw new RestError('DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty');
+      if (!dialogId) throw new RestError('DIALOG_ID_EMPTY', "Dialog ID can't be empty");
       const match = /^chat(\d+)$/.exec(dialogId);
       const userId = match ? 0 : int(dialogId);
       const chat = match
         ? ctx.portal.chats.get(Number(match[1]))
-        : [...ctx.portal.chats.values()].find((c) => c.type === 'private' && c.members.includes(userId) && c.members.includes(ctx.user.id));
-      if (!chat || !chat.members.includes(ctx.user.id)) throw new RestError('ACCESS_ERROR', 'You do not have access to the specified dialog', 403);
+        : [...ctx.portal.chats.values()].find(
+            (c) => c.type === 'private' && c.members.includes(userId) && c.members.includes(ctx.user.id),
+          );
+      if (!chat || !chat.members.includes(ctx.user.id))
+        throw new RestError('ACCESS_ERROR', 'You do not have access to the specified dialog', 403);
       return { ...presentChat(ctx.baseUrl, chat, ctx.user.id), dialog_id: match ? dialogId : String(userId) };
     },
     // im-chat-user-list.md: an empty array when the user may not see the members.
@@ -73,9 +94,13 @@ export const imChatMethods: MethodFamily = {
     'im.chat.user.add': (ctx) => {
       const chat = ctx.portal.chats.get(chatIdOf(ctx));
       if (!chat) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
-      if (chat.type === 'private' || chat.type === 'general') throw new RestError('ACCESS_ERROR', 'It is forbidden to add users to this chat', 403);
-      if (!hasChatRole(chat, ctx.user.id, chat.manageUsersAdd)) throw new RestError('ACCESS_DENIED_EXTEND', 'Insufficient permissions to add participants to the chat', 403);
-      const ids = (idList(param(ctx.params, 'USERS')) ?? [int(param(ctx.params, 'USERS'))]).filter((id) => ctx.portal.users.has(id) || ctx.portal.bots.has(id));
+      if (chat.type === 'private' || chat.type === 'general')
+        throw new RestError('ACCESS_ERROR', 'It is forbidden to add users to this chat', 403);
+      if (!hasChatRole(chat, ctx.user.id, chat.manageUsersAdd))
+        throw new RestError('ACCESS_DENIED_EXTEND', 'Insufficient permissions to add participants to the chat', 403);
+      const ids = (idList(param(ctx.params, 'USERS')) ?? [int(param(ctx.params, 'USERS'))]).filter(
+        (id) => ctx.portal.users.has(id) || ctx.portal.bots.has(id),
+      );
       if (ids.length === 0) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
       chat.members = [...new Set([...chat.members, ...ids])];
       return true;

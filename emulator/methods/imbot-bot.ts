@@ -7,7 +7,11 @@ import { isHandlerUrl } from './handler-url';
 // chat-bots/outdated/bots/imbot-register.md, imbot-unregister.md, imbot-bot-list.md.
 
 const MAX_BOTS_PER_APP = 5;
-const HANDLER_NAMES = { EVENT_MESSAGE_ADD: 'Message add', EVENT_WELCOME_MESSAGE: 'Welcome message', EVENT_BOT_DELETE: 'Bot delete' } as const;
+const HANDLER_NAMES = {
+  EVENT_MESSAGE_ADD: 'Message add',
+  EVENT_WELCOME_MESSAGE: 'Welcome message',
+  EVENT_BOT_DELETE: 'Bot delete',
+} as const;
 type HandlerName = keyof typeof HANDLER_NAMES;
 
 export const imbotBotMethods: MethodFamily = {
@@ -43,8 +47,19 @@ export const imbotBotMethods: MethodFamily = {
         return existing.id;
       }
       const mine = [...ctx.portal.bots.values()].filter((b) => b.appId === app);
-      if (mine.length >= MAX_BOTS_PER_APP) throw new RestError('MAX_COUNT_ERROR', `Has reached the maximum number of bots for application (max: ${MAX_BOTS_PER_APP})`);
-      const bot: Bot = { id: ctx.portal.nextBotId++, code, name, type: text(param(ctx.params, 'TYPE')).toUpperCase() || 'B', appId: app, handlers };
+      if (mine.length >= MAX_BOTS_PER_APP)
+        throw new RestError(
+          'MAX_COUNT_ERROR',
+          `Has reached the maximum number of bots for application (max: ${MAX_BOTS_PER_APP})`,
+        );
+      const bot: Bot = {
+        id: ctx.portal.nextBotId++,
+        code,
+        name,
+        type: text(param(ctx.params, 'TYPE')).toUpperCase() || 'B',
+        appId: app,
+        handlers,
+      };
       ctx.portal.bots.set(bot.id, bot);
       return bot.id;
     },
@@ -60,7 +75,8 @@ export const imbotBotMethods: MethodFamily = {
     // imbot-bot-list.md: every bot registered on the portal, keyed by BOT_ID.
     'imbot.bot.list': (ctx) => {
       const bots: Record<string, unknown> = {};
-      for (const bot of ctx.portal.bots.values()) bots[String(bot.id)] = { ID: bot.id, NAME: bot.name, CODE: bot.code, OPENLINE: bot.type === 'O' ? 'Y' : 'N' };
+      for (const bot of ctx.portal.bots.values())
+        bots[String(bot.id)] = { ID: bot.id, NAME: bot.name, CODE: bot.code, OPENLINE: bot.type === 'O' ? 'Y' : 'N' };
       // PHP encodes an empty array as [].
       return Object.keys(bots).length > 0 ? bots : [];
     },

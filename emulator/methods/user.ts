@@ -24,7 +24,14 @@ export const profileMethods: MethodFamily = {
   scope: 'basic',
   methods: {
     'user.admin': (ctx) => ctx.user.admin,
-    profile: (ctx) => ({ ID: String(ctx.user.id), ADMIN: ctx.user.admin, NAME: ctx.user.name, LAST_NAME: ctx.user.lastName, PERSONAL_GENDER: '', TIME_ZONE: '' }),
+    profile: (ctx) => ({
+      ID: String(ctx.user.id),
+      ADMIN: ctx.user.admin,
+      NAME: ctx.user.name,
+      LAST_NAME: ctx.user.lastName,
+      PERSONAL_GENDER: '',
+      TIME_ZONE: '',
+    }),
   },
 };
 
@@ -49,7 +56,8 @@ function found(user: User, find: string): boolean {
   return words(find).every((typed) => fields.some((word) => word.startsWith(typed)));
 }
 
-const startsWith = (value: string, filter: unknown) => typeof filter !== 'string' || value.toLowerCase().startsWith(filter.toLowerCase());
+const startsWith = (value: string, filter: unknown) =>
+  typeof filter !== 'string' || value.toLowerCase().startsWith(filter.toLowerCase());
 
 export const userMethods: MethodFamily = {
   scope: ['user_brief', 'user_basic', 'user'],
@@ -58,7 +66,10 @@ export const userMethods: MethodFamily = {
     // user.get: FILTER (or top-level fields) on ID, NAME, LAST_NAME, ACTIVE; pages of 50 by `start`.
     'user.get': (ctx): ListAnswer => {
       const filter = (param(ctx.params, 'FILTER') ?? ctx.params) as Record<string, unknown>;
-      const ids = ([] as unknown[]).concat(param(filter, 'ID') ?? []).map(int).filter((id) => id > 0);
+      const ids = ([] as unknown[])
+        .concat(param(filter, 'ID') ?? [])
+        .map(int)
+        .filter((id) => id > 0);
       const name = param(filter, 'NAME');
       const lastName = param(filter, 'LAST_NAME');
       const users = [...ctx.portal.users.values()]
@@ -73,7 +84,10 @@ export const userMethods: MethodFamily = {
     'user.search': (ctx): ListAnswer => {
       const filter = (param(ctx.params, 'FILTER') ?? {}) as Record<string, unknown>;
       const find = param(filter, 'FIND');
-      const ids = ([] as unknown[]).concat(param(filter, 'ID') ?? []).map(int).filter((id) => id > 0);
+      const ids = ([] as unknown[])
+        .concat(param(filter, 'ID') ?? [])
+        .map(int)
+        .filter((id) => id > 0);
       const users = [...ctx.portal.users.values()]
         .filter((u) => ids.length === 0 || ids.includes(u.id))
         .filter((u) => typeof find !== 'string' || found(u, find))

@@ -11,13 +11,18 @@
     if (key) iframe.contentWindow.postMessage(`${key}:${JSON.stringify(value === undefined ? {} : value)}`, appOrigin);
   };
   const post = async (path) => {
-    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appSid: initData.APP_SID }) });
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appSid: initData.APP_SID }),
+    });
     if (!res.ok) throw new Error(`${path}: ${res.status}`);
     return res.json();
   };
 
   function parse(data) {
-    if (data && typeof data === 'object') return { command: String(data.method), params: data.params || {}, key: data.callback, appSid: data.appSid };
+    if (data && typeof data === 'object')
+      return { command: String(data.method), params: data.params || {}, key: data.callback, appSid: data.appSid };
     if (typeof data !== 'string') return null;
     const parts = data.split(':');
     if (parts.length < 3) return null;
@@ -60,7 +65,12 @@
         return;
       case 'resizeWindow': {
         // fitWindow sends width "100%"; resizeWindow numbers.
-        const width = params.width === '100%' ? '100%' : Number(params.width) > 0 ? `${Math.min(Number(params.width), 5000)}px` : null;
+        const width =
+          params.width === '100%'
+            ? '100%'
+            : Number(params.width) > 0
+              ? `${Math.min(Number(params.width), 5000)}px`
+              : null;
         const height = Number(params.height);
         if (width) iframe.style.width = width;
         if (height > 0) iframe.style.height = `${Math.min(height, 10000)}px`;

@@ -85,14 +85,25 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
   async function normaliseAvatar(input: Buffer, { crop, output, signal }: NormaliseOptions): Promise<NormalisedAvatar> {
     const header = await readImageHeader(input);
     const pixelLimit = Math.min(opts.maxInputPixels, FORMAT_PIXEL_CEILINGS[header.format] ?? Infinity);
-    if (header.width * header.height > opts.maxInputPixels) throw new AppError('IMAGE_TOO_LARGE', { detail: `${header.width}x${header.height}` });
-    if (header.width * header.height > pixelLimit) throw new AppError('IMAGE_TOO_LARGE_FOR_FORMAT', { detail: `${header.format} ${header.width}x${header.height}` });
+    if (header.width * header.height > opts.maxInputPixels)
+      throw new AppError('IMAGE_TOO_LARGE', { detail: `${header.width}x${header.height}` });
+    if (header.width * header.height > pixelLimit)
+      throw new AppError('IMAGE_TOO_LARGE_FOR_FORMAT', { detail: `${header.format} ${header.width}x${header.height}` });
     const side = Math.min(Math.max(1, Math.round(output.side)), MAX_SIDE);
 
     const orientation = orientationOf(header.orientation);
     const { width, height } = orientedSize(header, orientation);
     const region = crop ?? centredSquare(width, height);
-    if (!Number.isInteger(region.x) || !Number.isInteger(region.y) || !Number.isInteger(region.size) || region.size < 1 || region.x < 0 || region.y < 0 || region.x + region.size > width || region.y + region.size > height) {
+    if (
+      !Number.isInteger(region.x) ||
+      !Number.isInteger(region.y) ||
+      !Number.isInteger(region.size) ||
+      region.size < 1 ||
+      region.x < 0 ||
+      region.y < 0 ||
+      region.x + region.size > width ||
+      region.y + region.size > height
+    ) {
       throw new AppError('INVALID_CROP', { detail: `crop ${JSON.stringify(region)} outside ${width}x${height}` });
     }
     const stored = storedSquare(region, { width, height }, orientation);
@@ -108,11 +119,20 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
           // Encoding from raw pixels: nothing of the source's EXIF (GPS!), XMP or ICC can follow.
           // The square was cut from the stored pixels; only now, at avatar size, is it turned upright.
           const turn = explicitOperations(orientation);
-          const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).flop(turn.flop).rotate(turn.angle);
+          const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+            .flop(turn.flop)
+            .rotate(turn.angle);
           const encoded =
             format === 'png'
               ? await raw.png({ compressionLevel: 6 }).toBuffer()
-              : await raw.flatten({ background: '#ffffff' }).jpeg({ quality: output.jpegQuality, optimiseCoding: side <= OPTIMISED_CODING_MAX_SIDE, chromaSubsampling: output.jpegQuality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
+              : await raw
+                  .flatten({ background: '#ffffff' })
+                  .jpeg({
+                    quality: output.jpegQuality,
+                    optimiseCoding: side <= OPTIMISED_CODING_MAX_SIDE,
+                    chromaSubsampling: output.jpegQuality >= 90 ? '4:4:4' : '4:2:0',
+                  })
+                  .toBuffer();
           return {
             data: encoded,
             width: info.width,
@@ -145,7 +165,13 @@ interface RawImage {
  * Neither way auto-orients: sharp would then rotate the full-size image first and lose
  * shrink-on-load (see exif-orientation.ts). decode-cost.ts chooses the way and says why.
  */
-function cutAndResize(image: Sharp, path: DecodePath, stored: { width: number; height: number }, square: CropRect, side: number): Promise<RawImage> {
+function cutAndResize(
+  image: Sharp,
+  path: DecodePath,
+  stored: { width: number; height: number },
+  square: CropRect,
+  side: number,
+): Promise<RawImage> {
   if (path === 'resize-then-cut') {
     const scale = side / square.size;
     const width = Math.max(side, Math.round(stored.width * scale));
@@ -154,7 +180,9 @@ function cutAndResize(image: Sharp, path: DecodePath, stored: { width: number; h
     const top = Math.min(Math.round(square.y * scale), height - side);
     image = image.resize(width, height, { fit: 'fill' }).extract({ left, top, width: side, height: side });
   } else {
-    image = image.extract({ left: square.x, top: square.y, width: square.size, height: square.size }).resize(side, side, { fit: 'fill' });
+    image = image
+      .extract({ left: square.x, top: square.y, width: square.size, height: square.size })
+      .resize(side, side, { fit: 'fill' });
   }
   return image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }) as Promise<RawImage>;
 }

@@ -19,7 +19,11 @@ interface Waiter {
   start: () => void;
 }
 
-export function createDecodeAdmission(opts: { budgetBytes: number; perImageBytes: number; concurrency: number }): DecodeAdmission {
+export function createDecodeAdmission(opts: {
+  budgetBytes: number;
+  perImageBytes: number;
+  concurrency: number;
+}): DecodeAdmission {
   let reserved = 0;
   let running = 0;
   const queue: Waiter[] = [];
@@ -32,7 +36,9 @@ export function createDecodeAdmission(opts: { budgetBytes: number; perImageBytes
   return {
     async run(bytes, task, signal) {
       if (bytes > opts.perImageBytes) {
-        throw new AppError('IMAGE_TOO_COSTLY', { detail: `needs ~${mb(bytes)} MB to decode, one image may use ${mb(opts.perImageBytes)} MB` });
+        throw new AppError('IMAGE_TOO_COSTLY', {
+          detail: `needs ~${mb(bytes)} MB to decode, one image may use ${mb(opts.perImageBytes)} MB`,
+        });
       }
       signal?.throwIfAborted();
       if (queue.length > 0 || !fits(bytes)) {

@@ -25,7 +25,18 @@ export interface ImageHeader {
 // sharp reports AVIF (and HEIC) as 'heif'.
 const ALLOWED_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'heif', 'tiff']);
 
-const BYTES_PER_BAND: Record<string, number> = { uchar: 1, char: 1, ushort: 2, short: 2, uint: 4, int: 4, float: 4, complex: 8, double: 8, dpcomplex: 16 };
+const BYTES_PER_BAND: Record<string, number> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  complex: 8,
+  double: 8,
+  dpcomplex: 16,
+};
 
 export async function readImageHeader(input: Buffer): Promise<ImageHeader> {
   if (input.length === 0) throw new AppError('UNSUPPORTED_IMAGE', { detail: 'empty file' });
@@ -35,7 +46,9 @@ export async function readImageHeader(input: Buffer): Promise<ImageHeader> {
     // so the user learns that the image is too large rather than "not an image".
     meta = await sharp(input, { limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (error) {
-    throw new AppError('UNSUPPORTED_IMAGE', { detail: (error instanceof Error ? error.message : String(error)).slice(0, 200) });
+    throw new AppError('UNSUPPORTED_IMAGE', {
+      detail: (error instanceof Error ? error.message : String(error)).slice(0, 200),
+    });
   }
   const format = meta.format ?? 'unknown';
   if (!ALLOWED_FORMATS.has(format)) throw new AppError('UNSUPPORTED_IMAGE', { detail: `format ${format}` });

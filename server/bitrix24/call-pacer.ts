@@ -21,7 +21,8 @@ export function createCallPacer(opts: { burstLimit: number; drainRate: number; n
       // The slot is reserved now, so callers arriving meanwhile queue behind this one.
       bucket.level += 1;
       if (!buckets.has(key)) {
-        if (buckets.size >= MAX_BUCKETS) for (const [k, b] of buckets) if (b.level - ((t - b.at) / 1000) * opts.drainRate <= 0) buckets.delete(k);
+        if (buckets.size >= MAX_BUCKETS)
+          for (const [k, b] of buckets) if (b.level - ((t - b.at) / 1000) * opts.drainRate <= 0) buckets.delete(k);
         buckets.set(key, bucket);
       }
       const overflow = bucket.level - opts.burstLimit;

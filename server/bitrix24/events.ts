@@ -33,11 +33,19 @@ function tokensEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function createHandleEvent(deps: { store: Store; installPortal: InstallPortal; clients: PortalClients; log: Logger; now?: () => Date }): HandleEvent {
+export function createHandleEvent(deps: {
+  store: Store;
+  installPortal: InstallPortal;
+  clients: PortalClients;
+  log: Logger;
+  now?: () => Date;
+}): HandleEvent {
   const now = deps.now ?? (() => new Date());
 
   /** app.info (api-reference/common/system/app-info.md) with the stored portal token. */
-  const stillInstalled = async (portal: NonNullable<Awaited<ReturnType<Store['findPortalByMemberId']>>>): Promise<boolean> => {
+  const stillInstalled = async (
+    portal: NonNullable<Awaited<ReturnType<Store['findPortalByMemberId']>>>,
+  ): Promise<boolean> => {
     try {
       const rest = await deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
       const info = await rest.call<{ INSTALLED?: boolean | string }>('app.info');
@@ -46,26 +54,43 @@ export function createHandleEvent(deps: { store: Store; installPortal: InstallPo
       const mapped = toAppError(error);
       // Revoked tokens: refused, and the refresh refused too. Anything else (Bitrix24 down, busy)
       // proves nothing, and deleting the tokens could not be undone: keep them and say so.
-      if (mapped instanceof AppError && (mapped.code === 'NOT_AUTHENTICATED' || mapped.code === 'PORTAL_AUTH_LOST')) return false;
-      deps.log.warn({ memberId: portal.memberId, err: error }, 'ONAPPUNINSTALL not confirmed: Bitrix24 could not be asked; tokens kept');
+      if (mapped instanceof AppError && (mapped.code === 'NOT_AUTHENTICATED' || mapped.code === 'PORTAL_AUTH_LOST'))
+        return false;
+      deps.log.warn(
+        { memberId: portal.memberId, err: error },
+        'ONAPPUNINSTALL not confirmed: Bitrix24 could not be asked; tokens kept',
+      );
       throw new AppError('BITRIX24_UNAVAILABLE', { detail: 'uninstall not confirmed' });
     }
   };
   return async (event) => {
     const name = event.event.toUpperCase();
     if (name === 'ONAPPINSTALL') {
-      if (!event.refreshToken) throw new AppError('EVENT_NOT_VERIFIED', { detail: 'ONAPPINSTALL without refresh token' });
-      await deps.installPortal({ memberId: event.memberId, refreshToken: event.refreshToken, applicationToken: event.applicationToken || null });
+      if (!event.refreshToken)
+        throw new AppError('EVENT_NOT_VERIFIED', { detail: 'ONAPPINSTALL without refresh token' });
+      await deps.installPortal({
+        memberId: event.memberId,
+        refreshToken: event.refreshToken,
+        applicationToken: event.applicationToken || null,
+      });
       return;
     }
     const portal = await deps.store.findPortalByMemberId(event.memberId);
-    if (!portal || !portal.applicationToken || !event.applicationToken || !tokensEqual(portal.applicationToken, event.applicationToken)) {
+    if (
+      !portal ||
+      !portal.applicationToken ||
+      !event.applicationToken ||
+      !tokensEqual(portal.applicationToken, event.applicationToken)
+    ) {
       deps.log.warn({ memberId: event.memberId, event: name }, 'event refused: application_token does not match');
       throw new AppError('EVENT_NOT_VERIFIED', { detail: name });
     }
     if (name === 'ONAPPUNINSTALL') {
       if (await stillInstalled(portal)) {
-        deps.log.warn({ memberId: portal.memberId }, 'ONAPPUNINSTALL ignored: Bitrix24 still accepts the portal token, so the app is installed');
+        deps.log.warn(
+          { memberId: portal.memberId },
+          'ONAPPUNINSTALL ignored: Bitrix24 still accepts the portal token, so the app is installed',
+        );
         return;
       }
       await deps.store.markPortalUninstalled(portal.memberId, now());

@@ -12,7 +12,10 @@ export interface EgressPolicy {
   readonly allowPrivateNetworks: boolean;
 }
 
-export const STRICT_EGRESS: EgressPolicy = Object.freeze({ maxAnswerBytes: 4 * 1024 * 1024, allowPrivateNetworks: false });
+export const STRICT_EGRESS: EgressPolicy = Object.freeze({
+  maxAnswerBytes: 4 * 1024 * 1024,
+  allowPrivateNetworks: false,
+});
 
 export interface JsonAnswer {
   status: number;
@@ -44,9 +47,13 @@ export async function postForm(
   let at = first;
   if (answer.redirect !== null) {
     const target = opts.followPortalRename ? renameTarget(first, answer.redirect, opts.egress) : null;
-    if (!target) throw new Bitrix24UnavailableError(`${first.origin} answered a redirect (HTTP ${answer.status}) that is not followed`);
+    if (!target)
+      throw new Bitrix24UnavailableError(
+        `${first.origin} answered a redirect (HTTP ${answer.status}) that is not followed`,
+      );
     answer = await send(target, payload, opts.signal, opts.egress, !opts.egress.allowPrivateNetworks);
-    if (answer.redirect !== null) throw new Bitrix24UnavailableError(`${target.origin} answered a second redirect (HTTP ${answer.status})`);
+    if (answer.redirect !== null)
+      throw new Bitrix24UnavailableError(`${target.origin} answered a second redirect (HTTP ${answer.status})`);
     at = target;
   }
   try {
@@ -85,13 +92,23 @@ interface RawAnswer {
   text: string;
 }
 
-function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPolicy, publicOnly: boolean): Promise<RawAnswer> {
+function send(
+  url: URL,
+  payload: Payload,
+  signal: AbortSignal,
+  egress: EgressPolicy,
+  publicOnly: boolean,
+): Promise<RawAnswer> {
   return new Promise<RawAnswer>((resolve, reject) => {
     if (signal.aborted) return reject(deadlineError(url));
     const client = url.protocol === 'https:' ? https : http;
     const req = client.request(url, {
       method: 'POST',
-      headers: { 'content-type': payload.type, 'content-length': Buffer.byteLength(payload.text), accept: 'application/json' },
+      headers: {
+        'content-type': payload.type,
+        'content-length': Buffer.byteLength(payload.text),
+        accept: 'application/json',
+      },
       signal,
       // A hop to a new host gets its own connection, resolved through the public-only lookup
       // (a pooled socket would skip the lookup).
@@ -101,8 +118,12 @@ function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPol
       if (signal.aborted) reject(deadlineError(url));
       else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC') {
         reject(new Bitrix24UnavailableError(`redirect to ${url.host} refused: not a public address`, { cause: error }));
-      }
-      else reject(new Bitrix24UnavailableError(`request to ${url.origin} failed: ${error.code ?? error.name}`, { cause: error }));
+      } else
+        reject(
+          new Bitrix24UnavailableError(`request to ${url.origin} failed: ${error.code ?? error.name}`, {
+            cause: error,
+          }),
+        );
     });
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
@@ -131,10 +152,21 @@ function send(url: URL, payload: Payload, signal: AbortSignal, egress: EgressPol
       });
       res.on('end', () => resolve({ status, redirect: null, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('close', () => {
-        if (!res.complete) reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`));
+        if (!res.complete)
+          reject(
+            signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`),
+          );
       });
-      res.on('error', () => reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`)));
-      res.on('aborted', () => reject(signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`)));
+      res.on('error', () =>
+        reject(
+          signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`),
+        ),
+      );
+      res.on('aborted', () =>
+        reject(
+          signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`),
+        ),
+      );
     });
     req.end(payload.text);
   });

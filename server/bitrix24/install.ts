@@ -49,19 +49,28 @@ export function createInstallPortal(deps: {
       grant = await deps.oauth.refresh(request.refreshToken);
     } catch (error) {
       if (error instanceof OAuthGrantError) {
-        deps.log.warn({ memberId: request.memberId, code: error.code }, 'install refused: the OAuth server did not confirm it');
+        deps.log.warn(
+          { memberId: request.memberId, code: error.code },
+          'install refused: the OAuth server did not confirm it',
+        );
         throw new AppError('INSTALL_NOT_VERIFIED', { detail: error.code });
       }
-      if (error instanceof Bitrix24UnavailableError) throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
+      if (error instanceof Bitrix24UnavailableError)
+        throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
       throw error;
     }
     if (grant.memberId !== request.memberId) {
-      deps.log.warn({ posted: request.memberId, confirmed: grant.memberId }, 'install refused: member_id does not match the OAuth server');
+      deps.log.warn(
+        { posted: request.memberId, confirmed: grant.memberId },
+        'install refused: member_id does not match the OAuth server',
+      );
       throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'member_id mismatch' });
     }
     const endpoint = new URL(grant.clientEndpoint);
     if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && deps.allowHttpPortals)) {
-      throw new AppError('INSTALL_NOT_VERIFIED', { detail: `portal endpoint protocol ${endpoint.protocol} not allowed` });
+      throw new AppError('INSTALL_NOT_VERIFIED', {
+        detail: `portal endpoint protocol ${endpoint.protocol} not allowed`,
+      });
     }
 
     await requireAdministrator(grant.clientEndpoint, grant.accessToken, grant.memberId, deps.timeoutMs, deps.log);
@@ -78,7 +87,10 @@ export function createInstallPortal(deps: {
       },
       now(),
     );
-    await deps.store.saveTokens({ memberId: portal.memberId, userId: PORTAL_TOKEN_USER }, { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt });
+    await deps.store.saveTokens(
+      { memberId: portal.memberId, userId: PORTAL_TOKEN_USER },
+      { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt },
+    );
     await deps.store.recordTokenRefresh(portal.memberId, true, now());
     deps.clients.forget(portal.memberId);
     deps.log.info({ memberId: portal.memberId, domain: portal.domain }, 'portal installed');
@@ -92,13 +104,21 @@ export function createInstallPortal(deps: {
 }
 
 /** user.admin (api-reference/common/users/user-admin.md) asked with the installing user's own token. */
-async function requireAdministrator(endpoint: string, accessToken: string, memberId: string, timeoutMs: number, log: Logger): Promise<void> {
+async function requireAdministrator(
+  endpoint: string,
+  accessToken: string,
+  memberId: string,
+  timeoutMs: number,
+  log: Logger,
+): Promise<void> {
   let admin: unknown;
   try {
     admin = await callWithAccessToken<unknown>(endpoint, 'user.admin', new URLSearchParams(), accessToken, timeoutMs);
   } catch (error) {
-    if (error instanceof Bitrix24UnavailableError) throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
-    if (error instanceof Bitrix24Error) throw new AppError('INSTALL_NOT_VERIFIED', { detail: `user.admin refused: ${error.code}` });
+    if (error instanceof Bitrix24UnavailableError)
+      throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
+    if (error instanceof Bitrix24Error)
+      throw new AppError('INSTALL_NOT_VERIFIED', { detail: `user.admin refused: ${error.code}` });
     throw error;
   }
   if (admin !== true && admin !== 'true' && admin !== 1) {

@@ -77,10 +77,15 @@ export function createPortalClients(deps: {
   };
   const loadEntry = async (portal: Portal, owner: TokenOwner, cached: Entry | undefined): Promise<Entry> => {
     // The caller's portal record may be older than what a refresh stored: the store decides.
-    const endpoint = cached ? ((await deps.store.findPortalByMemberId(owner.memberId))?.clientEndpoint ?? portal.clientEndpoint) : portal.clientEndpoint;
+    const endpoint = cached
+      ? ((await deps.store.findPortalByMemberId(owner.memberId))?.clientEndpoint ?? portal.clientEndpoint)
+      : portal.clientEndpoint;
     if (cached && cached.endpoint === endpoint) return cached;
     const tokens = await deps.store.findTokens(owner);
-    if (!tokens) throw new AppError(owner.userId === 0 ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED', { detail: `no tokens for ${key(owner)}` });
+    if (!tokens)
+      throw new AppError(owner.userId === 0 ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED', {
+        detail: `no tokens for ${key(owner)}`,
+      });
     if (entries.size >= MAX_CACHED_CLIENTS) entries.delete(entries.keys().next().value as string);
     const entry: Entry = { tokens, endpoint, refreshing: null };
     entries.set(key(owner), entry);
@@ -126,7 +131,10 @@ export function createPortalClients(deps: {
               // One line per call, kept by whatever collects stdout: Bitrix24's app catalogue
               // asks for request logs. Method, portal, outcome and time only: never tokens or images.
               const logCall = (outcome: string, status: number | null) => {
-                deps.log.info({ memberId: owner.memberId, userId: owner.userId, method, outcome, status, ms: Date.now() - started }, 'bitrix24 call');
+                deps.log.info(
+                  { memberId: owner.memberId, userId: owner.userId, method, outcome, status, ms: Date.now() - started },
+                  'bitrix24 call',
+                );
                 deps.onCall?.({ method, outcome, seconds: (Date.now() - started) / 1000 });
               };
               try {
@@ -165,7 +173,9 @@ export function createPortalClients(deps: {
             }
           } catch (error) {
             if (signal.aborted && !(error instanceof Bitrix24Error) && !(error instanceof AppError)) {
-              throw new Bitrix24UnavailableError(`${method} did not complete within ${deps.timeoutMs} ms`, { cause: error });
+              throw new Bitrix24UnavailableError(`${method} did not complete within ${deps.timeoutMs} ms`, {
+                cause: error,
+              });
             }
             throw error;
           }

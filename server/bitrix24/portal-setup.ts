@@ -19,7 +19,10 @@ const APP_EVENTS = ['ONAPPUNINSTALL'] as const;
  * widgets/im/index.md "Typical errors"); context CHAT keeps it out of one-to-one dialogs, open
  * lines and CRM chats, whose avatars the app cannot change.
  */
-const SIDEBAR_PLACEMENT = { placement: 'IM_SIDEBAR', options: { iconName: 'fa-picture-o', context: 'CHAT', role: 'USER', extranet: 'N' } } as const;
+const SIDEBAR_PLACEMENT = {
+  placement: 'IM_SIDEBAR',
+  options: { iconName: 'fa-picture-o', context: 'CHAT', role: 'USER', extranet: 'N' },
+} as const;
 
 /**
  * imbot.bot.list answers every bot of the portal, whoever registered it
@@ -68,7 +71,14 @@ interface BoundEvent {
   handler: string;
 }
 
-export function createPortalSetup(deps: { store: Store; clients: PortalClients; appBaseUrl: string; clientId: string; log: Logger; now?: () => Date }): PortalSetup {
+export function createPortalSetup(deps: {
+  store: Store;
+  clients: PortalClients;
+  appBaseUrl: string;
+  clientId: string;
+  log: Logger;
+  now?: () => Date;
+}): PortalSetup {
   const now = deps.now ?? (() => new Date());
   const botCode = botCodeFor(deps.clientId);
   const eventsUrl = `${deps.appBaseUrl}/events`;
@@ -76,7 +86,9 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
   const client = (portal: Portal): Promise<RestClient> => deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
 
   const listBots = async (rest: RestClient): Promise<BotListItem[]> => {
-    const result = await rest.call<Record<string, BotListItem> | BotListItem[]>('imbot.bot.list', { CLIENT_ID: deps.clientId });
+    const result = await rest.call<Record<string, BotListItem> | BotListItem[]>('imbot.bot.list', {
+      CLIENT_ID: deps.clientId,
+    });
     return Array.isArray(result) ? result : Object.values(result ?? {});
   };
 
@@ -85,7 +97,9 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       const rest = await client(portal);
       const bots = await listBots(rest);
       // The id imbot.register gave us first; then our code (a reinstall that lost the id).
-      const existing = bots.find((bot) => Number(bot.ID) === portal.botId && bot.CODE === botCode) ?? bots.find((bot) => bot.CODE === botCode);
+      const existing =
+        bots.find((bot) => Number(bot.ID) === portal.botId && bot.CODE === botCode) ??
+        bots.find((bot) => bot.CODE === botCode);
       let botId: number;
       if (existing) {
         botId = Number(existing.ID);
@@ -144,7 +158,16 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
         else await setup.ensurePlacements(portal, lang);
       } catch (error) {
         const problem = describeProblem(step, error, now());
-        deps.log.warn({ memberId: portal.memberId, step, code: problem.code, argument: problem.argument, description: problem.description }, 'portal setup step refused');
+        deps.log.warn(
+          {
+            memberId: portal.memberId,
+            step,
+            code: problem.code,
+            argument: problem.argument,
+            description: problem.description,
+          },
+          'portal setup step refused',
+        );
         await deps.store.setSetupProblem(portal.memberId, step, problem);
         throw error;
       }
@@ -172,7 +195,11 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
       ]);
       const bot = bots.find((b) => Number(b.ID) === portal.botId) ?? bots.find((b) => b.CODE === botCode);
       return {
-        bot: { id: bot ? Number(bot.ID) : portal.botId, name: bot?.NAME ?? appNameIn('en'), registered: Boolean(bot) && Number(bot?.ID) === portal.botId },
+        bot: {
+          id: bot ? Number(bot.ID) : portal.botId,
+          name: bot?.NAME ?? appNameIn('en'),
+          registered: Boolean(bot) && Number(bot?.ID) === portal.botId,
+        },
         events: events.map((e) => ({ event: e.event, handler: e.handler })),
         placements: placements.map((p) => ({ placement: p.placement, handler: p.handler })),
       };
@@ -183,8 +210,23 @@ export function createPortalSetup(deps: { store: Store; clients: PortalClients; 
 
 /** Bitrix24's own code and argument when it refused; ours when it could not be asked. */
 function describeProblem(step: SetupStep, error: unknown, at: Date): SetupProblem {
-  if (error instanceof Bitrix24Error) return { step, code: error.code, argument: error.argument ?? null, description: error.description, at: at.toISOString() };
-  if (error instanceof AppError) return { step, code: error.code, argument: null, description: error.detail ?? '', at: at.toISOString() };
-  if (error instanceof Bitrix24UnavailableError) return { step, code: 'BITRIX24_UNAVAILABLE', argument: null, description: error.message, at: at.toISOString() };
-  return { step, code: 'INTERNAL', argument: null, description: error instanceof Error ? error.message : String(error), at: at.toISOString() };
+  if (error instanceof Bitrix24Error)
+    return {
+      step,
+      code: error.code,
+      argument: error.argument ?? null,
+      description: error.description,
+      at: at.toISOString(),
+    };
+  if (error instanceof AppError)
+    return { step, code: error.code, argument: null, description: error.detail ?? '', at: at.toISOString() };
+  if (error instanceof Bitrix24UnavailableError)
+    return { step, code: 'BITRIX24_UNAVAILABLE', argument: null, description: error.message, at: at.toISOString() };
+  return {
+    step,
+    code: 'INTERNAL',
+    argument: null,
+    description: error instanceof Error ? error.message : String(error),
+    at: at.toISOString(),
+  };
 }

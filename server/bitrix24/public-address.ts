@@ -48,7 +48,14 @@ export function isPublicAddress(address: string): boolean {
   if (family !== 6) return false;
   const nat64 = /^64:ff9b::(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(address);
   if (nat64) {
-    const v4 = nat64[1] ?? [nat64[2]!, nat64[3]!].map((h) => { const n = parseInt(h, 16); return `${n >> 8}.${n & 255}`; }).join('.');
+    const v4 =
+      nat64[1] ??
+      [nat64[2]!, nat64[3]!]
+        .map((h) => {
+          const n = parseInt(h, 16);
+          return `${n >> 8}.${n & 255}`;
+        })
+        .join('.');
     return isPublicAddress(v4);
   }
   // BlockList checks an IPv4-mapped address (::ffff:a.b.c.d) against the IPv4 rules too.
@@ -75,7 +82,8 @@ export function publicOnlyLookup(resolve: typeof dnsLookup = dnsLookup): LookupF
       if (list.length === 0 || !list.every((a) => isPublicAddress(a.address))) {
         return callback(Object.assign(new NonPublicAddressError(hostname), { code: 'ENOTPUBLIC' }), '', 0);
       }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       callback(null, list[0]!.address, list[0]!.family);
     });
   };

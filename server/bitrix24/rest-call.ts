@@ -24,7 +24,11 @@ export async function postRestMethod<T>(
   if (body instanceof URLSearchParams) body.set('auth', accessToken);
   else body.auth = accessToken;
   const path = `${method}.json`;
-  const answer = await postForm(`${endpoint}${path}`, body, { signal: opts.signal, egress: opts.egress, followPortalRename: true });
+  const answer = await postForm(`${endpoint}${path}`, body, {
+    signal: opts.signal,
+    egress: opts.egress,
+    followPortalRename: true,
+  });
   const { status, body: json } = answer;
   if (!isRecord(json)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without an object`);
   if (typeof json.error === 'string' && json.error !== '') {
@@ -35,7 +39,8 @@ export async function postRestMethod<T>(
       typeof json.argument === 'string' && json.argument !== '' ? json.argument : undefined,
     );
   }
-  if (status >= 400 || !('result' in json)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without a result`);
+  if (status >= 400 || !('result' in json))
+    throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without a result`);
   const endpointUsed = answer.url.endsWith(path) ? answer.url.slice(0, -path.length) : endpoint;
   return { result: json.result as T, endpoint: endpointUsed };
 }
@@ -53,6 +58,9 @@ export async function callWithAccessToken<T>(
   timeoutMs: number,
   egress: EgressPolicy = STRICT_EGRESS,
 ): Promise<T> {
-  const { result } = await postRestMethod<T>(endpoint, method, params, accessToken, { signal: AbortSignal.timeout(timeoutMs), egress });
+  const { result } = await postRestMethod<T>(endpoint, method, params, accessToken, {
+    signal: AbortSignal.timeout(timeoutMs),
+    egress,
+  });
   return result;
 }

@@ -25,7 +25,13 @@ export interface TokenKeepAlive {
  * `refreshIfIdle`), so when several instances sweep at once the first refreshes it and the
  * others find a fresh pair and leave it.
  */
-export function createTokenKeepAlive(deps: { store: Store; refresher: TokenRefresher; log: Logger; idleAfterMs?: number; now?: () => number }): TokenKeepAlive {
+export function createTokenKeepAlive(deps: {
+  store: Store;
+  refresher: TokenRefresher;
+  log: Logger;
+  idleAfterMs?: number;
+  now?: () => number;
+}): TokenKeepAlive {
   const now = deps.now ?? Date.now;
   const idleAfterMs = deps.idleAfterMs ?? IDLE_AFTER_MS;
   let timer: NodeJS.Timeout | null = null;
@@ -41,7 +47,10 @@ export function createTokenKeepAlive(deps: { store: Store; refresher: TokenRefre
       } catch (error) {
         // One portal that lost its install must not stop the others; its health shows on the
         // admin Status tab (recordTokenRefresh).
-        deps.log.warn({ memberId, err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'idle portal token could not be refreshed');
+        deps.log.warn(
+          { memberId, err: { name: (error as Error).name, code: (error as { code?: string }).code } },
+          'idle portal token could not be refreshed',
+        );
       }
     }
     if (memberIds.length > 0) deps.log.info({ idle: memberIds.length, refreshed }, 'idle portal tokens swept');
@@ -60,7 +69,9 @@ export function createTokenKeepAlive(deps: { store: Store; refresher: TokenRefre
       const tick = (delay: number) => {
         timer = setTimeout(() => {
           void runOnce()
-            .catch((error: unknown) => deps.log.warn({ err: { name: (error as Error).name } }, 'idle token sweep failed'))
+            .catch((error: unknown) =>
+              deps.log.warn({ err: { name: (error as Error).name } }, 'idle token sweep failed'),
+            )
             .finally(() => timer !== null && tick(SWEEP_EVERY_MS));
         }, delay);
         timer.unref();

@@ -44,26 +44,37 @@ export function createTokenRefresher(deps: {
 
   const installedPortal = async (memberId: string): Promise<Portal> => {
     const portal = await deps.store.findPortalByMemberId(memberId);
-    if (!portal || portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `portal ${memberId} is not installed` });
+    if (!portal || portal.state !== 'installed')
+      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `portal ${memberId} is not installed` });
     return portal;
   };
 
   /** Asks the OAuth server for a new pair; runs inside the store's lock. */
-  const grantFor = async (owner: TokenOwner, current: TokenSet, onEndpoint: (endpoint: string) => void): Promise<TokenSet> => {
+  const grantFor = async (
+    owner: TokenOwner,
+    current: TokenSet,
+    onEndpoint: (endpoint: string) => void,
+  ): Promise<TokenSet> => {
     const lostCode = owner.userId === PORTAL_TOKEN_USER ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED';
     try {
       const grant = await deps.oauth.refresh(current.refreshToken);
-      if (grant.memberId !== owner.memberId) throw new AppError(lostCode, { detail: 'refresh answered for another portal' });
+      if (grant.memberId !== owner.memberId)
+        throw new AppError(lostCode, { detail: 'refresh answered for another portal' });
       onEndpoint(grant.clientEndpoint);
       deps.log.info({ memberId: owner.memberId, userId: owner.userId }, 'token refreshed');
       deps.onRefresh?.('ok');
-      if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, true, new Date(now()));
+      if (owner.userId === PORTAL_TOKEN_USER)
+        await deps.store.recordTokenRefresh(owner.memberId, true, new Date(now()));
       return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt };
     } catch (error) {
       deps.onRefresh?.(error instanceof OAuthGrantError ? 'refused' : 'failed');
-      if (owner.userId === PORTAL_TOKEN_USER) await deps.store.recordTokenRefresh(owner.memberId, false, new Date(now()));
+      if (owner.userId === PORTAL_TOKEN_USER)
+        await deps.store.recordTokenRefresh(owner.memberId, false, new Date(now()));
       if (error instanceof OAuthGrantError) {
-        deps.log.warn({ memberId: owner.memberId, userId: owner.userId, code: error.code }, 'token refresh refused by the OAuth server');
+        deps.log.warn(
+          { memberId: owner.memberId, userId: owner.userId, code: error.code },
+          'token refresh refused by the OAuth server',
+        );
         throw new AppError(lostCode, { detail: `refresh refused: ${error.code}`, cause: error });
       }
       throw error;
@@ -81,7 +92,10 @@ export function createTokenRefresher(deps: {
     }
     const url = new URL(reported);
     if (url.protocol !== 'https:' && !(deps.allowHttpPortals && url.protocol === 'http:')) {
-      deps.log.warn({ memberId: portal.memberId }, 'OAuth server reported a REST endpoint that is not https; kept the stored one');
+      deps.log.warn(
+        { memberId: portal.memberId },
+        'OAuth server reported a REST endpoint that is not https; kept the stored one',
+      );
       return portal.clientEndpoint;
     }
     await deps.store.savePortal({ ...portal, clientEndpoint: reported, domain: url.host }, portal.installedAt);
@@ -95,7 +109,8 @@ export function createTokenRefresher(deps: {
       const lostCode = owner.userId === PORTAL_TOKEN_USER ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED';
       let reported: string | null = null;
       const tokens = await deps.store.updateTokensLocked(owner, async (current) => {
-        if (!current) throw new AppError(lostCode, { detail: `no stored tokens for ${owner.memberId}/${owner.userId}` });
+        if (!current)
+          throw new AppError(lostCode, { detail: `no stored tokens for ${owner.memberId}/${owner.userId}` });
         if (current.accessToken !== staleAccessToken) {
           deps.log.info({ memberId: owner.memberId, userId: owner.userId }, 'token refresh won by another request');
           return null;

@@ -80,17 +80,35 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
       const found = await rest.call<SearchItem[]>('im.search.chat.list', { FIND: search, OFFSET: cursor, LIMIT: PAGE });
       const items = Array.isArray(found) ? found : [];
       return {
-        chats: items.filter((c) => refusalFor(c) === null).map((c) => ({ id: Number(c.id), title: String(c.name ?? c.title ?? ''), avatarUrl: absolute(portal, c.avatar), color: c.color ?? null })),
+        chats: items
+          .filter((c) => refusalFor(c) === null)
+          .map((c) => ({
+            id: Number(c.id),
+            title: String(c.name ?? c.title ?? ''),
+            avatarUrl: absolute(portal, c.avatar),
+            color: c.color ?? null,
+          })),
         next: items.length === PAGE ? String(cursor + PAGE) : null,
       };
     }
-    const recent = await rest.call<RecentAnswer>('im.recent.list', { SKIP_OPENLINES: 'Y', SKIP_DIALOG: 'Y', SKIP_CHAT: 'N', OFFSET: cursor, LIMIT: PAGE });
+    const recent = await rest.call<RecentAnswer>('im.recent.list', {
+      SKIP_OPENLINES: 'Y',
+      SKIP_DIALOG: 'Y',
+      SKIP_CHAT: 'N',
+      OFFSET: cursor,
+      LIMIT: PAGE,
+    });
     const needle = search.toLowerCase();
     const chats = (recent.items ?? [])
       .filter((item) => item.type !== 'user' && item.chat !== undefined && refusalFor(item.chat) === null)
       .map((item) => {
         const avatar = typeof item.avatar === 'object' ? item.avatar : { url: item.avatar, color: item.color };
-        return { id: Number(item.chat_id ?? item.chat?.id), title: String(item.title ?? item.chat?.name ?? ''), avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar), color: avatar?.color ?? item.chat?.color ?? null };
+        return {
+          id: Number(item.chat_id ?? item.chat?.id),
+          title: String(item.title ?? item.chat?.name ?? ''),
+          avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar),
+          color: avatar?.color ?? item.chat?.color ?? null,
+        };
       })
       .filter((chat) => Number.isInteger(chat.id) && chat.id > 0 && chat.title.toLowerCase().includes(needle))
       // Pages of im.recent.list may repeat a dialog (im-recent-list.md gives no stable order);

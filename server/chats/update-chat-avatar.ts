@@ -52,14 +52,37 @@ export function createUpdateChatAvatar(deps: {
 }): { updateChatAvatar: UpdateChatAvatar; authorizeChatChange: AuthorizeChatChange } {
   const now = deps.now ?? Date.now;
 
-  const refused = async (who: Pick<AvatarChange, 'portal' | 'user' | 'chatId'>, started: number, error: unknown): Promise<never> => {
+  const refused = async (
+    who: Pick<AvatarChange, 'portal' | 'user' | 'chatId'>,
+    started: number,
+    error: unknown,
+  ): Promise<never> => {
     const mapped = toAppError(error);
     const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
     deps.permission.forget(who.portal.memberId, who.user.id, who.chatId);
     await deps.store
-      .addAuditEntry({ memberId: who.portal.memberId, userId: who.user.id, userName: who.user.name, chatId: who.chatId, result: 'error', errorCode: code, bytes: null, durationMs: now() - started, at: new Date() })
+      .addAuditEntry({
+        memberId: who.portal.memberId,
+        userId: who.user.id,
+        userName: who.user.name,
+        chatId: who.chatId,
+        result: 'error',
+        errorCode: code,
+        bytes: null,
+        durationMs: now() - started,
+        at: new Date(),
+      })
       .catch((auditError: unknown) => deps.log.error({ err: auditError }, 'audit entry not written'));
-    deps.log.warn({ memberId: who.portal.memberId, userId: who.user.id, chatId: who.chatId, code, detail: mapped instanceof AppError ? mapped.detail : undefined }, 'chat avatar not changed');
+    deps.log.warn(
+      {
+        memberId: who.portal.memberId,
+        userId: who.user.id,
+        chatId: who.chatId,
+        code,
+        detail: mapped instanceof AppError ? mapped.detail : undefined,
+      },
+      'chat avatar not changed',
+    );
     throw mapped;
   };
 
@@ -93,22 +116,58 @@ export function createUpdateChatAvatar(deps: {
       await deps.permission.assertMayChange(change.portal, change.user.id, change.chatId);
       const avatar = await deps.pipeline.normaliseAvatar(change.image, {
         crop: change.crop,
-        output: { side: change.settings.outputSide, format: change.settings.outputFormat, jpegQuality: change.settings.jpegQuality },
+        output: {
+          side: change.settings.outputSide,
+          format: change.settings.outputFormat,
+          jpegQuality: change.settings.jpegQuality,
+        },
         signal: change.signal,
       });
       const rest = await deps.clients.forOwner(change.portal, change.user.id);
-      const joined = await applyAvatar(rest, change.portal, change.chatId, avatar.data.toString('base64'), deps.clientId);
+      const joined = await applyAvatar(
+        rest,
+        change.portal,
+        change.chatId,
+        avatar.data.toString('base64'),
+        deps.clientId,
+      );
       if (joined) notes.push('bot_joined');
       await audit('ok', null, avatar.bytes);
       deps.onChanged?.(change.portal, change.user.id);
-      deps.log.info({ memberId: change.portal.memberId, userId: change.user.id, chatId: change.chatId, bytes: avatar.bytes, botJoined: joined }, 'chat avatar changed');
-      return { chatId: change.chatId, width: avatar.width, height: avatar.height, format: avatar.format, bytes: avatar.bytes };
+      deps.log.info(
+        {
+          memberId: change.portal.memberId,
+          userId: change.user.id,
+          chatId: change.chatId,
+          bytes: avatar.bytes,
+          botJoined: joined,
+        },
+        'chat avatar changed',
+      );
+      return {
+        chatId: change.chatId,
+        width: avatar.width,
+        height: avatar.height,
+        format: avatar.format,
+        bytes: avatar.bytes,
+      };
     } catch (error) {
       deps.permission.forget(change.portal.memberId, change.user.id, change.chatId);
       const mapped = toAppError(error);
       const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
-      await audit('error', code, null).catch((auditError: unknown) => deps.log.error({ err: auditError }, 'audit entry not written'));
-      deps.log.warn({ memberId: change.portal.memberId, userId: change.user.id, chatId: change.chatId, code, detail: mapped instanceof AppError ? mapped.detail : undefined }, 'chat avatar not changed');
+      await audit('error', code, null).catch((auditError: unknown) =>
+        deps.log.error({ err: auditError }, 'audit entry not written'),
+      );
+      deps.log.warn(
+        {
+          memberId: change.portal.memberId,
+          userId: change.user.id,
+          chatId: change.chatId,
+          code,
+          detail: mapped instanceof AppError ? mapped.detail : undefined,
+        },
+        'chat avatar not changed',
+      );
       throw mapped;
     }
   };
@@ -124,7 +183,13 @@ export function createUpdateChatAvatar(deps: {
 const BOT_NOT_IN_CHAT = new Set(['WRONG_REQUEST', 'ACCESS_DENIED']);
 
 /** Sends the avatar; true when the bot had to join the chat first. */
-async function applyAvatar(rest: RestClient, portal: Portal, chatId: number, avatar: string, clientId: string): Promise<boolean> {
+async function applyAvatar(
+  rest: RestClient,
+  portal: Portal,
+  chatId: number,
+  avatar: string,
+  clientId: string,
+): Promise<boolean> {
   const params: Record<string, unknown> = { CHAT_ID: chatId, AVATAR: avatar, CLIENT_ID: clientId };
   if (portal.botId) params.BOT_ID = portal.botId;
   try {
@@ -136,7 +201,11 @@ async function applyAvatar(rest: RestClient, portal: Portal, chatId: number, ava
       // chats/chat-users/im-chat-user-add.md, as the user: it needs the chat's manage_users_add.
       await rest.call('im.chat.user.add', { CHAT_ID: chatId, USERS: [portal.botId], HIDE_HISTORY: 'Y' });
     } catch (addError) {
-      if (addError instanceof Bitrix24Error && addError.status === 403) throw new AppError('BOT_JOIN_DENIED', { detail: `im.chat.user.add: ${addError.code}; after ${error.code}`, cause: addError });
+      if (addError instanceof Bitrix24Error && addError.status === 403)
+        throw new AppError('BOT_JOIN_DENIED', {
+          detail: `im.chat.user.add: ${addError.code}; after ${error.code}`,
+          cause: addError,
+        });
       throw addError;
     }
     await rest.call<boolean>('imbot.chat.updateAvatar', params);

@@ -32,7 +32,17 @@ export function createAppTokens(deps: { secret: string; ttlSeconds: number; now?
   return {
     issue(claims) {
       const expiresAt = now() + deps.ttlSeconds * 1000;
-      const body = Buffer.from(JSON.stringify({ m: claims.memberId, u: claims.userId, a: claims.isAdmin ? 1 : 0, l: claims.lang, n: claims.name?.slice(0, 80), g: claims.installedAt, e: expiresAt })).toString('base64url');
+      const body = Buffer.from(
+        JSON.stringify({
+          m: claims.memberId,
+          u: claims.userId,
+          a: claims.isAdmin ? 1 : 0,
+          l: claims.lang,
+          n: claims.name?.slice(0, 80),
+          g: claims.installedAt,
+          e: expiresAt,
+        }),
+      ).toString('base64url');
       return { token: `${body}.${sign(body).toString('base64url')}`, expiresAt };
     },
     verify(token) {
@@ -48,10 +58,33 @@ export function createAppTokens(deps: { secret: string; ttlSeconds: number; now?
       } catch {
         return null;
       }
-      const p = payload as { m?: unknown; u?: unknown; a?: unknown; l?: unknown; n?: unknown; g?: unknown; e?: unknown };
-      if (typeof p.m !== 'string' || !Number.isInteger(p.u) || typeof p.e !== 'number' || typeof p.g !== 'number' || !isLang(p.l)) return null;
+      const p = payload as {
+        m?: unknown;
+        u?: unknown;
+        a?: unknown;
+        l?: unknown;
+        n?: unknown;
+        g?: unknown;
+        e?: unknown;
+      };
+      if (
+        typeof p.m !== 'string' ||
+        !Number.isInteger(p.u) ||
+        typeof p.e !== 'number' ||
+        typeof p.g !== 'number' ||
+        !isLang(p.l)
+      )
+        return null;
       if (p.e <= now()) return null;
-      return { memberId: p.m, userId: p.u as number, isAdmin: p.a === 1, lang: p.l, name: typeof p.n === 'string' ? p.n : undefined, installedAt: p.g, expiresAt: p.e };
+      return {
+        memberId: p.m,
+        userId: p.u as number,
+        isAdmin: p.a === 1,
+        lang: p.l,
+        name: typeof p.n === 'string' ? p.n : undefined,
+        installedAt: p.g,
+        expiresAt: p.e,
+      };
     },
   };
 }

@@ -50,7 +50,12 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   // address; avatar uploads (each writes an audit row) per portal user as well.
   const rateLimit = createRateLimiter({ store: deps.store, log: deps.log });
   const perIp = rateLimit({ name: 'ip', limit: deps.config.rateLimits.perIpPerMinute, windowSeconds: 60, keyOf: byIp });
-  const uploadsPerUser = rateLimit({ name: 'upload-user', limit: deps.config.rateLimits.uploadsPerUserPerMinute, windowSeconds: 60, keyOf: (req) => (req.auth ? `${req.auth.memberId}:${req.auth.userId}` : null) });
+  const uploadsPerUser = rateLimit({
+    name: 'upload-user',
+    limit: deps.config.rateLimits.uploadsPerUserPerMinute,
+    windowSeconds: 60,
+    keyOf: (req) => (req.auth ? `${req.auth.memberId}:${req.auth.userId}` : null),
+  });
 
   app.use(['/install', '/events'], forms);
   app.post('/', perIp, forms);
@@ -84,11 +89,16 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
   app.use('/api/admin', requireAdmin, adminRoutes(deps));
   app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
-  const uploadGate = createUploadGate({ ...uploadGateOptions(deps.config.uploads, deps.log), onAdmission: deps.metrics && observeUploadAdmission(deps.metrics) });
+  const uploadGate = createUploadGate({
+    ...uploadGateOptions(deps.config.uploads, deps.log),
+    onAdmission: deps.metrics && observeUploadAdmission(deps.metrics),
+  });
   if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);
   app.use('/api/chats', chatRoutes(deps, uploadGate));
 
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })),
+  );
   app.use(
     errorHandler(deps.log, (req, status, message) => {
       return deps.views.errorPage({ lang: requestLang(req), status, message });

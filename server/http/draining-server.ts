@@ -31,7 +31,11 @@ export function createDrainingServer(app: RequestListener): DrainingServer {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (draining && isHealthCheck(req)) {
-      res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close', 'Cache-Control': 'no-store' });
+      res.writeHead(503, {
+        'Content-Type': 'application/json; charset=utf-8',
+        Connection: 'close',
+        'Cache-Control': 'no-store',
+      });
       res.end(JSON.stringify({ ok: false, draining: true }));
       return;
     }
@@ -72,7 +76,10 @@ export function createDrainingServer(app: RequestListener): DrainingServer {
       // deadline holds for it.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const inTime = await Promise.race([closed.then(() => true), delay(Math.max(0, deadline - Date.now())).then(() => false)]);
+      const inTime = await Promise.race([
+        closed.then(() => true),
+        delay(Math.max(0, deadline - Date.now())).then(() => false),
+      ]);
       if (inTime) return { finished: true, cut: 0 };
       const cut = open.size;
       server.closeAllConnections();
@@ -83,7 +90,10 @@ export function createDrainingServer(app: RequestListener): DrainingServer {
 }
 
 function isHealthCheck(req: IncomingMessage): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && (req.url === '/healthz' || req.url?.startsWith('/healthz?') === true);
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    (req.url === '/healthz' || req.url?.startsWith('/healthz?') === true)
+  );
 }
 
 function delay(ms: number): Promise<void> {

@@ -21,7 +21,12 @@ export function createAppMetrics(): AppMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    requests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
     requestSeconds: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'Time from request to the end of the answer, by route',
@@ -29,8 +34,17 @@ export function createAppMetrics(): AppMetrics {
       buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    inFlight: new Gauge({ name: 'http_requests_in_flight', help: 'Requests being answered now', registers: [registry] }),
-    bitrix24Calls: new Counter({ name: 'bitrix24_calls_total', help: "Bitrix24 REST calls, by method and outcome (ok or Bitrix24's error code)", labelNames: ['method', 'outcome'], registers: [registry] }),
+    inFlight: new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'Requests being answered now',
+      registers: [registry],
+    }),
+    bitrix24Calls: new Counter({
+      name: 'bitrix24_calls_total',
+      help: "Bitrix24 REST calls, by method and outcome (ok or Bitrix24's error code)",
+      labelNames: ['method', 'outcome'],
+      registers: [registry],
+    }),
     bitrix24CallSeconds: new Histogram({
       name: 'bitrix24_call_duration_seconds',
       help: 'Time of one Bitrix24 REST call, by method',
@@ -38,7 +52,12 @@ export function createAppMetrics(): AppMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
       registers: [registry],
     }),
-    tokenRefreshes: new Counter({ name: 'bitrix24_token_refreshes_total', help: 'Refresh grants asked of the OAuth server, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    tokenRefreshes: new Counter({
+      name: 'bitrix24_token_refreshes_total',
+      help: 'Refresh grants asked of the OAuth server, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     uploadWaitSeconds: new Histogram({
       name: 'upload_admission_wait_seconds',
       help: 'Time an upload waited in the queue for room, by outcome (admitted or refused)',
@@ -62,7 +81,10 @@ export function createAppMetrics(): AppMetrics {
  * token is configured, to callers that send it as `Authorization: Bearer`. Without a token the
  * path is left to the app, which answers 404.
  */
-export function withMetrics(app: RequestListener, deps: { metrics: AppMetrics; token: string | null }): RequestListener {
+export function withMetrics(
+  app: RequestListener,
+  deps: { metrics: AppMetrics; token: string | null },
+): RequestListener {
   const { metrics } = deps;
   const expected = deps.token === null ? null : Buffer.from(`Bearer ${deps.token}`);
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -70,7 +92,11 @@ export function withMetrics(app: RequestListener, deps: { metrics: AppMetrics; t
       const given = Buffer.from(req.headers.authorization ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         res.writeHead(401, { 'Content-Type': 'application/json; charset=utf-8', 'WWW-Authenticate': 'Bearer' });
-        res.end(JSON.stringify({ error: { code: 'NOT_AUTHENTICATED', message: 'Send the metrics token as a bearer token.' } }));
+        res.end(
+          JSON.stringify({
+            error: { code: 'NOT_AUTHENTICATED', message: 'Send the metrics token as a bearer token.' },
+          }),
+        );
         return;
       }
       void metrics.registry.metrics().then((text) => {
@@ -85,7 +111,10 @@ export function withMetrics(app: RequestListener, deps: { metrics: AppMetrics; t
       metrics.inFlight.dec();
       const route = routeOf(req, res);
       metrics.requests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
-      metrics.requestSeconds.observe({ method: req.method ?? 'GET', route }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.requestSeconds.observe(
+        { method: req.method ?? 'GET', route },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     app(req, res);
   };
@@ -101,11 +130,15 @@ function routeOf(req: IncomingMessage, res: ServerResponse): string {
 }
 
 export function observeUploadAdmission(metrics: AppMetrics) {
-  return ({ admitted, waitSeconds }: { admitted: boolean; waitSeconds: number }) => metrics.uploadWaitSeconds.observe({ outcome: admitted ? 'admitted' : 'refused' }, waitSeconds);
+  return ({ admitted, waitSeconds }: { admitted: boolean; waitSeconds: number }) =>
+    metrics.uploadWaitSeconds.observe({ outcome: admitted ? 'admitted' : 'refused' }, waitSeconds);
 }
 
 /** The upload gate's own counts, read when Prometheus scrapes. */
-export function watchUploadGate(metrics: AppMetrics, stats: () => { bytes: number; inFlight: number; queued: number }): void {
+export function watchUploadGate(
+  metrics: AppMetrics,
+  stats: () => { bytes: number; inFlight: number; queued: number },
+): void {
   const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
     new Gauge({
       name,

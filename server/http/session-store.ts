@@ -20,14 +20,23 @@ export class StoreSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.records.set(sid, data, this.expiry(data)).then(() => callback?.(), (err: unknown) => callback?.(err));
+    this.records.set(sid, data, this.expiry(data)).then(
+      () => callback?.(),
+      (err: unknown) => callback?.(err),
+    );
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.records.destroy(sid).then(() => callback?.(), (err: unknown) => callback?.(err));
+    this.records.destroy(sid).then(
+      () => callback?.(),
+      (err: unknown) => callback?.(err),
+    );
   }
 
   override touch(sid: string, data: session.SessionData, callback?: () => void): void {
-    this.records.touch(sid, this.expiry(data)).then(() => callback?.(), () => callback?.());
+    this.records.touch(sid, this.expiry(data)).then(
+      () => callback?.(),
+      () => callback?.(),
+    );
   }
 }

@@ -44,7 +44,12 @@ export function createStaticAssets(opts: { publicDir: string; vendor: Record<str
   const add = (plainUrl: string, body: Buffer) => {
     const hash = hashOf(body);
     const hashedUrl = `${plainUrl.slice(0, plainUrl.lastIndexOf('/') + 1)}${hashedName(basename(plainUrl), hash)}`;
-    const asset: Asset = { body, type: TYPES[extname(plainUrl)] ?? 'application/octet-stream', etag: `"${hash}"`, hashedUrl };
+    const asset: Asset = {
+      body,
+      type: TYPES[extname(plainUrl)] ?? 'application/octet-stream',
+      etag: `"${hash}"`,
+      hashedUrl,
+    };
     byPlainUrl.set(plainUrl, asset);
     byHashedUrl.set(hashedUrl, asset);
     return asset;
@@ -58,11 +63,18 @@ export function createStaticAssets(opts: { publicDir: string; vendor: Record<str
   const resolve = (name: string): Asset => {
     const known = byPlainUrl.get(`/static/${name}`);
     if (known) return known;
-    if (resolving.has(name)) throw new Error(`public/${name} imports itself through a cycle; content hashes need an acyclic graph`);
+    if (resolving.has(name))
+      throw new Error(`public/${name} imports itself through a cycle; content hashes need an acyclic graph`);
     resolving.add(name);
     const source = sources.get(name);
     if (source === undefined) throw new Error(`a script imports public/${name}, which does not exist`);
-    const linked = name.endsWith('.js') ? source.replace(RELATIVE_IMPORT, (_all, lead: string, quote: string, dep: string) => `${lead}${quote}./${basename(resolve(dep).hashedUrl)}${quote}`) : source;
+    const linked = name.endsWith('.js')
+      ? source.replace(
+          RELATIVE_IMPORT,
+          (_all, lead: string, quote: string, dep: string) =>
+            `${lead}${quote}./${basename(resolve(dep).hashedUrl)}${quote}`,
+        )
+      : source;
     resolving.delete(name);
     return add(`/static/${name}`, Buffer.from(linked, 'utf8'));
   };
@@ -95,7 +107,13 @@ export function createStaticAssets(opts: { publicDir: string; vendor: Record<str
       }
       const encoding = encodingFor(req);
       let body = asset.body;
-      if (encoding === 'br') body = asset.br ??= brotliCompressSync(asset.body, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: asset.body.length } });
+      if (encoding === 'br')
+        body = asset.br ??= brotliCompressSync(asset.body, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+            [constants.BROTLI_PARAM_SIZE_HINT]: asset.body.length,
+          },
+        });
       if (encoding === 'gzip') body = asset.gzip ??= gzipSync(asset.body, { level: 9 });
       if (encoding) res.set('Content-Encoding', encoding);
       res.set('Content-Length', String(body.length));

@@ -7,7 +7,14 @@ import type { SettingsService } from './settings-service';
 
 /** Mints the app token (server/http/app-token.ts); passed in, so this module needs nothing of http. */
 export interface AppTokenIssuer {
-  issue(claims: { memberId: string; userId: number; isAdmin: boolean; lang: Lang; name?: string; installedAt: number }): { token: string; expiresAt: number };
+  issue(claims: {
+    memberId: string;
+    userId: number;
+    isAdmin: boolean;
+    lang: Lang;
+    name?: string;
+    installedAt: number;
+  }): { token: string; expiresAt: number };
 }
 
 /** Everything a page needs once a user is let in. */
@@ -29,7 +36,10 @@ export interface OpenApp {
    * stored token whether they still administer the portal, so a demoted administrator is not
    * one for the whole life of the session.
    */
-  withStoredUser(who: { memberId: string; userId: number; name: string; installedAt: number }, lang: Lang): Promise<OpenedApp>;
+  withStoredUser(
+    who: { memberId: string; userId: number; name: string; installedAt: number },
+    lang: Lang,
+  ): Promise<OpenedApp>;
 }
 
 /**
@@ -50,8 +60,19 @@ export function createOpenApp(deps: {
   const letIn = async (portal: Portal, user: PortalUser, lang: Lang): Promise<OpenedApp> => {
     const settings = await deps.settings.settingsFor(portal.memberId);
     if (!deps.mayUseApp(settings, user)) throw new AppError('APP_ACCESS_DENIED', { detail: `user ${user.id}` });
-    const { token, expiresAt } = deps.appTokens.issue({ memberId: portal.memberId, userId: user.id, isAdmin: user.isAdmin, lang, name: user.name, installedAt: portal.installedAt.getTime() });
-    const limits = { maxUploadBytes: settings.maxUploadBytes, outputSide: settings.outputSide, maxInputPixels: deps.maxInputPixels };
+    const { token, expiresAt } = deps.appTokens.issue({
+      memberId: portal.memberId,
+      userId: user.id,
+      isAdmin: user.isAdmin,
+      lang,
+      name: user.name,
+      installedAt: portal.installedAt.getTime(),
+    });
+    const limits = {
+      maxUploadBytes: settings.maxUploadBytes,
+      outputSide: settings.outputSide,
+      maxInputPixels: deps.maxInputPixels,
+    };
     return { portal, user, settings, appToken: token, appTokenExpiresAt: expiresAt, limits };
   };
 
@@ -62,7 +83,8 @@ export function createOpenApp(deps: {
     },
     async withStoredUser(who, lang) {
       const portal = await deps.store.findPortalByMemberId(who.memberId);
-      if (!portal || portal.state !== 'installed' || portal.installedAt.getTime() !== who.installedAt) throw new AppError('PORTAL_NOT_INSTALLED', { detail: `session of another install of ${who.memberId}` });
+      if (!portal || portal.state !== 'installed' || portal.installedAt.getTime() !== who.installedAt)
+        throw new AppError('PORTAL_NOT_INSTALLED', { detail: `session of another install of ${who.memberId}` });
       let admin: unknown;
       try {
         const rest = await deps.clients.forOwner(portal, who.userId);
@@ -70,7 +92,11 @@ export function createOpenApp(deps: {
       } catch (error) {
         throw toAppError(error);
       }
-      return letIn(portal, { id: who.userId, name: who.name, isAdmin: admin === true || admin === 'true' || admin === 1 }, lang);
+      return letIn(
+        portal,
+        { id: who.userId, name: who.name, isAdmin: admin === true || admin === 'true' || admin === 1 },
+        lang,
+      );
     },
   };
 }

@@ -60,7 +60,8 @@ export function createUserDirectory(deps: { clients: PortalClients }): UserDirec
       const byId = new Map<number, DirectoryUser>();
       // user.get answers 50 users a page: ask 50 ids at a time.
       for (let at = 0; at < ids.length; at += 50) {
-        for (const user of await ask(portal, asUserId, 'user.get', { ID: ids.slice(at, at + 50) })) byId.set(user.id, user);
+        for (const user of await ask(portal, asUserId, 'user.get', { ID: ids.slice(at, at + 50) }))
+          byId.set(user.id, user);
       }
       return ids.map((id) => byId.get(id)).filter((u): u is DirectoryUser => u !== undefined);
     },

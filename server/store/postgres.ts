@@ -1,7 +1,16 @@
 import { Pool, type PoolClient } from 'pg';
 import { readMigrations } from './migrations';
 import type { TokenCipher } from './token-cipher';
-import type { AuditEntry, SetupProblem, Portal, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
+import type {
+  AuditEntry,
+  SetupProblem,
+  Portal,
+  PortalSettings,
+  SessionRecords,
+  Store,
+  TokenOwner,
+  TokenSet,
+} from './store';
 
 // The store for several app instances sharing one database. The token lock is a transaction-
 // scoped advisory lock, so exactly one instance refreshes a given pair at a time.
@@ -52,14 +61,26 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       [owner.memberId, owner.userId],
     );
     const row = rows[0];
-    return row ? { accessToken: cipher.decrypt(row.access_token), refreshToken: cipher.decrypt(row.refresh_token), expiresAt: Number(row.expires_at) } : null;
+    return row
+      ? {
+          accessToken: cipher.decrypt(row.access_token),
+          refreshToken: cipher.decrypt(row.refresh_token),
+          expiresAt: Number(row.expires_at),
+        }
+      : null;
   };
   const writeTokens = (db: Pool | PoolClient, owner: TokenOwner, tokens: TokenSet) =>
     db.query(
       `INSERT INTO tokens (member_id, user_id, access_token, refresh_token, expires_at, updated_at) VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (member_id, user_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
          expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-      [owner.memberId, owner.userId, cipher.encrypt(tokens.accessToken), cipher.encrypt(tokens.refreshToken), tokens.expiresAt],
+      [
+        owner.memberId,
+        owner.userId,
+        cipher.encrypt(tokens.accessToken),
+        cipher.encrypt(tokens.refreshToken),
+        tokens.expiresAt,
+      ],
     );
 
   const inTransaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
@@ -79,7 +100,10 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
 
   const sessions: SessionRecords = {
     async get(sid) {
-      const { rows } = await pool.query<{ data: unknown }>('SELECT data FROM sessions WHERE sid = $1 AND expires_at > now()', [sid]);
+      const { rows } = await pool.query<{ data: unknown }>(
+        'SELECT data FROM sessions WHERE sid = $1 AND expires_at > now()',
+        [sid],
+      );
       return rows[0]?.data ?? null;
     },
     async set(sid, data, expiresAt) {
@@ -105,13 +129,18 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       await inTransaction(async (client) => {
         // Several instances may start at once: one migrates, the others wait for it.
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
+        );
         const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
         const applied = new Set(rows.map((r) => r.version));
         for (const migration of readMigrations('postgres')) {
           if (applied.has(migration.version)) continue;
           await client.query(migration.sql);
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [migration.version, migration.name]);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [
+            migration.version,
+            migration.name,
+          ]);
         }
       });
     },
@@ -133,7 +162,16 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
            installed_at = CASE WHEN portals.state = 'installed' THEN portals.installed_at ELSE excluded.installed_at END,
            uninstalled_at = NULL
          RETURNING *`,
-        [install.memberId, install.domain, install.clientEndpoint, install.serverEndpoint, install.applicationToken === null ? null : cipher.encrypt(install.applicationToken), install.scope, install.status, at],
+        [
+          install.memberId,
+          install.domain,
+          install.clientEndpoint,
+          install.serverEndpoint,
+          install.applicationToken === null ? null : cipher.encrypt(install.applicationToken),
+          install.scope,
+          install.status,
+          at,
+        ],
       );
       return toPortal(rows[0]!);
     },
@@ -142,12 +180,18 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       return rows[0] ? toPortal(rows[0]) : null;
     },
     async findPortalByDomain(domain) {
-      const { rows } = await pool.query<PortalRow>(`SELECT * FROM portals WHERE lower(domain) = lower($1) AND state = 'installed' ORDER BY installed_at DESC LIMIT 1`, [domain]);
+      const { rows } = await pool.query<PortalRow>(
+        `SELECT * FROM portals WHERE lower(domain) = lower($1) AND state = 'installed' ORDER BY installed_at DESC LIMIT 1`,
+        [domain],
+      );
       return rows[0] ? toPortal(rows[0]) : null;
     },
     async markPortalUninstalled(memberId, at) {
       await inTransaction(async (client) => {
-        await client.query(`UPDATE portals SET state = 'uninstalled', uninstalled_at = $1, bot_id = NULL WHERE member_id = $2`, [at, memberId]);
+        await client.query(
+          `UPDATE portals SET state = 'uninstalled', uninstalled_at = $1, bot_id = NULL WHERE member_id = $2`,
+          [at, memberId],
+        );
         await client.query('DELETE FROM tokens WHERE member_id = $1', [memberId]);
       });
     },
@@ -163,7 +207,11 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       );
     },
     async recordTokenRefresh(memberId, ok, at) {
-      await pool.query('UPDATE portals SET last_refresh_at = $1, last_refresh_ok = $2 WHERE member_id = $3', [at, ok, memberId]);
+      await pool.query('UPDATE portals SET last_refresh_at = $1, last_refresh_ok = $2 WHERE member_id = $3', [
+        at,
+        ok,
+        memberId,
+      ]);
     },
 
     async saveTokens(owner, tokens) {
@@ -174,7 +222,9 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     },
     async updateTokensLocked(owner, refresh) {
       return inTransaction(async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tokens/${owner.memberId}/${owner.userId}`]);
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `tokens/${owner.memberId}/${owner.userId}`,
+        ]);
         const next = await refresh(await readTokens(client, owner));
         if (next) await writeTokens(client, owner, next);
         return next ?? (await readTokens(client, owner));
@@ -191,26 +241,57 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     },
 
     async getSettings(memberId) {
-      const { rows } = await pool.query<{ settings: PortalSettings }>('SELECT settings FROM portal_settings WHERE member_id = $1', [memberId]);
+      const { rows } = await pool.query<{ settings: PortalSettings }>(
+        'SELECT settings FROM portal_settings WHERE member_id = $1',
+        [memberId],
+      );
       return rows[0]?.settings ?? null;
     },
     async saveSettings(memberId, settings) {
-      await pool.query('INSERT INTO portal_settings (member_id, settings) VALUES ($1, $2) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings', [memberId, JSON.stringify(settings)]);
+      await pool.query(
+        'INSERT INTO portal_settings (member_id, settings) VALUES ($1, $2) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings',
+        [memberId, JSON.stringify(settings)],
+      );
     },
 
     async addAuditEntry(entry) {
       await pool.query(
         'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-        [entry.memberId, entry.userId, entry.userName, entry.chatId, entry.result, entry.errorCode, entry.bytes, Math.round(entry.durationMs), entry.at, (entry.notes ?? []).join(' ')],
+        [
+          entry.memberId,
+          entry.userId,
+          entry.userName,
+          entry.chatId,
+          entry.result,
+          entry.errorCode,
+          entry.bytes,
+          Math.round(entry.durationMs),
+          entry.at,
+          (entry.notes ?? []).join(' '),
+        ],
       );
     },
     async listAuditEntries(memberId, query) {
       const result = query.result ?? null;
-      const { rows } = await pool.query<{ member_id: string; user_id: number; user_name: string | null; chat_id: string; result: 'ok' | 'error'; error_code: string | null; bytes: number | null; duration_ms: number; at: Date; notes: string }>(
+      const { rows } = await pool.query<{
+        member_id: string;
+        user_id: number;
+        user_name: string | null;
+        chat_id: string;
+        result: 'ok' | 'error';
+        error_code: string | null;
+        bytes: number | null;
+        duration_ms: number;
+        at: Date;
+        notes: string;
+      }>(
         'SELECT * FROM audit_log WHERE member_id = $1 AND ($2::text IS NULL OR result = $2) ORDER BY id DESC LIMIT $3 OFFSET $4',
         [memberId, result, query.limit, query.offset],
       );
-      const count = await pool.query<{ total: string }>('SELECT COUNT(*) AS total FROM audit_log WHERE member_id = $1 AND ($2::text IS NULL OR result = $2)', [memberId, result]);
+      const count = await pool.query<{ total: string }>(
+        'SELECT COUNT(*) AS total FROM audit_log WHERE member_id = $1 AND ($2::text IS NULL OR result = $2)',
+        [memberId, result],
+      );
       const entries: AuditEntry[] = rows.map((r) => ({
         memberId: r.member_id,
         userId: r.user_id,
@@ -250,21 +331,34 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     async resealSecrets() {
       return inTransaction(async (client) => {
         let count = 0;
-        const tokens = await client.query<{ member_id: string; user_id: number; access_token: string; refresh_token: string }>('SELECT member_id, user_id, access_token, refresh_token FROM tokens FOR UPDATE');
+        const tokens = await client.query<{
+          member_id: string;
+          user_id: number;
+          access_token: string;
+          refresh_token: string;
+        }>('SELECT member_id, user_id, access_token, refresh_token FROM tokens FOR UPDATE');
         for (const row of tokens.rows) {
           if (!cipher.isStale(row.access_token) && !cipher.isStale(row.refresh_token)) continue;
-          await client.query('UPDATE tokens SET access_token = $1, refresh_token = $2 WHERE member_id = $3 AND user_id = $4', [
-            cipher.encrypt(cipher.decrypt(row.access_token)),
-            cipher.encrypt(cipher.decrypt(row.refresh_token)),
-            row.member_id,
-            row.user_id,
-          ]);
+          await client.query(
+            'UPDATE tokens SET access_token = $1, refresh_token = $2 WHERE member_id = $3 AND user_id = $4',
+            [
+              cipher.encrypt(cipher.decrypt(row.access_token)),
+              cipher.encrypt(cipher.decrypt(row.refresh_token)),
+              row.member_id,
+              row.user_id,
+            ],
+          );
           count++;
         }
-        const portals = await client.query<{ member_id: string; application_token: string }>('SELECT member_id, application_token FROM portals WHERE application_token IS NOT NULL FOR UPDATE');
+        const portals = await client.query<{ member_id: string; application_token: string }>(
+          'SELECT member_id, application_token FROM portals WHERE application_token IS NOT NULL FOR UPDATE',
+        );
         for (const row of portals.rows) {
           if (!cipher.isStale(row.application_token)) continue;
-          await client.query('UPDATE portals SET application_token = $1 WHERE member_id = $2', [cipher.encrypt(cipher.decrypt(row.application_token)), row.member_id]);
+          await client.query('UPDATE portals SET application_token = $1 WHERE member_id = $2', [
+            cipher.encrypt(cipher.decrypt(row.application_token)),
+            row.member_id,
+          ]);
           count++;
         }
         return count;

@@ -4,7 +4,18 @@ import { dirname } from 'node:path';
 import { createKeyedMutex } from './keyed-mutex';
 import { readMigrations } from './migrations';
 import type { TokenCipher } from './token-cipher';
-import type { SetupProblem, AuditEntry, AuditQuery, Portal, PortalInstall, PortalSettings, SessionRecords, Store, TokenOwner, TokenSet } from './store';
+import type {
+  SetupProblem,
+  AuditEntry,
+  AuditQuery,
+  Portal,
+  PortalInstall,
+  PortalSettings,
+  SessionRecords,
+  Store,
+  TokenOwner,
+  TokenSet,
+} from './store';
 
 // The embedded store: one file, one process. WAL lets readers run beside the writer; the
 // token lock is an in-process mutex because a SQLite file is not shared between instances
@@ -129,13 +140,21 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
   return {
     kind: 'sqlite',
     async migrate() {
-      db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-      const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+      );
+      const applied = new Set(
+        (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      );
       for (const migration of readMigrations('sqlite')) {
         if (applied.has(migration.version)) continue;
         db.transaction(() => {
           db.exec(migration.sql);
-          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+            migration.version,
+            migration.name,
+            Date.now(),
+          );
         })();
       }
       statements = prepare(db);
@@ -204,7 +223,9 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     },
 
     async findPortalsWithTokensExpiredBefore(expiredBefore) {
-      return (sql().portalsWithTokensExpiredBefore.all(expiredBefore) as { member_id: string }[]).map((r) => r.member_id);
+      return (sql().portalsWithTokensExpiredBefore.all(expiredBefore) as { member_id: string }[]).map(
+        (r) => r.member_id,
+      );
     },
 
     async getSettings(memberId) {
@@ -249,14 +270,28 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     async resealSecrets() {
       let count = 0;
       db.transaction(() => {
-        const tokens = db.prepare('SELECT member_id, user_id, access_token, refresh_token FROM tokens').all() as { member_id: string; user_id: number; access_token: string; refresh_token: string }[];
-        const updateTokens = db.prepare('UPDATE tokens SET access_token = ?, refresh_token = ? WHERE member_id = ? AND user_id = ?');
+        const tokens = db.prepare('SELECT member_id, user_id, access_token, refresh_token FROM tokens').all() as {
+          member_id: string;
+          user_id: number;
+          access_token: string;
+          refresh_token: string;
+        }[];
+        const updateTokens = db.prepare(
+          'UPDATE tokens SET access_token = ?, refresh_token = ? WHERE member_id = ? AND user_id = ?',
+        );
         for (const row of tokens) {
           if (!cipher.isStale(row.access_token) && !cipher.isStale(row.refresh_token)) continue;
-          updateTokens.run(cipher.encrypt(cipher.decrypt(row.access_token)), cipher.encrypt(cipher.decrypt(row.refresh_token)), row.member_id, row.user_id);
+          updateTokens.run(
+            cipher.encrypt(cipher.decrypt(row.access_token)),
+            cipher.encrypt(cipher.decrypt(row.refresh_token)),
+            row.member_id,
+            row.user_id,
+          );
           count++;
         }
-        const portals = db.prepare('SELECT member_id, application_token FROM portals WHERE application_token IS NOT NULL').all() as { member_id: string; application_token: string }[];
+        const portals = db
+          .prepare('SELECT member_id, application_token FROM portals WHERE application_token IS NOT NULL')
+          .all() as { member_id: string; application_token: string }[];
         const updatePortal = db.prepare('UPDATE portals SET application_token = ? WHERE member_id = ?');
         for (const row of portals) {
           if (!cipher.isStale(row.application_token)) continue;
@@ -283,8 +318,12 @@ function prepare(db: Database.Database) {
         installed_at = CASE WHEN portals.state = 'installed' THEN portals.installed_at ELSE excluded.installed_at END,
         uninstalled_at = NULL`),
     findPortal: db.prepare('SELECT * FROM portals WHERE member_id = ?'),
-    findPortalByDomain: db.prepare(`SELECT * FROM portals WHERE lower(domain) = ? AND state = 'installed' ORDER BY installed_at DESC LIMIT 1`),
-    uninstallPortal: db.prepare(`UPDATE portals SET state = 'uninstalled', uninstalled_at = ?, bot_id = NULL WHERE member_id = ?`),
+    findPortalByDomain: db.prepare(
+      `SELECT * FROM portals WHERE lower(domain) = ? AND state = 'installed' ORDER BY installed_at DESC LIMIT 1`,
+    ),
+    uninstallPortal: db.prepare(
+      `UPDATE portals SET state = 'uninstalled', uninstalled_at = ?, bot_id = NULL WHERE member_id = ?`,
+    ),
     setBot: db.prepare('UPDATE portals SET bot_id = ? WHERE member_id = ?'),
     setSetupProblems: db.prepare('UPDATE portals SET setup_problems = ? WHERE member_id = ?'),
     recordRefresh: db.prepare('UPDATE portals SET last_refresh_at = ?, last_refresh_ok = ? WHERE member_id = ?'),
@@ -294,13 +333,17 @@ function prepare(db: Database.Database) {
       ON CONFLICT (member_id, user_id) DO UPDATE SET
         access_token = excluded.access_token, refresh_token = excluded.refresh_token,
         expires_at = excluded.expires_at, updated_at = excluded.updated_at`),
-    findTokens: db.prepare('SELECT access_token, refresh_token, expires_at FROM tokens WHERE member_id = ? AND user_id = ?'),
+    findTokens: db.prepare(
+      'SELECT access_token, refresh_token, expires_at FROM tokens WHERE member_id = ? AND user_id = ?',
+    ),
     deleteTokens: db.prepare('DELETE FROM tokens WHERE member_id = ?'),
     portalsWithTokensExpiredBefore: db.prepare(`
       SELECT t.member_id FROM tokens t JOIN portals p ON p.member_id = t.member_id
       WHERE t.user_id = 0 AND p.state = 'installed' AND t.expires_at < ? ORDER BY t.expires_at`),
     getSettings: db.prepare('SELECT settings FROM portal_settings WHERE member_id = ?'),
-    saveSettings: db.prepare('INSERT INTO portal_settings (member_id, settings) VALUES (?, ?) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings'),
+    saveSettings: db.prepare(
+      'INSERT INTO portal_settings (member_id, settings) VALUES (?, ?) ON CONFLICT (member_id) DO UPDATE SET settings = excluded.settings',
+    ),
     hitRateLimit: db.prepare(`
       INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
       ON CONFLICT (key) DO UPDATE SET
@@ -311,11 +354,15 @@ function prepare(db: Database.Database) {
     addAudit: db.prepare(`
       INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes)
       VALUES (@member_id, @user_id, @user_name, @chat_id, @result, @error_code, @bytes, @duration_ms, @at, @notes)`),
-    listAudit: db.prepare('SELECT * FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?) ORDER BY id DESC LIMIT ? OFFSET ?'),
+    listAudit: db.prepare(
+      'SELECT * FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?) ORDER BY id DESC LIMIT ? OFFSET ?',
+    ),
     countAudit: db.prepare('SELECT COUNT(*) AS total FROM audit_log WHERE member_id = ? AND (? IS NULL OR result = ?)'),
     pruneAudit: db.prepare('DELETE FROM audit_log WHERE at < ?'),
     getSession: db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?'),
-    setSession: db.prepare('INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at'),
+    setSession: db.prepare(
+      'INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+    ),
     touchSession: db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?'),
     destroySession: db.prepare('DELETE FROM sessions WHERE sid = ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),

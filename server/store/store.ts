@@ -31,7 +31,10 @@ export interface SetupProblem {
   at: string;
 }
 
-export type PortalInstall = Pick<Portal, 'memberId' | 'domain' | 'clientEndpoint' | 'serverEndpoint' | 'scope' | 'status'> & {
+export type PortalInstall = Pick<
+  Portal,
+  'memberId' | 'domain' | 'clientEndpoint' | 'serverEndpoint' | 'scope' | 'status'
+> & {
   applicationToken: string | null;
 };
 
@@ -113,7 +116,10 @@ export interface Store {
    * database allows it) with the pair as it is now; what `refresh` returns is saved before the
    * lock is released. This is how a single-use refresh token is used exactly once.
    */
-  updateTokensLocked(owner: TokenOwner, refresh: (current: TokenSet | null) => Promise<TokenSet | null>): Promise<TokenSet | null>;
+  updateTokensLocked(
+    owner: TokenOwner,
+    refresh: (current: TokenSet | null) => Promise<TokenSet | null>,
+  ): Promise<TokenSet | null>;
   /** Installed portals whose own pair (user 0) has an access token that expired before `expiredBefore` (Unix ms): pairs not refreshed for a while. */
   findPortalsWithTokensExpiredBefore(expiredBefore: number): Promise<string[]>;
 

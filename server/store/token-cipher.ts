@@ -32,11 +32,18 @@ export function createTokenCipher(keys: readonly Buffer[]): TokenCipher {
       // The key id is bound as associated data: a value cannot be relabelled to another key.
       cipher.setAAD(Buffer.from(currentKeyId));
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return [VERSION, currentKeyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+      return [
+        VERSION,
+        currentKeyId,
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        body.toString('base64url'),
+      ].join('.');
     },
     decrypt(sealed) {
       const [version, keyId, iv, tag, body] = sealed.split('.');
-      if (version !== VERSION || !keyId || iv === undefined || tag === undefined || body === undefined) throw new Error('not a sealed token');
+      if (version !== VERSION || !keyId || iv === undefined || tag === undefined || body === undefined)
+        throw new Error('not a sealed token');
       const key = byId.get(keyId);
       if (!key) throw new Error(`token sealed with unknown key ${keyId}`);
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));

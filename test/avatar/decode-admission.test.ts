@@ -16,7 +16,11 @@ describe('decode admission', () => {
     const admission = createDecodeAdmission({ budgetBytes: 300 * MB, perImageBytes: 200 * MB, concurrency: 8 });
     const started: string[] = [];
     const gates = { a: deferred(), b: deferred(), c: deferred() };
-    const run = (name: keyof typeof gates, mb: number) => admission.run(mb * MB, async () => { started.push(name); await gates[name].promise; });
+    const run = (name: keyof typeof gates, mb: number) =>
+      admission.run(mb * MB, async () => {
+        started.push(name);
+        await gates[name].promise;
+      });
     const all = [run('a', 200), run('b', 150), run('c', 50)];
     await tick();
     // b does not fit beside a; c would, but waits behind b so that a large decode is not starved.
@@ -36,7 +40,13 @@ describe('decode admission', () => {
     const gate = deferred();
     let running = 0;
     let most = 0;
-    const jobs = Array.from({ length: 5 }, () => admission.run(MB, async () => { most = Math.max(most, ++running); await gate.promise; running--; }));
+    const jobs = Array.from({ length: 5 }, () =>
+      admission.run(MB, async () => {
+        most = Math.max(most, ++running);
+        await gate.promise;
+        running--;
+      }),
+    );
     await tick();
     gate.resolve();
     await Promise.all(jobs);

@@ -14,7 +14,8 @@ interface Job {
   side?: number;
 }
 
-const kb = (field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN);
+const kb = (field: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN);
 
 async function main() {
   const jobs = JSON.parse(process.argv[2]!) as Job[];
@@ -29,18 +30,33 @@ async function main() {
   });
   const inputs = jobs.map((job) => readFileSync(job.file));
   // Warm-up: libvips loads its modules and allocates its thread pool once.
-  await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } }).png().toBuffer();
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } })
+    .png()
+    .toBuffer();
   const baseKb = kb('VmRSS');
   const started = performance.now();
   const results = await Promise.all(
     jobs.map((job, i) =>
-      pipeline.normaliseAvatar(inputs[i]!, { crop: job.crop, output: { side: job.side ?? 512, format: 'auto', jpegQuality: 85 } }).then(
-        (out) => ({ ok: true, width: out.width }),
-        (error: unknown) => ({ ok: false, code: (error as { code?: string }).code ?? String(error) }),
-      ),
+      pipeline
+        .normaliseAvatar(inputs[i]!, {
+          crop: job.crop,
+          output: { side: job.side ?? 512, format: 'auto', jpegQuality: 85 },
+        })
+        .then(
+          (out) => ({ ok: true, width: out.width }),
+          (error: unknown) => ({ ok: false, code: (error as { code?: string }).code ?? String(error) }),
+        ),
     ),
   );
-  process.stdout.write(JSON.stringify({ baseMb: baseKb / 1024, peakMb: kb('VmHWM') / 1024, riseMb: (kb('VmHWM') - baseKb) / 1024, ms: performance.now() - started, results }));
+  process.stdout.write(
+    JSON.stringify({
+      baseMb: baseKb / 1024,
+      peakMb: kb('VmHWM') / 1024,
+      riseMb: (kb('VmHWM') - baseKb) / 1024,
+      ms: performance.now() - started,
+      results,
+    }),
+  );
 }
 
 void main().catch((error: unknown) => {

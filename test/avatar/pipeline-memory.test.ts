@@ -29,13 +29,24 @@ let dir: string;
 const files: Record<string, string> = {};
 
 function run(jobs: { file: string; crop?: CropRect; side?: number }[], env: Record<string, string> = {}): Outcome {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'peak-rss-child.ts'), JSON.stringify(jobs)], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...env } });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'peak-rss-child.ts'), JSON.stringify(jobs)],
+    { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...env } },
+  );
   return JSON.parse(out) as Outcome;
 }
 
 const flat = (width: number, height: number, channels: 3 | 4 = 3) =>
-  sharp({ create: { width, height, channels, background: { r: 10, g: 200, b: 30, alpha: 0.5 } }, limitInputPixels: false } as sharp.SharpOptions);
-const noise = (width: number, height: number) => sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 30 } }, limitInputPixels: false } as sharp.SharpOptions);
+  sharp({
+    create: { width, height, channels, background: { r: 10, g: 200, b: 30, alpha: 0.5 } },
+    limitInputPixels: false,
+  } as sharp.SharpOptions);
+const noise = (width: number, height: number) =>
+  sharp({
+    create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+    limitInputPixels: false,
+  } as sharp.SharpOptions);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'chat-avatar-memory-'));
@@ -52,7 +63,10 @@ beforeAll(async () => {
   await save('avif-10mp.avif', flat(3160, 3160).avif({ effort: 0, quality: 30 }));
   await save('avif-8mp-10bit.avif', flat(2820, 2820).avif({ effort: 0, quality: 30, bitdepth: 10 }));
   await save('webp-23mp.webp', flat(4790, 4790, 4).webp({ lossless: true }));
-  await save('jpeg-progressive-444-33mp.jpg', noise(5740, 5740).jpeg({ progressive: true, chromaSubsampling: '4:4:4', quality: 60 }));
+  await save(
+    'jpeg-progressive-444-33mp.jpg',
+    noise(5740, 5740).jpeg({ progressive: true, chromaSubsampling: '4:4:4', quality: 60 }),
+  );
   await save('gif-32mp.gif', flat(5650, 5650).gif());
   await save('png-interlaced-rgba-40mp.png', flat(6320, 6320, 4).png({ progressive: true }));
   await save('png-16bit-rgba-40mp.png', flat(6320, 6320, 4).toColourspace('rgb16').png());
@@ -92,7 +106,10 @@ describe('decode memory', () => {
 
   it('refuses a 100 MP progressive JPEG, whose decoder keeps every coefficient, and a 100 MP interlaced PNG', () => {
     const outcome = run([{ file: files['jpeg-progressive-100mp.jpg']! }, { file: files['png-interlaced-100mp.png']! }]);
-    expect(outcome.results).toEqual([{ ok: false, code: 'IMAGE_TOO_COSTLY' }, { ok: false, code: 'IMAGE_TOO_LARGE_FOR_FORMAT' }]);
+    expect(outcome.results).toEqual([
+      { ok: false, code: 'IMAGE_TOO_COSTLY' },
+      { ok: false, code: 'IMAGE_TOO_LARGE_FOR_FORMAT' },
+    ]);
     expect(outcome.riseMb).toBeLessThan(32);
   });
 
@@ -138,8 +155,13 @@ describe('decode memory', () => {
 
   it('holds the ceiling by the memory budget alone when 8 decodes may run at once', () => {
     const budgetMb = 320;
-    const outcome = run(admittedWorstCases().slice(0, 8), { PIPELINE_CONCURRENCY: '8', DECODE_MEMORY_MB: String(budgetMb) });
-    console.log(`8 admitted worst cases, 8 decodes allowed at once, DECODE_MEMORY_MB=${budgetMb}: peak RSS rise ${Math.round(outcome.riseMb)} MB`);
+    const outcome = run(admittedWorstCases().slice(0, 8), {
+      PIPELINE_CONCURRENCY: '8',
+      DECODE_MEMORY_MB: String(budgetMb),
+    });
+    console.log(
+      `8 admitted worst cases, 8 decodes allowed at once, DECODE_MEMORY_MB=${budgetMb}: peak RSS rise ${Math.round(outcome.riseMb)} MB`,
+    );
     expect(outcome.results.every((r) => r.ok)).toBe(true);
     expect(outcome.riseMb).toBeLessThan(budgetMb + 64);
   });

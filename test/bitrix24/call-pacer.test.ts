@@ -9,7 +9,9 @@ describe('call pacer', () => {
     const signal = AbortSignal.timeout(5000);
     const started = Date.now();
     const times: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, () => pacer.take('portal', signal).then(() => times.push(Date.now() - started))));
+    await Promise.all(
+      Array.from({ length: 6 }, () => pacer.take('portal', signal).then(() => times.push(Date.now() - started))),
+    );
     times.sort((a, b) => a - b);
     expect(times[2]).toBeLessThan(30);
     expect(times[5]).toBeGreaterThanOrEqual(140);

@@ -19,7 +19,9 @@ afterEach(async () => {
   }
 });
 
-async function serve(handler: Handler): Promise<{ url: string; port: number; seen: { method: string; url: string; body: string }[] }> {
+async function serve(
+  handler: Handler,
+): Promise<{ url: string; port: number; seen: { method: string; url: string; body: string }[] }> {
   const seen: { method: string; url: string; body: string }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -48,10 +50,17 @@ async function countConnections(): Promise<{ port: number; count: () => number }
   return { port: (server.address() as AddressInfo).port, count: () => count };
 }
 
-const redirectTo = (status: number, location: string): Handler => (_req, res) => res.writeHead(status, { location }).end();
-const ok: Handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":{"ok":true}}');
+const redirectTo =
+  (status: number, location: string): Handler =>
+  (_req, res) =>
+    res.writeHead(status, { location }).end();
+const ok: Handler = (_req, res) =>
+  res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":{"ok":true}}');
 const call = (endpoint: string, egress: EgressPolicy = STRICT_EGRESS, timeoutMs = 3000) =>
-  postRestMethod(endpoint, 'app.info', new URLSearchParams({ FOO: 'bar' }), 'the-access-token', { signal: AbortSignal.timeout(timeoutMs), egress });
+  postRestMethod(endpoint, 'app.info', new URLSearchParams({ FOO: 'bar' }), 'the-access-token', {
+    signal: AbortSignal.timeout(timeoutMs),
+    egress,
+  });
 const EMULATOR_MODE: EgressPolicy = { ...STRICT_EGRESS, allowPrivateNetworks: true };
 
 describe('redirects from a portal', () => {
@@ -70,7 +79,14 @@ describe('redirects from a portal', () => {
   });
 
   it('a rename to an address literal in a private or metadata range is refused without connecting', async () => {
-    for (const host of ['169.254.169.254', '10.0.0.1', '127.0.0.1:1', '[::1]', '[fd00:ec2::254]', '[::ffff:127.0.0.1]']) {
+    for (const host of [
+      '169.254.169.254',
+      '10.0.0.1',
+      '127.0.0.1:1',
+      '[::1]',
+      '[fd00:ec2::254]',
+      '[::ffff:127.0.0.1]',
+    ]) {
       const portal = await serve(redirectTo(302, `https://${host}/rest/app.info.json`));
       const started = Date.now();
       await expect(call(`${portal.url}/rest/`)).rejects.toThrow(/redirect/);
@@ -88,7 +104,9 @@ describe('redirects from a portal', () => {
   it('a rename to plain http is refused in production, even to a public address', async () => {
     const portal = await serve(redirectTo(302, 'http://8.8.8.8:1/rest/app.info.json'));
     const started = Date.now();
-    await expect(call(`${portal.url}/rest/`, STRICT_EGRESS, 1500)).rejects.toThrow(/redirect \(HTTP 302\) that is not followed/);
+    await expect(call(`${portal.url}/rest/`, STRICT_EGRESS, 1500)).rejects.toThrow(
+      /redirect \(HTTP 302\) that is not followed/,
+    );
     expect(Date.now() - started).toBeLessThan(500);
   });
 
@@ -114,7 +132,13 @@ describe('redirects from a portal', () => {
   it('the OAuth server is never followed anywhere: the client secret and refresh token stay put', async () => {
     const sink = await serve(ok);
     const oauthServer = await serve(redirectTo(307, `${sink.url}/oauth/token/`));
-    const oauth = createOAuthServerClient({ oauthServer: oauthServer.url, clientId: 'app', clientSecret: 'secret', timeoutMs: 2000, egress: EMULATOR_MODE });
+    const oauth = createOAuthServerClient({
+      oauthServer: oauthServer.url,
+      clientId: 'app',
+      clientSecret: 'secret',
+      timeoutMs: 2000,
+      egress: EMULATOR_MODE,
+    });
     await expect(oauth.refresh('a-refresh-token')).rejects.toBeInstanceOf(Bitrix24UnavailableError);
     expect(sink.seen).toEqual([]);
   });
@@ -166,13 +190,23 @@ describe('answers that never end', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) });
       res.write('{"result":');
     });
-    await expect(call(`${portal.url}/rest/`, { ...STRICT_EGRESS, maxAnswerBytes: 1024 * 1024 })).rejects.toThrow(/exceeds/);
+    await expect(call(`${portal.url}/rest/`, { ...STRICT_EGRESS, maxAnswerBytes: 1024 * 1024 })).rejects.toThrow(
+      /exceeds/,
+    );
   });
 
-  it('the OAuth server\'s answers are capped too', async () => {
-    const oauthServer = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`));
+  it("the OAuth server's answers are capped too", async () => {
+    const oauthServer = await serve((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`),
+    );
     const egress = { ...STRICT_EGRESS, maxAnswerBytes: 1024 * 1024 };
-    const oauth = createOAuthServerClient({ oauthServer: oauthServer.url, clientId: 'app', clientSecret: 'secret', timeoutMs: 2000, egress });
+    const oauth = createOAuthServerClient({
+      oauthServer: oauthServer.url,
+      clientId: 'app',
+      clientSecret: 'secret',
+      timeoutMs: 2000,
+      egress,
+    });
     await expect(oauth.refresh('a-refresh-token')).rejects.toThrow(/exceeds/);
   });
 
@@ -190,16 +224,32 @@ describe('answers that never end', () => {
       res.on('close', () => clearInterval(timer));
     });
     const started = Date.now();
-    await expect(callWithAccessToken(`${portal.url}/rest/`, 'app.info', new URLSearchParams(), 'token', 500)).rejects.toThrow(/ran out of time/);
+    await expect(
+      callWithAccessToken(`${portal.url}/rest/`, 'app.info', new URLSearchParams(), 'token', 500),
+    ).rejects.toThrow(/ran out of time/);
     expect(Date.now() - started).toBeLessThan(900);
   });
 });
 
 describe('what counts as a public address', () => {
-  const notPublic = ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '224.0.0.1'];
+  const notPublic = [
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.100.100.200',
+    '0.0.0.0',
+    '224.0.0.1',
+  ];
   const notPublicV6 = ['::1', '::', 'fe80::1', 'fd00:ec2::254', '::ffff:10.0.0.1', '64:ff9b::a00:1', '2001:db8::1'];
-  it.each([...notPublic, ...notPublicV6])('%s is not public', (address) => expect(isPublicAddress(address)).toBe(false));
-  it.each(['8.8.8.8', '1.1.1.1', '2a00:1450:4001:82a::200e', '::ffff:8.8.8.8', '64:ff9b::808:808'])('%s is public', (address) => {
-    expect(isPublicAddress(address)).toBe(true);
-  });
+  it.each([...notPublic, ...notPublicV6])('%s is not public', (address) =>
+    expect(isPublicAddress(address)).toBe(false),
+  );
+  it.each(['8.8.8.8', '1.1.1.1', '2a00:1450:4001:82a::200e', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
+    '%s is public',
+    (address) => {
+      expect(isPublicAddress(address)).toBe(true);
+    },
+  );
 });

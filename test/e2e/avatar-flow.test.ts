@@ -52,7 +52,9 @@ describe('in the portal, in a real browser', () => {
   it('picks a chat, drops an image, crops it and applies it: the chat in Bitrix24 has that avatar', async () => {
     // Left half red, right half blue; the crop is moved to the right with the keyboard.
     await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1600, 800) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1600, 800) });
     await app.locator('#crop-box').waitFor();
     await app.locator('#zoom').fill('2');
     await app.locator('#crop-box').focus();
@@ -76,11 +78,15 @@ describe('in the portal, in a real browser', () => {
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=2`);
     await app.locator('#chat-id').fill('16');
     await app.locator('#chat-id-use').click();
-    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(300, 300) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(300, 300) });
     await app.locator('#apply').click();
     await app.locator('#message.error').waitFor();
     // Boris is not in the board's chat: the app refuses before any image work, in one sentence.
-    expect(await app.locator('#message').textContent()).toBe('You are not a member of this chat, so you cannot change its avatar.');
+    expect(await app.locator('#message').textContent()).toBe(
+      'You are not a member of this chat, so you cannot change its avatar.',
+    );
     expect(await app.locator('#tab-settings').count()).toBe(0);
   });
 
@@ -124,7 +130,7 @@ describe('in the portal, in a real browser', () => {
     expect(portal().chat(18)!.avatar!.format).toBe('png');
   });
 
-  it('opens from a chat\'s sidebar with that chat already picked', async () => {
+  it("opens from a chat's sidebar with that chat already picked", async () => {
     await page.goto(`${portal().baseUrl}/?user=1`);
     await page.click('li[data-chat-id="14"] .sidebar-app');
     // The chat by its title, not its number, and no list to scroll past in a 360 px sidebar.

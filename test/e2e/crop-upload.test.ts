@@ -81,7 +81,9 @@ describe('what the page uploads, in a real browser', () => {
 
   /** Four coloured quadrants, stored turned: EXIF 6 says "rotate 90° clockwise to show". */
   async function quadrantsRotated(width: number, height: number): Promise<Buffer> {
-    const half = (w: number, h: number, colour: string) => ({ input: { create: { width: w, height: h, channels: 3 as const, background: colour } } });
+    const half = (w: number, h: number, colour: string) => ({
+      input: { create: { width: w, height: h, channels: 3 as const, background: colour } },
+    });
     const w = width / 2;
     const h = height / 2;
     return sharp({ create: { width, height, channels: 3, background: '#000' } })
@@ -110,15 +112,23 @@ describe('what the page uploads, in a real browser', () => {
     // The server's own result from the original with the same (centred) crop of the upright
     // 1600x2400 image: the same picture, so the browser turned the photo as the server does.
     const pipeline = createAvatarPipeline({ maxInputPixels: 100_000_000 });
-    const reference = await pipeline.normaliseAvatar(original, { crop: { x: 0, y: 400, size: 1600 }, output: { side: 512, format: 'jpeg', jpegQuality: 90 } });
+    const reference = await pipeline.normaliseAvatar(original, {
+      crop: { x: 0, y: 400, size: 1600 },
+      output: { side: 512, format: 'jpeg', jpegQuality: 90 },
+    });
     expect(await difference(await avatarOf(12), reference.data)).toBeLessThan(6);
     // And a render that ignored EXIF would be far off: the comparison can tell.
-    const unturned = await pipeline.normaliseAvatar(await sharp(original).withMetadata({ orientation: 1 }).toBuffer(), { crop: { x: 400, y: 0, size: 1600 }, output: { side: 512, format: 'jpeg', jpegQuality: 90 } });
+    const unturned = await pipeline.normaliseAvatar(await sharp(original).withMetadata({ orientation: 1 }).toBuffer(), {
+      crop: { x: 400, y: 0, size: 1600 },
+      output: { side: 512, format: 'jpeg', jpegQuality: 90 },
+    });
     expect(await difference(await avatarOf(12), unturned.data)).toBeGreaterThan(40);
   });
 
   it('sends the original when Chromium cannot decode the file (TIFF here, as HEIF on a phone)', async () => {
-    const tiff = await sharp(await img.photo(900, 600)).tiff().toBuffer();
+    const tiff = await sharp(await img.photo(900, 600))
+      .tiff()
+      .toBuffer();
     await choose(14, { name: 'scan.tiff', mimeType: 'image/tiff', buffer: tiff });
     await app.locator('#no-preview:not([hidden])').waitFor();
     const before = uploads.length;
@@ -163,11 +173,19 @@ describe('what the page uploads, in a real browser', () => {
       port,
       path: '/api/chats/14/avatar',
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data; boundary=held', 'content-length': 200_000 },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'multipart/form-data; boundary=held',
+        'content-length': 200_000,
+      },
     });
-    const heldAnswer = new Promise<number>((resolve) => held.on('response', (res) => (res.resume(), resolve(res.statusCode!))));
+    const heldAnswer = new Promise<number>((resolve) =>
+      held.on('response', (res) => (res.resume(), resolve(res.statusCode!))),
+    );
     held.on('error', () => undefined);
-    const head = Buffer.from('--held\r\nContent-Disposition: form-data; name="avatar"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n');
+    const head = Buffer.from(
+      '--held\r\nContent-Disposition: form-data; name="avatar"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n',
+    );
     held.write(head);
     await new Promise((resolve) => setTimeout(resolve, 1000));
 

@@ -31,7 +31,10 @@ describe('the page is clear, usable and readable', () => {
   async function open(width: number, user = 1, lang = 'en') {
     await page.setViewportSize({ width, height: 800 });
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}&lang=${lang}`);
-    await page.addStyleTag({ content: 'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }' });
+    await page.addStyleTag({
+      content:
+        'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }',
+    });
     await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
   }
 
@@ -60,21 +63,26 @@ describe('the page is clear, usable and readable', () => {
       );
     }
     const best = Math.min(...timings);
-    process.stderr.write(`first usable chat list, ms after the page arrived (target 300): ${timings.map((ms) => Math.round(ms)).join(', ')}\n`);
+    process.stderr.write(
+      `first usable chat list, ms after the page arrived (target 300): ${timings.map((ms) => Math.round(ms)).join(', ')}\n`,
+    );
     // The target is 300 ms; on a CI machine shared with other jobs the best of three has
     // measured 148 to 460 ms. The bound here catches the page waiting on something it should
     // not (the 440 KB SDK, the portal frame), which costs seconds.
     expect(best).toBeLessThan(1000);
   });
 
-  it('shows a typed chat id by its title once known, or says it is not among the user\'s chats', async () => {
+  it("shows a typed chat id by its title once known, or says it is not among the user's chats", async () => {
     await open(900, 2);
     await app.locator('#chat-id').fill('14');
     await app.locator('#chat-id-use').click();
     expect(await app.locator('#selected-chat').textContent()).toBe('Chat: Sales team');
     await app.locator('#chat-id').fill('99999');
     await app.locator('#chat-id-use').click();
-    await app.locator('#selected-chat').filter({ hasText: 'Chat #99999 is not among the chats you can change' }).waitFor();
+    await app
+      .locator('#selected-chat')
+      .filter({ hasText: 'Chat #99999 is not among the chats you can change' })
+      .waitFor();
   });
 
   it('offers Apply only once a chat and an image are chosen, and says what is missing', async () => {
@@ -103,7 +111,11 @@ describe('the page is clear, usable and readable', () => {
     expect(await app.locator('#file-notes .note').count()).toBe(1);
     const background = await app.locator('#crop-area').evaluate((node) => getComputedStyle(node).backgroundImage);
     expect(background).toContain('conic-gradient');
-    expect(portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar')).toHaveLength(0);
+    expect(
+      portal()
+        .calls()
+        .filter((c) => c.method === 'imbot.chat.updateAvatar'),
+    ).toHaveLength(0);
   });
 
   it('tells the two phases of Apply apart: uploading, then saving in Bitrix24', async () => {
@@ -166,13 +178,15 @@ describe('the page is clear, usable and readable', () => {
       const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
       for (let text = walker.nextNode(); text; text = walker.nextNode()) {
         const el = text.parentElement!;
-        if (!text.textContent!.trim() || !el.checkVisibility() || el.closest('.visually-hidden, script, option')) continue;
+        if (!text.textContent!.trim() || !el.checkVisibility() || el.closest('.visually-hidden, script, option'))
+          continue;
         const style = getComputedStyle(el);
         const fg = rgb(style.color).slice(0, 3);
         const a = lum(fg);
         const b = lum(background(el));
         const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-        const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+        const large =
+          parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
         if (ratio < (large ? 3 : 4.5)) out.push(`${text.textContent!.trim().slice(0, 30)}: ${ratio.toFixed(2)}`);
       }
       return out;
@@ -192,7 +206,9 @@ describe('the page is clear, usable and readable', () => {
       for (const tab of ['change', 'settings', 'status', 'audit']) {
         await app.locator(`#tab-${tab}`).click();
         await page.waitForTimeout(400);
-        const overflow = await app.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await app
+          .locator('body')
+          .evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect([lang, tab, overflow]).toEqual([lang, tab, 0]);
       }
     }
@@ -248,7 +264,9 @@ describe('a page left open for a long time', () => {
   it('renews its token from the portal and applies', async () => {
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);
     await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(600, 600) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(600, 600) });
     await app.locator('#apply:not([disabled])').click();
     await app.locator('#message.ok, #message.error').waitFor({ timeout: 20_000 });
     expect(await app.locator('#message').textContent()).toBe('The avatar of “Marketing” is updated.');
@@ -257,12 +275,20 @@ describe('a page left open for a long time', () => {
   it('keeps the crop when renewal fails, and reopens the app in one click', async () => {
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);
     await app.locator('.chat-item[data-chat-id="14"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(900, 600) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(900, 600) });
     await app.locator('#crop-section:not([hidden])').waitFor();
     await app.locator('#zoom').fill('2');
     const crop = await app.locator('#crop-box').getAttribute('aria-valuetext');
     // Bitrix24 no longer accepts the portal's auth that the page renews with.
-    portal().injectFault({ method: 'batch', error: 'expired_token', description: 'The access token provided has expired.', status: 401, times: 10 });
+    portal().injectFault({
+      method: 'batch',
+      error: 'expired_token',
+      description: 'The access token provided has expired.',
+      status: 401,
+      times: 10,
+    });
     await app.locator('#apply').click();
     await app.locator('#message.error').waitFor({ timeout: 20_000 });
     expect(await app.locator('#message').textContent()).toContain('Your session has expired');
@@ -271,7 +297,9 @@ describe('a page left open for a long time', () => {
     portal().clearFaults();
     await page.evaluate(() => ((window as unknown as { beforeReopen: boolean }).beforeReopen = true));
     await app.locator('#message button').click();
-    await page.waitForFunction(() => !(window as unknown as { beforeReopen?: boolean }).beforeReopen, null, { timeout: 10_000 });
+    await page.waitForFunction(() => !(window as unknown as { beforeReopen?: boolean }).beforeReopen, null, {
+      timeout: 10_000,
+    });
     await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
   });
 });

@@ -19,7 +19,10 @@ function quadrants(width: number, height: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 95 }).toBuffer();
 }
 
-const solid = (r: number, g: number, b: number) => sharp({ create: { width: 600, height: 600, channels: 3, background: { r, g, b } } }).png().toBuffer();
+const solid = (r: number, g: number, b: number) =>
+  sharp({ create: { width: 600, height: 600, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 /** Mean colour of each cell of a grid over an RGBA or RGB square. */
 function cells(pixels: Uint8Array | Buffer, side: number, channels: number, grid = 4): number[][] {
@@ -59,8 +62,12 @@ describe('the page is never wrong about what it does', () => {
     // decodes finish is then the test's choice, not the machine's.
     await browser.context.addInitScript(() => {
       const original = window.createImageBitmap.bind(window);
-      (window as unknown as { createImageBitmap: unknown }).createImageBitmap = async (source: Blob, ...rest: unknown[]) => {
-        if (source instanceof File && source.name.startsWith('slow-')) await new Promise((resolve) => setTimeout(resolve, 1500));
+      (window as unknown as { createImageBitmap: unknown }).createImageBitmap = async (
+        source: Blob,
+        ...rest: unknown[]
+      ) => {
+        if (source instanceof File && source.name.startsWith('slow-'))
+          await new Promise((resolve) => setTimeout(resolve, 1500));
         return (original as (...args: unknown[]) => Promise<ImageBitmap>)(source, ...rest);
       };
     });
@@ -77,7 +84,10 @@ describe('the page is never wrong about what it does', () => {
   async function open(width: number, user = 1) {
     await page.setViewportSize({ width, height: 800 });
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}`);
-    await page.addStyleTag({ content: 'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }' });
+    await page.addStyleTag({
+      content:
+        'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }',
+    });
     await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
   }
 
@@ -89,60 +99,73 @@ describe('the page is never wrong about what it does', () => {
 
   /** The 100 px preview's backing pixels, 200 × 200 RGBA. */
   const previewPixels = () =>
-    app.locator('canvas.preview[data-size="100"]').evaluate((canvas: HTMLCanvasElement) => Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data));
+    app
+      .locator('canvas.preview[data-size="100"]')
+      .evaluate((canvas: HTMLCanvasElement) =>
+        Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data),
+      );
 
   async function appliedPixels(chatId: number): Promise<Buffer> {
     const avatar = portal().chat(chatId)!.avatar!;
     return sharp(Buffer.from(avatar.base64, 'base64')).resize(200, 200).removeAlpha().raw().toBuffer();
   }
 
-  it.each([360, 375, 900, 1280])('at %i px the crop overlay lies on the image, follows a drag 1:1, and the avatar applied is the preview', async (width) => {
-    await open(width);
-    await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
-    await app.locator('#crop-section:not([hidden])').waitFor();
-    await app.locator('#zoom').fill('2');
+  it.each([360, 375, 900, 1280])(
+    'at %i px the crop overlay lies on the image, follows a drag 1:1, and the avatar applied is the preview',
+    async (width) => {
+      await open(width);
+      await app.locator('.chat-item[data-chat-id="12"]').click();
+      await app
+        .locator('#file-input')
+        .setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
+      await app.locator('#crop-section:not([hidden])').waitFor();
+      await app.locator('#zoom').fill('2');
 
-    // Nothing sticks out of the frame: no sideways scroll, the image inside the frame's width.
-    const frame = await page.locator('#app-frame').boundingBox();
-    const overflow = await app.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    const image = await box('#crop-canvas');
-    expect(image.x).toBeGreaterThanOrEqual(frame!.x);
-    expect(image.x + image.width).toBeLessThanOrEqual(frame!.x + frame!.width + 0.5);
+      // Nothing sticks out of the frame: no sideways scroll, the image inside the frame's width.
+      const frame = await page.locator('#app-frame').boundingBox();
+      const overflow = await app
+        .locator('body')
+        .evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const image = await box('#crop-canvas');
+      expect(image.x).toBeGreaterThanOrEqual(frame!.x);
+      expect(image.x + image.width).toBeLessThanOrEqual(frame!.x + frame!.width + 0.5);
 
-    // A drag of 30 × 20 screen pixels moves the square by exactly that on screen.
-    await app.locator('#crop-box').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(200);
-    const before = await box('#crop-box');
-    await page.mouse.move(before.x + before.width / 2, before.y + before.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(before.x + before.width / 2 + 15, before.y + before.height / 2 + 10, { steps: 3 });
-    await page.mouse.move(before.x + before.width / 2 + 30, before.y + before.height / 2 + 20, { steps: 3 });
-    await page.mouse.up();
-    const after = await box('#crop-box');
-    expect(after.x - before.x).toBeCloseTo(30, -0.5);
-    expect(after.y - before.y).toBeCloseTo(20, -0.5);
+      // A drag of 30 × 20 screen pixels moves the square by exactly that on screen.
+      await app.locator('#crop-box').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(200);
+      const before = await box('#crop-box');
+      await page.mouse.move(before.x + before.width / 2, before.y + before.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(before.x + before.width / 2 + 15, before.y + before.height / 2 + 10, { steps: 3 });
+      await page.mouse.move(before.x + before.width / 2 + 30, before.y + before.height / 2 + 20, { steps: 3 });
+      await page.mouse.up();
+      const after = await box('#crop-box');
+      expect(after.x - before.x).toBeCloseTo(30, -0.5);
+      expect(after.y - before.y).toBeCloseTo(20, -0.5);
 
-    // The overlay lies inside the image.
-    expect(after.x).toBeGreaterThanOrEqual(image.x - 0.5);
-    expect(after.y).toBeGreaterThanOrEqual(image.y - 0.5);
-    expect(after.x + after.width).toBeLessThanOrEqual(image.x + image.width + 0.5);
-    expect(after.y + after.height).toBeLessThanOrEqual(image.y + image.height + 0.5);
+      // The overlay lies inside the image.
+      expect(after.x).toBeGreaterThanOrEqual(image.x - 0.5);
+      expect(after.y).toBeGreaterThanOrEqual(image.y - 0.5);
+      expect(after.x + after.width).toBeLessThanOrEqual(image.x + image.width + 0.5);
+      expect(after.y + after.height).toBeLessThanOrEqual(image.y + image.height + 0.5);
 
-    await app.locator('#apply').click();
-    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
-    const preview = cells(Uint8Array.from(await previewPixels()), 200, 4);
-    const applied = cells(await appliedPixels(12), 200, 3);
-    for (let i = 0; i < preview.length; i++) {
-      for (let c = 0; c < 3; c++) expect(Math.abs(preview[i]![c]! - applied[i]![c]!)).toBeLessThan(24);
-    }
-  });
+      await app.locator('#apply').click();
+      await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+      const preview = cells(Uint8Array.from(await previewPixels()), 200, 4);
+      const applied = cells(await appliedPixels(12), 200, 3);
+      for (let i = 0; i < preview.length; i++) {
+        for (let c = 0; c < 3; c++) expect(Math.abs(preview[i]![c]! - applied[i]![c]!)).toBeLessThan(24);
+      }
+    },
+  );
 
   it('follows a finger 1:1 on a 375 px phone', async () => {
     await open(375);
     await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
     await app.locator('#crop-section:not([hidden])').waitFor();
     await app.locator('#zoom').fill('2');
     await app.locator('#crop-box').scrollIntoViewIfNeeded();
@@ -153,7 +176,10 @@ describe('the page is never wrong about what it does', () => {
     const x = before.x + before.width / 2;
     const y = before.y + before.height / 2;
     const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', dx: number, dy: number) =>
-      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: x + dx, y: y + dy }] });
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: x + dx, y: y + dy }],
+      });
     await touch('touchStart', 0, 0);
     for (const step of [1, 2, 3, 4, 5, 6]) await touch('touchMove', step * 5, step * 4);
     await touch('touchEnd', 30, 24);
@@ -167,7 +193,9 @@ describe('the page is never wrong about what it does', () => {
   it('keeps the overlay on the same part of the image when the device turns', async () => {
     await open(375);
     await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'quadrants.jpg', mimeType: 'image/jpeg', buffer: await quadrants(1200, 800) });
     await app.locator('#crop-section:not([hidden])').waitFor();
     await app.locator('#zoom').fill('2.5');
     await app.locator('#crop-box').focus();
@@ -195,7 +223,9 @@ describe('the page is never wrong about what it does', () => {
   it('names the chat that changed and updates its thumbnail, whatever is picked while Apply runs', async () => {
     await open(1280);
     await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: await solid(220, 30, 30) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: await solid(220, 30, 30) });
     await app.locator('#crop-section:not([hidden])').waitFor();
     portal().injectFault({ method: 'imbot.chat.updateAvatar', latencyMs: 2500, times: 1 });
     await app.locator('#apply').click();
@@ -216,14 +246,16 @@ describe('the page is never wrong about what it does', () => {
     expect(portal().chat(12)!.avatar).not.toBeNull();
     expect(portal().chat(14)!.avatar).toBeNull();
     // The thumbnail of the chat that changed shows the image that was sent (red), and only it changed.
-    const thumbnail = await app.locator('.chat-item[data-chat-id="12"] img.chat-avatar').evaluate(async (node: HTMLImageElement) => {
-      await node.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = canvas.height = 10;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(node, 0, 0, 10, 10);
-      return Array.from(ctx.getImageData(5, 5, 1, 1).data);
-    });
+    const thumbnail = await app
+      .locator('.chat-item[data-chat-id="12"] img.chat-avatar')
+      .evaluate(async (node: HTMLImageElement) => {
+        await node.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 10;
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(node, 0, 0, 10, 10);
+        return Array.from(ctx.getImageData(5, 5, 1, 1).data);
+      });
     expect(thumbnail[0]).toBeGreaterThan(150);
     expect(thumbnail[1]).toBeLessThan(100);
     expect(await app.locator('.chat-item[data-chat-id="14"] img.chat-avatar').count()).toBe(0);
@@ -232,7 +264,9 @@ describe('the page is never wrong about what it does', () => {
   it('says it is reading a slow image, with Apply held until it is read', async () => {
     await open(900);
     await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'slow-big.png', mimeType: 'image/png', buffer: await solid(200, 120, 40) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'slow-big.png', mimeType: 'image/png', buffer: await solid(200, 120, 40) });
     await app.locator('#file-name').filter({ hasText: 'Reading the image…' }).waitFor({ timeout: 1000 });
     expect(await app.locator('#apply').isDisabled()).toBe(true);
     await app.locator('#crop-section:not([hidden])').waitFor();
@@ -243,8 +277,12 @@ describe('the page is never wrong about what it does', () => {
   it('shows the file chosen last, even when an earlier one decodes more slowly', async () => {
     await open(900);
     await app.locator('.chat-item[data-chat-id="14"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'slow-red.png', mimeType: 'image/png', buffer: await solid(220, 30, 30) });
-    await app.locator('#file-input').setInputFiles({ name: 'fast-blue.png', mimeType: 'image/png', buffer: await solid(30, 30, 220) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'slow-red.png', mimeType: 'image/png', buffer: await solid(220, 30, 30) });
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'fast-blue.png', mimeType: 'image/png', buffer: await solid(30, 30, 220) });
     await page.waitForTimeout(2500); // the slow decode has finished by now
     expect(await app.locator('#file-name').textContent()).toContain('fast-blue.png');
     const centre = (await previewPixels()).slice((100 * 200 + 100) * 4, (100 * 200 + 100) * 4 + 3);
@@ -261,11 +299,15 @@ describe('the page is never wrong about what it does', () => {
     await open(1280);
     const more = app.locator('#chat-more');
     await more.waitFor();
-    const firstIds = await app.locator('.chat-item').evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.chatId)));
+    const firstIds = await app
+      .locator('.chat-item')
+      .evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.chatId)));
     const first = firstIds.length;
     // Meanwhile a message arrives in a chat further down: it rises to the top of Bitrix24's
     // recent list, and every chat below it moves down one place, across the page boundary.
-    const further = [...portal().state.chats.values()].find((chat) => chat.members.includes(1) && chat.type === 'chat' && !firstIds.includes(chat.id))!;
+    const further = [...portal().state.chats.values()].find(
+      (chat) => chat.members.includes(1) && chat.type === 'chat' && !firstIds.includes(chat.id),
+    )!;
     further.lastActivity = 1_000_000;
     // An impatient double click, then any further click the page still allows.
     await more.evaluate((button: HTMLButtonElement) => {
@@ -276,48 +318,61 @@ describe('the page is never wrong about what it does', () => {
     await page.waitForTimeout(300);
     if (await more.isVisible()) await more.click();
     await page.waitForTimeout(500);
-    const ids = await app.locator('.chat-item').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.chatId));
+    const ids = await app
+      .locator('.chat-item')
+      .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.chatId));
     expect(ids.length).toBeGreaterThan(first);
     expect(new Set(ids).size).toBe(ids.length);
     expect(await more.isVisible()).toBe(false);
   });
 
-  it.each([360, 1280])('at %i px shows the result beside Apply, in view, clears it on the next attempt and keeps the focus on Apply', async (width) => {
-    await open(width);
-    await app.locator('.chat-item[data-chat-id="12"]').click();
-    await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(800, 600) });
-    await app.locator('#crop-section:not([hidden])').waitFor();
+  it.each([360, 1280])(
+    'at %i px shows the result beside Apply, in view, clears it on the next attempt and keeps the focus on Apply',
+    async (width) => {
+      await open(width);
+      await app.locator('.chat-item[data-chat-id="12"]').click();
+      await app
+        .locator('#file-input')
+        .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(800, 600) });
+      await app.locator('#crop-section:not([hidden])').waitFor();
 
-    // The user scrolls just far enough to see Apply at the bottom of the window, and presses it.
-    const applyAtBottom = async () => {
-      const target = await box('#apply');
-      await page.evaluate((by) => window.scrollBy(0, by), target.y + target.height - 790);
-      await page.waitForTimeout(200);
-      const now = await box('#apply');
-      expect(now.y + now.height).toBeLessThanOrEqual(800);
-      expect(now.y + now.height).toBeGreaterThan(700);
-      await page.mouse.click(now.x + now.width / 2, now.y + now.height / 2);
-    };
-    const inView = async () => {
-      const message = await box('#message');
-      expect(message.y).toBeGreaterThanOrEqual(0);
-      expect(message.y + message.height).toBeLessThanOrEqual(800);
-    };
-    await applyAtBottom();
-    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
-    await page.waitForTimeout(300);
-    await inView();
-    expect(await app.locator('#message').getAttribute('role')).toBe('status');
-    expect(await app.locator('body').evaluate(() => document.activeElement?.id)).toBe('apply');
+      // The user scrolls just far enough to see Apply at the bottom of the window, and presses it.
+      const applyAtBottom = async () => {
+        const target = await box('#apply');
+        await page.evaluate((by) => window.scrollBy(0, by), target.y + target.height - 790);
+        await page.waitForTimeout(200);
+        const now = await box('#apply');
+        expect(now.y + now.height).toBeLessThanOrEqual(800);
+        expect(now.y + now.height).toBeGreaterThan(700);
+        await page.mouse.click(now.x + now.width / 2, now.y + now.height / 2);
+      };
+      const inView = async () => {
+        const message = await box('#message');
+        expect(message.y).toBeGreaterThanOrEqual(0);
+        expect(message.y + message.height).toBeLessThanOrEqual(800);
+      };
+      await applyAtBottom();
+      await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+      await page.waitForTimeout(300);
+      await inView();
+      expect(await app.locator('#message').getAttribute('role')).toBe('status');
+      expect(await app.locator('body').evaluate(() => document.activeElement?.id)).toBe('apply');
 
-    // A second attempt that Bitrix24 refuses: the earlier success is gone as soon as it starts.
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'AVATAR_ERROR', description: 'Avatar update error', latencyMs: 1500, times: 1 });
-    await applyAtBottom();
-    await app.locator('#apply[aria-busy="true"]').waitFor();
-    expect(await app.locator('#message.ok').count()).toBe(0);
-    await app.locator('#message.error').waitFor({ timeout: 20_000 });
-    await page.waitForTimeout(300);
-    await inView();
-    expect(await app.locator('body').evaluate(() => document.activeElement?.id)).toBe('apply');
-  });
+      // A second attempt that Bitrix24 refuses: the earlier success is gone as soon as it starts.
+      portal().injectFault({
+        method: 'imbot.chat.updateAvatar',
+        error: 'AVATAR_ERROR',
+        description: 'Avatar update error',
+        latencyMs: 1500,
+        times: 1,
+      });
+      await applyAtBottom();
+      await app.locator('#apply[aria-busy="true"]').waitFor();
+      expect(await app.locator('#message.ok').count()).toBe(0);
+      await app.locator('#message.error').waitFor({ timeout: 20_000 });
+      await page.waitForTimeout(300);
+      await inView();
+      expect(await app.locator('body').evaluate(() => document.activeElement?.id)).toBe('apply');
+    },
+  );
 });

@@ -39,7 +39,10 @@ describe('the page with what the server gives it', () => {
     await page.setViewportSize({ width, height: 800 });
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}&lang=${lang}`);
     // The frame gets the whole width, as in the chat sidebar or the mobile app.
-    await page.addStyleTag({ content: 'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }' });
+    await page.addStyleTag({
+      content:
+        'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }',
+    });
     await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
   }
   const sidewaysScroll = () => app.locator('html').evaluate((root) => root.scrollWidth - root.clientWidth);
@@ -82,7 +85,8 @@ describe('the page with what the server gives it', () => {
     const fresh = await second.newPage();
     const encodings: string[] = [];
     fresh.on('response', (res) => {
-      if (/\/(static|vendor)\//.test(res.url())) encodings.push(`${new URL(res.url()).pathname} ${res.headers()['content-encoding'] ?? 'none'}`);
+      if (/\/(static|vendor)\//.test(res.url()))
+        encodings.push(`${new URL(res.url()).pathname} ${res.headers()['content-encoding'] ?? 'none'}`);
     });
     const openFresh = async () => {
       await fresh.goto(`${portal().baseUrl}/marketplace/app/?user=1&lang=de`);
@@ -92,7 +96,9 @@ describe('the page with what the server gives it', () => {
       const first = stack.logs.length;
       await openFresh();
       expect(assetRequests(first).length).toBeGreaterThanOrEqual(8);
-      expect(encodings.filter((e) => e.startsWith('/vendor/'))).toEqual([expect.stringMatching(/^\/vendor\/b24jssdk\.[0-9a-f]{10}\.js br$/)]);
+      expect(encodings.filter((e) => e.startsWith('/vendor/'))).toEqual([
+        expect.stringMatching(/^\/vendor\/b24jssdk\.[0-9a-f]{10}\.js br$/),
+      ]);
       const again = stack.logs.length;
       await openFresh();
       expect(assetRequests(again)).toEqual([]);
@@ -104,20 +110,31 @@ describe('the page with what the server gives it', () => {
   it('says an image has too many pixels before uploading anything', async () => {
     await open(1280);
     await app.locator(`.chat-item[data-chat-id="12"]`).click();
-    const before = portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar').length;
-    await app.locator('#file-input').setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1200, 1000) });
+    const before = portal()
+      .calls()
+      .filter((c) => c.method === 'imbot.chat.updateAvatar').length;
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1200, 1000) });
     await app.locator('#file-notes').filter({ hasText: '1200' }).waitFor();
     const note = await app.locator('#file-notes').textContent();
     expect(note).toContain('1200 × 1000');
     expect(await app.locator('#apply').isDisabled()).toBe(true);
-    expect(portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar').length).toBe(before);
+    expect(
+      portal()
+        .calls()
+        .filter((c) => c.method === 'imbot.chat.updateAvatar').length,
+    ).toBe(before);
     await page.screenshot({ path: join(SCREENS, 'server-de-too-many-pixels-1280.png') });
   });
 
-  it('shows a failure in the audit log as the sentence its user read, in the admin\'s language, the code in a tooltip', async () => {
+  it("shows a failure in the audit log as the sentence its user read, in the admin's language, the code in a tooltip", async () => {
     // Boris is not in the board's chat: refused, and audited.
     const { token } = await stack.open(0, PLAIN_USER_ID);
-    await stack.http.post(`/api/chats/${BOARD_CHAT_ID}/avatar`).set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
+    await stack.http
+      .post(`/api/chats/${BOARD_CHAT_ID}/avatar`)
+      .set('Authorization', `Bearer ${token}`)
+      .attach('avatar', await img.photo(100, 100), 'a.jpg');
     for (const width of [1280, 360]) {
       await open(width);
       await app.locator('#tab-audit').click();
@@ -126,7 +143,9 @@ describe('the page with what the server gives it', () => {
       const result = failed.locator('td').nth(3);
       expect(await result.getAttribute('title')).toBe('NOT_CHAT_MEMBER');
       // The sentence is what shows; the code follows it for screen readers only.
-      expect(await result.evaluate((td) => td.firstChild?.textContent)).toBe('Sie sind kein Mitglied dieses Chats und können seinen Avatar daher nicht ändern.');
+      expect(await result.evaluate((td) => td.firstChild?.textContent)).toBe(
+        'Sie sind kein Mitglied dieses Chats und können seinen Avatar daher nicht ändern.',
+      );
       expect(await result.locator('.visually-hidden').textContent()).toBe(' (NOT_CHAT_MEMBER)');
       expect(await sidewaysScroll()).toBe(0);
       await page.screenshot({ path: join(SCREENS, `server-de-audit-${width}.png`), fullPage: true });
@@ -147,7 +166,10 @@ describe('the page with what the server gives it', () => {
     await page.screenshot({ path: join(SCREENS, 'server-de-access-picker-1280.png') });
     await app.locator('#settings-save').click();
     await app.locator('#message.ok').waitFor();
-    expect((await stack.store.getSettings(portal().memberId))?.access).toEqual({ mode: 'users', userIds: [PLAIN_USER_ID] });
+    expect((await stack.store.getSettings(portal().memberId))?.access).toEqual({
+      mode: 'users',
+      userIds: [PLAIN_USER_ID],
+    });
 
     // A fresh page names the saved user, not their id.
     await open(360);

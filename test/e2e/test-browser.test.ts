@@ -21,7 +21,9 @@ describe('the Chromium that the browser tests drive', () => {
       res.setHeader('Content-Type', 'text/html');
       if (req.url === '/top') return void res.end(`<iframe id="inner" src="http://localhost:${port}/inner"></iframe>`);
       res.setHeader('Set-Cookie', ['header=1; SameSite=None; Secure', 'lax=1']);
-      res.end(`<p id="seen"></p><script>document.cookie = 'script=1; SameSite=None; Secure'; document.getElementById('seen').textContent = document.cookie || 'none';</script>`);
+      res.end(
+        `<p id="seen"></p><script>document.cookie = 'script=1; SameSite=None; Secure'; document.getElementById('seen').textContent = document.cookie || 'none';</script>`,
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -53,7 +55,10 @@ describe('choosing the Chromium', () => {
     const onPath = join(dir, 'chromium');
     writeFileSync(onPath, '#!/bin/sh\n', { mode: 0o755 });
     try {
-      expect(chooseChromium({ PATH: dir, CHROMIUM_PATH: process.execPath })).toMatchObject({ path: process.execPath, source: 'CHROMIUM_PATH' });
+      expect(chooseChromium({ PATH: dir, CHROMIUM_PATH: process.execPath })).toMatchObject({
+        path: process.execPath,
+        source: 'CHROMIUM_PATH',
+      });
       expect(chooseChromium({ PATH: dir })).toMatchObject({ path: onPath, source: 'PATH' });
       expect(chooseChromium({ PATH: dir, CHROMIUM_PATH: 'bundled' }).source).toBe('bundled');
       expect(chooseChromium({ PATH: '' }).source).toBe('bundled');

@@ -6,7 +6,11 @@ import { startEmulator, type Emulator, type EmulatedPortal, type EmulatorOptions
 export const APP = { clientId: 'local.emulator.test', clientSecret: 'emulator-test-secret' };
 
 /** A stand-in for the app: records every form posted to it. */
-export async function startRecorder(): Promise<{ url: string; posts: Array<{ path: string; body: string }>; close(): Promise<void> }> {
+export async function startRecorder(): Promise<{
+  url: string;
+  posts: Array<{ path: string; body: string }>;
+  close(): Promise<void>;
+}> {
   const posts: Array<{ path: string; body: string }> = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -21,12 +25,19 @@ export async function startRecorder(): Promise<{ url: string; posts: Array<{ pat
   return { url, posts, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-export async function start(overrides: Partial<EmulatorOptions> = {}, appUrl = 'http://localhost:9'): Promise<Emulator> {
+export async function start(
+  overrides: Partial<EmulatorOptions> = {},
+  appUrl = 'http://localhost:9',
+): Promise<Emulator> {
   return startEmulator({ app: { ...APP, appUrl }, rateLimit: { threshold: 1000, drainPerSecond: 1000 }, ...overrides });
 }
 
 export async function rest(portal: EmulatedPortal, method: string, params: Record<string, unknown>, auth: string) {
-  const res = await fetch(`${portal.restUrl}${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, auth }) });
+  const res = await fetch(`${portal.restUrl}${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...params, auth }),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -36,12 +47,19 @@ export function tokenFor(portal: EmulatedPortal, userId = 1): string {
 }
 
 export async function registerBot(portal: EmulatedPortal, auth: string, code = 'chatavatar'): Promise<number> {
-  const res = await rest(portal, 'imbot.register', { CODE: code, TYPE: 'B', EVENT_HANDLER: 'http://localhost:9/events', PROPERTIES: { NAME: 'Chat Avatar' } }, auth);
+  const res = await rest(
+    portal,
+    'imbot.register',
+    { CODE: code, TYPE: 'B', EVENT_HANDLER: 'http://localhost:9/events', PROPERTIES: { NAME: 'Chat Avatar' } },
+    auth,
+  );
   expect(res.status).toBe(200);
   return res.body.result as number;
 }
 
 export async function pngBase64(width: number, height: number): Promise<string> {
-  const png = await sharp({ create: { width, height, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const png = await sharp({ create: { width, height, channels: 3, background: '#3366cc' } })
+    .png()
+    .toBuffer();
   return png.toString('base64');
 }

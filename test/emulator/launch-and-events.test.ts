@@ -18,10 +18,22 @@ describe('launch forms, install and uninstall', () => {
     const install = portal().launch({ userId: 1, lang: 'ru' });
     const url = new URL(install.url);
     expect(url.pathname).toBe('/install');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ DOMAIN: portal().domain, PROTOCOL: '0', LANG: 'ru', APP_SID: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      DOMAIN: portal().domain,
+      PROTOCOL: '0',
+      LANG: 'ru',
+      APP_SID: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(install.fields).toEqual({
-      AUTH_ID: expect.any(String), AUTH_EXPIRES: '3600', REFRESH_ID: expect.any(String), SERVER_ENDPOINT: `${emulator.oauthUrl}/rest/`,
-      APPLICATION_TOKEN: portal().state.applicationToken, APPLICATION_SCOPE: 'imbot,im,user_brief,placement', member_id: portal().memberId, status: 'L', PLACEMENT: 'DEFAULT',
+      AUTH_ID: expect.any(String),
+      AUTH_EXPIRES: '3600',
+      REFRESH_ID: expect.any(String),
+      SERVER_ENDPOINT: `${emulator.oauthUrl}/rest/`,
+      APPLICATION_TOKEN: portal().state.applicationToken,
+      APPLICATION_SCOPE: 'imbot,im,user_brief,placement',
+      member_id: portal().memberId,
+      status: 'L',
+      PLACEMENT: 'DEFAULT',
     });
     portal().finishInstall();
     expect(new URL(portal().launch({ userId: 2 }).url).pathname).toBe('/');
@@ -29,11 +41,23 @@ describe('launch forms, install and uninstall', () => {
 
   it('posts a placement to the handler bound with placement.bind, with PLACEMENT_OPTIONS', async () => {
     const admin = tokenFor(portal());
-    await rest(portal(), 'placement.bind', { PLACEMENT: 'IM_SIDEBAR', HANDLER: `${app.url}/sidebar`, OPTIONS: { iconName: 'fa-picture-o' } }, admin);
+    await rest(
+      portal(),
+      'placement.bind',
+      { PLACEMENT: 'IM_SIDEBAR', HANDLER: `${app.url}/sidebar`, OPTIONS: { iconName: 'fa-picture-o' } },
+      admin,
+    );
     portal().finishInstall();
-    const form = portal().launch({ userId: 2, placement: 'IM_SIDEBAR', placementOptions: { dialogId: 'chat12', URI: '/online/' } });
+    const form = portal().launch({
+      userId: 2,
+      placement: 'IM_SIDEBAR',
+      placementOptions: { dialogId: 'chat12', URI: '/online/' },
+    });
     expect(new URL(form.url).pathname).toBe('/sidebar');
-    expect(form.fields).toMatchObject({ PLACEMENT: 'IM_SIDEBAR', PLACEMENT_OPTIONS: '{"dialogId":"chat12","URI":"/online/"}' });
+    expect(form.fields).toMatchObject({
+      PLACEMENT: 'IM_SIDEBAR',
+      PLACEMENT_OPTIONS: '{"dialogId":"chat12","URI":"/online/"}',
+    });
   });
 
   it('sends ONAPPUNINSTALL to the bound handler, then forgets the app: tokens, bot, handlers', async () => {
@@ -48,13 +72,23 @@ describe('launch forms, install and uninstall', () => {
     const body = Object.fromEntries(new URLSearchParams(app.posts[0]!.body));
     expect(app.posts[0]!.path).toBe('/events');
     expect(body).toEqual({
-      event: 'ONAPPUNINSTALL', 'data[LANGUAGE_ID]': 'en', 'data[CLEAN]': '0', ts: expect.stringMatching(/^\d+$/),
-      'auth[domain]': portal().domain, 'auth[client_endpoint]': portal().restUrl, 'auth[server_endpoint]': `${emulator.oauthUrl}/rest/`,
-      'auth[member_id]': portal().memberId, 'auth[scope]': 'imbot,im,user_brief,placement', 'auth[status]': 'L', 'auth[application_token]': token,
+      event: 'ONAPPUNINSTALL',
+      'data[LANGUAGE_ID]': 'en',
+      'data[CLEAN]': '0',
+      ts: expect.stringMatching(/^\d+$/),
+      'auth[domain]': portal().domain,
+      'auth[client_endpoint]': portal().restUrl,
+      'auth[server_endpoint]': `${emulator.oauthUrl}/rest/`,
+      'auth[member_id]': portal().memberId,
+      'auth[scope]': 'imbot,im,user_brief,placement',
+      'auth[status]': 'L',
+      'auth[application_token]': token,
     });
     expect(portal().isInstalled()).toBe(false);
     expect((await rest(portal(), 'user.admin', {}, admin)).body.error).toBe('NO_AUTH_FOUND');
-    const grant = await fetch(`${emulator.oauthUrl}/oauth/token/?grant_type=refresh_token&client_id=${APP.clientId}&client_secret=${APP.clientSecret}&refresh_token=${refresh}`);
+    const grant = await fetch(
+      `${emulator.oauthUrl}/oauth/token/?grant_type=refresh_token&client_id=${APP.clientId}&client_secret=${APP.clientSecret}&refresh_token=${refresh}`,
+    );
     expect(((await grant.json()) as { error: string }).error).toBe('invalid_grant');
     expect(portal().state.bots.size).toBe(0);
     expect(portal().state.events).toEqual([]);
@@ -66,17 +100,30 @@ describe('launch forms, install and uninstall', () => {
     expect(portal().isInstalled()).toBe(true);
     const body = Object.fromEntries(new URLSearchParams(app.posts[0]!.body));
     expect(app.posts[0]!.path).toBe('/events');
-    expect(body).toMatchObject({ event: 'ONAPPINSTALL', 'auth[member_id]': portal().memberId, 'auth[client_endpoint]': portal().restUrl, 'auth[application_token]': portal().state.applicationToken, 'auth[user_id]': '1' });
+    expect(body).toMatchObject({
+      event: 'ONAPPINSTALL',
+      'auth[member_id]': portal().memberId,
+      'auth[client_endpoint]': portal().restUrl,
+      'auth[application_token]': portal().state.applicationToken,
+      'auth[user_id]': '1',
+    });
     expect((await rest(portal(), 'user.current', {}, body['auth[access_token]']!)).body.result.ID).toBe('1');
   });
 
   it('the test API mirrors the in-process one', async () => {
-    const launch = await fetch(`${portal().baseUrl}/_emulator/launch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 2 }) });
+    const launch = await fetch(`${portal().baseUrl}/_emulator/launch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 2 }),
+    });
     const form = (await launch.json()) as { url: string; fields: Record<string, string> };
     expect(form.fields.member_id).toBe(portal().memberId);
     await fetch(`${portal().baseUrl}/_emulator/tokens/expire`, { method: 'POST' });
     expect((await rest(portal(), 'user.admin', {}, form.fields.AUTH_ID!)).body.error).toBe('expired_token');
-    const chat = (await (await fetch(`${portal().baseUrl}/_emulator/chats/14`)).json()) as { members: number[]; avatar: null };
+    const chat = (await (await fetch(`${portal().baseUrl}/_emulator/chats/14`)).json()) as {
+      members: number[];
+      avatar: null;
+    };
     expect(chat).toEqual({ id: 14, title: 'Sales team', members: [1, 2, 3], avatar: null });
     const stats = (await (await fetch(`${portal().baseUrl}/_emulator/stats`)).json()) as Record<string, number>;
     expect(stats).toMatchObject({ codeGrants: 0, refreshGrants: 0, restCalls: 1, rateLimited: 0 });
@@ -96,13 +143,23 @@ describe('portal pages', () => {
       const [domain, protocol, appSid] = name.split('|');
       expect(domain).toBe(portal.domain);
       expect(protocol).toBe('0');
-      expect(page).toContain(`action="http://localhost:9/install?DOMAIN=${encodeURIComponent(portal.domain)}&amp;PROTOCOL=0&amp;LANG=en&amp;APP_SID=${appSid}"`);
+      expect(page).toContain(
+        `action="http://localhost:9/install?DOMAIN=${encodeURIComponent(portal.domain)}&amp;PROTOCOL=0&amp;LANG=en&amp;APP_SID=${appSid}"`,
+      );
       expect(page).toContain(`target="${name}"`);
       const plain = await (await fetch(`${portal.baseUrl}/marketplace/app/?user=2`)).text();
       expect(plain).toContain('The application is not fully installed yet');
-      const refresh = await fetch(`${portal.baseUrl}/_emulator/frame/refresh-auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appSid }) });
+      const refresh = await fetch(`${portal.baseUrl}/_emulator/frame/refresh-auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appSid }),
+      });
       expect(((await refresh.json()) as { AUTH_ID: string }).AUTH_ID).toMatch(/^[0-9a-f]{32}$/);
-      const finish = await fetch(`${portal.baseUrl}/_emulator/frame/install-finish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appSid }) });
+      const finish = await fetch(`${portal.baseUrl}/_emulator/frame/install-finish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appSid }),
+      });
       expect(finish.status).toBe(200);
       expect(portal.isInstalled()).toBe(true);
       expect(await (await fetch(`${portal.baseUrl}/`)).text()).toContain('id="menu-app"');

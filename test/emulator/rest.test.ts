@@ -12,22 +12,42 @@ describe('emulated portal REST', () => {
     const get = await fetch(`${portal().restUrl}user.current.json?auth=${auth}`);
     const body = (await get.json()) as { result: { ID: string }; time: Record<string, unknown> };
     expect(body.result.ID).toBe('2');
-    expect(Object.keys(body.time)).toEqual(['start', 'finish', 'duration', 'processing', 'date_start', 'date_finish', 'operating_reset_at', 'operating']);
-    const form = await fetch(`${portal().restUrl}user.get`, { method: 'POST', body: new URLSearchParams({ auth, 'FILTER[ID][]': '3' }) });
-    expect(((await form.json()) as { result: Array<{ NAME: string }>; total: number })).toMatchObject({ result: [{ NAME: 'Clara' }], total: 1 });
+    expect(Object.keys(body.time)).toEqual([
+      'start',
+      'finish',
+      'duration',
+      'processing',
+      'date_start',
+      'date_finish',
+      'operating_reset_at',
+      'operating',
+    ]);
+    const form = await fetch(`${portal().restUrl}user.get`, {
+      method: 'POST',
+      body: new URLSearchParams({ auth, 'FILTER[ID][]': '3' }),
+    });
+    expect((await form.json()) as { result: Array<{ NAME: string }>; total: number }).toMatchObject({
+      result: [{ NAME: 'Clara' }],
+      total: 1,
+    });
     expect((await rest(portal(), 'user.admin', {}, auth)).body.result).toBe(false);
   });
 
   it('answers the documented system errors', async () => {
     emulator = await start();
     const auth = tokenFor(portal());
-    expect(await rest(portal(), 'user.current', {}, '')).toEqual({ status: 401, body: { error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' } });
+    expect(await rest(portal(), 'user.current', {}, '')).toEqual({
+      status: 401,
+      body: { error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' },
+    });
     expect((await rest(portal(), 'no.such.method', {}, auth)).status).toBe(404);
     expect((await rest(portal(), 'no.such.method', {}, auth)).body.error).toBe('ERROR_METHOD_NOT_FOUND');
   });
 
   it('answers insufficient_scope 403 for a method outside the app scope', async () => {
-    emulator = await start({ app: { clientId: 'local.emulator.test', clientSecret: 'x', appUrl: 'http://localhost:9', scope: 'user_brief' } });
+    emulator = await start({
+      app: { clientId: 'local.emulator.test', clientSecret: 'x', appUrl: 'http://localhost:9', scope: 'user_brief' },
+    });
     const res = await rest(portal(), 'im.recent.list', {}, tokenFor(portal()));
     expect(res).toEqual({ status: 403, body: { error: 'insufficient_scope', error_description: expect.any(String) } });
   });
@@ -41,7 +61,8 @@ describe('emulated portal REST', () => {
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses).toContain(503);
     const limited = await rest(portal(), 'user.admin', {}, auth);
-    if (limited.status === 503) expect(limited.body).toEqual({ error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
+    if (limited.status === 503)
+      expect(limited.body).toEqual({ error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
     expect(portal().stats().rateLimited).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await rest(portal(), 'user.admin', {}, auth)).status).toBe(200);
@@ -50,7 +71,20 @@ describe('emulated portal REST', () => {
   it('runs a batch: results by key, errors in result_error, $result references, halt', async () => {
     emulator = await start();
     const auth = tokenFor(portal());
-    const res = await rest(portal(), 'batch', { halt: 0, cmd: { me: 'user.current', who: 'user.get?ID=$result[me][ID]', bad: 'imbot.chat.updateAvatar?CHAT_ID=12', admin: 'user.admin' } }, auth);
+    const res = await rest(
+      portal(),
+      'batch',
+      {
+        halt: 0,
+        cmd: {
+          me: 'user.current',
+          who: 'user.get?ID=$result[me][ID]',
+          bad: 'imbot.chat.updateAvatar?CHAT_ID=12',
+          admin: 'user.admin',
+        },
+      },
+      auth,
+    );
     expect(res.status).toBe(200);
     const batch = res.body.result;
     expect(batch.result.me.ID).toBe('1');
@@ -61,28 +95,55 @@ describe('emulated portal REST', () => {
     expect(batch.result_next).toEqual([]);
     expect(Object.keys(batch.result_time)).toEqual(['me', 'who', 'bad', 'admin']);
 
-    const halted = await rest(portal(), 'batch', { halt: 1, cmd: { bad: 'imbot.chat.updateAvatar?CHAT_ID=12', admin: 'user.admin' } }, auth);
+    const halted = await rest(
+      portal(),
+      'batch',
+      { halt: 1, cmd: { bad: 'imbot.chat.updateAvatar?CHAT_ID=12', admin: 'user.admin' } },
+      auth,
+    );
     expect(halted.body.result.result).toEqual([]);
     expect(Object.keys(halted.body.result.result_error)).toEqual(['bad']);
 
     const nested = await rest(portal(), 'batch', { cmd: { inner: 'batch?cmd[a]=user.admin' } }, auth);
     expect(nested.body.result.result_error.inner.error).toBe('ERROR_BATCH_METHOD_NOT_ALLOWED');
-    const tooMany = await rest(portal(), 'batch', { cmd: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`c${i}`, 'user.admin'])) }, auth);
-    expect(tooMany).toEqual({ status: 400, body: { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' } });
+    const tooMany = await rest(
+      portal(),
+      'batch',
+      { cmd: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`c${i}`, 'user.admin'])) },
+      auth,
+    );
+    expect(tooMany).toEqual({
+      status: 400,
+      body: { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' },
+    });
   });
 
   it('parses nested keys in batch sub-queries', async () => {
     emulator = await start();
     const auth = tokenFor(portal());
-    const res = await rest(portal(), 'batch', { cmd: { reg: 'imbot.register?CODE=b&EVENT_HANDLER=http%3A%2F%2Flocalhost%3A9%2Fe&PROPERTIES[NAME]=Bot' } }, auth);
+    const res = await rest(
+      portal(),
+      'batch',
+      { cmd: { reg: 'imbot.register?CODE=b&EVENT_HANDLER=http%3A%2F%2Flocalhost%3A9%2Fe&PROPERTIES[NAME]=Bot' } },
+      auth,
+    );
     expect(typeof res.body.result.result.reg).toBe('number');
   });
 
   it('injects faults and latency for the next calls of a method', async () => {
     emulator = await start();
     const auth = tokenFor(portal());
-    portal().injectFault({ method: 'user.admin', error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked', status: 429, times: 1 });
-    expect(await rest(portal(), 'user.admin', {}, auth)).toEqual({ status: 429, body: { error: 'OPERATION_TIME_LIMIT', error_description: 'Method is blocked' } });
+    portal().injectFault({
+      method: 'user.admin',
+      error: 'OPERATION_TIME_LIMIT',
+      description: 'Method is blocked',
+      status: 429,
+      times: 1,
+    });
+    expect(await rest(portal(), 'user.admin', {}, auth)).toEqual({
+      status: 429,
+      body: { error: 'OPERATION_TIME_LIMIT', error_description: 'Method is blocked' },
+    });
     expect((await rest(portal(), 'user.admin', {}, auth)).status).toBe(200);
   });
 
@@ -90,25 +151,72 @@ describe('emulated portal REST', () => {
     emulator = await start();
     const admin = tokenFor(portal(), 1);
     const user = tokenFor(portal(), 2);
-    expect((await rest(portal(), 'event.bind', { event: 'ONAPPUNINSTALL', handler: 'http://localhost:9/events' }, admin)).body.result).toBe(true);
-    expect((await rest(portal(), 'event.bind', { event: 'ONNOTHING', handler: 'http://localhost:9/events' }, admin)).body.error).toBe('ERROR_EVENT_NOT_FOUND');
-    expect((await rest(portal(), 'event.bind', { event: 'ONAPPUNINSTALL', handler: 'http://localhost:9/events', event_type: 'offline' }, user)).status).toBe(403);
-    expect((await rest(portal(), 'event.get', {}, admin)).body.result).toEqual([{ event: 'ONAPPUNINSTALL', handler: 'http://localhost:9/events', auth_type: '0', offline: 0 }]);
-    expect((await rest(portal(), 'placement.bind', { PLACEMENT: 'IM_SIDEBAR', HANDLER: 'http://localhost:9/', OPTIONS: { iconName: 'fa-picture-o' } }, user)).status).toBe(403);
-    const noIcon = await rest(portal(), 'placement.bind', { PLACEMENT: 'IM_SIDEBAR', HANDLER: 'http://localhost:9/' }, admin);
+    expect(
+      (await rest(portal(), 'event.bind', { event: 'ONAPPUNINSTALL', handler: 'http://localhost:9/events' }, admin))
+        .body.result,
+    ).toBe(true);
+    expect(
+      (await rest(portal(), 'event.bind', { event: 'ONNOTHING', handler: 'http://localhost:9/events' }, admin)).body
+        .error,
+    ).toBe('ERROR_EVENT_NOT_FOUND');
+    expect(
+      (
+        await rest(
+          portal(),
+          'event.bind',
+          { event: 'ONAPPUNINSTALL', handler: 'http://localhost:9/events', event_type: 'offline' },
+          user,
+        )
+      ).status,
+    ).toBe(403);
+    expect((await rest(portal(), 'event.get', {}, admin)).body.result).toEqual([
+      { event: 'ONAPPUNINSTALL', handler: 'http://localhost:9/events', auth_type: '0', offline: 0 },
+    ]);
+    expect(
+      (
+        await rest(
+          portal(),
+          'placement.bind',
+          { PLACEMENT: 'IM_SIDEBAR', HANDLER: 'http://localhost:9/', OPTIONS: { iconName: 'fa-picture-o' } },
+          user,
+        )
+      ).status,
+    ).toBe(403);
+    const noIcon = await rest(
+      portal(),
+      'placement.bind',
+      { PLACEMENT: 'IM_SIDEBAR', HANDLER: 'http://localhost:9/' },
+      admin,
+    );
     expect(noIcon.body).toMatchObject({ error: 'ERROR_ARGUMENT', argument: 'iconName' });
-    expect((await rest(portal(), 'placement.bind', { PLACEMENT: 'IM_SIDEBAR', HANDLER: 'http://localhost:9/', OPTIONS: { iconName: 'fa-picture-o' } }, admin)).body.result).toBe(true);
-    expect((await rest(portal(), 'placement.get', {}, admin)).body.result).toMatchObject([{ placement: 'IM_SIDEBAR', handler: 'http://localhost:9/' }]);
+    expect(
+      (
+        await rest(
+          portal(),
+          'placement.bind',
+          { PLACEMENT: 'IM_SIDEBAR', HANDLER: 'http://localhost:9/', OPTIONS: { iconName: 'fa-picture-o' } },
+          admin,
+        )
+      ).body.result,
+    ).toBe(true);
+    expect((await rest(portal(), 'placement.get', {}, admin)).body.result).toMatchObject([
+      { placement: 'IM_SIDEBAR', handler: 'http://localhost:9/' },
+    ]);
   });
 
-  it('lists the user\'s chats with im.recent.list pages and im.search.chat.list', async () => {
+  it("lists the user's chats with im.recent.list pages and im.search.chat.list", async () => {
     emulator = await start();
     const auth = tokenFor(portal(), 1);
     const first = await rest(portal(), 'im.recent.list', { SKIP_DIALOG: 'Y', LIMIT: 50 }, auth);
     expect(first.body.result.hasMore).toBe(true);
     expect(first.body.total).toBe(-1);
     const item = first.body.result.items.find((i: { chat_id: number }) => i.chat_id === 12);
-    expect(item).toMatchObject({ id: 'chat12', type: 'chat', title: 'Marketing', avatar: { url: '', color: '#df532d' } });
+    expect(item).toMatchObject({
+      id: 'chat12',
+      type: 'chat',
+      title: 'Marketing',
+      avatar: { url: '', color: '#df532d' },
+    });
     const second = await rest(portal(), 'im.recent.list', { SKIP_DIALOG: 'Y', OFFSET: 50, LIMIT: 50 }, auth);
     expect(second.body.result.hasMore).toBe(false);
     // Anna's group chats: the projects and eight more (the general chat, Marketing, Sales team,
@@ -117,7 +225,11 @@ describe('emulated portal REST', () => {
     const found = await rest(portal(), 'im.search.chat.list', { FIND: 'project', LIMIT: 50 }, auth);
     expect(found.body.total).toBe(PROJECT_CHAT_COUNT);
     expect(found.body.next).toBe(50);
-    expect(found.body.result[0]).toMatchObject({ name: 'Project 01', restrictions: { avatar: true }, permissions: { manage_ui: 'member' } });
+    expect(found.body.result[0]).toMatchObject({
+      name: 'Project 01',
+      restrictions: { avatar: true },
+      permissions: { manage_ui: 'member' },
+    });
     expect((await rest(portal(), 'im.search.chat.list', { FIND: 'p' }, auth)).body.error).toBe('FIND_SHORT');
   });
 });

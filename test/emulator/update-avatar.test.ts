@@ -15,9 +15,16 @@ describe('imbot.chat.updateAvatar', () => {
   });
   afterEach(() => emulator.close());
   const portal = () => emulator.portals[0]!;
-  const update = (params: Record<string, unknown>, auth = admin) => rest(portal(), 'imbot.chat.updateAvatar', params, auth);
-  const addBot = async (chatId: number) => expect((await rest(portal(), 'im.chat.user.add', { CHAT_ID: chatId, USERS: [botId] }, admin)).body.result).toBe(true);
-  const error = (status: number, code: string, description: string) => ({ status, body: { error: code, error_description: description } });
+  const update = (params: Record<string, unknown>, auth = admin) =>
+    rest(portal(), 'imbot.chat.updateAvatar', params, auth);
+  const addBot = async (chatId: number) =>
+    expect((await rest(portal(), 'im.chat.user.add', { CHAT_ID: chatId, USERS: [botId] }, admin)).body.result).toBe(
+      true,
+    );
+  const error = (status: number, code: string, description: string) => ({
+    status,
+    body: { error: code, error_description: description },
+  });
 
   it('changes the avatar of a chat the bot was added to', async () => {
     await addBot(12);
@@ -27,7 +34,10 @@ describe('imbot.chat.updateAvatar', () => {
     const url = recent.body.result.items.find((i: { chat_id: number }) => i.chat_id === 12).avatar.url as string;
     const served = await fetch(url);
     expect(served.headers.get('content-type')).toBe('image/png');
-    const call = portal().calls().filter((c) => c.method === 'imbot.chat.updateAvatar').pop()!;
+    const call = portal()
+      .calls()
+      .filter((c) => c.method === 'imbot.chat.updateAvatar')
+      .pop()!;
     expect(call.params.AVATAR).toEqual({ base64Length: image.length, width: 64, height: 64 });
   });
 
@@ -40,7 +50,9 @@ describe('imbot.chat.updateAvatar', () => {
   });
 
   it('BOT_ID_ERROR for an unknown BOT_ID, and when the app has no bot', async () => {
-    expect(await update({ CHAT_ID: 12, BOT_ID: 4242, AVATAR: image })).toEqual(error(400, 'BOT_ID_ERROR', 'Bot not found'));
+    expect(await update({ CHAT_ID: 12, BOT_ID: 4242, AVATAR: image })).toEqual(
+      error(400, 'BOT_ID_ERROR', 'Bot not found'),
+    );
     expect((await rest(portal(), 'imbot.unregister', { BOT_ID: botId }, admin)).body.result).toBe(true);
     expect(await update({ CHAT_ID: 12, AVATAR: image })).toEqual(error(400, 'BOT_ID_ERROR', 'Bot not found'));
   });
@@ -48,46 +60,69 @@ describe('imbot.chat.updateAvatar', () => {
   // Bitrix24's module source answers a bot outside the chat as if there were no chat; the page's
   // table says ACCESS_DENIED, which the app's tests inject as a fault (emulator/README.md).
   it('WRONG_REQUEST while the bot is not a member of the chat', async () => {
-    expect(await update({ CHAT_ID: MARKETING_CHAT_ID, AVATAR: image })).toEqual(error(400, 'WRONG_REQUEST', "Chat isn't exists"));
+    expect(await update({ CHAT_ID: MARKETING_CHAT_ID, AVATAR: image })).toEqual(
+      error(400, 'WRONG_REQUEST', "Chat isn't exists"),
+    );
   });
 
   it('checks the bot, never the calling user: a user outside the chat, or below its manage_ui, is not refused', async () => {
     await addBot(BOARD_CHAT_ID);
-    expect((await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, tokenFor(portal(), PLAIN_USER_ID))).body.result).toBe(true);
+    expect(
+      (await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, tokenFor(portal(), PLAIN_USER_ID))).body.result,
+    ).toBe(true);
     portal().state.chats.get(BOARD_CHAT_ID)!.members.push(PLAIN_USER_ID);
-    expect((await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, tokenFor(portal(), PLAIN_USER_ID))).body.result).toBe(true);
+    expect(
+      (await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, tokenFor(portal(), PLAIN_USER_ID))).body.result,
+    ).toBe(true);
   });
 
   it('ACCESS_ERROR "Action unavailable" for a one-to-one dialog', async () => {
-    expect(await update({ CHAT_ID: portal().privateDialogId(), AVATAR: image })).toEqual(error(403, 'ACCESS_ERROR', 'Action unavailable'));
+    expect(await update({ CHAT_ID: portal().privateDialogId(), AVATAR: image })).toEqual(
+      error(403, 'ACCESS_ERROR', 'Action unavailable'),
+    );
   });
 
   it('ACCESS_ERROR for the general chat, whose avatar cannot be changed', async () => {
-    expect(await update({ CHAT_ID: portal().generalChatId(), AVATAR: image })).toEqual(error(403, 'ACCESS_ERROR', 'The avatar of this chat cannot be changed'));
+    expect(await update({ CHAT_ID: portal().generalChatId(), AVATAR: image })).toEqual(
+      error(403, 'ACCESS_ERROR', 'The avatar of this chat cannot be changed'),
+    );
   });
 
   it('AVATAR_ERROR "Avatar incorrect type" for data that is not an image', async () => {
     await addBot(12);
-    expect(await update({ CHAT_ID: 12, AVATAR: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>').toString('base64') })).toEqual(error(400, 'AVATAR_ERROR', 'Avatar incorrect type'));
-    expect(await update({ CHAT_ID: 12, AVATAR: 'not base64 at all' })).toEqual(error(400, 'AVATAR_ERROR', 'Avatar incorrect type'));
+    expect(
+      await update({
+        CHAT_ID: 12,
+        AVATAR: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>').toString('base64'),
+      }),
+    ).toEqual(error(400, 'AVATAR_ERROR', 'Avatar incorrect type'));
+    expect(await update({ CHAT_ID: 12, AVATAR: 'not base64 at all' })).toEqual(
+      error(400, 'AVATAR_ERROR', 'Avatar incorrect type'),
+    );
     expect(await update({ CHAT_ID: 12 })).toEqual(error(400, 'AVATAR_ERROR', 'Avatar incorrect type'));
   });
 
   it('AVATAR_ERROR "Avatar incorrect size" above 5000x5000', async () => {
     await addBot(12);
-    expect(await update({ CHAT_ID: 12, AVATAR: await pngBase64(5001, 10) })).toEqual(error(400, 'AVATAR_ERROR', 'Avatar incorrect size (max 5000x5000)'));
+    expect(await update({ CHAT_ID: 12, AVATAR: await pngBase64(5001, 10) })).toEqual(
+      error(400, 'AVATAR_ERROR', 'Avatar incorrect size (max 5000x5000)'),
+    );
   });
 
-  it('APP_ID_ERROR when another application\'s token names this bot; BOT_ID_ERROR when it has none', async () => {
+  it("APP_ID_ERROR when another application's token names this bot; BOT_ID_ERROR when it has none", async () => {
     const foreign = portal().issueAccessToken(1, 'local.other.app');
-    expect(await update({ CHAT_ID: 12, BOT_ID: botId, AVATAR: image }, foreign)).toEqual(error(400, 'APP_ID_ERROR', 'Bot was installed by another rest application'));
+    expect(await update({ CHAT_ID: 12, BOT_ID: botId, AVATAR: image }, foreign)).toEqual(
+      error(400, 'APP_ID_ERROR', 'Bot was installed by another rest application'),
+    );
     expect(await update({ CHAT_ID: 12, AVATAR: image }, foreign)).toEqual(error(400, 'BOT_ID_ERROR', 'Bot not found'));
   });
 
   it('a token of another portal is refused', async () => {
     const other = await startEmulator({ app: { ...APP, appUrl: 'http://localhost:9' } });
     try {
-      expect((await update({ CHAT_ID: 12, AVATAR: image }, tokenFor(other.portals[0]!))).body.error).toBe('NO_AUTH_FOUND');
+      expect((await update({ CHAT_ID: 12, AVATAR: image }, tokenFor(other.portals[0]!))).body.error).toBe(
+        'NO_AUTH_FOUND',
+      );
     } finally {
       await other.close();
     }
@@ -103,7 +138,9 @@ describe('bot identity', () => {
       const first = await registerBot(portal, auth);
       expect(await registerBot(portal, tokenFor(portal, 2))).toBe(first);
       const list = await rest(portal, 'imbot.bot.list', {}, auth);
-      expect(list.body.result).toEqual({ [String(first)]: { ID: first, NAME: 'Chat Avatar', CODE: 'chatavatar', OPENLINE: 'N' } });
+      expect(list.body.result).toEqual({
+        [String(first)]: { ID: first, NAME: 'Chat Avatar', CODE: 'chatavatar', OPENLINE: 'N' },
+      });
       expect(portal.state.bots.get(first)!.appId).toBe(APP.clientId);
     } finally {
       await emulator.close();

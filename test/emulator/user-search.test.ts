@@ -9,13 +9,20 @@ describe('emulated user.search', () => {
   });
   afterAll(() => emulator.close());
   const portal = () => emulator.portals[0]!;
-  const names = (body: Record<string, any>) => (body.result as Array<{ NAME: string; LAST_NAME: string }>).map((u) => `${u.NAME} ${u.LAST_NAME}`);
+  const names = (body: Record<string, any>) =>
+    (body.result as Array<{ NAME: string; LAST_NAME: string }>).map((u) => `${u.NAME} ${u.LAST_NAME}`);
 
   it('finds by FIND from the start of a first name, last name or job title, every typed word matching', async () => {
     const auth = tokenFor(portal(), 2);
-    expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'bor' } }, auth)).body)).toEqual(['Boris User']);
-    expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'outs' } }, auth)).body)).toEqual(['Clara Outsider']);
-    expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'administrator' } }, auth)).body)).toEqual(['Anna Admin']);
+    expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'bor' } }, auth)).body)).toEqual([
+      'Boris User',
+    ]);
+    expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'outs' } }, auth)).body)).toEqual([
+      'Clara Outsider',
+    ]);
+    expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'administrator' } }, auth)).body)).toEqual([
+      'Anna Admin',
+    ]);
     expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'clara us' } }, auth)).body)).toEqual([]);
     // From the start only, not the middle: "oris" is no beginning.
     expect(names((await rest(portal(), 'user.search', { FILTER: { FIND: 'oris' } }, auth)).body)).toEqual([]);

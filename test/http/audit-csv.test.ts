@@ -24,15 +24,13 @@ function cells(line: string, separator: ',' | ';'): string[] {
       if (c === '"' && line[i + 1] === '"') {
         cell += '"';
         i++;
-      }
-      else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"' && cell === '') quoted = true;
     else if (c === separator) {
       out.push(cell);
       cell = '';
-    }
-    else cell += c;
+    } else cell += c;
   }
   return [...out, cell];
 }
@@ -48,12 +46,26 @@ describe('audit CSV', () => {
 
   it('names what else happened in a notes column: which upload path the page took, a bot that joined', () => {
     const csv = auditCsv([{ ...entry('Ann'), notes: ['upload_cropped', 'bot_joined'] }]);
-    expect(csv.replace(/^\ufeff/, '').split('\r\n')[0]!.endsWith(',"duration_ms","notes"')).toBe(true);
+    expect(
+      csv
+        .replace(/^\ufeff/, '')
+        .split('\r\n')[0]!
+        .endsWith(',"duration_ms","notes"'),
+    ).toBe(true);
     expect(dataLine(csv).endsWith(',"12","upload_cropped bot_joined"')).toBe(true);
   });
 
   it.each([',', ';'] as const)('lets no cell start a formula in a spreadsheet that splits on "%s"', (separator) => {
-    const hostile = ['=2+3', 'Clara;=2+3;', 'Bob,=HYPERLINK("http://x")', 'Eve; @SUM(A1)', '-1+2', '+cmd', 'x;\t=1', 'a,\r=1'];
+    const hostile = [
+      '=2+3',
+      'Clara;=2+3;',
+      'Bob,=HYPERLINK("http://x")',
+      'Eve; @SUM(A1)',
+      '-1+2',
+      '+cmd',
+      'x;\t=1',
+      'a,\r=1',
+    ];
     for (const name of hostile) {
       for (const cell of cells(dataLine(auditCsv([entry(name)])), separator)) {
         expect([name, cell]).toEqual([name, expect.not.stringMatching(/^\s*[=+\-@\t\r]/)]);

@@ -44,7 +44,10 @@ describe('the draining HTTP server', () => {
   });
 
   it('cuts what is still in flight when the grace period ends', async () => {
-    const slow = fetch(`${url}/slow`).then(() => 'answered', () => 'cut');
+    const slow = fetch(`${url}/slow`).then(
+      () => 'answered',
+      () => 'cut',
+    );
     await waitFor(() => web.inFlight === 1);
     const started = Date.now();
     expect(await web.drain(300)).toEqual({ finished: false, cut: 1 });

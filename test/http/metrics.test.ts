@@ -27,7 +27,9 @@ describe('metrics', () => {
   it('answers 401 without the token or with another one', async () => {
     const url = await serve('metrics-token-0123456789');
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
-    expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456780' } })).status).toBe(401);
+    expect(
+      (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456780' } })).status,
+    ).toBe(401);
   });
 
   it('counts requests by route pattern and status, in Prometheus text format', async () => {

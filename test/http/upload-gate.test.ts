@@ -31,7 +31,11 @@ async function startGate(overrides: Partial<UploadGateOptions> = {}) {
     minBytesPerSecond: 1,
     rateWindowMs: 60_000,
     retryAfterSeconds: 3,
-    identify: (req: Request) => ({ user: String(req.headers['x-user'] ?? 'u1'), portal: String(req.headers['x-portal'] ?? 'p1'), maxFileBytes: 10 * BODY }),
+    identify: (req: Request) => ({
+      user: String(req.headers['x-user'] ?? 'u1'),
+      portal: String(req.headers['x-portal'] ?? 'p1'),
+      maxFileBytes: 10 * BODY,
+    }),
     ...overrides,
   });
   const app = express();
@@ -54,7 +58,13 @@ async function startGate(overrides: Partial<UploadGateOptions> = {}) {
     while (held.length < count) await new Promise<void>((wake) => arrivals.push(wake));
   };
   const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-  return { gate, held, heldCount, settle, port, close: () =>
+  return {
+    gate,
+    held,
+    heldCount,
+    settle,
+    port,
+    close: () =>
       new Promise((resolve) => {
         server.close(resolve);
         server.closeAllConnections();
@@ -68,12 +78,28 @@ interface Answer {
   body: { ok?: boolean; error?: { code: string } };
 }
 
-function post(port: number, opts: { user?: string; portal?: string; bytes?: number; contentLength?: number } = {}): Promise<Answer> {
+function post(
+  port: number,
+  opts: { user?: string; portal?: string; bytes?: number; contentLength?: number } = {},
+): Promise<Answer> {
   const body = Buffer.alloc(opts.bytes ?? BODY, 1);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/upload', method: 'POST', headers: { 'x-user': opts.user ?? 'u1', 'x-portal': opts.portal ?? 'p1', 'content-length': opts.contentLength ?? body.length } }, (res) => {
-      void readAnswer(res).then(resolve, reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/upload',
+        method: 'POST',
+        headers: {
+          'x-user': opts.user ?? 'u1',
+          'x-portal': opts.portal ?? 'p1',
+          'content-length': opts.contentLength ?? body.length,
+        },
+      },
+      (res) => {
+        void readAnswer(res).then(resolve, reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -82,7 +108,11 @@ function post(port: number, opts: { user?: string; portal?: string; bytes?: numb
 async function readAnswer(res: IncomingMessage): Promise<Answer> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
-  return { status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') };
+  return {
+    status: res.statusCode!,
+    retryAfter: res.headers['retry-after'] as string | undefined,
+    body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+  };
 }
 
 describe('upload gate', () => {
@@ -192,7 +222,13 @@ describe('upload gate', () => {
 
   it('tells the work of a closed connection to stop and holds its slot until it has stopped', async () => {
     stack = await startGate({ budgetBytes: BODY });
-    const req = httpRequest({ host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: stack.port,
+      path: '/upload',
+      method: 'POST',
+      headers: { 'content-length': BODY },
+    });
     req.on('error', () => undefined);
     req.end(Buffer.alloc(BODY));
     await stack.heldCount(1);
@@ -215,7 +251,13 @@ describe('upload gate', () => {
     stack = await startGate({ budgetBytes: BODY });
     post(stack.port).catch(() => undefined);
     await stack.heldCount(1);
-    const req = httpRequest({ host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: stack.port,
+      path: '/upload',
+      method: 'POST',
+      headers: { 'content-length': BODY },
+    });
     req.on('error', () => undefined);
     req.end(Buffer.alloc(BODY));
     await stack.settle();
@@ -228,7 +270,10 @@ describe('upload gate', () => {
   it('cuts a body that dribbles in slower than the minimum rate, with 408, and frees its slot', async () => {
     stack = await startGate({ minBytesPerSecond: 2000, rateWindowMs: 200 });
     const answer = new Promise<Answer>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } }, (res) => void readAnswer(res).then(resolve, reject));
+      const req = httpRequest(
+        { host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } },
+        (res) => void readAnswer(res).then(resolve, reject),
+      );
       req.on('error', () => undefined);
       const drip = setInterval(() => req.write(Buffer.alloc(1)), 50);
       req.on('close', () => clearInterval(drip));
@@ -245,7 +290,10 @@ describe('upload gate', () => {
   it('lets a body that arrives at the minimum rate through', async () => {
     stack = await startGate({ minBytesPerSecond: 1000, rateWindowMs: 200 });
     const answer = new Promise<Answer>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } }, (res) => void readAnswer(res).then(resolve, reject));
+      const req = httpRequest(
+        { host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } },
+        (res) => void readAnswer(res).then(resolve, reject),
+      );
       req.on('error', reject);
       let sent = 0;
       const drip = setInterval(() => {

@@ -16,38 +16,66 @@ describe('administration in words', () => {
   const adminIn = async (lang: string) => (await stack.open(0, ADMIN_USER_ID, { lang })).token;
   const get = (path: string, token: string) => stack.http.get(path).set('Authorization', `Bearer ${token}`);
 
-  it('gives each failed entry of the audit log its sentence in the reader\'s language, beside its code', async () => {
+  it("gives each failed entry of the audit log its sentence in the reader's language, beside its code", async () => {
     const plain = stack.tokens[PLAIN_USER_ID]!;
-    await stack.http.post(`/api/chats/${BOARD_CHAT_ID}/avatar`).set('Authorization', `Bearer ${plain}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
-    await stack.http.post(`/api/chats/${MARKETING_CHAT_ID}/avatar`).set('Authorization', `Bearer ${plain}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
+    await stack.http
+      .post(`/api/chats/${BOARD_CHAT_ID}/avatar`)
+      .set('Authorization', `Bearer ${plain}`)
+      .attach('avatar', await img.photo(100, 100), 'a.jpg');
+    await stack.http
+      .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
+      .set('Authorization', `Bearer ${plain}`)
+      .attach('avatar', await img.photo(100, 100), 'a.jpg');
 
     const de = await get('/api/admin/audit', await adminIn('de'));
     const failed = de.body.entries.find((e: { chatId: number }) => e.chatId === BOARD_CHAT_ID);
-    expect(failed).toMatchObject({ result: 'error', errorCode: 'NOT_CHAT_MEMBER', errorMessage: 'Sie sind kein Mitglied dieses Chats und können seinen Avatar daher nicht ändern.' });
+    expect(failed).toMatchObject({
+      result: 'error',
+      errorCode: 'NOT_CHAT_MEMBER',
+      errorMessage: 'Sie sind kein Mitglied dieses Chats und können seinen Avatar daher nicht ändern.',
+    });
     const ok = de.body.entries.find((e: { chatId: number }) => e.chatId === MARKETING_CHAT_ID);
     expect(ok).toMatchObject({ result: 'ok', errorCode: null, errorMessage: null });
 
     const ru = await get('/api/admin/audit', await adminIn('ru'));
-    expect(ru.body.entries.find((e: { chatId: number }) => e.chatId === BOARD_CHAT_ID).errorMessage).toBe('Вы не участник этого чата, поэтому не можете менять его аватар.');
+    expect(ru.body.entries.find((e: { chatId: number }) => e.chatId === BOARD_CHAT_ID).errorMessage).toBe(
+      'Вы не участник этого чата, поэтому не можете менять его аватар.',
+    );
   });
 
   it('tells a Bitrix24 refusal the catalogue does not know in words too', async () => {
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'SOMETHING_NEW', description: 'New in a later Bitrix24', status: 400, times: 1 });
-    await stack.http.post(`/api/chats/${MARKETING_CHAT_ID}/avatar`).set('Authorization', `Bearer ${stack.tokens[ADMIN_USER_ID]!}`).attach('avatar', await img.photo(100, 100), 'a.jpg');
+    portal().injectFault({
+      method: 'imbot.chat.updateAvatar',
+      error: 'SOMETHING_NEW',
+      description: 'New in a later Bitrix24',
+      status: 400,
+      times: 1,
+    });
+    await stack.http
+      .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
+      .set('Authorization', `Bearer ${stack.tokens[ADMIN_USER_ID]!}`)
+      .attach('avatar', await img.photo(100, 100), 'a.jpg');
     const en = await get('/api/admin/audit', await adminIn('en'));
     const entry = en.body.entries[0];
     expect(entry.result).toBe('error');
-    expect(entry).toMatchObject({ result: 'error', errorCode: 'BITRIX24_ERROR', errorMessage: 'Bitrix24 refused the request.' });
+    expect(entry).toMatchObject({
+      result: 'error',
+      errorCode: 'BITRIX24_ERROR',
+      errorMessage: 'Bitrix24 refused the request.',
+    });
   });
 
-  it('finds users by name with user.search, asked with the administrator\'s own token', async () => {
+  it("finds users by name with user.search, asked with the administrator's own token", async () => {
     const admin = await adminIn('en');
     const res = await get('/api/admin/users?search=bor', admin);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ users: [{ id: PLAIN_USER_ID, name: 'Boris User', position: 'Manager' }] });
     const both = await get('/api/admin/users?search=a', admin);
     expect(both.body.users.map((u: { id: number }) => u.id)).toEqual([ADMIN_USER_ID]);
-    const call = portal().calls().filter((c) => c.method === 'user.search').at(-1)!;
+    const call = portal()
+      .calls()
+      .filter((c) => c.method === 'user.search')
+      .at(-1)!;
     expect(call.userId).toBe(ADMIN_USER_ID);
   });
 

@@ -11,7 +11,17 @@ it('prunes the audit log to AUDIT_RETENTION_DAYS when the app starts', async () 
   const temp = await tempSqliteStore([key]);
   const day = 86_400_000;
   const entry = (chatId: number, ageDays: number) =>
-    temp.store.addAuditEntry({ memberId: 'member-a', userId: 1, userName: null, chatId, result: 'ok', errorCode: null, bytes: 1, durationMs: 1, at: new Date(Date.now() - ageDays * day) });
+    temp.store.addAuditEntry({
+      memberId: 'member-a',
+      userId: 1,
+      userName: null,
+      chatId,
+      result: 'ok',
+      errorCode: null,
+      bytes: 1,
+      durationMs: 1,
+      at: new Date(Date.now() - ageDays * day),
+    });
   await entry(1, 45);
   await entry(2, 31);
   await entry(3, 29);
@@ -32,13 +42,16 @@ it('prunes the audit log to AUDIT_RETENTION_DAYS when the app starts', async () 
   });
   try {
     const deadline = Date.now() + 10_000;
-    while (!app.output().includes('audit log pruned') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!app.output().includes('audit log pruned') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(app.output()).toMatch(/"count":2,.*"audit log pruned"/);
   } finally {
     app.child.kill('SIGTERM');
     await app.exited;
   }
   const reopened = await temp.reopen();
-  expect((await reopened.listAuditEntries('member-a', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([3]);
+  expect((await reopened.listAuditEntries('member-a', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([
+    3,
+  ]);
   await temp.cleanup();
 });

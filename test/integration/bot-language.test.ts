@@ -3,7 +3,7 @@ import { startStack, type Stack } from '../support/stack';
 
 // The bot is named once, when imbot.register runs, in the language of the administrator who
 // installs; the sidebar item carries its title in every language the app speaks (LANG_ALL).
-describe('the bot\'s name and the sidebar item\'s title', () => {
+describe("the bot's name and the sidebar item's title", () => {
   let stack: Stack;
   beforeEach(async () => {
     stack = await startStack();
@@ -30,7 +30,7 @@ describe('the bot\'s name and the sidebar item\'s title', () => {
     ['la', 'Avatar del chat'],
     ['ua', 'Аватар чату'],
     ['kz', 'Chat Avatar'],
-  ])('registers the bot in the installing administrator\'s language (%s)', async (lang, name) => {
+  ])("registers the bot in the installing administrator's language (%s)", async (lang, name) => {
     await installIn(lang);
     expect(bots().map((bot) => bot.name)).toEqual([name]);
     expect(sidebar().title).toBe(name);
@@ -39,7 +39,18 @@ describe('the bot\'s name and the sidebar item\'s title', () => {
   it('gives the sidebar item a title in each of the ten languages', async () => {
     await installIn('en');
     const titles = Object.fromEntries(Object.entries(sidebar().langAll ?? {}).map(([lang, v]) => [lang, v.TITLE]));
-    expect(titles).toEqual({ en: 'Chat Avatar', ru: 'Аватар чата', de: 'Chat-Avatar', la: 'Avatar del chat', br: 'Avatar do chat', fr: 'Avatar de chat', it: 'Avatar della chat', pl: 'Awatar czatu', ua: 'Аватар чату', tr: 'Sohbet avatarı' });
+    expect(titles).toEqual({
+      en: 'Chat Avatar',
+      ru: 'Аватар чата',
+      de: 'Chat-Avatar',
+      la: 'Avatar del chat',
+      br: 'Avatar do chat',
+      fr: 'Avatar de chat',
+      it: 'Avatar della chat',
+      pl: 'Awatar czatu',
+      ua: 'Аватар чату',
+      tr: 'Sohbet avatarı',
+    });
   });
 
   it('keeps the name a bot was registered with when the app is reinstalled in another language', async () => {

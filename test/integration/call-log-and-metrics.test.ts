@@ -20,13 +20,25 @@ describe('what avatar changes leave in the log and in /metrics', () => {
       .filter((line) => line.includes('"bitrix24 call"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-  it('names the method and portal, the outcome and the time, for a success and for Bitrix24\'s refusal', async () => {
+  it("names the method and portal, the outcome and the time, for a success and for Bitrix24's refusal", async () => {
     const portal = stack.emulator.portals[0]!;
     const { token } = await stack.open(0, 1);
-    const ok = await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(400, 400), 'a.jpg');
+    const ok = await stack.http
+      .post('/api/chats/12/avatar')
+      .set('Authorization', `Bearer ${token}`)
+      .attach('avatar', await img.photo(400, 400), 'a.jpg');
     expect(ok.status).toBe(200);
-    portal.injectFault({ method: 'imbot.chat.updateAvatar', error: 'AVATAR_ERROR', description: 'Avatar is not valid', status: 400, times: 1 });
-    const refused = await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(400, 400), 'a.jpg');
+    portal.injectFault({
+      method: 'imbot.chat.updateAvatar',
+      error: 'AVATAR_ERROR',
+      description: 'Avatar is not valid',
+      status: 400,
+      times: 1,
+    });
+    const refused = await stack.http
+      .post('/api/chats/12/avatar')
+      .set('Authorization', `Bearer ${token}`)
+      .attach('avatar', await img.photo(400, 400), 'a.jpg');
     expect(refused.body.error.code).toBe('AVATAR_ERROR');
 
     const updates = callLines().filter((line) => line.method === 'imbot.chat.updateAvatar');
@@ -39,7 +51,9 @@ describe('what avatar changes leave in the log and in /metrics', () => {
     for (const line of updates) {
       expect(line).toMatchObject({ memberId: portal.memberId, userId: 1, msg: 'bitrix24 call' });
       expect(typeof line.ms).toBe('number');
-      expect(Object.keys(line).sort()).toEqual(['level', 'memberId', 'method', 'ms', 'msg', 'outcome', 'status', 'time', 'userId'].sort());
+      expect(Object.keys(line).sort()).toEqual(
+        ['level', 'memberId', 'method', 'ms', 'msg', 'outcome', 'status', 'time', 'userId'].sort(),
+      );
     }
     // The install's calls are there too, each on its own line.
     expect(callLines().some((line) => line.method === 'imbot.register')).toBe(true);

@@ -21,7 +21,12 @@ describe('graceful shutdown on SIGTERM', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'chat-avatar-shutdown-'));
     const port = await freePort();
-    emulator = await startEmulator({ host: '127.0.0.1', portals: [{}], app: { ...CLIENT, appUrl: `http://localhost:${port}` }, rateLimit: { threshold: 1000, drainPerSecond: 500 } });
+    emulator = await startEmulator({
+      host: '127.0.0.1',
+      portals: [{}],
+      app: { ...CLIENT, appUrl: `http://localhost:${port}` },
+      rateLimit: { threshold: 1000, drainPerSecond: 500 },
+    });
     app = await startAppProcess({
       port,
       env: {
@@ -48,7 +53,11 @@ describe('graceful shutdown on SIGTERM', () => {
 
   const postForm = async (form: LaunchForm) => {
     const target = new URL(form.url);
-    return fetch(`${app.url}${target.pathname}${target.search}`, { method: 'POST', body: new URLSearchParams(form.fields), headers: { accept: 'text/html' } });
+    return fetch(`${app.url}${target.pathname}${target.search}`, {
+      method: 'POST',
+      body: new URLSearchParams(form.fields),
+      headers: { accept: 'text/html' },
+    });
   };
 
   it('answers 503 on /healthz at once, finishes the upload in flight, then closes the store and exits 0', async () => {
@@ -62,14 +71,20 @@ describe('graceful shutdown on SIGTERM', () => {
 
     const boundary = `----shutdown${randomBytes(8).toString('hex')}`;
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
       await img.photo(1600, 1200),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     const half = Math.floor(body.length / 2);
     const upload = httpRequest(`${app.url}/api/chats/12/avatar`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': body.length,
+      },
     });
     const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
       upload.once('response', (res: IncomingMessage) => {

@@ -3,7 +3,7 @@ import { pageData } from '../views/model';
 import { installedStack, type InstalledStack } from '../support/stack';
 
 // The portal's LANG reaches the user: the page, the app token, every sentence the API answers.
-describe('the portal\'s language', () => {
+describe("the portal's language", () => {
   let stack: InstalledStack;
   beforeAll(async () => {
     stack = await installedStack();
@@ -29,16 +29,28 @@ describe('the portal\'s language', () => {
     if (applyButton) expect(data.strings.applyButton).toBe(applyButton);
   });
 
-  it.each(['kz', 'ar', 'ja', 'sc', 'xx'])('shows a language without a translation (%s) in English, not Russian', async (lang) => {
-    const { res, token } = await openIn(lang);
-    expect(res.text).toContain('<html lang="en">');
-    const err = await stack.http.get('/api/chats/abc').set('Authorization', `Bearer ${token}`);
-    expect(err.body.error.message).toMatch(/^[\x20-\x7e’]+$/);
-  });
+  it.each(['kz', 'ar', 'ja', 'sc', 'xx'])(
+    'shows a language without a translation (%s) in English, not Russian',
+    async (lang) => {
+      const { res, token } = await openIn(lang);
+      expect(res.text).toContain('<html lang="en">');
+      const err = await stack.http.get('/api/chats/abc').set('Authorization', `Bearer ${token}`);
+      expect(err.body.error.message).toMatch(/^[\x20-\x7e’]+$/);
+    },
+  );
 
   it('carries the language in the app token, so the API answers in it, in the one error shape', async () => {
     const { token } = await openIn('de');
-    const res = await stack.http.put('/api/admin/settings').set('Authorization', `Bearer ${token}`).send({ outputSide: 10, outputFormat: 'gif', jpegQuality: 85, maxUploadBytes: 10, access: { mode: 'users', userIds: [] } });
+    const res = await stack.http
+      .put('/api/admin/settings')
+      .set('Authorization', `Bearer ${token}`)
+      .send({
+        outputSide: 10,
+        outputFormat: 'gif',
+        jpegQuality: 85,
+        maxUploadBytes: 10,
+        access: { mode: 'users', userIds: [] },
+      });
     expect(res.status).toBe(422);
     expect(Object.keys(res.body)).toEqual(['error']);
     expect(res.body.error).toMatchObject({ code: 'INVALID_SETTINGS', message: 'Einige Einstellungen sind ungültig.' });
@@ -48,7 +60,16 @@ describe('the portal\'s language', () => {
       maxUploadBytes: 'Geben Sie ein Upload-Limit von 0,1 MB bis zum Maximum des Servers von 25 MB ein.',
     });
     const pl = (await openIn('pl')).token;
-    const nobody = await stack.http.put('/api/admin/settings').set('Authorization', `Bearer ${pl}`).send({ outputSide: 512, outputFormat: 'auto', jpegQuality: 85, maxUploadBytes: 1048576, access: { mode: 'users', userIds: [] } });
+    const nobody = await stack.http
+      .put('/api/admin/settings')
+      .set('Authorization', `Bearer ${pl}`)
+      .send({
+        outputSide: 512,
+        outputFormat: 'auto',
+        jpegQuality: 85,
+        maxUploadBytes: 1048576,
+        access: { mode: 'users', userIds: [] },
+      });
     expect(nobody.body.error.fields).toEqual({ 'access.userIds': 'Wybierz co najmniej jednego użytkownika.' });
   });
 

@@ -16,7 +16,14 @@ describe('GET /metrics on the running app', () => {
     const port = await freePort();
     app = await startAppProcess({
       port,
-      env: { NODE_ENV: 'test', B24_CLIENT_ID: 'local.metrics', B24_CLIENT_SECRET: 'metrics-client-secret', DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`, METRICS_TOKEN: token },
+      env: {
+        NODE_ENV: 'test',
+        B24_CLIENT_ID: 'local.metrics',
+        B24_CLIENT_SECRET: 'metrics-client-secret',
+        DATA_DIR: dir,
+        DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
+        METRICS_TOKEN: token,
+      },
     });
   });
   afterAll(async () => {

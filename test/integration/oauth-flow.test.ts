@@ -65,8 +65,13 @@ describe('sign-in outside the portal', () => {
   });
 
   it('sends nobody to a portal that has not installed the app, and refuses an address that is not one', async () => {
-    expect((await stack.http.get('/oauth/start').query({ domain: 'evil.example.com' }).set('Accept', 'application/json')).body.error.code).toBe('PORTAL_NOT_INSTALLED');
-    expect((await stack.http.get('/oauth/start').query({ domain: 'a b/<c>' }).set('Accept', 'application/json')).status).toBe(400);
+    expect(
+      (await stack.http.get('/oauth/start').query({ domain: 'evil.example.com' }).set('Accept', 'application/json'))
+        .body.error.code,
+    ).toBe('PORTAL_NOT_INSTALLED');
+    expect(
+      (await stack.http.get('/oauth/start').query({ domain: 'a b/<c>' }).set('Accept', 'application/json')).status,
+    ).toBe(400);
     expect((await stack.http.get('/app').set('Accept', 'application/json')).status).toBe(401);
   });
 });

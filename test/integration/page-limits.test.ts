@@ -15,9 +15,13 @@ describe('the limits a page is given', () => {
   });
   const portal = () => stack.emulator.portals[0]!;
 
-  it('gives the page in the portal\'s frame the server\'s pixel ceiling beside the portal\'s settings', async () => {
+  it("gives the page in the portal's frame the server's pixel ceiling beside the portal's settings", async () => {
     const { res } = await stack.open();
-    expect(pageData(res.text).limits).toEqual({ maxUploadBytes: 10 * 1024 * 1024, outputSide: 512, maxInputPixels: 2_000_000 });
+    expect(pageData(res.text).limits).toEqual({
+      maxUploadBytes: 10 * 1024 * 1024,
+      outputSide: 512,
+      maxInputPixels: 2_000_000,
+    });
   });
 
   it('gives it to the page opened outside the portal too', async () => {

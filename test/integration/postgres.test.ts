@@ -13,7 +13,10 @@ maybe('on PostgreSQL', () => {
       const portal = stack.emulator.portals[0]!;
       expect((await stack.install()).status).toBe(200);
       const { token } = await stack.open(0, 1);
-      const res = await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', await img.photo(640, 480), 'a.jpg');
+      const res = await stack.http
+        .post('/api/chats/12/avatar')
+        .set('Authorization', `Bearer ${token}`)
+        .attach('avatar', await img.photo(640, 480), 'a.jpg');
       expect(res.status).toBe(200);
       expect(portal.chat(12)!.avatar).toMatchObject({ width: 512, height: 512 });
       const audit = await stack.http.get('/api/admin/audit').set('Authorization', `Bearer ${token}`);

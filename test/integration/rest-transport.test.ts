@@ -44,7 +44,9 @@ describe('REST calls to a portal', () => {
 
   it('an error sent with HTTP 200 keeps its code, description and argument (placement.bind without iconName)', async () => {
     const rest = await portalClient();
-    const error = await rest.call('placement.bind', { PLACEMENT: 'IM_SIDEBAR', HANDLER: `${stack.appUrl}/`, TITLE: 'x' }).catch((e: unknown) => e);
+    const error = await rest
+      .call('placement.bind', { PLACEMENT: 'IM_SIDEBAR', HANDLER: `${stack.appUrl}/`, TITLE: 'x' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Bitrix24Error);
     expect(error).toMatchObject({ code: 'ERROR_ARGUMENT', status: 200, argument: 'iconName' });
     expect((error as Bitrix24Error).description).toMatch(/iconName/);
@@ -104,14 +106,23 @@ describe('pacing', () => {
 
 describe('the deadline of a call', () => {
   it('B24_TIMEOUT_MS bounds the whole call, retries and back-off included', async () => {
-    const stack = await startStack({ env: { B24_TIMEOUT_MS: '1000' }, restriction: { retryDelayMs: 300, maxRetries: 10 } });
+    const stack = await startStack({
+      env: { B24_TIMEOUT_MS: '1000' },
+      restriction: { retryDelayMs: 300, maxRetries: 10 },
+    });
     try {
       expect((await stack.install()).status).toBe(200);
       const portal = stack.emulator.portals[0]!;
       const rest = await stack.clients().forOwner((await stack.store.findPortalByMemberId(portal.memberId))!, 0);
       // Every attempt is refused after 300 ms: with a deadline per attempt, eleven attempts and
       // their back-off would take more than five seconds.
-      portal.injectFault({ method: 'app.info', error: 'QUERY_LIMIT_EXCEEDED', status: 503, times: 1000, latencyMs: 300 });
+      portal.injectFault({
+        method: 'app.info',
+        error: 'QUERY_LIMIT_EXCEEDED',
+        status: 503,
+        times: 1000,
+        latencyMs: 300,
+      });
       const started = Date.now();
       await expect(rest.call('app.info')).rejects.toBeDefined();
       expect(Date.now() - started).toBeLessThan(1300);
@@ -173,13 +184,18 @@ describe('a renamed portal', () => {
   it('an endpoint the OAuth server reports over plain http is not stored when http portals are not allowed', async () => {
     const portal = stack.emulator.portals[0]!;
     const installed = (await stack.store.findPortalByMemberId(portal.memberId))!;
-    await stack.store.savePortal({ ...installed, clientEndpoint: 'https://renamed.example/rest/' }, installed.installedAt);
+    await stack.store.savePortal(
+      { ...installed, clientEndpoint: 'https://renamed.example/rest/' },
+      installed.installedAt,
+    );
     const log = createLogger({ level: 'silent' });
     const oauth = createOAuthServerClient({ ...CLIENT, oauthServer: stack.emulator.oauthUrl, timeoutMs: 3000 });
     const refresher = createTokenRefresher({ store: stack.store, log, allowHttpPortals: false, oauth });
     const owner = { memberId: portal.memberId, userId: 0 };
     const fresh = await refresher.refreshTokens(owner, (await stack.store.findTokens(owner))!.accessToken);
     expect(fresh.clientEndpoint).toBe('https://renamed.example/rest/');
-    expect((await stack.store.findPortalByMemberId(portal.memberId))!.clientEndpoint).toBe('https://renamed.example/rest/');
+    expect((await stack.store.findPortalByMemberId(portal.memberId))!.clientEndpoint).toBe(
+      'https://renamed.example/rest/',
+    );
   });
 });

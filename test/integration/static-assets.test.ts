@@ -45,7 +45,13 @@ describe('scripts and styles as the browser gets them', () => {
 
   it('names every script and style of the page by a content-hashed URL', () => {
     const urls = urlsOf(page);
-    expect(urls).toEqual(expect.arrayContaining([expect.stringMatching(/^\/vendor\/b24jssdk\.[0-9a-f]{10}\.js$/), expect.stringMatching(/^\/static\/app\.[0-9a-f]{10}\.js$/), expect.stringMatching(/^\/static\/app\.[0-9a-f]{10}\.css$/)]));
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/vendor\/b24jssdk\.[0-9a-f]{10}\.js$/),
+        expect.stringMatching(/^\/static\/app\.[0-9a-f]{10}\.js$/),
+        expect.stringMatching(/^\/static\/app\.[0-9a-f]{10}\.css$/),
+      ]),
+    );
     expect(urls.filter((url) => !/\.[0-9a-f]{10}\.(js|css)$/.test(url))).toEqual([]);
   });
 
@@ -112,11 +118,12 @@ describe('content hashes after a deploy', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const build = () => createStaticAssets({ publicDir: dir, vendor: {} });
 
-  it('gives a changed module a new URL, and every module that imports it, up to the page\'s entry', () => {
+  it("gives a changed module a new URL, and every module that imports it, up to the page's entry", () => {
     const before = build();
     writeFileSync(join(dir, 'format.js'), 'export const f = 2;\n');
     const after = build();
-    for (const name of ['/static/format.js', '/static/admin.js', '/static/app.js']) expect([name, after.url(name)]).not.toEqual([name, before.url(name)]);
+    for (const name of ['/static/format.js', '/static/admin.js', '/static/app.js'])
+      expect([name, after.url(name)]).not.toEqual([name, before.url(name)]);
     expect(after.url('/static/app.css')).toBe(before.url('/static/app.css'));
   });
 });

@@ -12,7 +12,13 @@ const log = createLogger({ level: 'silent' });
 
 /** The job as server/main.ts gets it: an app instance composed on `store`. */
 const keepAliveFor = (stack: Stack, store: Store) =>
-  composeApp({ config: stack.config, store, log, bitrix24: { ...CLIENT, oauthServer: stack.emulator.oauthUrl }, sessionSecret: SESSION_SECRET }).tokenKeepAlive;
+  composeApp({
+    config: stack.config,
+    store,
+    log,
+    bitrix24: { ...CLIENT, oauthServer: stack.emulator.oauthUrl },
+    sessionSecret: SESSION_SECRET,
+  }).tokenKeepAlive;
 
 /** Makes the stored portal pair look as if it was last refreshed `days` ago; Bitrix24 still knows it. */
 const ageStoredPair = async (store: Store, memberId: string, days: number) => {
@@ -33,7 +39,10 @@ describe('idle portal tokens are kept alive', () => {
   });
 
   it('refreshes a portal pair unrefreshed for 31 days, once, and leaves a pair refreshed 29 days ago alone', async () => {
-    const [idle, recent] = stack.emulator.portals as [typeof stack.emulator.portals[0], typeof stack.emulator.portals[0]];
+    const [idle, recent] = stack.emulator.portals as [
+      (typeof stack.emulator.portals)[0],
+      (typeof stack.emulator.portals)[0],
+    ];
     await ageStoredPair(stack.store, idle.memberId, 31);
     await ageStoredPair(stack.store, recent.memberId, 29);
     const before = (await stack.store.findTokens({ memberId: idle.memberId, userId: 0 }))!;
@@ -56,7 +65,10 @@ describe('idle portal tokens are kept alive', () => {
   });
 
   it('a portal that lost its install does not stop the sweep of the others', async () => {
-    const [lost, idle] = stack.emulator.portals as [typeof stack.emulator.portals[0], typeof stack.emulator.portals[0]];
+    const [lost, idle] = stack.emulator.portals as [
+      (typeof stack.emulator.portals)[0],
+      (typeof stack.emulator.portals)[0],
+    ];
     await ageStoredPair(stack.store, lost.memberId, 40);
     await ageStoredPair(stack.store, idle.memberId, 31);
     lost.revokeTokens();
@@ -69,23 +81,29 @@ describe('idle portal tokens are kept alive', () => {
 
 describe('idle portal tokens on PostgreSQL', () => {
   const maybe = postgresUrl ? it : it.skip;
-  maybe('two instances sweeping at the same moment refresh an idle pair once, and both leave a working pair', async () => {
-    const temp = await tempPostgresStore(postgresUrl);
-    const stack = await startStack({ temp });
-    try {
-      expect((await stack.install()).status).toBe(200);
-      const portal = stack.emulator.portals[0]!;
-      await ageStoredPair(temp.store, portal.memberId, 31);
-      const otherInstance = await temp.reopen();
-      const before = portal.stats().refreshGrants;
-      const done = await Promise.all([keepAliveFor(stack, temp.store).runOnce(), keepAliveFor(stack, otherInstance).runOnce()]);
-      expect(done.sort()).toEqual([0, 1]);
-      expect(portal.stats().refreshGrants - before).toBe(1);
-      const rest = await stack.clients().forOwner((await temp.store.findPortalByMemberId(portal.memberId))!, 0);
-      await expect(rest.call('app.info')).resolves.toBeDefined();
-    } finally {
-      await stack.close();
-      await temp.cleanup();
-    }
-  });
+  maybe(
+    'two instances sweeping at the same moment refresh an idle pair once, and both leave a working pair',
+    async () => {
+      const temp = await tempPostgresStore(postgresUrl);
+      const stack = await startStack({ temp });
+      try {
+        expect((await stack.install()).status).toBe(200);
+        const portal = stack.emulator.portals[0]!;
+        await ageStoredPair(temp.store, portal.memberId, 31);
+        const otherInstance = await temp.reopen();
+        const before = portal.stats().refreshGrants;
+        const done = await Promise.all([
+          keepAliveFor(stack, temp.store).runOnce(),
+          keepAliveFor(stack, otherInstance).runOnce(),
+        ]);
+        expect(done.sort()).toEqual([0, 1]);
+        expect(portal.stats().refreshGrants - before).toBe(1);
+        const rest = await stack.clients().forOwner((await temp.store.findPortalByMemberId(portal.memberId))!, 0);
+        await expect(rest.call('app.info')).resolves.toBeDefined();
+      } finally {
+        await stack.close();
+        await temp.cleanup();
+      }
+    },
+  );
 });

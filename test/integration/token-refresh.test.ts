@@ -45,35 +45,45 @@ describe('stored tokens, refreshed safely', () => {
     await expect(rest.call('app.info')).rejects.toMatchObject({ code: 'PORTAL_AUTH_LOST' });
     expect((await portalRecord()).lastRefreshOk).toBe(false);
   });
-
 });
 
 describe('several instances on PostgreSQL', () => {
   const maybe = postgresUrl ? it : it.skip;
-  maybe('two app instances on one database refresh an expired pair once: the lost race reuses the winner\'s pair', async () => {
-    const temp = await tempPostgresStore(postgresUrl);
-    const stack = await startStack({ temp });
-    try {
-      await stack.install();
-      const portal = stack.emulator.portals[0]!;
-      const record = async () => (await stack.store.findPortalByMemberId(portal.memberId))!;
-      const first = await stack.clients().forOwner(await record(), 0);
-      await stack.restartApp(); // a second instance: its own clients and its own connection pool
-      const second = await stack.clients().forOwner(await record(), 0);
-      portal.expireAccessTokens();
-      const before = portal.stats().refreshGrants;
-      await Promise.all([first.call('app.info'), second.call('app.info'), first.call('app.info'), second.call('app.info')]);
-      expect(portal.stats().refreshGrants - before).toBe(1);
-    } finally {
-      await stack.close();
-      await temp.cleanup();
-    }
-  });
+  maybe(
+    "two app instances on one database refresh an expired pair once: the lost race reuses the winner's pair",
+    async () => {
+      const temp = await tempPostgresStore(postgresUrl);
+      const stack = await startStack({ temp });
+      try {
+        await stack.install();
+        const portal = stack.emulator.portals[0]!;
+        const record = async () => (await stack.store.findPortalByMemberId(portal.memberId))!;
+        const first = await stack.clients().forOwner(await record(), 0);
+        await stack.restartApp(); // a second instance: its own clients and its own connection pool
+        const second = await stack.clients().forOwner(await record(), 0);
+        portal.expireAccessTokens();
+        const before = portal.stats().refreshGrants;
+        await Promise.all([
+          first.call('app.info'),
+          second.call('app.info'),
+          first.call('app.info'),
+          second.call('app.info'),
+        ]);
+        expect(portal.stats().refreshGrants - before).toBe(1);
+      } finally {
+        await stack.close();
+        await temp.cleanup();
+      }
+    },
+  );
 });
 
 describe('the portal rate limit', () => {
   it('a burst above the portal rate limit completes without an error reaching the caller', async () => {
-    const stack = await startStack({ emulator: { rateLimit: { threshold: 10, drainPerSecond: 10 } }, restriction: { retryDelayMs: 300 } });
+    const stack = await startStack({
+      emulator: { rateLimit: { threshold: 10, drainPerSecond: 10 } },
+      restriction: { retryDelayMs: 300 },
+    });
     try {
       await stack.install();
       const portal = stack.emulator.portals[0]!;

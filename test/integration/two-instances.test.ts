@@ -50,7 +50,12 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
 
     const proxyPort = await freePort();
     const publicUrl = `http://localhost:${proxyPort}`;
-    emulator = await startEmulator({ host: '127.0.0.1', portals: [{}], app: { ...CLIENT, appUrl: publicUrl }, rateLimit: { threshold: 100000, drainPerSecond: 100000 } });
+    emulator = await startEmulator({
+      host: '127.0.0.1',
+      portals: [{}],
+      app: { ...CLIENT, appUrl: publicUrl },
+      rateLimit: { threshold: 100000, drainPerSecond: 100000 },
+    });
     // The OAuth server answers slowly, so both instances meet an expired token while the
     // other's refresh is still on its way: the refresh token is single-use.
     const oauth = await startSlowOAuthServer(await freePort(), emulator.oauthUrl, 300);
@@ -75,12 +80,19 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
     // One after the other: the second waits on the first's migration lock anyway.
     apps.push(await startAppProcess({ port: await freePort(), env: { ...env, DATA_DIR: `/tmp/${schema}-a` } }));
     apps.push(await startAppProcess({ port: await freePort(), env: { ...env, DATA_DIR: `/tmp/${schema}-b` } }));
-    proxy = await startProxy(proxyPort, apps.map((a) => a.url));
+    proxy = await startProxy(
+      proxyPort,
+      apps.map((a) => a.url),
+    );
 
     const portal = emulator.portals[0]!;
     const post = async (form: { url: string; fields: Record<string, string> }) => {
       const target = new URL(form.url);
-      return fetch(`${publicUrl}${target.pathname}${target.search}`, { method: 'POST', body: new URLSearchParams(form.fields), headers: { accept: 'text/html' } });
+      return fetch(`${publicUrl}${target.pathname}${target.search}`, {
+        method: 'POST',
+        body: new URLSearchParams(form.fields),
+        headers: { accept: 'text/html' },
+      });
     };
     expect((await post(portal.launch({ userId: 1 }))).status).toBe(200);
     portal.finishInstall();
@@ -92,14 +104,24 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
     const chats = [12, 14];
     const images = new Map<number, Buffer>();
     const imageOf = async (id: number) => {
-      if (!images.has(id)) images.set(id, await sharp({ create: { width: 600, height: 600, channels: 3, background: colourOf(id) } }).jpeg({ quality: 95 }).toBuffer());
+      if (!images.has(id))
+        images.set(
+          id,
+          await sharp({ create: { width: 600, height: 600, channels: 3, background: colourOf(id) } })
+            .jpeg({ quality: 95 })
+            .toBuffer(),
+        );
       return images.get(id)!;
     };
     const send = async (token: string, chatId: number, id: number): Promise<number> => {
       const body = new FormData();
       body.set('avatar', new Blob([new Uint8Array(await imageOf(id))], { type: 'image/jpeg' }), `${id}.jpg`);
       try {
-        const res = await fetch(`${publicUrl}/api/chats/${chatId}/avatar`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+        const res = await fetch(`${publicUrl}/api/chats/${chatId}/avatar`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body,
+        });
         await res.arrayBuffer();
         return res.status;
       } catch {
@@ -175,7 +197,8 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
     const answeredButNotApplied = [...succeededIds].filter((id) => !applied.has(id)).length;
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
-    const audited = Number((await db.query(`SELECT COUNT(*) AS n FROM audit_log WHERE result = 'ok'`)).rows[0].n) - chats.length;
+    const audited =
+      Number((await db.query(`SELECT COUNT(*) AS n FROM audit_log WHERE result = 'ok'`)).rows[0].n) - chats.length;
     await db.end();
     process.stdout.write(
       `two instances, one SIGKILLed at ${LOAD_MS / 2} ms of ${LOAD_MS} ms, ${USERS} users: ` +
@@ -222,10 +245,13 @@ async function startProxy(port: number, upstreams: string[]): Promise<Server> {
       const tryUpstream = (left: number) => {
         const upstream = new URL(upstreams[next++ % upstreams.length]!);
         const headers: IncomingHttpHeaders = { ...req.headers, host: `localhost:${port}` };
-        const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
+        const out = httpRequest(
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
         out.on('error', (error: NodeJS.ErrnoException) => {
           if (error.code === 'ECONNREFUSED' && left > 1) return tryUpstream(left - 1);
           if (!res.headersSent) res.writeHead(502).end();
@@ -241,7 +267,11 @@ async function startProxy(port: number, upstreams: string[]): Promise<Server> {
 }
 
 /** The emulator's OAuth server behind a delay, counting refresh-token grants asked for. */
-async function startSlowOAuthServer(port: number, target: string, delayMs: number): Promise<{ server: Server; url: string; refreshRequests: () => number }> {
+async function startSlowOAuthServer(
+  port: number,
+  target: string,
+  delayMs: number,
+): Promise<{ server: Server; url: string; refreshRequests: () => number }> {
   let refreshes = 0;
   const upstream = new URL(target);
   const server = createServer((req, res) => {
@@ -251,10 +281,19 @@ async function startSlowOAuthServer(port: number, target: string, delayMs: numbe
       const body = Buffer.concat(chunks);
       if (/grant_type=refresh_token/.test(`${req.url} ${body.toString('utf8')}`)) refreshes++;
       setTimeout(() => {
-        const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
+        const out = httpRequest(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: upstream.host },
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
         out.on('error', () => res.writeHead(502).end());
         out.end(body);
       }, delayMs);

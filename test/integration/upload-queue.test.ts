@@ -18,7 +18,16 @@ describe('a burst of uploads with the default settings', () => {
     const { token } = await stack.open(0, 1);
     const photo = await img.photo(400, 400);
     const statuses = await Promise.all(
-      Array.from({ length: 20 }, async () => (await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', photo, 'p.jpg')).status),
+      Array.from(
+        { length: 20 },
+        async () =>
+          (
+            await stack.http
+              .post('/api/chats/12/avatar')
+              .set('Authorization', `Bearer ${token}`)
+              .attach('avatar', photo, 'p.jpg')
+          ).status,
+      ),
     );
     expect(statuses).toEqual(Array(20).fill(200));
   });

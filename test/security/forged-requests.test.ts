@@ -34,7 +34,10 @@ describe('forged install, opening and event posts', () => {
   it('refuses an install with genuine tokens but another member_id', async () => {
     const portal = stack.emulator.portals[0]!;
     const form = portal.launch({ userId: 1 });
-    const res = await stack.http.post(withDomain(form.url, canary.host)).type('form').send({ ...form.fields, member_id: 'someone-else' });
+    const res = await stack.http
+      .post(withDomain(form.url, canary.host))
+      .type('form')
+      .send({ ...form.fields, member_id: 'someone-else' });
     expect(res.status).toBe(401);
     expect(canary.hits()).toBe(0);
     expect(await stack.store.findPortalByMemberId('someone-else')).toBeNull();
@@ -54,7 +57,10 @@ describe('forged install, opening and event posts', () => {
     await stack.install();
     const portal = stack.emulator.portals[0]!;
     const form = portal.launch({ userId: 1 });
-    const res = await stack.http.post(withDomain(form.url, canary.host)).type('form').send({ ...form.fields, AUTH_ID: 'madeupaccesstoken0002' });
+    const res = await stack.http
+      .post(withDomain(form.url, canary.host))
+      .type('form')
+      .send({ ...form.fields, AUTH_ID: 'madeupaccesstoken0002' });
     expect(res.status).toBe(401);
     expect(res.text).not.toContain('app-token');
     expect(canary.hits()).toBe(0);
@@ -81,11 +87,19 @@ describe('forged install, opening and event posts', () => {
     const res = await stack.http
       .post('/events')
       .type('form')
-      .send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': portal.memberId, 'auth[application_token]': 'not-the-token', 'auth[domain]': canary.host });
+      .send({
+        event: 'ONAPPUNINSTALL',
+        'auth[member_id]': portal.memberId,
+        'auth[application_token]': 'not-the-token',
+        'auth[domain]': canary.host,
+      });
     expect(res.status).toBe(401);
     expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('installed');
     expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 0 })).not.toBeNull();
-    const missing = await stack.http.post('/events').type('form').send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': portal.memberId });
+    const missing = await stack.http
+      .post('/events')
+      .type('form')
+      .send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': portal.memberId });
     expect(missing.status).toBe(401);
     expect(canary.hits()).toBe(0);
   });
@@ -94,7 +108,12 @@ describe('forged install, opening and event posts', () => {
     const res = await stack.http
       .post('/events')
       .type('form')
-      .send({ event: 'ONAPPINSTALL', 'auth[member_id]': 'forged', 'auth[refresh_token]': 'madeuprefreshtoken0003', 'auth[client_endpoint]': `${canary.url}/rest/` });
+      .send({
+        event: 'ONAPPINSTALL',
+        'auth[member_id]': 'forged',
+        'auth[refresh_token]': 'madeuprefreshtoken0003',
+        'auth[client_endpoint]': `${canary.url}/rest/`,
+      });
     expect(res.status).toBe(401);
     expect(await stack.store.findPortalByMemberId('forged')).toBeNull();
     expect(canary.hits()).toBe(0);

@@ -28,7 +28,12 @@ describe('security headers, CSRF and framing', () => {
   });
 
   it('accepts no state change on cookie authentication alone', async () => {
-    for (const [method, path] of [['put', '/api/admin/settings'], ['post', '/api/admin/bot/repair'], ['post', '/api/admin/events/rebind'], ['post', '/api/chats/12/avatar']] as const) {
+    for (const [method, path] of [
+      ['put', '/api/admin/settings'],
+      ['post', '/api/admin/bot/repair'],
+      ['post', '/api/admin/events/rebind'],
+      ['post', '/api/chats/12/avatar'],
+    ] as const) {
       const res = await stack.http[method](path).set('Cookie', 'chat_avatar_sid=s%3Aanything').send({});
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('NOT_AUTHENTICATED');
@@ -47,7 +52,10 @@ describe('security headers, CSRF and framing', () => {
     const secure = await startStack({ env: { APP_BASE_URL: 'https://avatar.example.com', TRUST_PROXY: '1' } });
     try {
       await secure.install();
-      const res = await secure.http.get('/oauth/start').set('X-Forwarded-Proto', 'https').query({ domain: secure.emulator.portals[0]!.domain });
+      const res = await secure.http
+        .get('/oauth/start')
+        .set('X-Forwarded-Proto', 'https')
+        .query({ domain: secure.emulator.portals[0]!.domain });
       const cookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
       expect(cookie).toMatch(/Secure/);
       expect(res.headers['strict-transport-security']).toBeDefined();

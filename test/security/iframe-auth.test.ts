@@ -38,7 +38,9 @@ describe('the app inside the portal iframe with third-party cookies blocked', ()
   });
 
   it('refuses to renew with a made-up portal token', async () => {
-    const res = await stack.http.post('/api/session').send({ memberId: stack.emulator.portals[0]!.memberId, accessToken: 'madeuptoken0000000001' });
+    const res = await stack.http
+      .post('/api/session')
+      .send({ memberId: stack.emulator.portals[0]!.memberId, accessToken: 'madeuptoken0000000001' });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('NOT_AUTHENTICATED');
   });

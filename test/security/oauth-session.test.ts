@@ -24,7 +24,10 @@ describe('sign-in outside the portal', () => {
 
   it('writes no session for /oauth/start, however often it is called', async () => {
     const before = sessionRows();
-    for (let i = 0; i < 20; i++) expect((await stack.http.get('/oauth/start').query({ domain: stack.emulator.portals[0]!.domain })).status).toBe(302);
+    for (let i = 0; i < 20; i++)
+      expect((await stack.http.get('/oauth/start').query({ domain: stack.emulator.portals[0]!.domain })).status).toBe(
+        302,
+      );
     expect(sessionRows()).toBe(before);
   });
 
@@ -35,13 +38,20 @@ describe('sign-in outside the portal', () => {
     const state = new URL(start.headers.location!).searchParams.get('state')!;
     const cookie = /chat_avatar_oauth_state=([^;]+)/.exec(String(start.headers['set-cookie']))![1]!;
     // A changed first character of the signature (the last one carries padding bits that decoding ignores).
-    const forged = cookie.replace(/\.([A-Za-z0-9_-])([A-Za-z0-9_-]{42})$/, (_all, c: string, rest: string) => `.${c === 'A' ? 'B' : 'A'}${rest}`);
+    const forged = cookie.replace(
+      /\.([A-Za-z0-9_-])([A-Za-z0-9_-]{42})$/,
+      (_all, c: string, rest: string) => `.${c === 'A' ? 'B' : 'A'}${rest}`,
+    );
     expect(forged).not.toBe(cookie);
     const back = (value: string | null) => {
-      const req = stack.http.get('/').query({ code: 'code-1234', state, member_id: stack.emulator.portals[0]!.memberId }).set('Accept', 'application/json');
+      const req = stack.http
+        .get('/')
+        .query({ code: 'code-1234', state, member_id: stack.emulator.portals[0]!.memberId })
+        .set('Accept', 'application/json');
       return value === null ? req : req.set('Cookie', `chat_avatar_oauth_state=${value}`);
     };
-    for (const value of [forged, null, cookie.replace(state, 'x'.repeat(32))]) expect((await back(value)).body.error.code).toBe('OAUTH_STATE_MISMATCH');
+    for (const value of [forged, null, cookie.replace(state, 'x'.repeat(32))])
+      expect((await back(value)).body.error.code).toBe('OAUTH_STATE_MISMATCH');
     expect(sessionRows()).toBe(before);
   });
 });

@@ -22,10 +22,19 @@ describe('secrets never reach the log', () => {
       secrets.add(token);
 
       const photo = await img.photo(300, 300);
-      await stack.http.post('/api/chats/12/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', photo, 'a.jpg');
+      await stack.http
+        .post('/api/chats/12/avatar')
+        .set('Authorization', `Bearer ${token}`)
+        .attach('avatar', photo, 'a.jpg');
       portal.expireAccessTokens();
-      await stack.http.post('/api/chats/14/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', photo, 'a.jpg');
-      await stack.http.post('/api/chats/16/avatar').set('Authorization', `Bearer ${token}`).attach('avatar', photo, 'a.jpg');
+      await stack.http
+        .post('/api/chats/14/avatar')
+        .set('Authorization', `Bearer ${token}`)
+        .attach('avatar', photo, 'a.jpg');
+      await stack.http
+        .post('/api/chats/16/avatar')
+        .set('Authorization', `Bearer ${token}`)
+        .attach('avatar', photo, 'a.jpg');
       await stack.http.post('/api/session').send({ memberId: portal.memberId, accessToken: 'wrong-token-value-1' });
       await stack.http.get('/api/chats').set('Authorization', `Bearer ${token}x`);
 

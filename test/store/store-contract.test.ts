@@ -34,7 +34,12 @@ describe.each(implementations)('%s store', (_name, open) => {
   it('keeps a portal and finds it by member_id and by domain', async () => {
     await temp.store.savePortal(install, new Date('2026-01-01T00:00:00Z'));
     const portal = await temp.store.findPortalByMemberId('member-a');
-    expect(portal).toMatchObject({ domain: 'a.example.com', state: 'installed', applicationToken: 'app-token-a', botId: null });
+    expect(portal).toMatchObject({
+      domain: 'a.example.com',
+      state: 'installed',
+      applicationToken: 'app-token-a',
+      botId: null,
+    });
     expect((await temp.store.findPortalByDomain('A.EXAMPLE.COM'))?.memberId).toBe('member-a');
     expect(await temp.store.findPortalByMemberId('nobody')).toBeNull();
   });
@@ -50,8 +55,14 @@ describe.each(implementations)('%s store', (_name, open) => {
 
   it('deletes every token of a portal on uninstall', async () => {
     await temp.store.savePortal(install, new Date());
-    await temp.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'a0', refreshToken: 'r0', expiresAt: 1 });
-    await temp.store.saveTokens({ memberId: 'member-a', userId: 7 }, { accessToken: 'a7', refreshToken: 'r7', expiresAt: 1 });
+    await temp.store.saveTokens(
+      { memberId: 'member-a', userId: 0 },
+      { accessToken: 'a0', refreshToken: 'r0', expiresAt: 1 },
+    );
+    await temp.store.saveTokens(
+      { memberId: 'member-a', userId: 7 },
+      { accessToken: 'a7', refreshToken: 'r7', expiresAt: 1 },
+    );
     await temp.store.markPortalUninstalled('member-a', new Date());
     expect(await temp.store.findTokens({ memberId: 'member-a', userId: 0 })).toBeNull();
     expect(await temp.store.findTokens({ memberId: 'member-a', userId: 7 })).toBeNull();
@@ -60,8 +71,15 @@ describe.each(implementations)('%s store', (_name, open) => {
 
   it('stores tokens encrypted: the raw database never holds them in clear', async () => {
     await temp.store.savePortal(install, new Date());
-    await temp.store.saveTokens({ memberId: 'member-a', userId: 3 }, { accessToken: 'clear-access-123', refreshToken: 'clear-refresh-456', expiresAt: 99 });
-    expect(await temp.store.findTokens({ memberId: 'member-a', userId: 3 })).toEqual({ accessToken: 'clear-access-123', refreshToken: 'clear-refresh-456', expiresAt: 99 });
+    await temp.store.saveTokens(
+      { memberId: 'member-a', userId: 3 },
+      { accessToken: 'clear-access-123', refreshToken: 'clear-refresh-456', expiresAt: 99 },
+    );
+    expect(await temp.store.findTokens({ memberId: 'member-a', userId: 3 })).toEqual({
+      accessToken: 'clear-access-123',
+      refreshToken: 'clear-refresh-456',
+      expiresAt: 99,
+    });
     const dump = await rawDump(temp);
     expect(dump).not.toContain('clear-access-123');
     expect(dump).not.toContain('clear-refresh-456');
@@ -70,9 +88,16 @@ describe.each(implementations)('%s store', (_name, open) => {
 
   it('survives a restart: a second store on the same database reads the tokens', async () => {
     await temp.store.savePortal(install, new Date());
-    await temp.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'x', refreshToken: 'y', expiresAt: 5 });
+    await temp.store.saveTokens(
+      { memberId: 'member-a', userId: 0 },
+      { accessToken: 'x', refreshToken: 'y', expiresAt: 5 },
+    );
     const second = await temp.reopen();
-    expect(await second.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({ accessToken: 'x', refreshToken: 'y', expiresAt: 5 });
+    expect(await second.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({
+      accessToken: 'x',
+      refreshToken: 'y',
+      expiresAt: 5,
+    });
   });
 
   it('runs token updates for one owner one at a time, each seeing the previous result', async () => {
@@ -97,15 +122,37 @@ describe.each(implementations)('%s store', (_name, open) => {
     await temp.store.savePortal(install, new Date());
     const owner = { memberId: 'member-a', userId: 0 };
     await temp.store.saveTokens(owner, { accessToken: 'keep', refreshToken: 'r', expiresAt: 0 });
-    await expect(temp.store.updateTokensLocked(owner, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    await expect(
+      temp.store.updateTokensLocked(owner, async () => Promise.reject(new Error('refused'))),
+    ).rejects.toThrow('refused');
     expect((await temp.store.findTokens(owner))?.accessToken).toBe('keep');
   });
 
   it('pages the audit log newest first and filters by result', async () => {
     for (let i = 1; i <= 5; i++) {
-      await temp.store.addAuditEntry({ memberId: 'member-a', userId: 1, userName: 'Anna', chatId: i, result: i % 2 ? 'ok' : 'error', errorCode: i % 2 ? null : 'ACCESS_DENIED', bytes: i % 2 ? 100 : null, durationMs: 10, at: new Date(Date.UTC(2026, 0, i)) });
+      await temp.store.addAuditEntry({
+        memberId: 'member-a',
+        userId: 1,
+        userName: 'Anna',
+        chatId: i,
+        result: i % 2 ? 'ok' : 'error',
+        errorCode: i % 2 ? null : 'ACCESS_DENIED',
+        bytes: i % 2 ? 100 : null,
+        durationMs: 10,
+        at: new Date(Date.UTC(2026, 0, i)),
+      });
     }
-    await temp.store.addAuditEntry({ memberId: 'member-b', userId: 1, userName: null, chatId: 99, result: 'ok', errorCode: null, bytes: 1, durationMs: 1, at: new Date() });
+    await temp.store.addAuditEntry({
+      memberId: 'member-b',
+      userId: 1,
+      userName: null,
+      chatId: 99,
+      result: 'ok',
+      errorCode: null,
+      bytes: 1,
+      durationMs: 1,
+      at: new Date(),
+    });
     const page = await temp.store.listAuditEntries('member-a', { limit: 2, offset: 0 });
     expect(page.total).toBe(5);
     expect(page.entries.map((e) => e.chatId)).toEqual([5, 4]);
@@ -115,14 +162,29 @@ describe.each(implementations)('%s store', (_name, open) => {
   });
 
   it('prunes audit entries older than the retention, of every portal, and keeps the rest', async () => {
-    const entry = (memberId: string, chatId: number, at: Date) => temp.store.addAuditEntry({ memberId, userId: 1, userName: null, chatId, result: 'ok', errorCode: null, bytes: 1, durationMs: 1, at });
+    const entry = (memberId: string, chatId: number, at: Date) =>
+      temp.store.addAuditEntry({
+        memberId,
+        userId: 1,
+        userName: null,
+        chatId,
+        result: 'ok',
+        errorCode: null,
+        bytes: 1,
+        durationMs: 1,
+        at,
+      });
     await entry('member-a', 1, new Date('2025-01-01T00:00:00Z'));
     await entry('member-b', 2, new Date('2025-06-30T23:59:59Z'));
     await entry('member-a', 3, new Date('2025-07-01T00:00:00Z'));
     await entry('member-b', 4, new Date('2026-01-01T00:00:00Z'));
     expect(await temp.store.pruneAuditEntries(new Date('2025-07-01T00:00:00Z'))).toBe(2);
-    expect((await temp.store.listAuditEntries('member-a', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([3]);
-    expect((await temp.store.listAuditEntries('member-b', { limit: 10, offset: 0 })).entries.map((e) => e.chatId)).toEqual([4]);
+    expect(
+      (await temp.store.listAuditEntries('member-a', { limit: 10, offset: 0 })).entries.map((e) => e.chatId),
+    ).toEqual([3]);
+    expect(
+      (await temp.store.listAuditEntries('member-b', { limit: 10, offset: 0 })).entries.map((e) => e.chatId),
+    ).toEqual([4]);
     expect(await temp.store.pruneAuditEntries(new Date('2025-07-01T00:00:00Z'))).toBe(0);
   });
 
@@ -144,7 +206,13 @@ describe.each(implementations)('%s store', (_name, open) => {
   it('keeps settings per portal', async () => {
     await temp.store.savePortal(install, new Date());
     await temp.store.savePortal({ ...install, memberId: 'member-b', domain: 'b.example.com' }, new Date());
-    const settings = { outputSide: 256, outputFormat: 'png' as const, jpegQuality: 80, maxUploadBytes: 1000000, access: { mode: 'users' as const, userIds: [2] } };
+    const settings = {
+      outputSide: 256,
+      outputFormat: 'png' as const,
+      jpegQuality: 80,
+      maxUploadBytes: 1000000,
+      access: { mode: 'users' as const, userIds: [2] },
+    };
     await temp.store.saveSettings('member-a', settings);
     expect(await temp.store.getSettings('member-a')).toEqual(settings);
     expect(await temp.store.getSettings('member-b')).toBeNull();
@@ -170,7 +238,10 @@ async function rawDump(temp: TempStore): Promise<string> {
   }
   const client = new Client({ connectionString: (temp as TempStore & { url: string }).url });
   await client.connect();
-  const rows = [...(await client.query('SELECT * FROM tokens')).rows, ...(await client.query('SELECT * FROM portals')).rows];
+  const rows = [
+    ...(await client.query('SELECT * FROM tokens')).rows,
+    ...(await client.query('SELECT * FROM portals')).rows,
+  ];
   await client.end();
   return JSON.stringify(rows);
 }
@@ -182,18 +253,39 @@ describe.each(implementations)('%s store key rotation', (_name, _open) => {
     const before = await (_name === 'sqlite' ? tempSqliteStore([oldKey]) : tempPostgresStore(postgresUrl, [oldKey]));
     try {
       await before.store.savePortal(install, new Date());
-      await before.store.saveTokens({ memberId: 'member-a', userId: 0 }, { accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 });
+      await before.store.saveTokens(
+        { memberId: 'member-a', userId: 0 },
+        { accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 },
+      );
       // Reopen the same database with the new key first and the old one kept for reading.
-      const reopened = _name === 'sqlite'
-        ? createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey, oldKey]) })
-        : createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey, oldKey]) });
+      const reopened =
+        _name === 'sqlite'
+          ? createSqliteStore({
+              path: (before as TempStore & { path: string }).path,
+              cipher: createTokenCipher([newKey, oldKey]),
+            })
+          : createPostgresStore({
+              url: (before as TempStore & { url: string }).url,
+              cipher: createTokenCipher([newKey, oldKey]),
+            });
       expect(await reopened.resealSecrets()).toBe(2);
       expect(await reopened.resealSecrets()).toBe(0);
       await reopened.close();
-      const newOnly = _name === 'sqlite'
-        ? createSqliteStore({ path: (before as TempStore & { path: string }).path, cipher: createTokenCipher([newKey]) })
-        : createPostgresStore({ url: (before as TempStore & { url: string }).url, cipher: createTokenCipher([newKey]) });
-      expect(await newOnly.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({ accessToken: 'acc', refreshToken: 'ref', expiresAt: 1 });
+      const newOnly =
+        _name === 'sqlite'
+          ? createSqliteStore({
+              path: (before as TempStore & { path: string }).path,
+              cipher: createTokenCipher([newKey]),
+            })
+          : createPostgresStore({
+              url: (before as TempStore & { url: string }).url,
+              cipher: createTokenCipher([newKey]),
+            });
+      expect(await newOnly.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({
+        accessToken: 'acc',
+        refreshToken: 'ref',
+        expiresAt: 1,
+      });
       expect((await newOnly.findPortalByMemberId('member-a'))?.applicationToken).toBe('app-token-a');
       await newOnly.close();
     } finally {

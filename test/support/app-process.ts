@@ -31,12 +31,24 @@ export function freePort(): Promise<number> {
  * (`node --import tsx server/main.ts` in `cwd`, unless `command` says otherwise), so that
  * signals reach the real composition root. Resolves once `/healthz` answers 200.
  */
-export async function startAppProcess(opts: { cwd?: string; port: number; env: Record<string, string>; command?: string[]; timeoutMs?: number }): Promise<AppProcess> {
+export async function startAppProcess(opts: {
+  cwd?: string;
+  port: number;
+  env: Record<string, string>;
+  command?: string[];
+  timeoutMs?: number;
+}): Promise<AppProcess> {
   const cwd = opts.cwd ?? REPO_ROOT;
   const [command, ...args] = opts.command ?? [process.execPath, '--import', 'tsx', 'server/main.ts'];
   const child = spawn(command!, args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(opts.port), HOST: '127.0.0.1', ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(opts.port),
+      HOST: '127.0.0.1',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

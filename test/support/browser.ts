@@ -24,7 +24,10 @@ let chosen: ChromiumChoice | null = null;
 export function chooseChromium(env: NodeJS.ProcessEnv = process.env): ChromiumChoice {
   const configured = env.CHROMIUM_PATH?.trim();
   if (configured && configured !== 'bundled') {
-    if (!isExecutable(configured)) throw new Error(`CHROMIUM_PATH is "${configured}", which is not an executable file. Unset it to use the Chromium on PATH or the one from npm.`);
+    if (!isExecutable(configured))
+      throw new Error(
+        `CHROMIUM_PATH is "${configured}", which is not an executable file. Unset it to use the Chromium on PATH or the one from npm.`,
+      );
     return { path: configured, source: 'CHROMIUM_PATH', env: {} };
   }
   if (!configured) {
@@ -59,19 +62,28 @@ function unpackBundledChromium(): ChromiumChoice {
   try {
     entry = require.resolve('@sparticuz/chromium');
   } catch {
-    throw new Error('No Chromium found: neither CHROMIUM_PATH, nor chromium on PATH, nor the npm package @sparticuz/chromium (run "npm install").');
+    throw new Error(
+      'No Chromium found: neither CHROMIUM_PATH, nor chromium on PATH, nor the npm package @sparticuz/chromium (run "npm install").',
+    );
   }
-  const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const target = resolve(__dirname, '..', '..', 'node_modules', '.cache', 'chat-avatar-chromium', version);
   const binary = join(target, 'chromium');
   if (!existsSync(binary)) {
     mkdirSync(dirname(target), { recursive: true });
     const staging = mkdtempSync(`${target}.unpacking-`);
     const script = `const { default: c } = await import(${JSON.stringify(pathToFileURL(entry).href)}); await c.executablePath();`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: staging }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TMPDIR: staging },
+      encoding: 'utf8',
+    });
     if (run.status !== 0 || !existsSync(join(staging, 'chromium'))) {
       rmSync(staging, { recursive: true, force: true });
-      throw new Error(`Unpacking @sparticuz/chromium ${version} failed: ${run.stderr || run.error?.message || `exit ${run.status}`}`);
+      throw new Error(
+        `Unpacking @sparticuz/chromium ${version} failed: ${run.stderr || run.error?.message || `exit ${run.status}`}`,
+      );
     }
     // Its fonts.conf names /tmp/fonts; ours names the fonts it just unpacked here.
     writeFileSync(
@@ -93,7 +105,12 @@ function unpackBundledChromium(): ChromiumChoice {
  * Headless Chromium with every third-party cookie blocked (as Safari behaves), in a fresh
  * profile. The flags keep it from reaching for Google's hosts on this closed network.
  */
-export async function launchBrowser(): Promise<{ context: BrowserContext; choice: ChromiumChoice; newPage: () => Promise<Page>; close: () => Promise<void> }> {
+export async function launchBrowser(): Promise<{
+  context: BrowserContext;
+  choice: ChromiumChoice;
+  newPage: () => Promise<Page>;
+  close: () => Promise<void>;
+}> {
   if (!chosen) {
     chosen = chooseChromium();
     // Said once per test file, so a failure can be read against the browser that ran.
@@ -104,7 +121,10 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; choice
   mkdirSync(join(profile, 'Default'), { recursive: true });
   // Debian's Chromium reads this profile preference; the bundled headless shell ignores it,
   // hence the DevTools cookie controls on every page below.
-  writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { block_third_party_cookies: true, cookie_controls_mode: 1 } }));
+  writeFileSync(
+    join(profile, 'Default', 'Preferences'),
+    JSON.stringify({ profile: { block_third_party_cookies: true, cookie_controls_mode: 1 } }),
+  );
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: choice.path,
     headless: true,

@@ -8,7 +8,13 @@ import type { AppMetrics } from '../../server/http/metrics';
 import type { RestrictionOptions } from '../../server/bitrix24/portal-clients';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/store';
-import { ADMIN_USER_ID, startEmulator, type Emulator, type EmulatorOptions, type LaunchForm } from '../../emulator/index';
+import {
+  ADMIN_USER_ID,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type LaunchForm,
+} from '../../emulator/index';
 import { tempSqliteStore, type TempStore } from './temp-store';
 
 export const CLIENT = { clientId: 'local.test.chatavatar', clientSecret: 'test-client-secret-0123456789' };
@@ -31,7 +37,11 @@ export interface Stack {
   /** Restarts the app in place: a new store on the same database file, new clients, same URL. */
   restartApp(): Promise<void>;
   /** Opens the app as a user; answers the page and the app token it carries. */
-  open(portal?: number, userId?: number, extra?: Partial<Parameters<Emulator['portals'][0]['launch']>[0]>): Promise<{ res: request.Response; token: string }>;
+  open(
+    portal?: number,
+    userId?: number,
+    extra?: Partial<Parameters<Emulator['portals'][0]['launch']>[0]>,
+  ): Promise<{ res: request.Response; token: string }>;
   close(): Promise<void>;
 }
 
@@ -63,7 +73,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   const temp = opts.temp ?? (await tempSqliteStore());
   // As with the emulator's: the app's own rate limits are lifted unless a test is about them.
-  const config = loadConfig({ NODE_ENV: 'test', APP_BASE_URL: appUrl, B24_ALLOW_HTTP_PORTALS: 'true', B24_TIMEOUT_MS: '5000', LOG_LEVEL: 'info', RATE_LIMIT_PER_IP: '1000000', RATE_LIMIT_UPLOADS_PER_USER: '1000000', ...opts.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    APP_BASE_URL: appUrl,
+    B24_ALLOW_HTTP_PORTALS: 'true',
+    B24_TIMEOUT_MS: '5000',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_IP: '1000000',
+    RATE_LIMIT_UPLOADS_PER_USER: '1000000',
+    ...opts.env,
+  });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -139,7 +158,8 @@ export interface InstalledStack extends Stack {
 export async function installedStack(opts: StackOptions & { users?: number[] } = {}): Promise<InstalledStack> {
   const stack = await startStack(opts);
   const installed = await stack.install();
-  if (installed.status !== 200) throw new Error(`install answered ${installed.status}: ${installed.text.slice(0, 200)}`);
+  if (installed.status !== 200)
+    throw new Error(`install answered ${installed.status}: ${installed.text.slice(0, 200)}`);
   const tokens: Record<number, string> = {};
   for (const userId of opts.users ?? [ADMIN_USER_ID]) {
     const { res, token } = await stack.open(0, userId);

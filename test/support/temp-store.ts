@@ -43,7 +43,10 @@ export async function tempSqliteStore(keys: Buffer[] = [testKey()]): Promise<Tem
 }
 
 /** A fresh schema in the PostgreSQL of TEST_POSTGRES_URL, dropped afterwards. */
-export async function tempPostgresStore(baseUrl: string, keys: Buffer[] = [testKey()]): Promise<TempStore & { url: string }> {
+export async function tempPostgresStore(
+  baseUrl: string,
+  keys: Buffer[] = [testKey()],
+): Promise<TempStore & { url: string }> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: baseUrl });
   await admin.connect();

@@ -3,7 +3,12 @@ import { appPageModel, pageData, XSS } from './model';
 
 describe('renderAppPage', () => {
   it('escapes markup in the user name and the portal domain', () => {
-    const html = renderAppPage(appPageModel({ user: { id: 1, name: XSS, isAdmin: true }, portal: { domain: `"><script>x()</script>${XSS}`, memberId: 'm' } }));
+    const html = renderAppPage(
+      appPageModel({
+        user: { id: 1, name: XSS, isAdmin: true },
+        portal: { domain: `"><script>x()</script>${XSS}`, memberId: 'm' },
+      }),
+    );
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>x()');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -17,7 +22,9 @@ describe('renderAppPage', () => {
 
   it('keeps the page data inside its script tag whatever the names contain', () => {
     const name = `</script><script>alert(1)</script><!--${XSS} & \u2028\u2029`;
-    const html = renderAppPage(appPageModel({ user: { id: 1, name, isAdmin: false }, portal: { domain: '</SCRIPT>', memberId: 'm' } }));
+    const html = renderAppPage(
+      appPageModel({ user: { id: 1, name, isAdmin: false }, portal: { domain: '</SCRIPT>', memberId: 'm' } }),
+    );
     const raw = /<script type="application\/json" id="app-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
     expect(raw).not.toMatch(/[<>&\u2028\u2029]/);
     const data = pageData(html) as { user: { name: string }; portal: { domain: string } };
@@ -27,12 +34,19 @@ describe('renderAppPage', () => {
 
   it('hands the browser what it needs: strings, limits, expiry, the preselected chat, the frame flag', () => {
     const data = pageData(renderAppPage(appPageModel({ lang: 'ru', initialChatId: 14, inFrame: false })));
-    expect(data).toMatchObject({ lang: 'ru', initialChatId: 14, inFrame: false, appTokenExpiresAt: 1_760_000_000_000, limits: { maxUploadBytes: 10_485_760, outputSide: 512 }, portal: { memberId: 'm1' } });
+    expect(data).toMatchObject({
+      lang: 'ru',
+      initialChatId: 14,
+      inFrame: false,
+      appTokenExpiresAt: 1_760_000_000_000,
+      limits: { maxUploadBytes: 10_485_760, outputSide: 512 },
+      portal: { memberId: 'm1' },
+    });
     expect((data.strings as Record<string, string>).applyButton).toBe('Установить аватар');
     expect(data).not.toHaveProperty('appToken'); // the token travels in the meta tag only
   });
 
-  it('has no inline script, event handler or style attribute (CSP script-src and style-src \'self\')', () => {
+  it("has no inline script, event handler or style attribute (CSP script-src and style-src 'self')", () => {
     const html = renderAppPage(appPageModel({ user: { id: 1, name: 'A', isAdmin: true } }));
     expect(html).not.toMatch(/<script(?![^>]*(src="\/|type="application\/json"))[^>]*>/);
     expect(html).not.toMatch(/\son[a-z]+\s*=/i);
@@ -41,7 +55,17 @@ describe('renderAppPage', () => {
 
   it('shows the administration tabs and panels to administrators only', () => {
     const admin = renderAppPage(appPageModel({ user: { id: 1, name: 'A', isAdmin: true } }));
-    for (const id of ['tab-change', 'tab-settings', 'tab-status', 'tab-audit', 'panel-settings', 'panel-status', 'panel-audit', 'settings-form', 'audit-table']) {
+    for (const id of [
+      'tab-change',
+      'tab-settings',
+      'tab-status',
+      'tab-audit',
+      'panel-settings',
+      'panel-status',
+      'panel-audit',
+      'settings-form',
+      'audit-table',
+    ]) {
       expect(admin).toContain(`id="${id}"`);
     }
     const user = renderAppPage(appPageModel());
@@ -52,10 +76,34 @@ describe('renderAppPage', () => {
 
   it('has the controls a keyboard or a browser test drives, each with a label', () => {
     const html = renderAppPage(appPageModel({ user: { id: 1, name: 'A', isAdmin: true } }));
-    for (const id of ['chat-search', 'chat-list', 'chat-more', 'chat-id', 'chat-id-use', 'drop-zone', 'file-input', 'crop-box', 'zoom', 'zoom-in', 'zoom-out', 'apply', 'progress', 'message', 'selected-chat']) {
+    for (const id of [
+      'chat-search',
+      'chat-list',
+      'chat-more',
+      'chat-id',
+      'chat-id-use',
+      'drop-zone',
+      'file-input',
+      'crop-box',
+      'zoom',
+      'zoom-in',
+      'zoom-out',
+      'apply',
+      'progress',
+      'message',
+      'selected-chat',
+    ]) {
       expect(html).toContain(`id="${id}"`);
     }
-    for (const id of ['chat-search', 'chat-id', 'file-input', 'zoom', 'setting-outputSide', 'setting-maxUploadBytes', 'audit-filter']) {
+    for (const id of [
+      'chat-search',
+      'chat-id',
+      'file-input',
+      'zoom',
+      'setting-outputSide',
+      'setting-maxUploadBytes',
+      'audit-filter',
+    ]) {
       expect(html).toContain(`for="${id}"`);
     }
     expect(html).toMatch(/id="message"[^>]*aria-live="polite"/);

@@ -23,18 +23,24 @@ describe('uiStrings', () => {
   it.each(SHIPPED_LANGS.filter((lang) => lang !== 'en'))('%s is translated, not English left in place', (lang) => {
     const strings = uiStrings(lang);
     // A few words are the same in many languages (Status, Chat, Zoom, Format, Bitrix24).
-    const same = (Object.keys(en) as (keyof typeof en)[]).filter((key) => strings[key] === en[key] && /[a-z]{4,}/i.test(en[key]));
+    const same = (Object.keys(en) as (keyof typeof en)[]).filter(
+      (key) => strings[key] === en[key] && /[a-z]{4,}/i.test(en[key]),
+    );
     expect(same.length).toBeLessThanOrEqual(8);
   });
 
   it('has Russian text in Russian', () => {
     const ru = uiStrings('ru');
-    const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter((key) => ru[key] === en[key] && /[a-z]{4,}/i.test(en[key]));
+    const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter(
+      (key) => ru[key] === en[key] && /[a-z]{4,}/i.test(en[key]),
+    );
     expect(untranslated).toEqual([]);
   });
 
   it('ships a file for each shipped language and none for others', () => {
-    const files = readdirSync(join(__dirname, '..', '..', 'views', 'lang')).map((name) => name.replace(/\.json$/, '')).sort();
+    const files = readdirSync(join(__dirname, '..', '..', 'views', 'lang'))
+      .map((name) => name.replace(/\.json$/, ''))
+      .sort();
     expect(files).toEqual([...SHIPPED_LANGS].sort());
   });
 
@@ -46,6 +52,12 @@ describe('uiStrings', () => {
 
   it('names each language with its BCP 47 tag for <html lang> and Intl', () => {
     expect(BITRIX24_LANGS).toHaveLength(20);
-    expect([uiLocale('la'), uiLocale('br'), uiLocale('ua'), uiLocale('de'), uiLocale('kz')]).toEqual(['es', 'pt-BR', 'uk', 'de', 'en']);
+    expect([uiLocale('la'), uiLocale('br'), uiLocale('ua'), uiLocale('de'), uiLocale('kz')]).toEqual([
+      'es',
+      'pt-BR',
+      'uk',
+      'de',
+      'en',
+    ]);
   });
 });

@@ -9,7 +9,9 @@ const scripts = readdirSync(PUBLIC).filter((name) => name.endsWith('.js'));
 describe('public scripts', () => {
   it.each(scripts)('%s never turns data into markup', (name) => {
     const source = readFileSync(join(PUBLIC, name), 'utf8');
-    expect(source).not.toMatch(/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
+    expect(source).not.toMatch(
+      /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/,
+    );
   });
 
   it.each(scripts)('%s imports only sibling modules (no bundler, no CDN)', (name) => {

@@ -15,13 +15,15 @@ export function requireAppToken(tokens: AppTokens) {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_\-.]{10,2048})$/.exec(header);
     const claims = match?.[1] ? tokens.verify(match[1]) : null;
-    if (!claims) return next(new AppError('NOT_AUTHENTICATED', { detail: header ? 'bad or expired app token' : 'no app token' }));
+    if (!claims)
+      return next(new AppError('NOT_AUTHENTICATED', { detail: header ? 'bad or expired app token' : 'no app token' }));
     req.auth = claims;
     next();
   };
 }
 
 export function requireAdmin(req: Request, _res: Response, next: NextFunction) {
-  if (!req.auth?.isAdmin) return next(new AppError('ADMIN_ONLY', { detail: `user ${req.auth?.userId ?? '?'} is not an administrator` }));
+  if (!req.auth?.isAdmin)
+    return next(new AppError('ADMIN_ONLY', { detail: `user ${req.auth?.userId ?? '?'} is not an administrator` }));
   next();
 }

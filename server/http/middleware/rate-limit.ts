@@ -32,7 +32,9 @@ export function createRateLimiter(deps: { store: Store; log: Logger; now?: () =>
     if (now() - lastPrune < PRUNE_EVERY_MS) return;
     lastPrune = now();
     // Counters of windows an hour old can no longer refuse anything.
-    deps.store.pruneRateLimits(lastPrune - 60 * 60 * 1000).catch((error: unknown) => deps.log.warn({ err: error }, 'rate limit counters not pruned'));
+    deps.store
+      .pruneRateLimits(lastPrune - 60 * 60 * 1000)
+      .catch((error: unknown) => deps.log.warn({ err: error }, 'rate limit counters not pruned'));
   };
 
   return (rule) => (req, _res, next) => {
@@ -45,10 +47,16 @@ export function createRateLimiter(deps: { store: Store; log: Logger; now?: () =>
       (hits) => {
         pruneNowAndThen();
         if (hits <= rule.limit) return next();
-        if (hits === rule.limit + 1) deps.log.warn({ rule: rule.name, subject, limit: rule.limit }, 'rate limit reached');
+        if (hits === rule.limit + 1)
+          deps.log.warn({ rule: rule.name, subject, limit: rule.limit }, 'rate limit reached');
         // A refused upload's body is read and dropped, so the client gets the 429, not a reset.
         req.resume();
-        next(new AppError('RATE_LIMITED', { detail: `${rule.name}: ${hits} in ${rule.windowSeconds} s`, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - at) / 1000)) }));
+        next(
+          new AppError('RATE_LIMITED', {
+            detail: `${rule.name}: ${hits} in ${rule.windowSeconds} s`,
+            retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - at) / 1000)),
+          }),
+        );
       },
       // A database that cannot count should not take the app down with it: let the request
       // through, and say so (the store's own failure will show in everything else too).
@@ -71,5 +79,8 @@ export function byIp(req: Request): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

@@ -41,6 +41,12 @@ export function setPageSecurity(res: Response, opts: { portalOrigin: string | nu
   // Chat avatars come from Bitrix24's CDN (https://cdn….bitrix24.…, a host per region and TLD
   // that no list keeps up with) or, on premise, from the portal itself: any https image may load.
   // An image cannot run code; scripts, styles and connections stay 'self'.
-  res.set('Content-Security-Policy', contentSecurityPolicy({ frameAncestors: origins, imageOrigins: opts.portalOrigin === 'any' ? [] : ['https:', ...origins] }));
+  res.set(
+    'Content-Security-Policy',
+    contentSecurityPolicy({
+      frameAncestors: origins,
+      imageOrigins: opts.portalOrigin === 'any' ? [] : ['https:', ...origins],
+    }),
+  );
   res.set('Cache-Control', 'no-store');
 }

@@ -22,7 +22,8 @@ export interface Claim {
   bytes: number;
 }
 
-export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'queue-full' | 'timeout' | 'cancelled' };
+export type Admission =
+  { ok: true; release: () => void } | { ok: false; reason: 'queue-full' | 'timeout' | 'cancelled' };
 
 interface Waiter {
   claim: Claim;
@@ -46,7 +47,8 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
     if (next === 0) map.delete(key);
     else map.set(key, next);
   };
-  const withinOwnCaps = (c: Claim) => (perUser.get(c.user) ?? 0) < limits.slotsPerUser && (perPortal.get(c.portal) ?? 0) < limits.slotsPerPortal;
+  const withinOwnCaps = (c: Claim) =>
+    (perUser.get(c.user) ?? 0) < limits.slotsPerUser && (perPortal.get(c.portal) ?? 0) < limits.slotsPerPortal;
   const roomFor = (c: Claim) => inFlight < limits.maxInFlight && bytes + c.bytes <= limits.budgetBytes;
 
   function take(claim: Claim): () => void {
@@ -73,7 +75,7 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
    * never delays another user.
    */
   function pump() {
-    for (let i = 0; i < queue.length; ) {
+    for (let i = 0; i < queue.length;) {
       const waiter = queue[i]!;
       if (!withinOwnCaps(waiter.claim)) {
         i++;

@@ -51,7 +51,11 @@ export function uploadGateOptions(uploads: Config['uploads'], log?: UploadGateOp
 /** Who holds an upload slot inside /api: the app token's user on the app token's portal. */
 export function identifyUploader(req: Request) {
   const memberId = req.portal?.memberId ?? req.auth?.memberId ?? '?';
-  return { user: `${memberId}:${req.auth?.userId ?? '?'}`, portal: memberId, maxFileBytes: req.portalSettings?.maxUploadBytes ?? 0 };
+  return {
+    user: `${memberId}:${req.auth?.userId ?? '?'}`,
+    portal: memberId,
+    maxFileBytes: req.portalSettings?.maxUploadBytes ?? 0,
+  };
 }
 
 /**
@@ -91,7 +95,12 @@ export function createUploadGate(opts: UploadGateOptions) {
     if (!admitted.ok) {
       if (admitted.reason === 'cancelled') return; // the client left while waiting: nobody to answer
       req.resume();
-      return next(new AppError('SERVER_BUSY', { detail: `upload ${admitted.reason} (${JSON.stringify(admission.stats())})`, retryAfterSeconds: opts.retryAfterSeconds }));
+      return next(
+        new AppError('SERVER_BUSY', {
+          detail: `upload ${admitted.reason} (${JSON.stringify(admission.stats())})`,
+          retryAfterSeconds: opts.retryAfterSeconds,
+        }),
+      );
     }
 
     let watch: NodeJS.Timeout | undefined;
@@ -111,7 +120,10 @@ export function createUploadGate(opts: UploadGateOptions) {
     gone.signal.addEventListener('abort', () => {
       clearInterval(watch);
       abandoned = setTimeout(() => {
-        opts.log?.warn({ requestId: req.requestId, path: req.path }, 'upload slot of a closed connection released by timeout');
+        opts.log?.warn(
+          { requestId: req.requestId, path: req.path },
+          'upload slot of a closed connection released by timeout',
+        );
         release();
       }, abandonedReleaseMs).unref();
     });
@@ -126,10 +138,16 @@ export function createUploadGate(opts: UploadGateOptions) {
       seen = now;
       if (arrived >= minimum) return;
       clearInterval(watch);
-      opts.log?.info({ requestId: req.requestId, path: req.path, arrived, windowMs: opts.rateWindowMs }, 'upload too slow: cut');
+      opts.log?.info(
+        { requestId: req.requestId, path: req.path, arrived, windowMs: opts.rateWindowMs },
+        'upload too slow: cut',
+      );
       gone.abort(new AppError('UPLOAD_TOO_SLOW'));
       if (res.headersSent) return req.destroy();
-      res.status(408).set('Connection', 'close').json({ error: { code: 'UPLOAD_TOO_SLOW', message: messageOf('UPLOAD_TOO_SLOW', requestLang(req)) } });
+      res
+        .status(408)
+        .set('Connection', 'close')
+        .json({ error: { code: 'UPLOAD_TOO_SLOW', message: messageOf('UPLOAD_TOO_SLOW', requestLang(req)) } });
       // The rest of the body is not worth reading: close once the answer is out.
       res.once('finish', () => req.socket?.destroy());
     }, opts.rateWindowMs).unref();

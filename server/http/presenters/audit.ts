@@ -33,7 +33,17 @@ const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code
  * separator the reader splits on.
  */
 export function auditCsv(entries: AuditEntry[]): string {
-  const rows = entries.map((e) => [e.at.toISOString(), e.userId, e.userName, e.chatId, e.result, e.errorCode, e.bytes, e.durationMs, (e.notes ?? []).join(' ')]);
+  const rows = entries.map((e) => [
+    e.at.toISOString(),
+    e.userId,
+    e.userName,
+    e.chatId,
+    e.result,
+    e.errorCode,
+    e.bytes,
+    e.durationMs,
+    (e.notes ?? []).join(' '),
+  ]);
   return `\ufeff${[HEADER, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 

@@ -22,7 +22,12 @@ export function adminRoutes(deps: AppRouteDeps): Router {
       setup = await deps.portalSetup.describe(fresh);
     } catch (error) {
       deps.log.warn({ memberId: portal.memberId, err: error }, 'portal status lookup failed');
-      setup = { bot: { id: fresh.botId, name: 'Chat Avatar', registered: false }, events: [], placements: [], unavailable: true };
+      setup = {
+        bot: { id: fresh.botId, name: 'Chat Avatar', registered: false },
+        events: [],
+        placements: [],
+        unavailable: true,
+      };
     }
     return {
       portal: {
@@ -54,13 +59,19 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     res.json(await status(req.portal!));
   });
   // A bot registered again is named in the repairing administrator's language.
-  router.post('/bot/repair', repair((portal, req) => deps.portalSetup.runStep(portal, 'bot', requestLang(req))));
+  router.post(
+    '/bot/repair',
+    repair((portal, req) => deps.portalSetup.runStep(portal, 'bot', requestLang(req))),
+  );
   router.post(
     '/events/rebind',
     repair(async (portal, req) => {
       // Both steps run (and are recorded) even when the first is refused.
       const problems = (await deps.portalSetup.runAll(portal, requestLang(req))).filter((p) => p.step !== 'bot');
-      if (problems.length > 0) throw new AppError('SETUP_REFUSED', { detail: problems.map((p) => `${p.step}: ${p.code}${p.argument ? ` (${p.argument})` : ''}`).join('; ') });
+      if (problems.length > 0)
+        throw new AppError('SETUP_REFUSED', {
+          detail: problems.map((p) => `${p.step}: ${p.code}${p.argument ? ` (${p.argument})` : ''}`).join('; '),
+        });
     }),
   );
 
@@ -68,7 +79,10 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     res.json({ settings: req.portalSettings, limits: { maxUploadBytes: deps.config.uploads.maxBytes } });
   });
   router.put('/settings', async (req, res) => {
-    const settings = parseSettings(req.body, { serverMaxUploadBytes: deps.config.uploads.maxBytes, lang: requestLang(req) });
+    const settings = parseSettings(req.body, {
+      serverMaxUploadBytes: deps.config.uploads.maxBytes,
+      lang: requestLang(req),
+    });
     await deps.settings.save(req.portal!.memberId, settings);
     deps.log.info({ memberId: req.portal!.memberId, userId: req.auth!.userId }, 'settings saved');
     res.json({ settings });
@@ -76,13 +90,20 @@ export function adminRoutes(deps: AppRouteDeps): Router {
 
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
-    const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, {
+      result,
+      limit: PAGE_SIZE,
+      offset: (page - 1) * PAGE_SIZE,
+    });
     const lang = requestLang(req);
     res.json({ entries: entries.map((entry) => presentAuditEntry(entry, lang)), page, pageSize: PAGE_SIZE, total });
   });
   router.get('/users', async (req, res) => {
     const query = parseUserQuery(req.query);
-    const users = 'search' in query ? await deps.users.search(req.portal!, req.auth!.userId, query.search) : await deps.users.byIds(req.portal!, req.auth!.userId, query.ids);
+    const users =
+      'search' in query
+        ? await deps.users.search(req.portal!, req.auth!.userId, query.search)
+        : await deps.users.byIds(req.portal!, req.auth!.userId, query.ids);
     res.json({ users });
   });
   router.get('/audit.csv', async (req, res) => {

@@ -17,7 +17,14 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   const receiveUpload = (req: Request, res: Response, next: NextFunction) => {
     const upload = multer({
       storage: multer.memoryStorage(),
-      limits: { fileSize: req.portalSettings!.maxUploadBytes, files: 1, fields: 4, fieldSize: 1024, parts: 6, headerPairs: 20 },
+      limits: {
+        fileSize: req.portalSettings!.maxUploadBytes,
+        files: 1,
+        fields: 4,
+        fieldSize: 1024,
+        parts: 6,
+        headerPairs: 20,
+      },
     }).single('avatar');
     upload(req, res, next);
   };
@@ -34,7 +41,11 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   const authorizeChat = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const chatId = parseChatId(req.params.chatId);
-      await deps.authorizeChatChange({ portal: req.portal!, user: { id: req.auth!.userId, name: req.auth!.name ?? null }, chatId });
+      await deps.authorizeChatChange({
+        portal: req.portal!,
+        user: { id: req.auth!.userId, name: req.auth!.name ?? null },
+        chatId,
+      });
     } catch (error) {
       res.set('Connection', 'close');
       throw error;
@@ -44,7 +55,8 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
 
   router.post('/:chatId/avatar', authorizeChat, uploadGate, receiveUpload, async (req, res) => {
     const file = req.file;
-    if (!file || file.size === 0) throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
+    if (!file || file.size === 0)
+      throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
     const { crop, upload } = parseUploadFields(req.body);
     const result = await deps.updateChatAvatar({
       portal: req.portal!,

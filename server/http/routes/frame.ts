@@ -15,7 +15,12 @@ export function frameRoutes(deps: AppRouteDeps): Router {
     try {
       const form = parseFrameForm(req.body);
       if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
-      const portal = await deps.installPortal({ memberId: form.memberId, refreshToken: form.refreshId, applicationToken: form.applicationToken, lang });
+      const portal = await deps.installPortal({
+        memberId: form.memberId,
+        refreshToken: form.refreshId,
+        applicationToken: form.applicationToken,
+        lang,
+      });
       setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
       res.type('html').send(deps.views.installPage({ lang, ok: true, message: '' }));
     } catch (error) {
@@ -24,15 +29,29 @@ export function frameRoutes(deps: AppRouteDeps): Router {
       if (!(appError instanceof AppError)) throw error;
       deps.log.warn({ code: appError.code, detail: appError.detail }, 'install failed');
       setPageSecurity(res, { portalOrigin: 'any' });
-      res.status(appError.status).type('html').send(deps.views.installPage({ lang, ok: false, message: messageOf(appError.code, lang) }));
+      res
+        .status(appError.status)
+        .type('html')
+        .send(deps.views.installPage({ lang, ok: false, message: messageOf(appError.code, lang) }));
     }
   });
 
   router.post('/', async (req: Request, res: Response) => {
     const lang = requestLang(req);
     const form = parseFrameForm(req.body);
-    const { portal, user, limits, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withPortalAuth(
-      { memberId: form.memberId, accessToken: form.authId, refreshToken: form.refreshId, expiresInSeconds: form.authExpires },
+    const {
+      portal,
+      user,
+      limits,
+      appToken: token,
+      appTokenExpiresAt: expiresAt,
+    } = await deps.openApp.withPortalAuth(
+      {
+        memberId: form.memberId,
+        accessToken: form.authId,
+        refreshToken: form.refreshId,
+        expiresInSeconds: form.authExpires,
+      },
       lang,
     );
     setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });

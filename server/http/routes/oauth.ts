@@ -21,7 +21,10 @@ declare module 'express-session' {
 // that is the handler path, so the user comes back to GET /?code=…&state=…&domain=…&member_id=….
 export function oauthRoutes(deps: AppRouteDeps): Router {
   const router = Router();
-  const oauthState = createOAuthState({ secret: deps.sessionSecret, secure: deps.config.appBaseUrl.startsWith('https://') });
+  const oauthState = createOAuthState({
+    secret: deps.sessionSecret,
+    secure: deps.config.appBaseUrl.startsWith('https://'),
+  });
 
   router.get('/oauth/start', async (req, res) => {
     const { domain } = parseOAuthStart(req.query);
@@ -35,36 +38,57 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    if (req.query.code === undefined && req.query.state === undefined) throw new AppError('OPEN_FROM_BITRIX24', { detail: 'GET / without an OAuth return' });
+    if (req.query.code === undefined && req.query.state === undefined)
+      throw new AppError('OPEN_FROM_BITRIX24', { detail: 'GET / without an OAuth return' });
     const expected = oauthState.take(req, res);
     const { state = '', code: returnedCode, member_id: returnedMemberId = '' } = readOAuthReturn(req.query);
     if (!expected || state.length !== expected.length || state !== expected) throw new AppError('OAUTH_STATE_MISMATCH');
     const code = parseAuthorizationCode(returnedCode);
     const installed = returnedMemberId ? await deps.store.findPortalByMemberId(returnedMemberId) : null;
-    if (!installed || installed.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${returnedMemberId || '(none)'}` });
+    if (!installed || installed.state !== 'installed')
+      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${returnedMemberId || '(none)'}` });
     let grant;
     try {
       grant = await deps.oauth.exchangeCode(code);
     } catch (error) {
-      if (error instanceof OAuthGrantError) throw new AppError('NOT_AUTHENTICATED', { detail: `code refused: ${error.code}` });
+      if (error instanceof OAuthGrantError)
+        throw new AppError('NOT_AUTHENTICATED', { detail: `code refused: ${error.code}` });
       throw error;
     }
-    if (grant.memberId !== returnedMemberId) throw new AppError('NOT_AUTHENTICATED', { detail: 'the code belongs to another portal than the return named' });
+    if (grant.memberId !== returnedMemberId)
+      throw new AppError('NOT_AUTHENTICATED', { detail: 'the code belongs to another portal than the return named' });
     const lang = requestLang(req);
     const { portal, user } = await deps.openApp.withPortalAuth(
-      { memberId: grant.memberId, accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresInSeconds: Math.round((grant.expiresAt - Date.now()) / 1000) },
+      {
+        memberId: grant.memberId,
+        accessToken: grant.accessToken,
+        refreshToken: grant.refreshToken,
+        expiresInSeconds: Math.round((grant.expiresAt - Date.now()) / 1000),
+      },
       lang,
     );
     await regenerate(req);
     // No administrator flag here: GET /app asks Bitrix24 each time a token is minted.
-    req.session.user = { memberId: portal.memberId, userId: user.id, name: user.name, lang, installedAt: portal.installedAt.getTime() };
+    req.session.user = {
+      memberId: portal.memberId,
+      userId: user.id,
+      name: user.name,
+      lang,
+      installedAt: portal.installedAt.getTime(),
+    };
     res.redirect(302, '/app');
   });
 
   router.get('/app', async (req, res) => {
     const sessionUser = req.session.user;
     if (!sessionUser) throw new AppError('NOT_AUTHENTICATED', { detail: 'no first-party session' });
-    const { portal, user, limits, appToken: token, appTokenExpiresAt: expiresAt } = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
+    const {
+      portal,
+      user,
+      limits,
+      appToken: token,
+      appTokenExpiresAt: expiresAt,
+    } = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
     setPageSecurity(res, { portalOrigin: null });
     res.type('html').send(
       deps.views.appPage({
