@@ -1,4 +1,4 @@
-import { escapeHtml, layout, type AssetUrl } from './html';
+import { html, layout, type AssetUrl } from './html';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
 
 /** One sentence, in the user's language, for a page load that went wrong (details are in the log). */
@@ -8,6 +8,6 @@ export function renderErrorPage(m: { lang: UiLang; status: number; message: stri
     lang: uiLocale(m.lang),
     title: t.errorTitle,
     assetUrl: m.assetUrl,
-    body: `<main class="app error-page"><h1>${escapeHtml(t.errorTitle)}</h1><p class="error-text" role="alert">${escapeHtml(m.message)}</p></main>`,
+    body: html`<main class="app error-page"><h1>${t.errorTitle}</h1><p class="error-text" role="alert">${m.message}</p></main>`,
   });
 }

@@ -3,6 +3,8 @@
 // UploadIcon, MinusMIcon, PlusMIcon. Inline, so no request, no font, and currentColor follows
 // the control's text colour.
 
+import { html, type SafeHtml } from './html';
+
 type IconName = 'image' | 'upload' | 'minus' | 'plus';
 
 const PATHS: Record<IconName, string[]> = {
@@ -21,9 +23,9 @@ const PATHS: Record<IconName, string[]> = {
 };
 
 /** An icon for decoration only: hidden from screen readers, the control carries the words. */
-export function icon(name: IconName, size = 20): string {
-  const paths = PATHS[name]
-    .map((d) => `<path fill="currentColor" fill-rule="evenodd" clip-rule="evenodd" d="${d}"/>`)
-    .join('');
-  return `<svg class="icon" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="${size}" height="${size}" aria-hidden="true" focusable="false">${paths}</svg>`;
+export function icon(name: IconName, size = 20): SafeHtml {
+  const paths = PATHS[name].map(
+    (d) => html`<path fill="currentColor" fill-rule="evenodd" clip-rule="evenodd" d="${d}"/>`,
+  );
+  return html`<svg class="icon" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="${size}" height="${size}" aria-hidden="true" focusable="false">${paths}</svg>`;
 }

@@ -1,4 +1,4 @@
-import { escapeHtml, layout, plainAssetUrl, type AssetUrl } from './html';
+import { html, layout, plainAssetUrl, type AssetUrl } from './html';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
 
 /**
@@ -8,14 +8,14 @@ import { uiLocale, uiStrings, type UiLang } from './i18n';
  */
 export function renderInstallPage(m: { lang: UiLang; ok: boolean; message: string; assetUrl?: AssetUrl }): string {
   const t = uiStrings(m.lang);
-  const body = `<main class="app install ${m.ok ? 'ok' : 'failed'}">
-  <h1>${escapeHtml(t.appTitle)}</h1>
-  <p id="install-result" role="status">${escapeHtml(m.ok ? t.installOk : t.installFailed)}</p>
-  ${m.ok ? '' : `<p class="error-text">${escapeHtml(m.message)}</p>`}
+  const body = html`<main class="app install ${m.ok ? 'ok' : 'failed'}">
+  <h1>${t.appTitle}</h1>
+  <p id="install-result" role="status">${m.ok ? t.installOk : t.installFailed}</p>
+  ${m.ok ? '' : html`<p class="error-text">${m.message}</p>`}
 </main>`;
   const asset = m.assetUrl ?? plainAssetUrl;
   const head = m.ok
-    ? `<script src="${escapeHtml(asset('/vendor/b24jssdk.js'))}" defer></script><script src="${escapeHtml(asset('/static/install.js'))}" defer></script>`
-    : '';
+    ? html`<script src="${asset('/vendor/b24jssdk.js')}" defer></script><script src="${asset('/static/install.js')}" defer></script>`
+    : html``;
   return layout({ lang: uiLocale(m.lang), title: t.appTitle, head, body, assetUrl: m.assetUrl });
 }
