@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 // The one place that reads the environment. Everything else receives a frozen `Config`.
 // README "Settings" and .env.example describe every setting read here.
 
@@ -71,52 +73,156 @@ type Env = Record<string, string | undefined>;
 
 const DEFAULT_DEV_SECRETS = new Set(['changeme', 'secret', 'dev', 'development', 'test']);
 
+/**
+ * One setting as the environment gives it: trimmed, empty meaning unset, then checked by its zod
+ * schema. A wrong value is reported in one line naming the setting, and its default stands in so
+ * that every other setting is still checked: the administrator sees all problems at once.
+ */
+interface Setting<T> {
+  /** The variable's name, as the report names it. */
+  readonly name: string;
+  readonly schema: z.ZodType<T>;
+  readonly fallback: T;
+  /** What the value must be, after the setting's name: "PORT must be …". */
+  readonly expected: string;
+}
+
+const MB = 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = <F extends number | undefined>(
+  name: string,
+  fallback: F,
+  min: number,
+  max: number,
+): Setting<number | F> => ({
+  name,
+  schema: z.coerce.number().int().min(min).max(max),
+  fallback,
+  expected: `must be a whole number from ${min} to ${max}`,
+});
+const bool = (name: string, fallback: boolean): Setting<boolean> => ({
+  name,
+  schema: z.stringbool({ truthy: ['1', 'true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'], case: 'insensitive' }),
+  fallback,
+  expected: 'must be true or false',
+});
+// new URL() rather than z.url(): z.url() refuses "http:host", which new URL() and so every
+// earlier version of this file accepted.
+const url = <F extends string | undefined>(name: string, fallback: F): Setting<string | F> => ({
+  name,
+  schema: z
+    .string()
+    .refine((raw) => {
+      try {
+        const { protocol } = new URL(raw);
+        return protocol === 'http:' || protocol === 'https:';
+      } catch {
+        return false;
+      }
+    })
+    .transform((raw) => raw.replace(/\/+$/, '')),
+  fallback,
+  expected: 'must be an http(s) URL',
+});
+/** Text, unset when empty; or, given a schema, a value it accepts. */
+function read(name: string): Setting<string | undefined>;
+function read<T>(name: string, schema: z.ZodType<T>, expected: string): Setting<T | undefined>;
+function read(name: string, schema: z.ZodType<unknown> = z.string(), expected = ''): Setting<unknown> {
+  return { name, schema, fallback: undefined, expected };
+}
+
+/** Every setting app.config.ts reads, with its type, range and default. Rules between settings follow in loadConfig. */
+const SETTINGS = {
+  NODE_ENV: read('NODE_ENV'),
+  PORT: integer('PORT', 3000, 0, 65535),
+  HOST: read('HOST'),
+  // Defaults to http://localhost:PORT, which needs PORT first.
+  APP_BASE_URL: url('APP_BASE_URL', undefined),
+  B24_CLIENT_ID: read('B24_CLIENT_ID'),
+  B24_CLIENT_SECRET: read('B24_CLIENT_SECRET'),
+  B24_OAUTH_SERVER: url('B24_OAUTH_SERVER', 'https://oauth.bitrix.info'),
+  EMULATOR_OAUTH_PORT: integer('EMULATOR_OAUTH_PORT', 3010, 0, 65535),
+  EMULATOR_PORTAL_PORT: integer('EMULATOR_PORTAL_PORT', 3011, 0, 65535),
+  DATA_DIR: read('DATA_DIR'),
+  DATABASE_URL: read('DATABASE_URL'),
+  SESSION_SECRET: read('SESSION_SECRET'),
+  TOKEN_ENCRYPTION_KEY: read('TOKEN_ENCRYPTION_KEY'),
+  TOKEN_ENCRYPTION_OLD_KEYS: read('TOKEN_ENCRYPTION_OLD_KEYS'),
+  DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION: bool('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION', false),
+  B24_ALLOW_HTTP_PORTALS: bool('B24_ALLOW_HTTP_PORTALS', false),
+  METRICS_TOKEN: read('METRICS_TOKEN'),
+  TRUST_PROXY: read('TRUST_PROXY'),
+  // Defaults to silent under test, info otherwise.
+  LOG_LEVEL: read('LOG_LEVEL', z.enum(LOG_LEVELS), `must be one of ${LOG_LEVELS.join(', ')}`),
+  // 224 MB for one image keeps its peak RSS rise under 256 MB (measured in
+  // test/avatar/pipeline-memory.test.ts); the budget lets two such decodes run at once.
+  DECODE_MEMORY_MB: integer('DECODE_MEMORY_MB', 512, 64, 65536),
+  IMAGE_DECODE_MEMORY_MB: integer('IMAGE_DECODE_MEMORY_MB', 224, 32, 65536),
+  MAX_UPLOAD_BYTES: integer('MAX_UPLOAD_BYTES', 25 * MB, 1024, 200 * MB),
+  // Defaults to two uploads of the largest size (uploadSettings), which needs MAX_UPLOAD_BYTES first.
+  UPLOAD_MEMORY_MB: integer('UPLOAD_MEMORY_MB', undefined, 1, 64 * 1024),
+  MAX_INPUT_PIXELS: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),
+  UPLOADS_IN_FLIGHT: integer('UPLOADS_IN_FLIGHT', 32, 1, 1024),
+  UPLOAD_SLOTS_PER_USER: integer('UPLOAD_SLOTS_PER_USER', 4, 1, 1024),
+  UPLOAD_SLOTS_PER_PORTAL: integer('UPLOAD_SLOTS_PER_PORTAL', 16, 1, 1024),
+  UPLOAD_QUEUE_LENGTH: integer('UPLOAD_QUEUE_LENGTH', 128, 0, 100_000),
+  UPLOAD_QUEUE_WAIT_MS: integer('UPLOAD_QUEUE_WAIT_MS', 8000, 0, 120_000),
+  UPLOAD_MIN_BYTES_PER_SECOND: integer('UPLOAD_MIN_BYTES_PER_SECOND', 8 * 1024, 1, 100 * MB),
+  SHARP_CONCURRENCY: integer('SHARP_CONCURRENCY', 1, 1, 64),
+  // Off by default: each upload is a new input, so libvips' operation cache never hits, and
+  // it kept decoded images alive past their decode (8 decodes in a row: +586 MB instead of +299).
+  SHARP_CACHE_MB: integer('SHARP_CACHE_MB', 0, 0, 4096),
+  PIPELINE_CONCURRENCY: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
+  // Generous per address: an office behind one NAT opens the app from many browsers at once.
+  RATE_LIMIT_PER_IP: integer('RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
+  RATE_LIMIT_UPLOADS_PER_USER: integer('RATE_LIMIT_UPLOADS_PER_USER', 30, 1, 1_000_000),
+  APP_TOKEN_TTL_SECONDS: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
+  // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
+  SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
+  AUDIT_RETENTION_DAYS: integer('AUDIT_RETENTION_DAYS', 365, 1, 36500),
+  B24_TIMEOUT_MS: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
+  B24_MAX_ANSWER_BYTES: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
+  B24_RATE_BURST: integer('B24_RATE_BURST', 50, 1, 100000),
+  B24_RATE_DRAIN: integer('B24_RATE_DRAIN', 2, 1, 100000),
+};
+
+type Settings = { readonly [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['fallback'] };
+
+/** Each setting parsed by its schema; a wrong one leaves a problem and its default. */
+function parseSettings(env: Env, problems: string[]): Settings {
+  const values: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const raw = env[setting.name]?.trim();
+    if (raw === undefined || raw === '') {
+      values[key] = setting.fallback;
+      continue;
+    }
+    const parsed = setting.schema.safeParse(raw);
+    if (parsed.success) values[key] = parsed.data;
+    else {
+      problems.push(`${setting.name} ${setting.expected} (got "${raw}")`);
+      values[key] = setting.fallback;
+    }
+  }
+  return values as Settings;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
-  const bool = (name: string, fallback: boolean): boolean => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    if (/^(1|true|yes|on)$/i.test(raw)) return true;
-    if (/^(0|false|no|off)$/i.test(raw)) return false;
-    problems.push(`${name} must be true or false (got "${raw}")`);
-    return fallback;
-  };
-  const url = (name: string, fallback: string): string => {
-    const raw = read(name) ?? fallback;
-    try {
-      const parsed = new URL(raw);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
-      return raw.replace(/\/+$/, '');
-    } catch {
-      problems.push(`${name} must be an http(s) URL (got "${raw}")`);
-      return fallback;
-    }
-  };
+  const s = parseSettings(env, problems);
 
-  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const nodeEnv = s.NODE_ENV ?? 'development';
   const env_: Config['env'] = nodeEnv === 'production' || nodeEnv === 'test' ? nodeEnv : 'development';
   const production = env_ === 'production';
 
-  const port = integer('PORT', 3000, 0, 65535);
-  const host = read('HOST') ?? (production ? '0.0.0.0' : 'localhost');
-  const appBaseUrl = url('APP_BASE_URL', `http://localhost:${port}`);
+  const port = s.PORT;
+  const host = s.HOST ?? (production ? '0.0.0.0' : 'localhost');
+  const appBaseUrl = s.APP_BASE_URL ?? `http://localhost:${port}`;
 
-  const clientId = read('B24_CLIENT_ID');
-  const clientSecret = read('B24_CLIENT_SECRET');
+  const clientId = s.B24_CLIENT_ID;
+  const clientSecret = s.B24_CLIENT_SECRET;
   let bitrix24: Config['bitrix24'] = null;
   if (clientId && clientSecret) bitrix24 = { clientId, clientSecret };
   else if (clientId || clientSecret)
@@ -128,14 +234,8 @@ export function loadConfig(env: Env = process.env): Config {
       'B24_CLIENT_ID and B24_CLIENT_SECRET are required in production (demo mode runs only in development)',
     );
 
-  const oauthServer = url('B24_OAUTH_SERVER', 'https://oauth.bitrix.info');
-  const demo = {
-    oauthPort: integer('EMULATOR_OAUTH_PORT', 3010, 0, 65535),
-    portalPort: integer('EMULATOR_PORTAL_PORT', 3011, 0, 65535),
-  };
-
-  const dataDir = read('DATA_DIR') ?? './data';
-  const databaseUrl = read('DATABASE_URL') ?? `sqlite:${dataDir}/app.sqlite`;
+  const dataDir = s.DATA_DIR ?? './data';
+  const databaseUrl = s.DATABASE_URL ?? `sqlite:${dataDir}/app.sqlite`;
   let database: Config['database'] = { kind: 'sqlite', path: `${dataDir}/app.sqlite` };
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
@@ -147,7 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('DATABASE_URL must start with sqlite: or postgres://');
   }
 
-  const sessionSecret = read('SESSION_SECRET') ?? null;
+  const sessionSecret = s.SESSION_SECRET ?? null;
   if (sessionSecret !== null && (sessionSecret.length < 32 || DEFAULT_DEV_SECRETS.has(sessionSecret.toLowerCase()))) {
     problems.push('SESSION_SECRET must be a random string of at least 32 characters');
   } else if (sessionSecret === null && production) {
@@ -159,7 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const tokenEncryptionKeys: Buffer[] = [];
-  const keyList = [read('TOKEN_ENCRYPTION_KEY'), ...(read('TOKEN_ENCRYPTION_OLD_KEYS')?.split(',') ?? [])];
+  const keyList = [s.TOKEN_ENCRYPTION_KEY, ...(s.TOKEN_ENCRYPTION_OLD_KEYS?.split(',') ?? [])];
   keyList.forEach((raw, index) => {
     if (raw === undefined) {
       if (index === 0 && production) problems.push('TOKEN_ENCRYPTION_KEY is required in production');
@@ -176,14 +276,14 @@ export function loadConfig(env: Env = process.env): Config {
       );
     else tokenEncryptionKeys.push(key);
   });
-  if (tokenEncryptionKeys.length > 0 && read('TOKEN_ENCRYPTION_KEY') === undefined) {
+  if (tokenEncryptionKeys.length > 0 && s.TOKEN_ENCRYPTION_KEY === undefined) {
     problems.push('TOKEN_ENCRYPTION_OLD_KEYS needs TOKEN_ENCRYPTION_KEY (the key new values are encrypted with)');
   }
 
   // An on-premise portal on plain http:// sends its tokens, and receives ours, in clear: in
   // production only a setting whose name says so lets the app talk to one.
-  const httpPortalsInProduction = bool('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION', false);
-  const allowHttpPortals = bool('B24_ALLOW_HTTP_PORTALS', false) || httpPortalsInProduction;
+  const httpPortalsInProduction = s.DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION;
+  const allowHttpPortals = s.B24_ALLOW_HTTP_PORTALS || httpPortalsInProduction;
   if (allowHttpPortals && production && !httpPortalsInProduction) {
     problems.push(
       'B24_ALLOW_HTTP_PORTALS must be false in production (it exists for the local emulator); an on-premise portal on plain http:// needs DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION=true, and its tokens then cross the network in clear',
@@ -192,11 +292,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && !appBaseUrl.startsWith('https://'))
     problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
 
-  const metricsToken = read('METRICS_TOKEN') ?? null;
+  const metricsToken = s.METRICS_TOKEN ?? null;
   if (metricsToken !== null && metricsToken.length < 16)
     problems.push('METRICS_TOKEN must be at least 16 characters (openssl rand -hex 24)');
 
-  const trustProxyRaw = read('TRUST_PROXY');
+  const trustProxyRaw = s.TRUST_PROXY;
   let trustProxy: Config['trustProxy'] = false;
   if (trustProxyRaw !== undefined) {
     if (/^(true|false)$/i.test(trustProxyRaw)) trustProxy = trustProxyRaw.toLowerCase() === 'true';
@@ -204,18 +304,10 @@ export function loadConfig(env: Env = process.env): Config {
     else trustProxy = trustProxyRaw; // a list of addresses or subnets, as express accepts
   }
 
-  const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-  const logLevelRaw = read('LOG_LEVEL') ?? (env_ === 'test' ? 'silent' : 'info');
-  const logLevel = (logLevels as readonly string[]).includes(logLevelRaw)
-    ? (logLevelRaw as Config['logLevel'])
-    : 'info';
-  if (logLevel !== logLevelRaw)
-    problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
+  const logLevel = s.LOG_LEVEL ?? (env_ === 'test' ? 'silent' : 'info');
 
-  // 224 MB for one image keeps its peak RSS rise under 256 MB (measured in
-  // test/avatar/pipeline-memory.test.ts); the budget lets two such decodes run at once.
-  const decodeBudgetMb = integer('DECODE_MEMORY_MB', 512, 64, 65536);
-  const imageDecodeMb = integer('IMAGE_DECODE_MEMORY_MB', 224, 32, 65536);
+  const decodeBudgetMb = s.DECODE_MEMORY_MB;
+  const imageDecodeMb = s.IMAGE_DECODE_MEMORY_MB;
   if (imageDecodeMb > decodeBudgetMb)
     problems.push(`IMAGE_DECODE_MEMORY_MB (${imageDecodeMb}) must not exceed DECODE_MEMORY_MB (${decodeBudgetMb})`);
 
@@ -225,8 +317,8 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     appBaseUrl,
     bitrix24,
-    demo,
-    oauthServer,
+    demo: { oauthPort: s.EMULATOR_OAUTH_PORT, portalPort: s.EMULATOR_PORTAL_PORT },
+    oauthServer: s.B24_OAUTH_SERVER,
     database,
     dataDir,
     sessionSecret,
@@ -234,63 +326,45 @@ export function loadConfig(env: Env = process.env): Config {
     allowHttpPortals,
     trustProxy,
     logLevel,
-    uploads: uploadSettings(integer, problems),
-    sharp: {
-      concurrency: integer('SHARP_CONCURRENCY', 1, 1, 64),
-      // Off by default: each upload is a new input, so libvips' operation cache never hits, and
-      // it kept decoded images alive past their decode (8 decodes in a row: +586 MB instead of +299).
-      cacheMemoryMb: integer('SHARP_CACHE_MB', 0, 0, 4096),
-    },
-    pipelineConcurrency: integer('PIPELINE_CONCURRENCY', 2, 1, 64),
+    uploads: uploadSettings(s, problems),
+    sharp: { concurrency: s.SHARP_CONCURRENCY, cacheMemoryMb: s.SHARP_CACHE_MB },
+    pipelineConcurrency: s.PIPELINE_CONCURRENCY,
     decodeMemory: { budgetMb: decodeBudgetMb, perImageMb: imageDecodeMb },
-    rateLimits: {
-      // Generous per address: an office behind one NAT opens the app from many browsers at once.
-      perIpPerMinute: integer('RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
-      uploadsPerUserPerMinute: integer('RATE_LIMIT_UPLOADS_PER_USER', 30, 1, 1_000_000),
-    },
-    appTokenTtlSeconds: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
-    // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
-    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
+    rateLimits: { perIpPerMinute: s.RATE_LIMIT_PER_IP, uploadsPerUserPerMinute: s.RATE_LIMIT_UPLOADS_PER_USER },
+    appTokenTtlSeconds: s.APP_TOKEN_TTL_SECONDS,
+    shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
     metricsToken,
-    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 365, 1, 36500),
-    bitrix24TimeoutMs: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
-    bitrix24MaxAnswerBytes: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
-    // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
-    bitrix24RateLimit: {
-      burstLimit: integer('B24_RATE_BURST', 50, 1, 100000),
-      drainRate: integer('B24_RATE_DRAIN', 2, 1, 100000),
-    },
+    auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    bitrix24TimeoutMs: s.B24_TIMEOUT_MS,
+    bitrix24MaxAnswerBytes: s.B24_MAX_ANSWER_BYTES,
+    bitrix24RateLimit: { burstLimit: s.B24_RATE_BURST, drainRate: s.B24_RATE_DRAIN },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }
 
-const MB = 1024 * 1024;
 /** Multipart boundaries, part headers and the crop field on top of the file (see upload-gate.ts). */
 export const UPLOAD_ENVELOPE_BYTES = 64 * 1024;
 
-function uploadSettings(
-  integer: (name: string, fallback: number, min: number, max: number) => number,
-  problems: string[],
-): Config['uploads'] {
-  const maxBytes = integer('MAX_UPLOAD_BYTES', 25 * MB, 1024, 200 * MB);
+function uploadSettings(s: Settings, problems: string[]): Config['uploads'] {
+  const maxBytes = s.MAX_UPLOAD_BYTES;
   // Two uploads of the largest size fit by default, and any number of small ones up to the count.
   const defaultMemoryMb = Math.max(64, Math.ceil((2 * (maxBytes + UPLOAD_ENVELOPE_BYTES)) / MB));
-  const memoryBytes = integer('UPLOAD_MEMORY_MB', defaultMemoryMb, 1, 64 * 1024) * MB;
+  const memoryBytes = (s.UPLOAD_MEMORY_MB ?? defaultMemoryMb) * MB;
   if (memoryBytes < maxBytes + UPLOAD_ENVELOPE_BYTES)
     problems.push(
       `UPLOAD_MEMORY_MB must hold at least one upload of MAX_UPLOAD_BYTES (${Math.ceil((maxBytes + UPLOAD_ENVELOPE_BYTES) / MB)} MB or more)`,
     );
   return {
     maxBytes,
-    maxInputPixels: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),
-    maxInFlight: integer('UPLOADS_IN_FLIGHT', 32, 1, 1024),
+    maxInputPixels: s.MAX_INPUT_PIXELS,
+    maxInFlight: s.UPLOADS_IN_FLIGHT,
     memoryBytes,
-    slotsPerUser: integer('UPLOAD_SLOTS_PER_USER', 4, 1, 1024),
-    slotsPerPortal: integer('UPLOAD_SLOTS_PER_PORTAL', 16, 1, 1024),
-    queueLength: integer('UPLOAD_QUEUE_LENGTH', 128, 0, 100_000),
-    queueWaitMs: integer('UPLOAD_QUEUE_WAIT_MS', 8000, 0, 120_000),
-    minBytesPerSecond: integer('UPLOAD_MIN_BYTES_PER_SECOND', 8 * 1024, 1, 100 * MB),
+    slotsPerUser: s.UPLOAD_SLOTS_PER_USER,
+    slotsPerPortal: s.UPLOAD_SLOTS_PER_PORTAL,
+    queueLength: s.UPLOAD_QUEUE_LENGTH,
+    queueWaitMs: s.UPLOAD_QUEUE_WAIT_MS,
+    minBytesPerSecond: s.UPLOAD_MIN_BYTES_PER_SECOND,
   };
 }
 
