@@ -1,3 +1,4 @@
+import { html, raw, type SafeHtml } from '../views/html';
 import type { LaunchForm } from './launch';
 import { avatarPath } from './methods/chat-view';
 import { fullName, type PortalState, type User } from './state';
@@ -5,27 +6,21 @@ import { fullName, type PortalState, type User } from './state';
 // Pages that look and behave like a Bitrix24 portal around a local app: the left menu, a user
 // switcher, chats with the app in their sidebar, and the frame page that posts the launch form
 // into the app's iframe exactly as Bitrix24 does (settings/oauth/simple-way.md).
+// Written with the app's html`` template (views/html.ts, which imports nothing of server/): chat
+// titles and user names are anyone's text, and the template escapes them.
 
-const esc = (value: unknown) =>
-  String(value).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+function shell(portal: PortalState, user: User, body: SafeHtml, extraHead: SafeHtml = html``): string {
+  const users = [...portal.users.values()].map(
+    (u) =>
+      html`<a class="user${u.id === user.id ? ' current' : ''}" href="?user=${u.id}">${fullName(u)}${u.admin ? ' (admin)' : ''}</a>`,
   );
-
-function shell(portal: PortalState, user: User, body: string, extraHead = ''): string {
-  const users = [...portal.users.values()]
-    .map(
-      (u) =>
-        `<a class="user${u.id === user.id ? ' current' : ''}" href="?user=${u.id}">${esc(fullName(u))}${u.admin ? ' (admin)' : ''}</a>`,
-    )
-    .join('');
   const appLink = portal.installed
-    ? `<a id="menu-app" href="/marketplace/app/">Chat Avatar</a>${user.admin ? '<form method="post" action="/marketplace/uninstall/"><button id="menu-uninstall" type="submit">Uninstall app</button></form>' : ''}`
-    : `<a id="menu-install" href="/marketplace/install/">Install Chat Avatar</a>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(portal.title)} — Bitrix24 (emulator)</title>
+    ? html`<a id="menu-app" href="/marketplace/app/">Chat Avatar</a>${user.admin ? html`<form method="post" action="/marketplace/uninstall/"><button id="menu-uninstall" type="submit">Uninstall app</button></form>` : ''}`
+    : html`<a id="menu-install" href="/marketplace/install/">Install Chat Avatar</a>`;
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${portal.title} — Bitrix24 (emulator)</title>
 <link rel="stylesheet" href="/_emulator/static/portal.css">${extraHead}</head>
-<body><header><strong>${esc(portal.title)}</strong> <span class="badge">Bitrix24 emulator</span><nav class="users">${users}</nav></header>
-<div class="layout"><aside><a href="/">Chats</a>${appLink}</aside><main>${body}</main></div></body></html>`;
+<body><header><strong>${portal.title}</strong> <span class="badge">Bitrix24 emulator</span><nav class="users">${users}</nav></header>
+<div class="layout"><aside><a href="/">Chats</a>${appLink}</aside><main>${body}</main></div></body></html>`.toString();
 }
 
 export function renderHome(portal: PortalState, user: User): string {
@@ -37,16 +32,15 @@ export function renderHome(portal: PortalState, user: User): string {
     .slice(0, 12)
     .map((c) => {
       const avatar = c.avatar
-        ? `<img class="avatar" alt="" src="${esc(avatarPath(c))}">`
-        : `<span class="dot" style="background:${esc(c.color)}"></span>`;
-      const button = sidebar ? ` <a class="sidebar-app" href="/im/chat/${c.id}/sidebar/">Chat Avatar</a>` : '';
-      return `<li data-chat-id="${c.id}">${avatar}<span class="title">${esc(c.title)}</span> <small>#${c.id}</small>${button}</li>`;
-    })
-    .join('');
+        ? html`<img class="avatar" alt="" src="${avatarPath(c)}">`
+        : html`<span class="dot" style="background:${c.color}"></span>`;
+      const button = sidebar ? html` <a class="sidebar-app" href="/im/chat/${c.id}/sidebar/">Chat Avatar</a>` : '';
+      return html`<li data-chat-id="${c.id}">${avatar}<span class="title">${c.title}</span> <small>#${c.id}</small>${button}</li>`;
+    });
   const hint = portal.installed
-    ? '<p>Open <b>Chat Avatar</b> in the menu on the left.</p>'
-    : '<p>The app is not installed yet: click <b>Install Chat Avatar</b> on the left.</p>';
-  return shell(portal, user, `<h1>Chats</h1>${hint}<ul class="chats">${chats}</ul>`);
+    ? html`<p>Open <b>Chat Avatar</b> in the menu on the left.</p>`
+    : html`<p>The app is not installed yet: click <b>Install Chat Avatar</b> on the left.</p>`;
+  return shell(portal, user, html`<h1>Chats</h1>${hint}<ul class="chats">${chats}</ul>`);
 }
 
 /**
@@ -61,20 +55,22 @@ export function renderFrame(
   appOrigin: string,
 ): string {
   const frameName = `${String(initData.DOMAIN)}|${String(initData.PROTOCOL)}|${String(initData.APP_SID)}`;
-  const fields = Object.entries(form.fields)
-    .map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`)
-    .join('');
-  const data = JSON.stringify({ initData, appOrigin }).replace(/</g, '\\u003c');
+  const fields = Object.entries(form.fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  // JSON in a script data block, where entities are not decoded: with every < escaped nothing in
+  // it can close the block or open a comment, so it goes in raw.
+  const data = raw(JSON.stringify({ initData, appOrigin }).replace(/</g, '\\u003c'));
   return shell(
     portal,
     user,
-    `<div class="app-frame"><iframe id="app-frame" name="${esc(frameName)}" title="Chat Avatar"></iframe></div>
-<form id="launch-form" method="post" action="${esc(form.url)}" target="${esc(frameName)}">${fields}</form>
+    html`<div class="app-frame"><iframe id="app-frame" name="${frameName}" title="Chat Avatar"></iframe></div>
+<form id="launch-form" method="post" action="${form.url}" target="${frameName}">${fields}</form>
 <script type="application/json" id="frame-data">${data}</script>`,
-    '<script src="/_emulator/static/portal.js" defer></script>',
+    html`<script src="/_emulator/static/portal.js" defer></script>`,
   );
 }
 
 export function renderMessage(portal: PortalState, user: User, title: string, message: string): string {
-  return shell(portal, user, `<h1>${esc(title)}</h1><p class="error">${esc(message)}</p>`);
+  return shell(portal, user, html`<h1>${title}</h1><p class="error">${message}</p>`);
 }
