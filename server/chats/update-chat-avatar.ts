@@ -56,6 +56,7 @@ export function createUpdateChatAvatar(deps: {
     who: Pick<AvatarChange, 'portal' | 'user' | 'chatId'>,
     started: number,
     error: unknown,
+    notes: string[] = [],
   ): Promise<never> => {
     const mapped = toAppError(error);
     const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
@@ -71,6 +72,7 @@ export function createUpdateChatAvatar(deps: {
         bytes: null,
         durationMs: now() - started,
         at: new Date(),
+        notes,
       })
       .catch((auditError: unknown) => deps.log.error({ err: auditError }, 'audit entry not written'));
     deps.log.warn(
@@ -98,14 +100,14 @@ export function createUpdateChatAvatar(deps: {
   const updateChatAvatar: UpdateChatAvatar = async (change) => {
     const started = now();
     const notes: string[] = change.upload ? [`upload_${change.upload}`] : [];
-    const audit = (result: 'ok' | 'error', errorCode: string | null, bytes: number | null) =>
+    const audited = (bytes: number) =>
       deps.store.addAuditEntry({
         memberId: change.portal.memberId,
         userId: change.user.id,
         userName: change.user.name,
         chatId: change.chatId,
-        result,
-        errorCode,
+        result: 'ok',
+        errorCode: null,
         bytes,
         durationMs: now() - started,
         at: new Date(),
@@ -132,7 +134,7 @@ export function createUpdateChatAvatar(deps: {
         deps.clientId,
       );
       if (joined) notes.push('bot_joined');
-      await audit('ok', null, avatar.bytes);
+      await audited(avatar.bytes);
       deps.onChanged?.(change.portal, change.user.id);
       deps.log.info(
         {
@@ -152,23 +154,7 @@ export function createUpdateChatAvatar(deps: {
         bytes: avatar.bytes,
       };
     } catch (error) {
-      deps.permission.forget(change.portal.memberId, change.user.id, change.chatId);
-      const mapped = toAppError(error);
-      const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
-      await audit('error', code, null).catch((auditError: unknown) =>
-        deps.log.error({ err: auditError }, 'audit entry not written'),
-      );
-      deps.log.warn(
-        {
-          memberId: change.portal.memberId,
-          userId: change.user.id,
-          chatId: change.chatId,
-          code,
-          detail: mapped instanceof AppError ? mapped.detail : undefined,
-        },
-        'chat avatar not changed',
-      );
-      throw mapped;
+      return refused(change, started, error, notes);
     }
   };
 
