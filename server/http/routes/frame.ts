@@ -5,6 +5,7 @@ import type { AppRouteDeps } from '../route-deps';
 import { chatIdFromPlacement, parseFrameForm } from '../schemas/frame';
 import { requestLang } from '../middleware/i18n';
 import { setPageSecurity } from '../middleware/security-headers';
+import { sendAppPage } from '../send-app-page';
 
 // The two pages the portal posts into its iframe: the install page and the app itself.
 export function frameRoutes(deps: AppRouteDeps): Router {
@@ -39,13 +40,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
   router.post('/', async (req: Request, res: Response) => {
     const lang = requestLang(req);
     const form = parseFrameForm(req.body);
-    const {
-      portal,
-      user,
-      limits,
-      appToken: token,
-      appTokenExpiresAt: expiresAt,
-    } = await deps.openApp.withPortalAuth(
+    const opened = await deps.openApp.withPortalAuth(
       {
         memberId: form.memberId,
         accessToken: form.authId,
@@ -54,19 +49,11 @@ export function frameRoutes(deps: AppRouteDeps): Router {
       },
       lang,
     );
-    setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
-    res.type('html').send(
-      deps.views.appPage({
-        lang,
-        appToken: token,
-        appTokenExpiresAt: expiresAt,
-        user,
-        portal: { domain: portal.domain, memberId: portal.memberId },
-        initialChatId: chatIdFromPlacement(form.placementOptions),
-        inFrame: true,
-        limits,
-      }),
-    );
+    sendAppPage(res, deps.views, opened, {
+      lang,
+      framedBy: new URL(opened.portal.clientEndpoint).origin,
+      initialChatId: chatIdFromPlacement(form.placementOptions),
+    });
   });
 
   return router;

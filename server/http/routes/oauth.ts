@@ -4,8 +4,8 @@ import { OAuthGrantError } from '../../bitrix24/bitrix24-error';
 import type { Lang } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
-import { setPageSecurity } from '../middleware/security-headers';
 import { createOAuthState } from '../oauth-state';
+import { sendAppPage } from '../send-app-page';
 import { parseAuthorizationCode, parseOAuthStart, readOAuthReturn } from '../schemas/oauth';
 
 declare module 'express-session' {
@@ -82,26 +82,8 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   router.get('/app', async (req, res) => {
     const sessionUser = req.session.user;
     if (!sessionUser) throw new AppError('NOT_AUTHENTICATED', { detail: 'no first-party session' });
-    const {
-      portal,
-      user,
-      limits,
-      appToken: token,
-      appTokenExpiresAt: expiresAt,
-    } = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
-    setPageSecurity(res, { portalOrigin: null });
-    res.type('html').send(
-      deps.views.appPage({
-        lang: sessionUser.lang,
-        appToken: token,
-        appTokenExpiresAt: expiresAt,
-        user,
-        portal: { domain: portal.domain, memberId: portal.memberId },
-        initialChatId: null,
-        inFrame: false,
-        limits,
-      }),
-    );
+    const opened = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
+    sendAppPage(res, deps.views, opened, { lang: sessionUser.lang, framedBy: null, initialChatId: null });
   });
 
   return router;
