@@ -1,3 +1,4 @@
+import { appInfo } from './methods/app';
 import express, { type Express, type Request, type Response } from 'express';
 import type { PortalState } from './state';
 import type { TokenIssuer, TokenRecord } from './tokens';
@@ -103,19 +104,7 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     if (!record) return fail(res, 401, 'NO_AUTH_FOUND', 'Wrong authorization data');
     const portal = portalOf(record);
     res.json({
-      result: {
-        ID: 1,
-        CODE: record.clientId,
-        VERSION: 1,
-        STATUS: 'L',
-        INSTALLED: portal?.installed ?? false,
-        PAYMENT_EXPIRED: 'N',
-        DAYS: null,
-        LANGUAGE_ID: 'en',
-        LICENSE: 'en_project',
-        LICENSE_TYPE: 'project',
-        LICENSE_FAMILY: 'project',
-      },
+      result: appInfo(record.clientId, portal?.installed ?? false),
       time: {
         start: Date.now() / 1000,
         finish: Date.now() / 1000,
