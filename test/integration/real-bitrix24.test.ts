@@ -295,6 +295,26 @@ describe('on a real Bitrix24', () => {
       expect((await stack.store.findPortalByMemberId(portal().state.memberId))!.state).toBe('uninstalled');
     });
 
+    it('an ONAPPUNINSTALL that Bitrix24 cannot confirm keeps the tokens and is not acknowledged', async () => {
+      const token = portal().launch({ userId: 2 }).fields.APPLICATION_TOKEN!;
+      const memberId = portal().state.memberId;
+      portal().injectFault({
+        method: 'app.info',
+        error: 'INTERNAL_SERVER_ERROR',
+        description: 'Internal server error',
+        status: 500,
+        times: 10,
+      });
+      const res = await stack.http
+        .post('/events')
+        .type('form')
+        .set('Accept', 'application/json')
+        .send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': memberId, 'auth[application_token]': token });
+      expect(res.status).toBe(502);
+      expect((await stack.store.findPortalByMemberId(memberId))!.state).toBe('installed');
+      expect(await stack.store.findTokens({ memberId, userId: 0 })).not.toBeNull();
+    });
+
     it('a forged ONAPPUNINSTALL with the genuine application token is checked with Bitrix24 and ignored', async () => {
       const token = portal().launch({ userId: PLAIN_USER_ID }).fields.APPLICATION_TOKEN!;
       const memberId = portal().state.memberId;
