@@ -242,11 +242,6 @@ describe('the page is clear, usable and readable', () => {
 });
 
 describe('a page left open for a long time', () => {
-  // Known intermittent defect, not understood yet: about one run in four on Node 24 (CI), the
-  // first Apply after the page opens neither renews its token nor uploads (no request leaves
-  // the page, no message within 20 s). Retried so it cannot hide a steady failure, and logged
-  // so each occurrence shows in the CI output; the investigation is in the session notes.
-  jest.retryTimes(2, { logErrorsBeforeRetry: true });
   let stack: Stack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
