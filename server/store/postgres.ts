@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { readMigrations } from './migrations';
+import { postgresAvatarChanges } from './postgres-avatar-changes';
 import type { TokenCipher } from './token-cipher';
 import type {
   AuditEntry,
@@ -97,6 +98,23 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       client.release();
     }
   };
+
+  const insertAudit = (db: Pool | PoolClient, entry: AuditEntry) =>
+    db.query(
+      'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [
+        entry.memberId,
+        entry.userId,
+        entry.userName,
+        entry.chatId,
+        entry.result,
+        entry.errorCode,
+        entry.bytes,
+        Math.round(entry.durationMs),
+        entry.at,
+        (entry.notes ?? []).join(' '),
+      ],
+    );
 
   const sessions: SessionRecords = {
     async get(sid) {
@@ -255,21 +273,7 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     },
 
     async addAuditEntry(entry) {
-      await pool.query(
-        'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-        [
-          entry.memberId,
-          entry.userId,
-          entry.userName,
-          entry.chatId,
-          entry.result,
-          entry.errorCode,
-          entry.bytes,
-          Math.round(entry.durationMs),
-          entry.at,
-          (entry.notes ?? []).join(' '),
-        ],
-      );
+      await insertAudit(pool, entry);
     },
     async listAuditEntries(memberId, query) {
       const result = query.result ?? null;
@@ -366,5 +370,6 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     },
 
     sessions,
+    avatarChanges: postgresAvatarChanges(pool, inTransaction, insertAudit),
   };
 }

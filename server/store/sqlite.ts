@@ -3,6 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createKeyedMutex } from './keyed-mutex';
 import { readMigrations } from './migrations';
+import { sqliteAvatarChanges } from './sqlite-avatar-changes';
 import type { TokenCipher } from './token-cipher';
 import type {
   SetupProblem,
@@ -117,6 +118,20 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     const row = sql().findTokens.get(owner.memberId, owner.userId) as TokenRow | undefined;
     return row ? toTokens(row) : null;
   };
+
+  const insertAudit = (entry: AuditEntry) =>
+    sql().addAudit.run({
+      member_id: entry.memberId,
+      user_id: entry.userId,
+      user_name: entry.userName,
+      chat_id: entry.chatId,
+      result: entry.result,
+      error_code: entry.errorCode,
+      bytes: entry.bytes,
+      duration_ms: Math.round(entry.durationMs),
+      at: entry.at.getTime(),
+      notes: (entry.notes ?? []).join(' '),
+    });
 
   const sessions: SessionRecords = {
     async get(sid) {
@@ -237,18 +252,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     },
 
     async addAuditEntry(entry) {
-      sql().addAudit.run({
-        member_id: entry.memberId,
-        user_id: entry.userId,
-        user_name: entry.userName,
-        chat_id: entry.chatId,
-        result: entry.result,
-        error_code: entry.errorCode,
-        bytes: entry.bytes,
-        duration_ms: Math.round(entry.durationMs),
-        at: entry.at.getTime(),
-        notes: (entry.notes ?? []).join(' '),
-      });
+      insertAudit(entry);
     },
     async listAuditEntries(memberId, query: AuditQuery) {
       const result = query.result ?? null;
@@ -303,6 +307,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     },
 
     sessions,
+    avatarChanges: sqliteAvatarChanges(db, insertAudit),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AvatarChangeRecords } from './avatar-changes';
 // The one storage interface. Everything is asynchronous so that the PostgreSQL implementation
 // (several app instances, one database) fits behind it unchanged.
 
@@ -142,6 +143,8 @@ export interface Store {
 
   /** Re-encrypts every stored secret sealed with an older key under the current one (key rotation). */
   resealSecrets(): Promise<number>;
+  /** Avatar changes by their Idempotency-Key (avatar-changes.ts). */
+  avatarChanges: AvatarChangeRecords;
 
   readonly sessions: SessionRecords;
 }

@@ -1,0 +1,46 @@
+import type { AuditEntry } from './store';
+
+// Avatar changes by the key the page sends with each Apply (`Idempotency-Key`). Bitrix24 has no
+// idempotency key of its own, so a retry after a lost answer (an instance killed mid-call, a
+// timeout) would send the change again; this record lets the app answer a retry with the first
+// outcome instead, or ask Bitrix24 whether the change landed (server/chats/update-chat-avatar.ts).
+
+/** What the first attempt answered; replayed to a retry. */
+export interface AvatarChangeOutcome {
+  width: number;
+  height: number;
+  format: 'png' | 'jpeg';
+  bytes: number;
+}
+
+export interface AvatarChangeRecord {
+  memberId: string;
+  userId: number;
+  key: string;
+  chatId: number;
+  /** `sending`: handed to Bitrix24, answer not yet recorded; `done`: Bitrix24 took it. */
+  state: 'sending' | 'done';
+  /** The chat's avatar link (im.dialog.get) just before the change was sent. */
+  avatarBefore: string;
+  outcome: AvatarChangeOutcome;
+  /** Unix ms. Until then the instance that sent the change may still answer; after it, nobody will. */
+  leaseUntil: number;
+  createdAt: number;
+}
+
+export interface AvatarChangeRecords {
+  find(memberId: string, userId: number, key: string): Promise<AvatarChangeRecord | null>;
+  /** Records a change about to be sent; false when the key already has a record (another attempt). */
+  claim(record: Omit<AvatarChangeRecord, 'state'>): Promise<boolean>;
+  /** Bitrix24 took the change: the record is done and its audit entry written, in one transaction. */
+  complete(memberId: string, userId: number, key: string, audit: AuditEntry): Promise<void>;
+  /** Bitrix24's answer never came: the lease ends now, so the next attempt asks Bitrix24 first. */
+  endLease(memberId: string, userId: number, key: string): Promise<void>;
+  /**
+   * Forgets a `sending` record (nothing reached Bitrix24, or it refused), only while its lease is
+   * still `leaseUntil`: of two attempts that found it abandoned, one forgets it and one finds it gone.
+   */
+  release(memberId: string, userId: number, key: string, leaseUntil: number): Promise<boolean>;
+  /** Deletes records created before `before` (Unix ms); answers how many. */
+  prune(before: number): Promise<number>;
+}

@@ -1,0 +1,85 @@
+import type { Pool, PoolClient } from 'pg';
+import type { AvatarChangeOutcome, AvatarChangeRecord, AvatarChangeRecords } from './avatar-changes';
+import type { AuditEntry } from './store';
+
+interface Row {
+  member_id: string;
+  user_id: number;
+  change_key: string;
+  chat_id: number;
+  state: 'sending' | 'done';
+  avatar_before: string;
+  outcome: string;
+  lease_until: string;
+  created_at: string;
+}
+
+const WHERE = 'member_id = $1 AND user_id = $2 AND change_key = $3';
+
+/** `insertAudit` writes an audit entry on the given client, so completing a change is one transaction. */
+export function postgresAvatarChanges(
+  pool: Pool,
+  inTransaction: <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>,
+  insertAudit: (client: PoolClient, entry: AuditEntry) => Promise<unknown>,
+): AvatarChangeRecords {
+  return {
+    async find(memberId, userId, key) {
+      const { rows } = await pool.query<Row>(`SELECT * FROM avatar_changes WHERE ${WHERE}`, [memberId, userId, key]);
+      return rows[0] ? toRecord(rows[0]) : null;
+    },
+    async claim(record) {
+      const { rowCount } = await pool.query(
+        `INSERT INTO avatar_changes (member_id, user_id, change_key, chat_id, state, avatar_before, outcome, lease_until, created_at)
+         VALUES ($1, $2, $3, $4, 'sending', $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        [
+          record.memberId,
+          record.userId,
+          record.key,
+          record.chatId,
+          record.avatarBefore,
+          JSON.stringify(record.outcome),
+          record.leaseUntil,
+          record.createdAt,
+        ],
+      );
+      return rowCount === 1;
+    },
+    async complete(memberId, userId, key, audit) {
+      await inTransaction(async (client) => {
+        await insertAudit(client, audit);
+        await client.query(`UPDATE avatar_changes SET state = 'done' WHERE ${WHERE}`, [memberId, userId, key]);
+      });
+    },
+    async endLease(memberId, userId, key) {
+      await pool.query(`UPDATE avatar_changes SET lease_until = 0 WHERE ${WHERE} AND state = 'sending'`, [
+        memberId,
+        userId,
+        key,
+      ]);
+    },
+    async release(memberId, userId, key, leaseUntil) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM avatar_changes WHERE ${WHERE} AND state = 'sending' AND lease_until = $4`,
+        [memberId, userId, key, leaseUntil],
+      );
+      return rowCount === 1;
+    },
+    async prune(before) {
+      return (await pool.query('DELETE FROM avatar_changes WHERE created_at < $1', [before])).rowCount ?? 0;
+    },
+  };
+}
+
+function toRecord(row: Row): AvatarChangeRecord {
+  return {
+    memberId: row.member_id,
+    userId: row.user_id,
+    key: row.change_key,
+    chatId: row.chat_id,
+    state: row.state,
+    avatarBefore: row.avatar_before,
+    outcome: JSON.parse(row.outcome) as AvatarChangeOutcome,
+    leaseUntil: Number(row.lease_until),
+    createdAt: Number(row.created_at),
+  };
+}

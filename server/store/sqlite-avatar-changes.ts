@@ -1,0 +1,87 @@
+import type Database from 'better-sqlite3';
+import type { AvatarChangeOutcome, AvatarChangeRecord, AvatarChangeRecords } from './avatar-changes';
+import type { AuditEntry } from './store';
+
+interface Row {
+  member_id: string;
+  user_id: number;
+  change_key: string;
+  chat_id: number;
+  state: 'sending' | 'done';
+  avatar_before: string;
+  outcome: string;
+  lease_until: number;
+  created_at: number;
+}
+
+/** `insertAudit` writes an audit entry on the same connection, so completing a change is one transaction. */
+export function sqliteAvatarChanges(
+  db: Database.Database,
+  insertAudit: (entry: AuditEntry) => void,
+): AvatarChangeRecords {
+  let statements: ReturnType<typeof prepare> | null = null;
+  const sql = () => (statements ??= prepare(db));
+  return {
+    async find(memberId, userId, key) {
+      const row = sql().find.get(memberId, userId, key) as Row | undefined;
+      return row ? toRecord(row) : null;
+    },
+    async claim(record) {
+      return (
+        sql().claim.run(
+          record.memberId,
+          record.userId,
+          record.key,
+          record.chatId,
+          record.avatarBefore,
+          JSON.stringify(record.outcome),
+          record.leaseUntil,
+          record.createdAt,
+        ).changes === 1
+      );
+    },
+    async complete(memberId, userId, key, audit) {
+      db.transaction(() => {
+        insertAudit(audit);
+        sql().complete.run(memberId, userId, key);
+      })();
+    },
+    async endLease(memberId, userId, key) {
+      sql().endLease.run(memberId, userId, key);
+    },
+    async release(memberId, userId, key, leaseUntil) {
+      return sql().release.run(memberId, userId, key, leaseUntil).changes === 1;
+    },
+    async prune(before) {
+      return sql().prune.run(before).changes;
+    },
+  };
+}
+
+function prepare(db: Database.Database) {
+  const where = 'member_id = ? AND user_id = ? AND change_key = ?';
+  return {
+    find: db.prepare(`SELECT * FROM avatar_changes WHERE ${where}`),
+    claim: db.prepare(`
+      INSERT INTO avatar_changes (member_id, user_id, change_key, chat_id, state, avatar_before, outcome, lease_until, created_at)
+      VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+    complete: db.prepare(`UPDATE avatar_changes SET state = 'done' WHERE ${where}`),
+    endLease: db.prepare(`UPDATE avatar_changes SET lease_until = 0 WHERE ${where} AND state = 'sending'`),
+    release: db.prepare(`DELETE FROM avatar_changes WHERE ${where} AND state = 'sending' AND lease_until = ?`),
+    prune: db.prepare('DELETE FROM avatar_changes WHERE created_at < ?'),
+  };
+}
+
+function toRecord(row: Row): AvatarChangeRecord {
+  return {
+    memberId: row.member_id,
+    userId: row.user_id,
+    key: row.change_key,
+    chatId: row.chat_id,
+    state: row.state,
+    avatarBefore: row.avatar_before,
+    outcome: JSON.parse(row.outcome) as AvatarChangeOutcome,
+    leaseUntil: row.lease_until,
+    createdAt: row.created_at,
+  };
+}

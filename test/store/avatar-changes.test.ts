@@ -1,0 +1,84 @@
+import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
+import type { AvatarChangeRecord } from '../../server/store/avatar-changes';
+import type { AuditEntry } from '../../server/store/store';
+
+// The record behind an Apply's Idempotency-Key, from both implementations.
+const implementations: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
+if (postgresUrl) implementations.push(['postgres', () => tempPostgresStore(postgresUrl)]);
+
+const change: Omit<AvatarChangeRecord, 'state'> = {
+  memberId: 'member-a',
+  userId: 7,
+  key: 'key-1',
+  chatId: 12,
+  avatarBefore: 'https://a.example.com/upload/old.png',
+  outcome: { width: 512, height: 512, format: 'png', bytes: 1234 },
+  leaseUntil: 5_000,
+  createdAt: 1_000,
+};
+const audit: AuditEntry = {
+  memberId: 'member-a',
+  userId: 7,
+  userName: 'Ann',
+  chatId: 12,
+  result: 'ok',
+  errorCode: null,
+  bytes: 1234,
+  durationMs: 80,
+  at: new Date('2026-11-25T10:00:00Z'),
+};
+
+describe.each(implementations)('%s avatar change records', (_name, open) => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await open();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+  const changes = () => temp.store.avatarChanges;
+
+  it('claims a key once; a second claim of the same key, by the same user, finds it taken', async () => {
+    expect(await changes().claim(change)).toBe(true);
+    expect(await changes().claim({ ...change, chatId: 14 })).toBe(false);
+    expect(await changes().find('member-a', 7, 'key-1')).toEqual({ ...change, state: 'sending' });
+    // Keys belong to a user of a portal: the same key elsewhere is another change.
+    expect(await changes().claim({ ...change, userId: 8 })).toBe(true);
+    expect(await changes().claim({ ...change, memberId: 'member-b' })).toBe(true);
+    expect(await changes().find('member-a', 9, 'key-1')).toBeNull();
+  });
+
+  it('completes a change and writes its audit entry together', async () => {
+    await changes().claim(change);
+    await changes().complete('member-a', 7, 'key-1', audit);
+    expect((await changes().find('member-a', 7, 'key-1'))?.state).toBe('done');
+    const { entries } = await temp.store.listAuditEntries('member-a', { limit: 10, offset: 0 });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ chatId: 12, result: 'ok', bytes: 1234 });
+  });
+
+  it('ends the lease of a change whose answer never came, and releases only the lease it was shown', async () => {
+    await changes().claim(change);
+    await changes().endLease('member-a', 7, 'key-1');
+    expect((await changes().find('member-a', 7, 'key-1'))?.leaseUntil).toBe(0);
+    expect(await changes().release('member-a', 7, 'key-1', 5_000)).toBe(false);
+    expect(await changes().release('member-a', 7, 'key-1', 0)).toBe(true);
+    expect(await changes().find('member-a', 7, 'key-1')).toBeNull();
+  });
+
+  it('never releases or ends the lease of a completed change', async () => {
+    await changes().claim(change);
+    await changes().complete('member-a', 7, 'key-1', audit);
+    await changes().endLease('member-a', 7, 'key-1');
+    expect(await changes().release('member-a', 7, 'key-1', 5_000)).toBe(false);
+    expect(await changes().find('member-a', 7, 'key-1')).toMatchObject({ state: 'done', leaseUntil: 5_000 });
+  });
+
+  it('prunes records created before a time', async () => {
+    await changes().claim(change);
+    await changes().claim({ ...change, key: 'key-2', createdAt: 3_000 });
+    expect(await changes().prune(2_000)).toBe(1);
+    expect(await changes().find('member-a', 7, 'key-1')).toBeNull();
+    expect(await changes().find('member-a', 7, 'key-2')).not.toBeNull();
+  });
+});
