@@ -78,6 +78,7 @@ export interface EmulatedPortal {
     status?: number;
     times?: number;
     latencyMs?: number;
+    answerLatencyMs?: number;
   }): void;
   clearFaults(): void;
   calls(): RecordedCall[];

@@ -69,10 +69,13 @@ export function createRestHandler(deps: RestDeps) {
     imChatMethods,
   ]);
 
-  /** A fault injected for this method (a batch too: Bitrix24 limits the whole request). */
-  const applyFault = async (requested: string) => {
+  /**
+   * A fault injected for this method (a batch too: Bitrix24 limits the whole request). Answers
+   * how long to hold the answer once the method has run.
+   */
+  const applyFault = async (requested: string): Promise<number> => {
     const fault = portal.faults.find((f) => f.method.toLowerCase() === requested.toLowerCase() && f.times > 0);
-    if (!fault) return;
+    if (!fault) return 0;
     fault.times--;
     if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
     if (fault.error)
@@ -82,6 +85,7 @@ export function createRestHandler(deps: RestDeps) {
         fault.status ?? 400,
         fault.argument ? { argument: fault.argument } : {},
       );
+    return fault.answerLatencyMs ?? 0;
   };
 
   const runMethod = async (
@@ -89,7 +93,7 @@ export function createRestHandler(deps: RestDeps) {
     params: Record<string, unknown>,
     caller: { userId: number; clientId: string },
   ): Promise<ListAnswer> => {
-    await applyFault(requested);
+    const holdAnswerMs = await applyFault(requested);
     const method = methods.get(requested.toLowerCase());
     if (!method) throw systemErrors.methodNotFound();
     if (!method.scopes.includes('basic') && !method.scopes.some((s) => deps.appScope.includes(s)))
@@ -105,6 +109,7 @@ export function createRestHandler(deps: RestDeps) {
     });
     const ctx: MethodContext = { portal, user, clientId: caller.clientId, params, baseUrl: deps.baseUrl() };
     const answer = await method.run(ctx);
+    if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
     return isListAnswer(answer) ? answer : { result: answer };
   };
 

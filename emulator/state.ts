@@ -76,6 +76,8 @@ export interface Fault {
   argument?: string;
   status?: number;
   latencyMs?: number;
+  /** The method runs, then its answer is held this long: a change Bitrix24 made whose answer comes late, or never reaches a caller that gave up. */
+  answerLatencyMs?: number;
   times: number;
 }
 

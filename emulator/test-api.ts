@@ -26,6 +26,7 @@ function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: str
   if (body.status !== undefined) fault.status = Number(body.status);
   if (body.times !== undefined) fault.times = Number(body.times);
   if (body.latencyMs !== undefined) fault.latencyMs = Number(body.latencyMs);
+  if (body.answerLatencyMs !== undefined) fault.answerLatencyMs = Number(body.answerLatencyMs);
   return fault;
 }
 

@@ -123,6 +123,8 @@ export function composeApp(deps: {
     clientId,
     log,
     onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
+    // applyAvatar makes at most three calls (change, join, change), each within the deadline.
+    leaseMs: 3 * config.bitrix24TimeoutMs + 5_000,
   });
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
@@ -162,6 +164,7 @@ export function composeApp(deps: {
     chats,
     updateChatAvatar: avatarChanges.updateChatAvatar,
     authorizeChatChange: avatarChanges.authorizeChatChange,
+    replayChatChange: avatarChanges.replayChatChange,
     views: createViews(assets.url),
     assets,
     sessionSecret: deps.sessionSecret,

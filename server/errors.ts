@@ -34,6 +34,9 @@ const catalogue = {
   INVALID_SETTINGS: 422,
   NOT_FOUND: 404,
   UPLOAD_TOO_SLOW: 408,
+  // An Apply retried while its first attempt may still reach Bitrix24 (Retry-After says when to ask again).
+  CHANGE_IN_PROGRESS: 409,
+  CHANGE_KEY_REUSED: 422,
   // Never shown: the client has gone (nginx's 499); the code names the cancelled work in logs and the audit log.
   CLIENT_GONE: 499,
   RATE_LIMITED: 429,

@@ -16,6 +16,8 @@ export interface ChatView {
   role?: string;
   restrictions?: { avatar?: boolean };
   permissions?: { manage_ui?: string };
+  /** im-dialog-get.md: "Link to the chat avatar"; a new upload is a new file, so a new link. */
+  avatar?: string;
 }
 
 const optionalText = z.string().optional().catch(undefined);
@@ -38,6 +40,7 @@ const chatViewSchema = z
       .optional()
       .catch(undefined),
     permissions: z.object({ manage_ui: optionalText }).optional().catch(undefined),
+    avatar: optionalText,
   })
   .catch({ entity_type: '' });
 
@@ -85,6 +88,11 @@ export function refusalFor(view: ChatView): ChatRefusal | null {
 export interface ChatPermission {
   /** Throws a 403 AppError unless the user may change the chat's avatar now. */
   assertMayChange(portal: Portal, userId: number, chatId: number): Promise<void>;
+  /**
+   * The same decision asked of Bitrix24 this moment (never the remembered one), answering the
+   * chat's avatar link: what a change sent now replaces ('' when the chat has none).
+   */
+  checkNow(portal: Portal, userId: number, chatId: number): Promise<{ avatar: string }>;
   /** After any refusal from Bitrix24, the next attempt asks again. */
   forget(memberId: string, userId: number, chatId: number): void;
 }
@@ -98,29 +106,38 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
   const allowed = new Map<string, number>();
   const key = (memberId: string, userId: number, chatId: number) => `${memberId}/${userId}/${chatId}`;
 
+  async function check(portal: Portal, userId: number, chatId: number): Promise<ChatView> {
+    const k = key(portal.memberId, userId, chatId);
+    allowed.delete(k);
+    let view: ChatView;
+    try {
+      const rest = await deps.clients.forOwner(portal, userId);
+      view = readChatView(await rest.call<unknown>('im.dialog.get', { DIALOG_ID: `chat${chatId}` }));
+    } catch (error) {
+      // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
+      if (error instanceof Bitrix24Error && error.code === 'ACCESS_ERROR')
+        throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${error.description}` });
+      throw toAppError(error);
+    }
+    const refusal = refusalFor(view);
+    if (refusal)
+      throw new AppError(refusal, {
+        detail: `chat${chatId}: role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
+      });
+    if (allowed.size >= MAX_ENTRIES) allowed.delete(allowed.keys().next().value as string);
+    allowed.set(k, now());
+    return view;
+  }
+
   return {
     async assertMayChange(portal, userId, chatId) {
-      const k = key(portal.memberId, userId, chatId);
-      const at = allowed.get(k);
+      const at = allowed.get(key(portal.memberId, userId, chatId));
       if (at !== undefined && now() - at < TTL_MS) return;
-      allowed.delete(k);
-      let view: ChatView;
-      try {
-        const rest = await deps.clients.forOwner(portal, userId);
-        view = readChatView(await rest.call<unknown>('im.dialog.get', { DIALOG_ID: `chat${chatId}` }));
-      } catch (error) {
-        // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
-        if (error instanceof Bitrix24Error && error.code === 'ACCESS_ERROR')
-          throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${error.description}` });
-        throw toAppError(error);
-      }
-      const refusal = refusalFor(view);
-      if (refusal)
-        throw new AppError(refusal, {
-          detail: `chat${chatId}: role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
-        });
-      if (allowed.size >= MAX_ENTRIES) allowed.delete(allowed.keys().next().value as string);
-      allowed.set(k, now());
+      await check(portal, userId, chatId);
+    },
+    async checkNow(portal, userId, chatId) {
+      const view = await check(portal, userId, chatId);
+      return { avatar: view.avatar ?? '' };
     },
     forget(memberId, userId, chatId) {
       allowed.delete(key(memberId, userId, chatId));

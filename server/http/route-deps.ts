@@ -4,7 +4,7 @@ import type { Config } from '../../app.config';
 import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../settings/settings-service';
 import type { UserDirectory } from '../settings/user-directory';
-import type { AuthorizeChatChange, UpdateChatAvatar } from '../chats/update-chat-avatar';
+import type { AuthorizeChatChange, ReplayChatChange, UpdateChatAvatar } from '../chats/update-chat-avatar';
 import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
 import type { OAuthServerClient } from '../bitrix24/oauth-client';
@@ -33,6 +33,7 @@ export interface AppRouteDeps {
   chats: ChatLister;
   updateChatAvatar: UpdateChatAvatar;
   authorizeChatChange: AuthorizeChatChange;
+  replayChatChange: ReplayChatChange;
   views: Views;
   /** Scripts and styles under content-hashed URLs, compressed. */
   assets: StaticAssets;

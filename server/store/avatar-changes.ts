@@ -34,8 +34,8 @@ export interface AvatarChangeRecords {
   claim(record: Omit<AvatarChangeRecord, 'state'>): Promise<boolean>;
   /** Bitrix24 took the change: the record is done and its audit entry written, in one transaction. */
   complete(memberId: string, userId: number, key: string, audit: AuditEntry): Promise<void>;
-  /** Bitrix24's answer never came: the lease ends now, so the next attempt asks Bitrix24 first. */
-  endLease(memberId: string, userId: number, key: string): Promise<void>;
+  /** Bitrix24's answer never came: the lease ends at `until` (if sooner), then the next attempt asks Bitrix24 first. */
+  endLease(memberId: string, userId: number, key: string, until: number): Promise<void>;
   /**
    * Forgets a `sending` record (nothing reached Bitrix24, or it refused), only while its lease is
    * still `leaseUntil`: of two attempts that found it abandoned, one forgets it and one finds it gone.

@@ -50,12 +50,11 @@ export function postgresAvatarChanges(
         await client.query(`UPDATE avatar_changes SET state = 'done' WHERE ${WHERE}`, [memberId, userId, key]);
       });
     },
-    async endLease(memberId, userId, key) {
-      await pool.query(`UPDATE avatar_changes SET lease_until = 0 WHERE ${WHERE} AND state = 'sending'`, [
-        memberId,
-        userId,
-        key,
-      ]);
+    async endLease(memberId, userId, key, until) {
+      await pool.query(
+        `UPDATE avatar_changes SET lease_until = LEAST(lease_until, $4) WHERE ${WHERE} AND state = 'sending'`,
+        [memberId, userId, key, until],
+      );
     },
     async release(memberId, userId, key, leaseUntil) {
       const { rowCount } = await pool.query(

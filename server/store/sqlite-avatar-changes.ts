@@ -46,8 +46,8 @@ export function sqliteAvatarChanges(
         sql().complete.run(memberId, userId, key);
       })();
     },
-    async endLease(memberId, userId, key) {
-      sql().endLease.run(memberId, userId, key);
+    async endLease(memberId, userId, key, until) {
+      sql().endLease.run(until, memberId, userId, key);
     },
     async release(memberId, userId, key, leaseUntil) {
       return sql().release.run(memberId, userId, key, leaseUntil).changes === 1;
@@ -66,7 +66,9 @@ function prepare(db: Database.Database) {
       INSERT INTO avatar_changes (member_id, user_id, change_key, chat_id, state, avatar_before, outcome, lease_until, created_at)
       VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
     complete: db.prepare(`UPDATE avatar_changes SET state = 'done' WHERE ${where}`),
-    endLease: db.prepare(`UPDATE avatar_changes SET lease_until = 0 WHERE ${where} AND state = 'sending'`),
+    endLease: db.prepare(
+      `UPDATE avatar_changes SET lease_until = MIN(lease_until, ?) WHERE ${where} AND state = 'sending'`,
+    ),
     release: db.prepare(`DELETE FROM avatar_changes WHERE ${where} AND state = 'sending' AND lease_until = ?`),
     prune: db.prepare('DELETE FROM avatar_changes WHERE created_at < ?'),
   };

@@ -59,17 +59,19 @@ describe.each(implementations)('%s avatar change records', (_name, open) => {
 
   it('ends the lease of a change whose answer never came, and releases only the lease it was shown', async () => {
     await changes().claim(change);
-    await changes().endLease('member-a', 7, 'key-1');
-    expect((await changes().find('member-a', 7, 'key-1'))?.leaseUntil).toBe(0);
+    await changes().endLease('member-a', 7, 'key-1', 9_000); // never lengthens it
+    expect((await changes().find('member-a', 7, 'key-1'))?.leaseUntil).toBe(5_000);
+    await changes().endLease('member-a', 7, 'key-1', 2_000);
+    expect((await changes().find('member-a', 7, 'key-1'))?.leaseUntil).toBe(2_000);
     expect(await changes().release('member-a', 7, 'key-1', 5_000)).toBe(false);
-    expect(await changes().release('member-a', 7, 'key-1', 0)).toBe(true);
+    expect(await changes().release('member-a', 7, 'key-1', 2_000)).toBe(true);
     expect(await changes().find('member-a', 7, 'key-1')).toBeNull();
   });
 
   it('never releases or ends the lease of a completed change', async () => {
     await changes().claim(change);
     await changes().complete('member-a', 7, 'key-1', audit);
-    await changes().endLease('member-a', 7, 'key-1');
+    await changes().endLease('member-a', 7, 'key-1', 0);
     expect(await changes().release('member-a', 7, 'key-1', 5_000)).toBe(false);
     expect(await changes().find('member-a', 7, 'key-1')).toMatchObject({ state: 'done', leaseUntil: 5_000 });
   });

@@ -3,7 +3,14 @@ import multer from 'multer';
 import { AppError } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import type { createUploadGate } from '../middleware/upload-gate';
-import { parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
+import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The Apply's Idempotency-Key, once the retry check has let the request through. */
+    changeKey?: string;
+  }
+}
 
 export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof createUploadGate>): Router {
   const router = Router();
@@ -36,16 +43,24 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   });
 
   // Who may change the chat is settled before the upload is admitted or read: a made-up or
-  // forbidden chat costs one REST call, never a decode. The connection is closed after the
-  // refusal so the unread body is not drained.
+  // forbidden chat costs one REST call, never a decode. So is a retry of an Apply that already
+  // reached Bitrix24: it is answered with the first result and not sent again. The connection
+  // is closed after such an early answer so the unread body is not drained.
   const authorizeChat = async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const chatId = parseChatId(req.params.chatId);
-      await deps.authorizeChatChange({
+      const who = {
         portal: req.portal!,
         user: { id: req.auth!.userId, name: req.auth!.name ?? null },
-        chatId,
-      });
+        chatId: parseChatId(req.params.chatId),
+      };
+      const changeKey = parseChangeKey(req.get('idempotency-key'));
+      await deps.authorizeChatChange(who);
+      const replayed = changeKey ? await deps.replayChatChange({ ...who, changeKey }) : null;
+      if (replayed) {
+        res.set({ Connection: 'close', 'Idempotent-Replayed': 'true' }).json({ ok: true, ...replayed });
+        return;
+      }
+      req.changeKey = changeKey;
     } catch (error) {
       res.set('Connection', 'close');
       throw error;
@@ -67,6 +82,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       settings: req.portalSettings!,
       upload,
       signal: req.uploadSignal,
+      changeKey: req.changeKey,
     });
     res.json({ ok: true, ...result });
   });

@@ -50,3 +50,14 @@ const uploadFieldsSchema = z.object({
 export function parseUploadFields(body: unknown): { crop?: CropRect; upload?: 'cropped' | 'original' } {
   return parseInput(uploadFieldsSchema, body ?? {}, 'INVALID_CROP');
 }
+
+// The Idempotency-Key header (IETF httpapi-idempotency-key-header): the page sends a random one per
+// Apply and the same one with every retry of it. Absent: the change is made as asked, every time.
+const changeKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/)
+  .optional();
+
+export function parseChangeKey(raw: unknown): string | undefined {
+  return parseInput(changeKeySchema, raw, 'BAD_REQUEST');
+}
