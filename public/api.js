@@ -116,11 +116,12 @@ export function createApi({ data, frameReady }) {
     return res;
   }
 
-  function send(path, form, onProgress) {
+  function send(path, form, onProgress, changeKey) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', path);
       xhr.setRequestHeader('authorization', `Bearer ${token}`);
+      if (changeKey) xhr.setRequestHeader('idempotency-key', changeKey);
       xhr.responseType = 'json';
       xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
       xhr.onload = () =>
@@ -142,23 +143,28 @@ export function createApi({ data, frameReady }) {
     blob: async (path) => (await request('GET', path)).blob(),
     /**
      * Multipart upload with progress (XMLHttpRequest: fetch has no upload progress). A busy
-     * answer (503 from our queue, 429 from Bitrix24's pause) is retried after its Retry-After,
-     * a few times, with `onBusy` told each time; the caller's state (the crop) is untouched.
+     * answer (503 from our queue, 429 from Bitrix24's pause, 409 for an attempt of this change
+     * still under way) is retried after its Retry-After, a few times, with `onBusy` told each
+     * time; the caller's state (the crop) is untouched. With a `changeKey` (the same for every
+     * try of one Apply) the server never makes a change twice, so a lost answer (the connection
+     * dropped, a proxy's 502 or 504) is retried too.
      */
-    async upload(path, form, onProgress, { onBusy } = {}) {
+    async upload(path, form, onProgress, { onBusy, changeKey } = {}) {
       let renewed = false;
       let busyRetries = 0;
       for (;;) {
         await ensureFresh();
-        const result = await send(path, form, onProgress);
+        const result = await send(path, form, onProgress, changeKey);
         if (result.status === 401 && !renewed) {
           renewed = true;
           await renew();
           continue;
         }
+        const code = result.body?.error?.code;
+        const answerLost = Boolean(changeKey) && !code && [0, 502, 504].includes(result.status);
         if (
-          (result.status === 503 || result.status === 429) &&
-          !LASTING_REFUSALS.has(result.body?.error?.code) &&
+          (result.status === 503 || result.status === 429 || code === 'CHANGE_IN_PROGRESS' || answerLost) &&
+          !LASTING_REFUSALS.has(code) &&
           busyRetries < BUSY_RETRIES
         ) {
           const seconds = result.retryAfter ?? DEFAULT_RETRY_AFTER_S;

@@ -78,6 +78,11 @@ async function connectFrame() {
   }
 }
 
+/** 128 random bits in hex: getRandomValues works on plain-http hosts too, where randomUUID does not. */
+function newChangeKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 const formatSize = (bytes) => formatBytes(bytes, t, data.locale);
 
 async function main() {
@@ -93,6 +98,9 @@ async function main() {
   let file = null;
   let decoding = false;
   let applying = false;
+  // The Idempotency-Key of the last Apply that did not succeed, with what it sent: pressing
+  // Apply again on the same chat, file and crop is the same change, and the server makes it once.
+  let lastTry = null;
 
   const apply = document.getElementById('apply');
   const applyHint = document.getElementById('apply-hint');
@@ -228,6 +236,10 @@ async function main() {
     // aria-disabled while it runs rather than disabled: a disabled button drops the focus.
     if (applying || apply.disabled) return;
     const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl() };
+    const same =
+      lastTry && lastTry.chatId === chat.id && lastTry.file === file && lastTry.crop === JSON.stringify(request.crop);
+    const changeKey = same ? lastTry.changeKey : newChangeKey();
+    lastTry = { chatId: chat.id, file, crop: JSON.stringify(request.crop), changeKey };
     unsay();
     freeze(true);
     apply.setAttribute('aria-disabled', 'true');
@@ -254,8 +266,9 @@ async function main() {
             say(t.saving, 'progress');
           }
         },
-        { onBusy },
+        { onBusy, changeKey },
       );
+      lastTry = null;
       progress.value = 100;
       say(t.success.replace('{chat}', request.chat.title), 'ok');
       picker.updateAvatar(request.chat.id, request.previewUrl);

@@ -261,6 +261,39 @@ describe('the page is never wrong about what it does', () => {
     expect(await app.locator('.chat-item[data-chat-id="14"] img.chat-avatar').count()).toBe(0);
   });
 
+  it('makes a change once when its answer is lost on the way back, and says it is done', async () => {
+    await open(1280);
+    await app.locator('.chat-item[data-chat-id="16"]').click();
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: await solid(30, 30, 220) });
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    // Each change Bitrix24 makes gives the chat a new avatar version.
+    const made = () => portal().state.chats.get(16)!.avatar?.version ?? 0;
+    const before = made();
+    // The first upload reaches the app and Bitrix24; its answer is dropped before the page has it.
+    const keys: string[] = [];
+    let dropped = false;
+    await page.route('**/api/chats/*/avatar', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (dropped) return route.continue();
+      dropped = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    try {
+      await app.locator('#apply').click();
+      await app.locator('#message.ok, #message.error').waitFor({ timeout: 20_000 });
+    } finally {
+      await page.unroute('**/api/chats/*/avatar');
+    }
+    expect(await app.locator('#message').textContent()).toContain('is updated');
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(made() - before).toBe(1);
+  });
+
   it('says it is reading a slow image, with Apply held until it is read', async () => {
     await open(900);
     await app.locator('.chat-item[data-chat-id="12"]').click();
