@@ -54,6 +54,12 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Audit entries older than this are deleted, daily. */
   readonly auditRetentionDays: number;
+  /**
+   * Work of accepted events, done after the answer (server/bitrix24/event-work.ts): how often each
+   * instance looks for what is left over (also the first back-off, doubling up to 6 hours), and
+   * after how many attempts Bitrix24 could not answer a record is given up.
+   */
+  readonly eventWork: { readonly intervalMs: number; readonly maxAttempts: number };
   /** Total deadline of one call to Bitrix24 or the OAuth server: pacing, retries and a token refresh included. */
   readonly bitrix24TimeoutMs: number;
   /** Answers from Bitrix24 or the OAuth server longer than this are refused (a hostile portal cannot fill memory). */
@@ -181,6 +187,9 @@ const SETTINGS = {
   // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
   SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
   AUDIT_RETENTION_DAYS: integer('AUDIT_RETENTION_DAYS', 365, 1, 36500),
+  // 60 s, doubling per attempt up to 6 h: 20 attempts span about three days.
+  EVENT_WORK_INTERVAL_MS: integer('EVENT_WORK_INTERVAL_MS', 60_000, 100, 3_600_000),
+  EVENT_WORK_MAX_ATTEMPTS: integer('EVENT_WORK_MAX_ATTEMPTS', 20, 1, 1000),
   B24_TIMEOUT_MS: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
   B24_MAX_ANSWER_BYTES: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
   // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
@@ -335,6 +344,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
     metricsToken,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    eventWork: { intervalMs: s.EVENT_WORK_INTERVAL_MS, maxAttempts: s.EVENT_WORK_MAX_ATTEMPTS },
     bitrix24TimeoutMs: s.B24_TIMEOUT_MS,
     bitrix24MaxAnswerBytes: s.B24_MAX_ANSWER_BYTES,
     bitrix24RateLimit: { burstLimit: s.B24_RATE_BURST, drainRate: s.B24_RATE_DRAIN },

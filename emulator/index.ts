@@ -79,6 +79,8 @@ export interface EmulatedPortal {
     times?: number;
     latencyMs?: number;
     answerLatencyMs?: number;
+    /** The portal itself is down or slow: strikes before the token is looked at (a revoked one too). */
+    beforeAuth?: boolean;
   }): void;
   clearFaults(): void;
   calls(): RecordedCall[];

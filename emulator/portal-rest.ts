@@ -73,8 +73,10 @@ export function createRestHandler(deps: RestDeps) {
    * A fault injected for this method (a batch too: Bitrix24 limits the whole request). Answers
    * how long to hold the answer once the method has run.
    */
-  const applyFault = async (requested: string): Promise<number> => {
-    const fault = portal.faults.find((f) => f.method.toLowerCase() === requested.toLowerCase() && f.times > 0);
+  const applyFault = async (requested: string, beforeAuth = false): Promise<number> => {
+    const fault = portal.faults.find(
+      (f) => f.method.toLowerCase() === requested.toLowerCase() && f.times > 0 && !!f.beforeAuth === beforeAuth,
+    );
     if (!fault) return 0;
     fault.times--;
     if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
@@ -128,6 +130,8 @@ export function createRestHandler(deps: RestDeps) {
         portal.stats.rateLimited++;
         return fail(systemErrors.queryLimit());
       }
+      // A portal that is down or slow is so for every caller, whatever its token (a revoked one too).
+      await applyFault(requested, true);
       const auth = typeof params.auth === 'string' ? params.auth : '';
       if (!auth) return fail(systemErrors.noAuth());
       const record = deps.issuer.resolveAccess(auth);

@@ -27,6 +27,7 @@ function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: str
   if (body.times !== undefined) fault.times = Number(body.times);
   if (body.latencyMs !== undefined) fault.latencyMs = Number(body.latencyMs);
   if (body.answerLatencyMs !== undefined) fault.answerLatencyMs = Number(body.answerLatencyMs);
+  if (body.beforeAuth !== undefined) fault.beforeAuth = body.beforeAuth === true;
   return fault;
 }
 

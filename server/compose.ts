@@ -8,6 +8,7 @@ import { createSettingsService } from './settings/settings-service';
 import { createUserDirectory } from './settings/user-directory';
 import { createUpdateChatAvatar } from './chats/update-chat-avatar';
 import { createChatPermission } from './chats/chat-permission';
+import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './bitrix24/event-work';
 import { createHandleEvent } from './bitrix24/events';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
@@ -29,6 +30,8 @@ export interface AppParts {
   portalClients: ReturnType<typeof createPortalClients>;
   /** Refreshes portal tokens left idle for 30 days; main.ts starts it. */
   tokenKeepAlive: TokenKeepAlive;
+  /** Works on the events POST /events recorded, and (main.ts starts it) on what was left over. */
+  eventWork: EventWorker;
 }
 
 /**
@@ -91,6 +94,14 @@ export function composeApp(deps: {
     allowHttpPortals: config.allowHttpPortals,
     timeoutMs: config.bitrix24TimeoutMs,
     log,
+  });
+  const eventWork = createEventWorker({
+    store,
+    clients: portalClients,
+    log,
+    intervalMs: config.eventWork.intervalMs,
+    maxAttempts: config.eventWork.maxAttempts,
+    leaseMs: eventWorkLeaseMs(config.bitrix24TimeoutMs),
   });
   const chats = createChatLister({ clients: portalClients });
   const untimedPipeline = createAvatarPipeline({
@@ -155,7 +166,7 @@ export function composeApp(deps: {
     appTokens,
     openApp,
     installPortal,
-    handleEvent: createHandleEvent({ store, installPortal, clients: portalClients, log }),
+    handleEvent: createHandleEvent({ store, installPortal, startWork: eventWork.kick, log }),
     oauth,
     portalSetup,
     settings,
@@ -169,5 +180,5 @@ export function composeApp(deps: {
     assets,
     sessionSecret: deps.sessionSecret,
   });
-  return { app, portalClients, tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }) };
+  return { app, portalClients, tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }), eventWork };
 }

@@ -62,8 +62,11 @@ async function main(): Promise<void> {
   }
 
   const metrics = createAppMetrics();
-  const { app, tokenKeepAlive } = composeApp({ config, store, log, bitrix24, sessionSecret, metrics });
+  const { app, tokenKeepAlive, eventWork } = composeApp({ config, store, log, bitrix24, sessionSecret, metrics });
   tokenKeepAlive.start();
+  // Events recorded but not done (Bitrix24 unreachable, a restart, another instance killed): at
+  // start, then every EVENT_WORK_INTERVAL_MS. Every instance runs it; a record is claimed first.
+  eventWork.start();
   const web = createDrainingServer(withMetrics(app, { metrics, token: config.metricsToken }));
   const server: Server = web.server.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
@@ -95,7 +98,9 @@ async function main(): Promise<void> {
   auditPrune.unref();
 
   // SIGTERM (docker stop, a deploy): out of the load balancer first, then let the requests in
-  // flight finish within SHUTDOWN_GRACE_MS, then close the store. A second signal stops at once.
+  // flight and the event work in flight finish within SHUTDOWN_GRACE_MS, then close the store. Event
+  // work still running then is abandoned: its record stays and is taken again (event-work.ts).
+  // A second signal stops at once.
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
     clearInterval(auditPrune);
     tokenKeepAlive.stop();
     void (async () => {
-      const drained = await web.drain(config.shutdownGraceMs);
+      const [drained] = await Promise.all([web.drain(config.shutdownGraceMs), eventWork.stop(config.shutdownGraceMs)]);
       if (drained.finished) log.info('drained: every request answered');
       else log.warn({ cut: drained.cut }, 'grace period over: connections cut');
       await Promise.all([store.close(), stopEmulator?.()]);

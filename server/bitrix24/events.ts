@@ -1,11 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
+import { eventTokenHash } from '../store/event-work';
 import type { Store } from '../store/store';
-import { PORTAL_TOKEN_USER } from '../store/store';
-import { toAppError } from './error-mapping';
 import type { InstallPortal } from './install';
-import type { PortalClients } from './portal-clients';
 
 // Events arrive as form posts (api-reference/events/safe-event-handlers.md). Each is believed
 // only if auth[application_token] equals the token the portal gave us at install, compared in
@@ -16,6 +14,23 @@ import type { PortalClients } from './portal-clients';
 // in the form their frame receives (widgets/*.md). So ONAPPUNINSTALL is also confirmed with
 // Bitrix24 itself: a real uninstall revokes the app's tokens (settings/app-uninstallation.md), so
 // a call with the stored portal token that still succeeds means the event is forged.
+//
+// Bitrix24 posts an event once and never again, whatever the answer (api-reference/events/
+// index.md, "No retries"). So only the cheap check is made before the answer (the token
+// comparison: a forged event is still refused with 401 and leaves nothing behind); an
+// ONAPPUNINSTALL that passes it is recorded and answered 200, and Bitrix24 is asked afterwards,
+// again and again if it cannot be reached, by the event worker (event-work.ts).
+//
+// ONAPPINSTALL is not deferred, on purpose. Nothing cheap can tell a genuine one from a forged
+// one: on a first install the app has no application token to compare, and the only proof is the
+// refresh token the OAuth server accepts. Recording before that check would let anyone on the
+// internet write refresh tokens of their choosing into the database and have the app present
+// them to the OAuth server later; and the check is the work, since the OAuth server's answer is
+// the install's token pair. So it is traded at once, and an OAuth server that cannot be reached
+// answers 502 as before. Bitrix24 will not post that ONAPPINSTALL again; it goes only to an app
+// that "uses API only" (settings/app-installation/local-apps/installation-callback.md), while this app is
+// set up with an interface and an install path (README), where Bitrix24 installs it through the
+// install page in front of the administrator, who sees a failure and can install again.
 
 export interface IncomingEvent {
   event: string;
@@ -36,33 +51,12 @@ function tokensEqual(a: string, b: string): boolean {
 export function createHandleEvent(deps: {
   store: Store;
   installPortal: InstallPortal;
-  clients: PortalClients;
+  /** Starts the work of a record just written, in the background (EventWorker.kick). */
+  startWork: (id: number) => void;
   log: Logger;
   now?: () => Date;
 }): HandleEvent {
   const now = deps.now ?? (() => new Date());
-
-  /** app.info (api-reference/common/system/app-info.md) with the stored portal token. */
-  const stillInstalled = async (
-    portal: NonNullable<Awaited<ReturnType<Store['findPortalByMemberId']>>>,
-  ): Promise<boolean> => {
-    try {
-      const rest = await deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
-      const info = await rest.call<{ INSTALLED?: boolean | string }>('app.info');
-      return info?.INSTALLED !== false && info?.INSTALLED !== 'N';
-    } catch (error) {
-      const mapped = toAppError(error);
-      // Revoked tokens: refused, and the refresh refused too. Anything else (Bitrix24 down, busy)
-      // proves nothing, and deleting the tokens could not be undone: keep them and say so.
-      if (mapped instanceof AppError && (mapped.code === 'NOT_AUTHENTICATED' || mapped.code === 'PORTAL_AUTH_LOST'))
-        return false;
-      deps.log.warn(
-        { memberId: portal.memberId, err: error },
-        'ONAPPUNINSTALL not confirmed: Bitrix24 could not be asked; tokens kept',
-      );
-      throw new AppError('BITRIX24_UNAVAILABLE', { detail: 'uninstall not confirmed' });
-    }
-  };
   return async (event) => {
     const name = event.event.toUpperCase();
     if (name === 'ONAPPINSTALL') {
@@ -86,16 +80,21 @@ export function createHandleEvent(deps: {
       throw new AppError('EVENT_NOT_VERIFIED', { detail: name });
     }
     if (name === 'ONAPPUNINSTALL') {
-      if (await stillInstalled(portal)) {
-        deps.log.warn(
-          { memberId: portal.memberId },
-          'ONAPPUNINSTALL ignored: Bitrix24 still accepts the portal token, so the app is installed',
-        );
+      if (portal.state !== 'installed') {
+        deps.log.info({ memberId: portal.memberId }, 'ONAPPUNINSTALL of a portal already uninstalled: nothing to do');
         return;
       }
-      await deps.store.markPortalUninstalled(portal.memberId, now());
-      deps.clients.forget(portal.memberId);
-      deps.log.info({ memberId: portal.memberId }, 'portal uninstalled: tokens deleted');
+      const id = await deps.store.eventWork.add(
+        {
+          memberId: portal.memberId,
+          event: name,
+          installedAt: portal.installedAt.getTime(),
+          tokenHash: eventTokenHash(event.applicationToken),
+        },
+        now().getTime(),
+      );
+      deps.log.info({ memberId: portal.memberId, event: name, work: id }, 'event recorded; Bitrix24 is asked next');
+      deps.startWork(id);
       return;
     }
     deps.log.info({ memberId: portal.memberId, event: name }, 'event received');

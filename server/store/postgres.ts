@@ -1,6 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { readMigrations } from './migrations';
 import { postgresAvatarChanges } from './postgres-avatar-changes';
+import { postgresEventWork } from './postgres-event-work';
 import type { TokenCipher } from './token-cipher';
 import type {
   AuditEntry,
@@ -371,5 +372,6 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
 
     sessions,
     avatarChanges: postgresAvatarChanges(pool, inTransaction, insertAudit),
+    eventWork: postgresEventWork(pool, inTransaction, cipher),
   };
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { createKeyedMutex } from './keyed-mutex';
 import { readMigrations } from './migrations';
 import { sqliteAvatarChanges } from './sqlite-avatar-changes';
+import { sqliteEventWork } from './sqlite-event-work';
 import type { TokenCipher } from './token-cipher';
 import type {
   SetupProblem,
@@ -308,6 +309,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
 
     sessions,
     avatarChanges: sqliteAvatarChanges(db, insertAudit),
+    eventWork: sqliteEventWork(db, cipher),
   };
 }
 

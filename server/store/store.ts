@@ -1,4 +1,5 @@
 import type { AvatarChangeRecords } from './avatar-changes';
+import type { EventWorkRecords } from './event-work';
 // The one storage interface. Everything is asynchronous so that the PostgreSQL implementation
 // (several app instances, one database) fits behind it unchanged.
 
@@ -147,4 +148,6 @@ export interface Store {
   avatarChanges: AvatarChangeRecords;
 
   readonly sessions: SessionRecords;
+  /** Events accepted from Bitrix24 whose work is done after the answer (event-work.ts). */
+  readonly eventWork: EventWorkRecords;
 }

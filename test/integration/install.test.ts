@@ -59,6 +59,7 @@ describe('install, open and uninstall against the emulator', () => {
     const openedBefore = portal.launch({ userId: PLAIN_USER_ID });
     const { status } = await portal.sendUninstallEvent();
     expect(status).toBe(200);
+    await stack.eventWork().settled();
     const late = await stack.post(openedBefore);
     expect(late.status).toBe(403);
     expect(late.text).toContain('not installed');
@@ -71,6 +72,7 @@ describe('install, open and uninstall against the emulator', () => {
     const portal = stack.emulator.portals[0]!;
     await stack.install();
     await portal.sendUninstallEvent();
+    await stack.eventWork().settled();
     expect((await stack.install()).status).toBe(200);
     const stored = await stack.store.findPortalByMemberId(portal.memberId);
     expect(stored).toMatchObject({
@@ -81,6 +83,7 @@ describe('install, open and uninstall against the emulator', () => {
     expect(stored?.botId).toEqual(expect.any(Number));
     // The new token authenticates events; the old one no longer would.
     expect((await portal.sendUninstallEvent()).status).toBe(200);
+    await stack.eventWork().settled();
     expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('uninstalled');
   });
 

@@ -24,6 +24,7 @@ maybe('on PostgreSQL', () => {
       await stack.restartApp();
       expect((await stack.http.get('/api/chats').set('Authorization', `Bearer ${token}`)).status).toBe(200);
       expect((await portal.sendUninstallEvent()).status).toBe(200);
+      await stack.eventWork().settled();
       expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 1 })).toBeNull();
     } finally {
       await stack.close();

@@ -292,10 +292,11 @@ describe('on a real Bitrix24', () => {
       expect(after!.applicationToken).toBe(before!.applicationToken);
       // The uninstall Bitrix24 sends still counts.
       expect((await portal().sendUninstallEvent()).status).toBe(200);
+      await stack.eventWork().settled();
       expect((await stack.store.findPortalByMemberId(portal().state.memberId))!.state).toBe('uninstalled');
     });
 
-    it('an ONAPPUNINSTALL that Bitrix24 cannot confirm keeps the tokens and is not acknowledged', async () => {
+    it('an ONAPPUNINSTALL that Bitrix24 cannot confirm is acknowledged (it is never posted again), keeps the tokens and is asked again later', async () => {
       const token = portal().launch({ userId: 2 }).fields.APPLICATION_TOKEN!;
       const memberId = portal().state.memberId;
       portal().injectFault({
@@ -310,9 +311,14 @@ describe('on a real Bitrix24', () => {
         .type('form')
         .set('Accept', 'application/json')
         .send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': memberId, 'auth[application_token]': token });
-      expect(res.status).toBe(502);
+      expect(res.status).toBe(200);
+      await stack.eventWork().settled();
       expect((await stack.store.findPortalByMemberId(memberId))!.state).toBe('installed');
       expect(await stack.store.findTokens({ memberId, userId: 0 })).not.toBeNull();
+      const [waiting] = await stack.store.eventWork.list(memberId);
+      expect(waiting).toMatchObject({ event: 'ONAPPUNINSTALL', attempts: 1, doneAt: null });
+      expect(waiting!.lastError).toContain('BITRIX24');
+      expect(waiting!.nextAttemptAt).toBeGreaterThan(Date.now());
     });
 
     it('a forged ONAPPUNINSTALL with the genuine application token is checked with Bitrix24 and ignored', async () => {
@@ -325,9 +331,11 @@ describe('on a real Bitrix24', () => {
         'data[CLEAN]': '1',
       });
       expect(res.status).toBe(200);
+      await stack.eventWork().settled();
       expect((await stack.store.findPortalByMemberId(memberId))!.state).toBe('installed');
       expect(await stack.store.findTokens({ memberId, userId: 0 })).not.toBeNull();
       expect(stack.logs.join('')).toContain('ONAPPUNINSTALL ignored');
+      expect((await stack.store.eventWork.list(memberId))[0]).toMatchObject({ outcome: 'still_installed' });
       expect((await stack.open(0, ADMIN_USER_ID)).res.status).toBe(200);
     });
   });
@@ -376,6 +384,7 @@ describe('on a real Bitrix24', () => {
       portal().state.users.get(1)!.admin = true;
 
       await portal().sendUninstallEvent();
+      await stack.eventWork().settled();
       await stack.install();
       expect((await agent.get('/app').set('Accept', 'application/json')).status).toBe(403);
       expect((await stack.http.get('/api/chats').set('Authorization', `Bearer ${token}`)).status).toBe(401);

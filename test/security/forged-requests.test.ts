@@ -84,15 +84,12 @@ describe('forged install, opening and event posts', () => {
   it('answers a forged ONAPPUNINSTALL with 401 and changes nothing', async () => {
     await stack.install();
     const portal = stack.emulator.portals[0]!;
-    const res = await stack.http
-      .post('/events')
-      .type('form')
-      .send({
-        event: 'ONAPPUNINSTALL',
-        'auth[member_id]': portal.memberId,
-        'auth[application_token]': 'not-the-token',
-        'auth[domain]': canary.host,
-      });
+    const res = await stack.http.post('/events').type('form').send({
+      event: 'ONAPPUNINSTALL',
+      'auth[member_id]': portal.memberId,
+      'auth[application_token]': 'not-the-token',
+      'auth[domain]': canary.host,
+    });
     expect(res.status).toBe(401);
     expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('installed');
     expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 0 })).not.toBeNull();
@@ -102,6 +99,11 @@ describe('forged install, opening and event posts', () => {
       .send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': portal.memberId });
     expect(missing.status).toBe(401);
     expect(canary.hits()).toBe(0);
+    // Refused before anything is written: no work waits, and Bitrix24 is not asked.
+    await stack.eventWork().settled();
+    expect(await stack.store.eventWork.list(portal.memberId)).toEqual([]);
+    expect(portal.calls().filter((c) => c.method === 'app.info')).toEqual([]);
+    expect(await stack.store.findTokens({ memberId: portal.memberId, userId: 0 })).not.toBeNull();
   });
 
   it('answers a forged ONAPPINSTALL with 401 and stores nothing', async () => {

@@ -46,6 +46,7 @@ describe('secrets never reach the log', () => {
         }
       }
       await portal.sendUninstallEvent();
+      await stack.eventWork().settled();
 
       const log = stack.logs.join('');
       expect(log.length).toBeGreaterThan(1000);

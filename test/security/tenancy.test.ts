@@ -72,6 +72,7 @@ describe('two portals, crossed ids', () => {
       await three.install();
       const { token } = await three.open(0, ADMIN_USER_ID);
       await three.emulator.portals[0]!.sendUninstallEvent();
+      await three.eventWork().settled();
       const res = await three.http.get('/api/chats').set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('PORTAL_NOT_INSTALLED');

@@ -34,6 +34,8 @@ export interface Stack {
   install(portal?: number, userId?: number): Promise<request.Response>;
   /** The REST clients of the running app (per portal and user). */
   clients(): ReturnType<typeof composeApp>['portalClients'];
+  /** The running app's event worker (not started: a test runs or starts the job itself). */
+  eventWork(): ReturnType<typeof composeApp>['eventWork'];
   /** Restarts the app in place: a new store on the same database file, new clients, same URL. */
   restartApp(): Promise<void>;
   /** Opens the app as a user; answers the page and the app token it carries. */
@@ -128,7 +130,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return res;
     },
     clients: () => parts.portalClients,
+    eventWork: () => parts.eventWork,
     async restartApp() {
+      // The old app is gone: its event work stops, and what it held is given back.
+      await parts.eventWork.stop(0);
       store = await temp.reopen();
       parts = compose(store);
     },
@@ -138,6 +143,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return { res, token };
     },
     async close() {
+      await parts.eventWork.stop(1000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await emulator.close();
