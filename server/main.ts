@@ -86,11 +86,16 @@ async function main(): Promise<void> {
   const prune = setInterval(() => void store.sessions.prune(new Date()).catch(() => undefined), 15 * 60 * 1000);
   prune.unref();
   // Audit retention, at start and then daily. Every instance runs it: the DELETE is idempotent.
+  // Avatar change records go after a day: a retry of an Apply comes within minutes.
   const pruneAudit = () => {
     const before = new Date(Date.now() - config.auditRetentionDays * 86_400_000);
     store.pruneAuditEntries(before).then(
       (count) => log.info({ count, before, retentionDays: config.auditRetentionDays }, 'audit log pruned'),
       (error: unknown) => log.warn({ err: error }, 'audit log prune failed'),
+    );
+    store.avatarChanges.prune(Date.now() - 86_400_000).then(
+      (count) => log.info({ count }, 'avatar change records pruned'),
+      (error: unknown) => log.warn({ err: error }, 'avatar change records prune failed'),
     );
   };
   pruneAudit();
