@@ -186,30 +186,44 @@ describe.each(implementations)('event work after the answer (%s)', (_name, open)
       restriction: { retryDelayMs: 200, rateLimit: { burstLimit: 1000, drainRate: 500 } },
     });
     try {
-      // Records due for both: Bitrix24 down for the first attempts, then slow.
-      portal().injectFault(DOWN);
       const token = portal().launch({ userId: PLAIN_USER_ID }).fields.APPLICATION_TOKEN!;
-      const post = () =>
-        stack.http
+      const appInfoCalls = () =>
+        portal()
+          .calls()
+          .filter((c) => c.method === 'app.info').length;
+      /** A record due for both: its first attempt met Bitrix24 down; then Bitrix24 is slow. */
+      const dueRecord = async () => {
+        portal().injectFault(DOWN);
+        const res = await stack.http
           .post('/events')
           .type('form')
           .send({ event: 'ONAPPUNINSTALL', 'auth[member_id]': memberId(), 'auth[application_token]': token });
-      expect((await post()).status).toBe(200);
-      await stack.eventWork().settled();
-      portal().clearFaults();
-      portal().injectFault({ method: 'app.info', latencyMs: 800, times: 10 });
-      await sleep(250);
-      const appInfoBefore = portal()
-        .calls()
-        .filter((c) => c.method === 'app.info').length;
+        expect(res.status).toBe(200);
+        await stack.eventWork().settled();
+        portal().clearFaults();
+        portal().injectFault({ method: 'app.info', latencyMs: 800, times: 10 });
+        await sleep(250);
+      };
+
+      // One instance holds the record while Bitrix24 takes its time; the other finds nothing to do.
+      await dueRecord();
+      let before = appInfoCalls();
+      const first = stack.eventWork().runOnce();
+      await sleep(300);
+      expect(await second.eventWork.runOnce()).toBe(0);
+      expect(await first).toBe(1);
+      expect(appInfoCalls() - before).toBe(1);
+
+      // Both at the same moment: one takes it.
+      await dueRecord();
+      before = appInfoCalls();
       const taken = await Promise.all([stack.eventWork().runOnce(), second.eventWork.runOnce()]);
       expect(taken.sort()).toEqual([0, 1]);
-      expect(
-        portal()
-          .calls()
-          .filter((c) => c.method === 'app.info').length - appInfoBefore,
-      ).toBe(1);
-      expect(await records()).toEqual([expect.objectContaining({ outcome: 'still_installed', attempts: 2 })]);
+      expect(appInfoCalls() - before).toBe(1);
+      expect(await records()).toEqual([
+        expect.objectContaining({ outcome: 'still_installed', attempts: 2 }),
+        expect.objectContaining({ outcome: 'still_installed', attempts: 2 }),
+      ]);
     } finally {
       await second.eventWork.stop(1000);
     }
