@@ -62,9 +62,9 @@ export interface EventWorkClaim {
 export interface EventWorkRecords {
   /**
    * Records an accepted event, due at once, and answers its id. A portal has at most one record
-   * of an event waiting: a second event joins it (the work asks Bitrix24 how things are now, so
-   * one answer does for both) and, when it names another install, the record takes the newer
-   * install and starts its attempts again.
+   * of an event waiting: a second event joins it and makes it due at once (the work asks Bitrix24
+   * how things are now, so one answer does for both) and, when it names another install, the
+   * record takes the newer install and starts its attempts again.
    */
   add(work: NewEventWork, at: number): Promise<number>;
   /**

@@ -30,15 +30,15 @@ export function postgresEventWork(
 ): EventWorkRecords {
   return {
     async add(work, at) {
-      // A second event joins the waiting record; one naming another install restarts its attempts.
+      // A second event joins the waiting record and makes it due now; one naming another install also
+      // restarts its attempts.
       const { rows } = await pool.query<{ id: string }>(
         `INSERT INTO event_work (member_id, event, installed_at, token_hash, received_at, attempts, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, 0, $5)
          ON CONFLICT (member_id, event) WHERE done_at IS NULL DO UPDATE SET
            attempts = CASE WHEN event_work.installed_at = excluded.installed_at AND event_work.token_hash = excluded.token_hash
              THEN event_work.attempts ELSE 0 END,
-           next_attempt_at = CASE WHEN event_work.installed_at = excluded.installed_at AND event_work.token_hash = excluded.token_hash
-             THEN event_work.next_attempt_at ELSE excluded.next_attempt_at END,
+           next_attempt_at = excluded.next_attempt_at,
            installed_at = excluded.installed_at, token_hash = excluded.token_hash, received_at = excluded.received_at
          RETURNING id`,
         [work.memberId, work.event, work.installedAt, work.tokenHash, at],

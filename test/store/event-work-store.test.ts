@@ -42,12 +42,12 @@ describe.each(implementations)('%s store: event work', (_name, open) => {
     await temp.cleanup();
   });
 
-  it('keeps one waiting record per portal and event: a second event joins it, one naming another install restarts it', async () => {
+  it('keeps one waiting record per portal and event: a second event joins it and makes it due, one naming another install restarts it', async () => {
     const id = await store.eventWork.add(uninstall(), 1000);
     expect(await store.eventWork.claim({ by: 'a', now: 1000, leaseMs: 10, limit: 5 })).toHaveLength(1);
     await store.eventWork.retryLater(id, 'a', 'down', 5000);
     expect(await store.eventWork.add(uninstall(), 2000)).toBe(id);
-    expect((await store.eventWork.list('member-a'))[0]).toMatchObject({ attempts: 1, nextAttemptAt: 5000 });
+    expect((await store.eventWork.list('member-a'))[0]).toMatchObject({ attempts: 1, nextAttemptAt: 2000 });
     expect(await store.eventWork.add(uninstall({ tokenHash: eventTokenHash('new') }), 3000)).toBe(id);
     expect(await store.eventWork.list('member-a')).toEqual([
       expect.objectContaining({ id, attempts: 0, nextAttemptAt: 3000, receivedAt: 3000, lastError: 'down' }),
