@@ -18,6 +18,7 @@ export function createApi({ data, frameReady }) {
   // the first-party session cookie still holds, so the page is fetched again for its new token
   // (the user keeps the crop they were working on); only when that fails is the page reloaded.
   async function renewFromFrame(frame) {
+    // A parent that never answers is cut off by the SDK itself (JSSDK_FRAME_REFRESH_AUTH_TIMEOUT).
     const auth = await frame.auth.refreshAuth();
     if (!auth || !auth.access_token) throw new Error('no portal auth');
     const res = await fetch('/api/session', {

@@ -12,6 +12,8 @@ const OVERSAMPLE = 2;
  */
 const WEBP_QUALITY = 0.8;
 const JPEG_QUALITY = 0.9;
+/** A 12 MP photo renders in well under a second; far past that, something is stuck. */
+const RENDER_TIMEOUT_MS = 8_000;
 
 /**
  * The upload for one Apply: `{ blob, name, crop, path }`, where `path` is 'cropped' (a rendered
@@ -22,7 +24,11 @@ export async function prepareUpload(file, crop, { outputSide }) {
   if (!crop) return original;
   let rendered = null;
   try {
-    rendered = await renderCrop(file, crop, Math.max(1, Math.min(crop.size, OVERSAMPLE * outputSide)));
+    // A decode or an encode that never settles must not hold the Apply: the original goes instead.
+    rendered = await Promise.race([
+      renderCrop(file, crop, Math.max(1, Math.min(crop.size, OVERSAMPLE * outputSide))),
+      new Promise((resolve) => setTimeout(() => resolve(null), RENDER_TIMEOUT_MS)),
+    ]);
   } catch {
     rendered = null;
   }

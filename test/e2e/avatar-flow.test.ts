@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { clickApply, launchBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -30,7 +30,7 @@ describe('in the portal, in a real browser', () => {
     await app.locator(`.chat-item[data-chat-id="${chatId}"]`).click();
     await app.locator('#file-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: file });
     await app.locator('#crop-box').waitFor();
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.ok').waitFor({ timeout: 20_000 });
   }
 
@@ -59,7 +59,7 @@ describe('in the portal, in a real browser', () => {
     await app.locator('#zoom').fill('2');
     await app.locator('#crop-box').focus();
     for (let i = 0; i < 30; i++) await page.keyboard.press('Shift+ArrowRight');
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.ok').waitFor({ timeout: 20_000 });
     expect(await app.locator('#message').textContent()).toContain('Marketing');
 
@@ -81,7 +81,7 @@ describe('in the portal, in a real browser', () => {
     await app
       .locator('#file-input')
       .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(300, 300) });
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.error').waitFor();
     // Boris is not in the board's chat: the app refuses before any image work, in one sentence.
     expect(await app.locator('#message').textContent()).toBe(
@@ -125,7 +125,7 @@ describe('in the portal, in a real browser', () => {
     }, png);
     await zone.dispatchEvent('drop', { dataTransfer: transfer });
     await app.locator('#crop-section:not([hidden])').waitFor();
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.ok').waitFor();
     expect(portal().chat(18)!.avatar!.format).toBe('png');
   });

@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
 import { createAvatarPipeline } from '../../server/avatar/avatar-pipeline';
-import { launchBrowser } from '../support/browser';
+import { clickApply, launchBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -50,7 +50,7 @@ describe('what the page uploads, in a real browser', () => {
   }
 
   async function applyAndWait() {
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.ok').waitFor({ timeout: 30_000 });
   }
 
@@ -164,6 +164,22 @@ describe('what the page uploads, in a real browser', () => {
     app = page.frameLocator('#app-frame');
   });
 
+  it('sends the original when the canvas encoder never answers, instead of waiting for ever', async () => {
+    const stuck = await browser.newPage();
+    await stuck.addInitScript(() => {
+      const never = () => new Promise<Blob>(() => undefined);
+      if (typeof OffscreenCanvas === 'function') OffscreenCanvas.prototype.convertToBlob = never;
+      HTMLCanvasElement.prototype.toBlob = () => undefined;
+    });
+    await openApp(stuck);
+    await choose(12, { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1600, 800) });
+    await app.locator('#crop-box').waitFor();
+    await applyAndWait();
+    expect((await lastAudit()).notes).toContain('upload_original');
+    await stuck.close();
+    app = page.frameLocator('#app-frame');
+  });
+
   it('says "busy, retrying…" when the server is full, retries by itself and applies the crop it had', async () => {
     const { token } = await stack.open(0, 1);
     // Another upload holds the only slot: its body is still arriving.
@@ -194,7 +210,7 @@ describe('what the page uploads, in a real browser', () => {
     await app.locator('#zoom').fill('2');
     await app.locator('#crop-box').focus();
     for (let i = 0; i < 30; i++) await page.keyboard.press('Shift+ArrowRight');
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message', { hasText: 'The server is busy, retrying…' }).waitFor({ timeout: 15_000 });
     expect(await app.locator('#message.error').count()).toBe(0);
 

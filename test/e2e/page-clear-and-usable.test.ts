@@ -1,5 +1,5 @@
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { clickApply, launchBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -124,7 +124,7 @@ describe('the page is clear, usable and readable', () => {
     await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(600, 600)));
     await app.locator('#apply:not([disabled])').waitFor();
     portal().injectFault({ method: 'imbot.chat.updateAvatar', latencyMs: 1500, times: 1 });
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message').filter({ hasText: 'Saving in Bitrix24…' }).waitFor({ timeout: 10_000 });
     await app.locator('#message.ok').waitFor({ timeout: 20_000 });
   });
@@ -199,7 +199,7 @@ describe('the page is clear, usable and readable', () => {
     await open(1280);
     await app.locator('.chat-item[data-chat-id="12"]').click();
     await app.locator('#file-input').setInputFiles(fileOf('photo.jpg', 'image/jpeg', await img.photo(400, 400)));
-    await app.locator('#apply:not([disabled])').click();
+    await clickApply(app, '#apply:not([disabled])');
     await app.locator('#message.ok').waitFor({ timeout: 20_000 });
     for (const lang of ['en', 'ru']) {
       await open(360, 1, lang);
@@ -267,7 +267,7 @@ describe('a page left open for a long time', () => {
     await app
       .locator('#file-input')
       .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(600, 600) });
-    await app.locator('#apply:not([disabled])').click();
+    await clickApply(app, '#apply:not([disabled])');
     await app.locator('#message.ok, #message.error').waitFor({ timeout: 20_000 });
     expect(await app.locator('#message').textContent()).toBe('The avatar of “Marketing” is updated.');
   });
@@ -289,7 +289,7 @@ describe('a page left open for a long time', () => {
       status: 401,
       times: 10,
     });
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.error').waitFor({ timeout: 20_000 });
     expect(await app.locator('#message').textContent()).toContain('Your session has expired');
     expect(await app.locator('#crop-section').isVisible()).toBe(true);

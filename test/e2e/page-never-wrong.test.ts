@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { clickApply, launchBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -150,7 +150,7 @@ describe('the page is never wrong about what it does', () => {
       expect(after.x + after.width).toBeLessThanOrEqual(image.x + image.width + 0.5);
       expect(after.y + after.height).toBeLessThanOrEqual(image.y + image.height + 0.5);
 
-      await app.locator('#apply').click();
+      await clickApply(app);
       await app.locator('#message.ok').waitFor({ timeout: 20_000 });
       const preview = cells(Uint8Array.from(await previewPixels()), 200, 4);
       const applied = cells(await appliedPixels(12), 200, 3);
@@ -228,7 +228,7 @@ describe('the page is never wrong about what it does', () => {
       .setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: await solid(220, 30, 30) });
     await app.locator('#crop-section:not([hidden])').waitFor();
     portal().injectFault({ method: 'imbot.chat.updateAvatar', latencyMs: 2500, times: 1 });
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#apply[aria-busy="true"]').waitFor();
 
     // While it runs: another chat clicked, another image dropped.
@@ -282,7 +282,7 @@ describe('the page is never wrong about what it does', () => {
       await route.abort('connectionreset');
     });
     try {
-      await app.locator('#apply').click();
+      await clickApply(app);
       await app.locator('#message.ok, #message.error').waitFor({ timeout: 20_000 });
     } finally {
       await page.unroute('**/api/chats/*/avatar');
@@ -321,7 +321,7 @@ describe('the page is never wrong about what it does', () => {
     const centre = (await previewPixels()).slice((100 * 200 + 100) * 4, (100 * 200 + 100) * 4 + 3);
     expect(centre[2]).toBeGreaterThan(150);
     expect(centre[0]).toBeLessThan(100);
-    await app.locator('#apply').click();
+    await clickApply(app);
     await app.locator('#message.ok').waitFor({ timeout: 20_000 });
     const { dominant } = await sharp(Buffer.from(portal().chat(14)!.avatar!.base64, 'base64')).stats();
     expect(dominant.b).toBeGreaterThan(150);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 
 /**
  * Which Chromium the browser tests drive, first match wins:
@@ -158,4 +158,35 @@ export async function launchBrowser(): Promise<{
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Clicks the page's Apply button and makes sure the click reached it. CI has seen, a few times
+ * on Node 24, an Apply that never started: no request, no message. A listener on the button
+ * tells a click the browser never delivered (the frame resized or scrolled under the pointer),
+ * which is said on stderr and clicked again, from an Apply that started and then hung, which
+ * the test then catches by waiting for the result.
+ */
+export async function clickApply(app: FrameLocator, selector = '#apply'): Promise<void> {
+  const button = app.locator(selector);
+  for (let attempt = 1; ; attempt++) {
+    await button.evaluate((node: HTMLElement) => {
+      delete node.dataset.clickArrived;
+      node.addEventListener('click', () => (node.dataset.clickArrived = 'yes'), { once: true, capture: true });
+    });
+    await button.click();
+    const arrived = await button
+      .and(app.locator('[data-click-arrived="yes"]'))
+      .waitFor({ timeout: 1_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (arrived) return;
+    const box = await button.boundingBox().catch(() => null);
+    process.stderr.write(
+      `clickApply: a click on ${selector} did not reach it (attempt ${attempt}, box ${JSON.stringify(box)})\n`,
+    );
+    if (attempt === 3) throw new Error(`three clicks on ${selector} never reached it`);
+  }
 }
