@@ -35,7 +35,11 @@ const chatIdOf = (ctx: MethodContext): number => {
 const existingUsers = (portal: PortalState, ids: number[]) =>
   ids.filter((id) => portal.users.has(id) || portal.bots.has(id));
 
-/** The error table of imbot.chat.updateAvatar's page (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md), row by row, in the order the checks run. */
+/**
+ * The error table of imbot.chat.updateAvatar's page
+ * (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md), row by row, in the
+ * order the checks run.
+ */
 async function updateAvatar(ctx: MethodContext): Promise<true> {
   const chatId = chatIdOf(ctx);
   const bot = resolveBot(ctx);

@@ -21,7 +21,7 @@ function rulesBroken(cases: Case[]): string[][] {
     const out = [];
     for (const c of cases) {
       const [result] = await eslint.lintText(c.code + '\\nexport const probe = 1;\\n', { filePath: c.file });
-      out.push(result.messages.map((m) => m.ruleId).filter((id) => id === 'no-restricted-imports' || id === 'no-restricted-properties'));
+      out.push(result.messages.map((m) => m.ruleId).filter((id) => ['no-restricted-imports', 'no-restricted-properties', 'max-len'].includes(id)));
     }
     console.log(JSON.stringify(out));`;
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], {
@@ -86,6 +86,13 @@ const forbidden: Array<[string, Case]> = [
     'no process.env by destructuring either',
     { file: 'server/http/app.ts', code: 'const { env } = process; export { env };' },
   ],
+  [
+    'no line of code past 160 characters',
+    {
+      file: 'server/chats/list-chats.ts',
+      code: `export const sum = ${Array.from({ length: 40 }, (_, i) => `a${i}`).join(' + ')};`,
+    },
+  ],
 ];
 
 const allowed: Array<[string, Case]> = [
@@ -103,6 +110,10 @@ const allowed: Array<[string, Case]> = [
   ['compose wires http', { file: 'server/compose.ts', code: "export { x } from './http/app';" }],
   ['main starts the emulator in demo mode', { file: 'server/main.ts', code: "export { x } from '../emulator/index';" }],
   ['app.config.ts reads the environment', { file: 'app.config.ts', code: 'export const port = process.env.PORT;' }],
+  [
+    'a long sentence in a string',
+    { file: 'server/chats/list-chats.ts', code: `export const s = '${'word '.repeat(40)}';` },
+  ],
 ];
 
 describe('the lint rules that hold the layering (eslint.config.mjs)', () => {
