@@ -44,3 +44,30 @@ export interface AvatarChangeRecords {
   /** Deletes records created before `before` (Unix ms); answers how many. */
   prune(before: number): Promise<number>;
 }
+
+/** A row of avatar_changes as either driver reads it (PostgreSQL's BIGINT comes as a string). */
+export interface AvatarChangeRow {
+  member_id: string;
+  user_id: number;
+  change_key: string;
+  chat_id: number;
+  state: 'sending' | 'done';
+  avatar_before: string;
+  outcome: string;
+  lease_until: number | string;
+  created_at: number | string;
+}
+
+export function avatarChangeFromRow(row: AvatarChangeRow): AvatarChangeRecord {
+  return {
+    memberId: row.member_id,
+    userId: row.user_id,
+    key: row.change_key,
+    chatId: row.chat_id,
+    state: row.state,
+    avatarBefore: row.avatar_before,
+    outcome: JSON.parse(row.outcome) as AvatarChangeOutcome,
+    leaseUntil: Number(row.lease_until),
+    createdAt: Number(row.created_at),
+  };
+}

@@ -1,18 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import type { AvatarChangeOutcome, AvatarChangeRecord, AvatarChangeRecords } from './avatar-changes';
+import { avatarChangeFromRow, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
 import type { AuditEntry } from './store';
-
-interface Row {
-  member_id: string;
-  user_id: number;
-  change_key: string;
-  chat_id: number;
-  state: 'sending' | 'done';
-  avatar_before: string;
-  outcome: string;
-  lease_until: string;
-  created_at: string;
-}
 
 const WHERE = 'member_id = $1 AND user_id = $2 AND change_key = $3';
 
@@ -24,8 +12,12 @@ export function postgresAvatarChanges(
 ): AvatarChangeRecords {
   return {
     async find(memberId, userId, key) {
-      const { rows } = await pool.query<Row>(`SELECT * FROM avatar_changes WHERE ${WHERE}`, [memberId, userId, key]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      const { rows } = await pool.query<AvatarChangeRow>(`SELECT * FROM avatar_changes WHERE ${WHERE}`, [
+        memberId,
+        userId,
+        key,
+      ]);
+      return rows[0] ? avatarChangeFromRow(rows[0]) : null;
     },
     async claim(record) {
       const { rowCount } = await pool.query(
@@ -66,19 +58,5 @@ export function postgresAvatarChanges(
     async prune(before) {
       return (await pool.query('DELETE FROM avatar_changes WHERE created_at < $1', [before])).rowCount ?? 0;
     },
-  };
-}
-
-function toRecord(row: Row): AvatarChangeRecord {
-  return {
-    memberId: row.member_id,
-    userId: row.user_id,
-    key: row.change_key,
-    chatId: row.chat_id,
-    state: row.state,
-    avatarBefore: row.avatar_before,
-    outcome: JSON.parse(row.outcome) as AvatarChangeOutcome,
-    leaseUntil: Number(row.lease_until),
-    createdAt: Number(row.created_at),
   };
 }

@@ -1,18 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { AvatarChangeOutcome, AvatarChangeRecord, AvatarChangeRecords } from './avatar-changes';
+import { avatarChangeFromRow, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
 import type { AuditEntry } from './store';
-
-interface Row {
-  member_id: string;
-  user_id: number;
-  change_key: string;
-  chat_id: number;
-  state: 'sending' | 'done';
-  avatar_before: string;
-  outcome: string;
-  lease_until: number;
-  created_at: number;
-}
 
 /** `insertAudit` writes an audit entry on the same connection, so completing a change is one transaction. */
 export function sqliteAvatarChanges(
@@ -23,8 +11,8 @@ export function sqliteAvatarChanges(
   const sql = () => (statements ??= prepare(db));
   return {
     async find(memberId, userId, key) {
-      const row = sql().find.get(memberId, userId, key) as Row | undefined;
-      return row ? toRecord(row) : null;
+      const row = sql().find.get(memberId, userId, key) as AvatarChangeRow | undefined;
+      return row ? avatarChangeFromRow(row) : null;
     },
     async claim(record) {
       return (
@@ -71,19 +59,5 @@ function prepare(db: Database.Database) {
     ),
     release: db.prepare(`DELETE FROM avatar_changes WHERE ${where} AND state = 'sending' AND lease_until = ?`),
     prune: db.prepare('DELETE FROM avatar_changes WHERE created_at < ?'),
-  };
-}
-
-function toRecord(row: Row): AvatarChangeRecord {
-  return {
-    memberId: row.member_id,
-    userId: row.user_id,
-    key: row.change_key,
-    chatId: row.chat_id,
-    state: row.state,
-    avatarBefore: row.avatar_before,
-    outcome: JSON.parse(row.outcome) as AvatarChangeOutcome,
-    leaseUntil: row.lease_until,
-    createdAt: row.created_at,
   };
 }

@@ -1,10 +1,9 @@
-import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
+import { storeImplementations, type TempStore } from '../support/temp-store';
 import type { AvatarChangeRecord } from '../../server/store/avatar-changes';
 import type { AuditEntry } from '../../server/store/store';
 
 // The record behind an Apply's Idempotency-Key, from both implementations.
-const implementations: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
-if (postgresUrl) implementations.push(['postgres', () => tempPostgresStore(postgresUrl)]);
+const implementations = storeImplementations();
 
 const change: Omit<AvatarChangeRecord, 'state'> = {
   memberId: 'member-a',

@@ -1,10 +1,9 @@
 import { eventTokenHash, type NewEventWork } from '../../server/store/event-work';
 import type { PortalInstall, Store } from '../../server/store/store';
-import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
+import { storeImplementations, type TempStore } from '../support/temp-store';
 
 // Store.eventWork, the same from both implementations; PostgreSQL runs when TEST_POSTGRES_URL is set.
-const implementations: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
-if (postgresUrl) implementations.push(['postgres', () => tempPostgresStore(postgresUrl)]);
+const implementations = storeImplementations();
 
 const install: PortalInstall = {
   memberId: 'member-a',

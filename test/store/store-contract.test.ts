@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
+import {
+  postgresUrl,
+  tempPostgresStore,
+  tempSqliteStore,
+  storeImplementations,
+  type TempStore,
+} from '../support/temp-store';
 import type { PortalInstall } from '../../server/store/store';
 import { createPostgresStore } from '../../server/store/postgres';
 import { createSqliteStore } from '../../server/store/sqlite';
@@ -9,8 +15,7 @@ import { createTokenCipher } from '../../server/store/token-cipher';
 
 // The same behaviour from both implementations; PostgreSQL runs when TEST_POSTGRES_URL is set
 // (.ci/run sets it, so CI always runs both).
-const implementations: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
-if (postgresUrl) implementations.push(['postgres', () => tempPostgresStore(postgresUrl)]);
+const implementations = storeImplementations();
 
 const install: PortalInstall = {
   memberId: 'member-a',

@@ -75,3 +75,14 @@ export async function tempPostgresStore(
 }
 
 export const postgresUrl = process.env.TEST_POSTGRES_URL ?? '';
+
+/**
+ * Both store implementations, for `describe.each`: SQLite always, PostgreSQL when
+ * TEST_POSTGRES_URL is set (.ci/run sets it, so CI always runs both).
+ */
+export function storeImplementations(): [string, () => Promise<TempStore>][] {
+  const list: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
+  const url = postgresUrl;
+  if (url) list.push(['postgres', () => tempPostgresStore(url)]);
+  return list;
+}
