@@ -1,4 +1,4 @@
-import type { AuditEntry } from './store';
+import type { AuditEntry } from './audit-entry';
 
 // Avatar changes by the key the page sends with each Apply (`Idempotency-Key`). Bitrix24 has no
 // idempotency key of its own, so a retry after a lost answer (an instance killed mid-call, a

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { avatarChangeFromRow, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
-import type { AuditEntry } from './store';
+import type { AuditEntry } from './audit-entry';
 
 const WHERE = 'member_id = $1 AND user_id = $2 AND change_key = $3';
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { avatarChangeFromRow, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
-import type { AuditEntry } from './store';
+import type { AuditEntry } from './audit-entry';
 
 /** `insertAudit` writes an audit entry on the same connection, so completing a change is one transaction. */
 export function sqliteAvatarChanges(

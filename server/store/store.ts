@@ -1,5 +1,8 @@
+import type { AuditEntry } from './audit-entry';
 import type { AvatarChangeRecords } from './avatar-changes';
 import type { EventWorkRecords } from './event-work';
+
+export type { AuditEntry } from './audit-entry';
 // The one storage interface. Everything is asynchronous so that the PostgreSQL implementation
 // (several app instances, one database) fits behind it unchanged.
 
@@ -64,20 +67,6 @@ export interface PortalSettings {
   jpegQuality: number;
   maxUploadBytes: number;
   access: { mode: AccessMode; userIds: number[] };
-}
-
-export interface AuditEntry {
-  memberId: string;
-  userId: number;
-  userName: string | null;
-  chatId: number;
-  result: 'ok' | 'error';
-  errorCode: string | null;
-  bytes: number | null;
-  durationMs: number;
-  at: Date;
-  /** Short words for what else happened (`bot_joined`, …); never user content. */
-  notes?: string[];
 }
 
 export interface AuditQuery {
