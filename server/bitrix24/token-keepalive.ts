@@ -31,10 +31,17 @@ export function createTokenKeepAlive(deps: {
   log: Logger;
   idleAfterMs?: number;
   now?: () => number;
+  /** When start() sweeps first, then how often: by default after 1 to 2 minutes, then every 6 hours. */
+  timing?: { firstSweepAfterMs?: () => number; sweepEveryMs?: number };
 }): TokenKeepAlive {
   const now = deps.now ?? Date.now;
   const idleAfterMs = deps.idleAfterMs ?? IDLE_AFTER_MS;
+  // Instances started together should not sweep in the same second.
+  const firstSweepAfterMs = deps.timing?.firstSweepAfterMs ?? (() => 60_000 + Math.random() * 60_000);
+  const sweepEveryMs = deps.timing?.sweepEveryMs ?? SWEEP_EVERY_MS;
   let timer: NodeJS.Timeout | null = null;
+  /** Bumped by start() and stop(): a sweep that ends after them schedules nothing for an older start. */
+  let generation = 0;
   let running: Promise<number> | null = null;
 
   const sweep = async (): Promise<number> => {
@@ -66,20 +73,22 @@ export function createTokenKeepAlive(deps: {
     runOnce,
     start() {
       if (timer) return;
+      const mine = ++generation;
       const tick = (delay: number) => {
         timer = setTimeout(() => {
+          // A sweep that fails (the store is down) is logged; the next one is still due.
           void runOnce()
             .catch((error: unknown) =>
               deps.log.warn({ err: { name: (error as Error).name } }, 'idle token sweep failed'),
             )
-            .finally(() => timer !== null && tick(SWEEP_EVERY_MS));
+            .finally(() => generation === mine && tick(sweepEveryMs));
         }, delay);
         timer.unref();
       };
-      // Instances started together should not sweep in the same second.
-      tick(60_000 + Math.random() * 60_000);
+      tick(firstSweepAfterMs());
     },
     stop() {
+      generation++;
       if (timer) clearTimeout(timer);
       timer = null;
     },
