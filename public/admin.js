@@ -1,12 +1,47 @@
+import { byId } from './dom.js';
 import { formatBytes, formatDuration } from './format.js';
 
 // The administrators' tabs: settings (a form that keeps what was typed on an error and shows a
 // sentence per field), status with repair buttons, and the audit log with CSV export.
 
+/** @import { Api, ApiError, AppData, AuditPage, PortalStatus, PortalUser, Say, SettingName, Settings } from './page' */
+
+/** @type {readonly SettingName[]} */
+const SETTING_NAMES = ['outputSide', 'outputFormat', 'jpegQuality', 'maxUploadBytes', 'access.mode', 'access.userIds'];
+/**
+ * A field the form has: the server's sentences name fields by these names.
+ * @param {string} name
+ * @returns {name is SettingName}
+ */
+function isSettingName(name) {
+  return SETTING_NAMES.some((known) => known === name);
+}
+
+/**
+ * @param {object} options
+ * @param {Api} options.api
+ * @param {AppData} options.data
+ * @param {Say} options.say
+ * @param {(chatId: number) => string | null} options.chatTitle the chat's title when the page has seen it
+ */
 export function createAdmin({ api, data, say, chatTitle }) {
   const t = data.strings;
-  const form = document.getElementById('settings-form');
-  const field = (name) => document.getElementById(`setting-${name}`);
+  const form = byId('settings-form');
+  /**
+   * A setting's control.
+   * @template {SettingName} N
+   * @param {N} name
+   */
+  const field = (name) => byId(`setting-${name}`);
+  /**
+   * A setting's box: its label, its control and its error sentence.
+   * @param {SettingName} name
+   */
+  const fieldBox = (name) => {
+    const box = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    if (!(box instanceof HTMLElement)) throw new Error(`no field ${name} in the settings form`);
+    return box;
+  };
   const MB = 1024 * 1024;
 
   function clearErrors() {
@@ -15,28 +50,31 @@ export function createAdmin({ api, data, say, chatTitle }) {
   }
 
   // Loaded when the tab is first shown; coming back to the tab keeps what was typed, unsaved.
-  let serverLimits = null;
+  let settingsLoaded = false;
+  /** @param {Settings} settings */
   function fillSettings(settings) {
-    field('outputSide').value = settings.outputSide;
+    field('outputSide').value = String(settings.outputSide);
     field('outputFormat').value = settings.outputFormat;
-    field('jpegQuality').value = settings.jpegQuality;
-    field('maxUploadBytes').value = Math.round((settings.maxUploadBytes / MB) * 10) / 10;
+    field('jpegQuality').value = String(settings.jpegQuality);
+    field('maxUploadBytes').value = String(Math.round((settings.maxUploadBytes / MB) * 10) / 10);
     field('access.mode').value = settings.access.mode;
-    picker.choose(settings.access.userIds);
+    void picker.choose(settings.access.userIds);
     showUserIds();
   }
   async function loadSettings() {
-    if (serverLimits) return;
+    if (settingsLoaded) return;
+    /** @type {{ settings: Settings, limits: { maxUploadBytes: number } }} */
     const { settings, limits } = await api.get('/api/admin/settings');
-    serverLimits = limits;
+    settingsLoaded = true;
     const max = String(Math.floor((limits.maxUploadBytes / MB) * 10) / 10);
     field('maxUploadBytes').max = max;
-    form.querySelector('[data-field="maxUploadBytes"] label').textContent = t.maxUpload.replace('{max}', max);
+    const label = fieldBox('maxUploadBytes').querySelector('label');
+    if (label) label.textContent = t.maxUpload.replace('{max}', max);
     fillSettings(settings);
   }
   // The user id list matters only for "administrators and these users".
   function showUserIds() {
-    form.querySelector('[data-field="access.userIds"]').hidden = field('access.mode').value !== 'users';
+    fieldBox('access.userIds').hidden = field('access.mode').value !== 'users';
   }
   field('access.mode').addEventListener('change', showUserIds);
 
@@ -49,13 +87,16 @@ export function createAdmin({ api, data, say, chatTitle }) {
    */
   function createUserPicker() {
     const input = field('access.userIds');
-    const results = document.getElementById('user-results');
-    const chips = document.getElementById('access-users');
+    const results = byId('user-results');
+    const chips = byId('access-users');
+    /** @type {PortalUser[]} */
     let chosen = [];
+    /** @type {PortalUser[]} */
     let found = [];
     let active = -1;
     let asked = 0;
-    let timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
 
     function renderChips() {
       chips.replaceChildren();
@@ -94,6 +135,7 @@ export function createAdmin({ api, data, say, chatTitle }) {
       active = -1;
     }
 
+    /** @param {string} message shown below the users found; none when empty */
     function renderResults(message) {
       results.replaceChildren();
       found.forEach((user, index) => {
@@ -126,10 +168,12 @@ export function createAdmin({ api, data, say, chatTitle }) {
       }
       results.hidden = false;
       input.setAttribute('aria-expanded', 'true');
-      if (active >= 0 && found[active]) input.setAttribute('aria-activedescendant', `user-option-${found[active].id}`);
+      const current = found[active];
+      if (current) input.setAttribute('aria-activedescendant', `user-option-${current.id}`);
       else input.removeAttribute('aria-activedescendant');
     }
 
+    /** @param {PortalUser} user */
     function pick(user) {
       if (!chosen.some((u) => u.id === user.id)) chosen = [...chosen, user];
       renderChips();
@@ -138,9 +182,11 @@ export function createAdmin({ api, data, say, chatTitle }) {
       close();
     }
 
+    /** @param {string} text */
     async function search(text) {
       const mine = ++asked;
       try {
+        /** @type {{ users: PortalUser[] }} */
         const answer = await api.get(`/api/admin/users?search=${encodeURIComponent(text)}`);
         // An earlier, slower answer must not replace the results of what is typed now.
         if (mine !== asked) return;
@@ -148,7 +194,7 @@ export function createAdmin({ api, data, say, chatTitle }) {
         active = found.length ? 0 : -1;
         renderResults(found.length ? '' : t.userNoneFound);
       } catch (error) {
-        if (mine === asked) say(error.message, 'error', 'settings');
+        if (mine === asked) say(/** @type {ApiError} */ (error).message, 'error', 'settings');
       }
     }
 
@@ -171,7 +217,8 @@ export function createAdmin({ api, data, say, chatTitle }) {
       } else if (event.key === 'Enter') {
         // Enter in the search box picks; it never submits the settings form.
         event.preventDefault();
-        if (!results.hidden && found[active]) pick(found[active]);
+        const current = found[active];
+        if (!results.hidden && current) pick(current);
       } else if (event.key === 'Escape' && !results.hidden) {
         event.preventDefault();
         close();
@@ -181,13 +228,17 @@ export function createAdmin({ api, data, say, chatTitle }) {
 
     return {
       ids: () => chosen.map((u) => u.id),
-      /** Shows the saved list at once by id, then by name once Bitrix24 has named them. */
+      /**
+       * Shows the saved list at once by id, then by name once Bitrix24 has named them.
+       * @param {number[]} ids
+       */
       async choose(ids) {
         // Users already named (just picked, or shown before a save) keep their names.
         chosen = ids.map((id) => chosen.find((u) => u.id === id) ?? { id, name: `#${id}`, position: '' });
         renderChips();
         if (!chosen.some((u) => u.name === `#${u.id}`)) return;
         try {
+          /** @type {{ users: PortalUser[] }} */
           const { users } = await api.get(`/api/admin/users?ids=${ids.join(',')}`);
           const byId = new Map(users.map((u) => [u.id, u]));
           chosen = chosen.map((u) => byId.get(u.id) ?? u);
@@ -201,9 +252,10 @@ export function createAdmin({ api, data, say, chatTitle }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const save = document.getElementById('settings-save');
+    const save = byId('settings-save');
     if (save.getAttribute('aria-disabled') === 'true') return;
     clearErrors();
+    /** @param {string} value */
     const number = (value) => (value.trim() === '' ? null : Number(value));
     const body = {
       outputSide: number(field('outputSide').value),
@@ -215,26 +267,33 @@ export function createAdmin({ api, data, say, chatTitle }) {
     };
     save.setAttribute('aria-disabled', 'true');
     try {
+      /** @type {{ settings?: Settings } | null} */
       const saved = await api.put('/api/admin/settings', body);
       if (saved && saved.settings) fillSettings(saved.settings);
       say(t.saved, 'ok');
-    } catch (error) {
+    } catch (caught) {
+      const error = /** @type {ApiError} */ (caught);
       // What was typed stays in the form; each field gets its own sentence.
       for (const [name, message] of Object.entries(error.fields ?? {})) {
-        const span = document.getElementById(`error-${name}`);
-        if (span) span.textContent = message;
-        const container = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
-        if (container) container.hidden = false;
-        field(name)?.setAttribute('aria-invalid', 'true');
+        if (!isSettingName(name)) continue;
+        byId(`error-${name}`).textContent = message;
+        fieldBox(name).hidden = false;
+        field(name).setAttribute('aria-invalid', 'true');
       }
       const first = form.querySelector('[aria-invalid="true"]');
-      first?.focus();
+      if (first instanceof HTMLElement) first.focus();
       say(error.message, 'error');
     } finally {
       save.removeAttribute('aria-disabled');
     }
   });
 
+  /**
+   * @param {HTMLDListElement} dl
+   * @param {string} term
+   * @param {string} value
+   * @param {boolean} [bad] shown as something to fix
+   */
   function row(dl, term, value, bad = false) {
     const dt = document.createElement('dt');
     dt.textContent = term;
@@ -244,7 +303,10 @@ export function createAdmin({ api, data, say, chatTitle }) {
     dl.append(dt, dd);
   }
 
-  /** What is wrong, as short phrases for the one-line summary; empty when all is well. */
+  /**
+   * What is wrong, as short phrases for the one-line summary; empty when all is well.
+   * @param {PortalStatus} status
+   */
   function statusIssues(status) {
     const issues = [];
     if (status.portal.state && status.portal.state !== 'installed') issues.push(t.issueUninstalled);
@@ -256,13 +318,15 @@ export function createAdmin({ api, data, say, chatTitle }) {
     return issues;
   }
 
+  /** @param {PortalStatus} status */
   function renderStatus(status) {
     const issues = statusIssues(status);
-    const summary = document.getElementById('status-summary');
+    const summary = byId('status-summary');
     summary.textContent = issues.length ? t.statusAttention.replace('{issues}', issues.join('; ')) : t.statusAllGood;
     summary.className = `status-summary ${issues.length ? 'bad' : 'ok'}`;
-    const dl = document.getElementById('status-content');
+    const dl = byId('status-content');
     dl.replaceChildren();
+    /** @param {string | null} iso */
     const when = (iso) => (iso ? new Date(iso).toLocaleString(data.locale) : t.statusNever);
     const installed = !status.portal.state || status.portal.state === 'installed';
     row(
@@ -316,19 +380,28 @@ export function createAdmin({ api, data, say, chatTitle }) {
     }
   }
 
+  /** @type {PortalStatus | null} */
   let lastStatus = null;
   async function loadStatus() {
-    lastStatus = await api.get('/api/admin/status');
-    renderStatus(lastStatus);
+    /** @type {PortalStatus} */
+    const status = await api.get('/api/admin/status');
+    lastStatus = status;
+    renderStatus(status);
   }
 
-  /** What a repair changed, compared with the status shown before it. */
+  /**
+   * What a repair changed, compared with the status shown before it.
+   * @param {'bot' | 'bindings'} kind
+   * @param {PortalStatus | null} before
+   * @param {PortalStatus} after
+   * @returns {{ text: string, kind: 'ok' | 'error' }}
+   */
   function describeRepair(kind, before, after) {
     if (kind === 'bot') {
       if (!after.bot.registered) return { text: t.repairBotFailed, kind: 'error' };
       if (before && before.bot.registered && before.bot.id === after.bot.id)
         return { text: t.repairBotNothing, kind: 'ok' };
-      return { text: t.repairBotDone.replace('{id}', after.bot.id ?? ''), kind: 'ok' };
+      return { text: t.repairBotDone.replace('{id}', String(after.bot.id ?? '')), kind: 'ok' };
     }
     const known = new Set([
       ...(before?.events ?? []).map((e) => `${e.event} → ${e.handler}`),
@@ -342,22 +415,26 @@ export function createAdmin({ api, data, say, chatTitle }) {
       ? { text: t.rebindDone.replace('{list}', added.map((b) => b.name).join(', ')), kind: 'ok' }
       : { text: t.rebindNothing, kind: 'ok' };
   }
-  for (const [id, path, kind] of [
+  /** @type {Array<['repair-bot' | 'rebind', string, 'bot' | 'bindings']>} */
+  const repairs = [
     ['repair-bot', '/api/admin/bot/repair', 'bot'],
     ['rebind', '/api/admin/events/rebind', 'bindings'],
-  ]) {
-    const button = document.getElementById(id);
+  ];
+  for (const [id, path, kind] of repairs) {
+    const button = byId(id);
     button.addEventListener('click', async () => {
       if (button.getAttribute('aria-disabled') === 'true') return;
       button.setAttribute('aria-disabled', 'true');
       try {
         const before = lastStatus;
-        lastStatus = await api.post(path);
-        renderStatus(lastStatus);
-        const result = describeRepair(kind, before, lastStatus);
+        /** @type {PortalStatus} */
+        const after = await api.post(path);
+        lastStatus = after;
+        renderStatus(after);
+        const result = describeRepair(kind, before, after);
         say(result.text, result.kind);
       } catch (error) {
-        say(error.message, 'error');
+        say(/** @type {ApiError} */ (error).message, 'error');
         await loadStatus().catch(() => undefined);
       } finally {
         button.removeAttribute('aria-disabled');
@@ -366,40 +443,45 @@ export function createAdmin({ api, data, say, chatTitle }) {
   }
 
   let page = 1;
-  const filter = document.getElementById('audit-filter');
+  const filter = byId('audit-filter');
+  const table = byId('audit-table');
   async function loadAudit() {
+    /** @type {AuditPage} */
     const result = await api.get(`/api/admin/audit?result=${encodeURIComponent(filter.value)}&page=${page}`);
-    const tbody = document.querySelector('#audit-table tbody');
+    const tbody = table.tBodies[0] ?? table.createTBody();
     tbody.replaceChildren();
     for (const entry of result.entries) {
       const tr = document.createElement('tr');
-      const cells = [
-        new Date(entry.at).toLocaleString(data.locale),
-        entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`,
-        chatTitle(entry.chatId) ?? `#${entry.chatId}`,
-        entry.result === 'ok' ? t.resultOk : (entry.errorMessage ?? t.resultFailed),
-        entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.locale),
-        formatDuration(entry.durationMs, t, data.locale),
-      ];
-      const labels = [...document.querySelectorAll('#audit-table thead th')].map((th) => th.textContent);
-      cells.forEach((value, index) => {
+      const labels = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+      /**
+       * One cell of the row, in the order of the table's columns.
+       * @param {string} value
+       */
+      const cell = (value) => {
         const td = document.createElement('td');
         td.textContent = value;
         // A narrow screen shows each entry as a small card; its labels come from here.
-        td.dataset.label = labels[index] ?? '';
+        td.dataset.label = labels[tr.cells.length] ?? '';
         tr.append(td);
-      });
+        return td;
+      };
+      cell(new Date(entry.at).toLocaleString(data.locale));
+      cell(entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`);
+      const chatCell = cell(chatTitle(entry.chatId) ?? `#${entry.chatId}`);
+      const resultCell = cell(entry.result === 'ok' ? t.resultOk : (entry.errorMessage ?? t.resultFailed));
+      cell(entry.bytes === null ? '' : formatBytes(entry.bytes, t, data.locale));
+      cell(formatDuration(entry.durationMs, t, data.locale));
       // The sentence is what the user was told; the code (ours or Bitrix24's) stays at hand
       // for support in the tooltip, and for screen readers beside it.
       if (entry.result !== 'ok' && entry.errorCode) {
-        tr.children[3].title = entry.errorCode;
-        tr.children[3].classList.add('has-code');
+        resultCell.title = entry.errorCode;
+        resultCell.classList.add('has-code');
         const code = document.createElement('span');
         code.className = 'visually-hidden';
         code.textContent = ` (${entry.errorCode})`;
-        tr.children[3].append(code);
+        resultCell.append(code);
       }
-      if (chatTitle(entry.chatId)) tr.children[2].title = `#${entry.chatId}`;
+      if (chatTitle(entry.chatId)) chatCell.title = `#${entry.chatId}`;
       tr.className = entry.result;
       tbody.append(tr);
     }
@@ -412,23 +494,23 @@ export function createAdmin({ api, data, say, chatTitle }) {
       tbody.append(tr);
     }
     const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
-    document.getElementById('audit-page').textContent = t.pageOf.replace('{page}', page).replace('{pages}', pages);
-    document.getElementById('audit-prev').disabled = page <= 1;
-    document.getElementById('audit-next').disabled = page >= pages;
+    byId('audit-page').textContent = t.pageOf.replace('{page}', String(page)).replace('{pages}', String(pages));
+    byId('audit-prev').disabled = page <= 1;
+    byId('audit-next').disabled = page >= pages;
   }
   filter.addEventListener('change', () => {
     page = 1;
     void loadAudit();
   });
-  document.getElementById('audit-prev').addEventListener('click', () => {
+  byId('audit-prev').addEventListener('click', () => {
     page--;
     void loadAudit();
   });
-  document.getElementById('audit-next').addEventListener('click', () => {
+  byId('audit-next').addEventListener('click', () => {
     page++;
     void loadAudit();
   });
-  document.getElementById('audit-export').addEventListener('click', async () => {
+  byId('audit-export').addEventListener('click', async () => {
     try {
       const blob = await api.blob(`/api/admin/audit.csv?result=${encodeURIComponent(filter.value)}`);
       const link = document.createElement('a');
@@ -437,18 +519,22 @@ export function createAdmin({ api, data, say, chatTitle }) {
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
     } catch (error) {
-      say(error.message, 'error');
+      say(/** @type {ApiError} */ (error).message, 'error');
     }
   });
 
   return {
+    /**
+     * Loads what a tab shows when it is shown.
+     * @param {string} panel the tab's name: change, settings, status or audit
+     */
     async show(panel) {
       try {
         if (panel === 'settings') await loadSettings();
         if (panel === 'status') await loadStatus();
         if (panel === 'audit') await loadAudit();
       } catch (error) {
-        say(error.message, 'error');
+        say(/** @type {ApiError} */ (error).message, 'error');
       }
     },
   };

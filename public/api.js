@@ -8,15 +8,21 @@ const MAX_RETRY_AFTER_S = 30;
 /** Busy statuses that no wait will clear: Bitrix24 has blocked the portal until support acts. */
 const LASTING_REFUSALS = new Set(['OVERLOAD_LIMIT']);
 
-/** `frameReady`: a promise of the B24Frame, or of null outside the portal or when it failed. */
+/** @import { ApiError, AppData, B24Frame } from './page' */
+
+/**
+ * `frameReady`: a promise of the B24Frame, or of null outside the portal or when it failed.
+ * @param {{ data: AppData, frameReady: Promise<B24Frame | null> }} options
+ */
 export function createApi({ data, frameReady }) {
-  let token = document.querySelector('meta[name="app-token"]').content;
+  let token = /** @type {HTMLMetaElement} */ (document.querySelector('meta[name="app-token"]')).content;
   let expiresAt = data.appTokenExpiresAt;
   let renewing = null;
 
   // Inside the portal: fresh portal auth from B24Frame, traded for a new app token. Outside it:
   // the first-party session cookie still holds, so the page is fetched again for its new token
   // (the user keeps the crop they were working on); only when that fails is the page reloaded.
+  /** @param {B24Frame} frame */
   async function renewFromFrame(frame) {
     // A parent that never answers is cut off by the SDK itself (JSSDK_FRAME_REFRESH_AUTH_TIMEOUT).
     const auth = await frame.auth.refreshAuth();
@@ -45,7 +51,8 @@ export function createApi({ data, frameReady }) {
     });
     if (!res.ok) throw new Error('session page ' + res.status);
     const page = new DOMParser().parseFromString(await res.text(), 'text/html');
-    const next = page.querySelector('meta[name="app-token"]')?.content;
+    const next = /** @type {HTMLMetaElement | null} */ (page.querySelector('meta[name="app-token"]'))?.content;
+    /** @type {AppData | null} */
     const pageData = JSON.parse(page.getElementById('app-data')?.textContent ?? 'null');
     if (!next || !pageData) throw new Error('no token in the session page');
     return { token: next, expiresAt: pageData.appTokenExpiresAt };
@@ -64,8 +71,9 @@ export function createApi({ data, frameReady }) {
           window.location.reload();
           return new Promise(() => {});
         }
-        if (cause && cause.code && cause.code !== 'NOT_AUTHENTICATED' && cause.status) throw cause;
-        const error = new Error(data.strings.sessionExpired);
+        const failure = /** @type {Partial<ApiError> | null | undefined} */ (cause);
+        if (failure && failure.code && failure.code !== 'NOT_AUTHENTICATED' && failure.status) throw cause;
+        const error = /** @type {ApiError} */ (new Error(data.strings.sessionExpired));
         error.code = 'NOT_AUTHENTICATED';
         error.status = 401;
         throw error;
@@ -80,6 +88,10 @@ export function createApi({ data, frameReady }) {
     if (Date.now() > expiresAt - RENEW_BEFORE_MS) await renew();
   }
 
+  /**
+   * @param {Response} res
+   * @returns {Promise<ApiError>}
+   */
   async function toError(res) {
     let body = null;
     try {
@@ -87,7 +99,7 @@ export function createApi({ data, frameReady }) {
     } catch {
       // not JSON: keep the generic sentence
     }
-    const error = new Error(body?.error?.message ?? data.strings.networkError);
+    const error = /** @type {ApiError} */ (new Error(body?.error?.message ?? data.strings.networkError));
     error.code = body?.error?.code ?? 'HTTP_' + res.status;
     error.status = res.status;
     error.fields = body?.error?.fields ?? null;
@@ -95,6 +107,12 @@ export function createApi({ data, frameReady }) {
     return error;
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {{ json?: unknown, retry?: boolean }} [options]
+   * @returns {Promise<Response>}
+   */
   async function request(method, path, { json, retry = true } = {}) {
     await ensureFresh();
     let res;
@@ -105,7 +123,7 @@ export function createApi({ data, frameReady }) {
         body: json ? JSON.stringify(json) : undefined,
       });
     } catch {
-      const error = new Error(data.strings.networkError);
+      const error = /** @type {ApiError} */ (new Error(data.strings.networkError));
       error.code = 'NETWORK';
       throw error;
     }
@@ -117,6 +135,13 @@ export function createApi({ data, frameReady }) {
     return res;
   }
 
+  /**
+   * @param {string} path
+   * @param {FormData} form
+   * @param {(share: number) => void} onProgress
+   * @param {string | undefined} changeKey
+   * @returns {Promise<{ status: number, body: any, retryAfter: number | null }>}
+   */
   function send(path, form, onProgress, changeKey) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
@@ -137,10 +162,15 @@ export function createApi({ data, frameReady }) {
     });
   }
 
+  // The answers are JSON as the server sends it: the caller names its type.
   return {
+    /** @param {string} path */
     get: async (path) => (await request('GET', path)).json(),
+    /** @param {string} path @param {unknown} json */
     put: async (path, json) => (await request('PUT', path, { json })).json(),
+    /** @param {string} path @param {unknown} [json] */
     post: async (path, json) => (await request('POST', path, { json: json ?? {} })).json(),
+    /** @param {string} path */
     blob: async (path) => (await request('GET', path)).blob(),
     /**
      * Multipart upload with progress (XMLHttpRequest: fetch has no upload progress). A busy
@@ -149,6 +179,10 @@ export function createApi({ data, frameReady }) {
      * time; the caller's state (the crop) is untouched. With a `changeKey` (the same for every
      * try of one Apply) the server never makes a change twice, so a lost answer (the connection
      * dropped, a proxy's 502 or 504) is retried too.
+     * @param {string} path
+     * @param {FormData} form
+     * @param {(share: number) => void} onProgress the share of the bytes sent, 0 to 1
+     * @param {{ onBusy?: (retry: { attempt: number, seconds: number }) => void, changeKey?: string }} [options]
      */
     async upload(path, form, onProgress, { onBusy, changeKey } = {}) {
       let renewed = false;
@@ -179,7 +213,7 @@ export function createApi({ data, frameReady }) {
           }
         }
         if (result.status >= 200 && result.status < 300) return result.body;
-        const error = new Error(result.body?.error?.message ?? data.strings.networkError);
+        const error = /** @type {ApiError} */ (new Error(result.body?.error?.message ?? data.strings.networkError));
         error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
         error.status = result.status;
         error.retryAfter = result.retryAfter;

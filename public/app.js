@@ -3,17 +3,25 @@ import { createApi } from './api.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
 import { buildUploadForm, decodeAhead } from './crop-render.js';
+import { byId, maybeById } from './dom.js';
 import { formatBytes } from './format.js';
 import { describeImage, isAnimated } from './image-facts.js';
 
-const data = JSON.parse(document.getElementById('app-data').textContent);
+/** @import { ApiError, AppData, B24Frame, Chat, FileNote, MessageKind, PageId } from './page' */
+
+/** @type {AppData} */
+const data = JSON.parse(byId('app-data').textContent ?? '');
 const t = data.strings;
-const message = document.getElementById('message');
+const message = byId('message');
 let activePanel = 'change';
 
 /**
  * One message at a time, shown next to the control that caused it: inside the portal the frame
  * is as tall as its content, so a message at the top of the page would be out of sight.
+ * @param {string} text
+ * @param {MessageKind} [kind]
+ * @param {string} [slot] the panel whose message slot shows it
+ * @param {{ label: string, run: () => void } | null} [action] a button beside the text
  */
 function say(text, kind = 'info', slot = activePanel, action = null) {
   const place = document.querySelector(`.message-slot[data-slot="${slot}"]`);
@@ -36,15 +44,17 @@ function unsay() {
   message.replaceChildren();
 }
 
+/** @type {B24Frame | null} */
 let frame = null;
 let fitQueued = false;
 function fit() {
   // B24Frame resizes the portal's iframe to the page (b24jssdk 2.2.0 parent.fitWindow).
-  if (!frame || fitQueued) return;
+  const connected = frame;
+  if (!connected || fitQueued) return;
   fitQueued = true;
   requestAnimationFrame(() => {
     fitQueued = false;
-    frame.parent.fitWindow().catch(() => undefined);
+    connected.parent.fitWindow().catch(() => undefined);
   });
 }
 
@@ -52,17 +62,19 @@ const FRAME_TIMEOUT_MS = 10_000;
 /**
  * The SDK (440 KB) loads async: the chat list does not wait for it, only what needs the portal
  * (frame resizing, auth renewal) does.
+ * @returns {Promise<void>}
  */
 function sdkLoaded() {
-  const script = document.getElementById('b24jssdk');
+  const script = maybeById('b24jssdk');
   if (window.B24Js || !script) return Promise.resolve();
   return new Promise((resolve) => {
-    script.addEventListener('load', resolve, { once: true });
-    script.addEventListener('error', resolve, { once: true });
+    script.addEventListener('load', () => resolve(), { once: true });
+    script.addEventListener('error', () => resolve(), { once: true });
     if (window.B24Js) resolve();
   });
 }
 
+/** @returns {Promise<B24Frame | null>} */
 async function connectFrame() {
   if (!data.inFrame) return null;
   await sdkLoaded();
@@ -71,7 +83,7 @@ async function connectFrame() {
     // A parent that never answers (not really a portal) must not hold the page up.
     return await Promise.race([
       window.B24Js.initializeB24Frame(),
-      new Promise((resolve) => setTimeout(() => resolve(null), FRAME_TIMEOUT_MS)),
+      /** @type {Promise<null>} */ (new Promise((resolve) => setTimeout(() => resolve(null), FRAME_TIMEOUT_MS))),
     ]);
   } catch {
     return null; // opened outside a real portal frame: the page works without it
@@ -83,6 +95,7 @@ function newChangeKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** @param {number} bytes */
 const formatSize = (bytes) => formatBytes(bytes, t, data.locale);
 
 async function main() {
@@ -94,20 +107,23 @@ async function main() {
   const api = createApi({ data, frameReady });
   // What the user has chosen. An Apply copies it: its result speaks of what was sent, whatever
   // is chosen while it runs.
+  /** @type {Chat | null} */
   let chat = null;
+  /** @type {File | null} */
   let file = null;
   let decoding = false;
   let applying = false;
   // The Idempotency-Key of the last Apply that did not succeed, with what it sent: pressing
   // Apply again on the same chat, file and crop is the same change, and the server makes it once.
+  /** @type {{ chatId: number, file: File, crop: string, changeKey: string } | null} */
   let lastTry = null;
 
-  const apply = document.getElementById('apply');
-  const applyHint = document.getElementById('apply-hint');
-  const selected = document.getElementById('selected-chat');
-  const fixedChat = document.getElementById('chat-fixed');
-  const fixedTitle = document.getElementById('chat-fixed-title');
-  const pick = document.getElementById('chat-pick');
+  const apply = byId('apply');
+  const applyHint = byId('apply-hint');
+  const selected = byId('selected-chat');
+  const fixedChat = byId('chat-fixed');
+  const fixedTitle = byId('chat-fixed-title');
+  const pick = byId('chat-pick');
 
   /** Apply is offered only when there is something to apply; the hint says what is missing. */
   function refreshApply() {
@@ -124,12 +140,12 @@ async function main() {
       if (chat && chat.id !== next.id) unsay();
       chat = next;
       selected.textContent = t.selectedChat.replace('{chat}', next.title);
-      fixedTitle.textContent = titleKnown ? next.title : t.chatNumber.replace('{id}', next.id);
+      fixedTitle.textContent = titleKnown ? next.title : t.chatNumber.replace('{id}', String(next.id));
       refreshApply();
     },
     onNotListed(id) {
       if (!chat || chat.id !== id) return;
-      const text = t.chatNotListed.replace('{id}', id);
+      const text = t.chatNotListed.replace('{id}', String(id));
       selected.textContent = text;
       fixedTitle.textContent = text;
     },
@@ -137,17 +153,15 @@ async function main() {
   });
   const cropper = createCropper({ strings: t });
 
-  document.getElementById('file-hint').textContent = t.fileTypes.replace(
-    '{size}',
-    formatSize(data.limits.maxUploadBytes),
-  );
-  const input = document.getElementById('file-input');
-  const drop = document.getElementById('drop-zone');
-  const cropSection = document.getElementById('crop-section');
-  const noPreview = document.getElementById('no-preview');
-  const fileName = document.getElementById('file-name');
-  const notes = document.getElementById('file-notes');
+  byId('file-hint').textContent = t.fileTypes.replace('{size}', formatSize(data.limits.maxUploadBytes));
+  const input = byId('file-input');
+  const drop = byId('drop-zone');
+  const cropSection = byId('crop-section');
+  const noPreview = byId('no-preview');
+  const fileName = byId('file-name');
+  const notes = byId('file-notes');
 
+  /** @param {FileNote[]} list */
   function showNotes(list) {
     notes.replaceChildren(
       ...list.map((note) => {
@@ -160,6 +174,7 @@ async function main() {
   }
 
   let takes = 0;
+  /** @param {File | undefined} candidate */
   async function take(candidate) {
     if (!candidate || applying) return;
     const mine = ++takes;
@@ -184,7 +199,7 @@ async function main() {
     cropSection.hidden = !shown;
     noPreview.hidden = Boolean(shown);
     if (shown && data.limits.maxInputPixels && shown.width * shown.height > data.limits.maxInputPixels) {
-      return refuse(t.imageTooManyPixels.replace('{w}', shown.width).replace('{h}', shown.height));
+      return refuse(t.imageTooManyPixels.replace('{w}', String(shown.width)).replace('{h}', String(shown.height)));
     }
     showNotes(
       shown
@@ -195,6 +210,7 @@ async function main() {
     );
     refreshApply();
   }
+  /** @param {string} text */
   function refuse(text) {
     ++takes;
     file = null;
@@ -207,7 +223,7 @@ async function main() {
     refreshApply();
   }
   input.addEventListener('change', () => {
-    const chosen = input.files[0];
+    const chosen = input.files?.[0];
     input.value = ''; // so that choosing the same file again still counts
     void take(chosen);
   });
@@ -219,26 +235,29 @@ async function main() {
   drop.addEventListener('drop', (event) => {
     event.preventDefault();
     drop.classList.remove('over');
-    void take(event.dataTransfer.files[0]);
+    void take(event.dataTransfer?.files[0]);
   });
 
-  /** While an Apply runs, the chat and the image it sends cannot be changed on screen. */
+  /**
+   * While an Apply runs, the chat and the image it sends cannot be changed on screen.
+   * @param {boolean} value
+   */
   function freeze(value) {
     applying = value;
     picker.setLocked(value);
     input.disabled = value;
     drop.classList.toggle('locked', value);
-    document.getElementById('chat-change').disabled = value;
+    byId('chat-change').disabled = value;
   }
 
-  const progress = document.getElementById('progress');
+  const progress = byId('progress');
   apply.addEventListener('click', async () => {
     // aria-disabled while it runs rather than disabled: a disabled button drops the focus.
-    if (applying || apply.disabled) return;
+    if (applying || apply.disabled || !chat || !file) return;
     const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl() };
     const same =
       lastTry && lastTry.chatId === chat.id && lastTry.file === file && lastTry.crop === JSON.stringify(request.crop);
-    const changeKey = same ? lastTry.changeKey : newChangeKey();
+    const changeKey = lastTry && same ? lastTry.changeKey : newChangeKey();
     lastTry = { chatId: chat.id, file, crop: JSON.stringify(request.crop), changeKey };
     unsay();
     freeze(true);
@@ -272,16 +291,20 @@ async function main() {
       progress.value = 100;
       say(t.success.replace('{chat}', request.chat.title), 'ok');
       picker.updateAvatar(request.chat.id, request.previewUrl);
-    } catch (error) {
-      if (error.code === 'NOT_AUTHENTICATED' && frame) {
+    } catch (caught) {
+      const error = /** @type {ApiError} */ (caught);
+      const reopen = frame;
+      if (error.code === 'NOT_AUTHENTICATED' && reopen) {
         // The crop stays as it is; reopening the app in the portal brings fresh auth.
         say(t.sessionExpired, 'error', 'change', {
           label: t.reopen,
-          run: () => frame.parent.reloadWindow().catch(() => undefined),
+          run: () => reopen.parent.reloadWindow().catch(() => undefined),
         });
       } else {
         say(
-          error.status === 503 && error.retryAfter ? t.busy.replace('{seconds}', error.retryAfter) : error.message,
+          error.status === 503 && error.retryAfter
+            ? t.busy.replace('{seconds}', String(error.retryAfter))
+            : error.message,
           'error',
         );
       }
@@ -293,15 +316,15 @@ async function main() {
       refreshApply();
       // Where the user looks: the result beside the button they pressed, with a little room
       // below it (the slot's padding), once the layout has settled.
-      requestAnimationFrame(() => message.parentElement.scrollIntoView({ block: 'nearest' }));
+      requestAnimationFrame(() => message.parentElement?.scrollIntoView({ block: 'nearest' }));
     }
   });
 
   // Opened from a chat's sidebar: that chat, by its title, and the list only on request.
-  document.getElementById('chat-change').addEventListener('click', () => {
+  byId('chat-change').addEventListener('click', () => {
     fixedChat.hidden = true;
     pick.hidden = false;
-    document.getElementById('chat-search').focus();
+    byId('chat-search').focus();
   });
 
   if (data.user.isAdmin) setUpTabs(createAdmin({ api, data, say, chatTitle: (id) => picker.titleOf(id) }));
@@ -314,14 +337,17 @@ async function main() {
   await picker.load();
 }
 
+/** @param {{ show(panel: string): Promise<void> }} admin */
 function setUpTabs(admin) {
-  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const tabs = [.../** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[role="tab"]'))];
+  /** @param {HTMLButtonElement} tab */
   const activate = (tab) => {
     for (const other of tabs) {
       const isSelected = other === tab;
       other.setAttribute('aria-selected', String(isSelected));
       other.tabIndex = isSelected ? 0 : -1;
-      document.getElementById(other.getAttribute('aria-controls')).hidden = !isSelected;
+      // Each tab names its panel (panel-change, panel-settings, …) in aria-controls.
+      byId(/** @type {PageId} */ (other.getAttribute('aria-controls'))).hidden = !isSelected;
     }
     activePanel = tab.id.replace('tab-', '');
     // In a narrow frame the tab row scrolls: the chosen tab is brought fully into it.
@@ -332,6 +358,7 @@ function setUpTabs(admin) {
   tabs.forEach((tab, index) => {
     tab.addEventListener('click', () => activate(tab));
     tab.addEventListener('keydown', (event) => {
+      /** @type {Record<string, number>} */
       const keys = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
       if (!(event.key in keys)) return;
       event.preventDefault();

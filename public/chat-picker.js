@@ -1,30 +1,48 @@
 // The chat list: the user's group chats from GET /api/chats, searchable, paged, or a chat id
 // typed by hand. Titles come from Bitrix24 and are only ever set as text.
 
+import { byId } from './dom.js';
+
+/** @import { Api, ApiError, AppData, Chat } from './page' */
+
 // A chat opened from its sidebar may sit beyond the first page; a few pages are read to find
 // its title before giving up on it (the id still works for Apply).
 const PAGES_TO_FIND_A_CHAT = 3;
 
+/**
+ * @param {object} options
+ * @param {Api} options.api
+ * @param {AppData} options.data
+ * @param {(chat: Chat, how: { titleKnown: boolean }) => void} options.onSelect
+ * @param {(id: number) => void} options.onNotListed the selected chat is not in the user's list
+ * @param {(error: ApiError) => void} options.onError
+ */
 export function createChatPicker({ api, data, onSelect, onNotListed, onError }) {
   const t = data.strings;
-  const list = document.getElementById('chat-list');
-  const search = document.getElementById('chat-search');
-  const more = document.getElementById('chat-more');
-  const idInput = document.getElementById('chat-id');
-  const idButton = document.getElementById('chat-id-use');
-  const status = document.getElementById('chat-list-status');
+  const list = byId('chat-list');
+  const search = byId('chat-search');
+  const more = byId('chat-more');
+  const idInput = byId('chat-id');
+  const idButton = byId('chat-id-use');
+  const status = byId('chat-list-status');
+  /** @type {string | null} the cursor of the next page, null after the last one */
   let next = null;
   let query = '';
+  /** @type {number | null} */
   let selectedId = null;
   let selectedTitleKnown = false;
-  let debounce = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let debounce;
   let generation = 0;
   let loading = false;
   let locked = false;
+  /** @type {Set<number>} */
   const shown = new Set();
   // Every title the page has seen, for the audit log (which holds chat ids only).
+  /** @type {Map<number, string>} */
   const titles = new Map();
 
+  /** @param {string} title */
   function initials(title) {
     return (
       title
@@ -36,6 +54,7 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
     );
   }
 
+  /** @param {Chat} chat */
   function avatarNode(chat) {
     if (chat.avatarUrl) {
       const img = document.createElement('img');
@@ -53,11 +72,16 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
     return span;
   }
 
+  /** @param {string} text */
   function setStatus(text) {
     status.textContent = text;
     status.hidden = !text;
   }
 
+  /**
+   * @param {Chat[]} chats
+   * @param {boolean} append
+   */
   function render(chats, append) {
     if (!append) {
       list.replaceChildren();
@@ -93,34 +117,46 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
     rove();
   }
 
+  /** The chat buttons in the list, in order. */
+  const chatButtons = () => [.../** @type {NodeListOf<HTMLButtonElement>} */ (list.querySelectorAll('.chat-item'))];
+
   // One tab stop for the whole list (the chosen chat, else the first); arrows move within it.
+  /** @param {HTMLButtonElement} [focused] */
   function rove(focused) {
-    const buttons = [...list.querySelectorAll('.chat-item')];
+    const buttons = chatButtons();
     const current = focused ?? buttons.find((b) => b.getAttribute('aria-selected') === 'true') ?? buttons[0];
     for (const button of buttons) button.tabIndex = button === current ? 0 : -1;
   }
   list.addEventListener('keydown', (event) => {
-    const buttons = [...list.querySelectorAll('.chat-item')];
-    const index = buttons.indexOf(document.activeElement);
+    const buttons = chatButtons();
+    const index = buttons.findIndex((button) => button === document.activeElement);
     if (index < 0) return;
-    const target = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    /** @type {Record<string, number | undefined>} */
+    const targets = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: buttons.length - 1 };
+    const target = targets[event.key];
     if (target === undefined) return;
     event.preventDefault();
     const button = buttons[Math.max(0, Math.min(buttons.length - 1, target))];
+    if (!button) return;
     rove(button);
     button.focus();
   });
 
+  /**
+   * @param {Chat} chat
+   * @param {boolean} [titleKnown] false for a chat known by its id only (its title is `#id`)
+   */
   function select(chat, titleKnown = true) {
     if (locked) return;
     selectedId = chat.id;
     selectedTitleKnown = titleKnown;
-    for (const button of list.querySelectorAll('.chat-item'))
+    for (const button of chatButtons())
       button.setAttribute('aria-selected', String(Number(button.dataset.chatId) === chat.id));
     if (!list.contains(document.activeElement)) rove();
     onSelect(chat, { titleKnown });
   }
 
+  /** @param {boolean} [append] the next page, after those shown; else the first page afresh */
   async function load(append = false) {
     // "Show more" at the end of the list, or clicked again while its page is on the way, has
     // nothing to add.
@@ -133,8 +169,9 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
     if (!append) setStatus(t.loadingChats);
     const params = new URLSearchParams();
     if (query) params.set('search', query);
-    if (append) params.set('cursor', next);
+    if (append && next !== null) params.set('cursor', next);
     try {
+      /** @type {{ chats: Chat[], next: string | null }} */
       const page = await api.get(`/api/chats?${params}`);
       if (mine !== generation) return;
       next = page.next;
@@ -142,19 +179,21 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
       // For the browser test that measures how soon the first list is usable.
       if (!append && !performance.getEntriesByName('chat-list-shown').length) performance.mark('chat-list-shown');
       // "Show more" may disappear with the last page: keep the keyboard user in the list.
-      const first = append && document.activeElement === more ? list.querySelectorAll('.chat-item')[before] : null;
+      const first = append && document.activeElement === more ? chatButtons()[before] : null;
       if (first) {
         rove(first);
         first.focus();
       } else if (append && more.hidden && document.activeElement === more) {
         rove();
-        list.querySelector('.chat-item[tabindex="0"]')?.focus();
+        chatButtons()
+          .find((button) => button.tabIndex === 0)
+          ?.focus();
       }
     } catch (error) {
       if (mine !== generation) return;
       list.setAttribute('aria-busy', 'false');
       setStatus('');
-      onError(error);
+      onError(/** @type {ApiError} */ (error));
     } finally {
       if (mine === generation) {
         loading = false;
@@ -203,17 +242,26 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
       await load(false);
       if (selectedId !== null && !selectedTitleKnown) await findSelected();
     },
+    /** @param {number} id */
     titleOf: (id) => titles.get(id) ?? null,
+    /** @param {number} id */
     preselect(id) {
       select({ id, title: `#${id}`, avatarUrl: null, color: null }, false);
     },
-    /** While an avatar is being applied, the chosen chat cannot change under it. */
+    /**
+     * While an avatar is being applied, the chosen chat cannot change under it.
+     * @param {boolean} value
+     */
     setLocked(value) {
       locked = value;
       for (const control of [search, idInput, idButton]) control.disabled = value;
       list.classList.toggle('locked', value);
       list.setAttribute('aria-disabled', String(value));
     },
+    /**
+     * @param {number} chatId
+     * @param {string | null} url the new avatar (the crop's preview), or null to leave it
+     */
     updateAvatar(chatId, url) {
       const button = list.querySelector(`.chat-item[data-chat-id="${chatId}"]`);
       if (!button || !url) return;
@@ -221,7 +269,7 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
       img.className = 'chat-avatar';
       img.alt = '';
       img.src = url;
-      button.querySelector('.chat-avatar').replaceWith(img);
+      button.querySelector('.chat-avatar')?.replaceWith(img);
     },
   };
 }

@@ -12,16 +12,24 @@ const OVERSAMPLE = 2;
  */
 const WEBP_QUALITY = 0.8;
 const JPEG_QUALITY = 0.9;
+
+/** @import { Crop } from './page' */
 /** A 12 MP photo renders in well under a second; far past that, something is stuck. */
 const RENDER_TIMEOUT_MS = 8_000;
 
 /**
  * The upload for one Apply: `{ blob, name, crop, path }`, where `path` is 'cropped' (a rendered
  * square, no crop rectangle) or 'original' (the file itself, with the crop when there is one).
+ * @param {File} file
+ * @param {Crop | null} crop
+ * @param {{ outputSide: number }} limits
+ * @returns {Promise<{ blob: Blob, name: string, crop: Crop | null, path: 'cropped' | 'original' }>}
  */
 export async function prepareUpload(file, crop, { outputSide }) {
+  /** @type {{ blob: Blob, name: string, crop: Crop | null, path: 'cropped' | 'original' }} */
   const original = { blob: file, name: file.name, crop, path: 'original' };
   if (!crop) return original;
+  /** @type {Blob | null} */
   let rendered = null;
   try {
     // A decode or an encode that never settles must not hold the Apply: the original goes instead.
@@ -34,11 +42,18 @@ export async function prepareUpload(file, crop, { outputSide }) {
   }
   // A small original (or one already compressed harder than we would) is worth sending as is.
   if (!rendered || rendered.size >= file.size) return original;
-  const extension = { 'image/png': 'png', 'image/webp': 'webp', 'image/jpeg': 'jpg' }[rendered.type] ?? 'img';
+  /** @type {Record<string, string | undefined>} */
+  const extensions = { 'image/png': 'png', 'image/webp': 'webp', 'image/jpeg': 'jpg' };
+  const extension = extensions[rendered.type] ?? 'img';
   return { blob: rendered, name: `avatar.${extension}`, crop: null, path: 'cropped' };
 }
 
-/** The multipart body of an Apply: the avatar part, the crop when it still applies, and which path was taken. */
+/**
+ * The multipart body of an Apply: the avatar part, the crop when it still applies, and which path was taken.
+ * @param {File} file
+ * @param {Crop | null} crop
+ * @param {{ outputSide: number }} limits
+ */
 export async function buildUploadForm(file, crop, { outputSide }) {
   const upload = await prepareUpload(file, crop, { outputSide });
   const form = new FormData();
@@ -48,11 +63,14 @@ export async function buildUploadForm(file, crop, { outputSide }) {
   return form;
 }
 
+/** @typedef {{ file: Blob, bitmap: Promise<ImageBitmap> }} Decoding */
+/** @type {Decoding | null} */
 let ahead = null;
 
 /**
  * Starts decoding the file the user just chose, while they frame it, so that Apply only draws
  * and encodes (a 12 MP photo takes a few hundred ms to decode). One file at a time.
+ * @param {Blob} file
  */
 export function decodeAhead(file) {
   if (ahead?.file === file) return;
@@ -66,14 +84,20 @@ export function decodeAhead(file) {
   );
 }
 
-/** The crop (source pixels of the upright image, as the cropper shows it) on a `side`² canvas. */
+/**
+ * The crop (source pixels of the upright image, as the cropper shows it) on a `side`² canvas.
+ * @param {Blob} file
+ * @param {Crop} crop
+ * @param {number} side
+ */
 export async function renderCrop(file, crop, side) {
   decodeAhead(file);
   // Kept after this Apply (a retry, another chat); closed when the next file is chosen.
-  const source = await ahead.bitmap;
+  const source = await /** @type {Decoding} */ (ahead).bitmap;
   if (crop.x < 0 || crop.y < 0 || crop.x + crop.size > source.width || crop.y + crop.size > source.height) return null;
   const canvas = makeCanvas(side);
-  const ctx = canvas.getContext('2d');
+  // A new canvas always gives its 2D context (null is for one taken by another kind).
+  const ctx = /** @type {CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(source, crop.x, crop.y, crop.size, crop.size, 0, 0, side, side);
@@ -82,6 +106,7 @@ export async function renderCrop(file, crop, side) {
   return (await encode(canvas, 'image/webp', WEBP_QUALITY)) ?? (await encode(canvas, 'image/jpeg', JPEG_QUALITY));
 }
 
+/** @param {number} side */
 function makeCanvas(side) {
   if (typeof OffscreenCanvas === 'function') return new OffscreenCanvas(side, side);
   const canvas = document.createElement('canvas');
@@ -89,19 +114,31 @@ function makeCanvas(side) {
   return canvas;
 }
 
+/**
+ * @param {CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D} ctx
+ * @param {number} side
+ */
 function hasTransparency(ctx, side) {
   const { data } = ctx.getImageData(0, 0, side, side);
   for (let i = 3; i < data.length; i += 4) if (data[i] < 255) return true;
   return false;
 }
 
-/** The blob in `type`, or null when the browser will not encode it (then another type, or the original). */
+/**
+ * The blob in `type`, or null when the browser will not encode it (then another type, or the original).
+ * @param {OffscreenCanvas | HTMLCanvasElement} canvas
+ * @param {string} type
+ * @param {number} [quality]
+ * @returns {Promise<Blob | null>}
+ */
 async function encode(canvas, type, quality) {
+  /** @type {Blob | null} */
   let blob = null;
   try {
-    blob = canvas.convertToBlob
-      ? await canvas.convertToBlob({ type, quality })
-      : await new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+    blob =
+      'convertToBlob' in canvas
+        ? await canvas.convertToBlob({ type, quality })
+        : await new Promise((resolve) => canvas.toBlob(resolve, type, quality));
   } catch {
     return null;
   }

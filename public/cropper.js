@@ -6,37 +6,50 @@
 // with the size the image has on screen at that moment: the page lives in frames from 360 px
 // (chat sidebar) to full width and is resized or rotated at any time, so no scale is cached.
 
+import { byId } from './dom.js';
+
 const VIEW_PX = 440; // largest side of the image on screen
 const BACKING_PX = 880; // canvas pixels behind it: sharp on a 2x screen
 const ZOOM_STEP = 1.15;
 
+/** @import { Crop, UiStrings } from './page' */
+
+/** @param {{ strings: UiStrings }} options */
 export function createCropper({ strings }) {
-  const canvas = document.getElementById('crop-canvas');
-  const box = document.getElementById('crop-box');
-  const area = document.getElementById('crop-area');
-  const zoom = document.getElementById('zoom');
-  const previews = [...document.querySelectorAll('canvas.preview')];
+  const canvas = byId('crop-canvas');
+  const box = byId('crop-box');
+  const area = byId('crop-area');
+  const zoom = byId('zoom');
+  const previews = [...byId('previews').querySelectorAll('canvas')];
+  /** @type {ImageBitmap | null} */
   let bitmap = null;
+  /** @type {Crop} */
   let crop = { x: 0, y: 0, size: 1 };
   // Each load gets a number; a decode that finishes after a later one started is dropped.
   let loads = 0;
 
-  const minSide = () => Math.min(bitmap.width, bitmap.height);
+  /** The image being cropped: what follows runs only once one is loaded. */
+  function image() {
+    if (!bitmap) throw new Error('the cropper has no image');
+    return bitmap;
+  }
+  const minSide = () => Math.min(image().width, image().height);
   const maxZoom = () => Math.max(1, Math.min(Number(zoom.max), minSide() / 16));
   /** Source pixels per CSS pixel of the image as it is shown now. */
-  const sourcePerScreenPx = () => bitmap.width / Math.max(1, canvas.getBoundingClientRect().width);
+  const sourcePerScreenPx = () => image().width / Math.max(1, canvas.getBoundingClientRect().width);
 
   function clamp() {
     crop.size = Math.max(1, Math.min(Math.round(crop.size), minSide()));
-    crop.x = Math.round(Math.min(Math.max(0, crop.x), bitmap.width - crop.size));
-    crop.y = Math.round(Math.min(Math.max(0, crop.y), bitmap.height - crop.size));
+    crop.x = Math.round(Math.min(Math.max(0, crop.x), image().width - crop.size));
+    crop.y = Math.round(Math.min(Math.max(0, crop.y), image().height - crop.size));
   }
 
   function paintCanvas() {
+    const bitmap = image();
     const fit = Math.min(1, BACKING_PX / Math.max(bitmap.width, bitmap.height));
     canvas.width = Math.max(1, Math.round(bitmap.width * fit));
     canvas.height = Math.max(1, Math.round(bitmap.height * fit));
-    const ctx = canvas.getContext('2d');
+    const ctx = context2d(canvas);
     ctx.imageSmoothingQuality = 'high';
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
@@ -47,7 +60,9 @@ export function createCropper({ strings }) {
   }
 
   function draw() {
+    const bitmap = image();
     clamp();
+    /** @type {(value: number, whole: number) => string} */
     const pct = (value, whole) => `${(value / whole) * 100}%`;
     box.style.left = pct(crop.x, bitmap.width);
     box.style.top = pct(crop.y, bitmap.height);
@@ -59,16 +74,23 @@ export function createCropper({ strings }) {
     box.setAttribute('aria-valuenow', String(Math.round(factor * 100) / 100));
     box.setAttribute(
       'aria-valuetext',
-      strings.cropPosition.replace('{x}', crop.x).replace('{y}', crop.y).replaceAll('{size}', crop.size),
+      strings.cropPosition
+        .replace('{x}', String(crop.x))
+        .replace('{y}', String(crop.y))
+        .replaceAll('{size}', String(crop.size)),
     );
     for (const preview of previews) {
-      const ctx = preview.getContext('2d');
+      const ctx = context2d(preview);
       ctx.imageSmoothingQuality = 'high';
       ctx.clearRect(0, 0, preview.width, preview.height);
       ctx.drawImage(bitmap, crop.x, crop.y, crop.size, crop.size, 0, 0, preview.width, preview.height);
     }
   }
 
+  /**
+   * @param {number} factor
+   * @param {{ x: number, y: number }} [centre] in source pixels; the crop's own centre when not given
+   */
   function zoomTo(factor, centre) {
     if (!bitmap) return;
     const c = centre ?? { x: crop.x + crop.size / 2, y: crop.y + crop.size / 2 };
@@ -77,9 +99,14 @@ export function createCropper({ strings }) {
     crop.y = c.y - crop.size / 2;
     draw();
   }
-  const zoomBy = (ratio) => zoomTo((minSide() / crop.size) * ratio);
+  /** @param {number} ratio */
+  const zoomBy = (ratio) => {
+    // The zoom buttons stay on screen while a file that failed to decode is still being read.
+    if (bitmap) zoomTo((minSide() / crop.size) * ratio);
+  };
 
   // Dragging anywhere on the image moves the square: on a phone the square may fill the image.
+  /** @type {{ id: number, startX: number, startY: number, x: number, y: number } | null} */
   let drag = null;
   area.addEventListener('pointerdown', (event) => {
     if (!bitmap || event.button > 0) return;
@@ -95,6 +122,7 @@ export function createCropper({ strings }) {
     crop.y = drag.y + (event.clientY - drag.startY) * per;
     draw();
   });
+  /** @param {PointerEvent} event */
   const endDrag = (event) => {
     if (drag && event.pointerId === drag.id) drag = null;
   };
@@ -104,10 +132,12 @@ export function createCropper({ strings }) {
     if (!bitmap) return;
     // 10 (or 50) screen pixels a press, whatever the zoom of the view.
     const step = Math.max(1, Math.round((event.shiftKey ? 50 : 10) * sourcePerScreenPx()));
+    /** @type {Record<string, [number, number] | undefined>} */
     const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
-    if (moves[event.key]) {
-      crop.x += moves[event.key][0];
-      crop.y += moves[event.key][1];
+    const move = moves[event.key];
+    if (move) {
+      crop.x += move[0];
+      crop.y += move[1];
       draw();
     } else if (event.key === '+' || event.key === '=' || event.key === 'PageUp') {
       zoomBy(ZOOM_STEP);
@@ -137,8 +167,8 @@ export function createCropper({ strings }) {
     { passive: false },
   );
   zoom.addEventListener('input', () => zoomTo(Number(zoom.value)));
-  document.getElementById('zoom-in').addEventListener('click', () => zoomBy(ZOOM_STEP));
-  document.getElementById('zoom-out').addEventListener('click', () => zoomBy(1 / ZOOM_STEP));
+  byId('zoom-in').addEventListener('click', () => zoomBy(ZOOM_STEP));
+  byId('zoom-out').addEventListener('click', () => zoomBy(1 / ZOOM_STEP));
 
   return {
     /**
@@ -146,6 +176,8 @@ export function createCropper({ strings }) {
      * a later call started meanwhile (the later file wins), or null when the browser cannot
      * show it (HEIF and TIFF in most browsers): then there is no crop and the server takes the
      * centre square.
+     * @param {Blob} file
+     * @returns {Promise<{ stale: true } | { stale: false, width: number, height: number, transparent: boolean } | null>}
      */
     async load(file) {
       const mine = ++loads;
@@ -166,9 +198,9 @@ export function createCropper({ strings }) {
       bitmap = next;
       paintCanvas();
       const side = minSide();
-      crop = { x: (bitmap.width - side) / 2, y: (bitmap.height - side) / 2, size: side };
+      crop = { x: (next.width - side) / 2, y: (next.height - side) / 2, size: side };
       draw();
-      return { stale: false, width: bitmap.width, height: bitmap.height, transparent: hasTransparency() };
+      return { stale: false, width: next.width, height: next.height, transparent: hasTransparency() };
     },
     /** Forgets the image (a file the page refused): a later Apply cannot send a stale crop. */
     clear() {
@@ -176,7 +208,10 @@ export function createCropper({ strings }) {
       bitmap?.close?.();
       bitmap = null;
     },
-    /** The crop in source pixels of the upright image, or null when there is no preview. */
+    /**
+     * The crop in source pixels of the upright image, or null when there is no preview.
+     * @returns {Crop | null}
+     */
     crop: () => (bitmap ? { x: crop.x, y: crop.y, size: crop.size } : null),
     /** The largest round preview as a data URL, to show the new avatar in the chat list. */
     previewUrl: () => (bitmap && previews[0] ? previews[0].toDataURL('image/png') : null),
@@ -184,8 +219,19 @@ export function createCropper({ strings }) {
 
   /** Any pixel not fully opaque, sampled on the canvas already drawn. */
   function hasTransparency() {
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const { data } = context2d(canvas).getImageData(0, 0, canvas.width, canvas.height);
     for (let i = 3; i < data.length; i += 4) if (data[i] < 255) return true;
     return false;
   }
+}
+
+/**
+ * A canvas's 2D context: the cropper asks only for 2D, so null (a canvas taken by another
+ * kind of context) cannot happen.
+ * @param {HTMLCanvasElement} canvas
+ */
+function context2d(canvas) {
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('no 2D context');
+  return ctx;
 }

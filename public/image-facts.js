@@ -1,9 +1,13 @@
 // What the page can tell about a chosen image before any upload, so a user hears about a
 // blurry, animated or oversized image at once rather than after a round trip.
 
+/** @import { FileNote, UiStrings } from './page' */
+
 /**
  * Animated GIF (two or more graphic control extensions), APNG (an acTL chunk before the image
  * data) or animated WebP (an ANIM chunk). The server keeps the first frame only.
+ * @param {Blob} file
+ * @returns {Promise<boolean>}
  */
 export async function isAnimated(file) {
   const type = file.type;
@@ -22,9 +26,15 @@ export async function isAnimated(file) {
   return false;
 }
 
-/** The notes to show under the file, most important first: [{ kind: 'warn' | 'info', text }]. */
+/**
+ * The notes to show under the file, most important first.
+ * @param {{ width: number, height: number, animated?: boolean, transparent?: boolean }} facts
+ * @param {{ strings: UiStrings, outputSide: number, lang: string }} options
+ * @returns {FileNote[]}
+ */
 export function describeImage(facts, { strings, outputSide, lang }) {
   const n = new Intl.NumberFormat(lang);
+  /** @type {FileNote[]} */
   const notes = [];
   if (Math.min(facts.width, facts.height) < outputSide) {
     notes.push({

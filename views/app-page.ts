@@ -1,6 +1,7 @@
 import { html, jsonForScript, layout, plainAssetUrl, type AssetUrl, type SafeHtml } from './html';
 import { icon } from './icons';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
+import type { AppPageData, AppPageLimits } from './page-data';
 
 export interface AppPageModel {
   lang: UiLang;
@@ -12,8 +13,7 @@ export interface AppPageModel {
   initialChatId: number | null;
   /** Inside the portal's iframe (POST /) or a first-party page (GET /app). */
   inFrame: boolean;
-  /** maxInputPixels, when the server hands it over, lets the page refuse a huge image before upload. */
-  limits: { maxUploadBytes: number; outputSide: number; maxInputPixels?: number };
+  limits: AppPageLimits;
   /** The hashed URL of each script and style; the plain path when not given. */
   assetUrl?: AssetUrl;
 }
@@ -23,7 +23,7 @@ const PREVIEW_SIZES = [100, 58, 42, 32, 24];
 export function renderAppPage(m: AppPageModel): string {
   const t = uiStrings(m.lang);
   const asset = m.assetUrl ?? plainAssetUrl;
-  const data = {
+  const data: AppPageData = {
     lang: m.lang,
     locale: uiLocale(m.lang),
     strings: t,

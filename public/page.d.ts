@@ -1,0 +1,193 @@
+// The types of the page the scripts run in. Type-checking only (public/tsconfig.json): the
+// server serves public/'s .js and .css files, never this one. Scripts name these types with
+// JSDoc, `@import { AppData } from './page'` (no `.js`: static-assets.ts would take a `.js`
+// name for a module to serve).
+import type { AppPageData } from '../views/page-data';
+
+/** The JSON in <script id="app-data">, as views/app-page.ts writes it. */
+export type AppData = AppPageData;
+/** The page's words (views/lang/en.json's keys). */
+export type UiStrings = AppPageData['strings'];
+
+/**
+ * Every element the scripts take by id (byId in dom.js), with the element it is. The one list
+ * of them: test/views/page-ids.test.ts fails when a template (views/) does not render one of
+ * these ids on the page its script runs on, or renders it on another kind of element.
+ */
+export interface PageElements {
+  // Every app page (views/app-page.ts)
+  'app-data': HTMLScriptElement;
+  b24jssdk: HTMLScriptElement;
+  message: HTMLDivElement;
+  'panel-change': HTMLElement;
+  'chat-fixed': HTMLDivElement;
+  'chat-fixed-title': HTMLParagraphElement;
+  'chat-change': HTMLButtonElement;
+  'chat-pick': HTMLDivElement;
+  'chat-search': HTMLInputElement;
+  'chat-list': HTMLUListElement;
+  'chat-list-status': HTMLParagraphElement;
+  'chat-more': HTMLButtonElement;
+  'chat-id': HTMLInputElement;
+  'chat-id-use': HTMLButtonElement;
+  'drop-zone': HTMLDivElement;
+  'file-input': HTMLInputElement;
+  'file-name': HTMLParagraphElement;
+  'file-notes': HTMLUListElement;
+  'file-hint': HTMLParagraphElement;
+  'crop-section': HTMLDivElement;
+  'crop-area': HTMLDivElement;
+  'crop-canvas': HTMLCanvasElement;
+  'crop-box': HTMLDivElement;
+  zoom: HTMLInputElement;
+  'zoom-in': HTMLButtonElement;
+  'zoom-out': HTMLButtonElement;
+  previews: HTMLDivElement;
+  'no-preview': HTMLParagraphElement;
+  'selected-chat': HTMLParagraphElement;
+  progress: HTMLProgressElement;
+  apply: HTMLButtonElement;
+  'apply-hint': HTMLSpanElement;
+  // The administrators' panels (adminPanels in views/app-page.ts)
+  'panel-settings': HTMLElement;
+  'panel-status': HTMLElement;
+  'panel-audit': HTMLElement;
+  'settings-form': HTMLFormElement;
+  'setting-outputSide': HTMLInputElement;
+  'setting-outputFormat': HTMLSelectElement;
+  'setting-jpegQuality': HTMLInputElement;
+  'setting-maxUploadBytes': HTMLInputElement;
+  'setting-access.mode': HTMLSelectElement;
+  'setting-access.userIds': HTMLInputElement;
+  'error-outputSide': HTMLSpanElement;
+  'error-outputFormat': HTMLSpanElement;
+  'error-jpegQuality': HTMLSpanElement;
+  'error-maxUploadBytes': HTMLSpanElement;
+  'error-access.mode': HTMLSpanElement;
+  'error-access.userIds': HTMLSpanElement;
+  'access-users': HTMLUListElement;
+  'user-results': HTMLUListElement;
+  'settings-save': HTMLButtonElement;
+  'status-summary': HTMLParagraphElement;
+  'status-content': HTMLDListElement;
+  'repair-bot': HTMLButtonElement;
+  rebind: HTMLButtonElement;
+  'audit-filter': HTMLSelectElement;
+  'audit-export': HTMLButtonElement;
+  'audit-table': HTMLTableElement;
+  'audit-prev': HTMLButtonElement;
+  'audit-page': HTMLSpanElement;
+  'audit-next': HTMLButtonElement;
+  // The install page (views/install-page.ts)
+  'install-result': HTMLParagraphElement;
+}
+
+export type PageId = keyof PageElements;
+
+/** The settings form's fields: `setting-<name>` is the control, `error-<name>` its sentence. */
+export type SettingName =
+  'outputSide' | 'outputFormat' | 'jpegQuality' | 'maxUploadBytes' | 'access.mode' | 'access.userIds';
+
+/** What `say` in app.js shows, and how (its class). */
+export type MessageKind = 'info' | 'error' | 'ok' | 'progress';
+/**
+ * Shows one message at a time beside the control that caused it (app.js): in `slot`, the
+ * panel's message slot (the active panel's when not given), with a button for `action`.
+ */
+export type Say = (
+  text: string,
+  kind?: MessageKind,
+  slot?: string,
+  action?: { label: string; run: () => void } | null,
+) => void;
+
+/** A chat as GET /api/chats lists it (server/chats/list-chats.ts, ChatSummary). */
+export interface Chat {
+  id: number;
+  title: string;
+  avatarUrl: string | null;
+  color: string | null;
+}
+
+/** A note shown under the chosen file (image-facts.js, app.js). */
+export interface FileNote {
+  kind: 'warn' | 'info';
+  text: string;
+}
+
+/** A square in source pixels of the upright image (cropper.js), as the server takes it. */
+export interface Crop {
+  x: number;
+  y: number;
+  size: number;
+}
+
+/** A portal's settings, as GET and PUT /api/admin/settings answer them (PortalSettings in server/store/store.ts). */
+export interface Settings {
+  outputSide: number;
+  outputFormat: 'auto' | 'png' | 'jpeg';
+  jpegQuality: number;
+  maxUploadBytes: number;
+  access: { mode: 'everyone' | 'admins' | 'users'; userIds: number[] };
+}
+
+/** A portal user as GET /api/admin/users answers (server/settings/user-directory.ts). */
+export interface PortalUser {
+  id: number;
+  name: string;
+  position: string;
+}
+
+/** GET /api/admin/status and the repair buttons' answer (server/http/routes/admin.ts). */
+export interface PortalStatus {
+  portal: {
+    domain: string;
+    scope: string;
+    state: 'installed' | 'uninstalled';
+    installedAt: string;
+    lastRefreshAt: string | null;
+    lastRefreshOk: boolean | null;
+  };
+  bot: { id: number | null; name: string; registered: boolean };
+  events: { event: string; handler: string }[];
+  placements: { placement: string; handler: string }[];
+  /** Bitrix24 could not be asked: bot, events and placements are not known. */
+  unavailable?: boolean;
+  /** Steps Bitrix24 refused at install or at the last repair. */
+  problems?: { step: string; code: string; argument: string | null; description: string }[];
+}
+
+/** A page of GET /api/admin/audit (server/http/presenters/audit.ts). */
+export interface AuditPage {
+  entries: {
+    at: string;
+    userId: number;
+    userName: string | null;
+    chatId: number;
+    result: 'ok' | 'error';
+    errorCode: string | null;
+    errorMessage: string | null;
+    bytes: number | null;
+    durationMs: number;
+  }[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+/** An /api call that failed (api.js): the server's sentence, with its code and what came with it. */
+export interface ApiError extends Error {
+  /** The server's error code, `HTTP_<status>`, or 'NETWORK' when no answer came. */
+  code: string;
+  status?: number;
+  /** Per-field sentences of a refused settings form. */
+  fields?: Record<string, string> | null;
+  /** Retry-After in seconds, when the answer had one. */
+  retryAfter?: number | null;
+}
+
+/** b24jssdk's frame client (initializeB24Frame), inside the portal. */
+export type B24Frame = import('@bitrix24/b24jssdk').B24Frame;
+
+/** The api.js client the other modules are given. */
+export type Api = ReturnType<typeof import('./api').createApi>;
