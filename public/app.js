@@ -274,7 +274,7 @@ async function main() {
         saving = false;
         say(t.busyRetrying, 'progress');
       };
-      const result = await api.upload(
+      await api.upload(
         `/api/chats/${request.chat.id}/avatar`,
         form,
         (share) => {

@@ -30,7 +30,7 @@ export async function prepareUpload(file, crop, { outputSide }) {
   const original = { blob: file, name: file.name, crop, path: 'original' };
   if (!crop) return original;
   /** @type {Blob | null} */
-  let rendered = null;
+  let rendered;
   try {
     // A decode or an encode that never settles must not hold the Apply: the original goes instead.
     rendered = await Promise.race([
@@ -133,7 +133,7 @@ function hasTransparency(ctx, side) {
  */
 async function encode(canvas, type, quality) {
   /** @type {Blob | null} */
-  let blob = null;
+  let blob;
   try {
     blob =
       'convertToBlob' in canvas

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -82,7 +82,8 @@ describe('scripts and styles as the browser gets them', () => {
   it('links app.js to the hashed URLs of the modules it imports, each cached for a year', async () => {
     const app = urlsOf(page).find((url) => /\/static\/app\.[0-9a-f]+\.js$/.test(url))!;
     const res = await rawGet(`${stack.appUrl}${app}`);
-    const imports = [...res.body.toString('utf8').matchAll(/from '\.\/([^']+)'/g)].map((m) => m[1]!);
+    // Import statements only: a JSDoc `@import { AppData } from './page'` names a type, not a module.
+    const imports = [...res.body.toString('utf8').matchAll(/^import\b[^;]*?from '\.\/([^']+)'/gm)].map((m) => m[1]!);
     expect(imports.length).toBeGreaterThan(3);
     for (const name of imports) {
       expect(name).toMatch(/^[\w-]+\.[0-9a-f]{10}\.js$/);
@@ -103,6 +104,13 @@ describe('scripts and styles as the browser gets them', () => {
   it('uses the hashed URLs on the install page too', () => {
     expect(urlsOf(installPage).filter((url) => !/\.[0-9a-f]{10}\.(js|css)$/.test(url))).toEqual([]);
     expect(urlsOf(installPage).some((url) => /^\/static\/install\.[0-9a-f]{10}\.js$/.test(url))).toBe(true);
+  });
+
+  it("serves none of public/'s type-checking files: its .d.ts files and tsconfig.json stay on the server", async () => {
+    for (const name of ['page.d.ts', 'globals.d.ts', 'tsconfig.json']) {
+      expect(existsSync(join(__dirname, '..', '..', 'public', name))).toBe(true);
+      expect([name, (await rawGet(`${stack.appUrl}/static/${name}`)).status]).toEqual([name, 404]);
+    }
   });
 });
 
@@ -125,5 +133,14 @@ describe('content hashes after a deploy', () => {
     for (const name of ['/static/format.js', '/static/admin.js', '/static/app.js'])
       expect([name, after.url(name)]).not.toEqual([name, before.url(name)]);
     expect(after.url('/static/app.css')).toBe(before.url('/static/app.css'));
+  });
+
+  it('leaves a JSDoc type import alone: it names a .d.ts, not a module to link', () => {
+    const source = "/** @import { AppData } from './page' */\nimport { a } from './admin.js';\nconsole.log(a);\n";
+    writeFileSync(join(dir, 'app.js'), source);
+    writeFileSync(join(dir, 'page.d.ts'), 'export type AppData = object;\n');
+    const assets = build();
+    expect(assets.url('/static/page.d.ts')).toBe('/static/page.d.ts');
+    expect(assets.url('/static/app.js')).toMatch(/^\/static\/app\.[0-9a-f]{10}\.js$/);
   });
 });
