@@ -12,7 +12,7 @@ import { placementMethods } from './methods/placement';
 import { profileMethods, userMethods } from './methods/user';
 import { admitRequest, type RateLimit } from './rate-limit';
 import type { PortalState } from './state';
-import { answerTimeBlock } from './time-block';
+import { answerTimeBlock, operatingKey, operatingResetAt } from './time-block';
 import type { TokenIssuer } from './tokens';
 
 // /rest/<method> of a portal (settings/how-to-call-rest-api/*): query, form (nested keys) or
@@ -144,7 +144,11 @@ export function createRestHandler(deps: RestDeps) {
         requested.toLowerCase() === 'batch'
           ? (await applyFault('batch'), await runBatch(params, (m, p) => runMethod(m, p, caller)))
           : await runMethod(requested, params, caller);
-      res.json({ ...answer, time: answerTimeBlock(started) });
+      // The call counts in its method's time basket from when it started (limits.md).
+      const basketKey = operatingKey(caller.clientId, requested);
+      const baskets = portal.operating.get(basketKey) ?? [];
+      portal.operating.set(basketKey, baskets);
+      res.json({ ...answer, time: answerTimeBlock(started, operatingResetAt(baskets, started)) });
     } catch (error) {
       if (error instanceof RestError) return fail(error);
       deps.log(`rest ${requested}: internal error ${error instanceof Error ? error.message : String(error)}`);

@@ -115,6 +115,8 @@ export interface PortalState {
   calls: RecordedCall[];
   frames: Map<string, FrameSession>;
   rate: { level: number; at: number };
+  /** limits.md's one-minute time baskets: when each started (ms), per application and method (time-block.ts operatingKey). */
+  operating: Map<string, number[]>;
   stats: { codeGrants: number; refreshGrants: number; launchGrants: number; restCalls: number; rateLimited: number };
 }
 
@@ -268,6 +270,7 @@ export function seedPortal(opts: { memberId: string; title: string; host: string
     calls: [],
     frames: new Map(),
     rate: { level: 0, at: Date.now() },
+    operating: new Map(),
     stats: { codeGrants: 0, refreshGrants: 0, launchGrants: 0, restCalls: 0, rateLimited: 0 },
   };
 }

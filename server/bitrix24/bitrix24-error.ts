@@ -4,6 +4,12 @@
  * `argument` the parameter an `ERROR_ARGUMENT` names (widgets/im/index.md).
  */
 export class Bitrix24Error extends Error {
+  /**
+   * When the call may be made again, if Bitrix24 said so: for OPERATION_TIME_LIMIT, the seconds
+   * until the method's last seen `operating_reset_at` (limits.md; portal-clients.ts sets it).
+   */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly code: string,
     readonly description: string,

@@ -11,7 +11,11 @@ export const AUTH_CODES = new Set([
   'invalid_grant',
 ]);
 
-/** How long to wait, per limits.md: the leaky bucket drains in seconds; a blocked method waits for its time basket. */
+/**
+ * How long to wait, per limits.md: the leaky bucket drains in seconds; a blocked method waits for
+ * its time basket, until the `operating_reset_at` last seen for it when one was (the error's
+ * retryAfterSeconds), else 60 s.
+ */
 const RETRY_AFTER_SECONDS: Record<string, number> = {
   QUERY_LIMIT_EXCEEDED: 5,
   OPERATION_TIME_LIMIT: 60,
@@ -24,7 +28,8 @@ export function toAppError(error: unknown): unknown {
   if (error instanceof Bitrix24Error) {
     if (AUTH_CODES.has(error.code))
       return new AppError('NOT_AUTHENTICATED', { detail: `Bitrix24 ${error.code}`, cause: error });
-    const retryAfterSeconds = RETRY_AFTER_SECONDS[error.code];
+    const fixed = RETRY_AFTER_SECONDS[error.code];
+    const retryAfterSeconds = fixed === undefined ? undefined : (error.retryAfterSeconds ?? fixed);
     if (retryAfterSeconds !== undefined && isKnownCode(error.code))
       return new AppError(error.code, { detail: error.description, retryAfterSeconds, cause: error });
     // _includes/system-errors.md: the administrator limited the app to some users.

@@ -4,6 +4,7 @@ import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import { createCallPacer, sleep } from './call-pacer';
 import { STRICT_EGRESS, type EgressPolicy } from './http-json';
+import { createOperatingResets } from './operating-limit';
 import { postRestMethod } from './rest-call';
 import type { TokenRefresher } from './token-refresh';
 
@@ -61,6 +62,7 @@ export function createPortalClients(deps: {
   const retryDelayMs = deps.restriction?.retryDelayMs ?? 1000;
   const pacer = createCallPacer(deps.restriction?.rateLimit ?? { burstLimit: 50, drainRate: 2 });
   const entries = new Map<string, Entry>();
+  const operating = createOperatingResets();
   const key = (owner: TokenOwner) => `${owner.memberId}/${owner.userId}`;
 
   const loading = new Map<string, Promise<Entry>>();
@@ -140,6 +142,7 @@ export function createPortalClients(deps: {
               try {
                 const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });
                 logCall('ok', 200);
+                if (answer.operatingReset) operating.seen(owner.memberId, method, answer.operatingReset);
                 if (answer.endpoint !== entry.endpoint) {
                   // Followed a rename; the new endpoint is stored from the next refresh, which the
                   // OAuth server vouches for (change-domen.md), not from the portal's redirect.
@@ -161,7 +164,9 @@ export function createPortalClients(deps: {
                 }
                 // limits.md: QUERY_LIMIT_EXCEEDED clears as the bucket drains, so it is retried
                 // with back-off; OPERATION_TIME_LIMIT (429) blocks the method for minutes and
-                // goes to the caller at once.
+                // goes to the caller at once, with the wait the last answer's time block gave.
+                if (error.code === 'OPERATION_TIME_LIMIT')
+                  error.retryAfterSeconds = operating.retryAfterSeconds(owner.memberId, method) ?? undefined;
                 if (error.code === 'QUERY_LIMIT_EXCEEDED' && retries < maxRetries) {
                   const wait = backoff(retryDelayMs, retries++);
                   if (Date.now() + wait >= deadline) throw error;

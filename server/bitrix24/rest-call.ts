@@ -1,10 +1,13 @@
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import { isRecord, postForm, STRICT_EGRESS, type EgressPolicy } from './http-json';
+import { readOperatingReset, type OperatingReset } from './operating-limit';
 
 export interface RestAnswer<T> {
   result: T;
   /** The REST endpoint that answered: another one than asked when a renamed portal redirected us. */
   endpoint: string;
+  /** When the method's oldest time basket resets, from the answer's `time` block (limits.md); null when absent. */
+  operatingReset: OperatingReset | null;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function postRestMethod<T>(
   if (status >= 400 || !('result' in json))
     throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without a result`);
   const endpointUsed = answer.url.endsWith(path) ? answer.url.slice(0, -path.length) : endpoint;
-  return { result: json.result as T, endpoint: endpointUsed };
+  return { result: json.result as T, endpoint: endpointUsed, operatingReset: readOperatingReset(json.time) };
 }
 
 /**

@@ -114,7 +114,11 @@ describe('redirects from a portal', () => {
     const renamed = await serve(ok);
     const portal = await serve(redirectTo(302, `http://localhost:${renamed.port}/rest/app.info.json`));
     const answer = await call(`${portal.url}/rest/`, EMULATOR_MODE);
-    expect(answer).toEqual({ result: { ok: true }, endpoint: `http://localhost:${renamed.port}/rest/` });
+    expect(answer).toEqual({
+      result: { ok: true },
+      endpoint: `http://localhost:${renamed.port}/rest/`,
+      operatingReset: null,
+    });
     expect(renamed.seen).toHaveLength(1);
     expect(renamed.seen[0]!.method).toBe('POST');
     expect(new URLSearchParams(renamed.seen[0]!.body).get('auth')).toBe('the-access-token');

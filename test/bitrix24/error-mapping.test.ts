@@ -43,6 +43,10 @@ describe('toAppError', () => {
       status: 429,
       retryAfterSeconds: 60,
     });
+    // The wait the method's last operating_reset_at gave (portal-clients.ts), when there was one.
+    const blocked = new Bitrix24Error('OPERATION_TIME_LIMIT', 'Method is blocked', 429);
+    blocked.retryAfterSeconds = 137;
+    expect(mapped(blocked)).toMatchObject({ code: 'OPERATION_TIME_LIMIT', status: 429, retryAfterSeconds: 137 });
     expect(mapped(new Bitrix24Error('OVERLOAD_LIMIT', 'REST API is blocked', 503))).toMatchObject({
       code: 'OVERLOAD_LIMIT',
       status: 503,

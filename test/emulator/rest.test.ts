@@ -1,5 +1,6 @@
 import { PROJECT_CHAT_COUNT, type Emulator } from '../../emulator/index';
-import { rest, start, tokenFor } from './helpers';
+import { operatingKey } from '../../emulator/time-block';
+import { APP, rest, start, tokenFor } from './helpers';
 
 describe('emulated portal REST', () => {
   let emulator: Emulator;
@@ -128,6 +129,40 @@ describe('emulated portal REST', () => {
       auth,
     );
     expect(typeof res.body.result.result.reg).toBe('number');
+  });
+
+  it('operating_reset_at is when the oldest time basket of that app and method stops counting (limits.md)', async () => {
+    emulator = await start();
+    const auth = tokenFor(portal());
+    const resetOf = async (method: string, token = auth) =>
+      (await rest(portal(), method, {}, token)).body.time.operating_reset_at as number;
+    const before = Math.floor(Date.now() / 1000);
+    // The first call opens a basket that counts for 10 minutes.
+    const first = await resetOf('user.admin');
+    expect(first).toBeGreaterThanOrEqual(before + 600);
+    expect(first).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 600);
+    // Its basket started 7 minutes ago: a call now still names that basket's reset, 3 minutes away.
+    const baskets = portal().state.operating.get(operatingKey(APP.clientId, 'user.admin'))!;
+    expect(baskets).toHaveLength(1);
+    baskets[0]! -= 7 * 60_000;
+    const aged = await resetOf('user.admin');
+    expect(aged).toBe(first - 7 * 60);
+    // That call opened a basket of its own (the oldest was a minute old); once the oldest is
+    // 10 minutes old it drops out and the next one's reset is named.
+    expect(baskets).toHaveLength(2);
+    baskets[0]! -= 3 * 60_000;
+    expect(await resetOf('user.admin')).toBeGreaterThanOrEqual(before + 600);
+    expect(baskets).toHaveLength(1);
+    // Another method, and another application's call of the same method, have their own baskets.
+    expect(await resetOf('USER.CURRENT')).toBeGreaterThanOrEqual(before + 600);
+    expect(await resetOf('user.admin', portal().issueAccessToken(1, 'app.other.vendor'))).toBeGreaterThanOrEqual(
+      before + 600,
+    );
+    expect([...portal().state.operating.keys()].sort()).toEqual([
+      operatingKey('app.other.vendor', 'user.admin'),
+      operatingKey(APP.clientId, 'user.admin'),
+      operatingKey(APP.clientId, 'user.current'),
+    ]);
   });
 
   it('injects faults and latency for the next calls of a method', async () => {

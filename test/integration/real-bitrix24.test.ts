@@ -8,7 +8,8 @@ import {
   OUTSIDER_USER_ID,
   PLAIN_USER_ID,
 } from '../../emulator/index';
-import { startStack, type Stack } from '../support/stack';
+import { operatingKey } from '../../emulator/time-block';
+import { CLIENT, startStack, type Stack } from '../support/stack';
 import * as img from '../support/images';
 
 // The Bitrix24 behaviours the first version got wrong (docs/bitrix24-behaviours.md), each
@@ -243,9 +244,37 @@ describe('on a real Bitrix24', () => {
       });
       const res = await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
       expect(res.status).toBe(429);
-      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      // No answer of the method seen yet: no operating_reset_at to go by, so 60 s.
+      expect(res.headers['retry-after']).toBe('60');
       expect(res.body.error.code).toBe('OPERATION_TIME_LIMIT');
       expect(res.body.error.message).toMatch(/^Bitrix24 has paused/);
+    });
+
+    it("OPERATION_TIME_LIMIT's Retry-After is the time left to the operating_reset_at of the method's last successful answer", async () => {
+      const anna = (await stack.open(0, ADMIN_USER_ID)).token;
+      // limits.md: the oldest time basket of imbot.chat.updateAvatar opened 8 minutes ago, so
+      // every answer of the method now says operating_reset_at = that + 10 minutes (2 from now).
+      const opened = Date.now() - 8 * 60_000;
+      portal().state.operating.set(operatingKey(CLIENT.clientId, 'imbot.chat.updateAvatar'), [opened]);
+      const resetAt = Math.floor((opened + 600_000) / 1000);
+      expect((await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200))).status).toBe(200);
+
+      portal().injectFault({
+        method: 'imbot.chat.updateAvatar',
+        error: 'OPERATION_TIME_LIMIT',
+        description: 'Method is blocked due to operation time limit.',
+        status: 429,
+      });
+      const asked = Date.now() / 1000;
+      const res = await upload(anna, BOARD_CHAT_ID, await img.photo(200, 200));
+      const answered = Date.now() / 1000;
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe('OPERATION_TIME_LIMIT');
+      const retryAfter = Number(res.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.floor(resetAt - answered));
+      expect(retryAfter).toBeLessThanOrEqual(Math.ceil(resetAt - asked) + 1);
+      expect(retryAfter).toBeGreaterThan(100); // about 120: neither the fixed 60 nor the cap of 600
+      expect(retryAfter).toBeLessThan(125);
     });
 
     it('opening the app while Bitrix24 is busy says busy, not "session expired"', async () => {
