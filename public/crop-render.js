@@ -25,7 +25,7 @@ const RENDER_TIMEOUT_MS = 8_000;
  * @param {{ outputSide: number }} limits
  * @returns {Promise<{ blob: Blob, name: string, crop: Crop | null, path: 'cropped' | 'original' }>}
  */
-export async function prepareUpload(file, crop, { outputSide }) {
+async function prepareUpload(file, crop, { outputSide }) {
   /** @type {{ blob: Blob, name: string, crop: Crop | null, path: 'cropped' | 'original' }} */
   const original = { blob: file, name: file.name, crop, path: 'original' };
   if (!crop) return original;
@@ -90,7 +90,7 @@ export function decodeAhead(file) {
  * @param {Crop} crop
  * @param {number} side
  */
-export async function renderCrop(file, crop, side) {
+async function renderCrop(file, crop, side) {
   decodeAhead(file);
   // Kept after this Apply (a retry, another chat); closed when the next file is chosen.
   const source = await /** @type {Decoding} */ (ahead).bitmap;
