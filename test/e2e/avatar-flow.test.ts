@@ -1,8 +1,9 @@
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
-import { clickApply, launchBrowser } from '../support/browser';
+import { clickApply } from '../support/browser';
 import * as img from '../support/images';
-import { startStack, type Stack } from '../support/stack';
+import { openBrowserStack, closeBrowserStack, type BrowserStack } from '../support/browser-stack';
+import type { Stack } from '../support/stack';
 
 // The whole product in a real browser: Chromium with third-party cookies blocked, the
 // emulator's portal page (127.0.0.1) framing the app (localhost) — two different sites.
@@ -10,20 +11,14 @@ jest.setTimeout(120_000);
 
 describe('in the portal, in a real browser', () => {
   let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: BrowserStack['browser'];
   let page: Page;
   let app: FrameLocator;
 
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    app = page.frameLocator('#app-frame');
+    ({ stack, browser, page, app } = await openBrowserStack());
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
   const portal = () => stack.emulator.portals[0]!;
 
   async function applyImage(file: Buffer, chatId: number) {

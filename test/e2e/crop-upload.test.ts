@@ -2,9 +2,10 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
 import { createAvatarPipeline } from '../../server/avatar/avatar-pipeline';
-import { clickApply, launchBrowser } from '../support/browser';
+import { clickApply } from '../support/browser';
 import * as img from '../support/images';
-import { startStack, type Stack } from '../support/stack';
+import { openBrowserStack, closeBrowserStack, type BrowserStack } from '../support/browser-stack';
+import type { Stack } from '../support/stack';
 
 // Issue 12 in a real browser: the page uploads its own render of the crop (upright, at most 2x
 // the avatar side), falls back to the original when Chromium cannot decode the file or encode
@@ -14,22 +15,25 @@ jest.setTimeout(120_000);
 
 describe('what the page uploads, in a real browser', () => {
   let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: BrowserStack['browser'];
   let page: Page;
   let app: FrameLocator;
   const portal = () => stack.emulator.portals[0]!;
   const uploads: { bodyBytes: number }[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ env: { UPLOADS_IN_FLIGHT: '1', UPLOAD_QUEUE_LENGTH: '0' } });
-    expect((await stack.install()).status).toBe(200);
-    browser = await launchBrowser();
-    page = await openApp(await browser.newPage());
+    let first: Page;
+    ({
+      stack,
+      browser,
+      page: first,
+    } = await openBrowserStack({
+      install: true,
+      env: { UPLOADS_IN_FLIGHT: '1', UPLOAD_QUEUE_LENGTH: '0' },
+    }));
+    page = await openApp(first);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
 
   async function openApp(next: Page): Promise<Page> {
     next.on('request', (request) => {

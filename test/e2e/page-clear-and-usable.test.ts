@@ -1,7 +1,8 @@
 import type { FrameLocator, Page } from 'playwright-core';
-import { clickApply, launchBrowser } from '../support/browser';
+import { clickApply } from '../support/browser';
 import * as img from '../support/images';
-import { startStack, type Stack } from '../support/stack';
+import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
+import type { Stack } from '../support/stack';
 
 // Issue 11, "Clear before it is slow" and "At home in today's Bitrix24": the page says what it
 // is doing and what it sees in an image before any upload, reads well (contrast, landmarks,
@@ -10,33 +11,19 @@ jest.setTimeout(180_000);
 
 describe('the page is clear, usable and readable', () => {
   let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: BrowserStack['browser'];
   let page: Page;
   let app: FrameLocator;
   const portal = () => stack.emulator.portals[0]!;
 
   beforeAll(async () => {
-    stack = await startStack();
-    expect((await stack.install()).status).toBe(200);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    app = page.frameLocator('#app-frame');
+    ({ stack, browser, page, app } = await openBrowserStack({ install: true }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
   afterEach(() => portal().clearFaults());
 
-  async function open(width: number, user = 1, lang = 'en') {
-    await page.setViewportSize({ width, height: 800 });
-    await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}&lang=${lang}`);
-    await page.addStyleTag({
-      content:
-        'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }',
-    });
-    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
-  }
+  const open = (width: number, user = 1, lang = 'en') =>
+    openAppAlone({ stack, browser, page, app }, { width, user, lang });
 
   const fileOf = (name: string, mimeType: string, buffer: Buffer) => ({ name, mimeType, buffer });
 
@@ -243,23 +230,16 @@ describe('the page is clear, usable and readable', () => {
 
 describe('a page left open for a long time', () => {
   let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: BrowserStack['browser'];
   let page: Page;
   let app: FrameLocator;
   const portal = () => stack.emulator.portals[0]!;
 
   beforeAll(async () => {
     // The shortest app token there is: every call renews it first.
-    stack = await startStack({ env: { APP_TOKEN_TTL_SECONDS: '60' } });
-    expect((await stack.install()).status).toBe(200);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    app = page.frameLocator('#app-frame');
+    ({ stack, browser, page, app } = await openBrowserStack({ install: true, env: { APP_TOKEN_TTL_SECONDS: '60' } }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
 
   it('renews its token from the portal and applies', async () => {
     await page.goto(`${portal().baseUrl}/marketplace/app/?user=1`);

@@ -1,8 +1,9 @@
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
-import { clickApply, launchBrowser } from '../support/browser';
+import { clickApply } from '../support/browser';
 import * as img from '../support/images';
-import { startStack, type Stack } from '../support/stack';
+import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
+import type { Stack } from '../support/stack';
 
 // Issue 11, "Never wrong": what the page shows is what happens, at every width the portal gives
 // it (360 px chat sidebar, 375 px mobile app, 900 px slider, full width), in a real Chromium.
@@ -49,47 +50,36 @@ function cells(pixels: Uint8Array | Buffer, side: number, channels: number, grid
 
 describe('the page is never wrong about what it does', () => {
   let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: BrowserStack['browser'];
   let page: Page;
   let app: FrameLocator;
   const portal = () => stack.emulator.portals[0]!;
 
   beforeAll(async () => {
-    stack = await startStack();
-    expect((await stack.install()).status).toBe(200);
-    browser = await launchBrowser();
-    // A decode that takes its time, for files whose name says so: the order in which two
-    // decodes finish is then the test's choice, not the machine's.
-    await browser.context.addInitScript(() => {
-      const original = window.createImageBitmap.bind(window);
-      (window as unknown as { createImageBitmap: unknown }).createImageBitmap = async (
-        source: Blob,
-        ...rest: unknown[]
-      ) => {
-        if (source instanceof File && source.name.startsWith('slow-'))
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-        return (original as (...args: unknown[]) => Promise<ImageBitmap>)(source, ...rest);
-      };
-    });
-    page = await browser.newPage();
-    app = page.frameLocator('#app-frame');
+    ({ stack, browser, page, app } = await openBrowserStack({
+      install: true,
+      prepare: async (browser) => {
+        // A decode that takes its time, for files whose name says so: the order in which two
+        // decodes finish is then the test's choice, not the machine's.
+        await browser.context.addInitScript(() => {
+          const original = window.createImageBitmap.bind(window);
+          (window as unknown as { createImageBitmap: unknown }).createImageBitmap = async (
+            source: Blob,
+            ...rest: unknown[]
+          ) => {
+            if (source instanceof File && source.name.startsWith('slow-'))
+              await new Promise((resolve) => setTimeout(resolve, 1500));
+            return (original as (...args: unknown[]) => Promise<ImageBitmap>)(source, ...rest);
+          };
+        });
+      },
+    }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
   afterEach(() => portal().clearFaults());
 
   /** The app alone in a frame exactly `width` px wide, as in a sidebar, a phone or a slider. */
-  async function open(width: number, user = 1) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}`);
-    await page.addStyleTag({
-      content:
-        'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }',
-    });
-    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
-  }
+  const open = (width: number, user = 1) => openAppAlone({ stack, browser, page, app }, { width, user });
 
   async function box(selector: string) {
     const b = await app.locator(selector).boundingBox();

@@ -4,7 +4,8 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { BOARD_CHAT_ID, OUTSIDER_USER_ID, PLAIN_USER_ID } from '../../emulator/index';
 import { launchBrowser } from '../support/browser';
 import * as img from '../support/images';
-import { startStack, type Stack } from '../support/stack';
+import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
+import type { Stack } from '../support/stack';
 
 // Issue 11, the parts that need the server: the page in the portal's language (German here),
 // "too many pixels" said before any upload, the audit log in sentences, and the access list
@@ -15,7 +16,7 @@ const SCREENS = join(__dirname, '..', '..', 'test-results', 'screens');
 
 describe('the page with what the server gives it', () => {
   let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: BrowserStack['browser'];
   let page: Page;
   let app: FrameLocator;
   const portal = () => stack.emulator.portals[0]!;
@@ -24,27 +25,15 @@ describe('the page with what the server gives it', () => {
     mkdirSync(SCREENS, { recursive: true });
     // The smallest ceiling the server allows, so a 1200 × 1000 photo is over it.
     // debug: the access log's one line per request, to count what a repeat open asks for.
-    stack = await startStack({ env: { MAX_INPUT_PIXELS: '1000000', LOG_LEVEL: 'debug' } });
-    expect((await stack.install()).status).toBe(200);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    app = page.frameLocator('#app-frame');
+    ({ stack, browser, page, app } = await openBrowserStack({
+      install: true,
+      env: { MAX_INPUT_PIXELS: '1000000', LOG_LEVEL: 'debug' },
+    }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
 
-  async function open(width: number, user = 1, lang = 'de') {
-    await page.setViewportSize({ width, height: 800 });
-    await page.goto(`${portal().baseUrl}/marketplace/app/?user=${user}&lang=${lang}`);
-    // The frame gets the whole width, as in the chat sidebar or the mobile app.
-    await page.addStyleTag({
-      content:
-        'header, aside { display: none !important } .layout { display: block !important } main { padding: 0 !important }',
-    });
-    await app.locator('.chat-item').first().waitFor({ timeout: 20_000 });
-  }
+  const open = (width: number, user = 1, lang = 'de') =>
+    openAppAlone({ stack, browser, page, app }, { width, user, lang });
   const sidewaysScroll = () => app.locator('html').evaluate((root) => root.scrollWidth - root.clientWidth);
 
   it('shows the page in German when the portal says LANG=de, at 360 and 1280 px, never scrolling sideways', async () => {
