@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { configureSharp, createAvatarPipeline } from '../server/avatar/avatar-pipeline';
 import { startBenchStack } from './bench-stack';
@@ -91,17 +92,21 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     const tokens: string[] = [];
     for (let i = 0; i < Math.max(...LEVELS); i++) tokens.push(await stack.openApp(1 + (i % 2)));
     const photo = await photoLike(4000, 3000, { quality: 90 });
-    const change = async (user: number) => {
+    // As the page sends it: a fresh Idempotency-Key per change (one more im.dialog.get each);
+    // `keyed` false measures what that costs, in the same run.
+    const changeWith = (keyed: boolean) => async (user: number) => {
       const body = new FormData();
       body.set('avatar', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+      const key: Record<string, string> = keyed ? { 'idempotency-key': randomBytes(16).toString('hex') } : {};
       const res = await fetch(`${appUrl}/api/chats/${user % 2 ? 12 : 14}/avatar`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${tokens[user]}` },
+        headers: { authorization: `Bearer ${tokens[user]}`, ...key },
         body,
       });
       await res.arrayBuffer();
       return res.status;
     };
+    const change = changeWith(true);
     const health = async () => {
       const res = await fetch(`${appUrl}/healthz`);
       await res.arrayBuffer();
@@ -137,6 +142,12 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
       row['/ best level'] = `${((rates[i]! / best) * 100).toFixed(0)} %`;
     });
     const callsAfter = await stack.restCalls();
+    // The same load at 8 users without the key, for what the key's one REST call costs.
+    const unkeyedCallsBefore = await stack.restCalls();
+    const unkeyed = await closedLoop(8, seconds, changeWith(false));
+    const unkeyedOk = unkeyed.statuses.get(200) ?? 0;
+    const unkeyedCalls = (await stack.restCalls()) - unkeyedCallsBefore;
+    const keyedAt8 = rows.find((row) => row.users === 8);
     // Memory under pressure: 16 parallel uploads of the largest allowed file (an uncompressible
     // PNG just under the 25 MB server limit), against the ceiling README documents.
     const largest = await sharp({
@@ -192,6 +203,9 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
       `Baselines in this run: the pipeline alone, 2 images at once, ${floorPerSecond.toFixed(1)} changes/s (what 2 cores can do at best); GET /healthz at each level's concurrency`,
     );
     console.log(table(rows));
+    console.log(
+      `Without an Idempotency-Key, 8 users: ${(unkeyedOk / unkeyed.seconds).toFixed(1)} changes/s (with: ${keyedAt8?.['changes/s']}), ok p95 ${percentile(unkeyed.okLatencies, 95).toFixed(0)} ms (with: ${keyedAt8?.['ok p95 ms']}), errors ${errorsOf(unkeyed.statuses).text}, REST calls per change ${(unkeyedCalls / Math.max(1, unkeyedOk)).toFixed(2)}`,
+    );
     // The app asks im.dialog.get before a change (the user's right) and keeps the answer a minute.
     console.log(
       `REST calls per successful change: ${((callsAfter - callsBefore) / changesOk).toFixed(2)} (${callsAfter - callsBefore} calls, ${changesOk} changes; target ≤ 2 with the permission check)`,
