@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import pino from 'pino';
@@ -103,6 +103,20 @@ function post(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A whole body sent at once, its answer never read: the test destroys the request when it wants the client gone. */
+function sendWhole(port: number): ClientRequest {
+  const req = httpRequest({
+    host: '127.0.0.1',
+    port,
+    path: '/upload',
+    method: 'POST',
+    headers: { 'content-length': BODY },
+  });
+  req.on('error', () => undefined);
+  req.end(Buffer.alloc(BODY));
+  return req;
 }
 
 async function readAnswer(res: IncomingMessage): Promise<Answer> {
@@ -222,15 +236,7 @@ describe('upload gate', () => {
 
   it('tells the work of a closed connection to stop and holds its slot until it has stopped', async () => {
     stack = await startGate({ budgetBytes: BODY });
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port: stack.port,
-      path: '/upload',
-      method: 'POST',
-      headers: { 'content-length': BODY },
-    });
-    req.on('error', () => undefined);
-    req.end(Buffer.alloc(BODY));
+    const req = sendWhole(stack.port);
     await stack.heldCount(1);
     expect(stack.held[0]!.signal!.aborted).toBe(false);
     req.destroy();
@@ -251,15 +257,7 @@ describe('upload gate', () => {
     stack = await startGate({ budgetBytes: BODY });
     post(stack.port).catch(() => undefined);
     await stack.heldCount(1);
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port: stack.port,
-      path: '/upload',
-      method: 'POST',
-      headers: { 'content-length': BODY },
-    });
-    req.on('error', () => undefined);
-    req.end(Buffer.alloc(BODY));
+    const req = sendWhole(stack.port);
     await stack.settle();
     expect(stack.gate.stats().queued).toBe(1);
     req.destroy();
