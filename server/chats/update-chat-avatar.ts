@@ -233,10 +233,12 @@ export function createUpdateChatAvatar(deps: {
     const answer = { chatId: record.chatId, ...record.outcome };
     if (record.state === 'done') return answer;
     const left = record.leaseUntil - now();
+    // The first attempt almost always answers within a second or two: ask again soon, not at
+    // the lease's end (which only an instance that died makes anyone wait for).
     if (left > 0)
       throw new AppError('CHANGE_IN_PROGRESS', {
         detail: 'the first attempt may still answer',
-        retryAfterSeconds: Math.ceil(left / 1000),
+        retryAfterSeconds: Math.min(IN_PROGRESS_RETRY_AFTER_S, Math.ceil(left / 1000)),
       });
     // Nobody will answer for the first attempt (its instance died, or Bitrix24's answer was lost):
     // a new avatar link means Bitrix24 took that change, the same link means it never arrived.
@@ -267,6 +269,9 @@ export function createUpdateChatAvatar(deps: {
  * ACCESS_DENIED in the table of imbot.chat.updateAvatar's page. Both mean the same here, since the user's right was
  * checked first.
  */
+/** How soon a retry that found its first attempt under way is told to ask again. */
+const IN_PROGRESS_RETRY_AFTER_S = 3;
+
 /** After a call that got no answer, how long Bitrix24 is given to finish it before a retry asks. */
 const UNANSWERED_GRACE_MS = 5_000;
 
