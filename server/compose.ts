@@ -102,6 +102,7 @@ export function composeApp(deps: {
     intervalMs: config.eventWork.intervalMs,
     maxAttempts: config.eventWork.maxAttempts,
     leaseMs: eventWorkLeaseMs(config.bitrix24TimeoutMs),
+    onOutcome: metrics && ((event, outcome) => metrics.eventWork.inc({ event, outcome })),
   });
   const chats = createChatLister({ clients: portalClients });
   const untimedPipeline = createAvatarPipeline({
@@ -136,6 +137,7 @@ export function composeApp(deps: {
     onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
     // applyAvatar makes at most three calls (change, join, change), each within the deadline.
     leaseMs: 3 * config.bitrix24TimeoutMs + 5_000,
+    onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
   });
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });

@@ -62,6 +62,8 @@ export function createEventWorker(deps: {
   /** After this many attempts Bitrix24 could not answer, the record is given up (the tokens are kept). */
   maxAttempts: number;
   leaseMs: number;
+  /** How each attempt ended (an outcome, `retry_later`, or `claim_lost`), for /metrics. */
+  onOutcome?: (event: string, outcome: EventWorkOutcome | 'retry_later' | 'claim_lost') => void;
   now?: () => number;
 }): EventWorker {
   const now = deps.now ?? Date.now;
@@ -99,6 +101,7 @@ export function createEventWorker(deps: {
 
   const finish = async (work: EventWork, by: string, outcome: EventWorkOutcome, error?: string) => {
     await records.finish(work.id, by, outcome, now(), error);
+    deps.onOutcome?.(work.event, outcome);
   };
 
   const uninstall = async (work: EventWork, by: string): Promise<void> => {
@@ -129,6 +132,7 @@ export function createEventWorker(deps: {
         'ONAPPUNINSTALL not confirmed yet: Bitrix24 could not be asked; tokens kept, asking again later',
       );
       await records.retryLater(work.id, by, detail, now() + wait);
+      deps.onOutcome?.(work.event, 'retry_later');
       return;
     }
     if (installed) {
@@ -136,6 +140,7 @@ export function createEventWorker(deps: {
       return finish(work, by, 'still_installed');
     }
     const outcome = await records.completeUninstall(work.id, by, now());
+    deps.onOutcome?.(work.event, outcome ?? 'claim_lost');
     if (outcome === 'uninstalled') {
       deps.clients.forget(work.memberId);
       deps.log.info(log, 'portal uninstalled: tokens deleted');

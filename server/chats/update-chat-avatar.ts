@@ -64,6 +64,8 @@ export function createUpdateChatAvatar(deps: {
    * applyAvatar can take (three calls, each within the REST client's deadline) and a margin.
    */
   leaseMs: number;
+  /** What a change sent again with its key came to, for /metrics. */
+  onRetry?: (outcome: 'replayed' | 'in_progress' | 'found_applied' | 'not_applied' | 'key_reused') => void;
   now?: () => number;
 }): {
   updateChatAvatar: UpdateChatAvatar;
@@ -228,18 +230,25 @@ export function createUpdateChatAvatar(deps: {
   const replayChatChange: ReplayChatChange = async (who) => {
     const record = await changes.find(who.portal.memberId, who.user.id, who.changeKey);
     if (!record) return null;
-    if (record.chatId !== who.chatId)
+    if (record.chatId !== who.chatId) {
+      deps.onRetry?.('key_reused');
       throw new AppError('CHANGE_KEY_REUSED', { detail: `key of chat ${record.chatId} sent for ${who.chatId}` });
+    }
     const answer = { chatId: record.chatId, ...record.outcome };
-    if (record.state === 'done') return answer;
+    if (record.state === 'done') {
+      deps.onRetry?.('replayed');
+      return answer;
+    }
     const left = record.leaseUntil - now();
     // The first attempt almost always answers within a second or two: ask again soon, not at
     // the lease's end (which only an instance that died makes anyone wait for).
-    if (left > 0)
+    if (left > 0) {
+      deps.onRetry?.('in_progress');
       throw new AppError('CHANGE_IN_PROGRESS', {
         detail: 'the first attempt may still answer',
         retryAfterSeconds: Math.min(IN_PROGRESS_RETRY_AFTER_S, Math.ceil(left / 1000)),
       });
+    }
     // Nobody will answer for the first attempt (its instance died, or Bitrix24's answer was lost):
     // a new avatar link means Bitrix24 took that change, the same link means it never arrived.
     const started = now();
@@ -255,9 +264,11 @@ export function createUpdateChatAvatar(deps: {
         { memberId: record.memberId, userId: record.userId, chatId: record.chatId },
         'chat avatar change found applied on retry: not sent again',
       );
+      deps.onRetry?.('found_applied');
       return answer;
     }
     await changes.release(record.memberId, record.userId, record.key, record.leaseUntil);
+    deps.onRetry?.('not_applied');
     return null;
   };
 

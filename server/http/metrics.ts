@@ -13,6 +13,10 @@ export interface AppMetrics {
   readonly tokenRefreshes: Counter<'outcome'>;
   readonly uploadWaitSeconds: Histogram<'outcome'>;
   readonly pipelineSeconds: Histogram<'outcome'>;
+  /** Changes sent again with their Idempotency-Key, by what the app did with them. */
+  readonly changeRetries: Counter<'outcome'>;
+  /** Attempts at the work of accepted events, by event and how they ended. */
+  readonly eventWork: Counter<'event' | 'outcome'>;
 }
 
 /** One registry per app (tests build several in one process), with Node's own process metrics. */
@@ -70,6 +74,18 @@ export function createAppMetrics(): AppMetrics {
       help: 'Time to check, decode and encode one image (its wait for a decode slot included), by outcome',
       labelNames: ['outcome'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    changeRetries: new Counter({
+      name: 'avatar_change_retries_total',
+      help: 'Avatar changes sent again with their Idempotency-Key, by outcome (replayed, in_progress, found_applied, not_applied, key_reused)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    eventWork: new Counter({
+      name: 'event_work_total',
+      help: 'Attempts at the work of accepted Bitrix24 events, by event and outcome',
+      labelNames: ['event', 'outcome'],
       registers: [registry],
     }),
   };

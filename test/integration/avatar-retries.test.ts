@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ADMIN_USER_ID, MARKETING_CHAT_ID, SALES_CHAT_ID } from '../../emulator/index';
+import { createAppMetrics } from '../../server/http/metrics';
 import { installedStack, type InstalledStack } from '../support/stack';
 import * as img from '../support/images';
 
@@ -13,8 +14,13 @@ const REST_TIMEOUT_MS = 1_500;
 describe('an Apply sent again with its Idempotency-Key', () => {
   let stack: InstalledStack;
   let token: string;
+  const metrics = createAppMetrics();
   beforeAll(async () => {
-    stack = await installedStack({ users: [ADMIN_USER_ID], env: { B24_TIMEOUT_MS: String(REST_TIMEOUT_MS) } });
+    stack = await installedStack({
+      users: [ADMIN_USER_ID],
+      env: { B24_TIMEOUT_MS: String(REST_TIMEOUT_MS) },
+      metrics,
+    });
     token = stack.tokens[ADMIN_USER_ID]!;
   });
   afterAll(async () => {
@@ -33,6 +39,11 @@ describe('an Apply sent again with its Idempotency-Key', () => {
     if (key) req.set('Idempotency-Key', key);
     return req.attach('avatar', file ?? (await img.photo(600, 600)), { filename: 'p.jpg', contentType: 'image/jpeg' });
   };
+  /** avatar_change_retries_total{outcome} as /metrics shows it. */
+  const retries = async (outcome: string) => {
+    const metric = (await metrics.registry.getSingleMetric('avatar_change_retries_total')!.get()).values;
+    return metric.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  };
   const okEntries = async () =>
     (await stack.store.listAuditEntries(portal().memberId, { result: 'ok', limit: 1000, offset: 0 })).total;
 
@@ -42,12 +53,14 @@ describe('an Apply sent again with its Idempotency-Key', () => {
     expect(first.status).toBe(200);
     const before = sent(MARKETING_CHAT_ID);
     const audited = await okEntries();
+    const replayed = await retries('replayed');
     const again = await upload(MARKETING_CHAT_ID, key, await img.photo(300, 300));
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
     expect(sent(MARKETING_CHAT_ID)).toBe(before);
     expect(await okEntries()).toBe(audited);
+    expect(await retries('replayed')).toBe(replayed + 1);
   });
 
   it('makes the change every time when no key is sent', async () => {
@@ -99,10 +112,12 @@ describe('an Apply sent again with its Idempotency-Key', () => {
     const early = await upload(MARKETING_CHAT_ID, key);
     expect(early.status).toBe(409);
     await stack.store.avatarChanges.endLease(portal().memberId, ADMIN_USER_ID, key, 0);
+    const found = await retries('found_applied');
     const retry = await upload(MARKETING_CHAT_ID, key);
     expect(retry.status).toBe(200);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(sent(MARKETING_CHAT_ID)).toBe(before + 1);
+    expect(await retries('found_applied')).toBe(found + 1);
     // The change is in the audit log once, noted as found on the retry.
     expect(await okEntries()).toBe(audited + 1);
     const { entries } = await stack.store.listAuditEntries(portal().memberId, { limit: 1, offset: 0 });

@@ -1,5 +1,6 @@
 import { createLogger } from '../../server/logger';
 import { composeApp } from '../../server/compose';
+import { createAppMetrics, type AppMetrics } from '../../server/http/metrics';
 import { ADMIN_USER_ID, PLAIN_USER_ID } from '../../emulator/index';
 import { CLIENT, SESSION_SECRET, startStack, type Stack } from '../support/stack';
 import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
@@ -23,10 +24,16 @@ const DOWN = {
 describe.each(implementations)('event work after the answer (%s)', (_name, open) => {
   let temp: TempStore;
   let stack: Stack;
+  let metrics: AppMetrics;
   beforeEach(async () => {
     temp = await open();
+    metrics = createAppMetrics();
     // The job's interval is also the first back-off: short, so that "later" comes within the test.
-    stack = await startStack({ temp, env: { EVENT_WORK_INTERVAL_MS: '200', EVENT_WORK_MAX_ATTEMPTS: '3' } });
+    stack = await startStack({
+      temp,
+      metrics,
+      env: { EVENT_WORK_INTERVAL_MS: '200', EVENT_WORK_MAX_ATTEMPTS: '3' },
+    });
     expect((await stack.install()).status).toBe(200);
   });
   afterEach(async () => {
@@ -39,6 +46,11 @@ describe.each(implementations)('event work after the answer (%s)', (_name, open)
   const portalTokens = () => stack.store.findTokens({ memberId: memberId(), userId: 0 });
   const records = () => stack.store.eventWork.list(memberId());
   const state = async () => (await stack.store.findPortalByMemberId(memberId()))!.state;
+  /** event_work_total as /metrics shows it, one `outcome=count` per label set. */
+  const counted = async () =>
+    (await metrics.registry.getSingleMetric('event_work_total')!.get()).values.map(
+      (v) => `${v.labels.event} ${v.labels.outcome}=${v.value}`,
+    );
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -62,6 +74,7 @@ describe.each(implementations)('event work after the answer (%s)', (_name, open)
     expect(await portalTokens()).toBeNull();
     expect(await state()).toBe('uninstalled');
     expect(await records()).toEqual([expect.objectContaining({ outcome: 'uninstalled', attempts: 1 })]);
+    expect(await counted()).toEqual(['ONAPPUNINSTALL uninstalled=1']);
   });
 
   it('Bitrix24 unreachable at first: the event is answered 200, the tokens kept, and the job confirms later and deletes them', async () => {
@@ -83,6 +96,7 @@ describe.each(implementations)('event work after the answer (%s)', (_name, open)
     await waitFor(async () => (await portalTokens()) === null);
     expect(await state()).toBe('uninstalled');
     expect(await records()).toEqual([expect.objectContaining({ outcome: 'uninstalled', attempts: 2 })]);
+    expect((await counted()).sort()).toEqual(['ONAPPUNINSTALL retry_later=1', 'ONAPPUNINSTALL uninstalled=1']);
   });
 
   it('gives up after EVENT_WORK_MAX_ATTEMPTS with the tokens kept, backing off between attempts', async () => {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../app.config';
 import { composeApp } from '../../server/compose';
-import type { AppMetrics } from '../../server/http/metrics';
+import { createAppMetrics, type AppMetrics } from '../../server/http/metrics';
 import type { RestrictionOptions } from '../../server/bitrix24/portal-clients';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/store';
@@ -93,7 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
   });
   const log = createLogger({ level: config.logLevel, destination: sink });
-  const compose = (store: Store) =>
+  const compose = (store: Store, metrics = opts.metrics) =>
     composeApp({
       config,
       store,
@@ -101,7 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       bitrix24: { ...CLIENT, oauthServer: emulator.oauthUrl },
       sessionSecret: SESSION_SECRET,
       restriction: { retryDelayMs: 200, rateLimit: { burstLimit: 1000, drainRate: 500 }, ...opts.restriction },
-      metrics: opts.metrics,
+      metrics,
     });
   let store = temp.store;
   let parts = compose(store);
@@ -135,7 +135,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // The old app is gone: its event work stops, and what it held is given back.
       await parts.eventWork.stop(0);
       store = await temp.reopen();
-      parts = compose(store);
+      // A new process counts afresh: the restarted app gets metrics of its own.
+      parts = compose(store, opts.metrics && createAppMetrics());
     },
     async open(portal = 0, userId = ADMIN_USER_ID, extra = {}) {
       const res = await post(emulator.portals[portal]!.launch({ userId, ...extra }));
