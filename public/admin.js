@@ -6,6 +6,12 @@ import { formatBytes, formatDuration } from './format.js';
 
 /** @import { Api, ApiError, AppData, AuditPage, PortalStatus, PortalUser, Say, SettingName, Settings } from './page' */
 
+/**
+ * The audit notes an administrator is told about, and the page's words for each.
+ * @type {Readonly<Record<string, 'noteBotJoined' | 'noteConfirmedOnRetry'>>}
+ */
+const NOTE_WORDS = { bot_joined: 'noteBotJoined', confirmed_on_retry: 'noteConfirmedOnRetry' };
+
 /** @type {readonly SettingName[]} */
 const SETTING_NAMES = ['outputSide', 'outputFormat', 'jpegQuality', 'maxUploadBytes', 'access.mode', 'access.userIds'];
 /**
@@ -480,6 +486,15 @@ export function createAdmin({ api, data, say, chatTitle }) {
         code.className = 'visually-hidden';
         code.textContent = ` (${entry.errorCode})`;
         resultCell.append(code);
+      }
+      // What else happened, in words, under the result; the upload path stays in the CSV.
+      for (const note of entry.notes ?? []) {
+        const words = NOTE_WORDS[note];
+        if (!words) continue;
+        const line = document.createElement('span');
+        line.className = 'audit-note';
+        line.textContent = t[words];
+        resultCell.append(line);
       }
       if (chatTitle(entry.chatId)) chatCell.title = `#${entry.chatId}`;
       tr.className = entry.result;

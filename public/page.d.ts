@@ -169,6 +169,8 @@ export interface AuditPage {
     errorMessage: string | null;
     bytes: number | null;
     durationMs: number;
+    /** Short words for what else happened (`bot_joined`, `confirmed_on_retry`, the upload path). */
+    notes: string[];
   }[];
   page: number;
   pageSize: number;

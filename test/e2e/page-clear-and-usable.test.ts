@@ -224,7 +224,36 @@ describe('the page is clear, usable and readable', () => {
     await first.waitFor();
     const cells = await first.locator('td').allTextContents();
     expect(cells[2]).toBe('Marketing');
-    expect(cells[3]).toBe('Changed');
+    // The first change of Marketing had the bot join the chat: said under the result.
+    expect(
+      await first
+        .locator('td')
+        .nth(3)
+        .evaluate((td) => td.firstChild?.textContent),
+    ).toBe('Changed');
+    expect(await first.locator('.audit-note').allTextContents()).toEqual([
+      "The app's bot was added to the chat first.",
+    ]);
+
+    // A change whose answer was lost, found made on the retry.
+    await stack.store.addAuditEntry({
+      memberId: portal().memberId,
+      userId: 1,
+      userName: 'Anna Admin',
+      chatId: 12,
+      result: 'ok',
+      errorCode: null,
+      bytes: 2048,
+      durationMs: 40,
+      at: new Date(),
+      notes: ['upload_cropped', 'confirmed_on_retry'],
+    });
+    await app.locator('#tab-status').click();
+    await app.locator('#tab-audit').click();
+    await app.locator('#audit-table tbody tr').first().locator('.audit-note').waitFor();
+    expect(await app.locator('#audit-table tbody tr').first().locator('.audit-note').allTextContents()).toEqual([
+      'Its answer was lost on the way; the change was found made when the page asked again.',
+    ]);
   });
 });
 
