@@ -217,6 +217,7 @@ export function createApi({ data, frameReady }) {
         error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
         error.status = result.status;
         error.retryAfter = result.retryAfter;
+        error.fields = result.body?.error?.fields ?? null;
         throw error;
       }
     },

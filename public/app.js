@@ -269,24 +269,36 @@ async function main() {
     say(t.applying, 'progress');
     let saving = false;
     try {
-      const form = await buildUploadForm(request.file, request.crop, data.limits);
       const onBusy = () => {
         saving = false;
         say(t.busyRetrying, 'progress');
       };
-      await api.upload(
-        `/api/chats/${request.chat.id}/avatar`,
-        form,
-        (share) => {
-          progress.value = Math.round(share * 100);
-          // The bytes are out; the rest is our server and Bitrix24.
-          if (share >= 1 && !saving) {
-            saving = true;
-            say(t.saving, 'progress');
-          }
-        },
-        { onBusy, changeKey },
-      );
+      /** @param {{ outputSide: number }} limits */
+      const send = async (limits) =>
+        api.upload(
+          `/api/chats/${request.chat.id}/avatar`,
+          await buildUploadForm(request.file, request.crop, limits),
+          (share) => {
+            progress.value = Math.round(share * 100);
+            // The bytes are out; the rest is our server and Bitrix24.
+            if (share >= 1 && !saving) {
+              saving = true;
+              say(t.saving, 'progress');
+            }
+          },
+          { onBusy, changeKey },
+        );
+      try {
+        await send(data.limits);
+      } catch (caught) {
+        // An administrator made the avatar larger since this page opened: render for the new side, once.
+        const refused = /** @type {ApiError} */ (caught);
+        const side = Number(refused.fields?.outputSide);
+        if (refused.code !== 'OUTPUT_SIDE_CHANGED' || !(side > 0)) throw caught;
+        data.limits.outputSide = side;
+        saving = false;
+        await send(data.limits);
+      }
       lastTry = null;
       progress.value = 100;
       say(t.success.replace('{chat}', request.chat.title), 'ok');

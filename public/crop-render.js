@@ -59,6 +59,8 @@ export async function buildUploadForm(file, crop, { outputSide }) {
   const form = new FormData();
   if (upload.crop) form.set('crop', JSON.stringify(upload.crop));
   form.set('upload', upload.path);
+  // The side the render was made for: the server asks for another render if it has changed.
+  if (upload.path === 'cropped') form.set('side', String(outputSide));
   form.set('avatar', upload.blob, upload.name);
   return form;
 }

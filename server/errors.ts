@@ -37,6 +37,8 @@ const catalogue = {
   // An Apply retried while its first attempt may still reach Bitrix24 (Retry-After says when to ask again).
   CHANGE_IN_PROGRESS: 409,
   CHANGE_KEY_REUSED: 422,
+  // The page rendered its crop for an output side an administrator has since made larger.
+  OUTPUT_SIDE_CHANGED: 409,
   // Never shown: the client has gone (nginx's 499); the code names the cancelled work in logs and the audit log.
   CLIENT_GONE: 499,
   RATE_LIMITED: 429,

@@ -129,6 +129,35 @@ describe('what the page uploads, in a real browser', () => {
     expect(await difference(await avatarOf(12), unturned.data)).toBeGreaterThan(40);
   });
 
+  it('renders again for the new side when an administrator made the avatar larger while the page was open', async () => {
+    // The page was opened at 512 px, which it renders at up to 1024 px; now an administrator makes it 1536 px.
+    const { token } = await stack.open(0, 1);
+    const setSide = (outputSide: number) =>
+      stack.http
+        .put('/api/admin/settings')
+        .set('Authorization', `Bearer ${token}`)
+        .send({
+          outputSide,
+          outputFormat: 'auto',
+          jpegQuality: 85,
+          maxUploadBytes: 25 * 1024 * 1024,
+          access: { mode: 'everyone', userIds: [] },
+        });
+    expect((await setSide(1536)).status).toBe(200);
+    try {
+      await choose(14, { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(2400, 1800) });
+      await app.locator('#crop-box').waitFor();
+      const before = uploads.length;
+      await applyAndWait();
+      // Refused once for the old side, then sent again rendered for the new one.
+      await until(() => uploads.length === before + 2);
+      expect((await lastAudit()).notes).toContain('upload_cropped');
+      expect(portal().chat(14)!.avatar).toMatchObject({ width: 1536, height: 1536 });
+    } finally {
+      expect((await setSide(512)).status).toBe(200);
+    }
+  });
+
   it('sends the original when Chromium cannot decode the file (TIFF here, as HEIF on a phone)', async () => {
     const tiff = await sharp(await img.photo(900, 600))
       .tiff()

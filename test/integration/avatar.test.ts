@@ -65,6 +65,28 @@ describe('POST /api/chats/:chatId/avatar', () => {
     expect(portal().chat(MARKETING_CHAT_ID)!.members).toContain(bot!.botId);
   });
 
+  it('asks a page that rendered its crop for a much smaller side to render again, and changes nothing', async () => {
+    const send = (side: string, upload = 'cropped') =>
+      stack.http
+        .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
+        .set('Authorization', `Bearer ${admin}`)
+        .field('upload', upload)
+        .field('side', side)
+        .attach('avatar', Buffer.from([0xff, 0xd8, 0xff]), { filename: 'avatar.jpg', contentType: 'image/jpeg' });
+    const changes = () =>
+      portal()
+        .calls()
+        .filter((c) => c.method === 'imbot.chat.updateAvatar').length;
+    const before = changes();
+    const stale = await send('200');
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'OUTPUT_SIDE_CHANGED', fields: { outputSide: '512' } });
+    expect(changes()).toBe(before);
+    // Twice the side is enough (the server only scales down), and the original is not the page's render.
+    expect((await send('256')).body.error?.code).not.toBe('OUTPUT_SIDE_CHANGED');
+    expect((await send('200', 'original')).body.error?.code).not.toBe('OUTPUT_SIDE_CHANGED');
+  });
+
   it('makes exactly one REST call per change in steady state', async () => {
     await upload(admin, MARKETING_CHAT_ID, await img.photo(600, 600));
     const before = portal().calls().length;

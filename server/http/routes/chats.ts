@@ -72,7 +72,16 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     const file = req.file;
     if (!file || file.size === 0)
       throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
-    const { crop, upload } = parseUploadFields(req.body);
+    const { crop, upload, side } = parseUploadFields(req.body);
+    // The page renders its crop at twice the output side it was opened with. An administrator
+    // who has since made the avatar more than twice as large would get it upscaled: the page is
+    // told the new side and renders again (nothing is audited: no change was tried).
+    const outputSide = req.portalSettings!.outputSide;
+    if (upload === 'cropped' && side !== undefined && 2 * side < outputSide)
+      throw new AppError('OUTPUT_SIDE_CHANGED', {
+        detail: `rendered for ${side} px, the avatar is ${outputSide} px`,
+        fields: { outputSide: String(outputSide) },
+      });
     const result = await deps.updateChatAvatar({
       portal: req.portal!,
       user: { id: req.auth!.userId, name: req.auth!.name ?? null },

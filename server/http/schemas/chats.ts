@@ -44,10 +44,16 @@ const uploadFieldsSchema = z.object({
   crop: z.preprocess((value) => (value === '' ? undefined : value), cropSchema.optional()),
   // Which of its two paths the page took (README "Using it"); only noted in the audit log.
   upload: z.enum(['cropped', 'original']).optional().catch(undefined),
+  // The output side the page rendered its crop for (with `upload: cropped`).
+  side: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
 });
 
 /** The multipart fields beside the file. */
-export function parseUploadFields(body: unknown): { crop?: CropRect; upload?: 'cropped' | 'original' } {
+export function parseUploadFields(body: unknown): {
+  crop?: CropRect;
+  upload?: 'cropped' | 'original';
+  side?: number;
+} {
   return parseInput(uploadFieldsSchema, body ?? {}, 'INVALID_CROP');
 }
 
