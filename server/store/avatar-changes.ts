@@ -71,3 +71,17 @@ export function avatarChangeFromRow(row: AvatarChangeRow): AvatarChangeRecord {
     createdAt: Number(row.created_at),
   };
 }
+
+/** The values of a claimed record, in the column order of both stores' INSERT. */
+export function claimValues(record: Omit<AvatarChangeRecord, 'state'>): (string | number)[] {
+  return [
+    record.memberId,
+    record.userId,
+    record.key,
+    record.chatId,
+    record.avatarBefore,
+    JSON.stringify(record.outcome),
+    record.leaseUntil,
+    record.createdAt,
+  ];
+}

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { avatarChangeFromRow, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
+import { avatarChangeFromRow, claimValues, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
 import type { AuditEntry } from './audit-entry';
 
 const WHERE = 'member_id = $1 AND user_id = $2 AND change_key = $3';
@@ -23,16 +23,7 @@ export function postgresAvatarChanges(
       const { rowCount } = await pool.query(
         `INSERT INTO avatar_changes (member_id, user_id, change_key, chat_id, state, avatar_before, outcome, lease_until, created_at)
          VALUES ($1, $2, $3, $4, 'sending', $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-        [
-          record.memberId,
-          record.userId,
-          record.key,
-          record.chatId,
-          record.avatarBefore,
-          JSON.stringify(record.outcome),
-          record.leaseUntil,
-          record.createdAt,
-        ],
+        claimValues(record),
       );
       return rowCount === 1;
     },

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { avatarChangeFromRow, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
+import { avatarChangeFromRow, claimValues, type AvatarChangeRecords, type AvatarChangeRow } from './avatar-changes';
 import type { AuditEntry } from './audit-entry';
 
 /** `insertAudit` writes an audit entry on the same connection, so completing a change is one transaction. */
@@ -15,18 +15,7 @@ export function sqliteAvatarChanges(
       return row ? avatarChangeFromRow(row) : null;
     },
     async claim(record) {
-      return (
-        sql().claim.run(
-          record.memberId,
-          record.userId,
-          record.key,
-          record.chatId,
-          record.avatarBefore,
-          JSON.stringify(record.outcome),
-          record.leaseUntil,
-          record.createdAt,
-        ).changes === 1
-      );
+      return sql().claim.run(...claimValues(record)).changes === 1;
     },
     async complete(memberId, userId, key, audit) {
       db.transaction(() => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatedPortal } from '../../emulator/index';
 import { createSqliteStore } from '../../server/store/sqlite';
 import { createTokenCipher } from '../../server/store/token-cipher';
-import { freePort, startAppProcess, type AppProcess } from '../support/app-process';
+import { freePort, localAppEnv, startAppProcess, type AppProcess } from '../support/app-process';
 import { CLIENT, SESSION_SECRET } from '../support/stack';
 
 // SIGTERM to the real process (server/main.ts) while the work of an ONAPPUNINSTALL it already
@@ -41,17 +41,14 @@ describe('event work across SIGTERM and a restart', () => {
     const app = await startAppProcess({
       port,
       env: {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        APP_BASE_URL: `http://localhost:${port}`,
-        B24_CLIENT_ID: CLIENT.clientId,
-        B24_CLIENT_SECRET: CLIENT.clientSecret,
-        B24_OAUTH_SERVER: emulator.oauthUrl,
-        B24_ALLOW_HTTP_PORTALS: 'true',
-        DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
-        DATA_DIR: dir,
-        SESSION_SECRET,
-        TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+        ...localAppEnv({
+          port,
+          oauthUrl: emulator.oauthUrl,
+          dataDir: dir,
+          client: CLIENT,
+          sessionSecret: SESSION_SECRET,
+          tokenKey: key.toString('base64'),
+        }),
         SHUTDOWN_GRACE_MS: String(graceMs),
       },
     });

@@ -3,13 +3,12 @@ import { composeApp } from '../../server/compose';
 import { createAppMetrics, type AppMetrics } from '../../server/http/metrics';
 import { ADMIN_USER_ID, PLAIN_USER_ID } from '../../emulator/index';
 import { CLIENT, SESSION_SECRET, startStack, type Stack } from '../support/stack';
-import { postgresUrl, tempPostgresStore, tempSqliteStore, type TempStore } from '../support/temp-store';
+import { storeImplementations, type TempStore } from '../support/temp-store';
 
 // Bitrix24 posts an event once and never again (api-reference/events/index.md, "No retries"):
 // POST /events records an ONAPPUNINSTALL and answers, and the work (app.info, then the tokens
 // deleted) happens after, until it is done. PostgreSQL runs when TEST_POSTGRES_URL is set.
-const implementations: [string, () => Promise<TempStore>][] = [['sqlite', () => tempSqliteStore()]];
-if (postgresUrl) implementations.push(['postgres', () => tempPostgresStore(postgresUrl)]);
+const implementations = storeImplementations();
 
 /** Bitrix24 itself down: a 500 for every call of app.info, whatever the token. */
 const DOWN = {

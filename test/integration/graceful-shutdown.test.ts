@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type LaunchForm } from '../../emulator/index';
-import { freePort, startAppProcess, type AppProcess } from '../support/app-process';
+import { freePort, localAppEnv, startAppProcess, type AppProcess } from '../support/app-process';
 import * as img from '../support/images';
 import { CLIENT, SESSION_SECRET } from '../support/stack';
 
@@ -30,17 +30,14 @@ describe('graceful shutdown on SIGTERM', () => {
     app = await startAppProcess({
       port,
       env: {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        APP_BASE_URL: `http://localhost:${port}`,
-        B24_CLIENT_ID: CLIENT.clientId,
-        B24_CLIENT_SECRET: CLIENT.clientSecret,
-        B24_OAUTH_SERVER: emulator.oauthUrl,
-        B24_ALLOW_HTTP_PORTALS: 'true',
-        DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
-        DATA_DIR: dir,
-        SESSION_SECRET,
-        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ...localAppEnv({
+          port,
+          oauthUrl: emulator.oauthUrl,
+          dataDir: dir,
+          client: CLIENT,
+          sessionSecret: SESSION_SECRET,
+          tokenKey: randomBytes(32).toString('base64'),
+        }),
         SHUTDOWN_GRACE_MS: '20000',
       },
     });

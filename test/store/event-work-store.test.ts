@@ -1,19 +1,11 @@
 import { eventTokenHash, type NewEventWork } from '../../server/store/event-work';
-import type { PortalInstall, Store } from '../../server/store/store';
-import { storeImplementations, type TempStore } from '../support/temp-store';
+import type { Store } from '../../server/store/store';
+import { SAMPLE_INSTALL, storeImplementations, type TempStore } from '../support/temp-store';
 
 // Store.eventWork, the same from both implementations; PostgreSQL runs when TEST_POSTGRES_URL is set.
 const implementations = storeImplementations();
 
-const install: PortalInstall = {
-  memberId: 'member-a',
-  domain: 'a.example.com',
-  clientEndpoint: 'https://a.example.com/rest/',
-  serverEndpoint: 'https://oauth.example.com/rest/',
-  scope: 'imbot,im',
-  status: 'L',
-  applicationToken: 'app-token-a',
-};
+const install = SAMPLE_INSTALL;
 const INSTALLED_AT = new Date('2026-01-01T00:00:00Z');
 const uninstall = (over: Partial<NewEventWork> = {}): NewEventWork => ({
   memberId: 'member-a',

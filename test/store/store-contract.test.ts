@@ -5,10 +5,10 @@ import {
   postgresUrl,
   tempPostgresStore,
   tempSqliteStore,
+  SAMPLE_INSTALL,
   storeImplementations,
   type TempStore,
 } from '../support/temp-store';
-import type { PortalInstall } from '../../server/store/store';
 import { createPostgresStore } from '../../server/store/postgres';
 import { createSqliteStore } from '../../server/store/sqlite';
 import { createTokenCipher } from '../../server/store/token-cipher';
@@ -17,15 +17,7 @@ import { createTokenCipher } from '../../server/store/token-cipher';
 // (.ci/run sets it, so CI always runs both).
 const implementations = storeImplementations();
 
-const install: PortalInstall = {
-  memberId: 'member-a',
-  domain: 'a.example.com',
-  clientEndpoint: 'https://a.example.com/rest/',
-  serverEndpoint: 'https://oauth.example.com/rest/',
-  scope: 'imbot,im',
-  status: 'L',
-  applicationToken: 'app-token-a',
-};
+const install = SAMPLE_INSTALL;
 
 describe.each(implementations)('%s store', (_name, open) => {
   let temp: TempStore;

@@ -75,3 +75,30 @@ export async function startAppProcess(opts: {
   }
   return { child, url, output: () => output, exited };
 }
+
+/**
+ * The environment of an app process on `port` against a local emulator, with its SQLite
+ * database in `dataDir`: what every test that starts the app as a process shares.
+ */
+export function localAppEnv(opts: {
+  port: number;
+  oauthUrl: string;
+  dataDir: string;
+  client: { clientId: string; clientSecret: string };
+  sessionSecret: string;
+  tokenKey: string;
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    APP_BASE_URL: `http://localhost:${opts.port}`,
+    B24_CLIENT_ID: opts.client.clientId,
+    B24_CLIENT_SECRET: opts.client.clientSecret,
+    B24_OAUTH_SERVER: opts.oauthUrl,
+    B24_ALLOW_HTTP_PORTALS: 'true',
+    DATABASE_URL: `sqlite:${join(opts.dataDir, 'app.sqlite')}`,
+    DATA_DIR: opts.dataDir,
+    SESSION_SECRET: opts.sessionSecret,
+    TOKEN_ENCRYPTION_KEY: opts.tokenKey,
+  };
+}

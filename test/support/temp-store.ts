@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createPostgresStore } from '../../server/store/postgres';
 import { createSqliteStore } from '../../server/store/sqlite';
-import type { Store } from '../../server/store/store';
+import type { PortalInstall, Store } from '../../server/store/store';
 import { createTokenCipher, type TokenCipher } from '../../server/store/token-cipher';
 
 export const testKey = () => randomBytes(32);
@@ -86,3 +86,14 @@ export function storeImplementations(): [string, () => Promise<TempStore>][] {
   if (url) list.push(['postgres', () => tempPostgresStore(url)]);
   return list;
 }
+
+/** A portal as the store tests install it. */
+export const SAMPLE_INSTALL: PortalInstall = {
+  memberId: 'member-a',
+  domain: 'a.example.com',
+  clientEndpoint: 'https://a.example.com/rest/',
+  serverEndpoint: 'https://oauth.example.com/rest/',
+  scope: 'imbot,im',
+  status: 'L',
+  applicationToken: 'app-token-a',
+};
