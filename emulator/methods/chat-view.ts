@@ -3,6 +3,13 @@ import type { Chat, User } from '../state';
 // How chats look in answers: im.search.chat.list's chat object and im.recent.list's items
 // (api-reference/chats/search/im-search-chat-list.md, im-recent-list.md).
 
+/**
+ * The chat's avatar link ("Link to the chat avatar", api-reference/chats/im-dialog-get.md; ''
+ * when it has none). The page says no more; a new avatar is a new uploaded file, so the link is
+ * taken to change with it: here a version each change raises. Were a portal to answer the same
+ * link, the app would send a lost change again: made twice at worst, never reported made when
+ * it was not (server/chats/update-chat-avatar.ts, replayChatChange).
+ */
 export function avatarPath(chat: Chat): string {
   if (!chat.avatar) return '';
   const ext = chat.avatar.format === 'jpeg' ? 'jpg' : chat.avatar.format;
