@@ -12,6 +12,7 @@ import {
   PRIVATE_DIALOG_ID,
   seedPortal,
   type Fault,
+  type PortalProfile,
   type PortalState,
   type RecordedCall,
 } from './state';
@@ -21,7 +22,7 @@ import { createTokenIssuer } from './tokens';
 // has its own domain, `host:port`). Built from Bitrix24's REST documentation (emulator/README.md
 // names the page behind each rule); imports nothing from server/.
 
-export type { EmulatedChat, LaunchForm, LaunchOptions, RateLimit, RecordedCall };
+export type { EmulatedChat, LaunchForm, LaunchOptions, PortalProfile, RateLimit, RecordedCall };
 export {
   ADMIN_USER_ID,
   ANNOUNCEMENTS_CHAT_ID,
@@ -34,6 +35,7 @@ export {
   OUTSIDER_USER_ID,
   PLAIN_USER_ID,
   PRIVATE_DIALOG_ID,
+  PORTAL_PROFILES,
   PROJECT_CHAT_COUNT,
   SALES_CHAT_ID,
   WORKGROUP_CHAT_ID,
@@ -42,7 +44,9 @@ export {
 export interface EmulatorOptions {
   host?: string;
   oauthPort?: number;
-  portals?: Array<{ memberId?: string; port?: number; title?: string }>;
+  portals?: Array<{ memberId?: string; port?: number; title?: string; profile?: PortalProfile }>;
+  /** The Bitrix24 every portal behaves as unless its own spec says otherwise; `cloud` by default. */
+  profile?: PortalProfile;
   app: { clientId: string; clientSecret: string; appUrl: string; scope?: string };
   accessTokenTtlSeconds?: number;
   rateLimit?: RateLimit;
@@ -155,6 +159,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         title: spec.title ?? (index === 0 ? 'Acme Corp' : `Portal ${index + 1}`),
         host,
         port,
+        profile: spec.profile ?? options.profile ?? 'cloud',
       };
       const state = seedPortal(initial);
       states.push(state);

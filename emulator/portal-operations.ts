@@ -15,7 +15,7 @@ export interface PortalDeps {
   rateLimit: RateLimit;
   log: (line: string) => void;
   /** How the portal was seeded, for reset(). */
-  initial: { memberId: string; title: string; host: string; port: number };
+  initial: Parameters<typeof seedPortal>[0];
 }
 
 export type PortalOperations = ReturnType<typeof portalOperations>;

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { RestError, errorBody, systemErrors } from './errors';
 import { appMethods } from './methods/app';
+import { methodExists } from './methods/availability';
 import { probeBase64Image } from './methods/avatar-image';
 import { runBatch } from './methods/batch';
 import { isListAnswer, type ListAnswer, type Method, type MethodContext, type MethodFamily } from './methods/context';
@@ -97,7 +98,7 @@ export function createRestHandler(deps: RestDeps) {
   ): Promise<ListAnswer> => {
     const holdAnswerMs = await applyFault(requested);
     const method = methods.get(requested.toLowerCase());
-    if (!method) throw systemErrors.methodNotFound();
+    if (!method || !methodExists(portal.profile, method.name)) throw systemErrors.methodNotFound();
     if (!method.scopes.includes('basic') && !method.scopes.some((s) => deps.appScope.includes(s)))
       throw systemErrors.insufficientScope();
     const user = portal.users.get(caller.userId);

@@ -97,8 +97,20 @@ export interface FrameSession {
   placement: string;
 }
 
+/**
+ * Which Bitrix24 the portal behaves as (emulator/README.md, "Profiles"):
+ * - `cloud`: current cloud `im` (25.x): imbot.chat.updateAvatar checks the calling user before
+ *   the bot, and imbot.v2.Chat.update is there;
+ * - `cloud-no-v2`: the same `im` on a portal without the imbot.v2 methods;
+ * - `onprem-old`: an on-premise portal on `im` 19.x: the bot alone is checked, im.dialog.get
+ *   answers without `permissions` and `restrictions`, no imbot.v2.
+ */
+export type PortalProfile = 'cloud' | 'cloud-no-v2' | 'onprem-old';
+export const PORTAL_PROFILES: readonly PortalProfile[] = ['cloud', 'cloud-no-v2', 'onprem-old'];
+
 export interface PortalState {
   memberId: string;
+  profile: PortalProfile;
   title: string;
   host: string;
   port: number;
@@ -150,7 +162,13 @@ const FIRST_BOT_ID = 501;
 
 const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
 
-export function seedPortal(opts: { memberId: string; title: string; host: string; port: number }): PortalState {
+export function seedPortal(opts: {
+  memberId: string;
+  title: string;
+  host: string;
+  port: number;
+  profile: PortalProfile;
+}): PortalState {
   const users = new Map<number, User>([
     [ADMIN_USER_ID, { id: ADMIN_USER_ID, name: 'Anna', lastName: 'Admin', admin: true, email: 'anna@example.com' }],
     [PLAIN_USER_ID, { id: PLAIN_USER_ID, name: 'Boris', lastName: 'User', admin: false, email: 'boris@example.com' }],

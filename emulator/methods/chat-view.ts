@@ -1,4 +1,4 @@
-import type { Chat, User } from '../state';
+import type { Chat, PortalProfile, User } from '../state';
 
 // How chats look in answers: im.search.chat.list's chat object and im.recent.list's items
 // (api-reference/chats/search/im-search-chat-list.md, im-recent-list.md).
@@ -50,7 +50,19 @@ function role(chat: Chat, userId: number): string {
   return chat.members.includes(userId) ? 'member' : 'none';
 }
 
-export function presentChat(baseUrl: string, chat: Chat, userId: number) {
+/**
+ * A chat as the user sees it. `im` 19.x (`onprem-old`) knew no roles or per-chat permissions: its
+ * answers have no `role`, `permissions` or `restrictions` (they came with the chat permission
+ * settings of later `im`).
+ */
+export function presentChat(baseUrl: string, chat: Chat, userId: number, profile: PortalProfile = 'cloud') {
+  const view = presentCurrentChat(baseUrl, chat, userId);
+  if (profile !== 'onprem-old') return view;
+  const { role: _role, permissions: _permissions, restrictions: _restrictions, ...old } = view;
+  return old;
+}
+
+function presentCurrentChat(baseUrl: string, chat: Chat, userId: number) {
   return {
     id: chat.id,
     parent_chat_id: 0,
@@ -98,7 +110,13 @@ export function presentChat(baseUrl: string, chat: Chat, userId: number) {
 }
 
 /** One item of im.recent.list: a group chat, or a one-to-one dialog seen from `userId`. */
-export function presentRecentItem(baseUrl: string, chat: Chat, userId: number, users: Map<number, User>) {
+export function presentRecentItem(
+  baseUrl: string,
+  chat: Chat,
+  userId: number,
+  users: Map<number, User>,
+  profile: PortalProfile = 'cloud',
+) {
   const date = new Date(Date.UTC(2026, 0, 1) + chat.lastActivity * 60_000).toISOString();
   const message = {
     id: chat.lastActivity,
@@ -148,7 +166,7 @@ export function presentRecentItem(baseUrl: string, chat: Chat, userId: number, u
       chat: { text_field_enabled: true, background_id: null, mute_list: [] },
     };
   }
-  const view = presentChat(baseUrl, chat, userId);
+  const view = presentChat(baseUrl, chat, userId, profile);
   return {
     id: `chat${chat.id}`,
     chat_id: chat.id,
@@ -157,6 +175,6 @@ export function presentRecentItem(baseUrl: string, chat: Chat, userId: number, u
     avatar: { url: view.avatar, color: chat.color },
     title: chat.title,
     ...common,
-    chat: { ...view, role: view.role.toUpperCase() },
+    chat: 'role' in view ? { ...view, role: String(view.role).toUpperCase() } : view,
   };
 }

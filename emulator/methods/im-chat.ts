@@ -2,6 +2,7 @@ import { RestError } from '../errors';
 import { hasChatRole } from '../state';
 import { idList, int, param, text, yes, type ListAnswer, type MethodContext, type MethodFamily } from './context';
 import { presentChat, presentRecentItem } from './chat-view';
+import { setAvatar, userMayChangeLook } from './imbot-chat';
 
 // The user's own view of the messenger (api-reference/chats/*): what a chat picker lists, and
 // how a member adds the app's bot to a chat.
@@ -27,7 +28,7 @@ export const imChatMethods: MethodFamily = {
       const more = offset + limit < chats.length;
       const items = chats
         .slice(offset, offset + limit)
-        .map((c) => presentRecentItem(ctx.baseUrl, c, ctx.user.id, ctx.portal.users));
+        .map((c) => presentRecentItem(ctx.baseUrl, c, ctx.user.id, ctx.portal.users, ctx.portal.profile));
       return {
         result: {
           items,
@@ -53,7 +54,9 @@ export const imChatMethods: MethodFamily = {
         )
         .sort((a, b) => b.lastActivity - a.lastActivity);
       const answer: ListAnswer = {
-        result: found.slice(offset, offset + limit).map((c) => presentChat(ctx.baseUrl, c, ctx.user.id)),
+        result: found
+          .slice(offset, offset + limit)
+          .map((c) => presentChat(ctx.baseUrl, c, ctx.user.id, ctx.portal.profile)),
         total: found.length,
       };
       if (offset + limit < found.length) answer.next = offset + limit;
@@ -82,7 +85,10 @@ export const imChatMethods: MethodFamily = {
           );
       if (!chat || !chat.members.includes(ctx.user.id))
         throw new RestError('ACCESS_ERROR', 'You do not have access to the specified dialog', 403);
-      return { ...presentChat(ctx.baseUrl, chat, ctx.user.id), dialog_id: match ? dialogId : String(userId) };
+      return {
+        ...presentChat(ctx.baseUrl, chat, ctx.user.id, ctx.portal.profile),
+        dialog_id: match ? dialogId : String(userId),
+      };
     },
     // im-chat-user-list.md: an empty array when the user may not see the members.
     'im.chat.user.list': (ctx) => {
@@ -90,19 +96,36 @@ export const imChatMethods: MethodFamily = {
       if (!chat) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
       return chat.members.includes(ctx.user.id) ? [...chat.members] : [];
     },
-    // im-chat-user-add.md. USERS may hold bots: this is how the app's bot joins a chat.
+    // im-chat-user-add.md. USERS may hold bots: this is how the app's bot joins a chat. A caller
+    // without `permissions.manage_users_add` gets WRONG_REQUEST with HTTP 400 in both
+    // generations (im's Chat::addUsers fails and the REST layer reports the request as wrong).
     'im.chat.user.add': (ctx) => {
       const chat = ctx.portal.chats.get(chatIdOf(ctx));
       if (!chat) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
       if (chat.type === 'private' || chat.type === 'general')
         throw new RestError('ACCESS_ERROR', 'It is forbidden to add users to this chat', 403);
       if (!hasChatRole(chat, ctx.user.id, chat.manageUsersAdd))
-        throw new RestError('ACCESS_DENIED_EXTEND', 'Insufficient permissions to add participants to the chat', 403);
+        throw new RestError('WRONG_REQUEST', "You don't have access or user already member in chat", 400);
       const ids = (idList(param(ctx.params, 'USERS')) ?? [int(param(ctx.params, 'USERS'))]).filter(
         (id) => ctx.portal.users.has(id) || ctx.portal.bots.has(id),
       );
       if (ids.length === 0) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
       chat.members = [...new Set([...chat.members, ...ids])];
+      return true;
+    },
+    // chats/chat-update/im-chat-update-avatar.md: as the calling user, "a chat participant with
+    // permission to change the appearance"; no bot involved. A one-to-one dialog is
+    // DIALOG_ID_EMPTY. Current im asks canDo(ChangeAvatar) (ACCESS_DENIED, HTTP 400); im 19.x let
+    // any member of a group chat change it and answered anything else as WRONG_REQUEST.
+    'im.chat.updateAvatar': async (ctx) => {
+      const chat = ctx.portal.chats.get(chatIdOf(ctx));
+      if (!chat) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
+      if (chat.type === 'private') throw new RestError('DIALOG_ID_EMPTY', "Dialog ID can't be empty");
+      if (ctx.portal.profile === 'onprem-old') {
+        const group = (chat.type === 'chat' || chat.type === 'open') && chat.entityType === '';
+        if (!group || !chat.members.includes(ctx.user.id)) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
+      } else if (!userMayChangeLook(chat, ctx.user.id)) throw new RestError('ACCESS_DENIED', 'Access denied', 400);
+      await setAvatar(chat, param(ctx.params, 'AVATAR'));
       return true;
     },
   },

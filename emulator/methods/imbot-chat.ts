@@ -1,8 +1,8 @@
 import { RestError } from '../errors';
 import { hasChatRole, type Chat, type PortalState } from '../state';
 import { decodeAvatar } from './avatar-image';
-import { resolveBot } from './bot-identity';
-import { idList, int, param, text, type MethodContext, type MethodFamily } from './context';
+import { callingApp, resolveBot } from './bot-identity';
+import { idList, int, param, text, type ListAnswer, type MethodContext, type MethodFamily } from './context';
 
 // chat-bots/outdated/chats/*: the bot acts in chats it belongs to. A bot starts in no chat;
 // a member adds it with im.chat.user.add (or it creates a chat with imbot.chat.add).
@@ -35,26 +35,71 @@ const chatIdOf = (ctx: MethodContext): number => {
 const existingUsers = (portal: PortalState, ids: number[]) =>
   ids.filter((id) => portal.users.has(id) || portal.bots.has(id));
 
+/** May the calling user change this chat's look? Current `im`'s rule, as im-dialog-get.md shows it. */
+export function userMayChangeLook(chat: Chat, userId: number): boolean {
+  const ownLook = (chat.type === 'chat' || chat.type === 'open') && chat.entityType === '';
+  return ownLook && hasChatRole(chat, userId, chat.manageUi);
+}
+
 /**
  * The error table of imbot.chat.updateAvatar's page
  * (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md), row by row, in the
- * order the checks run.
+ * order the checks run, per generation:
+ * - current `im` (profiles `cloud`, `cloud-no-v2`; the published module 25.650.100): the calling
+ *   user's right comes first, `CIMChat::canDo(..., Action::ChangeAvatar)` → ACCESS_DENIED
+ *   "Access denied", HTTP 400; a one-to-one dialog is WRONG_REQUEST, HTTP 400;
+ * - `im` 19.x (`onprem-old`): the method acts as the bot and checks only the bot.
+ * Either way a bot outside the chat finds no chat: WRONG_REQUEST "Chat isn't exists".
  */
 async function updateAvatar(ctx: MethodContext): Promise<true> {
   const chatId = chatIdOf(ctx);
   const bot = resolveBot(ctx);
   const chat = ctx.portal.chats.get(chatId);
   if (!chat) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
-  if (chat.type === 'private') throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
+  if (chat.type === 'private') throw new RestError('WRONG_REQUEST', "Chat isn't exists");
+  if (ctx.portal.profile !== 'onprem-old' && !userMayChangeLook(chat, ctx.user.id))
+    throw new RestError('ACCESS_DENIED', 'Access denied', 400);
   if (chat.type === 'general' || chat.type === 'channel' || chat.entityType !== '')
     throw new RestError('ACCESS_ERROR', 'The avatar of this chat cannot be changed', 403);
-  // The method acts as the bot: Bitrix24 checks the bot's membership, never the calling user's
-  // (its page: "an authorised user of the app that registered the bot"), so the app must check
-  // the user itself. A bot outside the chat finds no chat, as Bitrix24's source answers.
   if (!chat.members.includes(bot.id)) throw new RestError('WRONG_REQUEST', "Chat isn't exists");
-  const image = await decodeAvatar(param(ctx.params, 'AVATAR'));
-  chat.avatar = { ...image, version: (chat.avatar?.version ?? 0) + 1 };
+  await setAvatar(chat, param(ctx.params, 'AVATAR'));
   return true;
+}
+
+/** A new avatar is a new file, so a new link (chat-view.ts avatarPath). */
+export async function setAvatar(chat: Chat, base64: unknown): Promise<void> {
+  const image = await decodeAvatar(base64);
+  chat.avatar = { ...image, version: (chat.avatar?.version ?? 0) + 1 };
+}
+
+/**
+ * imbot.v2.Chat.update (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.md):
+ * `botId`, `dialogId`, `fields{title, description, color, avatar}`; answers `{result: true}`.
+ * Its error table has BOT_ID_REQUIRED, BOT_NOT_FOUND, BOT_OWNERSHIP_ERROR and ACCESS_DENIED
+ * ("Bot is not a participant in the chat"), HTTP 400 or 403. The page does not say whether
+ * the caller is checked; the emulator takes the stricter reading and checks the calling user
+ * first, as current `im` does for the old method (ACCESS_DENIED, HTTP 400), then the bot
+ * (ACCESS_DENIED, HTTP 403). Only the `cloud` profile has it (portal-rest.ts).
+ */
+async function chatUpdateV2(ctx: MethodContext): Promise<ListAnswer> {
+  const botId = int(param(ctx.params, 'botId'));
+  if (botId <= 0) throw new RestError('BOT_ID_REQUIRED', 'Bot ID is required');
+  const bot = ctx.portal.bots.get(botId);
+  if (!bot) throw new RestError('BOT_NOT_FOUND', 'Bot not found');
+  if (bot.appId !== callingApp(ctx))
+    throw new RestError('BOT_OWNERSHIP_ERROR', 'Bot is registered by another application');
+  const dialog = /^chat(\d+)$/.exec(text(param(ctx.params, 'dialogId')));
+  const chat = dialog ? ctx.portal.chats.get(Number(dialog[1])) : undefined;
+  if (!chat || !userMayChangeLook(chat, ctx.user.id)) throw new RestError('ACCESS_DENIED', 'Access denied', 400);
+  if (!chat.members.includes(bot.id)) throw new RestError('ACCESS_DENIED', 'Access denied', 403);
+  const fields = param(ctx.params, 'fields');
+  const record = typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {};
+  if (record.avatar === undefined && record.title === undefined && record.color === undefined)
+    throw new RestError('INVALID_ARGUMENT', 'Nothing to update');
+  if (record.avatar !== undefined) await setAvatar(chat, record.avatar);
+  if (typeof record.title === 'string' && record.title.trim()) chat.title = record.title.trim();
+  // The answer's `result` is itself an object: `{"result": {"result": true}}`.
+  return { result: { result: true } };
 }
 
 export const imbotChatMethods: MethodFamily = {
@@ -121,5 +166,6 @@ export const imbotChatMethods: MethodFamily = {
       return true;
     },
     'imbot.chat.updateAvatar': updateAvatar,
+    'imbot.v2.Chat.update': chatUpdateV2,
   },
 };

@@ -1,4 +1,11 @@
-import { BOARD_CHAT_ID, MARKETING_CHAT_ID, PLAIN_USER_ID, startEmulator, type Emulator } from '../../emulator/index';
+import {
+  BOARD_CHAT_ID,
+  MARKETING_CHAT_ID,
+  OUTSIDER_USER_ID,
+  PLAIN_USER_ID,
+  startEmulator,
+  type Emulator,
+} from '../../emulator/index';
 import { APP, pngBase64, registerBot, rest, start, tokenFor } from './helpers';
 
 // Every row of the error table in imbot.chat.updateAvatar's page (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md).
@@ -65,26 +72,31 @@ describe('imbot.chat.updateAvatar', () => {
     );
   });
 
-  it('checks the bot, never the calling user: a user outside the chat, or below its manage_ui, is not refused', async () => {
+  it('current im checks the calling user first: ACCESS_DENIED, HTTP 400, for a user outside the chat or below its manage_ui', async () => {
     await addBot(BOARD_CHAT_ID);
-    expect(
-      (await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, tokenFor(portal(), PLAIN_USER_ID))).body.result,
-    ).toBe(true);
+    const boris = tokenFor(portal(), PLAIN_USER_ID);
+    expect(await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, boris)).toEqual(
+      error(400, 'ACCESS_DENIED', 'Access denied'),
+    );
     portal().state.chats.get(BOARD_CHAT_ID)!.members.push(PLAIN_USER_ID);
-    expect(
-      (await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, tokenFor(portal(), PLAIN_USER_ID))).body.result,
-    ).toBe(true);
-  });
-
-  it('ACCESS_ERROR "Action unavailable" for a one-to-one dialog', async () => {
-    expect(await update({ CHAT_ID: portal().privateDialogId(), AVATAR: image })).toEqual(
-      error(403, 'ACCESS_ERROR', 'Action unavailable'),
+    expect(await update({ CHAT_ID: BOARD_CHAT_ID, AVATAR: image }, boris)).toEqual(
+      error(400, 'ACCESS_DENIED', 'Access denied'),
+    );
+    // The user is checked before the bot: a refused user never learns whether the bot is in.
+    expect(await update({ CHAT_ID: MARKETING_CHAT_ID, AVATAR: image }, tokenFor(portal(), OUTSIDER_USER_ID))).toEqual(
+      error(400, 'ACCESS_DENIED', 'Access denied'),
     );
   });
 
-  it('ACCESS_ERROR for the general chat, whose avatar cannot be changed', async () => {
+  it('WRONG_REQUEST, HTTP 400, for a one-to-one dialog', async () => {
+    expect(await update({ CHAT_ID: portal().privateDialogId(), AVATAR: image })).toEqual(
+      error(400, 'WRONG_REQUEST', "Chat isn't exists"),
+    );
+  });
+
+  it('the general chat: ACCESS_DENIED from the caller check on current im', async () => {
     expect(await update({ CHAT_ID: portal().generalChatId(), AVATAR: image })).toEqual(
-      error(403, 'ACCESS_ERROR', 'The avatar of this chat cannot be changed'),
+      error(400, 'ACCESS_DENIED', 'Access denied'),
     );
   });
 
