@@ -10,6 +10,7 @@ import { imChatMethods } from './methods/im-chat';
 import { imbotBotMethods } from './methods/imbot-bot';
 import { imbotChatMethods } from './methods/imbot-chat';
 import { placementMethods } from './methods/placement';
+import { systemMethods, type CatalogueMethod, type MethodCatalogue } from './methods/system';
 import { profileMethods, userMethods } from './methods/user';
 import { admitRequest, type RateLimit } from './rate-limit';
 import type { PortalState } from './state';
@@ -26,6 +27,8 @@ interface Registered {
   scopes: string[];
   run: Method;
 }
+
+const BATCH: CatalogueMethod = { name: 'batch', scopes: ['basic'] };
 
 function registry(families: MethodFamily[]): Map<string, Registered> {
   const map = new Map<string, Registered>();
@@ -59,8 +62,21 @@ export interface RestDeps {
 
 export function createRestHandler(deps: RestDeps) {
   const { portal } = deps;
+  // The methods this portal has: registered here and present in its profile (availability.ts).
+  // Dispatch, method.get and `methods` all read this one catalogue. `batch` is answered before
+  // dispatch, but is a method of the portal like any other (batch.md).
+  const present = (name: string): Registered | undefined => {
+    const method = methods.get(name.toLowerCase());
+    return method && methodExists(portal.profile, method.name) ? method : undefined;
+  };
+  const catalogue: MethodCatalogue = {
+    find: (name) => (name.toLowerCase() === BATCH.name ? BATCH : present(name)),
+    list: () => [BATCH, ...[...methods.values()].filter((m) => methodExists(portal.profile, m.name))],
+    isAvailable: (method) => method.scopes.includes('basic') || method.scopes.some((s) => deps.appScope.includes(s)),
+  };
   const methods = registry([
     appMethods(deps.appScope),
+    systemMethods(catalogue),
     profileMethods,
     userMethods,
     eventMethods,
@@ -97,10 +113,9 @@ export function createRestHandler(deps: RestDeps) {
     caller: { userId: number; clientId: string },
   ): Promise<ListAnswer> => {
     const holdAnswerMs = await applyFault(requested);
-    const method = methods.get(requested.toLowerCase());
-    if (!method || !methodExists(portal.profile, method.name)) throw systemErrors.methodNotFound();
-    if (!method.scopes.includes('basic') && !method.scopes.some((s) => deps.appScope.includes(s)))
-      throw systemErrors.insufficientScope();
+    const method = present(requested);
+    if (!method) throw systemErrors.methodNotFound();
+    if (!catalogue.isAvailable(method)) throw systemErrors.insufficientScope();
     const user = portal.users.get(caller.userId);
     if (!user) throw systemErrors.noAuth();
     portal.calls.push({
