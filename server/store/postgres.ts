@@ -2,6 +2,7 @@ import { Pool, type PoolClient } from 'pg';
 import { readMigrations } from './migrations';
 import { postgresAvatarChanges } from './postgres-avatar-changes';
 import { postgresEventWork } from './postgres-event-work';
+import { postgresLearntCapabilities } from './postgres-learnt-capabilities';
 import type { TokenCipher } from './token-cipher';
 import type {
   AuditEntry,
@@ -373,5 +374,6 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     sessions,
     avatarChanges: postgresAvatarChanges(pool, inTransaction, insertAudit),
     eventWork: postgresEventWork(pool, inTransaction, cipher),
+    capabilities: postgresLearntCapabilities(pool),
   };
 }

@@ -5,6 +5,7 @@ import { createKeyedMutex } from './keyed-mutex';
 import { readMigrations } from './migrations';
 import { sqliteAvatarChanges } from './sqlite-avatar-changes';
 import { sqliteEventWork } from './sqlite-event-work';
+import { sqliteLearntCapabilities } from './sqlite-learnt-capabilities';
 import type { TokenCipher } from './token-cipher';
 import type {
   SetupProblem,
@@ -310,6 +311,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     sessions,
     avatarChanges: sqliteAvatarChanges(db, insertAudit),
     eventWork: sqliteEventWork(db, cipher),
+    capabilities: sqliteLearntCapabilities(db),
   };
 }
 

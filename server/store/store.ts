@@ -1,8 +1,10 @@
 import type { AuditEntry } from './audit-entry';
 import type { AvatarChangeRecords } from './avatar-changes';
 import type { EventWorkRecords } from './event-work';
+import type { CapabilityRecords } from './learnt-capabilities';
 
 export type { AuditEntry } from './audit-entry';
+export type { CapabilityRecords, DialogFields, LearntCapabilities, MethodPresence } from './learnt-capabilities';
 // The one storage interface. Everything is asynchronous so that the PostgreSQL implementation
 // (several app instances, one database) fits behind it unchanged.
 
@@ -139,4 +141,6 @@ export interface Store {
   readonly sessions: SessionRecords;
   /** Events accepted from Bitrix24 whose work is done after the answer (event-work.ts). */
   readonly eventWork: EventWorkRecords;
+  /** What the app learnt of each portal's Bitrix24 (learnt-capabilities.ts). */
+  readonly capabilities: CapabilityRecords;
 }
