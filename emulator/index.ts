@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LaunchForm, LaunchOptions } from './launch';
 import { createOAuthServerApp } from './oauth-server';
@@ -64,16 +64,22 @@ export interface PortalStats {
 
 export interface EmulatedPortal {
   memberId: string;
-  domain: string;
-  baseUrl: string;
-  restUrl: string;
+  /** `host:port`; each follows a rename(). */
+  readonly domain: string;
+  readonly baseUrl: string;
+  readonly restUrl: string;
   launch(opts: LaunchOptions): LaunchForm;
   /** What the install page's `installFinish()` does in a browser. */
   finishInstall(): void;
   /** An access token of any application on this portal (another app: APP_ID_ERROR tests). */
   issueAccessToken(userId: number, clientId?: string): string;
   expireAccessTokens(): void;
-  revokeTokens(): void;
+  /** Every token of the portal, or of one user (a user who left the company). */
+  revokeTokens(userId?: number): void;
+  /** The portal moves to a new address (another port); the old one redirects there. */
+  rename(): Promise<{ domain: string; baseUrl: string; restUrl: string }>;
+  /** The administrator installs the app again over itself: the install page again, a new application token. */
+  reinstall(): void;
   injectFault(fault: {
     method: string;
     error?: string;
@@ -163,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       };
       const state = seedPortal(initial);
       states.push(state);
+      const portalApp: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
       const deps: PortalDeps = {
         portal: state,
         issuer,
@@ -171,19 +178,34 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         rateLimit,
         log,
         initial,
+        // A rename: the same portal answers on one more port.
+        listenAgain: async () => {
+          const renamed = createServer((req, res) => portalApp.handle!(req, res));
+          servers.push(renamed);
+          return listen(renamed, host, 0);
+        },
       };
-      server.on('request', createPortalApp(deps));
+      portalApp.handle = createPortalApp(deps);
+      server.on('request', portalApp.handle);
       const ops = portalOperations(deps);
       portals.push({
         memberId: state.memberId,
-        domain: `${host}:${port}`,
-        baseUrl: ops.baseUrl(),
-        restUrl: ops.restUrl(),
+        get domain() {
+          return `${state.host}:${state.port}`;
+        },
+        get baseUrl() {
+          return ops.baseUrl();
+        },
+        get restUrl() {
+          return ops.restUrl();
+        },
         launch: (opts) => ops.launch(opts).form,
         finishInstall: ops.finishInstall,
         issueAccessToken: ops.issueAccessToken,
         expireAccessTokens: ops.expireAccessTokens,
         revokeTokens: ops.revokeTokens,
+        rename: ops.rename,
+        reinstall: ops.reinstall,
         injectFault: (fault) => ops.injectFault(fault as Partial<Fault> & { method: string }),
         clearFaults: ops.clearFaults,
         calls: () => [...state.calls],

@@ -6,6 +6,9 @@ import type { TokenIssuer, TokenRecord } from './tokens';
 // The authorization server, oauth.bitrix.info (settings/oauth/index.md, auto-renewal.md,
 // error-codes.md). It answers on its own port, like the real one on its own domain.
 
+/** The `method` of a fault that strikes the OAuth server's token endpoint (test-api.ts). */
+export const OAUTH_FAULT = 'oauth/token';
+
 export interface AppRegistration {
   clientId: string;
   clientSecret: string;
@@ -61,12 +64,32 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
   const str = (value: unknown) => (typeof value === 'string' ? value : '');
   const portalOf = (record: TokenRecord) => deps.portals().find((p) => p.memberId === record.memberId);
 
+  /**
+   * A fault injected on the portal a code or refresh token belongs to, as `method: 'oauth/token'`
+   * (test-api.ts): the OAuth server is down or busy for that grant. It strikes before the token
+   * is looked at, so the token is not spent. Answers true when it answered the request.
+   */
+  const applyFault = async (res: Response, grantType: string, token: string): Promise<boolean> => {
+    const grant = grantType === 'authorization_code' ? 'code' : grantType === 'refresh_token' ? 'refresh' : null;
+    const record = grant && token ? deps.issuer.peek(grant, token) : null;
+    const portal = record ? portalOf(record) : undefined;
+    const fault = portal?.faults.find((f) => f.method.toLowerCase() === OAUTH_FAULT && f.times > 0);
+    if (!fault) return false;
+    fault.times--;
+    if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (!fault.error) return false;
+    deps.log(`oauth: ${grantType} failed by fault (${fault.error})`);
+    fail(res, fault.status ?? 503, fault.error, fault.description ?? fault.error);
+    return true;
+  };
+
   // index.md step 2 and auto-renewal.md: GET (or POST) with grant_type, client_id, client_secret.
-  server.all('/oauth/token/', (req, res) => {
+  server.all('/oauth/token/', async (req, res) => {
     const p = params(req);
     const grantType = str(p.grant_type);
     const clientId = str(p.client_id);
     if (!grantType || !clientId || !str(p.client_secret)) return fail(res, 400, 'invalid_request', 'Invalid request');
+    if (await applyFault(res, grantType, str(grantType === 'authorization_code' ? p.code : p.refresh_token))) return;
     if (clientId !== deps.app.clientId || str(p.client_secret) !== deps.app.clientSecret)
       return fail(res, 401, 'invalid_client', 'Invalid client credentials');
     let record: TokenRecord | null;

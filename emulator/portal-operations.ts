@@ -16,6 +16,8 @@ export interface PortalDeps {
   log: (line: string) => void;
   /** How the portal was seeded, for reset(). */
   initial: Parameters<typeof seedPortal>[0];
+  /** Opens one more listener for the portal (a rename) and answers its port. */
+  listenAgain?: () => Promise<number>;
 }
 
 export type PortalOperations = ReturnType<typeof portalOperations>;
@@ -85,7 +87,31 @@ export function portalOperations(deps: PortalDeps) {
       return deps.issuer.issuePair({ memberId: portal.memberId, userId, clientId }).accessToken;
     },
     expireAccessTokens: () => deps.issuer.expireAccess(portal.memberId),
-    revokeTokens: () => deps.issuer.revoke(portal.memberId),
+    /** Every token of the portal; or, given a user, that user's alone (a user who left the company). */
+    revokeTokens: (userId?: number) =>
+      userId === undefined ? deps.issuer.revoke(portal.memberId) : deps.issuer.revokeUser(portal.memberId, userId),
+    /**
+     * The administrator renames the portal (settings/how-to-call-rest-api/change-domen.md): it
+     * answers at a new address from now on, the old one redirects every request there (REST
+     * calls too, with 302), and the OAuth server reports the new client_endpoint.
+     */
+    async rename() {
+      if (!deps.listenAgain) throw new Error('this portal cannot be renamed');
+      portal.port = await deps.listenAgain();
+      deps.log(`portal ${portal.memberId}: renamed to ${baseUrl()}`);
+      return { domain: `${portal.host}:${portal.port}`, baseUrl: baseUrl(), restUrl: restUrl() };
+    },
+    /**
+     * The administrator installs the application again over itself: the install page is posted
+     * again until installFinish, with a new application token (the harder reading of
+     * security-recommendations.md, "Update the saved value … if Bitrix24 has provided a new
+     * application_token"); its tokens, bot, handlers and widgets stay.
+     */
+    reinstall() {
+      portal.installed = false;
+      portal.applicationToken = randomToken();
+      deps.log(`portal ${portal.memberId}: reinstall started`);
+    },
     injectFault(fault: Partial<Fault> & { method: string }) {
       portal.faults.push({ ...fault, times: fault.times ?? 1 });
     },
@@ -105,8 +131,9 @@ export function portalOperations(deps: PortalDeps) {
       const frozen = { ...portal, applicationToken: token };
       return sendUninstall(frozen, handlers, endpoints());
     },
-    /** ONAPPINSTALL for an app without UI: installed at once, tokens of user 1 posted. */
+    /** ONAPPINSTALL for an app without UI: installed at once, tokens of user 1 posted; installed again, a new application token. */
     async installEvent() {
+      if (portal.installed) portal.applicationToken = randomToken();
       portal.installed = true;
       const userId = 1;
       const pair = deps.issuer.issuePair({ memberId: portal.memberId, userId, clientId: deps.app.clientId });

@@ -20,6 +20,12 @@ export function createPortalApp(deps: PortalDeps): Express {
   server.disable('x-powered-by');
   // Nested keys (`PROPERTIES[NAME]=x`) in queries and forms, as PHP reads them.
   server.set('query parser', 'extended');
+  // A renamed portal (change-domen.md): its old address sends every request to the new one,
+  // a POST too, with 302 (the page's "Approach 1"). The test API answers at every address.
+  server.use((req, res, next) => {
+    if (req.socket.localPort === portal.port || req.path.startsWith('/_emulator/')) return next();
+    res.redirect(302, `${ops.baseUrl()}${req.originalUrl}`);
+  });
   // client_endpoint ends with a slash and b24jssdk adds another ("/rest//method"); Bitrix24's
   // web server accepts that, so the emulator does too.
   server.use((req, _res, next) => {

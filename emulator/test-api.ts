@@ -51,8 +51,18 @@ export function createTestApi(portal: PortalState, ops: PortalOperations): Route
     ops.expireAccessTokens();
     ok(res);
   });
-  api.post('/tokens/revoke', (_req, res) => {
-    ops.revokeTokens();
+  api.post('/tokens/revoke', (req, res) => {
+    const userId = body(req).userId;
+    if (userId !== undefined && !portal.users.has(Number(userId)))
+      return res.status(400).json({ error: `no user ${String(userId)}` });
+    ops.revokeTokens(userId === undefined ? undefined : Number(userId));
+    ok(res);
+  });
+  api.post('/rename', async (_req, res) => {
+    res.json(await ops.rename());
+  });
+  api.post('/reinstall', (_req, res) => {
+    ops.reinstall();
     ok(res);
   });
   api.post('/faults', (req, res) => {

@@ -25,11 +25,15 @@ export interface TokenIssuer {
   /** Single use: a code or refresh token is gone once taken, whatever the outcome. */
   takeCode(code: string): TokenRecord | null;
   takeRefresh(refreshToken: string): TokenRecord | null;
+  /** The owner of a code or refresh token, leaving it in place (a fault of the OAuth server strikes before it is spent). */
+  peek(grant: 'code' | 'refresh', token: string): TokenRecord | null;
   /** The owner of an access token; `expired` when it exists but its time is over. */
   resolveAccess(accessToken: string): TokenRecord | 'expired' | null;
   expireAccess(memberId: string): void;
   /** Uninstall or revokeTokens(): every token of the portal stops working. */
   revoke(memberId: string): void;
+  /** revokeTokens(userId): every token of one user stops working, as when that user leaves the company. */
+  revokeUser(memberId: string, userId: number): void;
 }
 
 const CODE_TTL_MS = 30_000;
@@ -69,6 +73,7 @@ export function createTokenIssuer(opts: { accessTokenTtlSeconds: number; now?: (
     },
     takeCode: (code) => take(codes, code),
     takeRefresh: (token) => take(refresh, token),
+    peek: (grant, token) => (grant === 'code' ? codes : refresh).get(token) ?? null,
     resolveAccess(accessToken) {
       const record = access.get(accessToken);
       if (!record) return null;
@@ -80,6 +85,10 @@ export function createTokenIssuer(opts: { accessTokenTtlSeconds: number; now?: (
     revoke(memberId) {
       for (const map of [codes, access, refresh])
         for (const [key, record] of map) if (record.memberId === memberId) map.delete(key);
+    },
+    revokeUser(memberId, userId) {
+      for (const map of [codes, access, refresh])
+        for (const [key, record] of map) if (record.memberId === memberId && record.userId === userId) map.delete(key);
     },
   };
 }

@@ -4,7 +4,7 @@ import { int, param, text, type MethodFamily } from './context';
 import { callingApp } from './bot-identity';
 import { isHandlerUrl } from './handler-url';
 
-// chat-bots/outdated/bots/imbot-register.md, imbot-unregister.md, imbot-bot-list.md.
+// chat-bots/outdated/bots/imbot-register.md, imbot-update.md, imbot-unregister.md, imbot-bot-list.md.
 
 const MAX_BOTS_PER_APP = 5;
 const HANDLER_NAMES = {
@@ -38,14 +38,13 @@ export const imbotBotMethods: MethodFamily = {
       const properties = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
       const name = [text(properties.NAME), text(properties.LAST_NAME)].filter(Boolean).join(' ');
       if (!name) throw new RestError('NAME_ERROR', "Bot name isn't specified");
-      // CODE is unique within Bitrix24 (imbot-register.md). Registering the same CODE again from
-      // the same application gives back the existing bot, as Bitrix24's Bot::register does; from
-      // another application it cannot be created.
+      // CODE is unique within Bitrix24 (imbot-register.md). Bitrix24's Bot::register (the im
+      // module's source) looks a CODE up among the bots of its module, and every REST application
+      // registers under the one module `rest`: a CODE already registered gives back that bot's
+      // id, whichever application registered it, and nothing says so. The caller owns it only if
+      // an owner-checking method (imbot.update) accepts it.
       const existing = [...ctx.portal.bots.values()].find((b) => b.code === code);
-      if (existing) {
-        if (existing.appId !== app) throw new RestError('WRONG_REQUEST', "Bot can't be created");
-        return existing.id;
-      }
+      if (existing) return existing.id;
       const mine = [...ctx.portal.bots.values()].filter((b) => b.appId === app);
       if (mine.length >= MAX_BOTS_PER_APP)
         throw new RestError(
@@ -62,6 +61,41 @@ export const imbotBotMethods: MethodFamily = {
       };
       ctx.portal.bots.set(bot.id, bot);
       return bot.id;
+    },
+    // imbot-update.md: the bot must be the calling application's; FIELDS may change CODE, the
+    // handlers and PROPERTIES (not TYPE or OPENLINE); nothing to change is WRONG_REQUEST.
+    'imbot.update': (ctx) => {
+      const app = callingApp(ctx);
+      const bot = ctx.portal.bots.get(int(param(ctx.params, 'BOT_ID')));
+      if (!bot) throw new RestError('BOT_ID_ERROR', 'Bot not found');
+      if (bot.appId !== app) throw new RestError('APP_ID_ERROR', 'Bot was installed by another REST application');
+      const raw = param(ctx.params, 'FIELDS');
+      const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+      const common = text(param(fields, 'EVENT_HANDLER'));
+      const handlers: Partial<Bot['handlers']> = {};
+      let handlersGiven = 0;
+      for (const name of [...Object.keys(HANDLER_NAMES), 'EVENT_MESSAGE_UPDATE', 'EVENT_MESSAGE_DELETE']) {
+        const url = common || text(param(fields, name));
+        if (!url) continue;
+        if (!isHandlerUrl(url)) throw new RestError(`${name}_ERROR`, 'Wrong handler URL');
+        handlersGiven++;
+        if (name in HANDLER_NAMES) handlers[name as HandlerName] = url;
+      }
+      const rawProperties = param(fields, 'PROPERTIES');
+      const properties =
+        typeof rawProperties === 'object' && rawProperties !== null ? (rawProperties as Record<string, unknown>) : null;
+      const newCode = text(param(fields, 'CODE'));
+      if (!newCode && !properties && handlersGiven === 0)
+        throw new RestError('WRONG_REQUEST', "Update fields can't be empty");
+      let name = bot.name;
+      if (properties && ('NAME' in properties || 'LAST_NAME' in properties)) {
+        name = [text(properties.NAME), text(properties.LAST_NAME)].filter(Boolean).join(' ');
+        if (!name) throw new RestError('NAME_ERROR', "Bot name isn't specified");
+      }
+      if (newCode && [...ctx.portal.bots.values()].some((b) => b.code === newCode && b.id !== bot.id))
+        throw new RestError('WRONG_REQUEST', "Bot can't be updated");
+      Object.assign(bot, { name, code: newCode || bot.code, handlers: { ...bot.handlers, ...handlers } });
+      return true;
     },
     'imbot.unregister': (ctx) => {
       const app = callingApp(ctx);
