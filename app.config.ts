@@ -60,12 +60,17 @@ export interface Config {
    * after how many attempts Bitrix24 could not answer a record is given up.
    */
   readonly eventWork: { readonly intervalMs: number; readonly maxAttempts: number };
-  /** Total deadline of one call to Bitrix24 or the OAuth server: pacing, retries and a token refresh included. */
+  /**
+   * Deadline of one call to Bitrix24 or the OAuth server: Bitrix24's answers, retries and a token
+   * refresh included; the wait for the call's turn in the portal's queue is not.
+   */
   readonly bitrix24TimeoutMs: number;
   /** Answers from Bitrix24 or the OAuth server longer than this are refused (a hostile portal cannot fill memory). */
   readonly bitrix24MaxAnswerBytes: number;
-  /** Client-side pacing of calls per portal user, as Bitrix24's leaky bucket (limits.md). */
+  /** Client-side pacing of calls per portal, as Bitrix24's leaky bucket (limits.md). */
   readonly bitrix24RateLimit: { readonly burstLimit: number; readonly drainRate: number };
+  /** A call whose turn in the portal's queue is further away than this is refused at once (503, Retry-After). */
+  readonly bitrix24QueueWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -195,6 +200,8 @@ const SETTINGS = {
   // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
   B24_RATE_BURST: integer('B24_RATE_BURST', 50, 1, 100000),
   B24_RATE_DRAIN: integer('B24_RATE_DRAIN', 2, 1, 100000),
+  // Nothing is refused that Bitrix24's limit would serve within a minute.
+  B24_QUEUE_WAIT_MS: integer('B24_QUEUE_WAIT_MS', 60_000, 0, 600_000),
 };
 
 type Settings = { readonly [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['fallback'] };
@@ -348,6 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
     bitrix24TimeoutMs: s.B24_TIMEOUT_MS,
     bitrix24MaxAnswerBytes: s.B24_MAX_ANSWER_BYTES,
     bitrix24RateLimit: { burstLimit: s.B24_RATE_BURST, drainRate: s.B24_RATE_DRAIN },
+    bitrix24QueueWaitMs: s.B24_QUEUE_WAIT_MS,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

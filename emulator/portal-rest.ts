@@ -111,7 +111,7 @@ export function createRestHandler(deps: RestDeps) {
     requested: string,
     params: Record<string, unknown>,
     caller: { userId: number; clientId: string },
-  ): Promise<ListAnswer> => {
+  ): Promise<ListAnswer & { operatingResetAt?: number }> => {
     const holdAnswerMs = await applyFault(requested);
     const method = present(requested);
     if (!method) throw systemErrors.methodNotFound();
@@ -126,9 +126,21 @@ export function createRestHandler(deps: RestDeps) {
       at: new Date().toISOString(),
     });
     const ctx: MethodContext = { portal, user, clientId: caller.clientId, params, baseUrl: deps.baseUrl() };
+    const started = Date.now();
     const answer = await method.run(ctx);
     if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
-    return isListAnswer(answer) ? answer : { result: answer };
+    return {
+      ...(isListAnswer(answer) ? answer : { result: answer }),
+      operatingResetAt: countInBasket(caller.clientId, method.name, started),
+    };
+  };
+
+  /** The call counts in its method's time basket from when it started (limits.md); answers the reset time. */
+  const countInBasket = (clientId: string, name: string, started: number): number => {
+    const basketKey = operatingKey(clientId, name);
+    const baskets = portal.operating.get(basketKey) ?? [];
+    portal.operating.set(basketKey, baskets);
+    return operatingResetAt(baskets, started);
   };
 
   return async (req: Request, res: Response) => {
@@ -156,15 +168,18 @@ export function createRestHandler(deps: RestDeps) {
       // A token of another Bitrix24 is a real token, but not for this portal.
       if (record.memberId !== portal.memberId) return fail(systemErrors.invalidToken());
       const caller = { userId: record.userId, clientId: record.clientId };
-      const answer =
-        requested.toLowerCase() === 'batch'
-          ? (await applyFault('batch'), await runBatch(params, (m, p) => runMethod(m, p, caller)))
-          : await runMethod(requested, params, caller);
-      // The call counts in its method's time basket from when it started (limits.md).
-      const basketKey = operatingKey(caller.clientId, requested);
-      const baskets = portal.operating.get(basketKey) ?? [];
-      portal.operating.set(basketKey, baskets);
-      res.json({ ...answer, time: answerTimeBlock(started, operatingResetAt(baskets, started)) });
+      const batch = requested.toLowerCase() === 'batch';
+      const { operatingResetAt: resetAt, ...answer } = batch
+        ? (await applyFault('batch'),
+          {
+            ...(await runBatch(params, (m, p) => runMethod(m, p, caller))),
+            operatingResetAt: countInBasket(caller.clientId, 'batch', started),
+          })
+        : await runMethod(requested, params, caller);
+      res.json({
+        ...answer,
+        time: answerTimeBlock(started, resetAt ?? countInBasket(caller.clientId, requested, started)),
+      });
     } catch (error) {
       if (error instanceof RestError) return fail(error);
       deps.log(`rest ${requested}: internal error ${error instanceof Error ? error.message : String(error)}`);

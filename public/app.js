@@ -6,6 +6,7 @@ import { buildUploadForm, decodeAhead } from './crop-render.js';
 import { byId, maybeById } from './dom.js';
 import { formatBytes } from './format.js';
 import { describeImage, isAnimated } from './image-facts.js';
+import { startQueueWait, stopQueueWait } from './queue-wait.js';
 
 /** @import { ApiError, AppData, B24Frame, Chat, FileNote, MessageKind, PageId } from './page' */
 
@@ -284,6 +285,7 @@ async function main() {
             if (share >= 1 && !saving) {
               saving = true;
               say(t.saving, 'progress');
+              startQueueWait(api, t, (text) => say(text, 'progress', 'change'));
             }
           },
           { onBusy, changeKey },
@@ -321,6 +323,7 @@ async function main() {
         );
       }
     } finally {
+      stopQueueWait();
       freeze(false);
       apply.removeAttribute('aria-disabled');
       apply.removeAttribute('aria-busy');

@@ -157,6 +157,14 @@ export interface PortalStatus {
   problems?: { step: string; code: string; argument: string | null; description: string }[];
 }
 
+/** GET /api/portal/queue (server/http/routes/portal.ts): the portal's queue of calls to Bitrix24. */
+export interface PortalQueue {
+  /** Whole seconds until a call made now would go; 0 while the burst lasts. */
+  waitSeconds: number;
+  /** The pace the queue moves at (limits.md: 2 a second, 5 on Enterprise plans). */
+  requestsPerSecond: number;
+}
+
 /** A page of GET /api/admin/audit (server/http/presenters/audit.ts). */
 export interface AuditPage {
   entries: {

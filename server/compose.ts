@@ -12,7 +12,7 @@ import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './bitrix2
 import { createHandleEvent } from './bitrix24/events';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
-import { createPortalClients, type RestrictionOptions } from './bitrix24/portal-clients';
+import { createPortalClients, longestCallMs, type RestrictionOptions } from './bitrix24/portal-clients';
 import { createPortalSetup } from './bitrix24/portal-setup';
 import { createTokenKeepAlive, type TokenKeepAlive } from './bitrix24/token-keepalive';
 import { createTokenRefresher } from './bitrix24/token-refresh';
@@ -35,6 +35,20 @@ export interface AppParts {
 }
 
 /**
+ * How long the HTTP server gives a request to arrive whole (Node's `requestTimeout`). An upload's
+ * body is read only after its chat is authorised (a REST call, which may first wait its turn in
+ * the portal's queue) and the upload admitted (upload-gate.ts, which waits that much longer on a
+ * busy portal): both come on top of the minute the body itself is given. A body that dribbles
+ * in is cut sooner by the upload gate's rate check, headers by `headersTimeout`.
+ */
+export function requestTimeoutMs(
+  config: Pick<Config, 'bitrix24TimeoutMs' | 'bitrix24QueueWaitMs' | 'uploads'>,
+): number {
+  const longestCall = longestCallMs(config.bitrix24TimeoutMs, config.bitrix24QueueWaitMs);
+  return longestCall + config.uploads.queueWaitMs + config.bitrix24QueueWaitMs + 60_000;
+}
+
+/**
  * Builds the whole application from its settings and a store: used by server/main.ts and by
  * the integration tests, which pass a temporary database and the emulator's OAuth server.
  */
@@ -49,6 +63,13 @@ export function composeApp(deps: {
 }): AppParts {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
+  const restriction: RestrictionOptions = {
+    rateLimit: config.bitrix24RateLimit,
+    maxQueueWaitMs: config.bitrix24QueueWaitMs,
+    ...deps.restriction,
+  };
+  // The longest one call may take, its wait for a turn in the portal's queue included.
+  const longestCall = longestCallMs(config.bitrix24TimeoutMs, restriction.maxQueueWaitMs);
   const egress = { maxAnswerBytes: config.bitrix24MaxAnswerBytes, allowPrivateNetworks: config.allowHttpPortals };
   const oauth = createOAuthServerClient({
     oauthServer,
@@ -71,7 +92,7 @@ export function composeApp(deps: {
     timeoutMs: config.bitrix24TimeoutMs,
     egress,
     log,
-    restriction: { rateLimit: config.bitrix24RateLimit, ...deps.restriction },
+    restriction,
     onCall:
       metrics &&
       ((call) => {
@@ -101,7 +122,7 @@ export function composeApp(deps: {
     log,
     intervalMs: config.eventWork.intervalMs,
     maxAttempts: config.eventWork.maxAttempts,
-    leaseMs: eventWorkLeaseMs(config.bitrix24TimeoutMs),
+    leaseMs: eventWorkLeaseMs(longestCall),
     onOutcome: metrics && ((event, outcome) => metrics.eventWork.inc({ event, outcome })),
   });
   const chats = createChatLister({ clients: portalClients });
@@ -135,8 +156,9 @@ export function composeApp(deps: {
     clientId,
     log,
     onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
-    // applyAvatar makes at most three calls (change, join, change), each within the deadline.
-    leaseMs: 3 * config.bitrix24TimeoutMs + 5_000,
+    // applyAvatar makes at most three calls (change, join, change), each within its wait for a
+    // turn in the portal's queue and its deadline.
+    leaseMs: 3 * longestCall + 5_000,
     onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
   });
 
@@ -176,6 +198,7 @@ export function composeApp(deps: {
     mayUseApp,
     chats,
     updateChatAvatar: avatarChanges.updateChatAvatar,
+    portalQueue: portalClients,
     authorizeChatChange: avatarChanges.authorizeChatChange,
     replayChatChange: avatarChanges.replayChatChange,
     views: createViews(assets.url),

@@ -51,6 +51,8 @@ const catalogue = {
   CHAT_OWNER_ONLY: 403,
   CHAT_MANAGERS_ONLY: 403,
   BOT_JOIN_DENIED: 403,
+  // Bitrix24 answered success, and the chat's avatar link stayed the same: not reported as done.
+  CHANGE_NOT_VISIBLE: 502,
   USER_ACCESS_ERROR: 403,
   OVERLOAD_LIMIT: 503,
   INTERNAL: 500,
@@ -78,10 +80,17 @@ function statusOf(code: ErrorCode): number {
   return catalogue[code];
 }
 
-/** The sentence a user reads for `code`, in their language. */
-export function messageOf(code: ErrorCode, lang: Lang): string {
+/**
+ * The sentence a user reads for `code`, in their language. `fields.owner` names the chat's owner
+ * where the sentence has a place for it (BOT_JOIN_DENIED), in parentheses so that every
+ * language's grammar holds; without it the place stays empty.
+ */
+export function messageOf(code: ErrorCode, lang: Lang, fields?: Record<string, string>): string {
   const strings = serverStrings(lang);
-  return strings.errors[code].replace('{app}', appNameIn(lang)).replace('{status}', strings.statusTab);
+  return strings.errors[code]
+    .replace('{app}', appNameIn(lang))
+    .replace('{status}', strings.statusTab)
+    .replace('{owner}', fields?.owner ? ` (${fields.owner})` : '');
 }
 
 /** An error we expect and can explain to the user; `detail` goes to the log only. */

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../app.config';
 import { startEmulator } from '../emulator/index';
 import { configureSharp } from './avatar/avatar-pipeline';
-import { composeApp } from './compose';
+import { composeApp, requestTimeoutMs } from './compose';
 import { createDrainingServer } from './http/draining-server';
 import { createAppMetrics, withMetrics } from './http/metrics';
 import { loadOrCreateDevSecrets } from './dev-secrets';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       );
     }
   });
-  server.requestTimeout = 60_000;
+  server.requestTimeout = requestTimeoutMs(config);
   server.headersTimeout = 20_000;
 
   const prune = setInterval(() => void store.sessions.prune(new Date()).catch(() => undefined), 15 * 60 * 1000);

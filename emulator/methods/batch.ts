@@ -1,6 +1,6 @@
 import { RestError, errorBody, systemErrors } from '../errors';
 import { parseFormQuery } from '../form-params';
-import { timeBlock } from '../time-block';
+import { answerTimeBlock, timeBlock } from '../time-block';
 import { yes, type ListAnswer } from './context';
 
 // settings/how-to-call-rest-api/batch.md: up to 50 sub-queries `method?query`, run in order;
@@ -10,7 +10,11 @@ import { yes, type ListAnswer } from './context';
 
 const MAX_COMMANDS = 50;
 
-export type RunMethod = (method: string, params: Record<string, unknown>) => Promise<ListAnswer>;
+/** A call's answer, with when its method's oldest time basket resets (limits.md), for its `result_time`. */
+export type RunMethod = (
+  method: string,
+  params: Record<string, unknown>,
+) => Promise<ListAnswer & { operatingResetAt?: number }>;
 
 function lookup(results: Record<string, unknown>, key: string, path: string[]): unknown {
   let node: unknown = results[key];
@@ -53,6 +57,7 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
   const times: Record<string, unknown> = {};
   for (const key of keys) {
     const started = Date.now();
+    let resetAt: number | undefined;
     const line = typeof commands[key] === 'string' ? (commands[key] as string) : '';
     const cut = line.indexOf('?');
     const method = (cut < 0 ? line : line.slice(0, cut))
@@ -64,6 +69,7 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
       if (method === 'batch') throw systemErrors.batchMethodNotAllowed();
       if (!method) throw systemErrors.methodNotFound();
       const answer = await run(method, parseFormQuery(substitute(query, result)));
+      resetAt = answer.operatingResetAt;
       result[key] = answer.result;
       if (answer.total !== undefined) totals[key] = answer.total;
       if (answer.next !== undefined) next[key] = answer.next;
@@ -72,7 +78,8 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
       errors[key] = errorBody(error);
       if (halt) break;
     } finally {
-      times[key] = timeBlock(started);
+      // Each call's time block, with its own method's reset time as a single call's has it.
+      times[key] = resetAt === undefined ? timeBlock(started) : answerTimeBlock(started, resetAt);
     }
   }
   return {

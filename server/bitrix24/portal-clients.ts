@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
-import { createCallPacer, sleep } from './call-pacer';
+import { startCallDeadline } from './call-deadline';
+import { createCallPacer, MAX_QUEUE_WAIT_MS, sleep } from './call-pacer';
 import { STRICT_EGRESS, type EgressPolicy } from './http-json';
 import { createOperatingResets } from './operating-limit';
 import { postRestMethod } from './rest-call';
@@ -14,7 +15,13 @@ export interface RestClient {
 }
 
 export interface PortalClients {
-  forOwner(portal: Portal, userId: number): Promise<RestClient>;
+  /**
+   * `signal`: aborted when whoever waits for the calls has gone (the page closed): a call still
+   * waiting for its turn is then dropped and its slot handed back. A call already sent is not.
+   */
+  forOwner(portal: Portal, userId: number, opts?: { signal?: AbortSignal }): Promise<RestClient>;
+  /** How long a call to this portal made now would wait for its turn, and the pace it waits at. */
+  queueWait(memberId: string): PortalQueueWait;
   /** Drops cached clients of a portal (after uninstall or reinstall). */
   forget(memberId: string): void;
 }
@@ -26,6 +33,23 @@ export interface RestrictionOptions {
   retryDelayMs?: number;
   /** Client-side pacing per portal; defaults to Bitrix24's (50 burst, 2 per second). */
   rateLimit?: { burstLimit: number; drainRate: number };
+  /** A call whose turn is further away than this is refused at once (503, Retry-After); 60 s. */
+  maxQueueWaitMs?: number;
+}
+
+export interface PortalQueueWait {
+  /** Whole seconds until a call made now would go; 0 while the burst lasts. */
+  waitSeconds: number;
+  /** The rate the queue moves at: requests a second (limits.md's `Y`). */
+  requestsPerSecond: number;
+}
+
+/**
+ * The longest one call may take: its wait for a turn in our queue, then its own deadline. For
+ * whatever must outlast a call (a change's lease, an event's).
+ */
+export function longestCallMs(timeoutMs: number, maxQueueWaitMs = MAX_QUEUE_WAIT_MS): number {
+  return maxQueueWaitMs + timeoutMs;
 }
 
 interface Entry {
@@ -41,8 +65,10 @@ const MAX_CACHED_CLIENTS = 5000;
 const TOKEN_REFUSED = new Set(['expired_token', 'invalid_token', 'NO_AUTH_FOUND']);
 
 /**
- * REST clients per portal and user, with the stored tokens. Every call has one deadline
- * (`timeoutMs`) covering pacing, retries and a refresh. A refused token is refreshed exactly
+ * REST clients per portal and user, with the stored tokens. Every call first waits for its turn
+ * in the portal's queue (call-pacer.ts: at most `maxQueueWaitMs`, known before it starts), then
+ * has one deadline (`timeoutMs`, call-deadline.ts) covering Bitrix24's answers, retries and a
+ * refresh, but not the queue. A refused token is refreshed exactly
  * once: in this process one refresh per stale token is shared by every call that saw it fail
  * (single flight); across instances the store's lock and the identity of the stored token
  * decide (token-refresh.ts). No time window is involved.
@@ -60,7 +86,10 @@ export function createPortalClients(deps: {
   const egress = deps.egress ?? STRICT_EGRESS;
   const maxRetries = deps.restriction?.maxRetries ?? 5;
   const retryDelayMs = deps.restriction?.retryDelayMs ?? 1000;
-  const pacer = createCallPacer(deps.restriction?.rateLimit ?? { burstLimit: 50, drainRate: 2 });
+  const pacer = createCallPacer({
+    ...(deps.restriction?.rateLimit ?? { burstLimit: 50, drainRate: 2 }),
+    maxWaitMs: deps.restriction?.maxQueueWaitMs,
+  });
   const entries = new Map<string, Entry>();
   const operating = createOperatingResets();
   const key = (owner: TokenOwner) => `${owner.memberId}/${owner.userId}`;
@@ -114,21 +143,23 @@ export function createPortalClients(deps: {
   };
 
   return {
-    async forOwner(portal, userId) {
+    async forOwner(portal, userId, opts = {}) {
       if (portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: portal.memberId });
       const owner = { memberId: portal.memberId, userId };
       return {
         async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-          const deadline = Date.now() + deps.timeoutMs;
-          const signal = AbortSignal.timeout(deps.timeoutMs);
+          const deadline = startCallDeadline(deps.timeoutMs);
+          const { signal } = deadline;
           let refreshes = 0;
           let adopted = 0;
           let retries = 0;
           try {
             for (;;) {
+              // Our own queue: its wait is not Bitrix24's time, so the deadline's clock stops. The
+              // token is read after it: a long wait may have seen it refreshed.
+              await deadline.paused(() => pacer.take(owner.memberId, opts.signal));
               const entry = await entryFor(portal, owner);
               const token = entry.tokens.accessToken;
-              await pacer.take(owner.memberId, signal);
               const started = Date.now();
               // One line per call, kept by whatever collects stdout: Bitrix24's app catalogue
               // asks for request logs. Method, portal, outcome and time only: never tokens or images.
@@ -167,9 +198,10 @@ export function createPortalClients(deps: {
                 // goes to the caller at once, with the wait the last answer's time block gave.
                 if (error.code === 'OPERATION_TIME_LIMIT')
                   error.retryAfterSeconds = operating.retryAfterSeconds(owner.memberId, method) ?? undefined;
+                if (error.code === 'QUERY_LIMIT_EXCEEDED') pacer.refused(owner.memberId);
                 if (error.code === 'QUERY_LIMIT_EXCEEDED' && retries < maxRetries) {
                   const wait = backoff(retryDelayMs, retries++);
-                  if (Date.now() + wait >= deadline) throw error;
+                  if (wait >= deadline.remainingMs()) throw error;
                   await sleep(wait, signal);
                   continue;
                 }
@@ -183,9 +215,14 @@ export function createPortalClients(deps: {
               });
             }
             throw error;
+          } finally {
+            deadline.clear();
           }
         },
       };
+    },
+    queueWait(memberId) {
+      return { waitSeconds: Math.ceil(pacer.waitMs(memberId) / 1000), requestsPerSecond: pacer.drainRate };
     },
     forget(memberId) {
       for (const k of [...entries.keys()]) if (k.startsWith(`${memberId}/`)) entries.delete(k);

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { Bitrix24Error } from '../bitrix24/bitrix24-error';
+import { callBatch, type BatchAnswer } from '../bitrix24/batch';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
 
-// imbot.chat.updateAvatar acts as the app's bot: Bitrix24 checks the bot, never the user who
-// asked (imbot.chat.updateAvatar's page; docs/bitrix24-behaviours.md). So the app decides who may change a chat,
-// from the user's own view of it: im.dialog.get as the user (api-reference/chats/im-dialog-get.md).
+// Who may change a chat's avatar, decided by the app before anything is sent. Bitrix24 checks
+// differently per generation (docs/bitrix24-behaviours.md): `im` 19.x checks only the bot,
+// current `im` checks the calling user first; the app's own decision, from the user's view of
+// the chat (im.dialog.get as the user: api-reference/chats/im-dialog-get.md), is the same on both.
 
 /** What im.dialog.get, im.recent.list and im.search.chat.list say of a chat and the user in it. */
 export interface ChatView {
@@ -15,7 +16,9 @@ export interface ChatView {
   entity_type?: string;
   role?: string;
   restrictions?: { avatar?: boolean };
-  permissions?: { manage_ui?: string };
+  permissions?: { manage_ui?: string; manage_users_add?: string };
+  /** The owner's user id. */
+  owner?: number;
   /** im-dialog-get.md: "Link to the chat avatar"; a new upload is a new file, so a new link. */
   avatar?: string;
 }
@@ -39,7 +42,8 @@ const chatViewSchema = z
       .object({ avatar: z.boolean().optional().catch(undefined) })
       .optional()
       .catch(undefined),
-    permissions: z.object({ manage_ui: optionalText }).optional().catch(undefined),
+    permissions: z.object({ manage_ui: optionalText, manage_users_add: optionalText }).optional().catch(undefined),
+    owner: z.coerce.number().int().optional().catch(undefined),
     avatar: optionalText,
   })
   .catch({ entity_type: '' });
@@ -85,62 +89,154 @@ export function refusalFor(view: ChatView): ChatRefusal | null {
   return needed === 'manager' ? 'CHAT_MANAGERS_ONLY' : 'CHAT_OWNER_ONLY';
 }
 
+/** What the app knows of a chat, from the user's side, when it decides. */
+export interface ChatAccess {
+  /** The chat's avatar link (im-dialog-get.md), '' when it has none. */
+  avatar: string;
+  /** Whether the app's bot is a member (im.chat.user.list); null when the app cannot tell. */
+  botInChat: boolean | null;
+  /** Whether the user may add members (`permissions.manage_users_add`; any member on im 19.x). */
+  mayAddMembers: boolean;
+  /** The chat's owner, who can always add members: named in a refused join. */
+  owner: { id: number; name: string | null } | null;
+  /** `current`: im.dialog.get reports role, permissions and restrictions; `old`: im 19.x, it does not. */
+  generation: 'current' | 'old';
+  /** The chat's own view, for the sentence of a refusal Bitrix24 makes later. */
+  view: ChatView;
+}
+
 export interface ChatPermission {
-  /** Throws a 403 AppError unless the user may change the chat's avatar now. */
-  assertMayChange(portal: Portal, userId: number, chatId: number): Promise<void>;
-  /**
-   * The same decision asked of Bitrix24 this moment (never the remembered one), answering the
-   * chat's avatar link: what a change sent now replaces ('' when the chat has none).
-   */
-  checkNow(portal: Portal, userId: number, chatId: number): Promise<{ avatar: string }>;
+  /** The user's right to change the chat's avatar, remembered for a minute; throws a 403 AppError when refused. */
+  assertMayChange(portal: Portal, userId: number, chatId: number): Promise<ChatAccess>;
+  /** The same decision asked of Bitrix24 this moment (never the remembered one). */
+  checkNow(portal: Portal, userId: number, chatId: number): Promise<ChatAccess>;
   /** After any refusal from Bitrix24, the next attempt asks again. */
   forget(memberId: string, userId: number, chatId: number): void;
+  /**
+   * The newest avatar link this instance has seen for a chat, from any user's check or change:
+   * what a change sent now replaces, when the change's own answer never comes.
+   */
+  lastAvatarLink(memberId: string, chatId: number): string | undefined;
+  /** A change's answer showed the chat's new link (and, after a join, the bot in the chat). */
+  noteChanged(memberId: string, userId: number, chatId: number, avatar: string, botJoined: boolean): void;
 }
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
 
+/** Old `im` (19.x) had no per-chat roles: any member of a group chat changed its look (im.chat.updateAvatar's page of that time: "any user"). */
+const OLD_GROUP_TYPES = new Set(['chat', 'open']);
+
+/**
+ * The decision on `im` 19.x, whose im.dialog.get reports no role, permissions or restrictions:
+ * a group chat of its own (no entity) may be changed by its members, whom im.chat.user.list names.
+ */
+export function oldRefusalFor(view: ChatView, isMember: boolean): ChatRefusal | null {
+  const type = String(view.type ?? '').toLowerCase();
+  if (!OLD_GROUP_TYPES.has(type) || (view.entity_type ?? '') !== '') return 'CHAT_AVATAR_LOCKED';
+  return isMember ? null : 'NOT_CHAT_MEMBER';
+}
+
+/** A view with neither `permissions` nor `restrictions` comes from im 19.x. */
+export function generationOf(view: ChatView): 'current' | 'old' {
+  return view.permissions === undefined && view.restrictions === undefined ? 'old' : 'current';
+}
+
+const memberIdsSchema = z.array(z.coerce.number().int()).catch([]);
+const userNameSchema = z
+  .array(z.object({ NAME: z.string().optional().catch(undefined), LAST_NAME: z.string().optional().catch(undefined) }))
+  .catch([]);
+
 export function createChatPermission(deps: { clients: PortalClients; now?: () => number }): ChatPermission {
   const now = deps.now ?? Date.now;
   // Only "allowed" is remembered, briefly: a revoked right costs at most a minute.
-  const allowed = new Map<string, number>();
+  const allowed = new Map<string, { at: number; access: ChatAccess }>();
+  const links = new Map<string, string>();
   const key = (memberId: string, userId: number, chatId: number) => `${memberId}/${userId}/${chatId}`;
+  const bounded = <V>(map: Map<string, V>, k: string, value: V) => {
+    map.delete(k);
+    if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
+    map.set(k, value);
+  };
 
-  async function check(portal: Portal, userId: number, chatId: number): Promise<ChatView> {
+  /**
+   * One request (a batch, limits.md): the user's view of the chat, its members (is the bot in?),
+   * and its owner's name, which a refused join names.
+   */
+  async function check(portal: Portal, userId: number, chatId: number): Promise<ChatAccess> {
     const k = key(portal.memberId, userId, chatId);
     allowed.delete(k);
-    let view: ChatView;
+    let answer: BatchAnswer;
     try {
       const rest = await deps.clients.forOwner(portal, userId);
-      view = readChatView(await rest.call<unknown>('im.dialog.get', { DIALOG_ID: `chat${chatId}` }));
+      answer = await callBatch(
+        rest,
+        {
+          view: { method: 'im.dialog.get', params: { DIALOG_ID: `chat${chatId}` } },
+          members: { method: 'im.chat.user.list', params: { CHAT_ID: chatId } },
+          owner: { method: 'user.get', params: { ID: '$result[view][owner]' } },
+        },
+        { halt: false },
+      );
     } catch (error) {
-      // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
-      if (error instanceof Bitrix24Error && error.code === 'ACCESS_ERROR')
-        throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${error.description}` });
       throw toAppError(error);
     }
-    const refusal = refusalFor(view);
+    const viewError = answer.errors.view;
+    // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
+    if (viewError?.code === 'ACCESS_ERROR')
+      throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${viewError.description}` });
+    if (viewError) throw toAppError(viewError);
+    const view = readChatView(answer.results.view);
+    const members = memberIdsSchema.parse(answer.results.members);
+    const generation = generationOf(view);
+    const refusal = generation === 'current' ? refusalFor(view) : oldRefusalFor(view, members.includes(userId));
     if (refusal)
       throw new AppError(refusal, {
-        detail: `chat${chatId}: role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
+        detail: `chat${chatId} (${generation} im): role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
       });
-    if (allowed.size >= MAX_ENTRIES) allowed.delete(allowed.keys().next().value as string);
-    allowed.set(k, now());
-    return view;
+    const ownerId = Number(view.owner ?? 0);
+    const [ownerName] = userNameSchema.parse(answer.results.owner);
+    const access: ChatAccess = {
+      avatar: view.avatar ?? '',
+      botInChat: portal.botId && members.length > 0 ? members.includes(portal.botId) : null,
+      mayAddMembers: generation === 'old' || mayAddMembers(view),
+      owner:
+        ownerId > 0
+          ? { id: ownerId, name: [ownerName?.NAME, ownerName?.LAST_NAME].filter(Boolean).join(' ') || null }
+          : null,
+      generation,
+      view,
+    };
+    bounded(allowed, k, { at: now(), access });
+    bounded(links, `${portal.memberId}/${chatId}`, access.avatar);
+    return access;
   }
 
   return {
     async assertMayChange(portal, userId, chatId) {
-      const at = allowed.get(key(portal.memberId, userId, chatId));
-      if (at !== undefined && now() - at < TTL_MS) return;
-      await check(portal, userId, chatId);
+      const remembered = allowed.get(key(portal.memberId, userId, chatId));
+      if (remembered !== undefined && now() - remembered.at < TTL_MS) return remembered.access;
+      return check(portal, userId, chatId);
     },
-    async checkNow(portal, userId, chatId) {
-      const view = await check(portal, userId, chatId);
-      return { avatar: view.avatar ?? '' };
-    },
+    checkNow: check,
     forget(memberId, userId, chatId) {
       allowed.delete(key(memberId, userId, chatId));
     },
+    lastAvatarLink(memberId, chatId) {
+      return links.get(`${memberId}/${chatId}`);
+    },
+    noteChanged(memberId, userId, chatId, avatar, botJoined) {
+      bounded(links, `${memberId}/${chatId}`, avatar);
+      const remembered = allowed.get(key(memberId, userId, chatId));
+      if (remembered)
+        remembered.access = { ...remembered.access, avatar, botInChat: botJoined || remembered.access.botInChat };
+    },
   };
+}
+
+/** Does the user's role reach `permissions.manage_users_add` (owner when absent)? */
+function mayAddMembers(view: ChatView): boolean {
+  const has = RANK[String(view.role ?? '').toLowerCase()] ?? 0;
+  const needed = RANK[String(view.permissions?.manage_users_add ?? 'owner').toLowerCase()] ?? RANK.owner!;
+  return has >= needed;
 }

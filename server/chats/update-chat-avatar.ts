@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
-import { Bitrix24Error } from '../bitrix24/bitrix24-error';
+import { randomUUID } from 'node:crypto';
+import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
+import { sendAvatarChange, type ChangeMethod } from './avatar-change-batch';
+import { settleChange, SETTLE_WINDOW_MS, type Settled } from './change-settlement';
 import type { AuditEntry, Portal, PortalSettings, Store } from '../store/store';
 import type { AvatarChangeOutcome } from '../store/avatar-changes';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
-import type { ChatPermission } from './chat-permission';
+import { generationOf, refusalFor, type ChatAccess, type ChatPermission, type ChatView } from './chat-permission';
 
 export interface AvatarChange {
   portal: Portal;
@@ -21,7 +24,34 @@ export interface AvatarChange {
   signal?: AbortSignal;
   /** The page's Idempotency-Key: every retry of one Apply carries the same one. */
   changeKey?: string;
+  /**
+   * `bot` (the default): the app's bot makes the change, joining the chat first when it is not in
+   * it; `user`: the user makes it with im.chat.updateAvatar, offered when the bot cannot join.
+   */
+  way?: ChangeWay;
 }
+
+export type ChangeWay = 'bot' | 'user';
+
+/** Sent, but Bitrix24's answer never came: the app is finding out from the chat's avatar link. */
+export interface ChangePending {
+  chatId: number;
+  pending: 'checking';
+  /** The key to ask again with (the page's own, or one made for a caller that sent none). */
+  changeKey: string;
+  retryAfterSeconds: number;
+}
+
+/** Which bot method a portal has (portal capabilities), and what to do when it turns out missing. */
+export interface BotChangeMethods {
+  methodFor(portal: Portal): Promise<'imbot.v2.Chat.update' | 'imbot.chat.updateAvatar'>;
+  methodMissing(portal: Portal, method: string): Promise<void>;
+}
+
+const OLD_METHOD_ONLY: BotChangeMethods = {
+  methodFor: async () => 'imbot.chat.updateAvatar',
+  methodMissing: async () => undefined,
+};
 
 export interface AvatarChanged {
   chatId: number;
@@ -31,7 +61,7 @@ export interface AvatarChanged {
   bytes: number;
 }
 
-export type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged>;
+export type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged | ChangePending>;
 
 type Who = Pick<AvatarChange, 'portal' | 'user' | 'chatId'>;
 
@@ -42,14 +72,15 @@ export type AuthorizeChatChange = (who: Who) => Promise<void>;
  * Also before the body is read: a retry of an Apply whose first attempt reached Bitrix24 is
  * answered with that attempt's result; null when the change is still to be made.
  */
-export type ReplayChatChange = (who: Who & { changeKey: string }) => Promise<AvatarChanged | null>;
+export type ReplayChatChange = (who: Who & { changeKey: string }) => Promise<AvatarChanged | ChangePending | null>;
 
 /**
- * The product's use case. imbot.chat.updateAvatar acts as the app's bot and Bitrix24 checks only
- * the bot, so first the user's own right is checked (chat-permission.ts); then the image is
- * normalised and sent in the bot's context (BOT_ID, CLIENT_ID). A bot outside the chat is added
- * by the user and the change tried once more. Every attempt lands in the audit log, the image
- * never does.
+ * The product's use case. The user's right is the app's own decision first (chat-permission.ts),
+ * whatever Bitrix24 checks in its generation; then the image is normalised, and the change goes
+ * as one batch request (avatar-change-batch.ts) by the app's bot, with its current method where
+ * the portal has it, joining the chat first when the bot is known to be outside. A change is
+ * made only when the chat's avatar link changed; a change whose answer never came is settled
+ * from that link (change-settlement.ts). Every attempt lands in the audit log, the image never does.
  */
 export function createUpdateChatAvatar(deps: {
   store: Store;
@@ -58,21 +89,29 @@ export function createUpdateChatAvatar(deps: {
   pipeline: AvatarPipeline;
   clientId: string;
   log: Logger;
+  /** Which bot method each portal has; the product's deprecated method when not given. */
+  methods?: BotChangeMethods;
   onChanged?: (portal: Portal, userId: number) => void;
   /**
-   * How long after sending a change its instance may still answer for it: the longest
-   * applyAvatar can take (three calls, each within the REST client's deadline) and a margin.
+   * How long after sending a change its instance may still answer for it: the longest a send can
+   * take (at most three requests, each within the REST client's deadline) and a margin. A change
+   * whose answer never came is settled within a further SETTLE_WINDOW_MS.
    */
   leaseMs: number;
   /** What a change sent again with its key came to, for /metrics. */
   onRetry?: (outcome: 'replayed' | 'in_progress' | 'found_applied' | 'not_applied' | 'key_reused') => void;
+  /** How settling a change whose answer never came ended, for /metrics and tests. */
+  onSettled?: (outcome: Settled) => void;
   now?: () => number;
+  /** The waits between looks at an unanswered change (tests shorten them). */
+  settleSleep?: (ms: number) => Promise<void>;
 }): {
   updateChatAvatar: UpdateChatAvatar;
   authorizeChatChange: AuthorizeChatChange;
   replayChatChange: ReplayChatChange;
 } {
   const now = deps.now ?? Date.now;
+  const methods = deps.methods ?? OLD_METHOD_ONLY;
   const changes = deps.store.avatarChanges;
   const okEntry = (who: Who, bytes: number, started: number, notes: string[]) => ({
     memberId: who.portal.memberId,
@@ -88,6 +127,11 @@ export function createUpdateChatAvatar(deps: {
   });
 
   const refused = async (who: Who, started: number, error: unknown, notes: string[] = []): Promise<never> => {
+    throw await auditRefusal(who, started, error, notes);
+  };
+
+  /** Writes the refusal to the audit log and the log; answers the error the user is shown. */
+  const auditRefusal = async (who: Who, started: number, error: unknown, notes: string[]): Promise<unknown> => {
     const mapped = toAppError(error);
     const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
     deps.permission.forget(who.portal.memberId, who.user.id, who.chatId);
@@ -115,7 +159,7 @@ export function createUpdateChatAvatar(deps: {
       },
       'chat avatar not changed',
     );
-    throw mapped;
+    return mapped;
   };
 
   const authorizeChatChange: AuthorizeChatChange = async (who) => {
@@ -132,7 +176,10 @@ export function createUpdateChatAvatar(deps: {
     const notes: string[] = change.upload ? [`upload_${change.upload}`] : [];
     try {
       // Before anything costly: the image is decoded only for a chat this user may change.
-      await deps.permission.assertMayChange(change.portal, change.user.id, change.chatId);
+      const access = await deps.permission.assertMayChange(change.portal, change.user.id, change.chatId);
+      const way = change.way ?? 'bot';
+      // Known before anything is sent: the bot is outside and this user may not add it.
+      if (way === 'bot' && access.botInChat === false && !access.mayAddMembers) throw joinDenied(access);
       const avatar = await deps.pipeline.normaliseAvatar(change.image, {
         crop: change.crop,
         output: {
@@ -144,18 +191,33 @@ export function createUpdateChatAvatar(deps: {
       });
       const rest = await deps.clients.forOwner(change.portal, change.user.id);
       const outcome = { width: avatar.width, height: avatar.height, format: avatar.format, bytes: avatar.bytes };
-      const claimed = change.changeKey ? await claim({ ...change, changeKey: change.changeKey }, outcome) : null;
-      let joined: boolean;
+      const changeKey = change.changeKey ?? randomUUID();
+      const avatarBefore = deps.permission.lastAvatarLink(change.portal.memberId, change.chatId) ?? access.avatar;
+      const claimed = await claim({ ...change, changeKey }, avatarBefore, outcome);
+      let sent: Sent;
       try {
-        joined = await applyAvatar(rest, change.portal, change.chatId, avatar.data.toString('base64'), deps.clientId);
+        sent = await send(rest, change, access, way, avatar.data.toString('base64'));
       } catch (error) {
-        if (claimed) await unclaim(claimed, error);
+        if (answerMayStillCome(error)) return settleLater(change, claimed, started, notes, error);
+        await release(claimed);
         throw error;
       }
-      if (joined) notes.push('bot_joined');
-      const entry = okEntry(change, avatar.bytes, started, notes);
-      if (claimed) await complete(claimed, entry);
-      else await deps.store.addAuditEntry(entry);
+      if ((sent.after.avatar ?? '') === (sent.before.avatar ?? '')) {
+        // Bitrix24 answered success and the chat shows the old picture: not reported as done
+        // (a sibling method was seen answering true with no effect: b24-rest-docs issue 170).
+        await release(claimed);
+        throw new AppError('CHANGE_NOT_VISIBLE', { detail: `${sent.method} answered, the avatar link stayed` });
+      }
+      notes.push(WAY_NOTES[sent.method]);
+      if (sent.joined) notes.push('bot_joined');
+      await complete(claimed, okEntry(change, avatar.bytes, started, notes));
+      deps.permission.noteChanged(
+        change.portal.memberId,
+        change.user.id,
+        change.chatId,
+        sent.after.avatar ?? '',
+        sent.joined,
+      );
       deps.onChanged?.(change.portal, change.user.id);
       deps.log.info(
         {
@@ -163,39 +225,165 @@ export function createUpdateChatAvatar(deps: {
           userId: change.user.id,
           chatId: change.chatId,
           bytes: avatar.bytes,
-          botJoined: joined,
+          method: sent.method,
+          botJoined: sent.joined,
         },
         'chat avatar changed',
       );
-      return {
-        chatId: change.chatId,
-        width: avatar.width,
-        height: avatar.height,
-        format: avatar.format,
-        bytes: avatar.bytes,
-      };
+      return { chatId: change.chatId, ...outcome };
     } catch (error) {
       return refused(change, started, error, notes);
     }
   };
 
-  type Claimed = { memberId: string; userId: number; key: string; leaseUntil: number };
+  type Sent = { before: ChatView; after: ChatView; joined: boolean; method: ChangeMethod };
 
   /**
-   * Just before sending: the user's right asked of Bitrix24 this moment, with the avatar link the
-   * change replaces, recorded under the key. That link is how a later retry tells whether this
-   * attempt reached Bitrix24 when its answer never came.
+   * The change as one request; a second (or third) only when Bitrix24's answer shows what the
+   * app knew was out of date: the portal lacks imbot.v2, or the bot left the chat meanwhile.
+   * Refusals are read by cause: about the user, never a join; about the bot, a join as the user.
    */
-  const claim = async (change: Who & { changeKey: string }, outcome: AvatarChangeOutcome): Promise<Claimed> => {
-    const { avatar } = await deps.permission.checkNow(change.portal, change.user.id, change.chatId);
+  const send = async (
+    rest: RestClient,
+    change: AvatarChange,
+    access: ChatAccess,
+    way: ChangeWay,
+    avatar: string,
+  ): Promise<Sent> => {
+    const preferred: ChangeMethod = way === 'user' ? 'im.chat.updateAvatar' : await methods.methodFor(change.portal);
+    // A bot known to be outside is not added yet: first the change alone, by the method whose
+    // refusals tell the caller from the bot (imbot.chat.updateAvatar: ACCESS_DENIED is the
+    // caller on current im, WRONG_REQUEST the bot). Only a WRONG_REQUEST adds the bot, so a
+    // user Bitrix24 refuses never puts the bot in someone else's chat.
+    let method: ChangeMethod = way === 'bot' && access.botInChat === false ? 'imbot.chat.updateAvatar' : preferred;
+    let join = false;
+    for (let attempt = 0; ; attempt++) {
+      const answer = await sendAvatarChange(rest, {
+        chatId: change.chatId,
+        avatar,
+        method,
+        botId: change.portal.botId,
+        clientId: deps.clientId,
+        join,
+      });
+      if (answer.kind === 'sent') return { before: answer.before, after: answer.after, joined: join, method };
+      const { step, error } = answer;
+      const again = attempt < 2;
+      if (step === 'before' && error.code === 'ACCESS_ERROR')
+        throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get: ${error.description}`, cause: error });
+      if (step === 'join') throw joinDenied(access, error);
+      // The change ran and its answer is in hand, but the link after it could not be read.
+      if (step === 'after') throw new Bitrix24UnavailableError(`the avatar link after the change: ${error.code}`);
+      if (step !== 'change') throw error;
+      if (error.code === 'ERROR_METHOD_NOT_FOUND' && method === 'imbot.v2.Chat.update' && again) {
+        await methods.methodMissing(change.portal, method);
+        method = 'imbot.chat.updateAvatar';
+        continue;
+      }
+      const view = answer.before ?? access.view;
+      // imbot.chat.updateAvatar on current im: ACCESS_DENIED is the caller's right (canDo), never the bot's.
+      if (method === 'imbot.chat.updateAvatar' && error.code === 'ACCESS_DENIED') throw userRefused(view, error);
+      // WRONG_REQUEST "Chat isn't exists": the bot is not in the chat (both generations).
+      if (method === 'imbot.chat.updateAvatar' && error.code === 'WRONG_REQUEST' && !join && again) {
+        if (!access.mayAddMembers) throw joinDenied(access, error);
+        join = true;
+        method = preferred;
+        continue;
+      }
+      // imbot.v2.Chat.update answers ACCESS_DENIED both for a bot outside the chat and (as the
+      // emulator reads it) for a caller who may not: the members, asked now, tell which.
+      if (method === 'imbot.v2.Chat.update' && error.code === 'ACCESS_DENIED') {
+        if (join || !again) throw userRefused(view, error);
+        const fresh = await deps.permission.checkNow(change.portal, change.user.id, change.chatId);
+        if (fresh.botInChat !== false) throw userRefused(view, error);
+        if (!fresh.mayAddMembers) throw joinDenied(fresh, error);
+        join = true;
+        continue;
+      }
+      if (method === 'im.chat.updateAvatar' && (error.code === 'ACCESS_DENIED' || error.code === 'WRONG_REQUEST'))
+        throw userRefused(view, error);
+      throw error;
+    }
+  };
+
+  /** Answers "checking" now; settles the change from the avatar link in the background. */
+  const settleLater = (
+    change: AvatarChange,
+    claimed: Claimed,
+    started: number,
+    notes: string[],
+    error: unknown,
+  ): ChangePending => {
+    deps.log.warn(
+      { memberId: claimed.memberId, userId: claimed.userId, chatId: change.chatId, err: error },
+      'chat avatar change sent, no answer: settling it from the avatar link',
+    );
+    void settleChange(
+      { permission: deps.permission, log: deps.log, sleep: deps.settleSleep },
+      { portal: change.portal, userId: change.user.id, chatId: change.chatId, avatarBefore: claimed.avatarBefore },
+    ).then(async (settled) => {
+      if (settled === 'made')
+        await complete(
+          claimed,
+          okEntry(change, claimed.outcome.bytes, started, [...notes, 'confirmed_after_no_answer']),
+        );
+      else if (settled === 'not_made') {
+        await release(claimed);
+        await auditRefusal(change, started, error, notes);
+      } else await changes.endLease(claimed.memberId, claimed.userId, claimed.key, now()).catch(() => undefined);
+      if (settled === 'made') deps.onChanged?.(change.portal, change.user.id);
+      deps.log.info({ memberId: claimed.memberId, chatId: change.chatId, settled }, 'chat avatar change settled');
+      deps.onSettled?.(settled);
+    });
+    return {
+      chatId: change.chatId,
+      pending: 'checking',
+      changeKey: claimed.key,
+      retryAfterSeconds: CHECKING_RETRY_AFTER_S,
+    };
+  };
+
+  const joinDenied = (access: ChatAccess, cause?: Bitrix24Error) =>
+    new AppError('BOT_JOIN_DENIED', {
+      detail: cause ? `${cause.code}: ${cause.description}` : 'the user may not add members',
+      // The page names who can add the bot, and offers the change as the user (no bot needed).
+      fields: { owner: access.owner?.name ?? '', userWay: 'im.chat.updateAvatar' },
+      cause,
+    });
+
+  const userRefused = (view: ChatView, cause: Bitrix24Error) =>
+    new AppError((generationOf(view) === 'current' ? refusalFor(view) : null) ?? 'ACCESS_DENIED', {
+      detail: `Bitrix24 refused the user: ${cause.code}`,
+      cause,
+    });
+
+  type Claimed = {
+    memberId: string;
+    userId: number;
+    key: string;
+    leaseUntil: number;
+    avatarBefore: string;
+    outcome: AvatarChangeOutcome;
+  };
+
+  /**
+   * Just before sending, the change is recorded under its key with the avatar link it replaces
+   * (the newest this instance saw, at most a minute old): how a later look tells whether it
+   * reached Bitrix24 when its answer never came. The lease covers the send and the settling.
+   */
+  const claim = async (
+    change: Who & { changeKey: string },
+    avatarBefore: string,
+    outcome: AvatarChangeOutcome,
+  ): Promise<Claimed> => {
     const record = {
       memberId: change.portal.memberId,
       userId: change.user.id,
       key: change.changeKey,
       chatId: change.chatId,
-      avatarBefore: avatar,
+      avatarBefore,
       outcome,
-      leaseUntil: now() + deps.leaseMs,
+      leaseUntil: now() + deps.leaseMs + SETTLE_WINDOW_MS,
       createdAt: now(),
     };
     // Two attempts of one Apply at once (a retry while the first still runs): one sends.
@@ -204,17 +392,11 @@ export function createUpdateChatAvatar(deps: {
     return record;
   };
 
-  /**
-   * Bitrix24 said no: nothing was changed and the key is free again. No answer: Bitrix24 may
-   * still be working on it, so after a short grace the next attempt asks whether it arrived.
-   */
-  const unclaim = async (claimed: Claimed, error: unknown) => {
-    const refused = (error instanceof Bitrix24Error && error.status < 500) || error instanceof AppError;
-    await (
-      refused
-        ? changes.release(claimed.memberId, claimed.userId, claimed.key, claimed.leaseUntil)
-        : changes.endLease(claimed.memberId, claimed.userId, claimed.key, now() + UNANSWERED_GRACE_MS)
-    ).catch((storeError: unknown) => deps.log.error({ err: storeError }, 'avatar change record not updated'));
+  /** Bitrix24 said no, or nothing reached it: nothing was changed and the key is free again. */
+  const release = async (claimed: Claimed) => {
+    await changes
+      .release(claimed.memberId, claimed.userId, claimed.key, claimed.leaseUntil)
+      .catch((storeError: unknown) => deps.log.error({ err: storeError }, 'avatar change record not updated'));
   };
 
   const complete = async (claimed: Claimed, entry: AuditEntry) => {
@@ -244,10 +426,12 @@ export function createUpdateChatAvatar(deps: {
     // the lease's end (which only an instance that died makes anyone wait for).
     if (left > 0) {
       deps.onRetry?.('in_progress');
-      throw new AppError('CHANGE_IN_PROGRESS', {
-        detail: 'the first attempt may still answer',
-        retryAfterSeconds: Math.min(IN_PROGRESS_RETRY_AFTER_S, Math.ceil(left / 1000)),
-      });
+      return {
+        chatId: record.chatId,
+        pending: 'checking',
+        changeKey: record.key,
+        retryAfterSeconds: Math.min(CHECKING_RETRY_AFTER_S, Math.ceil(left / 1000)),
+      };
     }
     // Nobody will answer for the first attempt (its instance died, or Bitrix24's answer was lost):
     // a new avatar link means Bitrix24 took that change, the same link means it never arrived.
@@ -275,46 +459,23 @@ export function createUpdateChatAvatar(deps: {
   return { updateChatAvatar, authorizeChatChange, replayChatChange };
 }
 
+/** How soon a page that was told "checking" asks again. */
+const CHECKING_RETRY_AFTER_S = 3;
+
+const WAY_NOTES: Record<ChangeMethod, string> = {
+  'imbot.v2.Chat.update': 'via_bot_v2',
+  'imbot.chat.updateAvatar': 'via_bot',
+  'im.chat.updateAvatar': 'via_user',
+};
+
+/** Bitrix24's refusals at its limits: the request was not carried out. */
+const LIMIT_CODES = new Set(['QUERY_LIMIT_EXCEEDED', 'OVERLOAD_LIMIT', 'OPERATION_TIME_LIMIT']);
+
 /**
- * A bot outside the chat is refused: WRONG_REQUEST "Chat isn't exists" in Bitrix24's source,
- * ACCESS_DENIED in the table of imbot.chat.updateAvatar's page. Both mean the same here, since the user's right was
- * checked first.
+ * No answer, or Bitrix24 failing on its side (5xx other than its limits): the change may have
+ * been made. Everything else is a refusal: nothing was changed.
  */
-/** How soon a retry that found its first attempt under way is told to ask again. */
-const IN_PROGRESS_RETRY_AFTER_S = 3;
-
-/** After a call that got no answer, how long Bitrix24 is given to finish it before a retry asks. */
-const UNANSWERED_GRACE_MS = 5_000;
-
-const BOT_NOT_IN_CHAT = new Set(['WRONG_REQUEST', 'ACCESS_DENIED']);
-
-/** Sends the avatar; true when the bot had to join the chat first. */
-async function applyAvatar(
-  rest: RestClient,
-  portal: Portal,
-  chatId: number,
-  avatar: string,
-  clientId: string,
-): Promise<boolean> {
-  const params: Record<string, unknown> = { CHAT_ID: chatId, AVATAR: avatar, CLIENT_ID: clientId };
-  if (portal.botId) params.BOT_ID = portal.botId;
-  try {
-    await rest.call<boolean>('imbot.chat.updateAvatar', params);
-    return false;
-  } catch (error) {
-    if (!(error instanceof Bitrix24Error && BOT_NOT_IN_CHAT.has(error.code) && portal.botId)) throw error;
-    try {
-      // chats/chat-users/im-chat-user-add.md, as the user: it needs the chat's manage_users_add.
-      await rest.call('im.chat.user.add', { CHAT_ID: chatId, USERS: [portal.botId], HIDE_HISTORY: 'Y' });
-    } catch (addError) {
-      if (addError instanceof Bitrix24Error && addError.status === 403)
-        throw new AppError('BOT_JOIN_DENIED', {
-          detail: `im.chat.user.add: ${addError.code}; after ${error.code}`,
-          cause: addError,
-        });
-      throw addError;
-    }
-    await rest.call<boolean>('imbot.chat.updateAvatar', params);
-    return true;
-  }
+function answerMayStillCome(error: unknown): boolean {
+  if (error instanceof Bitrix24UnavailableError) return true;
+  return error instanceof Bitrix24Error && error.status >= 500 && !LIMIT_CODES.has(error.code);
 }

@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events';
 import { frameRoutes } from './routes/frame';
 import { healthRoutes } from './routes/health';
 import { oauthRoutes } from './routes/oauth';
+import { portalRoutes } from './routes/portal';
 import { sessionRoutes } from './routes/session';
 
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
@@ -88,9 +89,11 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use('/api/session', sessionRoutes(deps));
   app.use('/api', requireAppToken(deps.appTokens), loadPortalContext(deps));
   app.use('/api/admin', requireAdmin, adminRoutes(deps));
+  app.use('/api/portal', portalRoutes(deps));
   app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
   const uploadGate = createUploadGate({
     ...uploadGateOptions(deps.config.uploads, deps.log),
+    portalQueueWaitMs: (memberId) => deps.portalQueue.queueWait(memberId).waitSeconds * 1000,
     onAdmission: deps.metrics && observeUploadAdmission(deps.metrics),
   });
   if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);

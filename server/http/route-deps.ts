@@ -8,6 +8,7 @@ import type { AuthorizeChatChange, ReplayChatChange, UpdateChatAvatar } from '..
 import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
 import type { OAuthServerClient } from '../bitrix24/oauth-client';
+import type { PortalClients } from '../bitrix24/portal-clients';
 import type { PortalSetup } from '../bitrix24/portal-setup';
 import type { PortalSettings, Store } from '../store/store';
 import type { AppTokens } from './app-token';
@@ -32,6 +33,8 @@ export interface AppRouteDeps {
   mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
   chats: ChatLister;
   updateChatAvatar: UpdateChatAvatar;
+  /** How long the portal's REST calls wait for their turn (the page's status line, the upload gate). */
+  portalQueue: Pick<PortalClients, 'queueWait'>;
   authorizeChatChange: AuthorizeChatChange;
   replayChatChange: ReplayChatChange;
   views: Views;

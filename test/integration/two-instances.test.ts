@@ -68,9 +68,11 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
       B24_CLIENT_SECRET: CLIENT.clientSecret,
       B24_OAUTH_SERVER: oauth.url,
       B24_ALLOW_HTTP_PORTALS: 'true',
-      // Sets the lease of a change in flight (three deadlines and 5 s): how long a retry of a
-      // change the killed instance had sent waits before the app asks Bitrix24 whether it landed.
+      // Set the lease of a change in flight (three turns in the queue and deadlines, and 5 s): how
+      // long a retry of a change the killed instance had sent waits before the app asks Bitrix24
+      // whether it landed.
       B24_TIMEOUT_MS: '1000',
+      B24_QUEUE_WAIT_MS: '1000',
       B24_RATE_BURST: '100000',
       B24_RATE_DRAIN: '100000',
       // A load test: the per-user and per-address limits would measure themselves.

@@ -42,6 +42,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'dom.js': appPages,
   'format.js': appPages,
   'image-facts.js': appPages,
+  'queue-wait.js': appPages,
   // Started by app.js for administrators only.
   'admin.js': [adminPage],
   'install.js': [install],

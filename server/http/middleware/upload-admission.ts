@@ -31,7 +31,8 @@ interface Waiter {
 }
 
 export interface UploadAdmission {
-  admit(claim: Claim, signal?: AbortSignal): Promise<Admission>;
+  /** `extraWaitMs` is added to `queueWaitMs` for this request. */
+  admit(claim: Claim, signal?: AbortSignal, extraWaitMs?: number): Promise<Admission>;
   stats(): { bytes: number; inFlight: number; queued: number };
 }
 
@@ -88,7 +89,7 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
   }
 
   return {
-    admit(claim, signal) {
+    admit(claim, signal, extraWaitMs = 0) {
       if (signal?.aborted) return Promise.resolve({ ok: false, reason: 'cancelled' });
       return new Promise<Admission>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
@@ -114,7 +115,7 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
         if (!queue.includes(waiter)) return;
         const queuedByUser = queue.reduce((n, w) => n + (w.claim.user === claim.user ? 1 : 0), 0);
         if (queue.length > limits.queueLength || queuedByUser > limits.queuedPerUser) return leave('queue-full');
-        timer = setTimeout(() => leave('timeout'), limits.queueWaitMs);
+        timer = setTimeout(() => leave('timeout'), limits.queueWaitMs + extraWaitMs);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },

@@ -24,6 +24,12 @@ export interface UploadGateOptions extends AdmissionLimits {
   /** A slot whose client left is released after this even if the work never reports its end. */
   abandonedReleaseMs?: number;
   log?: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * How long a call to the portal (`identify`'s `portal`) made now would wait for its turn at
+   * Bitrix24 (call-pacer.ts). An upload of a busy portal may wait that much longer for a slot:
+   * the slots are held by changes waiting in that queue, and each leaves it at Bitrix24's pace.
+   */
+  portalQueueWaitMs?: (portal: string) => number;
   /** Told how long each upload waited for admission, and whether it got in (metrics). */
   onAdmission?: (admission: { admitted: boolean; waitSeconds: number }) => void;
 }
@@ -90,7 +96,11 @@ export function createUploadGate(opts: UploadGateOptions) {
       if (!res.writableEnded) gone.abort(new AppError('CLIENT_GONE'));
     });
     const waitStarted = Date.now();
-    const admitted = await admission.admit({ user: who.user, portal: who.portal, bytes }, gone.signal);
+    const admitted = await admission.admit(
+      { user: who.user, portal: who.portal, bytes },
+      gone.signal,
+      opts.portalQueueWaitMs?.(who.portal),
+    );
     opts.onAdmission?.({ admitted: admitted.ok, waitSeconds: (Date.now() - waitStarted) / 1000 });
     if (!admitted.ok) {
       if (admitted.reason === 'cancelled') return; // the client left while waiting: nobody to answer

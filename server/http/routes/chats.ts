@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../../errors';
+import type { AvatarChanged, ChangePending } from '../../chats/update-chat-avatar';
 import type { AppRouteDeps } from '../route-deps';
 import type { createUploadGate } from '../middleware/upload-gate';
 import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
@@ -57,7 +58,8 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       await deps.authorizeChatChange(who);
       const replayed = changeKey ? await deps.replayChatChange({ ...who, changeKey }) : null;
       if (replayed) {
-        res.set({ Connection: 'close', 'Idempotent-Replayed': 'true' }).json({ ok: true, ...replayed });
+        res.set({ Connection: 'close', 'Idempotent-Replayed': 'true' });
+        answerChange(res, replayed);
         return;
       }
       req.changeKey = changeKey;
@@ -72,7 +74,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     const file = req.file;
     if (!file || file.size === 0)
       throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
-    const { crop, upload, side } = parseUploadFields(req.body);
+    const { crop, upload, side, way } = parseUploadFields(req.body);
     // The page renders its crop at twice the output side it was opened with. An administrator
     // who has since made the avatar more than twice as large would get it upscaled: the page is
     // told the new side and renders again (nothing is audited: no change was tried).
@@ -92,9 +94,22 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       upload,
       signal: req.uploadSignal,
       changeKey: req.changeKey,
+      way,
     });
-    res.json({ ok: true, ...result });
+    answerChange(res, result);
   });
 
   return router;
+}
+
+/**
+ * 200 with the change; 202 while the app finds out whether a change whose answer never came was
+ * made (the page asks again with the same key after Retry-After).
+ */
+function answerChange(res: Response, result: AvatarChanged | ChangePending) {
+  if ('pending' in result) {
+    res.status(202).set('Retry-After', String(result.retryAfterSeconds)).json({ ok: false, ...result });
+    return;
+  }
+  res.json({ ok: true, ...result });
 }

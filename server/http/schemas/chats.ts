@@ -46,6 +46,8 @@ const uploadFieldsSchema = z.object({
   upload: z.enum(['cropped', 'original']).optional().catch(undefined),
   // The output side the page rendered its crop for (with `upload: cropped`).
   side: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
+  // `user`: the user asked to make the change themselves (im.chat.updateAvatar), the bot being unable to join.
+  way: z.enum(['bot', 'user']).optional().catch(undefined),
 });
 
 /** The multipart fields beside the file. */
@@ -53,6 +55,7 @@ export function parseUploadFields(body: unknown): {
   crop?: CropRect;
   upload?: 'cropped' | 'original';
   side?: number;
+  way?: 'bot' | 'user';
 } {
   return parseInput(uploadFieldsSchema, body ?? {}, 'INVALID_CROP');
 }
