@@ -170,11 +170,13 @@ export function createRestHandler(deps: RestDeps) {
       const caller = { userId: record.userId, clientId: record.clientId };
       const batch = requested.toLowerCase() === 'batch';
       const { operatingResetAt: resetAt, ...answer } = batch
-        ? (await applyFault('batch'),
-          {
-            ...(await runBatch(params, (m, p) => runMethod(m, p, caller))),
-            operatingResetAt: countInBasket(caller.clientId, 'batch', started),
-          })
+        ? await (async () => {
+            const holdAnswerMs = await applyFault('batch');
+            const batchAnswer = await runBatch(params, (m, p) => runMethod(m, p, caller));
+            // The calls ran; the answer comes late (a change made whose answer is lost).
+            if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
+            return { ...batchAnswer, operatingResetAt: countInBasket(caller.clientId, 'batch', started) };
+          })()
         : await runMethod(requested, params, caller);
       res.json({
         ...answer,

@@ -13,7 +13,10 @@ import { createHandleEvent } from './bitrix24/events';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
 import { createPortalClients, longestCallMs, type RestrictionOptions } from './bitrix24/portal-clients';
+import { createPortalCapabilities } from './bitrix24/portal-capabilities';
+import { createPortalMove } from './bitrix24/portal-move';
 import { createPortalSetup } from './bitrix24/portal-setup';
+import { createTokenHolder } from './bitrix24/token-holder';
 import { createTokenKeepAlive, type TokenKeepAlive } from './bitrix24/token-keepalive';
 import { createTokenRefresher } from './bitrix24/token-refresh';
 import { createAuthenticateUser } from './bitrix24/user-auth';
@@ -60,6 +63,8 @@ export function composeApp(deps: {
   sessionSecret: string;
   restriction?: RestrictionOptions;
   metrics?: AppMetrics;
+  /** When to look at a change whose answer never came (change-settlement.ts); tests shorten it. */
+  changeSettleScheduleMs?: number[];
 }): AppParts {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
@@ -107,11 +112,14 @@ export function composeApp(deps: {
     clientId,
     log,
   });
+  // What each portal's Bitrix24 has (the avatar method, scopes, im.dialog.get's fields).
+  const capabilities = createPortalCapabilities({ store, clients: portalClients, log });
   const installPortal = createInstallPortal({
     store,
     oauth,
     clients: portalClients,
     setup: portalSetup,
+    capabilities,
     allowHttpPortals: config.allowHttpPortals,
     timeoutMs: config.bitrix24TimeoutMs,
     log,
@@ -156,10 +164,11 @@ export function composeApp(deps: {
     clientId,
     log,
     onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
-    // applyAvatar makes at most three calls (change, join, change), each within its wait for a
-    // turn in the portal's queue and its deadline.
+    // A change makes at most three requests (the change, the change with a join, a fresh check),
+    // each within its wait for a turn in the portal's queue and its deadline.
     leaseMs: 3 * longestCall + 5_000,
     onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
+    settleScheduleMs: deps.changeSettleScheduleMs,
   });
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
@@ -167,7 +176,14 @@ export function composeApp(deps: {
   const openApp = createOpenApp({
     store,
     clients: portalClients,
-    authenticateUser: createAuthenticateUser({ store, timeoutMs: config.bitrix24TimeoutMs, log, egress }),
+    authenticateUser: createAuthenticateUser({
+      store,
+      timeoutMs: config.bitrix24TimeoutMs,
+      log,
+      egress,
+      move: createPortalMove({ store, oauth, log, allowHttpPortals: config.allowHttpPortals }),
+      holder: createTokenHolder({ store, clients: portalClients, log }),
+    }),
     settings,
     mayUseApp,
     appTokens,
@@ -193,6 +209,7 @@ export function composeApp(deps: {
     handleEvent: createHandleEvent({ store, installPortal, startWork: eventWork.kick, log }),
     oauth,
     portalSetup,
+    capabilities,
     settings,
     users: createUserDirectory({ clients: portalClients }),
     mayUseApp,

@@ -29,13 +29,13 @@ export interface ChangeToSettle {
  * still down) counts as "not yet", and the last one decides only when it answered.
  */
 export function settleChange(
-  deps: { permission: ChatPermission; log: Logger; sleep?: (ms: number) => Promise<void> },
+  deps: { permission: ChatPermission; log: Logger; scheduleMs?: number[] },
   change: ChangeToSettle,
 ): Promise<Settled> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
   return (async () => {
     let answered = false;
-    for (const wait of SETTLE_SCHEDULE_MS) {
+    for (const wait of deps.scheduleMs ?? SETTLE_SCHEDULE_MS) {
       await sleep(wait);
       try {
         const { avatar } = await deps.permission.checkNow(change.portal, change.userId, change.chatId);

@@ -103,8 +103,8 @@ export function createUpdateChatAvatar(deps: {
   /** How settling a change whose answer never came ended, for /metrics and tests. */
   onSettled?: (outcome: Settled) => void;
   now?: () => number;
-  /** The waits between looks at an unanswered change (tests shorten them). */
-  settleSleep?: (ms: number) => Promise<void>;
+  /** The waits between looks at an unanswered change (change-settlement.ts; tests shorten them). */
+  settleScheduleMs?: number[];
 }): {
   updateChatAvatar: UpdateChatAvatar;
   authorizeChatChange: AuthorizeChatChange;
@@ -319,7 +319,7 @@ export function createUpdateChatAvatar(deps: {
       'chat avatar change sent, no answer: settling it from the avatar link',
     );
     void settleChange(
-      { permission: deps.permission, log: deps.log, sleep: deps.settleSleep },
+      { permission: deps.permission, log: deps.log, scheduleMs: deps.settleScheduleMs },
       { portal: change.portal, userId: change.user.id, chatId: change.chatId, avatarBefore: claimed.avatarBefore },
     ).then(async (settled) => {
       if (settled === 'made')

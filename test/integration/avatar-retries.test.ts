@@ -10,6 +10,13 @@ import * as img from '../support/images';
 // Idempotency-Key with every Apply; these are the answers a retry gets.
 
 const REST_TIMEOUT_MS = 1_500;
+/** Looks at a change whose answer never came: 0.4 s after, then 0.4 s apart (1.2 s in all). */
+const SETTLE_SCHEDULE_MS = [400, 400, 400];
+const until = async (done: () => Promise<boolean>, ms = 5_000) => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50)))
+    if (await done()) return;
+  throw new Error('condition not met in time');
+};
 
 describe('an Apply sent again with its Idempotency-Key', () => {
   let stack: InstalledStack;
@@ -20,6 +27,7 @@ describe('an Apply sent again with its Idempotency-Key', () => {
       users: [ADMIN_USER_ID],
       env: { B24_TIMEOUT_MS: String(REST_TIMEOUT_MS) },
       metrics,
+      settleScheduleMs: SETTLE_SCHEDULE_MS,
     });
     token = stack.tokens[ADMIN_USER_ID]!;
   });
@@ -80,15 +88,15 @@ describe('an Apply sent again with its Idempotency-Key', () => {
     expect(malformed.status).toBe(400);
   });
 
-  it('tells a retry that arrives while the first attempt is still running to come back later', async () => {
+  it('tells a retry that arrives while the first attempt is still running to ask again soon (202 checking)', async () => {
     await upload(MARKETING_CHAT_ID, newKey()); // the bot is in the chat
     const key = newKey();
     portal().injectFault({ method: 'imbot.chat.updateAvatar', answerLatencyMs: 800, times: 1 });
     const first = upload(MARKETING_CHAT_ID, key);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const retry = await upload(MARKETING_CHAT_ID, key);
-    expect(retry.status).toBe(409);
-    expect(retry.body.error.code).toBe('CHANGE_IN_PROGRESS');
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ ok: false, pending: 'checking', chatId: MARKETING_CHAT_ID, changeKey: key });
     // Soon, not at the end of the first attempt's lease (which is for an instance that died).
     expect(Number(retry.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(retry.headers['retry-after'])).toBeLessThanOrEqual(3);
@@ -98,42 +106,63 @@ describe('an Apply sent again with its Idempotency-Key', () => {
     expect(after.headers['idempotent-replayed']).toBe('true');
   });
 
-  it('finds a change that Bitrix24 made but never answered for, and does not send it again', async () => {
+  it('a change whose answer comes after the deadline is "checking", then done, and never sent twice', async () => {
     await upload(MARKETING_CHAT_ID, newKey());
     const key = newKey();
     const before = sent(MARKETING_CHAT_ID);
     const audited = await okEntries();
     // Bitrix24 makes the change and answers after the app's deadline.
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', answerLatencyMs: REST_TIMEOUT_MS + 500, times: 1 });
+    portal().injectFault({ method: 'batch', answerLatencyMs: REST_TIMEOUT_MS + 500, times: 1 });
     const first = await upload(MARKETING_CHAT_ID, key);
-    expect(first.status).toBe(502);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ pending: 'checking', changeKey: key });
     expect(sent(MARKETING_CHAT_ID)).toBe(before + 1);
-    // Bitrix24 is given a grace period to finish before a retry asks it.
-    const early = await upload(MARKETING_CHAT_ID, key);
-    expect(early.status).toBe(409);
-    await stack.store.avatarChanges.endLease(portal().memberId, ADMIN_USER_ID, key, 0);
-    const found = await retries('found_applied');
+    // The app settles it from the avatar link by itself; the page's next ask gets the truth.
+    await until(async () => (await okEntries()) === audited + 1);
     const retry = await upload(MARKETING_CHAT_ID, key);
     expect(retry.status).toBe(200);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(sent(MARKETING_CHAT_ID)).toBe(before + 1);
+    const { entries } = await stack.store.listAuditEntries(portal().memberId, { limit: 1, offset: 0 });
+    expect(entries[0]).toMatchObject({ result: 'ok', notes: expect.arrayContaining(['confirmed_after_no_answer']) });
+  });
+
+  it('a change the app found made after its instance died is answered on the retry, not sent again', async () => {
+    await upload(MARKETING_CHAT_ID, newKey());
+    const key = newKey();
+    // What an instance that died mid-call leaves: a record "sending", its lease over, the change made.
+    await stack.store.avatarChanges.claim({
+      memberId: portal().memberId,
+      userId: ADMIN_USER_ID,
+      key,
+      chatId: MARKETING_CHAT_ID,
+      avatarBefore: 'a link the chat no longer has',
+      outcome: { width: 512, height: 512, format: 'jpeg', bytes: 1000 },
+      leaseUntil: Date.now() - 1,
+      createdAt: Date.now(),
+    });
+    const before = sent(MARKETING_CHAT_ID);
+    const found = await retries('found_applied');
+    const retry = await upload(MARKETING_CHAT_ID, key);
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(sent(MARKETING_CHAT_ID)).toBe(before);
     expect(await retries('found_applied')).toBe(found + 1);
-    // The change is in the audit log once, noted as found on the retry.
-    expect(await okEntries()).toBe(audited + 1);
     const { entries } = await stack.store.listAuditEntries(portal().memberId, { limit: 1, offset: 0 });
     expect(entries[0]).toMatchObject({ result: 'ok', notes: ['confirmed_on_retry'] });
   });
 
-  it('sends a change again when Bitrix24 never made it', async () => {
+  it('a change Bitrix24 never made is found not made, audited as such, and sent again on the next ask', async () => {
     await upload(MARKETING_CHAT_ID, newKey());
     const key = newKey();
     const before = sent(MARKETING_CHAT_ID);
-    // An answer that says nothing of the change (a gateway's 503 in front of Bitrix24), until the deadline.
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'SERVICE_UNAVAILABLE', status: 503, times: 1000 });
+    // The portal fails on its side (5xx without its JSON) and never makes the change.
+    portal().injectFault({ method: 'batch', error: 'INTERNAL_SERVER_ERROR', status: 500, beforeAuth: true, times: 1 });
     const first = await upload(MARKETING_CHAT_ID, key);
-    expect(first.status).toBe(502);
-    portal().clearFaults();
-    await stack.store.avatarChanges.endLease(portal().memberId, ADMIN_USER_ID, key, 0);
+    expect(first.status).toBe(202);
+    await until(async () => (await stack.store.avatarChanges.find(portal().memberId, ADMIN_USER_ID, key)) === null);
+    const { entries } = await stack.store.listAuditEntries(portal().memberId, { limit: 1, offset: 0 });
+    expect(entries[0]).toMatchObject({ result: 'error' });
     const retry = await upload(MARKETING_CHAT_ID, key);
     expect(retry.status).toBe(200);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();

@@ -87,17 +87,19 @@ describe('POST /api/chats/:chatId/avatar', () => {
     expect((await send('200', 'original')).body.error?.code).not.toBe('OUTPUT_SIDE_CHANGED');
   });
 
-  it('makes exactly one REST call per change in steady state', async () => {
+  it('makes exactly one HTTP request per change in steady state: one batch with the link before, the change, the link after', async () => {
     await upload(admin, MARKETING_CHAT_ID, await img.photo(600, 600));
     const before = portal().calls().length;
+    const requests = portal().stats().restCalls;
     const res = await upload(admin, MARKETING_CHAT_ID, await img.photo(640, 480));
     expect(res.status).toBe(200);
+    expect(portal().stats().restCalls - requests).toBe(1);
     expect(
       portal()
         .calls()
         .slice(before)
         .map((c) => c.method),
-    ).toEqual(['imbot.chat.updateAvatar']);
+    ).toEqual(['im.dialog.get', 'imbot.chat.updateAvatar', 'im.dialog.get']);
   });
 
   it('applies the crop rectangle in source pixels', async () => {
@@ -323,19 +325,20 @@ describe('POST /api/chats/:chatId/avatar', () => {
       const before = portal().calls().length;
       const res = await upload(admin, general, await img.photo(200, 200));
       expect(res.status).toBe(403);
-      // restrictions.avatar is false in im.dialog.get's answer: no imbot.* call is made.
+      // restrictions.avatar is false in im.dialog.get's answer: no change is sent.
       expect(res.body.error.code).toBe('CHAT_AVATAR_LOCKED');
       expect(
         portal()
           .calls()
           .slice(before)
           .map((c) => c.method),
-      ).toEqual(['im.dialog.get']);
+      ).toEqual(['im.dialog.get', 'im.chat.user.list', 'user.get']);
     });
 
     it('a rate limit is absorbed: QUERY_LIMIT_EXCEEDED once, then success', async () => {
+      // limits.md counts HTTP requests: the limit refuses the whole batch.
       portal().injectFault({
-        method: 'imbot.chat.updateAvatar',
+        method: 'batch',
         error: 'QUERY_LIMIT_EXCEEDED',
         description: 'Too many requests',
         status: 503,
@@ -348,21 +351,40 @@ describe('POST /api/chats/:chatId/avatar', () => {
 });
 
 describe('a Bitrix24 that does not answer in time', () => {
-  it('answers 502 BITRIX24_UNAVAILABLE instead of hanging', async () => {
+  it('answers 202 "checking" instead of hanging, then the truth: not made, 502 BITRIX24_UNAVAILABLE in the audit log', async () => {
     const stack = await startStack({
       env: { B24_TIMEOUT_MS: '300' },
       restriction: { maxRetries: 1, retryDelayMs: 10 },
+      settleScheduleMs: [100, 100],
     });
     try {
       await stack.install();
       const { token } = await stack.open(0, ADMIN_USER_ID);
-      stack.emulator.portals[0]!.injectFault({ method: 'imbot.chat.updateAvatar', latencyMs: 2000, times: 5 });
+      const first = await stack.http
+        .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
+        .set('Authorization', `Bearer ${token}`)
+        .attach('avatar', await img.photo(100, 100), 'a.jpg');
+      expect(first.status).toBe(200);
+      // The portal is slow before it does anything: the change never happens in time.
+      stack.emulator.portals[0]!.injectFault({ method: 'batch', latencyMs: 2000, times: 1, beforeAuth: true });
       const res = await stack.http
         .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
         .set('Authorization', `Bearer ${token}`)
         .attach('avatar', await img.photo(100, 100), 'a.jpg');
-      expect(res.status).toBe(502);
-      expect(res.body.error.code).toBe('BITRIX24_UNAVAILABLE');
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ ok: false, pending: 'checking', chatId: MARKETING_CHAT_ID });
+      const memberId = stack.emulator.portals[0]!.memberId;
+      for (let i = 0; i < 100; i++) {
+        const { entries } = await stack.store.listAuditEntries(memberId, { limit: 1, offset: 0 });
+        if (entries[0]?.result === 'error') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { entries } = await stack.store.listAuditEntries(memberId, { limit: 1, offset: 0 });
+      expect(entries[0]).toMatchObject({
+        chatId: MARKETING_CHAT_ID,
+        result: 'error',
+        errorCode: 'BITRIX24_UNAVAILABLE',
+      });
     } finally {
       await stack.close();
     }

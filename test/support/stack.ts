@@ -55,6 +55,8 @@ export interface StackOptions {
   restriction?: RestrictionOptions;
   /** Metrics the app records into (the running app builds them in server/main.ts). */
   metrics?: AppMetrics;
+  /** When the app looks at a change whose answer never came (server/chats/change-settlement.ts). */
+  settleScheduleMs?: number[];
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -102,6 +104,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       sessionSecret: SESSION_SECRET,
       restriction: { retryDelayMs: 200, rateLimit: { burstLimit: 1000, drainRate: 500 }, ...opts.restriction },
       metrics,
+      changeSettleScheduleMs: opts.settleScheduleMs,
     });
   let store = temp.store;
   let parts = compose(store);
