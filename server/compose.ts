@@ -13,7 +13,7 @@ import { createHandleEvent } from './bitrix24/events';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
 import { createPortalClients, longestCallMs, type RestrictionOptions } from './bitrix24/portal-clients';
-import { createPortalCapabilities } from './bitrix24/portal-capabilities';
+import { createPortalCapabilities, CURRENT_CHANGE_METHOD } from './bitrix24/portal-capabilities';
 import { createPortalMove } from './bitrix24/portal-move';
 import { createPortalSetup } from './bitrix24/portal-setup';
 import { createTokenHolder } from './bitrix24/token-holder';
@@ -169,6 +169,13 @@ export function composeApp(deps: {
     leaseMs: 3 * longestCall + 5_000,
     onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
     settleScheduleMs: deps.changeSettleScheduleMs,
+    // imbot.v2.Chat.update where the portal has it; a portal that turns out without it is asked again.
+    methods: {
+      methodFor: (portal) => capabilities.changeMethodFor(portal),
+      methodMissing: async (portal) => {
+        await capabilities.relearn(portal, CURRENT_CHANGE_METHOD);
+      },
+    },
   });
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });

@@ -104,7 +104,9 @@ export const imChatMethods: MethodFamily = {
       if (!chat) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
       if (chat.type === 'private' || chat.type === 'general')
         throw new RestError('ACCESS_ERROR', 'It is forbidden to add users to this chat', 403);
-      if (!hasChatRole(chat, ctx.user.id, chat.manageUsersAdd))
+      // im 19.x had no per-chat permission settings: any member added members.
+      const needed = ctx.portal.profile === 'onprem-old' ? 'member' : chat.manageUsersAdd;
+      if (!hasChatRole(chat, ctx.user.id, needed))
         throw new RestError('WRONG_REQUEST', "You don't have access or user already member in chat", 400);
       const ids = (idList(param(ctx.params, 'USERS')) ?? [int(param(ctx.params, 'USERS'))]).filter(
         (id) => ctx.portal.users.has(id) || ctx.portal.bots.has(id),
