@@ -4,8 +4,8 @@ import { AppError } from '../errors';
 import type { EventWork, EventWorkOutcome } from '../store/event-work';
 import { sameInstall } from '../store/event-work';
 import type { Portal, Store } from '../store/store';
-import { PORTAL_TOKEN_USER } from '../store/store';
 import { toAppError } from './error-mapping';
+import { createInstallWitnesses, MAX_WITNESSES } from './install-witnesses';
 import type { PortalClients } from './portal-clients';
 
 // The work of events POST /events accepted (events.ts), done after the answer.
@@ -24,9 +24,12 @@ import type { PortalClients } from './portal-clients';
 // for the install the event was posted to, in one transaction with the record's end (an
 // uninstalled or reinstalled portal makes it a no-op).
 
-/** How long a claim holds: the work is one app.info call, inside B24_TIMEOUT_MS with its retries and a refresh. */
+/**
+ * How long a claim holds: the work is an app.info call per witness (install-witnesses.ts), each
+ * inside B24_TIMEOUT_MS with its retries and a refresh.
+ */
 export function eventWorkLeaseMs(bitrix24TimeoutMs: number): number {
-  return Math.max(60_000, 4 * bitrix24TimeoutMs);
+  return Math.max(60_000, (MAX_WITNESSES + 2) * bitrix24TimeoutMs);
 }
 
 /** Back-off between attempts never grows past this. */
@@ -78,19 +81,16 @@ export function createEventWorker(deps: {
   let running: Promise<number> | null = null;
   let prunedAt = 0;
 
-  /** app.info (api-reference/common/system/app-info.md) with the stored portal token. */
+  // Bitrix24 is asked with the portal's stored pairs, one after another (install-witnesses.ts):
+  // one refused token proves nothing (its user may have left), and a Bitrix24 or OAuth server
+  // that cannot answer proves nothing either. Deleting the tokens could not be undone, so when no
+  // witness decides they are kept and Bitrix24 is asked again later.
+  const witnesses = createInstallWitnesses({ store: deps.store, clients: deps.clients, log: deps.log });
   const stillInstalled = async (portal: Portal): Promise<boolean> => {
     try {
-      const rest = await deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
-      const info = await rest.call<{ INSTALLED?: boolean | string }>('app.info');
-      return info?.INSTALLED !== false && info?.INSTALLED !== 'N';
+      return await witnesses.stillInstalled(portal);
     } catch (error) {
-      const mapped = toAppError(error);
-      // Revoked tokens: refused, and the refresh refused too. Anything else (Bitrix24 down, busy)
-      // proves nothing, and deleting the tokens could not be undone: keep them and ask again later.
-      if (mapped instanceof AppError && (mapped.code === 'NOT_AUTHENTICATED' || mapped.code === 'PORTAL_AUTH_LOST'))
-        return false;
-      throw mapped;
+      throw toAppError(error);
     }
   };
 
@@ -136,7 +136,7 @@ export function createEventWorker(deps: {
       return;
     }
     if (installed) {
-      deps.log.warn(log, 'ONAPPUNINSTALL ignored: Bitrix24 still accepts the portal token, so the app is installed');
+      deps.log.warn(log, 'ONAPPUNINSTALL ignored: Bitrix24 still accepts a stored token, so the app is installed');
       return finish(work, by, 'still_installed');
     }
     const outcome = await records.completeUninstall(work.id, by, now());

@@ -40,6 +40,14 @@ export function createOAuthServerClient(deps: {
       egress,
     });
     if (!isRecord(answer)) throw new Bitrix24UnavailableError(`OAuth server answered HTTP ${status} without an object`);
+    // A server that is down or busy says nothing about the grant, whatever error it names
+    // (`temporarily_unavailable` with 503, say): only a refusal of the grant itself (invalid_grant,
+    // invalid_client, …: settings/oauth/error-codes.md) is an OAuthGrantError. A token read as
+    // refused when the server was only busy would uninstall a portal (event-work.ts).
+    if (status >= 500 || answer.error === 'temporarily_unavailable' || answer.error === 'server_error')
+      throw new Bitrix24UnavailableError(
+        `OAuth server answered HTTP ${status}${typeof answer.error === 'string' ? ` ${answer.error}` : ''}`,
+      );
     if (typeof answer.error === 'string') {
       throw new OAuthGrantError(
         answer.error,

@@ -4,6 +4,7 @@ import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { OAuthGrantError } from './bitrix24-error';
 import type { OAuthServerClient } from './oauth-client';
+import { followReportedEndpoint } from './portal-move';
 
 export type RefreshedTokens = TokenSet & { clientEndpoint: string };
 
@@ -84,24 +85,10 @@ export function createTokenRefresher(deps: {
   /**
    * The OAuth server reports the portal's REST endpoint with every grant; a renamed portal gets
    * a new one (settings/how-to-call-rest-api/change-domen.md), which is stored for every later
-   * call. An endpoint that is not https is kept out unless http portals are allowed.
+   * call (portal-move.ts).
    */
-  const followEndpoint = async (portal: Portal, reported: string | null): Promise<string> => {
-    if (reported === null || reported === portal.clientEndpoint) {
-      return (await deps.store.findPortalByMemberId(portal.memberId))?.clientEndpoint ?? portal.clientEndpoint;
-    }
-    const url = new URL(reported);
-    if (url.protocol !== 'https:' && !(deps.allowHttpPortals && url.protocol === 'http:')) {
-      deps.log.warn(
-        { memberId: portal.memberId },
-        'OAuth server reported a REST endpoint that is not https; kept the stored one',
-      );
-      return portal.clientEndpoint;
-    }
-    await deps.store.savePortal({ ...portal, clientEndpoint: reported, domain: url.host }, portal.installedAt);
-    deps.log.info({ memberId: portal.memberId, domain: url.host }, 'portal moved to a new address');
-    return reported;
-  };
+  const followEndpoint = (portal: Portal, reported: string | null): Promise<string> =>
+    followReportedEndpoint(deps, portal, reported);
 
   return {
     async refreshTokens(owner, staleAccessToken) {

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import type { Portal, Store } from '../store/store';
+import type { Portal, Store, TokenSet } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
-import type { EgressPolicy } from './http-json';
-import { callWithAccessToken } from './rest-call';
+import { STRICT_EGRESS, type EgressPolicy } from './http-json';
+import { postRestMethod } from './rest-call';
 import { AUTH_CODES, toAppError } from './error-mapping';
+import type { PortalMove } from './portal-move';
+import type { TokenHolder } from './token-holder';
 
 export interface PortalUser {
   id: number;
@@ -55,12 +57,20 @@ const batchAnswerSchema = z.object({
  * Believes a user only after the portal's stored REST endpoint accepts their token: the posted
  * DOMAIN is ignored, the endpoint is looked up by member_id. One `batch` asks who the user is
  * and whether they administer the portal.
+ *
+ * Then, with the user's fresh pair: a stored endpoint that answered from another address (a
+ * renamed portal) is confirmed with the OAuth server (`move`, portal-move.ts), so the portal
+ * returned, and the origin allowed to frame the page, are where the portal is now; and an
+ * administrator's pair becomes the portal's own when the portal's holder was refused
+ * (`holder`, token-holder.ts).
  */
 export function createAuthenticateUser(deps: {
   store: Store;
   timeoutMs: number;
   log: Logger;
   egress?: EgressPolicy;
+  move?: PortalMove;
+  holder?: TokenHolder;
   now?: () => number;
 }): AuthenticateUser {
   const now = deps.now ?? Date.now;
@@ -70,16 +80,15 @@ export function createAuthenticateUser(deps: {
       throw new AppError('PORTAL_NOT_INSTALLED', { detail: `member ${auth.memberId}` });
 
     let raw: unknown;
+    let answeredFrom: string;
     try {
       const cmd = new URLSearchParams({ halt: '1', 'cmd[user]': 'user.current', 'cmd[admin]': 'user.admin' });
-      raw = await callWithAccessToken<unknown>(
-        portal.clientEndpoint,
-        'batch',
-        cmd,
-        auth.accessToken,
-        deps.timeoutMs,
-        deps.egress,
-      );
+      const answer = await postRestMethod<unknown>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, {
+        signal: AbortSignal.timeout(deps.timeoutMs),
+        egress: deps.egress ?? STRICT_EGRESS,
+      });
+      raw = answer.result;
+      answeredFrom = answer.endpoint;
     } catch (error) {
       // Only a refused token means "sign in again": a busy or limited portal, or a user the
       // administrator has not let into the app, each get their own sentence.
@@ -112,13 +121,26 @@ export function createAuthenticateUser(deps: {
       name: [current.NAME, current.LAST_NAME].filter(Boolean).join(' ').trim() || `#${current.ID}`,
       isAdmin: answer.data.result.admin,
     };
-    if (auth.refreshToken) {
-      const expiresIn = auth.expiresInSeconds && auth.expiresInSeconds > 0 ? auth.expiresInSeconds : 3600;
-      await deps.store.saveTokens(
-        { memberId: portal.memberId, userId: user.id },
-        { accessToken: auth.accessToken, refreshToken: auth.refreshToken, expiresAt: now() + expiresIn * 1000 },
-      );
+    if (!auth.refreshToken) {
+      if (answeredFrom !== portal.clientEndpoint)
+        deps.log.info(
+          { memberId: portal.memberId },
+          'portal answered from a new address; no refresh token to confirm it',
+        );
+      return { portal, user };
     }
-    return { portal, user };
+    const expiresIn = auth.expiresInSeconds && auth.expiresInSeconds > 0 ? auth.expiresInSeconds : 3600;
+    let fresh: TokenSet = {
+      accessToken: auth.accessToken,
+      refreshToken: auth.refreshToken,
+      expiresAt: now() + expiresIn * 1000,
+    };
+    let where = portal;
+    // settings/how-to-call-rest-api/change-domen.md: a renamed portal redirects its old address.
+    if (answeredFrom !== portal.clientEndpoint && deps.move)
+      ({ portal: where, tokens: fresh } = await deps.move.confirm(portal, fresh));
+    const adopted = user.isAdmin && deps.holder ? await deps.holder.adoptIfLost(where, user.id, fresh) : false;
+    if (!adopted) await deps.store.saveTokens({ memberId: portal.memberId, userId: user.id }, fresh);
+    return { portal: where, user };
   };
 }

@@ -251,6 +251,14 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
       });
     },
 
+    async listTokenOwners(memberId, limit) {
+      const { rows } = await pool.query<{ user_id: number }>(
+        'SELECT user_id FROM tokens WHERE member_id = $1 ORDER BY user_id <> 0, updated_at DESC, user_id LIMIT $2',
+        [memberId, limit],
+      );
+      return rows.map((r) => Number(r.user_id));
+    },
+
     async findPortalsWithTokensExpiredBefore(expiredBefore) {
       const { rows } = await pool.query<{ member_id: string }>(
         `SELECT t.member_id FROM tokens t JOIN portals p ON p.member_id = t.member_id

@@ -239,6 +239,10 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
       });
     },
 
+    async listTokenOwners(memberId, limit) {
+      return (sql().tokenOwners.all(memberId, limit) as { user_id: number }[]).map((r) => r.user_id);
+    },
+
     async findPortalsWithTokensExpiredBefore(expiredBefore) {
       return (sql().portalsWithTokensExpiredBefore.all(expiredBefore) as { member_id: string }[]).map(
         (r) => r.member_id,
@@ -346,6 +350,9 @@ function prepare(db: Database.Database) {
       'SELECT access_token, refresh_token, expires_at FROM tokens WHERE member_id = ? AND user_id = ?',
     ),
     deleteTokens: db.prepare('DELETE FROM tokens WHERE member_id = ?'),
+    tokenOwners: db.prepare(
+      'SELECT user_id FROM tokens WHERE member_id = ? ORDER BY user_id <> 0, updated_at DESC, user_id LIMIT ?',
+    ),
     portalsWithTokensExpiredBefore: db.prepare(`
       SELECT t.member_id FROM tokens t JOIN portals p ON p.member_id = t.member_id
       WHERE t.user_id = 0 AND p.state = 'installed' AND t.expires_at < ? ORDER BY t.expires_at`),

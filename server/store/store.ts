@@ -113,6 +113,11 @@ export interface Store {
     owner: TokenOwner,
     refresh: (current: TokenSet | null) => Promise<TokenSet | null>,
   ): Promise<TokenSet | null>;
+  /**
+   * Whose pairs the store holds for a portal: the portal's own (0) first when there is one, then
+   * users, the most recently stored first; at most `limit`.
+   */
+  listTokenOwners(memberId: string, limit: number): Promise<number[]>;
   /** Installed portals whose own pair (user 0) has an access token that expired before `expiredBefore` (Unix ms): pairs not refreshed for a while. */
   findPortalsWithTokensExpiredBefore(expiredBefore: number): Promise<string[]>;
 
