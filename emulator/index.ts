@@ -89,6 +89,8 @@ export interface EmulatedPortal {
     times?: number;
     latencyMs?: number;
     answerLatencyMs?: number;
+    /** Answer this `result` without running the method. */
+    noEffect?: unknown;
     /** The portal itself is down or slow: strikes before the token is looked at (a revoked one too). */
     beforeAuth?: boolean;
   }): void;

@@ -51,6 +51,11 @@ async function summarise(params: Record<string, unknown>): Promise<Record<string
   return copy;
 }
 
+/** A fault that makes a method answer success without running it. */
+class NoEffect {
+  constructor(readonly result: unknown) {}
+}
+
 export interface RestDeps {
   portal: PortalState;
   issuer: TokenIssuer;
@@ -104,6 +109,7 @@ export function createRestHandler(deps: RestDeps) {
         fault.status ?? 400,
         fault.argument ? { argument: fault.argument } : {},
       );
+    if (fault.noEffect !== undefined) throw new NoEffect(fault.noEffect);
     return fault.answerLatencyMs ?? 0;
   };
 
@@ -112,7 +118,13 @@ export function createRestHandler(deps: RestDeps) {
     params: Record<string, unknown>,
     caller: { userId: number; clientId: string },
   ): Promise<ListAnswer & { operatingResetAt?: number }> => {
-    const holdAnswerMs = await applyFault(requested);
+    let holdAnswerMs: number;
+    try {
+      holdAnswerMs = await applyFault(requested);
+    } catch (error) {
+      if (error instanceof NoEffect) return { result: error.result };
+      throw error;
+    }
     const method = present(requested);
     if (!method) throw systemErrors.methodNotFound();
     if (!catalogue.isAvailable(method)) throw systemErrors.insufficientScope();

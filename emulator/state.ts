@@ -78,6 +78,8 @@ export interface Fault {
   latencyMs?: number;
   /** The method runs, then its answer is held this long: a change Bitrix24 made whose answer comes late, or never reaches a caller that gave up. */
   answerLatencyMs?: number;
+  /** The method answers success without doing anything (a sibling method was seen doing so: b24-rest-docs issue 170). */
+  noEffect?: unknown;
   /** Strikes before the caller's token is looked at: the portal itself is down or slow, for a revoked token too. */
   beforeAuth?: boolean;
   times: number;

@@ -52,6 +52,16 @@ describe.each(PORTAL_PROFILES)('on a %s portal', (profile) => {
     expect((await audit())!.notes).toContain(profile === 'cloud' ? 'via_bot_v2' : 'via_bot');
   });
 
+  it('a change Bitrix24 answers as done while the chat keeps its old picture is not reported done', async () => {
+    expect((await upload(ADMIN_USER_ID, MARKETING_CHAT_ID)).status).toBe(200);
+    portal().injectFault({ method: 'imbot.chat.updateAvatar', noEffect: true });
+    portal().injectFault({ method: 'imbot.v2.Chat.update', noEffect: { result: true } });
+    const res = await upload(ADMIN_USER_ID, MARKETING_CHAT_ID);
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('CHANGE_NOT_VISIBLE');
+    expect(await audit()).toMatchObject({ result: 'error', errorCode: 'CHANGE_NOT_VISIBLE' });
+  });
+
   it("a user Bitrix24 refuses is refused with the app's own sentence, and the bot is never added", async () => {
     // The app's own view says yes (a rule im.dialog.get does not show); Bitrix24 says no.
     portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'ACCESS_DENIED', description: 'Access denied' });
