@@ -155,10 +155,10 @@ export function createPortalClients(deps: {
           let retries = 0;
           try {
             for (;;) {
-              // Our own queue: its wait is not Bitrix24's time, so the deadline's clock stops. The
-              // token is read after it: a long wait may have seen it refreshed.
-              await deadline.paused(() => pacer.take(owner.memberId, opts.signal));
               const entry = await entryFor(portal, owner);
+              // Our own queue: its wait is not Bitrix24's time, so the deadline's clock stops. The
+              // token is read after it: a long wait may have seen it refreshed (in place).
+              await deadline.paused(() => pacer.take(owner.memberId, opts.signal));
               const token = entry.tokens.accessToken;
               const started = Date.now();
               // One line per call, kept by whatever collects stdout: Bitrix24's app catalogue

@@ -175,6 +175,24 @@ describe('upload gate', () => {
     expect(stack.gate.stats().queued).toBe(0);
   });
 
+  it("lets an upload of a busy portal wait as much longer as that portal's queue to Bitrix24 is long", async () => {
+    // The slots are held by changes waiting their turn at Bitrix24: they leave at its pace.
+    stack = await startGate({
+      queueWaitMs: 200,
+      portalQueueWaitMs: (portal) => (portal === 'busy' ? 1000 : 0),
+    });
+    post(stack.port, { portal: 'busy' }).catch(() => undefined);
+    post(stack.port, { portal: 'busy' }).catch(() => undefined);
+    await stack.heldCount(2);
+    const patient = post(stack.port, { user: 'other', portal: 'busy' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(stack.gate.stats().queued).toBe(1);
+    stack.held[0]!.answer();
+    await stack.heldCount(3);
+    stack.held.forEach((h) => h.answer());
+    expect((await patient).status).toBe(200);
+  });
+
   it('holds one user to their slot cap and lets another user pass their queued requests', async () => {
     stack = await startGate({ budgetBytes: 10 * BODY, slotsPerUser: 2 });
     const busyUser = Array.from({ length: 4 }, () => post(stack.port, { user: 'tab' }));
