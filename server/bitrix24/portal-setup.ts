@@ -27,11 +27,20 @@ const SIDEBAR_PLACEMENT = {
 /**
  * imbot.bot.list answers every bot of the portal, whoever registered it
  * (chat-bots/outdated/bots/imbot-bot-list.md), so our bot is recognised by a code no other
- * application can have: derived from this application's client id.
+ * application should have: derived from this application's client id.
  */
-function botCodeFor(clientId: string): string {
+export function botCodeFor(clientId: string): string {
   return `chat_avatar_${createHash('sha256').update(clientId).digest('hex').slice(0, 12)}`;
 }
+
+/**
+ * Nothing stops another application from registering that code first, and imbot.register then
+ * answers that application's bot id as if it were ours (Bitrix24's Bot::register looks a code up
+ * among the bots of the module `rest`, which every REST application shares). So every bot id is
+ * checked with imbot.update, which refuses another application's bot with APP_ID_ERROR
+ * (imbot-update.md); a code taken that way is left to its owner and the next one is tried.
+ */
+const BOT_CODES_TRIED = 3;
 
 export type SetupStep = SetupProblem['step'];
 
@@ -81,6 +90,7 @@ export function createPortalSetup(deps: {
 }): PortalSetup {
   const now = deps.now ?? (() => new Date());
   const botCode = botCodeFor(deps.clientId);
+  const botCodes = Array.from({ length: BOT_CODES_TRIED }, (_, i) => (i === 0 ? botCode : `${botCode}_${i + 1}`));
   const eventsUrl = `${deps.appBaseUrl}/events`;
   const placementUrl = `${deps.appBaseUrl}/`;
   const client = (portal: Portal): Promise<RestClient> => deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
@@ -92,33 +102,64 @@ export function createPortalSetup(deps: {
     return Array.isArray(result) ? result : Object.values(result ?? {});
   };
 
+  const register = async (rest: RestClient, code: string, lang: Lang): Promise<number> =>
+    Number(
+      await rest.call<number>('imbot.register', {
+        CODE: code,
+        TYPE: 'B',
+        OPENLINE: 'N',
+        EVENT_HANDLER: eventsUrl,
+        CLIENT_ID: deps.clientId,
+        PROPERTIES: { NAME: appNameIn(lang), COLOR: 'AZURE', WORK_POSITION: serverStrings(lang).botWorkPosition },
+      }),
+    );
+
   const setup: PortalSetup = {
     async ensureBot(portal, lang = 'en') {
       const rest = await client(portal);
       const bots = await listBots(rest);
-      // The id imbot.register gave us first; then our code (a reinstall that lost the id).
-      const existing =
-        bots.find((bot) => Number(bot.ID) === portal.botId && bot.CODE === botCode) ??
-        bots.find((bot) => bot.CODE === botCode);
-      let botId: number;
-      if (existing) {
-        botId = Number(existing.ID);
-        deps.log.info({ memberId: portal.memberId, botId }, 'bot already registered');
-      } else {
-        botId = Number(
-          await rest.call<number>('imbot.register', {
-            CODE: botCode,
-            TYPE: 'B',
-            OPENLINE: 'N',
-            EVENT_HANDLER: eventsUrl,
+      let refusal: unknown = null;
+      for (const code of botCodes) {
+        // The id imbot.register gave us first; then our code (a reinstall that lost the id).
+        const existing =
+          bots.find((bot) => Number(bot.ID) === portal.botId && bot.CODE === code) ??
+          bots.find((bot) => bot.CODE === code);
+        let botId: number;
+        try {
+          botId = existing ? Number(existing.ID) : await register(rest, code, lang);
+        } catch (error) {
+          // "Bot can't be created" (imbot-register.md): a portal that refuses a taken code outright.
+          if (!(error instanceof Bitrix24Error && error.code === 'WRONG_REQUEST')) throw error;
+          deps.log.warn({ memberId: portal.memberId, code }, 'bot code refused; the next code is tried');
+          refusal = error;
+          continue;
+        }
+        try {
+          // Also points the bot's handlers at this APP_BASE_URL, should it have changed.
+          await rest.call('imbot.update', {
+            BOT_ID: botId,
             CLIENT_ID: deps.clientId,
-            PROPERTIES: { NAME: appNameIn(lang), COLOR: 'AZURE', WORK_POSITION: serverStrings(lang).botWorkPosition },
-          }),
+            FIELDS: { EVENT_HANDLER: eventsUrl },
+          });
+        } catch (error) {
+          if (!(error instanceof Bitrix24Error && error.code === 'APP_ID_ERROR')) throw error;
+          deps.log.warn(
+            { memberId: portal.memberId, botId, code },
+            "the bot code is another application's bot: it is left alone and the next code tried",
+          );
+          refusal = error;
+          continue;
+        }
+        deps.log.info(
+          { memberId: portal.memberId, botId, lang },
+          existing ? 'bot already registered' : 'bot registered',
         );
-        deps.log.info({ memberId: portal.memberId, botId, lang }, 'bot registered');
+        await deps.store.setPortalBot(portal.memberId, botId);
+        return botId;
       }
-      await deps.store.setPortalBot(portal.memberId, botId);
-      return botId;
+      // No bot of ours: nothing is done as another application's bot; the Status tab names APP_ID_ERROR.
+      await deps.store.setPortalBot(portal.memberId, null);
+      throw refusal;
     },
 
     async ensureEvents(portal) {
@@ -193,7 +234,9 @@ export function createPortalSetup(deps: {
         rest.call<BoundEvent[]>('event.get'),
         rest.call<{ placement: string; handler: string }[]>('placement.get'),
       ]);
-      const bot = bots.find((b) => Number(b.ID) === portal.botId) ?? bots.find((b) => b.CODE === botCode);
+      const bot =
+        bots.find((b) => Number(b.ID) === portal.botId) ??
+        bots.find((b) => b.CODE !== undefined && botCodes.includes(b.CODE));
       return {
         bot: {
           id: bot ? Number(bot.ID) : portal.botId,
