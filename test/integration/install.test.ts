@@ -68,9 +68,18 @@ describe('install, open and uninstall against the emulator', () => {
     expect(await stack.store.findTokens({ memberId: portal.memberId, userId: PLAIN_USER_ID })).toBeNull();
   });
 
+  /** An ONAPPUNINSTALL carrying `token`, as anyone could post it. */
+  const uninstallWith = (token: string) =>
+    stack.http.post('/events').type('form').set('Accept', 'application/json').send({
+      event: 'ONAPPUNINSTALL',
+      'auth[member_id]': stack.emulator.portals[0]!.memberId,
+      'auth[application_token]': token,
+    });
+
   it("installs again after an uninstall, with the portal's new application token", async () => {
     const portal = stack.emulator.portals[0]!;
     await stack.install();
+    const old = portal.state.applicationToken;
     await portal.sendUninstallEvent();
     await stack.eventWork().settled();
     expect((await stack.install()).status).toBe(200);
@@ -81,10 +90,40 @@ describe('install, open and uninstall against the emulator', () => {
       applicationToken: portal.state.applicationToken,
     });
     expect(stored?.botId).toEqual(expect.any(Number));
-    // The new token authenticates events; the old one no longer would.
+    // The new token authenticates events; the old one no longer does.
+    expect((await uninstallWith(old)).status).toBe(401);
     expect((await portal.sendUninstallEvent()).status).toBe(200);
     await stack.eventWork().settled();
     expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('uninstalled');
+  });
+
+  it('a reinstall over the installed app stores its new application token, and the old one is refused afterwards', async () => {
+    const portal = stack.emulator.portals[0]!;
+    await stack.install();
+    const old = portal.state.applicationToken;
+    portal.reinstall();
+    expect((await stack.install()).status).toBe(200);
+    const stored = await stack.store.findPortalByMemberId(portal.memberId);
+    expect(stored?.applicationToken).toBe(portal.state.applicationToken);
+    expect(stored?.applicationToken).not.toBe(old);
+    const refused = await uninstallWith(old);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('EVENT_NOT_VERIFIED');
+    // The new one is believed (and checked with Bitrix24, which says the app is installed).
+    expect((await uninstallWith(portal.state.applicationToken)).status).toBe(200);
+    await stack.eventWork().settled();
+    expect((await stack.store.findPortalByMemberId(portal.memberId))?.state).toBe('installed');
+  });
+
+  it('an app without UI installed again from ONAPPINSTALL stores the new application token; the old one is refused', async () => {
+    const portal = stack.emulator.portals[0]!;
+    expect((await portal.sendInstallEvent()).status).toBe(200);
+    const old = portal.state.applicationToken;
+    expect((await portal.sendInstallEvent()).status).toBe(200);
+    expect((await stack.store.findPortalByMemberId(portal.memberId))?.applicationToken).toBe(
+      portal.state.applicationToken,
+    );
+    expect((await uninstallWith(old)).status).toBe(401);
   });
 
   it('installs an app without UI from ONAPPINSTALL', async () => {
