@@ -66,6 +66,26 @@ describe.each(implementations)('%s store', (_name, open) => {
     expect((await temp.store.findPortalByMemberId('member-a'))?.state).toBe('uninstalled');
   });
 
+  it("lists whose pairs it holds for a portal: the portal's own first, then users, the most recently stored first", async () => {
+    await temp.store.savePortal(install, new Date());
+    await temp.store.savePortal({ ...install, memberId: 'member-b', domain: 'b.example.com' }, new Date());
+    const pair = { accessToken: 'a', refreshToken: 'r', expiresAt: 1 };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 7 }, pair);
+    await pause();
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 9 }, pair);
+    await pause();
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 0 }, pair);
+    await temp.store.saveTokens({ memberId: 'member-b', userId: 3 }, pair);
+    await pause();
+    // Stored again: now the most recent.
+    await temp.store.saveTokens({ memberId: 'member-a', userId: 7 }, pair);
+    expect(await temp.store.listTokenOwners('member-a', 10)).toEqual([0, 7, 9]);
+    expect(await temp.store.listTokenOwners('member-a', 2)).toEqual([0, 7]);
+    expect(await temp.store.listTokenOwners('member-b', 10)).toEqual([3]);
+    expect(await temp.store.listTokenOwners('nobody', 10)).toEqual([]);
+  });
+
   it('stores tokens encrypted: the raw database never holds them in clear', async () => {
     await temp.store.savePortal(install, new Date());
     await temp.store.saveTokens(
