@@ -5,6 +5,8 @@ const RENEW_BEFORE_MS = 2 * 60 * 1000;
 const BUSY_RETRIES = 4;
 const DEFAULT_RETRY_AFTER_S = 2;
 const MAX_RETRY_AFTER_S = 30;
+/** Asks about a change Bitrix24 has not answered for (202 "checking"): the server settles it within about 40 s. */
+const CHECKING_ASKS = 30;
 /** Busy statuses that no wait will clear: Bitrix24 has blocked the portal until support acts. */
 const LASTING_REFUSALS = new Set(['OVERLOAD_LIMIT']);
 
@@ -182,17 +184,28 @@ export function createApi({ data, frameReady }) {
      * @param {string} path
      * @param {FormData} form
      * @param {(share: number) => void} onProgress the share of the bytes sent, 0 to 1
-     * @param {{ onBusy?: (retry: { attempt: number, seconds: number }) => void, changeKey?: string }} [options]
+     * A 202 says the change was sent and Bitrix24's answer never came: the server is finding out
+     * from the chat, and the same key is asked again after its Retry-After (`checking` in onBusy)
+     * until the answer is the truth: done, or an error.
+     * @param {{ onBusy?: (retry: { attempt: number, seconds: number, checking?: boolean }) => void, changeKey?: string }} [options]
      */
     async upload(path, form, onProgress, { onBusy, changeKey } = {}) {
       let renewed = false;
       let busyRetries = 0;
+      let checks = 0;
       for (;;) {
         await ensureFresh();
         const result = await send(path, form, onProgress, changeKey);
         if (result.status === 401 && !renewed) {
           renewed = true;
           await renew();
+          continue;
+        }
+        if (result.status === 202 && result.body?.pending && checks < CHECKING_ASKS) {
+          checks++;
+          const seconds = Math.min(result.retryAfter ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
+          onBusy?.({ attempt: checks, seconds, checking: true });
+          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
           continue;
         }
         const code = result.body?.error?.code;
@@ -212,8 +225,13 @@ export function createApi({ data, frameReady }) {
             continue;
           }
         }
-        if (result.status >= 200 && result.status < 300) return result.body;
-        const error = /** @type {ApiError} */ (new Error(result.body?.error?.message ?? data.strings.networkError));
+        if (result.status === 200) return result.body;
+        const stillChecking = result.status === 202;
+        const error = /** @type {ApiError} */ (
+          new Error(
+            stillChecking ? data.strings.checkingGaveUp : (result.body?.error?.message ?? data.strings.networkError),
+          )
+        );
         error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
         error.status = result.status;
         error.retryAfter = result.retryAfter;

@@ -3,6 +3,7 @@ import { createApi } from './api.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
 import { buildUploadForm, decodeAhead } from './crop-render.js';
+import { botCannotJoin, describeChatAccess } from './chat-access.js';
 import { byId, maybeById } from './dom.js';
 import { formatBytes } from './format.js';
 import { describeImage, isAnimated } from './image-facts.js';
@@ -118,6 +119,10 @@ async function main() {
   // Apply again on the same chat, file and crop is the same change, and the server makes it once.
   /** @type {{ chatId: number, file: File, crop: string, changeKey: string } | null} */
   let lastTry = null;
+  // Who makes the change: the app's bot (always, unless the user chose to make it themselves
+  // because the bot cannot join this chat). Back to the bot with every other chat.
+  /** @type {'bot' | 'user'} */
+  let way = 'bot';
 
   const apply = byId('apply');
   const applyHint = byId('apply-hint');
@@ -125,6 +130,31 @@ async function main() {
   const fixedChat = byId('chat-fixed');
   const fixedTitle = byId('chat-fixed-title');
   const pick = byId('chat-pick');
+  const accessNote = byId('chat-access');
+
+  /** @param {{ text: string, kind: 'info' | 'error', userWay: boolean } | null} note */
+  function showAccess(note) {
+    accessNote.replaceChildren();
+    accessNote.hidden = !note;
+    accessNote.classList.toggle('error', note?.kind === 'error');
+    if (!note) return fit();
+    accessNote.append(note.text);
+    if (note.userWay && way === 'bot') {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn btn-light btn-small';
+      button.textContent = t.changeAsYourself;
+      button.addEventListener('click', () => changeAsYourself());
+      accessNote.append(' ', button);
+    }
+    fit();
+  }
+
+  /** The bot cannot join: the user makes the change themselves (im.chat.updateAvatar). */
+  function changeAsYourself() {
+    way = 'user';
+    showAccess({ text: t.changingAsYourself, kind: 'info', userWay: false });
+  }
 
   /** Apply is offered only when there is something to apply; the hint says what is missing. */
   function refreshApply() {
@@ -139,6 +169,10 @@ async function main() {
     data,
     onSelect(next, { titleKnown }) {
       if (chat && chat.id !== next.id) unsay();
+      if (!chat || chat.id !== next.id) {
+        way = 'bot';
+        void describeChatAccess(api, next.id, t, showAccess);
+      }
       chat = next;
       selected.textContent = t.selectedChat.replace('{chat}', next.title);
       fixedTitle.textContent = titleKnown ? next.title : t.chatNumber.replace('{id}', String(next.id));
@@ -255,7 +289,7 @@ async function main() {
   apply.addEventListener('click', async () => {
     // aria-disabled while it runs rather than disabled: a disabled button drops the focus.
     if (applying || apply.disabled || !chat || !file) return;
-    const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl() };
+    const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl(), way };
     const same =
       lastTry && lastTry.chatId === chat.id && lastTry.file === file && lastTry.crop === JSON.stringify(request.crop);
     const changeKey = lastTry && same ? lastTry.changeKey : newChangeKey();
@@ -270,15 +304,18 @@ async function main() {
     say(t.applying, 'progress');
     let saving = false;
     try {
-      const onBusy = () => {
+      /** @param {{ checking?: boolean }} retry */
+      const onBusy = (retry) => {
         saving = false;
-        say(t.busyRetrying, 'progress');
+        stopQueueWait();
+        // Sent, and Bitrix24's answer never came: the server is finding out from the chat.
+        say(retry.checking ? t.checking : t.busyRetrying, 'progress');
       };
       /** @param {{ outputSide: number }} limits */
       const send = async (limits) =>
         api.upload(
           `/api/chats/${request.chat.id}/avatar`,
-          await buildUploadForm(request.file, request.crop, limits),
+          await buildUploadForm(request.file, request.crop, limits, request.way),
           (share) => {
             progress.value = Math.round(share * 100);
             // The bytes are out; the rest is our server and Bitrix24.
@@ -313,6 +350,16 @@ async function main() {
         say(t.sessionExpired, 'error', 'change', {
           label: t.reopen,
           run: () => reopen.parent.reloadWindow().catch(() => undefined),
+        });
+      } else if (error.code === 'BOT_JOIN_DENIED' && error.fields?.userWay && request.way === 'bot') {
+        // The bot cannot join and only the owner can add it: the user may make the change themselves.
+        showAccess({ text: botCannotJoin(t, error.fields.owner || null), kind: 'info', userWay: true });
+        say(error.message, 'error', 'change', {
+          label: t.changeAsYourself,
+          run: () => {
+            changeAsYourself();
+            apply.click();
+          },
         });
       } else {
         say(

@@ -53,10 +53,12 @@ async function prepareUpload(file, crop, { outputSide }) {
  * @param {File} file
  * @param {Crop | null} crop
  * @param {{ outputSide: number }} limits
+ * @param {'bot' | 'user'} [way] `user`: the user makes the change themselves (im.chat.updateAvatar), no bot
  */
-export async function buildUploadForm(file, crop, { outputSide }) {
+export async function buildUploadForm(file, crop, { outputSide }, way = 'bot') {
   const upload = await prepareUpload(file, crop, { outputSide });
   const form = new FormData();
+  if (way === 'user') form.set('way', 'user');
   if (upload.crop) form.set('crop', JSON.stringify(upload.crop));
   form.set('upload', upload.path);
   // The side the render was made for: the server asks for another render if it has changed.

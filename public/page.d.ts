@@ -48,6 +48,7 @@ export interface PageElements {
   progress: HTMLProgressElement;
   apply: HTMLButtonElement;
   'apply-hint': HTMLSpanElement;
+  'chat-access': HTMLParagraphElement;
   // The administrators' panels (adminPanels in views/app-page.ts)
   'panel-settings': HTMLElement;
   'panel-status': HTMLElement;
@@ -155,6 +156,24 @@ export interface PortalStatus {
   unavailable?: boolean;
   /** Steps Bitrix24 refused at install or at the last repair. */
   problems?: { step: string; code: string; argument: string | null; description: string }[];
+  /** What the app learnt of the portal's Bitrix24 (server/http/presenters/capabilities.ts). */
+  capabilities: {
+    learntAt: string | null;
+    changeMethod: 'imbot.v2.Chat.update' | 'imbot.chat.updateAvatar';
+    scopes: { granted: string[] | null; missing: string[] };
+    dialogFields: 'present' | 'absent' | 'unknown';
+    /** In the reader's language; `{time}` in `value` stands for `at`, shown in the reader's clock. */
+    rows: { term: string; value: string; bad: boolean; at?: string }[];
+    /** Short phrases for the summary line; empty when nothing needs attention. */
+    issues: string[];
+  };
+}
+
+/** GET /api/chats/:chatId/access (server/http/presenters/chat-access.ts): who makes a change, before Apply. */
+export interface ChatAccessView {
+  bot: 'ready' | 'joins' | 'blocked';
+  owner: string | null;
+  userWay: boolean;
 }
 
 /** GET /api/portal/queue (server/http/routes/portal.ts): the portal's queue of calls to Bitrix24. */

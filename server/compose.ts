@@ -156,10 +156,11 @@ export function composeApp(deps: {
       }
     : untimedPipeline;
 
+  const permission = createChatPermission({ clients: portalClients });
   const avatarChanges = createUpdateChatAvatar({
     store,
     clients: portalClients,
-    permission: createChatPermission({ clients: portalClients }),
+    permission,
     pipeline,
     clientId,
     log,
@@ -225,6 +226,7 @@ export function composeApp(deps: {
     portalQueue: portalClients,
     authorizeChatChange: avatarChanges.authorizeChatChange,
     replayChatChange: avatarChanges.replayChatChange,
+    chatAccess: (portal, userId, chatId) => permission.assertMayChange(portal, userId, chatId),
     views: createViews(assets.url),
     assets,
     sessionSecret: deps.sessionSecret,

@@ -108,6 +108,7 @@ ${tabs}
       <p id="no-preview" class="hint" hidden>${t.noPreview}</p>
       <div class="apply-row">
         <p id="selected-chat" class="selected-chat"></p>
+        <p id="chat-access" class="hint chat-access" hidden></p>
         <progress id="progress" max="100" value="0" aria-label="${t.uploadProgress}" hidden></progress>
         <div class="apply-line">
           <button id="apply" type="button" class="btn btn-primary" disabled aria-describedby="apply-hint">${t.applyButton}</button>

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppMetrics } from './metrics';
 import type { Config } from '../../app.config';
+import type { ChatAccess } from '../chats/chat-permission';
 import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../settings/settings-service';
 import type { UserDirectory } from '../settings/user-directory';
@@ -9,8 +10,9 @@ import type { HandleEvent } from '../bitrix24/events';
 import type { InstallPortal } from '../bitrix24/install';
 import type { OAuthServerClient } from '../bitrix24/oauth-client';
 import type { PortalClients } from '../bitrix24/portal-clients';
+import type { PortalCapabilities } from '../bitrix24/portal-capabilities';
 import type { PortalSetup } from '../bitrix24/portal-setup';
-import type { PortalSettings, Store } from '../store/store';
+import type { Portal, PortalSettings, Store } from '../store/store';
 import type { AppTokens } from './app-token';
 import type { StaticAssets } from './static-assets';
 import type { Views } from './views';
@@ -27,6 +29,8 @@ export interface AppRouteDeps {
   handleEvent: HandleEvent;
   oauth: OAuthServerClient;
   portalSetup: PortalSetup;
+  /** What each portal's Bitrix24 has, learnt at install and on Repair (the Status tab). */
+  capabilities: PortalCapabilities;
   settings: SettingsService;
   /** The portal's users by name (user.search), for the access list. */
   users: UserDirectory;
@@ -37,6 +41,8 @@ export interface AppRouteDeps {
   portalQueue: Pick<PortalClients, 'queueWait'>;
   authorizeChatChange: AuthorizeChatChange;
   replayChatChange: ReplayChatChange;
+  /** What the user may do with a chat before Apply: refused (403), or who does the change and how. */
+  chatAccess: (portal: Portal, userId: number, chatId: number) => Promise<ChatAccess>;
   views: Views;
   /** Scripts and styles under content-hashed URLs, compressed. */
   assets: StaticAssets;

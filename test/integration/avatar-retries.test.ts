@@ -40,7 +40,11 @@ describe('an Apply sent again with its Idempotency-Key', () => {
   const sent = (chatId: number) =>
     portal()
       .calls()
-      .filter((c) => c.method === 'imbot.chat.updateAvatar' && Number(c.params.CHAT_ID) === chatId).length;
+      .filter(
+        (c) =>
+          (c.method === 'imbot.chat.updateAvatar' && Number(c.params.CHAT_ID) === chatId) ||
+          (c.method === 'imbot.v2.Chat.update' && c.params.dialogId === `chat${chatId}`),
+      ).length;
   const newKey = () => randomBytes(16).toString('hex');
   const upload = async (chatId: number, key: string | null, file?: Buffer) => {
     const req = stack.http.post(`/api/chats/${chatId}/avatar`).set('Authorization', `Bearer ${token}`);

@@ -43,6 +43,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'format.js': appPages,
   'image-facts.js': appPages,
   'queue-wait.js': appPages,
+  'chat-access.js': appPages,
   // Started by app.js for administrators only.
   'admin.js': [adminPage],
   'install.js': [install],

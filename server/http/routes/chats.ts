@@ -3,6 +3,7 @@ import multer from 'multer';
 import { AppError } from '../../errors';
 import type { AvatarChanged, ChangePending } from '../../chats/update-chat-avatar';
 import type { AppRouteDeps } from '../route-deps';
+import { presentChatAccess } from '../presenters/chat-access';
 import type { createUploadGate } from '../middleware/upload-gate';
 import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
 
@@ -36,6 +37,13 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     }).single('avatar');
     upload(req, res, next);
   };
+
+  // Before Apply: may the user change this chat, will the bot join it first, or can it not
+  // (then who can add it, and the change as the user). A refusal is the same 403 as at Apply.
+  router.get('/:chatId/access', async (req, res) => {
+    const access = await deps.chatAccess(req.portal!, req.auth!.userId, parseChatId(req.params.chatId));
+    res.json(presentChatAccess(access));
+  });
 
   // A page that lost its chat posts to /api/chats//avatar: say so instead of a bare 404.
   router.post(['/avatar', '//avatar'], (req) => {
@@ -108,7 +116,10 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
  */
 function answerChange(res: Response, result: AvatarChanged | ChangePending) {
   if ('pending' in result) {
-    res.status(202).set('Retry-After', String(result.retryAfterSeconds)).json({ ok: false, ...result });
+    res
+      .status(202)
+      .set('Retry-After', String(result.retryAfterSeconds))
+      .json({ ok: false, ...result });
     return;
   }
   res.json({ ok: true, ...result });
