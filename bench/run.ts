@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { runBrowserBench } from './browser';
+import { runBusyPortalBench } from './busy-portal';
 import { runE2eBench } from './e2e';
 import { runPipelineBench } from './pipeline';
 
@@ -13,6 +14,7 @@ async function main() {
   );
   await runPipelineBench({ quick });
   await runE2eBench({ quick });
+  await runBusyPortalBench({ quick });
   await runBrowserBench({ quick });
   console.log(`\nAll benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

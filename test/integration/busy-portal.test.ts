@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ADMIN_USER_ID, MARKETING_CHAT_ID, type EmulatedPortal } from '../../emulator/index';
+import { ADMIN_USER_ID, MARKETING_CHAT_ID } from '../../emulator/index';
+import {
+  BITRIX24_LIMIT,
+  busyPortalOptions,
+  drainBucket as drain,
+  portalClient,
+  served,
+  spendBudget,
+} from '../support/busy-portal';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -10,60 +18,9 @@ import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
-const BITRIX24_LIMIT = { burst: 50, perSecond: 2 };
 const PEOPLE = 32;
 /** Ids of the people the test adds to the portal, members of Marketing (any member may change its look). */
 const FIRST_PERSON_ID = 1000;
-
-/** Empties the emulator's bucket, so that setting up costs none of the budget the test measures. */
-const drain = (portal: EmulatedPortal) => {
-  portal.state.rate.level = 0;
-  portal.state.rate.at = Date.now();
-};
-
-/** A stack whose portal and app both count requests as Bitrix24 does; production's deadline. */
-async function busyStack(opts: { maxQueueWaitMs?: number } = {}) {
-  return startStack({
-    emulator: { rateLimit: { threshold: BITRIX24_LIMIT.burst, drainPerSecond: BITRIX24_LIMIT.perSecond } },
-    restriction: {
-      rateLimit: { burstLimit: BITRIX24_LIMIT.burst, drainRate: BITRIX24_LIMIT.perSecond },
-      maxQueueWaitMs: opts.maxQueueWaitMs,
-    },
-    env: { B24_TIMEOUT_MS: '15000' },
-  });
-}
-
-/** The app's REST client of the portal itself (its install token). */
-async function portalClient(stack: Stack, opts?: { signal?: AbortSignal }) {
-  const record = (await stack.store.findPortalByMemberId(stack.emulator.portals[0]!.memberId))!;
-  return stack.clients().forOwner(record, 0, opts);
-}
-
-/**
- * Spends the portal's budget as another app from the same address would (limits.md: they share
- * one limit): Bitrix24's bucket is full, and the app learns it from the refusal of its next call,
- * which it then makes in its turn. From then on both count alike; Bitrix24's is set a tenth of a
- * request behind the app's, so that a timer firing a little late never makes it refuse a call the
- * app paced.
- */
-async function spendBudget(stack: Stack) {
-  const portal = stack.emulator.portals[0]!;
-  const rest = await portalClient(stack);
-  const refused = portal.stats().rateLimited;
-  portal.state.rate.level = BITRIX24_LIMIT.burst;
-  portal.state.rate.at = Date.now();
-  await rest.call('user.current');
-  expect(portal.stats().rateLimited).toBe(refused + 1);
-  portal.state.rate.level = BITRIX24_LIMIT.burst - 0.1;
-  portal.state.rate.at = Date.now();
-}
-
-/** 'served', or the code a call was refused with. */
-const served = (call: Promise<unknown>) =>
-  call.then(
-    () => 'served',
-    (error: unknown) => (error as { code?: string }).code ?? String(error),
-  );
 
 const upload = (stack: Stack, token: string, photo: Buffer) =>
   stack.http
@@ -76,7 +33,8 @@ describe('a portal whose request budget is spent', () => {
   let stack: Stack;
   const tokens: string[] = [];
   beforeAll(async () => {
-    stack = await busyStack();
+    // Production's deadline: the wait for a turn is far longer than it, and must not count.
+    stack = await startStack({ ...busyPortalOptions(), env: { B24_TIMEOUT_MS: '15000' } });
     const portal = stack.emulator.portals[0]!;
     drain(portal);
     expect((await stack.install()).status).toBe(200);
@@ -132,14 +90,7 @@ describe('the queue of a portal whose budget is spent, with a bound of 3 s', () 
   let token: string;
   let otherPortalToken: string;
   beforeAll(async () => {
-    stack = await startStack({
-      portals: 2,
-      emulator: { rateLimit: { threshold: BITRIX24_LIMIT.burst, drainPerSecond: BITRIX24_LIMIT.perSecond } },
-      restriction: {
-        rateLimit: { burstLimit: BITRIX24_LIMIT.burst, drainRate: BITRIX24_LIMIT.perSecond },
-        maxQueueWaitMs: MAX_QUEUE_WAIT_MS,
-      },
-    });
+    stack = await startStack({ ...busyPortalOptions({ maxQueueWaitMs: MAX_QUEUE_WAIT_MS }), portals: 2 });
     for (const portal of [0, 1]) {
       drain(stack.emulator.portals[portal]!);
       expect((await stack.install(portal)).status).toBe(200);
