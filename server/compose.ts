@@ -206,6 +206,7 @@ export function composeApp(deps: {
       trustProxy: config.trustProxy,
       env: config.env,
       rateLimits: config.rateLimits,
+      bitrix24QueueWaitMs: config.bitrix24QueueWaitMs,
       clientId,
     },
     log,

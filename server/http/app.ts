@@ -94,6 +94,7 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   const uploadGate = createUploadGate({
     ...uploadGateOptions(deps.config.uploads, deps.log),
     portalQueueWaitMs: (memberId) => deps.portalQueue.queueWait(memberId).waitSeconds * 1000,
+    busyPortalWaitMs: deps.config.bitrix24QueueWaitMs,
     onAdmission: deps.metrics && observeUploadAdmission(deps.metrics),
   });
   if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);

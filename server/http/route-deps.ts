@@ -20,7 +20,9 @@ import type { OpenApp } from '../settings/open-app';
 
 /** Everything the routes use, built once by server/main.ts (or by a test) and passed in. */
 export interface AppRouteDeps {
-  config: Pick<Config, 'appBaseUrl' | 'uploads' | 'trustProxy' | 'env' | 'rateLimits'> & { clientId: string };
+  config: Pick<Config, 'appBaseUrl' | 'uploads' | 'trustProxy' | 'env' | 'rateLimits' | 'bitrix24QueueWaitMs'> & {
+    clientId: string;
+  };
   log: Logger;
   store: Store;
   appTokens: AppTokens;

@@ -175,11 +175,12 @@ describe('upload gate', () => {
     expect(stack.gate.stats().queued).toBe(0);
   });
 
-  it("lets an upload of a busy portal wait as much longer as that portal's queue to Bitrix24 is long", async () => {
+  it('lets an upload of a busy portal wait for a slot while its queue to Bitrix24 lasts, up to a bound', async () => {
     // The slots are held by changes waiting their turn at Bitrix24: they leave at its pace.
     stack = await startGate({
       queueWaitMs: 200,
       portalQueueWaitMs: (portal) => (portal === 'busy' ? 1000 : 0),
+      busyPortalWaitMs: 1500,
     });
     post(stack.port, { portal: 'busy' }).catch(() => undefined);
     post(stack.port, { portal: 'busy' }).catch(() => undefined);
@@ -189,8 +190,17 @@ describe('upload gate', () => {
     expect(stack.gate.stats().queued).toBe(1);
     stack.held[0]!.answer();
     await stack.heldCount(3);
-    stack.held.forEach((h) => h.answer());
+    stack.held[2]!.answer();
     expect((await patient).status).toBe(200);
+    post(stack.port, { portal: 'busy' }).catch(() => undefined);
+    await stack.heldCount(4);
+    // Still busy, but the bound is reached: 503 as for any wait that runs out.
+    const started = Date.now();
+    const late = await post(stack.port, { user: 'late', portal: 'busy' });
+    expect(late).toMatchObject({ status: 503, body: { error: { code: 'SERVER_BUSY' } } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1700);
+    expect(Date.now() - started).toBeLessThan(2500);
+    stack.held.forEach((h) => h.answer());
   });
 
   it('holds one user to their slot cap and lets another user pass their queued requests', async () => {

@@ -30,11 +30,19 @@ interface Waiter {
   settle: (admission: Admission) => void;
 }
 
+/** A request that may wait longer than `queueWaitMs`: up to `upToMs` more, while `still()` holds. */
+export interface LongerWait {
+  still: () => boolean;
+  upToMs: number;
+}
+
 export interface UploadAdmission {
-  /** `extraWaitMs` is added to `queueWaitMs` for this request. */
-  admit(claim: Claim, signal?: AbortSignal, extraWaitMs?: number): Promise<Admission>;
+  admit(claim: Claim, signal?: AbortSignal, longer?: LongerWait): Promise<Admission>;
   stats(): { bytes: number; inFlight: number; queued: number };
 }
+
+/** How often a request waiting longer asks whether it still may. */
+const LONGER_WAIT_CHECK_MS = 1000;
 
 export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission {
   let bytes = 0;
@@ -89,7 +97,7 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
   }
 
   return {
-    admit(claim, signal, extraWaitMs = 0) {
+    admit(claim, signal, longer) {
       if (signal?.aborted) return Promise.resolve({ ok: false, reason: 'cancelled' });
       return new Promise<Admission>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
@@ -115,7 +123,13 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
         if (!queue.includes(waiter)) return;
         const queuedByUser = queue.reduce((n, w) => n + (w.claim.user === claim.user ? 1 : 0), 0);
         if (queue.length > limits.queueLength || queuedByUser > limits.queuedPerUser) return leave('queue-full');
-        timer = setTimeout(() => leave('timeout'), limits.queueWaitMs + extraWaitMs);
+        const longest = Date.now() + limits.queueWaitMs + (longer?.upToMs ?? 0);
+        const expire = () => {
+          const left = longest - Date.now();
+          if (left > 0 && longer?.still()) timer = setTimeout(expire, Math.min(LONGER_WAIT_CHECK_MS, left));
+          else leave('timeout');
+        };
+        timer = setTimeout(expire, limits.queueWaitMs);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },

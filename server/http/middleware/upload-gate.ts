@@ -26,10 +26,12 @@ export interface UploadGateOptions extends AdmissionLimits {
   log?: Pick<Logger, 'info' | 'warn'>;
   /**
    * How long a call to the portal (`identify`'s `portal`) made now would wait for its turn at
-   * Bitrix24 (call-pacer.ts). An upload of a busy portal may wait that much longer for a slot:
-   * the slots are held by changes waiting in that queue, and each leaves it at Bitrix24's pace.
+   * Bitrix24 (call-pacer.ts). While that is more than nothing, the portal's slots are held by
+   * changes waiting in that queue, and they leave it at Bitrix24's pace: an upload of the portal
+   * waits for a slot as long as that lasts, up to `busyPortalWaitMs` past `queueWaitMs`.
    */
   portalQueueWaitMs?: (portal: string) => number;
+  busyPortalWaitMs?: number;
   /** Told how long each upload waited for admission, and whether it got in (metrics). */
   onAdmission?: (admission: { admitted: boolean; waitSeconds: number }) => void;
 }
@@ -96,10 +98,11 @@ export function createUploadGate(opts: UploadGateOptions) {
       if (!res.writableEnded) gone.abort(new AppError('CLIENT_GONE'));
     });
     const waitStarted = Date.now();
+    const queueWait = opts.portalQueueWaitMs;
     const admitted = await admission.admit(
       { user: who.user, portal: who.portal, bytes },
       gone.signal,
-      opts.portalQueueWaitMs?.(who.portal),
+      queueWait && { still: () => queueWait(who.portal) > 0, upToMs: opts.busyPortalWaitMs ?? 0 },
     );
     opts.onAdmission?.({ admitted: admitted.ok, waitSeconds: (Date.now() - waitStarted) / 1000 });
     if (!admitted.ok) {
