@@ -321,6 +321,7 @@ export function createAdmin({ api, data, say, chatTitle }) {
     if (!status.events.length) issues.push(t.issueEvents);
     if (!status.placements.length) issues.push(t.issuePlacements);
     if (status.unavailable) issues.push(t.issueUnavailable);
+    issues.push(...status.capabilities.issues);
     return issues;
   }
 
@@ -342,14 +343,9 @@ export function createAdmin({ api, data, say, chatTitle }) {
       !installed,
     );
     row(dl, t.statusInstalled, when(status.portal.installedAt));
-    row(
-      dl,
-      t.statusScope,
-      status.portal.scope
-        .split(/[\s,]+/)
-        .filter(Boolean)
-        .join(', '),
-    );
+    // Which Bitrix24 this is, in the server's words: the avatar method, the scopes, chat permissions, when learnt.
+    for (const line of status.capabilities.rows)
+      row(dl, line.term, line.at ? line.value.replace('{time}', when(line.at)) : line.value, line.bad);
     row(
       dl,
       t.statusRefresh,

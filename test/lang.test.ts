@@ -6,6 +6,7 @@ const placeholders = (text: string) => (text.match(/\{[a-z]+\}/g) ?? []).sort();
 const en = serverStrings('en');
 const errorCodes = Object.keys(en.errors) as ErrorCode[];
 const settingFields = Object.keys(en.settings) as (keyof typeof en.settings)[];
+const capabilityWords = Object.keys(en.capabilities) as (keyof typeof en.capabilities)[];
 
 describe("the server's words in every shipped language", () => {
   it('speaks the languages the page speaks', () => {
@@ -24,6 +25,7 @@ describe("the server's words in every shipped language", () => {
       expect(Object.keys(strings).sort()).toEqual(Object.keys(en).sort());
       expect(Object.keys(strings.errors).sort()).toEqual([...errorCodes].sort());
       expect(Object.keys(strings.settings).sort()).toEqual([...settingFields].sort());
+      expect(Object.keys(strings.capabilities).sort()).toEqual([...capabilityWords].sort());
     },
   );
 
@@ -37,6 +39,10 @@ describe("the server's words in every shipped language", () => {
       expect([field, strings.settings[field].trim() === '']).toEqual([field, false]);
       expect([field, placeholders(strings.settings[field])]).toEqual([field, placeholders(en.settings[field])]);
     }
+    for (const word of capabilityWords) {
+      expect([word, strings.capabilities[word].trim() === '']).toEqual([word, false]);
+      expect([word, placeholders(strings.capabilities[word])]).toEqual([word, placeholders(en.capabilities[word])]);
+    }
     expect(strings.appName.trim()).not.toBe('');
     expect(strings.botWorkPosition.trim()).not.toBe('');
     expect(strings.statusTab.trim()).not.toBe('');
@@ -46,7 +52,8 @@ describe("the server's words in every shipped language", () => {
     const strings = serverStrings(lang);
     const untranslated = errorCodes.filter((code) => strings.errors[code] === en.errors[code]);
     const untranslatedFields = settingFields.filter((field) => strings.settings[field] === en.settings[field]);
-    expect([...untranslated, ...untranslatedFields]).toEqual([]);
+    const untranslatedWords = capabilityWords.filter((word) => strings.capabilities[word] === en.capabilities[word]);
+    expect([...untranslated, ...untranslatedFields, ...untranslatedWords]).toEqual([]);
   });
 
   it("fills in the app's name and the Status tab's name in the reader's language", () => {

@@ -6,6 +6,7 @@ import { PORTAL_TOKEN_USER } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
 import { callWithAccessToken } from './rest-call';
 import type { OAuthServerClient } from './oauth-client';
+import type { PortalCapabilities } from './portal-capabilities';
 import type { PortalClients } from './portal-clients';
 import type { PortalSetup } from './portal-setup';
 
@@ -37,6 +38,7 @@ export function createInstallPortal(deps: {
   oauth: OAuthServerClient;
   clients: PortalClients;
   setup: PortalSetup;
+  capabilities: Pick<PortalCapabilities, 'learn'>;
   allowHttpPortals: boolean;
   timeoutMs: number;
   log: Logger;
@@ -98,6 +100,12 @@ export function createInstallPortal(deps: {
     // A refused step (a placement Bitrix24 does not accept, say) must not keep the install page
     // from calling installFinish: it is recorded for the Status tab, where Repair runs it again.
     await deps.setup.runAll(portal, request.lang);
+    // Which Bitrix24 this is (the avatar method, scopes, im.dialog.get's fields): not knowing
+    // must not keep installFinish from running either; the app then uses the method every
+    // portal but the current cloud has, and Repair asks again.
+    await deps.capabilities.learn(portal).catch((error: unknown) => {
+      deps.log.warn({ memberId: portal.memberId, err: error }, 'portal capabilities not learnt at install');
+    });
     portal = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
     return portal;
   };

@@ -50,6 +50,8 @@ export interface Stack {
 export interface StackOptions {
   portals?: number;
   emulator?: Partial<EmulatorOptions>;
+  /** The scopes the portals grant the app (the emulator's default when unset). */
+  appScope?: string;
   env?: Record<string, string>;
   temp?: TempStore;
   restriction?: RestrictionOptions;
@@ -70,7 +72,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator({
     host: '127.0.0.1',
     portals: Array.from({ length: opts.portals ?? 1 }, () => ({})),
-    app: { ...CLIENT, appUrl },
+    app: { ...CLIENT, appUrl, scope: opts.appScope },
     // Tests are not about the rate limit unless they say so: a generous one keeps them fast.
     rateLimit: { threshold: 1000, drainPerSecond: 500 },
     ...opts.emulator,

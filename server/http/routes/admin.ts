@@ -2,10 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../errors';
 import { parseSettings } from '../../settings/avatar-settings';
 import { toAppError } from '../../bitrix24/error-mapping';
+import type { Lang } from '../../lang';
 import type { Portal } from '../../store/store';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { presentAuditEntry, auditCsv } from '../presenters/audit';
+import { presentCapabilities } from '../presenters/capabilities';
 import { parseAuditQuery, parseUserQuery } from '../schemas/admin';
 
 const PAGE_SIZE = 50;
@@ -15,7 +17,20 @@ const PAGE_SIZE = 50;
 export function adminRoutes(deps: AppRouteDeps): Router {
   const router = Router();
 
-  const status = async (portal: Portal) => {
+  /**
+   * What the app learnt of the portal's Bitrix24; a portal installed before the app learnt
+   * anything (or whose learning failed) is asked now, once per look at the Status tab.
+   */
+  const learnt = async (portal: Portal) => {
+    const known = await deps.capabilities.learnt(portal);
+    if (known) return known;
+    return deps.capabilities.learn(portal).catch((error: unknown) => {
+      deps.log.warn({ memberId: portal.memberId, err: error }, 'portal capabilities lookup failed');
+      return null;
+    });
+  };
+
+  const status = async (portal: Portal, lang: Lang) => {
     const fresh = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
     let setup;
     try {
@@ -43,20 +58,27 @@ export function adminRoutes(deps: AppRouteDeps): Router {
       // Steps Bitrix24 refused at install or at the last repair, with its own code and argument.
       problems: fresh.setupProblems,
       ...setup,
+      // Which Bitrix24 this is: the avatar method, the scopes, im.dialog.get's fields; in words.
+      capabilities: presentCapabilities(await learnt(fresh), fresh.scope, lang),
     };
   };
 
+  // Each repair also asks again which Bitrix24 this is (a portal updated since, a scope added):
+  // first, so that its answer is in the status the repair answers with, even when the repair is refused.
   const repair = (work: (portal: Portal, req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+    await deps.capabilities.learn(req.portal!).catch((error: unknown) => {
+      deps.log.warn({ memberId: req.portal!.memberId, err: error }, 'portal capabilities not learnt on repair');
+    });
     try {
       await work(req.portal!, req);
     } catch (error) {
       throw toAppError(error);
     }
-    res.json(await status(req.portal!));
+    res.json(await status(req.portal!, requestLang(req)));
   };
 
   router.get('/status', async (req, res) => {
-    res.json(await status(req.portal!));
+    res.json(await status(req.portal!, requestLang(req)));
   });
   // A bot registered again is named in the repairing administrator's language.
   router.post(

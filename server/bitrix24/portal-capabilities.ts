@@ -1,0 +1,192 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { DialogFields, LearntCapabilities, MethodPresence, Portal, Store } from '../store/store';
+import { PORTAL_TOKEN_USER } from '../store/store';
+import { isRecord } from './http-json';
+import type { PortalClients, RestClient } from './portal-clients';
+
+// Bitrix24 is several at once: the current cloud has imbot.v2.Chat.update, which the
+// documentation names instead of the deprecated imbot.chat.updateAvatar
+// (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md,
+// chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.md); other portals have only the old
+// method; old on-premise `im` answers im.dialog.get without `permissions` and `restrictions`.
+// So the app asks each portal, with the portal's own token, in one batch
+// (settings/how-to-call-rest-api/batch.md): method.get for each avatar method
+// (api-reference/common/system/method-get.md), `scope` (scope.md), and im.dialog.get for a group
+// chat from im.recent.list (chats/im-dialog-get.md, im-recent-list.md). It keeps what it learnt
+// with the time, at install, on Repair, and again when a change is answered
+// ERROR_METHOD_NOT_FOUND.
+
+export const CURRENT_CHANGE_METHOD = 'imbot.v2.Chat.update';
+export const DEPRECATED_CHANGE_METHOD = 'imbot.chat.updateAvatar';
+/** The method the app changes a chat's avatar with. */
+export type AvatarChangeMethod = typeof CURRENT_CHANGE_METHOD | typeof DEPRECATED_CHANGE_METHOD;
+/** im's own method acts as the calling user (chats/chat-update/im-chat-update-avatar.md): asked about, for the Status tab. */
+export const USER_CHANGE_METHOD = 'im.chat.updateAvatar';
+export const ASKED_METHODS = [CURRENT_CHANGE_METHOD, DEPRECATED_CHANGE_METHOD, USER_CHANGE_METHOD] as const;
+
+/** The scopes the app is installed with (README, "Install on a portal"); `user_brief` is also covered by `user_basic` and `user`. */
+export const NEEDED_SCOPES = ['imbot', 'im', 'placement', 'user_brief'] as const;
+const COVERS: Record<string, readonly string[]> = { user_brief: ['user_brief', 'user_basic', 'user'] };
+
+export interface PortalCapabilities {
+  /** Asks the portal now, keeps what it answered and answers it. Throws when Bitrix24 cannot be asked. */
+  learn(portal: Portal): Promise<LearntCapabilities>;
+  /**
+   * For the change path after Bitrix24 answered a change method ERROR_METHOD_NOT_FOUND: asks
+   * again (one question per portal at a time) and answers what was learnt, or null when
+   * Bitrix24 could not be asked (what was kept stays). The method named in `notFound` is kept
+   * as absent whatever method.get says: the call's own answer is believed.
+   */
+  relearn(portal: Portal, notFound?: AvatarChangeMethod): Promise<LearntCapabilities | null>;
+  /** What was learnt last, or null when the portal was never asked. */
+  learnt(portal: Portal): Promise<LearntCapabilities | null>;
+  /** The method to change an avatar with on this portal (changeMethodOf what was learnt). */
+  changeMethodFor(portal: Portal): Promise<AvatarChangeMethod>;
+}
+
+/**
+ * imbot.v2.Chat.update where the portal was learnt to have it and the app's scopes allow it;
+ * imbot.chat.updateAvatar otherwise, also when nothing is known (every portal that is not
+ * the current cloud has it).
+ */
+export function changeMethodOf(learnt: LearntCapabilities | null): AvatarChangeMethod {
+  const v2 = learnt?.methods[CURRENT_CHANGE_METHOD];
+  return v2?.isExisting && v2.isAvailable ? CURRENT_CHANGE_METHOD : DEPRECATED_CHANGE_METHOD;
+}
+
+/** The needed scopes the portal did not grant; empty when the scopes are not known. */
+export function missingScopes(granted: string[] | null): string[] {
+  if (!granted) return [];
+  return NEEDED_SCOPES.filter((scope) => !(COVERS[scope] ?? [scope]).some((s) => granted.includes(s)));
+}
+
+const flag = z.union([z.boolean(), z.literal('Y'), z.literal('N')]).transform((v) => v === true || v === 'Y');
+const presenceSchema = z.object({ isExisting: flag, isAvailable: flag });
+const scopesSchema = z.array(z.string());
+const recentItemSchema = z.object({ id: z.union([z.string(), z.number()]), type: z.string().optional() });
+// im-recent-list.md: `{items, hasMore}`; older `im` answered the list itself.
+const recentSchema = z.union([z.object({ items: z.array(z.unknown()) }), z.array(z.unknown())]);
+
+/** A group chat's dialog id (`chatN`) from im.recent.list's answer; null when there is none. */
+function firstGroupChat(answer: unknown): string | null {
+  const parsed = recentSchema.safeParse(answer);
+  if (!parsed.success) return null;
+  const items = Array.isArray(parsed.data) ? parsed.data : parsed.data.items;
+  for (const raw of items) {
+    const item = recentItemSchema.safeParse(raw);
+    if (item.success && /^chat\d+$/.test(String(item.data.id))) return String(item.data.id);
+  }
+  return null;
+}
+
+/** Which of the fields the permission check reads im.dialog.get carried; null when it answered no chat. */
+function dialogFieldsOf(answer: unknown): DialogFields | null {
+  if (!isRecord(answer)) return null;
+  return {
+    role: typeof answer.role === 'string',
+    permissions: isRecord(answer.permissions),
+    restrictions: isRecord(answer.restrictions),
+  };
+}
+
+const methodGet = (name: string) => `method.get?name=${encodeURIComponent(name.toLowerCase())}`;
+
+// One batch, run in order without halting: each answer stands alone. `$result[recent][items][0][id]`
+// is batch.md's reference to an earlier answer; SKIP_DIALOG leaves one-to-one dialogs out.
+const KEYS = { v2: CURRENT_CHANGE_METHOD, bot: DEPRECATED_CHANGE_METHOD, im: USER_CHANGE_METHOD } as const;
+const LEARNING_BATCH: Record<string, string> = {
+  scope: 'scope',
+  v2: methodGet(KEYS.v2),
+  bot: methodGet(KEYS.bot),
+  im: methodGet(KEYS.im),
+  recent: 'im.recent.list?SKIP_DIALOG=Y&SKIP_OPENLINES=Y&LIMIT=1',
+  dialog: 'im.dialog.get?DIALOG_ID=$result[recent][items][0][id]',
+};
+
+const batchSchema = z.object({ result: z.unknown() });
+
+export function createPortalCapabilities(deps: {
+  store: Store;
+  clients: PortalClients;
+  log: Logger;
+  now?: () => Date;
+}): PortalCapabilities {
+  const now = deps.now ?? (() => new Date());
+  const inFlight = new Map<string, Promise<LearntCapabilities>>();
+
+  const ask = async (rest: RestClient, learntAt: Date): Promise<LearntCapabilities> => {
+    const answer = batchSchema.parse(await rest.call<unknown>('batch', { halt: 0, cmd: LEARNING_BATCH }));
+    // A refused call is in result_error and absent from result: read as not known.
+    const results = isRecord(answer.result) ? answer.result : {};
+    const presence = (key: keyof typeof KEYS): MethodPresence | null => {
+      const parsed = presenceSchema.safeParse(results[key]);
+      return parsed.success ? parsed.data : null;
+    };
+    const scopes = scopesSchema.safeParse(results.scope);
+    let dialogFields = dialogFieldsOf(results.dialog);
+    const chat = firstGroupChat(results.recent);
+    if (!dialogFields && chat) {
+      // An im.recent.list of another shape than the reference reads: one more question.
+      dialogFields = await rest.call<unknown>('im.dialog.get', { DIALOG_ID: chat }).then(dialogFieldsOf, () => null);
+    }
+    return {
+      methods: Object.fromEntries(
+        Object.entries(KEYS).map(([key, name]) => [name, presence(key as keyof typeof KEYS)]),
+      ),
+      scopes: scopes.success ? scopes.data : null,
+      dialogFields,
+      learntAt,
+    };
+  };
+
+  const learn = (portal: Portal): Promise<LearntCapabilities> => {
+    const running = inFlight.get(portal.memberId);
+    if (running) return running;
+    const work = (async () => {
+      const learntAt = now();
+      const rest = await deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
+      const learnt = await ask(rest, learntAt);
+      await deps.store.capabilities.save(portal.memberId, learnt);
+      deps.log.info(
+        {
+          memberId: portal.memberId,
+          changeMethod: changeMethodOf(learnt),
+          methods: learnt.methods,
+          scopes: learnt.scopes,
+          dialogFields: learnt.dialogFields,
+        },
+        'portal capabilities learnt',
+      );
+      return learnt;
+    })().finally(() => inFlight.delete(portal.memberId));
+    inFlight.set(portal.memberId, work);
+    return work;
+  };
+
+  return {
+    learn,
+    async relearn(portal, notFound) {
+      let learnt: LearntCapabilities;
+      try {
+        learnt = await learn(portal);
+      } catch (error) {
+        deps.log.warn({ memberId: portal.memberId, err: error }, 'portal capabilities could not be learnt again');
+        return null;
+      }
+      if (notFound && learnt.methods[notFound]?.isExisting !== false) {
+        deps.log.warn(
+          { memberId: portal.memberId, method: notFound },
+          'method.get did not say the method is absent, but calling it answered ERROR_METHOD_NOT_FOUND: the call is believed',
+        );
+        learnt = { ...learnt, methods: { ...learnt.methods, [notFound]: { isExisting: false, isAvailable: false } } };
+        await deps.store.capabilities.save(portal.memberId, learnt);
+      }
+      return learnt;
+    },
+    learnt: (portal) => deps.store.capabilities.find(portal.memberId),
+    async changeMethodFor(portal) {
+      return changeMethodOf(await deps.store.capabilities.find(portal.memberId));
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import {
+  changeMethodOf,
+  CURRENT_CHANGE_METHOD,
+  DEPRECATED_CHANGE_METHOD,
+  missingScopes,
+  type AvatarChangeMethod,
+} from '../../bitrix24/portal-capabilities';
+import { serverStrings, type Lang } from '../../lang';
+import type { LearntCapabilities } from '../../store/store';
+
+/** One line of the Status tab, in the reader's language; `{time}` in `value` is `at` in the reader's clock. */
+export interface CapabilityRow {
+  term: string;
+  value: string;
+  bad: boolean;
+  at?: string;
+}
+
+/** The Status tab's words for chat permissions: whether im.dialog.get reports them. */
+export type DialogFieldsState = 'present' | 'absent' | 'unknown';
+
+/**
+ * What the app learnt of the portal's Bitrix24, for the Status tab: the facts, and the same
+ * in words in the reading administrator's language (`rows`, and `issues` for the summary).
+ * `grantedAtInstall` (the OAuth grant's scope) stands in while `scope` was never answered.
+ */
+export function presentCapabilities(learnt: LearntCapabilities | null, grantedAtInstall: string, lang: Lang) {
+  const words = serverStrings(lang).capabilities;
+  const changeMethod: AvatarChangeMethod = changeMethodOf(learnt);
+  const v2 = learnt?.methods[CURRENT_CHANGE_METHOD] ?? null;
+  const old = learnt?.methods[DEPRECATED_CHANGE_METHOD] ?? null;
+  const noMethod = v2?.isExisting === false && old?.isExisting === false;
+  const methodWords = noMethod
+    ? words.methodNone
+    : changeMethod === CURRENT_CHANGE_METHOD
+      ? words.methodCurrent
+      : v2 === null
+        ? words.methodUnknown
+        : v2.isExisting
+          ? words.methodV2NotAllowed
+          : words.methodNoV2;
+
+  const granted = learnt?.scopes ?? grantedAtInstall.split(/[\s,]+/).filter(Boolean);
+  const missing = missingScopes(learnt?.scopes ?? null);
+  const list = (scopes: string[]) => scopes.join(', ');
+  const scopeWords =
+    granted.length === 0
+      ? words.scopesUnknown
+      : missing.length
+        ? words.scopesMissing.replace('{scopes}', list(granted)).replace('{missing}', list(missing))
+        : list(granted);
+
+  const fields = learnt?.dialogFields ?? null;
+  const dialogFields: DialogFieldsState =
+    fields === null ? 'unknown' : fields.permissions && fields.restrictions ? 'present' : 'absent';
+  const dialogWords = { present: words.dialogPresent, absent: words.dialogAbsent, unknown: words.dialogUnknown }[
+    dialogFields
+  ];
+
+  const rows: CapabilityRow[] = [
+    { term: words.methodTerm, value: methodWords, bad: noMethod },
+    { term: words.scopesTerm, value: scopeWords, bad: missing.length > 0 },
+    { term: words.dialogTerm, value: dialogWords, bad: false },
+    learnt
+      ? { term: words.learntTerm, value: words.learntAt, bad: false, at: learnt.learntAt.toISOString() }
+      : { term: words.learntTerm, value: words.learntNever, bad: true },
+  ];
+  const issues = [
+    ...(noMethod ? [words.issueNoMethod] : []),
+    ...(missing.length ? [words.issueMissingScopes.replace('{missing}', list(missing))] : []),
+  ];
+  return {
+    learntAt: learnt?.learntAt.toISOString() ?? null,
+    changeMethod,
+    methods: learnt?.methods ?? {},
+    scopes: { granted: learnt?.scopes ?? null, missing },
+    dialogFields,
+    rows,
+    issues,
+  };
+}
