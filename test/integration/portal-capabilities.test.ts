@@ -159,6 +159,16 @@ describe('learning what a portal has', () => {
     expect(capabilities.rows[2].value).toBe(serverStrings('de').capabilities.dialogUnknown);
   });
 
+  it('asks im.dialog.get once more on its own when its question in the batch was not answered', async () => {
+    stack = await installedStack({ emulator: { profile: 'onprem-old' } });
+    const emulated = stack.emulator.portals[0]!;
+    emulated.injectFault({ method: 'im.dialog.get', error: 'INTERNAL_SERVER_ERROR', status: 500, times: 1 });
+    const before = emulated.stats().restCalls;
+    const learnt = await capabilitiesOf(stack).learn(await portalOf(stack));
+    expect(emulated.stats().restCalls - before).toBe(2);
+    expect(learnt.dialogFields).toEqual({ role: false, permissions: false, restrictions: false });
+  });
+
   it('installs all the same when Bitrix24 does not answer the question, and asks again on the Status tab', async () => {
     const started = Object.assign(await startStack({ emulator: { profile: 'cloud-no-v2' } }), { tokens: {} });
     stack = started;
