@@ -44,17 +44,20 @@ describe('administration in words', () => {
   });
 
   it('tells a Bitrix24 refusal the catalogue does not know in words too', async () => {
-    portal().injectFault({
-      method: 'imbot.chat.updateAvatar',
-      error: 'SOMETHING_NEW',
-      description: 'New in a later Bitrix24',
-      status: 400,
-      times: 1,
-    });
+    // On the method this portal changes avatars with (the emulator's cloud: imbot.v2.Chat.update).
+    for (const method of ['imbot.v2.Chat.update', 'imbot.chat.updateAvatar'])
+      portal().injectFault({
+        method,
+        error: 'SOMETHING_NEW',
+        description: 'New in a later Bitrix24',
+        status: 400,
+        times: 1,
+      });
     await stack.http
       .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
       .set('Authorization', `Bearer ${stack.tokens[ADMIN_USER_ID]!}`)
       .attach('avatar', await img.photo(100, 100), 'a.jpg');
+    portal().clearFaults();
     const en = await get('/api/admin/audit', await adminIn('en'));
     const entry = en.body.entries[0];
     expect(entry.result).toBe('error');
