@@ -24,31 +24,33 @@ export async function runBusyPortalBench(opts: { quick?: boolean } = {}): Promis
     drainBucket(portal);
     const installed = await stack.install();
     if (installed.status !== 200) throw new Error(`install answered ${installed.status}`);
-    // One person per change, all members of one chat any member may change the look of.
+    // One person per change, new at each level (nobody's right to the chat is remembered yet),
+    // all members of one chat any member may change the look of.
     const marketing = portal.state.chats.get(MARKETING_CHAT_ID)!;
-    const tokens: string[] = [];
-    for (let i = 0; i < Math.max(...levels); i++) {
-      const id = 2000 + i;
-      portal.state.users.set(id, {
-        id,
-        name: `Person${i}`,
-        lastName: 'Bench',
-        admin: false,
-        email: `b${i}@example.com`,
-      });
-      marketing.members.push(id);
-      drainBucket(portal);
-      tokens.push((await stack.open(0, id)).token);
-    }
+    let nextId = 2000;
     const photo = await photoLike(1600, 1200, { quality: 88 });
 
     for (const people of levels) {
+      const tokens: string[] = [];
+      for (let i = 0; i < people; i++) {
+        const id = nextId++;
+        portal.state.users.set(id, {
+          id,
+          name: `Person${id}`,
+          lastName: 'Bench',
+          admin: false,
+          email: `${id}@example.com`,
+        });
+        marketing.members.push(id);
+        drainBucket(portal);
+        tokens.push((await stack.open(0, id)).token);
+      }
       await spendBudget(stack);
       const before = portal.stats();
       const started = Date.now();
       // As the page sends them: one Idempotency-Key per change.
       const answers = await Promise.all(
-        tokens.slice(0, people).map(async (token) => {
+        tokens.map(async (token) => {
           const res = await stack.http
             .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
             .set('Authorization', `Bearer ${token}`)
