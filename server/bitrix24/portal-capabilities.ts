@@ -23,7 +23,6 @@ export const DEPRECATED_CHANGE_METHOD = 'imbot.chat.updateAvatar';
 export type AvatarChangeMethod = typeof CURRENT_CHANGE_METHOD | typeof DEPRECATED_CHANGE_METHOD;
 /** im's own method acts as the calling user (chats/chat-update/im-chat-update-avatar.md): asked about, for the Status tab. */
 export const USER_CHANGE_METHOD = 'im.chat.updateAvatar';
-export const ASKED_METHODS = [CURRENT_CHANGE_METHOD, DEPRECATED_CHANGE_METHOD, USER_CHANGE_METHOD] as const;
 
 /** The scopes the app is installed with (README, "Install on a portal"); `user_brief` is also covered by `user_basic` and `user`. */
 export const NEEDED_SCOPES = ['imbot', 'im', 'placement', 'user_brief'] as const;
