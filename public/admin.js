@@ -8,9 +8,16 @@ import { formatBytes, formatDuration } from './format.js';
 
 /**
  * The audit notes an administrator is told about, and the page's words for each.
- * @type {Readonly<Record<string, 'noteBotJoined' | 'noteConfirmedOnRetry'>>}
+ * @type {Readonly<Record<string, 'noteBotJoined' | 'noteConfirmedOnRetry' | 'noteViaBotV2' | 'noteViaBot' | 'noteViaUser' | 'noteConfirmedAfterNoAnswer'>>}
  */
-const NOTE_WORDS = { bot_joined: 'noteBotJoined', confirmed_on_retry: 'noteConfirmedOnRetry' };
+const NOTE_WORDS = {
+  via_bot_v2: 'noteViaBotV2',
+  via_bot: 'noteViaBot',
+  via_user: 'noteViaUser',
+  bot_joined: 'noteBotJoined',
+  confirmed_on_retry: 'noteConfirmedOnRetry',
+  confirmed_after_no_answer: 'noteConfirmedAfterNoAnswer',
+};
 
 /** @type {readonly SettingName[]} */
 const SETTING_NAMES = ['outputSide', 'outputFormat', 'jpegQuality', 'maxUploadBytes', 'access.mode', 'access.userIds'];

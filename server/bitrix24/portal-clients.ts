@@ -4,8 +4,8 @@ import type { Portal, Store, TokenOwner, TokenSet } from '../store/store';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import { startCallDeadline } from './call-deadline';
 import { createCallPacer, MAX_QUEUE_WAIT_MS, sleep } from './call-pacer';
-import { STRICT_EGRESS, type EgressPolicy } from './http-json';
-import { createOperatingResets } from './operating-limit';
+import { isRecord, STRICT_EGRESS, type EgressPolicy } from './http-json';
+import { createOperatingResets, readOperatingReset } from './operating-limit';
 import { postRestMethod } from './rest-call';
 import type { TokenRefresher } from './token-refresh';
 
@@ -142,6 +142,45 @@ export function createPortalClients(deps: {
     return entry.refreshing.done;
   };
 
+  /**
+   * A batch's calls each have their own time block (batch.md `result_time`), and limits.md counts
+   * each method's baskets: a successful call's reset time is remembered under its own method, and
+   * a call refused with OPERATION_TIME_LIMIT is given the wait its method's last one promised.
+   * Each call is logged and counted on its own (`inBatch`), as support reads a change by its calls.
+   */
+  const noteBatchCalls = (owner: TokenOwner, params: Record<string, unknown>, result: unknown) => {
+    const cmd = isRecord(params.cmd) ? params.cmd : {};
+    if (!isRecord(result)) return;
+    const methodOf = (key: string) => String(cmd[key] ?? '').split('?')[0]!;
+    const results = isRecord(result.result) ? result.result : {};
+    const times = isRecord(result.result_time) ? result.result_time : {};
+    const errors = isRecord(result.result_error) ? result.result_error : {};
+    for (const key of Object.keys(cmd)) {
+      const error = errors[key];
+      const outcome = isRecord(error) ? String(error.error) : key in results ? 'ok' : 'not_run';
+      if (outcome === 'not_run') continue;
+      const time = isRecord(times[key]) ? times[key] : {};
+      const seconds = typeof time.duration === 'number' ? time.duration : 0;
+      const method = methodOf(key);
+      deps.log.info(
+        {
+          ...owner,
+          method,
+          outcome,
+          status: outcome === 'ok' ? 200 : 400,
+          ms: Math.round(seconds * 1000),
+          inBatch: true,
+        },
+        'bitrix24 call',
+      );
+      deps.onCall?.({ method, outcome, seconds });
+      const reset = readOperatingReset(times[key]);
+      if (reset && outcome === 'ok') operating.seen(owner.memberId, method, reset);
+      if (isRecord(error) && outcome === 'OPERATION_TIME_LIMIT')
+        error.retry_after_seconds = operating.retryAfterSeconds(owner.memberId, method) ?? undefined;
+    }
+  };
+
   return {
     async forOwner(portal, userId, opts = {}) {
       if (portal.state !== 'installed') throw new AppError('PORTAL_NOT_INSTALLED', { detail: portal.memberId });
@@ -174,6 +213,7 @@ export function createPortalClients(deps: {
                 const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });
                 logCall('ok', 200);
                 if (answer.operatingReset) operating.seen(owner.memberId, method, answer.operatingReset);
+                if (method === 'batch') noteBatchCalls(owner, params, answer.result);
                 if (answer.endpoint !== entry.endpoint) {
                   // Followed a rename; the new endpoint is stored from the next refresh, which the
                   // OAuth server vouches for (change-domen.md), not from the portal's redirect.

@@ -95,7 +95,7 @@ describe('an Apply sent again with its Idempotency-Key', () => {
   it('tells a retry that arrives while the first attempt is still running to ask again soon (202 checking)', async () => {
     await upload(MARKETING_CHAT_ID, newKey()); // the bot is in the chat
     const key = newKey();
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', answerLatencyMs: 800, times: 1 });
+    portal().injectFault({ method: 'batch', answerLatencyMs: 800, times: 1 });
     const first = upload(MARKETING_CHAT_ID, key);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const retry = await upload(MARKETING_CHAT_ID, key);
@@ -176,7 +176,8 @@ describe('an Apply sent again with its Idempotency-Key', () => {
   it('frees the key when Bitrix24 refused the change, so the retry makes it', async () => {
     await upload(MARKETING_CHAT_ID, newKey());
     const key = newKey();
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', error: 'AVATAR_ERROR', status: 400, times: 1 });
+    for (const method of ['imbot.chat.updateAvatar', 'imbot.v2.Chat.update'])
+      portal().injectFault({ method, error: 'AVATAR_ERROR', status: 400, times: 1 });
     expect((await upload(MARKETING_CHAT_ID, key)).status).toBe(422);
     const retry = await upload(MARKETING_CHAT_ID, key);
     expect(retry.status).toBe(200);

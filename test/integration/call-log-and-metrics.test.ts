@@ -9,7 +9,8 @@ describe('what avatar changes leave in the log and in /metrics', () => {
   let stack: Stack;
   const metrics = createAppMetrics();
   beforeAll(async () => {
-    stack = await startStack({ metrics });
+    // The calls of imbot.chat.updateAvatar: a portal without imbot.v2.
+    stack = await startStack({ metrics, emulator: { profile: 'cloud-no-v2' } });
     expect((await stack.install()).status).toBe(200);
   });
   afterAll(async () => stack?.close());
@@ -42,7 +43,8 @@ describe('what avatar changes leave in the log and in /metrics', () => {
     expect(refused.body.error.code).toBe('AVATAR_ERROR');
 
     const updates = callLines().filter((line) => line.method === 'imbot.chat.updateAvatar');
-    // The first change finds the bot outside the chat (WRONG_REQUEST); the bot joins and the call is made again.
+    // Each call of a change's batch has its own line. The first change finds the bot outside
+    // the chat (WRONG_REQUEST); the bot joins and the call is made again.
     expect(updates.map((line) => [line.outcome, line.status])).toEqual([
       ['WRONG_REQUEST', 400],
       ['ok', 200],
@@ -52,7 +54,7 @@ describe('what avatar changes leave in the log and in /metrics', () => {
       expect(line).toMatchObject({ memberId: portal.memberId, userId: 1, msg: 'bitrix24 call' });
       expect(typeof line.ms).toBe('number');
       expect(Object.keys(line).sort()).toEqual(
-        ['level', 'memberId', 'method', 'ms', 'msg', 'outcome', 'status', 'time', 'userId'].sort(),
+        ['inBatch', 'level', 'memberId', 'method', 'ms', 'msg', 'outcome', 'status', 'time', 'userId'].sort(),
       );
     }
     // The install's calls are there too, each on its own line.

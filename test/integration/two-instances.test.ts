@@ -156,7 +156,7 @@ maybe('two instances on one PostgreSQL, one killed mid-run', () => {
     const refreshesBefore = portal.stats().refreshGrants;
     // Bitrix24 holds each answer a little after making the change, so the kill most likely finds
     // changes made and not yet answered: the case a retry must not send again.
-    portal.injectFault({ method: 'imbot.chat.updateAvatar', answerLatencyMs: 150, times: 1_000_000 });
+    portal.injectFault({ method: 'batch', answerLatencyMs: 150, times: 1_000_000 });
 
     const figures = { attempted: 0, succeeded: 0, retried: 0, lost: 0, failedWith: new Map<number, number>() };
     const succeededIds = new Set<number>();
