@@ -1,7 +1,7 @@
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
-import { refusalFor, type ChatView } from './chat-permission';
+import { generationOf, oldRefusalFor, refusalFor, type ChatView } from './chat-permission';
 
 export interface ChatSummary {
   id: number;
@@ -46,6 +46,14 @@ interface SearchItem extends ChatView {
 }
 
 const PAGE = 50;
+
+/**
+ * A chat the user may pick, by the same rule as the check before a change. Both lists hold only
+ * the user's own chats (im-recent-list.md, im-search-chat-list.md), so on im 19.x, whose answers
+ * have no role or permissions, the user counts as a member.
+ */
+const listable = (view: ChatView) =>
+  (generationOf(view) === 'current' ? refusalFor(view) : oldRefusalFor(view, true)) === null;
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 2000;
 
@@ -81,7 +89,7 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
       const items = Array.isArray(found) ? found : [];
       return {
         chats: items
-          .filter((c) => refusalFor(c) === null)
+          .filter((c) => listable(c))
           .map((c) => ({
             id: Number(c.id),
             title: String(c.name ?? c.title ?? ''),
@@ -100,7 +108,7 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
     });
     const needle = search.toLowerCase();
     const chats = (recent.items ?? [])
-      .filter((item) => item.type !== 'user' && item.chat !== undefined && refusalFor(item.chat) === null)
+      .filter((item) => item.type !== 'user' && item.chat !== undefined && listable(item.chat))
       .map((item) => {
         const avatar = typeof item.avatar === 'object' ? item.avatar : { url: item.avatar, color: item.color };
         return {

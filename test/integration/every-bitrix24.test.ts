@@ -34,6 +34,16 @@ describe.each(PORTAL_PROFILES)('on a %s portal', (profile) => {
   const requests = () => portal().stats().restCalls;
   const audit = async () => (await stack.store.listAuditEntries(portal().memberId, { limit: 1, offset: 0 })).entries[0];
 
+  it("lists the user's group chats they may change, by the rules of its generation", async () => {
+    const res = await stack.http.get('/api/chats').set('Authorization', `Bearer ${stack.tokens[PLAIN_USER_ID]}`);
+    expect(res.status).toBe(200);
+    const ids = res.body.chats.map((c: { id: number }) => c.id);
+    // Marketing: any member changes its look; Sales: Boris owns it.
+    expect(ids).toEqual(expect.arrayContaining([MARKETING_CHAT_ID, SALES_CHAT_ID]));
+    // The general chat never, whatever the generation.
+    expect(ids).not.toContain(portal().generalChatId());
+  });
+
   it('changes a chat: the bot joins once, then every change is one request and verified by its new link', async () => {
     const first = await upload(ADMIN_USER_ID, MARKETING_CHAT_ID);
     expect(first.status).toBe(200);
