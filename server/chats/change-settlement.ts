@@ -4,8 +4,9 @@ import type { ChatPermission } from './chat-permission';
 
 // A change whose answer never came (the deadline passed, the connection dropped, Bitrix24
 // answered 5xx) is not a failure: Bitrix24 may have made it. It is settled from the chat's
-// avatar link (im-dialog-get.md): a link other than the one the change replaced means it was
-// made; the same link after the whole window means it was not. Asked a few times, further
+// avatar link (im-dialog-get.md): a link that the changes of others the app knows do not
+// explain means it was made (avatar-changes.ts madeSince); the same link, or one they explain,
+// after the whole window means it was not. Asked a few times, further
 // apart each time: Bitrix24 finishes a slow request on its own time (a PHP request runs on
 // after its client has gone).
 
@@ -29,7 +30,13 @@ export interface ChangeToSettle {
  * still down) counts as "not yet", and the last one decides only when it answered.
  */
 export function settleChange(
-  deps: { permission: ChatPermission; log: Logger; scheduleMs?: number[] },
+  deps: {
+    permission: ChatPermission;
+    log: Logger;
+    scheduleMs?: number[];
+    /** Does the chat's link now show this change made, beside the changes of others the app knows? */
+    madeSince: (avatarBefore: string, current: string) => Promise<boolean>;
+  },
   change: ChangeToSettle,
 ): Promise<Settled> {
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -39,7 +46,7 @@ export function settleChange(
       await sleep(wait);
       try {
         const { avatar } = await deps.permission.checkNow(change.portal, change.userId, change.chatId);
-        if (avatar !== change.avatarBefore) return 'made';
+        if (await deps.madeSince(change.avatarBefore, avatar)) return 'made';
         answered = true;
       } catch (error) {
         answered = false;

@@ -7,7 +7,7 @@ import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 import { sendAvatarChange, type ChangeMethod } from './avatar-change-batch';
 import { settleChange, SETTLE_WINDOW_MS, type Settled } from './change-settlement';
 import type { AuditEntry, Portal, PortalSettings, Store } from '../store/store';
-import type { AvatarChangeOutcome } from '../store/avatar-changes';
+import { madeSince, type AvatarChangeOutcome } from '../store/avatar-changes';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 import { generationOf, refusalFor, type ChatAccess, type ChatPermission, type ChatView } from './chat-permission';
 
@@ -198,7 +198,7 @@ export function createUpdateChatAvatar(deps: {
       try {
         sent = await send(rest, change, access, way, avatar.data.toString('base64'));
       } catch (error) {
-        if (answerMayStillCome(error)) return settleLater(change, claimed, started, notes, error);
+        if (answerMayStillCome(error)) return await settleLater(change, claimed, started, notes, error);
         await release(claimed);
         throw error;
       }
@@ -210,7 +210,10 @@ export function createUpdateChatAvatar(deps: {
       }
       notes.push(WAY_NOTES[sent.method]);
       if (sent.joined) notes.push('bot_joined');
-      await complete(claimed, okEntry(change, avatar.bytes, started, notes));
+      await complete(claimed, okEntry(change, avatar.bytes, started, notes), {
+        before: sent.before.avatar ?? '',
+        after: sent.after.avatar ?? '',
+      });
       deps.permission.noteChanged(
         change.portal.memberId,
         change.user.id,
@@ -306,20 +309,36 @@ export function createUpdateChatAvatar(deps: {
     }
   };
 
-  /** Answers "checking" now; settles the change from the avatar link in the background. */
-  const settleLater = (
+  /**
+   * Answers "checking" now; settles the change from the avatar link in the background, under a
+   * lease that covers the settling: until then a retry is told to ask again, not sent.
+   */
+  const settleLater = async (
     change: AvatarChange,
     claimed: Claimed,
     started: number,
     notes: string[],
     error: unknown,
-  ): ChangePending => {
+  ): Promise<ChangePending> => {
+    const leaseUntil = now() + SETTLE_WINDOW_MS + SETTLE_MARGIN_MS;
+    if (
+      await changes
+        .extendLease(claimed.memberId, claimed.userId, claimed.key, claimed.leaseUntil, leaseUntil)
+        .catch(() => false)
+    )
+      claimed = { ...claimed, leaseUntil };
     deps.log.warn(
       { memberId: claimed.memberId, userId: claimed.userId, chatId: change.chatId, err: error },
       'chat avatar change sent, no answer: settling it from the avatar link',
     );
     void settleChange(
-      { permission: deps.permission, log: deps.log, scheduleMs: deps.settleScheduleMs },
+      {
+        permission: deps.permission,
+        log: deps.log,
+        scheduleMs: deps.settleScheduleMs,
+        madeSince: (before, current) =>
+          madeSinceBefore(claimed.memberId, change.chatId, claimed.createdAt, before, current),
+      },
       { portal: change.portal, userId: change.user.id, chatId: change.chatId, avatarBefore: claimed.avatarBefore },
     ).then(async (settled) => {
       if (settled === 'made')
@@ -362,6 +381,7 @@ export function createUpdateChatAvatar(deps: {
     userId: number;
     key: string;
     leaseUntil: number;
+    createdAt: number;
     avatarBefore: string;
     outcome: AvatarChangeOutcome;
   };
@@ -369,7 +389,8 @@ export function createUpdateChatAvatar(deps: {
   /**
    * Just before sending, the change is recorded under its key with the avatar link it replaces
    * (the newest this instance saw, at most a minute old): how a later look tells whether it
-   * reached Bitrix24 when its answer never came. The lease covers the send and the settling.
+   * reached Bitrix24 when its answer never came. The lease covers the send; a change left
+   * unanswered gets a longer one while this instance settles it (settleLater).
    */
   const claim = async (
     change: Who & { changeKey: string },
@@ -383,13 +404,29 @@ export function createUpdateChatAvatar(deps: {
       chatId: change.chatId,
       avatarBefore,
       outcome,
-      leaseUntil: now() + deps.leaseMs + SETTLE_WINDOW_MS,
+      leaseUntil: now() + deps.leaseMs,
       createdAt: now(),
     };
     // Two attempts of one Apply at once (a retry while the first still runs): one sends.
     if (!(await changes.claim(record)))
       throw new AppError('CHANGE_IN_PROGRESS', { detail: 'another attempt holds the key', retryAfterSeconds: 2 });
     return record;
+  };
+
+  /**
+   * Was a change that replaced `before` made, the chat now showing `current`? The other changes
+   * of the chat made through the app since (and shortly before: the link a change replaces may be
+   * a minute old) explain what they can; an unexplained change is this one.
+   */
+  const madeSinceBefore = async (
+    memberId: string,
+    chatId: number,
+    createdAt: number,
+    before: string,
+    current: string,
+  ): Promise<boolean> => {
+    if (current === before) return false;
+    return madeSince(before, current, await changes.transitions(memberId, chatId, createdAt - LINK_WINDOW_MS));
   };
 
   /** Bitrix24 said no, or nothing reached it: nothing was changed and the key is free again. */
@@ -399,11 +436,11 @@ export function createUpdateChatAvatar(deps: {
       .catch((storeError: unknown) => deps.log.error({ err: storeError }, 'avatar change record not updated'));
   };
 
-  const complete = async (claimed: Claimed, entry: AuditEntry) => {
+  const complete = async (claimed: Claimed, entry: AuditEntry, links?: { before: string; after: string }) => {
     // Bitrix24 has the change: a failure to record it must not turn into an error for the user.
     // The record stays `sending`; a retry will find the new avatar and complete it then.
     await changes
-      .complete(claimed.memberId, claimed.userId, claimed.key, entry)
+      .complete(claimed.memberId, claimed.userId, claimed.key, entry, links)
       .catch((storeError: unknown) =>
         deps.log.error({ err: storeError, memberId: claimed.memberId }, 'avatar change applied but not recorded'),
       );
@@ -437,7 +474,7 @@ export function createUpdateChatAvatar(deps: {
     // a new avatar link means Bitrix24 took that change, the same link means it never arrived.
     const started = now();
     const { avatar } = await deps.permission.checkNow(who.portal, who.user.id, who.chatId);
-    if (avatar !== record.avatarBefore) {
+    if (await madeSinceBefore(record.memberId, record.chatId, record.createdAt, record.avatarBefore, avatar)) {
       await changes.complete(
         record.memberId,
         record.userId,
@@ -458,6 +495,12 @@ export function createUpdateChatAvatar(deps: {
 
   return { updateChatAvatar, authorizeChatChange, replayChatChange };
 }
+
+/** How far before a change's record the other changes that may explain its chat's link are read. */
+const LINK_WINDOW_MS = 5 * 60_000;
+
+/** Beyond the settling window, for the last look's own request. */
+const SETTLE_MARGIN_MS = 10_000;
 
 /** How soon a page that was told "checking" asks again. */
 const CHECKING_RETRY_AFTER_S = 3;

@@ -27,11 +27,32 @@ export function postgresAvatarChanges(
       );
       return rowCount === 1;
     },
-    async complete(memberId, userId, key, audit) {
+    async complete(memberId, userId, key, audit, links) {
       await inTransaction(async (client) => {
         await insertAudit(client, audit);
-        await client.query(`UPDATE avatar_changes SET state = 'done' WHERE ${WHERE}`, [memberId, userId, key]);
+        if (links)
+          await client.query(
+            `UPDATE avatar_changes SET state = 'done', avatar_before = $4, avatar_after = $5 WHERE ${WHERE}`,
+            [memberId, userId, key, links.before, links.after],
+          );
+        else await client.query(`UPDATE avatar_changes SET state = 'done' WHERE ${WHERE}`, [memberId, userId, key]);
       });
+    },
+    async transitions(memberId, chatId, since) {
+      const { rows } = await pool.query<{ avatar_before: string; avatar_after: string }>(
+        `SELECT avatar_before, avatar_after FROM avatar_changes
+         WHERE member_id = $1 AND chat_id = $2 AND created_at >= $3 AND state = 'done' AND avatar_after IS NOT NULL
+         ORDER BY created_at`,
+        [memberId, chatId, since],
+      );
+      return rows.map((row) => ({ before: row.avatar_before, after: row.avatar_after }));
+    },
+    async extendLease(memberId, userId, key, leaseUntil, until) {
+      const { rowCount } = await pool.query(
+        `UPDATE avatar_changes SET lease_until = $5 WHERE ${WHERE} AND state = 'sending' AND lease_until = $4`,
+        [memberId, userId, key, leaseUntil, until],
+      );
+      return rowCount === 1;
     },
     async endLease(memberId, userId, key, until) {
       await pool.query(

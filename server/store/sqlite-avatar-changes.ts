@@ -17,11 +17,19 @@ export function sqliteAvatarChanges(
     async claim(record) {
       return sql().claim.run(...claimValues(record)).changes === 1;
     },
-    async complete(memberId, userId, key, audit) {
+    async complete(memberId, userId, key, audit, links) {
       db.transaction(() => {
         insertAudit(audit);
-        sql().complete.run(memberId, userId, key);
+        if (links) sql().completeWithLinks.run(links.before, links.after, memberId, userId, key);
+        else sql().complete.run(memberId, userId, key);
       })();
+    },
+    async transitions(memberId, chatId, since) {
+      const rows = sql().transitions.all(memberId, chatId, since) as { avatar_before: string; avatar_after: string }[];
+      return rows.map((row) => ({ before: row.avatar_before, after: row.avatar_after }));
+    },
+    async extendLease(memberId, userId, key, leaseUntil, until) {
+      return sql().extendLease.run(until, memberId, userId, key, leaseUntil).changes === 1;
     },
     async endLease(memberId, userId, key, until) {
       sql().endLease.run(until, memberId, userId, key);
@@ -43,6 +51,17 @@ function prepare(db: Database.Database) {
       INSERT INTO avatar_changes (member_id, user_id, change_key, chat_id, state, avatar_before, outcome, lease_until, created_at)
       VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
     complete: db.prepare(`UPDATE avatar_changes SET state = 'done' WHERE ${where}`),
+    completeWithLinks: db.prepare(
+      `UPDATE avatar_changes SET state = 'done', avatar_before = ?, avatar_after = ? WHERE ${where}`,
+    ),
+    transitions: db.prepare(
+      `SELECT avatar_before, avatar_after FROM avatar_changes
+       WHERE member_id = ? AND chat_id = ? AND created_at >= ? AND state = 'done' AND avatar_after IS NOT NULL
+       ORDER BY created_at`,
+    ),
+    extendLease: db.prepare(
+      `UPDATE avatar_changes SET lease_until = ? WHERE ${where} AND state = 'sending' AND lease_until = ?`,
+    ),
     endLease: db.prepare(
       `UPDATE avatar_changes SET lease_until = MIN(lease_until, ?) WHERE ${where} AND state = 'sending'`,
     ),

@@ -1,11 +1,11 @@
 import { storeImplementations, type TempStore } from '../support/temp-store';
-import type { AvatarChangeRecord } from '../../server/store/avatar-changes';
+import { madeSince, type AvatarChangeRecord } from '../../server/store/avatar-changes';
 import type { AuditEntry } from '../../server/store/store';
 
 // The record behind an Apply's Idempotency-Key, from both implementations.
 const implementations = storeImplementations();
 
-const change: Omit<AvatarChangeRecord, 'state'> = {
+const change: Omit<AvatarChangeRecord, 'state' | 'avatarAfter'> = {
   memberId: 'member-a',
   userId: 7,
   key: 'key-1',
@@ -40,7 +40,7 @@ describe.each(implementations)('%s avatar change records', (_name, open) => {
   it('claims a key once; a second claim of the same key, by the same user, finds it taken', async () => {
     expect(await changes().claim(change)).toBe(true);
     expect(await changes().claim({ ...change, chatId: 14 })).toBe(false);
-    expect(await changes().find('member-a', 7, 'key-1')).toEqual({ ...change, state: 'sending' });
+    expect(await changes().find('member-a', 7, 'key-1')).toEqual({ ...change, state: 'sending', avatarAfter: null });
     // Keys belong to a user of a portal: the same key elsewhere is another change.
     expect(await changes().claim({ ...change, userId: 8 })).toBe(true);
     expect(await changes().claim({ ...change, memberId: 'member-b' })).toBe(true);
@@ -54,6 +54,22 @@ describe.each(implementations)('%s avatar change records', (_name, open) => {
     const { entries } = await temp.store.listAuditEntries('member-a', { limit: 10, offset: 0 });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ chatId: 12, result: 'ok', bytes: 1234 });
+  });
+
+  it("keeps a change's exact links, and lists a chat's known changes oldest first", async () => {
+    await changes().claim(change);
+    await changes().claim({ ...change, key: 'key-2', createdAt: 2_000 });
+    await changes().claim({ ...change, key: 'key-3', chatId: 14, createdAt: 2_000 });
+    await changes().complete('member-a', 7, 'key-2', audit, { before: 'l1', after: 'l2' });
+    await changes().complete('member-a', 7, 'key-1', audit, { before: 'l0', after: 'l1' });
+    await changes().complete('member-a', 7, 'key-3', audit, { before: 'm0', after: 'm1' });
+    expect(await changes().find('member-a', 7, 'key-1')).toMatchObject({ avatarBefore: 'l0', avatarAfter: 'l1' });
+    expect(await changes().transitions('member-a', 12, 0)).toEqual([
+      { before: 'l0', after: 'l1' },
+      { before: 'l1', after: 'l2' },
+    ]);
+    expect(await changes().transitions('member-a', 12, 1_500)).toEqual([{ before: 'l1', after: 'l2' }]);
+    expect(await changes().transitions('member-b', 12, 0)).toEqual([]);
   });
 
   it('ends the lease of a change whose answer never came, and releases only the lease it was shown', async () => {
@@ -81,5 +97,33 @@ describe.each(implementations)('%s avatar change records', (_name, open) => {
     expect(await changes().prune(2_000)).toBe(1);
     expect(await changes().find('member-a', 7, 'key-1')).toBeNull();
     expect(await changes().find('member-a', 7, 'key-2')).not.toBeNull();
+  });
+});
+
+describe('madeSince: was a change whose answer never came made?', () => {
+  it('no when the link is the one it replaced, or when the changes of others lead to it', () => {
+    expect(madeSince('a', 'a', [])).toBe(false);
+    expect(
+      madeSince('a', 'c', [
+        { before: 'a', after: 'b' },
+        { before: 'b', after: 'c' },
+      ]),
+    ).toBe(false);
+  });
+
+  it('yes when the chain of known changes stops short of the link the chat shows', () => {
+    expect(madeSince('a', 'b', [])).toBe(true);
+    // Ours made a → x, then another user x → c: their change started from a link nobody known made.
+    expect(madeSince('a', 'c', [{ before: 'x', after: 'c' }])).toBe(true);
+    expect(madeSince('a', 'c', [{ before: 'a', after: 'b' }])).toBe(true);
+  });
+
+  it('uses each known change once, so a loop of links cannot explain everything', () => {
+    expect(
+      madeSince('a', 'z', [
+        { before: 'a', after: 'b' },
+        { before: 'b', after: 'a' },
+      ]),
+    ).toBe(true);
   });
 });
