@@ -165,9 +165,9 @@ export function composeApp(deps: {
     clientId,
     log,
     onChanged: (portal, userId) => chats.forgetUser(portal.memberId, userId),
-    // A change makes at most three requests (the change, the change with a join, a fresh check):
-    // one wait for a turn in the portal's queue, three deadlines, and a margin.
-    leaseMs: longestCall + 2 * config.bitrix24TimeoutMs + 5_000,
+    // A change makes at most three requests (the change, the change with a join, a fresh check),
+    // each with its own wait for a turn in the portal's queue and its deadline.
+    leaseMs: 3 * longestCall + 5_000,
     onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
     settleScheduleMs: deps.changeSettleScheduleMs,
     // imbot.v2.Chat.update where the portal has it; a portal that turns out without it is asked again.

@@ -189,7 +189,8 @@ export function createUpdateChatAvatar(deps: {
         },
         signal: change.signal,
       });
-      const rest = await deps.clients.forOwner(change.portal, change.user.id);
+      // A page that has gone drops a change still waiting for its turn in the portal's queue.
+      const rest = await deps.clients.forOwner(change.portal, change.user.id, { signal: change.signal });
       const outcome = { width: avatar.width, height: avatar.height, format: avatar.format, bytes: avatar.bytes };
       const changeKey = change.changeKey ?? randomUUID();
       const avatarBefore = deps.permission.lastAvatarLink(change.portal.memberId, change.chatId) ?? access.avatar;
