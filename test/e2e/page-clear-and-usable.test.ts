@@ -232,6 +232,7 @@ describe('the page is clear, usable and readable', () => {
         .evaluate((td) => td.firstChild?.textContent),
     ).toBe('Changed');
     expect(await first.locator('.audit-note').allTextContents()).toEqual([
+      'Made by the app’s bot with imbot.v2.Chat.update.',
       "The app's bot was added to the chat first.",
     ]);
 
