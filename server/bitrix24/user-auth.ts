@@ -80,7 +80,7 @@ export function createAuthenticateUser(deps: {
       throw new AppError('PORTAL_NOT_INSTALLED', { detail: `member ${auth.memberId}` });
 
     let raw: unknown;
-    let answeredFrom: string;
+    let moved: boolean;
     try {
       const cmd = new URLSearchParams({ halt: '1', 'cmd[user]': 'user.current', 'cmd[admin]': 'user.admin' });
       const answer = await postRestMethod<unknown>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, {
@@ -88,7 +88,8 @@ export function createAuthenticateUser(deps: {
         egress: deps.egress ?? STRICT_EGRESS,
       });
       raw = answer.result;
-      answeredFrom = answer.endpoint;
+      // Compared as URLs: the answer's address is normalised (host case, default port).
+      moved = new URL(answer.endpoint).href !== new URL(portal.clientEndpoint).href;
     } catch (error) {
       // Only a refused token means "sign in again": a busy or limited portal, or a user the
       // administrator has not let into the app, each get their own sentence.
@@ -122,7 +123,7 @@ export function createAuthenticateUser(deps: {
       isAdmin: answer.data.result.admin,
     };
     if (!auth.refreshToken) {
-      if (answeredFrom !== portal.clientEndpoint)
+      if (moved)
         deps.log.info(
           { memberId: portal.memberId },
           'portal answered from a new address; no refresh token to confirm it',
@@ -137,8 +138,7 @@ export function createAuthenticateUser(deps: {
     };
     let where = portal;
     // settings/how-to-call-rest-api/change-domen.md: a renamed portal redirects its old address.
-    if (answeredFrom !== portal.clientEndpoint && deps.move)
-      ({ portal: where, tokens: fresh } = await deps.move.confirm(portal, fresh));
+    if (moved && deps.move) ({ portal: where, tokens: fresh } = await deps.move.confirm(portal, fresh));
     const adopted = user.isAdmin && deps.holder ? await deps.holder.adoptIfLost(where, user.id, fresh) : false;
     if (!adopted) await deps.store.saveTokens({ memberId: portal.memberId, userId: user.id }, fresh);
     return { portal: where, user };

@@ -95,6 +95,15 @@ describe('a renamed portal keeps working in the frame', () => {
     expect(frameAncestors(next.res.headers['content-security-policy'])).toBe(renamed.baseUrl);
   });
 
+  it('the same address spelt otherwise is no move: opening the app asks the OAuth server nothing', async () => {
+    const portalNow = await stored();
+    const spelt = portalNow.clientEndpoint.replace('http://', 'HTTP://');
+    await stack.store.savePortal({ ...portalNow, clientEndpoint: spelt }, portalNow.installedAt);
+    const grants = portal().stats().refreshGrants;
+    expect((await stack.open(0, PLAIN_USER_ID)).res.status).toBe(200);
+    expect(portal().stats().refreshGrants).toBe(grants);
+  });
+
   it('a DOMAIN posted without a rename changes nothing', async () => {
     const form = portal().launch({ userId: PLAIN_USER_ID });
     const url = new URL(form.url);
