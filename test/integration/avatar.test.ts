@@ -3,13 +3,14 @@ import { ADMIN_USER_ID, BOARD_CHAT_ID, MARKETING_CHAT_ID, PLAIN_USER_ID, SALES_C
 import { installedStack, startStack, type InstalledStack } from '../support/stack';
 import * as img from '../support/images';
 
-describe('POST /api/chats/:chatId/avatar', () => {
+// imbot.chat.updateAvatar and its error table, on the portals that use it: current im without
+// imbot.v2, and on-premise im 19.x (every-bitrix24.test.ts covers imbot.v2 as well).
+describe.each(['cloud-no-v2', 'onprem-old'] as const)('POST /api/chats/:chatId/avatar on a %s portal', (profile) => {
   let stack: InstalledStack;
   let admin: string;
   let plain: string;
   beforeAll(async () => {
-    // The product's method and its error table: a portal without imbot.v2 (every-bitrix24.test.ts has the others).
-    stack = await installedStack({ users: [ADMIN_USER_ID, PLAIN_USER_ID], emulator: { profile: 'cloud-no-v2' } });
+    stack = await installedStack({ users: [ADMIN_USER_ID, PLAIN_USER_ID], emulator: { profile } });
     admin = stack.tokens[ADMIN_USER_ID]!;
     plain = stack.tokens[PLAIN_USER_ID]!;
   });
