@@ -153,7 +153,14 @@ export default tseslint.config(
     ],
   ),
   layer(
-    ['server/errors.ts', 'server/lang.ts', 'server/logger.ts', 'server/dev-secrets.ts'],
+    [
+      'server/errors.ts',
+      'server/lang.ts',
+      'server/logger.ts',
+      'server/dev-secrets.ts',
+      'server/foreign-text.ts',
+      'server/secret-strength.ts',
+    ],
     [
       [
         [

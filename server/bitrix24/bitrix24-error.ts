@@ -1,7 +1,10 @@
+import { cutText, MAX_CODE_LENGTH, MAX_DESCRIPTION_LENGTH } from '../foreign-text';
+
 /**
  * Bitrix24 said no: `code` is Bitrix24's own (`ACCESS_DENIED`, `expired_token`, …), `status` the
  * HTTP status it came with (200 for placement.bind's errors: widgets/placement-bind.md), and
- * `argument` the parameter an `ERROR_ARGUMENT` names (widgets/im/index.md).
+ * `argument` the parameter an `ERROR_ARGUMENT` names (widgets/im/index.md). Each text is cut to a
+ * length here (foreign-text.ts), so logs, metrics and the audit log receive bounded values.
  */
 export class Bitrix24Error extends Error {
   /**
@@ -10,26 +13,44 @@ export class Bitrix24Error extends Error {
    */
   retryAfterSeconds?: number;
 
+  readonly code: string;
+  readonly description: string;
+  readonly argument?: string;
+
   constructor(
-    readonly code: string,
-    readonly description: string,
+    code: string,
+    description: string,
     readonly status: number,
-    readonly argument?: string,
+    argument?: string,
   ) {
-    super(argument ? `${code} (${argument}): ${description}` : `${code}: ${description}`);
+    const cut = {
+      code: cutText(code, MAX_CODE_LENGTH),
+      description: cutText(description, MAX_DESCRIPTION_LENGTH),
+      argument: argument === undefined ? undefined : cutText(argument, MAX_CODE_LENGTH),
+    };
+    super(cut.argument ? `${cut.code} (${cut.argument}): ${cut.description}` : `${cut.code}: ${cut.description}`);
     this.name = 'Bitrix24Error';
+    this.code = cut.code;
+    this.description = cut.description;
+    this.argument = cut.argument;
   }
 }
 
 /** The OAuth server refused a grant (`invalid_grant`, `invalid_client`, …). */
 export class OAuthGrantError extends Error {
+  readonly code: string;
+  readonly description: string;
+
   constructor(
-    readonly code: string,
-    readonly description: string,
+    code: string,
+    description: string,
     readonly status: number,
   ) {
-    super(`${code}: ${description}`);
+    const cut = { code: cutText(code, MAX_CODE_LENGTH), description: cutText(description, MAX_DESCRIPTION_LENGTH) };
+    super(`${cut.code}: ${cut.description}`);
     this.name = 'OAuthGrantError';
+    this.code = cut.code;
+    this.description = cut.description;
   }
 }
 

@@ -5,6 +5,8 @@ import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import { startCallDeadline } from './call-deadline';
 import { createCallPacer, MAX_QUEUE_WAIT_MS, sleep } from './call-pacer';
 import { isRecord, STRICT_EGRESS, type EgressPolicy } from './http-json';
+import { cutText, MAX_CODE_LENGTH, MAX_METHOD_LENGTH } from '../foreign-text';
+import { outcomeLabel } from './known-codes';
 import { createOperatingResets, readOperatingReset } from './operating-limit';
 import { postRestMethod } from './rest-call';
 import type { TokenRefresher } from './token-refresh';
@@ -80,7 +82,10 @@ export function createPortalClients(deps: {
   log: Logger;
   egress?: EgressPolicy;
   restriction?: RestrictionOptions;
-  /** Told of every REST call as it ends (metrics). */
+  /**
+   * Told of every REST call as it ends (metrics): `outcome` is `ok`, `timeout`, `unavailable`, a
+   * Bitrix24 code of the closed list in known-codes.ts, or `other`, so a portal cannot mint labels.
+   */
   onCall?: (call: { method: string; outcome: string; seconds: number }) => void;
 }): PortalClients {
   const egress = deps.egress ?? STRICT_EGRESS;
@@ -151,13 +156,18 @@ export function createPortalClients(deps: {
   const noteBatchCalls = (owner: TokenOwner, params: Record<string, unknown>, result: unknown) => {
     const cmd = isRecord(params.cmd) ? params.cmd : {};
     if (!isRecord(result)) return;
-    const methodOf = (key: string) => String(cmd[key] ?? '').split('?')[0]!;
+    const methodOf = (key: string) => cutText(String(cmd[key] ?? '').split('?')[0]!, MAX_METHOD_LENGTH);
     const results = isRecord(result.result) ? result.result : {};
     const times = isRecord(result.result_time) ? result.result_time : {};
     const errors = isRecord(result.result_error) ? result.result_error : {};
     for (const key of Object.keys(cmd)) {
       const error = errors[key];
-      const outcome = isRecord(error) ? String(error.error) : key in results ? 'ok' : 'not_run';
+      // The answer's own words, cut as Bitrix24Error cuts them (batch.ts reads the same map).
+      const outcome = isRecord(error)
+        ? cutText(String(error.error), MAX_CODE_LENGTH)
+        : key in results
+          ? 'ok'
+          : 'not_run';
       if (outcome === 'not_run') continue;
       const time = isRecord(times[key]) ? times[key] : {};
       const seconds = typeof time.duration === 'number' ? time.duration : 0;
@@ -173,7 +183,7 @@ export function createPortalClients(deps: {
         },
         'bitrix24 call',
       );
-      deps.onCall?.({ method, outcome, seconds });
+      deps.onCall?.({ method, outcome: outcomeLabel(outcome), seconds });
       const reset = readOperatingReset(times[key]);
       if (reset && outcome === 'ok') operating.seen(owner.memberId, method, reset);
       if (isRecord(error) && outcome === 'OPERATION_TIME_LIMIT')
@@ -207,7 +217,7 @@ export function createPortalClients(deps: {
                   { memberId: owner.memberId, userId: owner.userId, method, outcome, status, ms: Date.now() - started },
                   'bitrix24 call',
                 );
-                deps.onCall?.({ method, outcome, seconds: (Date.now() - started) / 1000 });
+                deps.onCall?.({ method, outcome: outcomeLabel(outcome), seconds: (Date.now() - started) / 1000 });
               };
               try {
                 const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });

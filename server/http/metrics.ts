@@ -7,7 +7,7 @@ export interface AppMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly requestSeconds: Histogram<'method' | 'route'>;
   readonly inFlight: Gauge;
-  /** Bitrix24 REST calls by method and outcome (`ok` or Bitrix24's error code). */
+  /** Bitrix24 REST calls by method and outcome: `ok`, `timeout`, `unavailable`, a Bitrix24 code of a closed list, or `other`. */
   readonly bitrix24Calls: Counter<'method' | 'outcome'>;
   readonly bitrix24CallSeconds: Histogram<'method'>;
   readonly tokenRefreshes: Counter<'outcome'>;
@@ -45,7 +45,7 @@ export function createAppMetrics(): AppMetrics {
     }),
     bitrix24Calls: new Counter({
       name: 'bitrix24_calls_total',
-      help: "Bitrix24 REST calls, by method and outcome (ok or Bitrix24's error code)",
+      help: 'Bitrix24 REST calls, by method and outcome (ok, timeout, unavailable, a Bitrix24 error code the app knows, or other)',
       labelNames: ['method', 'outcome'],
       registers: [registry],
     }),

@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { readMigrations } from './migrations';
+import { boundedAuditEntry } from './audit-entry';
 import { postgresAvatarChanges } from './postgres-avatar-changes';
 import { postgresEventWork } from './postgres-event-work';
 import { postgresLearntCapabilities } from './postgres-learnt-capabilities';
@@ -101,8 +102,9 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
     }
   };
 
-  const insertAudit = (db: Pool | PoolClient, entry: AuditEntry) =>
-    db.query(
+  const insertAudit = (db: Pool | PoolClient, written: AuditEntry) => {
+    const entry = boundedAuditEntry(written);
+    return db.query(
       'INSERT INTO audit_log (member_id, user_id, user_name, chat_id, result, error_code, bytes, duration_ms, at, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       [
         entry.memberId,
@@ -117,6 +119,7 @@ export function createPostgresStore(deps: { url: string; cipher: TokenCipher; po
         (entry.notes ?? []).join(' '),
       ],
     );
+  };
 
   const sessions: SessionRecords = {
     async get(sid) {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createKeyedMutex } from './keyed-mutex';
+import { boundedAuditEntry } from './audit-entry';
 import { readMigrations } from './migrations';
 import { sqliteAvatarChanges } from './sqlite-avatar-changes';
 import { sqliteEventWork } from './sqlite-event-work';
@@ -121,8 +122,9 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
     return row ? toTokens(row) : null;
   };
 
-  const insertAudit = (entry: AuditEntry) =>
-    sql().addAudit.run({
+  const insertAudit = (written: AuditEntry) => {
+    const entry = boundedAuditEntry(written);
+    return sql().addAudit.run({
       member_id: entry.memberId,
       user_id: entry.userId,
       user_name: entry.userName,
@@ -134,6 +136,7 @@ export function createSqliteStore(deps: { path: string; cipher: TokenCipher }): 
       at: entry.at.getTime(),
       notes: (entry.notes ?? []).join(' '),
     });
+  };
 
   const sessions: SessionRecords = {
     async get(sid) {
