@@ -34,11 +34,16 @@ export interface Config {
     readonly memoryBytes: number;
     readonly slotsPerUser: number;
     readonly slotsPerPortal: number;
+    /** Bytes of request bodies one user, one portal, may hold at once, whatever the portal's own limit. */
+    readonly memoryPerUserBytes: number;
+    readonly memoryPerPortalBytes: number;
     /** Uploads waiting for room at once, and how long each may wait before a 503 with Retry-After. */
     readonly queueLength: number;
     readonly queueWaitMs: number;
-    /** A body arriving slower than this (over 10 s) is cut with 408. */
+    /** A body whose average since admission (after UPLOAD_GRACE_MS) falls below this is cut with 408. */
     readonly minBytesPerSecond: number;
+    /** Time a body has to arrive whole after its admission: a large one must keep its size over it as its pace. */
+    readonly bodyMs: number;
   };
   readonly sharp: { readonly concurrency: number; readonly cacheMemoryMb: number };
   /** Images decoded at once; other uploads wait (their bytes are already bounded by the upload gate's memory budget). */
@@ -177,9 +182,15 @@ const SETTINGS = {
   UPLOADS_IN_FLIGHT: integer('UPLOADS_IN_FLIGHT', 32, 1, 1024),
   UPLOAD_SLOTS_PER_USER: integer('UPLOAD_SLOTS_PER_USER', 4, 1, 1024),
   UPLOAD_SLOTS_PER_PORTAL: integer('UPLOAD_SLOTS_PER_PORTAL', 16, 1, 1024),
+  // Default to half of UPLOAD_MEMORY_MB per portal and a quarter of that per user, each at least
+  // one upload of MAX_UPLOAD_BYTES (uploadSettings), which needs both of those first.
+  UPLOAD_MEMORY_PER_PORTAL_MB: integer('UPLOAD_MEMORY_PER_PORTAL_MB', undefined, 1, 64 * 1024),
+  UPLOAD_MEMORY_PER_USER_MB: integer('UPLOAD_MEMORY_PER_USER_MB', undefined, 1, 64 * 1024),
   UPLOAD_QUEUE_LENGTH: integer('UPLOAD_QUEUE_LENGTH', 128, 0, 100_000),
   UPLOAD_QUEUE_WAIT_MS: integer('UPLOAD_QUEUE_WAIT_MS', 8000, 0, 120_000),
   UPLOAD_MIN_BYTES_PER_SECOND: integer('UPLOAD_MIN_BYTES_PER_SECOND', 8 * 1024, 1, 100 * MB),
+  // Node's requestTimeout gives the body this long after its check and admission (compose.ts).
+  UPLOAD_BODY_SECONDS: integer('UPLOAD_BODY_SECONDS', 60, 20, 600),
   SHARP_CONCURRENCY: integer('SHARP_CONCURRENCY', 1, 1, 64),
   // Off by default: each upload is a new input, so libvips' operation cache never hits, and
   // it kept decoded images alive past their decode (8 decodes in a row: +586 MB instead of +299).
@@ -363,26 +374,45 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Multipart boundaries, part headers and the crop field on top of the file (see upload-gate.ts). */
 export const UPLOAD_ENVELOPE_BYTES = 64 * 1024;
+/** A body's first seconds are not judged by its pace: a connection starts slowly. */
+export const UPLOAD_GRACE_MS = 10_000;
 
 function uploadSettings(s: Settings, problems: string[]): Config['uploads'] {
   const maxBytes = s.MAX_UPLOAD_BYTES;
+  const oneUpload = maxBytes + UPLOAD_ENVELOPE_BYTES;
+  const oneUploadMb = Math.ceil(oneUpload / MB);
   // Two uploads of the largest size fit by default, and any number of small ones up to the count.
-  const defaultMemoryMb = Math.max(64, Math.ceil((2 * (maxBytes + UPLOAD_ENVELOPE_BYTES)) / MB));
-  const memoryBytes = (s.UPLOAD_MEMORY_MB ?? defaultMemoryMb) * MB;
-  if (memoryBytes < maxBytes + UPLOAD_ENVELOPE_BYTES)
+  const defaultMemoryMb = Math.max(64, Math.ceil((2 * oneUpload) / MB));
+  const memoryMb = s.UPLOAD_MEMORY_MB ?? defaultMemoryMb;
+  if (memoryMb * MB < oneUpload)
+    problems.push(`UPLOAD_MEMORY_MB must hold at least one upload of MAX_UPLOAD_BYTES (${oneUploadMb} MB or more)`);
+  // Half per portal leaves the other half to the rest whatever one portal sends, its
+  // administrator's own file limit included; a quarter of that per user does the same inside it.
+  const perPortalMb =
+    s.UPLOAD_MEMORY_PER_PORTAL_MB ?? Math.min(memoryMb, Math.max(oneUploadMb, Math.floor(memoryMb / 2)));
+  if (perPortalMb * MB < oneUpload || perPortalMb > memoryMb)
     problems.push(
-      `UPLOAD_MEMORY_MB must hold at least one upload of MAX_UPLOAD_BYTES (${Math.ceil((maxBytes + UPLOAD_ENVELOPE_BYTES) / MB)} MB or more)`,
+      `UPLOAD_MEMORY_PER_PORTAL_MB must hold one upload of MAX_UPLOAD_BYTES (${oneUploadMb} MB or more) and be at most UPLOAD_MEMORY_MB (${memoryMb})`,
+    );
+  const perUserMb =
+    s.UPLOAD_MEMORY_PER_USER_MB ?? Math.min(perPortalMb, Math.max(oneUploadMb, Math.floor(perPortalMb / 4)));
+  if (perUserMb * MB < oneUpload || perUserMb > perPortalMb)
+    problems.push(
+      `UPLOAD_MEMORY_PER_USER_MB must hold one upload of MAX_UPLOAD_BYTES (${oneUploadMb} MB or more) and be at most UPLOAD_MEMORY_PER_PORTAL_MB (${perPortalMb})`,
     );
   return {
     maxBytes,
     maxInputPixels: s.MAX_INPUT_PIXELS,
     maxInFlight: s.UPLOADS_IN_FLIGHT,
-    memoryBytes,
+    memoryBytes: memoryMb * MB,
     slotsPerUser: s.UPLOAD_SLOTS_PER_USER,
     slotsPerPortal: s.UPLOAD_SLOTS_PER_PORTAL,
+    memoryPerUserBytes: perUserMb * MB,
+    memoryPerPortalBytes: perPortalMb * MB,
     queueLength: s.UPLOAD_QUEUE_LENGTH,
     queueWaitMs: s.UPLOAD_QUEUE_WAIT_MS,
     minBytesPerSecond: s.UPLOAD_MIN_BYTES_PER_SECOND,
+    bodyMs: s.UPLOAD_BODY_SECONDS * 1000,
   };
 }
 

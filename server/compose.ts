@@ -41,14 +41,15 @@ export interface AppParts {
  * How long the HTTP server gives a request to arrive whole (Node's `requestTimeout`). An upload's
  * body is read only after its chat is authorised (a REST call, which may first wait its turn in
  * the portal's queue) and the upload admitted (upload-gate.ts, which waits that much longer on a
- * busy portal): both come on top of the minute the body itself is given. A body that dribbles
- * in is cut sooner by the upload gate's rate check, headers by `headersTimeout`.
+ * busy portal): both come on top of the time the body itself is given (`UPLOAD_BODY_SECONDS`, a
+ * minute by default). A body that falls behind its pace is cut sooner by the upload gate, which
+ * holds every body to that same time, headers by `headersTimeout`.
  */
 export function requestTimeoutMs(
   config: Pick<Config, 'bitrix24TimeoutMs' | 'bitrix24QueueWaitMs' | 'uploads'>,
 ): number {
   const longestCall = longestCallMs(config.bitrix24TimeoutMs, config.bitrix24QueueWaitMs);
-  return longestCall + config.uploads.queueWaitMs + config.bitrix24QueueWaitMs + 60_000;
+  return longestCall + config.uploads.queueWaitMs + config.bitrix24QueueWaitMs + config.uploads.bodyMs;
 }
 
 /**

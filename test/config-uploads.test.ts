@@ -10,7 +10,40 @@ describe('upload admission settings', () => {
       queueLength: 128,
       queueWaitMs: 8000,
       minBytesPerSecond: 8192,
+      bodyMs: 60_000,
     });
+  });
+
+  it('holds a portal to half the body budget and a user to one upload of the largest size, by default', () => {
+    expect(loadConfig({}).uploads).toMatchObject({
+      memoryPerPortalBytes: 32 * 1024 * 1024,
+      memoryPerUserBytes: 26 * 1024 * 1024,
+    });
+    expect(loadConfig({ UPLOAD_MEMORY_MB: '1024' }).uploads).toMatchObject({
+      memoryPerPortalBytes: 512 * 1024 * 1024,
+      memoryPerUserBytes: 128 * 1024 * 1024,
+    });
+  });
+
+  it('refuses per-portal and per-user budgets that cannot hold one upload or exceed the budget above them', () => {
+    expect(() => loadConfig({ UPLOAD_MEMORY_PER_PORTAL_MB: '20' })).toThrow(
+      /UPLOAD_MEMORY_PER_PORTAL_MB must hold one upload of MAX_UPLOAD_BYTES \(26 MB or more\) and be at most UPLOAD_MEMORY_MB \(64\)/,
+    );
+    expect(() => loadConfig({ UPLOAD_MEMORY_PER_PORTAL_MB: '65' })).toThrow(/UPLOAD_MEMORY_PER_PORTAL_MB/);
+    expect(() => loadConfig({ UPLOAD_MEMORY_PER_USER_MB: '40' })).toThrow(
+      /UPLOAD_MEMORY_PER_USER_MB must hold one upload of MAX_UPLOAD_BYTES \(26 MB or more\) and be at most UPLOAD_MEMORY_PER_PORTAL_MB \(32\)/,
+    );
+    expect(loadConfig({ UPLOAD_MEMORY_PER_PORTAL_MB: '64', UPLOAD_MEMORY_PER_USER_MB: '40' }).uploads).toMatchObject({
+      memoryPerPortalBytes: 64 * 1024 * 1024,
+      memoryPerUserBytes: 40 * 1024 * 1024,
+    });
+  });
+
+  it('gives a body UPLOAD_BODY_SECONDS after its admission, at least 20', () => {
+    expect(loadConfig({ UPLOAD_BODY_SECONDS: '120' }).uploads.bodyMs).toBe(120_000);
+    expect(() => loadConfig({ UPLOAD_BODY_SECONDS: '5' })).toThrow(
+      /UPLOAD_BODY_SECONDS must be a whole number from 20/,
+    );
   });
 
   it('grows the default budget to two uploads of a larger MAX_UPLOAD_BYTES', () => {

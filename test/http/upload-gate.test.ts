@@ -12,6 +12,7 @@ const BODY = 1000;
 
 interface Held {
   user: string;
+  portal: string;
   signal: AbortSignal | undefined;
   answer: () => void;
 }
@@ -24,12 +25,16 @@ async function startGate(overrides: Partial<UploadGateOptions> = {}) {
     maxInFlight: 100,
     slotsPerUser: 100,
     slotsPerPortal: 100,
+    bytesPerUser: 100 * BODY,
+    bytesPerPortal: 100 * BODY,
     queueLength: 10,
     queuedPerUser: 10,
     queueWaitMs: 5000,
     envelopeBytes: 0,
     minBytesPerSecond: 1,
-    rateWindowMs: 60_000,
+    graceMs: 60_000,
+    bodyMs: 120_000,
+    paceCheckMs: 50,
     retryAfterSeconds: 3,
     identify: (req: Request) => ({
       user: String(req.headers['x-user'] ?? 'u1'),
@@ -43,7 +48,12 @@ async function startGate(overrides: Partial<UploadGateOptions> = {}) {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     await new Promise<void>((resolve) => {
-      held.push({ user: String(req.headers['x-user'] ?? 'u1'), signal: req.uploadSignal, answer: resolve });
+      held.push({
+        user: String(req.headers['x-user'] ?? 'u1'),
+        portal: String(req.headers['x-portal'] ?? 'p1'),
+        signal: req.uploadSignal,
+        answer: resolve,
+      });
       arrivals.splice(0).forEach((wake) => wake());
     });
     res.json({ ok: true, bytes: Buffer.concat(chunks).length });
@@ -53,16 +63,37 @@ async function startGate(overrides: Partial<UploadGateOptions> = {}) {
   await new Promise((resolve) => server.once('listening', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  /** Resolves once `count` requests are inside the handler. */
-  const heldCount = async (count: number) => {
-    while (held.length < count) await new Promise<void>((wake) => arrivals.push(wake));
+  /** Resolves once `count` requests are inside the handler; throws when that takes longer than `withinMs`. */
+  const heldCount = async (count: number, withinMs = 3000) => {
+    const deadline = Date.now() + withinMs;
+    while (held.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${held.length} requests admitted within ${withinMs} ms, not ${count}`);
+      await new Promise<void>((wake) => {
+        arrivals.push(wake);
+        setTimeout(wake, left).unref();
+      });
+    }
   };
   const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+  /** Answers every request inside the handler, those still to come too, until `pending` have all been answered. */
+  const answerAll = async <T>(pending: Promise<T>[]): Promise<T[]> => {
+    let done = false;
+    const all = Promise.all(pending).finally(() => {
+      done = true;
+    });
+    while (!done) {
+      held.forEach((h) => h.answer());
+      await settle();
+    }
+    return all;
+  };
   return {
     gate,
     held,
     heldCount,
     settle,
+    answerAll,
     port,
     close: () =>
       new Promise((resolve) => {
@@ -102,6 +133,44 @@ function post(
     );
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/**
+ * A body sent piece by piece: `bytes` after each `afterMs` (since the piece before), under the
+ * declared `contentLength`; writing stops when the answer comes first.
+ */
+function sendInPieces(
+  port: number,
+  contentLength: number,
+  pieces: { afterMs: number; bytes: number }[],
+  who: { user?: string; portal?: string } = {},
+): Promise<Answer & { ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/upload',
+        method: 'POST',
+        headers: { 'x-user': who.user ?? 'u1', 'x-portal': who.portal ?? 'p1', 'content-length': contentLength },
+      },
+      (res) => {
+        answered = true;
+        void readAnswer(res).then((answer) => resolve({ ...answer, ms: Date.now() - started }), reject);
+      },
+    );
+    req.on('error', () => undefined);
+    void (async () => {
+      for (const piece of pieces) {
+        await new Promise((wake) => setTimeout(wake, piece.afterMs));
+        if (answered || req.destroyed) return;
+        req.write(Buffer.alloc(piece.bytes, 1));
+      }
+      req.end();
+    })();
   });
 }
 
@@ -294,7 +363,7 @@ describe('upload gate', () => {
   });
 
   it('cuts a body that dribbles in slower than the minimum rate, with 408, and frees its slot', async () => {
-    stack = await startGate({ minBytesPerSecond: 2000, rateWindowMs: 200 });
+    stack = await startGate({ minBytesPerSecond: 2000, graceMs: 200 });
     const answer = new Promise<Answer>((resolve, reject) => {
       const req = httpRequest(
         { host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } },
@@ -314,7 +383,7 @@ describe('upload gate', () => {
   });
 
   it('lets a body that arrives at the minimum rate through', async () => {
-    stack = await startGate({ minBytesPerSecond: 1000, rateWindowMs: 200 });
+    stack = await startGate({ minBytesPerSecond: 1000, graceMs: 200 });
     const answer = new Promise<Answer>((resolve, reject) => {
       const req = httpRequest(
         { host: '127.0.0.1', port: stack.port, path: '/upload', method: 'POST', headers: { 'content-length': BODY } },
@@ -334,5 +403,118 @@ describe('upload gate', () => {
     await stack.heldCount(1);
     stack.held[0]!.answer();
     expect((await answer).status).toBe(200);
+  });
+
+  it('holds one user to their bytes, so a colleague on the same portal gets in at once', async () => {
+    stack = await startGate({ budgetBytes: 10 * BODY, bytesPerUser: 4 * BODY });
+    const tab = Array.from({ length: 3 }, () => post(stack.port, { user: 'tab', bytes: 3 * BODY }));
+    await stack.heldCount(1);
+    await stack.settle();
+    expect(stack.gate.stats()).toEqual({ bytes: 3 * BODY, inFlight: 1, queued: 2 });
+    const colleague = post(stack.port, { user: 'colleague', bytes: 3 * BODY });
+    await stack.heldCount(2);
+    expect(stack.held.map((h) => h.user)).toEqual(['tab', 'colleague']);
+    expect((await stack.answerAll([...tab, colleague])).map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it("holds one portal to its bytes whatever its own file limit, so another portal's upload gets in at once", async () => {
+    // An administrator's portal whose limit allows large files sends three, as three users.
+    stack = await startGate({ budgetBytes: 10 * BODY, bytesPerPortal: 5 * BODY });
+    const large = Array.from({ length: 3 }, (_, i) =>
+      post(stack.port, { user: `admin${i}`, portal: 'large', bytes: 4 * BODY }),
+    );
+    await stack.heldCount(1);
+    await stack.settle();
+    expect(stack.gate.stats()).toEqual({ bytes: 4 * BODY, inFlight: 1, queued: 2 });
+    const other = post(stack.port, { user: 'x', portal: 'other', bytes: 4 * BODY });
+    await stack.heldCount(2);
+    expect(stack.held.map((h) => h.portal)).toEqual(['large', 'other']);
+    expect((await stack.answerAll([...large, other])).map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it("gives freed memory to a portal with nothing in flight before another portal's backlog", async () => {
+    stack = await startGate({ budgetBytes: 2 * BODY });
+    const flood = Array.from({ length: 5 }, (_, i) => post(stack.port, { user: `f${i}`, portal: 'flood' }));
+    await stack.heldCount(2);
+    await stack.settle();
+    expect(stack.gate.stats()).toMatchObject({ inFlight: 2, queued: 3 });
+    const quiet = post(stack.port, { user: 'q', portal: 'quiet' });
+    await stack.settle();
+    stack.held[0]!.answer();
+    await stack.heldCount(3);
+    expect(stack.held[2]!.portal).toBe('quiet');
+    expect((await stack.answerAll([...flood, quiet])).every((a) => a.status === 200)).toBe(true);
+  });
+
+  it('takes turns between portals that hold as much', async () => {
+    stack = await startGate({ budgetBytes: BODY });
+    const flood = [post(stack.port, { user: 'f0', portal: 'flood' })];
+    await stack.heldCount(1);
+    for (let i = 1; i <= 3; i++) flood.push(post(stack.port, { user: `f${i}`, portal: 'flood' }));
+    await stack.settle();
+    const quiet = [0, 1].map((i) => post(stack.port, { user: `q${i}`, portal: 'quiet' }));
+    await stack.settle();
+    expect(stack.gate.stats()).toMatchObject({ inFlight: 1, queued: 5 });
+    for (let count = 2; count <= 6; count++) {
+      stack.held[count - 2]!.answer();
+      await stack.heldCount(count);
+    }
+    expect(stack.held.map((h) => h.portal)).toEqual(['flood', 'quiet', 'flood', 'quiet', 'flood', 'flood']);
+    expect((await stack.answerAll([...flood, ...quiet])).every((a) => a.status === 200)).toBe(true);
+  });
+
+  it("sheds the newest upload of the portal with the most waiting when the queue is full, not another portal's first", async () => {
+    stack = await startGate({ budgetBytes: BODY, queueLength: 3 });
+    const flood = [post(stack.port, { user: 'f0', portal: 'flood' })];
+    await stack.heldCount(1);
+    for (let i = 1; i <= 3; i++) flood.push(post(stack.port, { user: `f${i}`, portal: 'flood' }));
+    await stack.settle();
+    expect(stack.gate.stats()).toMatchObject({ inFlight: 1, queued: 3 });
+    const quiet = post(stack.port, { user: 'q', portal: 'quiet' });
+    await stack.settle();
+    expect(stack.gate.stats()).toMatchObject({ inFlight: 1, queued: 3 });
+    const answers = await stack.answerAll([...flood, quiet]);
+    expect(answers.at(-1)!.status).toBe(200);
+    const shed = answers.slice(0, 4).filter((a) => a.status === 503);
+    expect(shed).toEqual([
+      expect.objectContaining({ retryAfter: '3', body: { error: expect.objectContaining({ code: 'SERVER_BUSY' }) } }),
+    ]);
+  });
+
+  it('refuses a newcomer when the queue is full of its own portal', async () => {
+    stack = await startGate({ budgetBytes: BODY, queueLength: 2 });
+    const first = [post(stack.port, { user: 'a' })];
+    await stack.heldCount(1);
+    first.push(post(stack.port, { user: 'b' }), post(stack.port, { user: 'c' }));
+    await stack.settle();
+    expect(await post(stack.port, { user: 'd' })).toMatchObject({ status: 503 });
+    expect((await stack.answerAll(first)).map((a) => a.status)).toEqual([200, 200, 200]);
+  });
+
+  it('cuts a large body that keeps above the floor but cannot arrive within its time, with 408', async () => {
+    // 5000 bytes in 1.2 s, the first 0.2 s not judged: a pace of 5000 B/s. It sends 500 B/s,
+    // five times the floor, and would take 10 s.
+    stack = await startGate({ budgetBytes: 10 * BODY, minBytesPerSecond: 100, graceMs: 200, bodyMs: 1200 });
+    const answer = await sendInPieces(
+      stack.port,
+      5 * BODY,
+      Array.from({ length: 100 }, () => ({ afterMs: 100, bytes: 50 })),
+    );
+    expect(answer).toMatchObject({ status: 408, body: { error: { code: 'UPLOAD_TOO_SLOW' } } });
+    expect(answer.ms).toBeLessThan(2000);
+    expect(stack.gate.stats()).toEqual({ bytes: 0, inFlight: 0, queued: 0 });
+  });
+
+  it('lets a body pause while its average since admission stays ahead of the floor', async () => {
+    // 3000 bytes at once, then nothing for 1.2 s: six windows of 200 ms without a byte, but on
+    // average still ahead of 1000 B/s after the 200 ms grace.
+    stack = await startGate({ budgetBytes: 10 * BODY, minBytesPerSecond: 1000, graceMs: 200 });
+    const answer = sendInPieces(stack.port, 4 * BODY, [
+      { afterMs: 0, bytes: 3 * BODY },
+      { afterMs: 1200, bytes: BODY },
+    ]);
+    await stack.heldCount(1, 5000);
+    stack.held[0]!.answer();
+    expect(await answer).toMatchObject({ status: 200, body: { ok: true } });
   });
 });

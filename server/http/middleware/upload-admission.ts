@@ -1,6 +1,18 @@
-// Admission of uploads by the memory their bodies take, with a short FIFO queue (issue 12) and
-// per-user and per-portal slot caps (issue 10, item 3). Knows nothing of HTTP: the gate in
-// upload-gate.ts turns requests into claims and answers for it.
+// Admission of uploads by the memory their bodies take (issue 12), fair across portals: no
+// portal, however many users or however large its own size limit, can keep another portal's
+// uploads waiting for long. Knows nothing of HTTP: the gate in upload-gate.ts turns requests
+// into claims and answers for it.
+//
+// Three rules make it fair:
+// - caps in bytes (and in uploads) per user and per portal, beside the total: a portal's
+//   administrator may raise its file limit, but the portal still holds at most `bytesPerPortal`,
+//   which is half the budget by default, so one portal alone always leaves room for another;
+// - who gets freed memory next: the waiting portal that holds the least, then within it the
+//   user who holds the least, then the earliest (max-min fairness). A portal that has nothing in
+//   flight is first in line whatever another portal has queued, so its first upload waits at
+//   most until enough of what is in flight ends: one upload's time;
+// - a full queue sheds the newest upload of the portal with the most waiting, not the newcomer
+//   of a portal with fewer, so one portal cannot fill the queue against the others either.
 
 export interface AdmissionLimits {
   /** Bytes of request bodies admitted at once (each reserved by its Content-Length or its limit). */
@@ -9,6 +21,9 @@ export interface AdmissionLimits {
   maxInFlight: number;
   slotsPerUser: number;
   slotsPerPortal: number;
+  /** Bytes one user, one portal, may hold at once (at least one upload of the largest size). */
+  bytesPerUser: number;
+  bytesPerPortal: number;
   /** Requests waiting at once, all users together, and per user. */
   queueLength: number;
   queuedPerUser: number;
@@ -27,6 +42,8 @@ export type Admission =
 
 interface Waiter {
   claim: Claim;
+  /** Arrival order, the last tie-breaker of who goes first. */
+  seq: number;
   settle: (admission: Admission) => void;
 }
 
@@ -44,56 +61,117 @@ export interface UploadAdmission {
 /** How often a request waiting longer asks whether it still may. */
 const LONGER_WAIT_CHECK_MS = 1000;
 
+/** Lexicographic order of two ranks of equal length. */
+function before(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
+}
+
+interface Held {
+  bytes: number;
+  count: number;
+}
+
 export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission {
   let bytes = 0;
   let inFlight = 0;
-  const perUser = new Map<string, number>();
-  const perPortal = new Map<string, number>();
+  let arrivals = 0;
+  const perUser = new Map<string, Held>();
+  const perPortal = new Map<string, Held>();
   const queue: Waiter[] = [];
+  /** When each portal and user (keys `p:`, `u:`) last had an upload admitted, while it has any held or waiting. */
+  const lastTurn = new Map<string, number>();
+  let turns = 0;
 
-  const bump = (map: Map<string, number>, key: string, by: number) => {
-    const next = (map.get(key) ?? 0) + by;
-    if (next === 0) map.delete(key);
+  const heldBy = (map: Map<string, Held>, key: string): Held => map.get(key) ?? { bytes: 0, count: 0 };
+  const bump = (map: Map<string, Held>, key: string, claimBytes: number, by: 1 | -1) => {
+    const held = heldBy(map, key);
+    const next = { bytes: held.bytes + by * claimBytes, count: held.count + by };
+    if (next.count === 0) map.delete(key);
     else map.set(key, next);
   };
+  // A claim larger than a cap (only under settings below one upload of the largest size) still
+  // gets in once its holder holds nothing, or it would wait for ever.
+  const fits = (held: Held, claim: Claim, maxBytes: number, maxCount: number) =>
+    held.count < maxCount && (held.count === 0 || held.bytes + claim.bytes <= maxBytes);
   const withinOwnCaps = (c: Claim) =>
-    (perUser.get(c.user) ?? 0) < limits.slotsPerUser && (perPortal.get(c.portal) ?? 0) < limits.slotsPerPortal;
+    fits(heldBy(perUser, c.user), c, limits.bytesPerUser, limits.slotsPerUser) &&
+    fits(heldBy(perPortal, c.portal), c, limits.bytesPerPortal, limits.slotsPerPortal);
   const roomFor = (c: Claim) => inFlight < limits.maxInFlight && bytes + c.bytes <= limits.budgetBytes;
 
   function take(claim: Claim): () => void {
     bytes += claim.bytes;
     inFlight++;
-    bump(perUser, claim.user, 1);
-    bump(perPortal, claim.portal, 1);
+    bump(perUser, claim.user, claim.bytes, 1);
+    bump(perPortal, claim.portal, claim.bytes, 1);
+    turns++;
+    lastTurn.set(`p:${claim.portal}`, turns);
+    lastTurn.set(`u:${claim.user}`, turns);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       bytes -= claim.bytes;
       inFlight--;
-      bump(perUser, claim.user, -1);
-      bump(perPortal, claim.portal, -1);
+      bump(perUser, claim.user, claim.bytes, -1);
+      bump(perPortal, claim.portal, claim.bytes, -1);
+      forgetIfIdle(claim);
       pump();
     };
   }
 
+  /** A portal or user with nothing held or waiting comes back as a newcomer. */
+  function forgetIfIdle(claim: Claim) {
+    if (!perPortal.has(claim.portal) && !queue.some((w) => w.claim.portal === claim.portal))
+      lastTurn.delete(`p:${claim.portal}`);
+    if (!perUser.has(claim.user) && !queue.some((w) => w.claim.user === claim.user)) lastTurn.delete(`u:${claim.user}`);
+  }
+
   /**
-   * First come, first served for the shared budget: a request that waits for memory holds back
-   * everyone behind it, or a stream of small uploads would starve a large one forever. A request
-   * that waits only because its own user or portal is at its cap is passed over, so one busy tab
-   * never delays another user.
+   * The upload whose turn it is, among those within their own caps: its portal holds the fewest
+   * bytes, or as few as another's and had its last turn longer ago (round robin); then the same
+   * for its user inside the portal; then the earliest. Those at their own caps are passed over:
+   * one busy tab or portal never delays anyone else.
+   */
+  function nextInLine(): Waiter | undefined {
+    let best: { waiter: Waiter; rank: number[] } | undefined;
+    for (const waiter of queue) {
+      const { portal, user } = waiter.claim;
+      if (!withinOwnCaps(waiter.claim)) continue;
+      const rank = [
+        heldBy(perPortal, portal).bytes,
+        lastTurn.get(`p:${portal}`) ?? 0,
+        heldBy(perUser, user).bytes,
+        lastTurn.get(`u:${user}`) ?? 0,
+        waiter.seq,
+      ];
+      if (!best || before(rank, best.rank)) best = { waiter, rank };
+    }
+    return best?.waiter;
+  }
+
+  /**
+   * Freed memory goes to the upload whose turn it is, and to nobody else until it fits: a
+   * stream of small uploads from portals holding more would starve a large one for ever.
    */
   function pump() {
-    for (let i = 0; i < queue.length;) {
-      const waiter = queue[i]!;
-      if (!withinOwnCaps(waiter.claim)) {
-        i++;
-        continue;
-      }
-      if (!roomFor(waiter.claim)) break;
-      queue.splice(i, 1);
+    for (;;) {
+      const waiter = nextInLine();
+      if (!waiter || !roomFor(waiter.claim)) return;
+      queue.splice(queue.indexOf(waiter), 1);
       waiter.settle({ ok: true, release: take(waiter.claim) });
     }
+  }
+
+  const queuedOf = (portal: string) => queue.reduce((n, w) => n + (w.claim.portal === portal ? 1 : 0), 0);
+
+  /** The portal with the most uploads waiting (the earliest to have one, of those with as many). */
+  function mostQueuedPortal(): string | undefined {
+    const counts = new Map<string, number>();
+    for (const w of queue) counts.set(w.claim.portal, (counts.get(w.claim.portal) ?? 0) + 1);
+    let most: string | undefined;
+    for (const [portal, count] of counts) if (most === undefined || count > counts.get(most)!) most = portal;
+    return most;
   }
 
   return {
@@ -101,33 +179,35 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
       if (signal?.aborted) return Promise.resolve({ ok: false, reason: 'cancelled' });
       return new Promise<Admission>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
-        const onAbort = () => leave('cancelled');
+        const onAbort = () => leave(waiter, 'cancelled');
         const waiter: Waiter = {
           claim,
+          seq: arrivals++,
           settle: (admission) => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
             resolve(admission);
           },
         };
-        const leave = (reason: 'queue-full' | 'timeout' | 'cancelled') => {
-          const index = queue.indexOf(waiter);
-          if (index === -1) return;
-          queue.splice(index, 1);
-          waiter.settle({ ok: false, reason });
-          // A request leaving the head of the queue may unblock the ones behind it.
-          pump();
-        };
         queue.push(waiter);
         pump();
         if (!queue.includes(waiter)) return;
         const queuedByUser = queue.reduce((n, w) => n + (w.claim.user === claim.user ? 1 : 0), 0);
-        if (queue.length > limits.queueLength || queuedByUser > limits.queuedPerUser) return leave('queue-full');
+        if (queuedByUser > limits.queuedPerUser) return leave(waiter, 'queue-full');
+        if (queue.length > limits.queueLength) {
+          // The queue is full: the portal with the most waiting gives up its newest, unless that
+          // is the newcomer's own portal or has no more waiting than it.
+          const crowded = mostQueuedPortal()!;
+          if (crowded === claim.portal || queuedOf(crowded) <= queuedOf(claim.portal))
+            return leave(waiter, 'queue-full');
+          const newest = [...queue].reverse().find((w) => w.claim.portal === crowded)!;
+          leave(newest, 'queue-full');
+        }
         const longest = Date.now() + limits.queueWaitMs + (longer?.upToMs ?? 0);
         const expire = () => {
           const left = longest - Date.now();
           if (left > 0 && longer?.still()) timer = setTimeout(expire, Math.min(LONGER_WAIT_CHECK_MS, left));
-          else leave('timeout');
+          else leave(waiter, 'timeout');
         };
         timer = setTimeout(expire, limits.queueWaitMs);
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -135,4 +215,14 @@ export function createUploadAdmission(limits: AdmissionLimits): UploadAdmission 
     },
     stats: () => ({ bytes, inFlight, queued: queue.length }),
   };
+
+  function leave(waiter: Waiter, reason: 'queue-full' | 'timeout' | 'cancelled') {
+    const index = queue.indexOf(waiter);
+    if (index === -1) return;
+    queue.splice(index, 1);
+    waiter.settle({ ok: false, reason });
+    forgetIfIdle(waiter.claim);
+    // A request leaving may have been the one whose turn it was: the next may fit.
+    pump();
+  }
 }

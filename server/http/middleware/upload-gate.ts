@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { UPLOAD_ENVELOPE_BYTES, type Config } from '../../../app.config';
+import { UPLOAD_ENVELOPE_BYTES, UPLOAD_GRACE_MS, type Config } from '../../../app.config';
 import { AppError, messageOf } from '../../errors';
 import { requestLang } from './i18n';
 import { createUploadAdmission, type AdmissionLimits } from './upload-admission';
@@ -15,9 +15,16 @@ declare module 'express-serve-static-core' {
 export interface UploadGateOptions extends AdmissionLimits {
   /** Multipart boundaries, part headers and the small crop field, on top of the file's limit. */
   envelopeBytes: number;
-  /** A body that arrives slower than this over one `rateWindowMs` is cut with 408. */
+  /**
+   * The pace a body must keep, judged on its average since admission after `graceMs`: at least
+   * `minBytesPerSecond`, and at least its own size over `bodyMs` less the grace, so that every
+   * body has arrived `bodyMs` after its admission. Behind the pace it is cut with 408.
+   */
   minBytesPerSecond: number;
-  rateWindowMs: number;
+  graceMs: number;
+  bodyMs: number;
+  /** How often the pace is checked. */
+  paceCheckMs?: number;
   retryAfterSeconds: number;
   /** Whose upload this is and how large its file may be (the portal's own limit). */
   identify: (req: Request) => { user: string; portal: string; maxFileBytes: number };
@@ -43,13 +50,16 @@ export function uploadGateOptions(uploads: Config['uploads'], log?: UploadGateOp
     maxInFlight: uploads.maxInFlight,
     slotsPerUser: uploads.slotsPerUser,
     slotsPerPortal: uploads.slotsPerPortal,
+    bytesPerUser: uploads.memoryPerUserBytes,
+    bytesPerPortal: uploads.memoryPerPortalBytes,
     queueLength: uploads.queueLength,
     // One user may wait with a quarter of the queue at most, so one tab cannot fill it.
     queuedPerUser: Math.max(1, Math.floor(uploads.queueLength / 4)),
     queueWaitMs: uploads.queueWaitMs,
     envelopeBytes: UPLOAD_ENVELOPE_BYTES,
     minBytesPerSecond: uploads.minBytesPerSecond,
-    rateWindowMs: 10_000,
+    graceMs: UPLOAD_GRACE_MS,
+    bodyMs: uploads.bodyMs,
     retryAfterSeconds: 2,
     identify: identifyUploader,
     log,
@@ -73,7 +83,10 @@ export function identifyUploader(req: Request) {
  * - the slot is held until the answer is written, even when the client has gone: its body may
  *   still be queued for decoding, and freeing the slot at once would let abandoned uploads pile
  *   up unbounded (issue 10, item 3). `req.uploadSignal` tells that work to stop;
- * - a body that dribbles in is cut, or a few slow clients would hold every slot for minutes.
+ * - a body that falls behind its pace is cut, or a few slow clients would hold the memory for
+ *   minutes: at least `minBytesPerSecond`, and for a large body its size over `bodyMs`, since
+ *   Node's requestTimeout gives a body only that minute after the check and the admission
+ *   (compose.ts) and would cut it anyway, after it had held its memory all that time.
  */
 export function createUploadGate(opts: UploadGateOptions) {
   const admission = createUploadAdmission(opts);
@@ -142,17 +155,19 @@ export function createUploadGate(opts: UploadGateOptions) {
     });
     req.uploadSignal = gone.signal;
 
-    let seen = req.socket?.bytesRead ?? 0;
-    const minimum = (opts.minBytesPerSecond * opts.rateWindowMs) / 1000;
+    // Judged on the average since admission, not window by window: a body may pause as long
+    // as it keeps ahead of its pace. Bytes read before admission wait in the request's buffer.
+    const admittedAt = Date.now();
+    const readAtAdmission = (req.socket?.bytesRead ?? 0) - req.readableLength;
+    const pace = Math.max(opts.minBytesPerSecond, (bytes * 1000) / Math.max(1, opts.bodyMs - opts.graceMs));
     watch = setInterval(() => {
       if (req.complete || !req.socket) return clearInterval(watch);
-      const now = req.socket.bytesRead;
-      const arrived = now - seen;
-      seen = now;
-      if (arrived >= minimum) return;
+      const received = req.socket.bytesRead - readAtAdmission;
+      const due = Math.min(bytes, (pace * (Date.now() - admittedAt - opts.graceMs)) / 1000);
+      if (received >= due) return;
       clearInterval(watch);
       opts.log?.info(
-        { requestId: req.requestId, path: req.path, arrived, windowMs: opts.rateWindowMs },
+        { requestId: req.requestId, path: req.path, received, due: Math.ceil(due), declared: declared ?? undefined },
         'upload too slow: cut',
       );
       gone.abort(new AppError('UPLOAD_TOO_SLOW'));
@@ -163,7 +178,7 @@ export function createUploadGate(opts: UploadGateOptions) {
         .json({ error: { code: 'UPLOAD_TOO_SLOW', message: messageOf('UPLOAD_TOO_SLOW', requestLang(req)) } });
       // The rest of the body is not worth reading: close once the answer is out.
       res.once('finish', () => req.socket?.destroy());
-    }, opts.rateWindowMs).unref();
+    }, opts.paceCheckMs ?? 1000).unref();
     next();
   };
   return Object.assign(gate, { stats: admission.stats });
