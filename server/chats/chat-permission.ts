@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { cutText, MAX_CODE_LENGTH } from '../foreign-text';
 import { callBatch, type BatchAnswer } from '../bitrix24/batch';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
+import { createExpiringCache, OBJECT_BYTES, stringBytes } from './expiring-cache';
 
 // Who may change a chat's avatar, decided by the app before anything is sent. Bitrix24 checks
 // differently per generation (docs/bitrix24-behaviours.md): `im` 19.x checks only the bot,
@@ -23,7 +26,24 @@ export interface ChatView {
   avatar?: string;
 }
 
-const optionalText = z.string().optional().catch(undefined);
+// Every word the decision reads (type, role, a permission) is a short identifier: longer text is
+// cut (foreign-text.ts), which can never make it equal to one the rules know.
+const optionalText = z
+  .string()
+  .transform((text) => cutText(text, MAX_CODE_LENGTH))
+  .optional()
+  .catch(undefined);
+
+/**
+ * im-dialog-get.md gives the avatar as a link, and the app compares links (a change is made when
+ * the link changed) and keeps them. A link longer than any URL a browser is sure to load is kept
+ * as its digest: equal links stay equal, and the portal cannot make the app hold megabytes.
+ */
+const MAX_LINK_LENGTH = 2048;
+export function linkKey(link: string): string {
+  return link.length <= MAX_LINK_LENGTH ? link : `sha256:${createHash('sha256').update(link).digest('hex')}`;
+}
+const avatarLink = z.string().transform(linkKey).optional().catch(undefined);
 
 // The part of im.dialog.get's answer the decision rests on. Anything missing or of another type
 // reads as absent, and absent never allows: no restrictions.avatar locks the chat, no role is no
@@ -35,7 +55,7 @@ const chatViewSchema = z
     entity_type: z
       .string()
       .nullish()
-      .transform((value) => value ?? '')
+      .transform((value) => cutText(value ?? '', MAX_CODE_LENGTH))
       .catch('unreadable'),
     role: optionalText,
     restrictions: z
@@ -44,7 +64,7 @@ const chatViewSchema = z
       .catch(undefined),
     permissions: z.object({ manage_ui: optionalText, manage_users_add: optionalText }).optional().catch(undefined),
     owner: z.coerce.number().int().optional().catch(undefined),
-    avatar: optionalText,
+    avatar: avatarLink,
   })
   .catch({ entity_type: '' });
 
@@ -123,6 +143,23 @@ export interface ChatPermission {
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
+/** What the remembered rights and links may hold, in estimated bytes. */
+const MAX_BYTES = 8 * 1024 * 1024;
+/** The newest link seen per chat is kept for as long as a change may take to settle. */
+const LINK_TTL_MS = 15 * 60_000;
+/** A user's name as Bitrix24 keeps it (NAME and LAST_NAME are 50-character fields each); longer is cut. */
+const MAX_NAME_LENGTH = 100;
+
+const viewBytes = (view: ChatView) =>
+  OBJECT_BYTES +
+  stringBytes(view.type) +
+  stringBytes(view.entity_type) +
+  stringBytes(view.role) +
+  stringBytes(view.avatar) +
+  stringBytes(view.permissions?.manage_ui) +
+  stringBytes(view.permissions?.manage_users_add);
+const accessBytes = (access: ChatAccess) =>
+  OBJECT_BYTES + stringBytes(access.avatar) + stringBytes(access.owner?.name) + viewBytes(access.view);
 
 /** Old `im` (19.x) had no per-chat roles: any member of a group chat changed its look (im.chat.updateAvatar's page of that time: "any user"). */
 const OLD_GROUP_TYPES = new Set(['chat', 'open']);
@@ -143,21 +180,34 @@ export function generationOf(view: ChatView): 'current' | 'old' {
 }
 
 const memberIdsSchema = z.array(z.coerce.number().int()).catch([]);
-const userNameSchema = z
-  .array(z.object({ NAME: z.string().optional().catch(undefined), LAST_NAME: z.string().optional().catch(undefined) }))
-  .catch([]);
+const namePart = z
+  .string()
+  .transform((text) => cutText(text, MAX_NAME_LENGTH))
+  .optional()
+  .catch(undefined);
+const userNameSchema = z.array(z.object({ NAME: namePart, LAST_NAME: namePart })).catch([]);
 
 export function createChatPermission(deps: { clients: PortalClients; now?: () => number }): ChatPermission {
   const now = deps.now ?? Date.now;
-  // Only "allowed" is remembered, briefly: a revoked right costs at most a minute.
-  const allowed = new Map<string, { at: number; access: ChatAccess }>();
-  const links = new Map<string, string>();
+  // Only "allowed" is remembered, briefly: a revoked right costs at most a minute. Both are
+  // held by count, bytes and age (expiring-cache.ts): their values are the portal's words.
+  const allowed = createExpiringCache<ChatAccess>({
+    ttlMs: TTL_MS,
+    maxBytes: MAX_BYTES,
+    maxEntries: MAX_ENTRIES,
+    sizeOf: accessBytes,
+    now,
+  });
+  // The newest link seen per chat: what a change whose answer never came replaced. Kept as long
+  // as a change may wait to be settled (change-settlement.ts reads it within minutes).
+  const links = createExpiringCache<string>({
+    ttlMs: LINK_TTL_MS,
+    maxBytes: MAX_BYTES,
+    maxEntries: MAX_ENTRIES,
+    sizeOf: stringBytes,
+    now,
+  });
   const key = (memberId: string, userId: number, chatId: number) => `${memberId}/${userId}/${chatId}`;
-  const bounded = <V>(map: Map<string, V>, k: string, value: V) => {
-    map.delete(k);
-    if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
-    map.set(k, value);
-  };
 
   /**
    * One request (a batch, limits.md): the user's view of the chat, its members (is the bot in?),
@@ -207,16 +257,14 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
       generation,
       view,
     };
-    bounded(allowed, k, { at: now(), access });
-    bounded(links, `${portal.memberId}/${chatId}`, access.avatar);
+    allowed.set(k, access);
+    links.set(`${portal.memberId}/${chatId}`, access.avatar);
     return access;
   }
 
   return {
     async assertMayChange(portal, userId, chatId) {
-      const remembered = allowed.get(key(portal.memberId, userId, chatId));
-      if (remembered !== undefined && now() - remembered.at < TTL_MS) return remembered.access;
-      return check(portal, userId, chatId);
+      return allowed.get(key(portal.memberId, userId, chatId)) ?? check(portal, userId, chatId);
     },
     checkNow: check,
     forget(memberId, userId, chatId) {
@@ -226,10 +274,16 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
       return links.get(`${memberId}/${chatId}`);
     },
     noteChanged(memberId, userId, chatId, avatar, botJoined) {
-      bounded(links, `${memberId}/${chatId}`, avatar);
+      const link = linkKey(avatar);
+      links.set(`${memberId}/${chatId}`, link);
       const remembered = allowed.get(key(memberId, userId, chatId));
+      // The right was decided when it was, and keeps its time.
       if (remembered)
-        remembered.access = { ...remembered.access, avatar, botInChat: botJoined || remembered.access.botInChat };
+        allowed.replace(key(memberId, userId, chatId), {
+          ...remembered,
+          avatar: link,
+          botInChat: botJoined || remembered.botInChat,
+        });
     },
   };
 }

@@ -1,7 +1,9 @@
 import { toAppError } from '../bitrix24/error-mapping';
+import { cutText } from '../foreign-text';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
 import { generationOf, oldRefusalFor, refusalFor, type ChatView } from './chat-permission';
+import { createExpiringCache, OBJECT_BYTES, stringBytes } from './expiring-cache';
 
 export interface ChatSummary {
   id: number;
@@ -19,6 +21,8 @@ export interface ChatLister {
   listChats(portal: Portal, userId: number, query: { search: string; cursor: number }): Promise<ChatPage>;
   /** After a change, the user's next list must show the new avatar. */
   forgetUser(memberId: string, userId: number): void;
+  /** What the cache holds now (entries, estimated bytes). */
+  cacheStats(): { entries: number; bytes: number };
 }
 
 interface RecentItem {
@@ -56,6 +60,28 @@ const listable = (view: ChatView) =>
   (generationOf(view) === 'current' ? refusalFor(view) : oldRefusalFor(view, true)) === null;
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 2000;
+/** What every user's cached lists may hold at once: some thousand pages of ordinary chats. */
+const CACHE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The documentation sets no length for a chat's title (im-recent-list.md, im-dialog-get.md), so
+ * a portal can answer megabytes in one. The picker shows a title on one line: 255 characters are
+ * more than it can show, and a longer one is cut (with `…`) before it is cached or sent.
+ */
+export const MAX_TITLE_LENGTH = 255;
+/** An avatar link longer than any URL a browser is sure to load is no link: the chat shows its colour. */
+const MAX_LINK_LENGTH = 2048;
+/** `color` is a hex colour (im-recent-list.md: `#df532d`) or a colour's name. */
+const MAX_COLOR_LENGTH = 32;
+
+const pageBytes = (page: ChatPage) =>
+  page.chats.reduce(
+    (sum, chat) => sum + OBJECT_BYTES + stringBytes(chat.title) + stringBytes(chat.avatarUrl) + stringBytes(chat.color),
+    OBJECT_BYTES + stringBytes(page.next),
+  );
+
+const titleOf = (raw: unknown) => cutText(String(raw ?? ''), MAX_TITLE_LENGTH);
+const colorOf = (raw: unknown) => (typeof raw === 'string' && raw !== '' ? cutText(raw, MAX_COLOR_LENGTH) : null);
 
 /** im-search-chat-list.md: FIND needs at least 2 characters (FIND_SHORT otherwise). */
 const MIN_SEARCH_LENGTH = 2;
@@ -68,12 +94,23 @@ const MIN_SEARCH_LENGTH = 2;
  * Cached briefly per user — the key always holds portal and user, so one user never sees
  * another's list.
  */
-export function createChatLister(deps: { clients: PortalClients; now?: () => number }): ChatLister {
+export function createChatLister(deps: {
+  clients: PortalClients;
+  now?: () => number;
+  /** What the cached lists may hold, in estimated bytes (16 MB). */
+  cacheMaxBytes?: number;
+}): ChatLister {
   const now = deps.now ?? Date.now;
-  const cache = new Map<string, { at: number; page: ChatPage }>();
+  const cache = createExpiringCache<ChatPage>({
+    ttlMs: CACHE_TTL_MS,
+    maxBytes: deps.cacheMaxBytes ?? CACHE_MAX_BYTES,
+    maxEntries: CACHE_MAX,
+    sizeOf: pageBytes,
+    now,
+  });
 
   const absolute = (portal: Portal, url: string | undefined | null): string | null => {
-    if (!url) return null;
+    if (!url || typeof url !== 'string' || url.length > MAX_LINK_LENGTH) return null;
     try {
       const resolved = new URL(url, portal.clientEndpoint);
       return resolved.protocol === 'https:' || resolved.protocol === 'http:' ? resolved.toString() : null;
@@ -86,15 +123,16 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
     const rest = await deps.clients.forOwner(portal, userId);
     if (search.length >= MIN_SEARCH_LENGTH) {
       const found = await rest.call<SearchItem[]>('im.search.chat.list', { FIND: search, OFFSET: cursor, LIMIT: PAGE });
-      const items = Array.isArray(found) ? found : [];
+      // LIMIT is PAGE: a portal that answers more has its extra items dropped.
+      const items = Array.isArray(found) ? found.slice(0, PAGE) : [];
       return {
         chats: items
           .filter((c) => listable(c))
           .map((c) => ({
             id: Number(c.id),
-            title: String(c.name ?? c.title ?? ''),
+            title: titleOf(c.name ?? c.title),
             avatarUrl: absolute(portal, c.avatar),
-            color: c.color ?? null,
+            color: colorOf(c.color),
           })),
         next: items.length === PAGE ? String(cursor + PAGE) : null,
       };
@@ -107,42 +145,41 @@ export function createChatLister(deps: { clients: PortalClients; now?: () => num
       LIMIT: PAGE,
     });
     const needle = search.toLowerCase();
-    const chats = (recent.items ?? [])
+    const chats = (Array.isArray(recent?.items) ? recent.items.slice(0, PAGE) : [])
       .filter((item) => item.type !== 'user' && item.chat !== undefined && listable(item.chat))
       .map((item) => {
         const avatar = typeof item.avatar === 'object' ? item.avatar : { url: item.avatar, color: item.color };
         return {
           id: Number(item.chat_id ?? item.chat?.id),
-          title: String(item.title ?? item.chat?.name ?? ''),
+          title: titleOf(item.title ?? item.chat?.name),
           avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar),
-          color: avatar?.color ?? item.chat?.color ?? null,
+          color: colorOf(avatar?.color ?? item.chat?.color),
         };
       })
       .filter((chat) => Number.isInteger(chat.id) && chat.id > 0 && chat.title.toLowerCase().includes(needle))
       // Pages of im.recent.list may repeat a dialog (im-recent-list.md gives no stable order);
       // within a page it is dropped here, across pages the page drops what it already shows.
       .filter((chat, index, all) => all.findIndex((c) => c.id === chat.id) === index);
-    return { chats, next: recent.hasMore || recent.hasMorePages ? String(cursor + PAGE) : null };
+    return { chats, next: recent?.hasMore || recent?.hasMorePages ? String(cursor + PAGE) : null };
   };
 
   return {
     async listChats(portal, userId, query) {
       const key = `${portal.memberId}/${userId}/${query.cursor}/${query.search}`;
       const hit = cache.get(key);
-      if (hit && now() - hit.at < CACHE_TTL_MS) return hit.page;
+      if (hit) return hit;
       let page: ChatPage;
       try {
         page = await fetchPage(portal, userId, query.search, query.cursor);
       } catch (error) {
         throw toAppError(error);
       }
-      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-      cache.set(key, { at: now(), page });
+      cache.set(key, page);
       return page;
     },
+    cacheStats: () => cache.stats(),
     forgetUser(memberId, userId) {
-      const prefix = `${memberId}/${userId}/`;
-      for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
+      cache.deleteByPrefix(`${memberId}/${userId}/`);
     },
   };
 }

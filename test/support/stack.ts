@@ -59,6 +59,8 @@ export interface StackOptions {
   metrics?: AppMetrics;
   /** When the app looks at a change whose answer never came (server/chats/change-settlement.ts). */
   settleScheduleMs?: number[];
+  /** Where the app's log lines go instead of `logs` (a memory test counts them and keeps none). */
+  onLog?: (chunk: string) => void;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -92,7 +94,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      logs.push(chunk.toString('utf8'));
+      if (opts.onLog) opts.onLog(chunk.toString('utf8'));
+      else logs.push(chunk.toString('utf8'));
       done();
     },
   });
