@@ -50,8 +50,12 @@ export interface Config {
   readonly pipelineConcurrency: number;
   /** Memory for image decodes, priced from headers: the whole process's, and one image's at most. */
   readonly decodeMemory: { readonly budgetMb: number; readonly perImageMb: number };
-  /** Requests a minute: unauthenticated ones per IP address, avatar uploads per portal user. */
-  readonly rateLimits: { readonly perIpPerMinute: number; readonly uploadsPerUserPerMinute: number };
+  /** Requests a minute: unauthenticated ones per IP address; avatar uploads, chat lists and searches per portal user. */
+  readonly rateLimits: {
+    readonly perIpPerMinute: number;
+    readonly uploadsPerUserPerMinute: number;
+    readonly chatListsPerUserPerMinute: number;
+  };
   readonly appTokenTtlSeconds: number;
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
   readonly shutdownGraceMs: number;
@@ -199,6 +203,9 @@ const SETTINGS = {
   // Generous per address: an office behind one NAT opens the app from many browsers at once.
   RATE_LIMIT_PER_IP: integer('RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
   RATE_LIMIT_UPLOADS_PER_USER: integer('RATE_LIMIT_UPLOADS_PER_USER', 30, 1, 1_000_000),
+  // Each list or search not in the cache is a request against the portal's budget (limits.md:
+  // 2 a second): one user typing and paging stays well under 30 a minute.
+  RATE_LIMIT_CHAT_LISTS_PER_USER: integer('RATE_LIMIT_CHAT_LISTS_PER_USER', 30, 1, 1_000_000),
   APP_TOKEN_TTL_SECONDS: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
   // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
   SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
@@ -357,7 +364,11 @@ export function loadConfig(env: Env = process.env): Config {
     sharp: { concurrency: s.SHARP_CONCURRENCY, cacheMemoryMb: s.SHARP_CACHE_MB },
     pipelineConcurrency: s.PIPELINE_CONCURRENCY,
     decodeMemory: { budgetMb: decodeBudgetMb, perImageMb: imageDecodeMb },
-    rateLimits: { perIpPerMinute: s.RATE_LIMIT_PER_IP, uploadsPerUserPerMinute: s.RATE_LIMIT_UPLOADS_PER_USER },
+    rateLimits: {
+      perIpPerMinute: s.RATE_LIMIT_PER_IP,
+      uploadsPerUserPerMinute: s.RATE_LIMIT_UPLOADS_PER_USER,
+      chatListsPerUserPerMinute: s.RATE_LIMIT_CHAT_LISTS_PER_USER,
+    },
     appTokenTtlSeconds: s.APP_TOKEN_TTL_SECONDS,
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
     metricsToken,

@@ -42,6 +42,8 @@ const catalogue = {
   // Never shown: the client has gone (nginx's 499); the code names the cancelled work in logs and the audit log.
   CLIENT_GONE: 499,
   RATE_LIMITED: 429,
+  // One user's chat lists and searches, beyond RATE_LIMIT_CHAT_LISTS_PER_USER a minute.
+  TOO_MANY_SEARCHES: 429,
   SERVER_BUSY: 503,
   BITRIX24_UNAVAILABLE: 502,
   BITRIX24_ERROR: 502,

@@ -57,6 +57,15 @@ export function createHttpApp(deps: AppRouteDeps): Express {
     windowSeconds: 60,
     keyOf: (req) => (req.auth ? `${req.auth.memberId}:${req.auth.userId}` : null),
   });
+  // A list or search the cache does not hold is a request against the portal's Bitrix24 budget
+  // (limits.md), which every user of the portal shares: one user's searches are counted.
+  const chatListsPerUser = rateLimit({
+    name: 'chat-list-user',
+    limit: deps.config.rateLimits.chatListsPerUserPerMinute,
+    windowSeconds: 60,
+    keyOf: (req) => (req.auth ? `${req.auth.memberId}:${req.auth.userId}` : null),
+    code: 'TOO_MANY_SEARCHES',
+  });
 
   app.use(['/install', '/events'], forms);
   app.post('/', perIp, forms);
@@ -91,6 +100,7 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use('/api/admin', requireAdmin, adminRoutes(deps));
   app.use('/api/portal', portalRoutes(deps));
   app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
+  app.get('/api/chats', chatListsPerUser);
   const uploadGate = createUploadGate({
     ...uploadGateOptions(deps.config.uploads, deps.log),
     portalQueueWaitMs: (memberId) => deps.portalQueue.queueWait(memberId).waitSeconds * 1000,

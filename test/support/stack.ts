@@ -89,6 +89,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'info',
     RATE_LIMIT_PER_IP: '1000000',
     RATE_LIMIT_UPLOADS_PER_USER: '1000000',
+    RATE_LIMIT_CHAT_LISTS_PER_USER: '1000000',
     ...opts.env,
   });
   const logs: string[] = [];

@@ -17,6 +17,8 @@ export interface RateLimitRule {
   windowSeconds: number;
   /** What is counted: an IP address, a portal user; null: this request is not limited. */
   keyOf: (req: Request) => string | null;
+  /** The refusal's code, whose sentence the user reads (RATE_LIMITED unless named). */
+  code?: 'RATE_LIMITED' | 'TOO_MANY_SEARCHES';
 }
 
 export interface RateLimiter {
@@ -52,7 +54,7 @@ export function createRateLimiter(deps: { store: Store; log: Logger; now?: () =>
         // A refused upload's body is read and dropped, so the client gets the 429, not a reset.
         req.resume();
         next(
-          new AppError('RATE_LIMITED', {
+          new AppError(rule.code ?? 'RATE_LIMITED', {
             detail: `${rule.name}: ${hits} in ${rule.windowSeconds} s`,
             retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - at) / 1000)),
           }),
