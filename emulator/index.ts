@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LaunchForm, LaunchOptions } from './launch';
-import { createOAuthServerApp } from './oauth-server';
+import { createOAuthServerApp, type TokenRequest } from './oauth-server';
 import { createPortalApp, portalOperations } from './portal-server';
 import type { PortalDeps } from './portal-operations';
 import { presentEmulatedChat, type EmulatedChat } from './present';
@@ -22,7 +22,7 @@ import { createTokenIssuer } from './tokens';
 // has its own domain, `host:port`). Built from Bitrix24's REST documentation (emulator/README.md
 // names the page behind each rule); imports nothing from server/.
 
-export type { EmulatedChat, LaunchForm, LaunchOptions, PortalProfile, RateLimit, RecordedCall };
+export type { EmulatedChat, LaunchForm, LaunchOptions, PortalProfile, RateLimit, RecordedCall, TokenRequest };
 export {
   ADMIN_USER_ID,
   ANNOUNCEMENTS_CHAT_ID,
@@ -73,6 +73,8 @@ export interface EmulatedPortal {
   finishInstall(): void;
   /** An access token of any application on this portal (another app: APP_ID_ERROR tests). */
   issueAccessToken(userId: number, clientId?: string): string;
+  /** A whole pair (access and refresh token) of any application on this portal. */
+  issueTokenPair(userId: number, clientId?: string): { accessToken: string; refreshToken: string };
   expireAccessTokens(): void;
   /** Every token of the portal, or of one user (a user who left the company). */
   revokeTokens(userId?: number): void;
@@ -111,6 +113,8 @@ export interface EmulatedPortal {
 export interface Emulator {
   oauthUrl: string;
   portals: EmulatedPortal[];
+  /** Every request that reached the OAuth server's token endpoint, granted or refused, oldest first. */
+  tokenRequests(): TokenRequest[];
   close(): Promise<void>;
 }
 
@@ -129,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const issuer = createTokenIssuer({ accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600 });
   const servers: Server[] = [];
   const states: PortalState[] = [];
+  const tokenRequests: TokenRequest[] = [];
   let oauthUrl = '';
 
   const close = () =>
@@ -152,6 +157,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         baseUrl: () => oauthUrl,
         portalRestUrl: (p) => `http://${p.host}:${p.port}/rest/`,
         log,
+        onTokenRequest: (request) => tokenRequests.push(request),
       }),
     );
     servers.push(oauthServer);
@@ -204,6 +210,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         launch: (opts) => ops.launch(opts).form,
         finishInstall: ops.finishInstall,
         issueAccessToken: ops.issueAccessToken,
+        issueTokenPair: ops.issueTokenPair,
         expireAccessTokens: ops.expireAccessTokens,
         revokeTokens: ops.revokeTokens,
         rename: ops.rename,
@@ -226,7 +233,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       });
       log(`portal ${initial.title}: http://${host}:${port}/ (member_id ${initial.memberId})`);
     }
-    return { oauthUrl, portals, close };
+    return { oauthUrl, portals, tokenRequests: () => [...tokenRequests], close };
   } catch (error) {
     await close();
     throw error;

@@ -1,4 +1,4 @@
-import { appInfo } from './methods/app';
+import { appInfo, applicationIds } from './methods/app';
 import express, { type Express, type Request, type Response } from 'express';
 import type { PortalState } from './state';
 import type { TokenIssuer, TokenRecord } from './tokens';
@@ -23,6 +23,15 @@ export interface OAuthServerDeps {
   baseUrl: () => string;
   portalRestUrl: (portal: PortalState) => string;
   log: (line: string) => void;
+  /** Told of every request to the token endpoint, granted or not (test-api.ts, tests). */
+  onTokenRequest?: (request: TokenRequest) => void;
+}
+
+/** One request to /oauth/token/ as it arrived, whatever its answer. */
+export interface TokenRequest {
+  grantType: string;
+  clientId: string;
+  at: string;
 }
 
 /** The documented token answer (auto-renewal.md example). */
@@ -63,6 +72,7 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
   });
   const str = (value: unknown) => (typeof value === 'string' ? value : '');
   const portalOf = (record: TokenRecord) => deps.portals().find((p) => p.memberId === record.memberId);
+  const idOf = applicationIds(deps.app.clientId);
 
   /**
    * A fault injected on the portal a code or refresh token belongs to, as `method: 'oauth/token'`
@@ -88,6 +98,7 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     const p = params(req);
     const grantType = str(p.grant_type);
     const clientId = str(p.client_id);
+    deps.onTokenRequest?.({ grantType, clientId, at: new Date().toISOString() });
     if (!grantType || !clientId || !str(p.client_secret)) return fail(res, 400, 'invalid_request', 'Invalid request');
     if (await applyFault(res, grantType, str(grantType === 'authorization_code' ? p.code : p.refresh_token))) return;
     if (clientId !== deps.app.clientId || str(p.client_secret) !== deps.app.clientSecret)
@@ -127,7 +138,10 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     if (!record) return fail(res, 401, 'NO_AUTH_FOUND', 'Wrong authorization data');
     const portal = portalOf(record);
     res.json({
-      result: appInfo(record.clientId, portal?.installed ?? false),
+      result: appInfo(
+        { id: idOf(record.clientId), clientId: record.clientId },
+        record.clientId === deps.app.clientId ? (portal?.installed ?? false) : true,
+      ),
       time: {
         start: Date.now() / 1000,
         finish: Date.now() / 1000,

@@ -86,6 +86,11 @@ export function portalOperations(deps: PortalDeps) {
     issueAccessToken(userId: number, clientId = deps.app.clientId) {
       return deps.issuer.issuePair({ memberId: portal.memberId, userId, clientId }).accessToken;
     },
+    /** A whole pair of any application on this portal: what that application's own frame would receive. */
+    issueTokenPair(userId: number, clientId = deps.app.clientId) {
+      const { accessToken, refreshToken } = deps.issuer.issuePair({ memberId: portal.memberId, userId, clientId });
+      return { accessToken, refreshToken };
+    },
     expireAccessTokens: () => deps.issuer.expireAccess(portal.memberId),
     /** Every token of the portal; or, given a user, that user's alone (a user who left the company). */
     revokeTokens: (userId?: number) =>

@@ -61,6 +61,8 @@ export interface RestDeps {
   issuer: TokenIssuer;
   rateLimit: RateLimit;
   appScope: string[];
+  /** The emulated application's client id (app.info answers for it, and for others as others). */
+  appClientId: string;
   baseUrl: () => string;
   log: (line: string) => void;
 }
@@ -80,7 +82,7 @@ export function createRestHandler(deps: RestDeps) {
     isAvailable: (method) => method.scopes.includes('basic') || method.scopes.some((s) => deps.appScope.includes(s)),
   };
   const methods = registry([
-    appMethods(deps.appScope),
+    appMethods(deps.appScope, deps.appClientId),
     systemMethods(catalogue),
     profileMethods,
     userMethods,

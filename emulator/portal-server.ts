@@ -44,6 +44,7 @@ export function createPortalApp(deps: PortalDeps): Express {
     issuer: deps.issuer,
     rateLimit: deps.rateLimit,
     appScope: scopes,
+    appClientId: deps.app.clientId,
     baseUrl: ops.baseUrl,
     log: deps.log,
   });

@@ -118,6 +118,7 @@ export function composeApp(deps: {
   const installPortal = createInstallPortal({
     store,
     oauth,
+    clientId,
     clients: portalClients,
     setup: portalSetup,
     capabilities,
@@ -187,6 +188,7 @@ export function composeApp(deps: {
     clients: portalClients,
     authenticateUser: createAuthenticateUser({
       store,
+      clientId,
       timeoutMs: config.bitrix24TimeoutMs,
       log,
       egress,

@@ -1,10 +1,16 @@
 import { param, yes, type MethodFamily } from './context';
 
-/** app.info's answer (api-reference/common/system/app-info.md), on a portal and on the OAuth server. */
-export function appInfo(clientId: string, installed: boolean) {
+/**
+ * app.info's answer (api-reference/common/system/app-info.md), on a portal and on the OAuth server,
+ * for the application the calling token was issued to: `ID`, "local identifier of the
+ * application in Bitrix24", and `CODE`, "application code", which for a local application is its
+ * client_id (settings/oauth/index.md calls the client_id "the application code … from the local
+ * application form").
+ */
+export function appInfo(app: { id: number; clientId: string }, installed: boolean) {
   return {
-    ID: 1,
-    CODE: clientId,
+    ID: app.id,
+    CODE: app.clientId,
     VERSION: 1,
     STATUS: 'L',
     INSTALLED: installed,
@@ -69,12 +75,31 @@ export const PORTAL_SCOPES: readonly string[] = [
   'vote',
 ];
 
+/**
+ * Each application's local id on one portal: the emulated app's is 1, another application's the
+ * next number the first time one of its tokens asks.
+ */
+export function applicationIds(ownClientId: string): (clientId: string) => number {
+  const ids = new Map<string, number>([[ownClientId, 1]]);
+  return (clientId) => {
+    if (!ids.has(clientId)) ids.set(clientId, ids.size + 1);
+    return ids.get(clientId)!;
+  };
+}
+
 // api-reference/common/system/app-info.md, scope.md, server-time.md: basic scope.
-export function appMethods(appScope: string[]): MethodFamily {
+export function appMethods(appScope: string[], ownClientId: string): MethodFamily {
+  const idOf = applicationIds(ownClientId);
   return {
     scope: 'basic',
     methods: {
-      'app.info': (ctx) => appInfo(ctx.clientId, ctx.portal.installed),
+      // Answered for the calling token's application: another application of the portal, whose
+      // token it is, is installed (its tokens work); the emulated app's status follows installFinish.
+      'app.info': (ctx) =>
+        appInfo(
+          { id: idOf(ctx.clientId), clientId: ctx.clientId },
+          ctx.clientId === ownClientId ? ctx.portal.installed : true,
+        ),
       // scope.md: without parameters, the scopes granted to the application; with
       // `full=true`, the complete list of permissions (scopes/permissions.md).
       scope: (ctx) => (yes(param(ctx.params, 'full')) ? [...PORTAL_SCOPES] : [...appScope]),

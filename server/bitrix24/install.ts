@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import type { Lang } from '../lang';
 import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
+import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from './app-identity';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
 import { callWithAccessToken } from './rest-call';
 import type { OAuthServerClient } from './oauth-client';
@@ -36,6 +37,8 @@ export interface InstallPortal {
 export function createInstallPortal(deps: {
   store: Store;
   oauth: OAuthServerClient;
+  /** B24_CLIENT_ID: app.info must name it for the pair the install was traded for. */
+  clientId: string;
   clients: PortalClients;
   setup: PortalSetup;
   capabilities: Pick<PortalCapabilities, 'learn'>;
@@ -75,7 +78,7 @@ export function createInstallPortal(deps: {
       });
     }
 
-    await requireAdministrator(grant.clientEndpoint, grant.accessToken, grant.memberId, deps.timeoutMs, deps.log);
+    await requireAdministrator(grant.clientEndpoint, grant.accessToken, grant.memberId, deps);
 
     let portal = await deps.store.savePortal(
       {
@@ -111,17 +114,26 @@ export function createInstallPortal(deps: {
   };
 }
 
-/** user.admin (api-reference/common/users/user-admin.md) asked with the installing user's own token. */
+/**
+ * One batch, with the installing user's own token (batch.md): user.admin
+ * (api-reference/common/users/user-admin.md), and app.info, which names the application the pair
+ * belongs to (app-identity.ts). The pair came from the OAuth server for this app's client id, and
+ * its answer does not say whose pair it handed back (settings/oauth/index.md): app.info does.
+ */
 async function requireAdministrator(
   endpoint: string,
   accessToken: string,
   memberId: string,
-  timeoutMs: number,
-  log: Logger,
+  deps: { clientId: string; timeoutMs: number; log: Logger },
 ): Promise<void> {
-  let admin: unknown;
+  let answer: { result?: Record<string, unknown>; result_error?: unknown } | null;
   try {
-    admin = await callWithAccessToken<unknown>(endpoint, 'user.admin', new URLSearchParams(), accessToken, timeoutMs);
+    const cmd = new URLSearchParams({
+      halt: '1',
+      'cmd[admin]': 'user.admin',
+      [`cmd[${APP_INFO_KEY}]`]: APP_INFO_COMMAND,
+    });
+    answer = await callWithAccessToken<typeof answer>(endpoint, 'batch', cmd, accessToken, deps.timeoutMs);
   } catch (error) {
     if (error instanceof Bitrix24UnavailableError)
       throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
@@ -129,8 +141,20 @@ async function requireAdministrator(
       throw new AppError('INSTALL_NOT_VERIFIED', { detail: `user.admin refused: ${error.code}` });
     throw error;
   }
+  const errors = answer?.result_error;
+  if (errors !== null && typeof errors === 'object' && !Array.isArray(errors) && Object.keys(errors).length > 0)
+    throw new AppError('INSTALL_NOT_VERIFIED', { detail: `batch refused: ${Object.keys(errors).join(', ')}` });
+  const application = applicationCodeOf(answer?.result?.[APP_INFO_KEY]);
+  if (application !== deps.clientId) {
+    deps.log.warn(
+      { memberId, application: application ?? '(unknown)' },
+      'install refused: the token was issued to another application',
+    );
+    throw new AppError('INSTALL_NOT_VERIFIED', { detail: `token of application ${application ?? '(unknown)'}` });
+  }
+  const admin = answer?.result?.admin;
   if (admin !== true && admin !== 'true' && admin !== 1) {
-    log.warn({ memberId }, 'install refused: the user is not a portal administrator');
+    deps.log.warn({ memberId }, 'install refused: the user is not a portal administrator');
     throw new AppError('INSTALL_NOT_ADMIN', { detail: 'user.admin is false' });
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import type { Portal, Store, TokenSet } from '../store/store';
+import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from './app-identity';
 import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
 import { STRICT_EGRESS, type EgressPolicy } from './http-json';
 import { postRestMethod } from './rest-call';
@@ -26,8 +27,8 @@ export interface AuthenticateUser {
   (auth: FrameAuth): Promise<{ portal: Portal; user: PortalUser }>;
 }
 
-// The batch of user.current and user.admin (api-reference/how-to-call-rest-api/batch.md): each
-// command's answer under its key in `result`, its error under the same key in `result_error`
+// The batch of user.current, user.admin and app.info (api-reference/how-to-call-rest-api/batch.md):
+// each command's answer under its key in `result`, its error under the same key in `result_error`
 // (an empty array when there is none). Anything unreadable refuses the user.
 const batchAnswerSchema = z.object({
   result: z
@@ -42,8 +43,10 @@ const batchAnswerSchema = z.object({
         .catch(undefined),
       // user.admin answers true; some portals send it as text or a number.
       admin: z.unknown().transform((value) => value === true || value === 'true' || value === 1),
+      // app.info: which application the token was issued to (app-identity.ts).
+      [APP_INFO_KEY]: z.unknown().transform(applicationCodeOf),
     })
-    .catch({ user: undefined, admin: false }),
+    .catch({ user: undefined, admin: false, [APP_INFO_KEY]: null }),
   result_error: z
     .unknown()
     .transform((value) =>
@@ -55,8 +58,9 @@ const batchAnswerSchema = z.object({
 
 /**
  * Believes a user only after the portal's stored REST endpoint accepts their token: the posted
- * DOMAIN is ignored, the endpoint is looked up by member_id. One `batch` asks who the user is
- * and whether they administer the portal.
+ * DOMAIN is ignored, the endpoint is looked up by member_id. One `batch` asks who the user is,
+ * whether they administer the portal, and which application the token was issued to (app.info):
+ * a token of another application of the portal opens nothing, whoever holds it (app-identity.ts).
  *
  * Then, with the user's fresh pair: a stored endpoint that answered from another address (a
  * renamed portal) is confirmed with the OAuth server (`move`, portal-move.ts), so the portal
@@ -66,6 +70,8 @@ const batchAnswerSchema = z.object({
  */
 export function createAuthenticateUser(deps: {
   store: Store;
+  /** B24_CLIENT_ID: app.info must name it for the token. */
+  clientId: string;
   timeoutMs: number;
   log: Logger;
   egress?: EgressPolicy;
@@ -82,7 +88,12 @@ export function createAuthenticateUser(deps: {
     let raw: unknown;
     let moved: boolean;
     try {
-      const cmd = new URLSearchParams({ halt: '1', 'cmd[user]': 'user.current', 'cmd[admin]': 'user.admin' });
+      const cmd = new URLSearchParams({
+        halt: '1',
+        'cmd[user]': 'user.current',
+        'cmd[admin]': 'user.admin',
+        [`cmd[${APP_INFO_KEY}]`]: APP_INFO_COMMAND,
+      });
       const answer = await postRestMethod<unknown>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, {
         signal: AbortSignal.timeout(deps.timeoutMs),
         egress: deps.egress ?? STRICT_EGRESS,
@@ -116,6 +127,15 @@ export function createAuthenticateUser(deps: {
         'portal did not confirm the user',
       );
       throw new AppError('NOT_AUTHENTICATED', { detail: 'user.current failed' });
+    }
+    // Before anything is kept or adopted: the token must be this application's.
+    const application = answer.data.result[APP_INFO_KEY];
+    if (application !== deps.clientId) {
+      deps.log.warn(
+        { memberId: portal.memberId, userId: current.ID, application: application ?? '(unknown)' },
+        'token refused: issued to another application',
+      );
+      throw new AppError('NOT_AUTHENTICATED', { detail: `token of application ${application ?? '(unknown)'}` });
     }
     const user: PortalUser = {
       id: current.ID,
