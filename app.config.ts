@@ -22,6 +22,8 @@ export interface Config {
   readonly tokenEncryptionKeys: readonly Buffer[];
   /** http:// portals: the emulator in development; in production only an on-premise portal, by an explicit choice. */
   readonly allowHttpPortals: boolean;
+  /** Host names (optionally host:port) of on-premise portals the app may reach on a private address. */
+  readonly privatePortalHosts: readonly string[];
   readonly trustProxy: string | number | boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly uploads: {
@@ -171,6 +173,23 @@ const SETTINGS = {
   TOKEN_ENCRYPTION_OLD_KEYS: read('TOKEN_ENCRYPTION_OLD_KEYS'),
   DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION: bool('DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION', false),
   B24_ALLOW_HTTP_PORTALS: bool('B24_ALLOW_HTTP_PORTALS', false),
+  B24_PRIVATE_PORTAL_HOSTS: read(
+    'B24_PRIVATE_PORTAL_HOSTS',
+    z
+      .string()
+      .transform((raw) =>
+        raw
+          .split(',')
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])(?::\d{1,5})?$/),
+        ),
+      ),
+    'must be a comma-separated list of host names, each optionally with :port (bitrix.corp.local,10.0.0.5:8443)',
+  ),
   METRICS_TOKEN: read('METRICS_TOKEN'),
   TRUST_PROXY: read('TRUST_PROXY'),
   // Defaults to silent under test, info otherwise.
@@ -358,6 +377,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret,
     tokenEncryptionKeys,
     allowHttpPortals,
+    privatePortalHosts: s.B24_PRIVATE_PORTAL_HOSTS ?? [],
     trustProxy,
     logLevel,
     uploads: uploadSettings(s, problems),

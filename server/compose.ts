@@ -76,7 +76,11 @@ export function composeApp(deps: {
   };
   // The longest one call may take, its wait for a turn in the portal's queue included.
   const longestCall = longestCallMs(config.bitrix24TimeoutMs, restriction.maxQueueWaitMs);
-  const egress = { maxAnswerBytes: config.bitrix24MaxAnswerBytes, allowPrivateNetworks: config.allowHttpPortals };
+  const egress = {
+    maxAnswerBytes: config.bitrix24MaxAnswerBytes,
+    allowPrivateNetworks: config.allowHttpPortals,
+    privateHosts: config.privatePortalHosts,
+  };
   const oauth = createOAuthServerClient({
     oauthServer,
     clientId,
@@ -124,6 +128,7 @@ export function composeApp(deps: {
     capabilities,
     allowHttpPortals: config.allowHttpPortals,
     timeoutMs: config.bitrix24TimeoutMs,
+    egress,
     log,
   });
   const eventWork = createEventWorker({

@@ -26,6 +26,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel });
+  if (config.privatePortalHosts.length > 0) {
+    log.warn(
+      { hosts: config.privatePortalHosts },
+      'B24_PRIVATE_PORTAL_HOSTS is set: these portal hosts may be reached on private addresses, where every other REST endpoint must be public',
+    );
+  }
   if (config.env === 'production' && config.allowHttpPortals) {
     log.warn(
       'DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION is on: portals on plain http:// are accepted, and their tokens and ours cross the network in clear',

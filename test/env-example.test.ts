@@ -8,7 +8,7 @@ const OUTSIDE_APP_CONFIG = ['APP_DOMAIN', 'ACME_EMAIL', 'POSTGRES_PASSWORD', 'NO
 
 describe('.env.example', () => {
   const source = readFileSync(join(root, 'app.config.ts'), 'utf8');
-  const read = new Set([...source.matchAll(/\b(?:read|integer|bool|url)\('([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!));
+  const read = new Set([...source.matchAll(/\b(?:read|integer|bool|url)\(\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!));
   const example = readFileSync(join(root, '.env.example'), 'utf8');
   const listed = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
 

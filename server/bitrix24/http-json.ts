@@ -8,14 +8,37 @@ import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './publ
 export interface EgressPolicy {
   /** Answers longer than this are cut off and the call fails: a hostile portal cannot fill our memory. */
   readonly maxAnswerBytes: number;
-  /** B24_ALLOW_HTTP_PORTALS: a portal rename may lead to http:// and to private addresses (the local emulator). */
+  /**
+   * Answers with more JSON values than this (or nested deeper than MAX_ANSWER_DEPTH) are refused
+   * before they are parsed: 4 MB of `{}` would be 1.3 million objects, 14 MB of heap.
+   */
+  readonly maxAnswerValues?: number;
+  /**
+   * B24_ALLOW_HTTP_PORTALS: REST endpoints, and a portal rename, may lead to http:// and to
+   * private addresses (the local emulator; an on-premise portal by DANGEROUSLY_ALLOW_HTTP_PORTALS_IN_PRODUCTION).
+   */
   readonly allowPrivateNetworks: boolean;
+  /** B24_PRIVATE_PORTAL_HOSTS: host names of on-premise portals that may resolve to private addresses. */
+  readonly privateHosts?: readonly string[];
 }
 
 export const STRICT_EGRESS: EgressPolicy = Object.freeze({
   maxAnswerBytes: 4 * 1024 * 1024,
   allowPrivateNetworks: false,
 });
+
+/** Far more than any answer the app reads: 50 chats or users of a page with all their fields are a few thousand. */
+export const MAX_ANSWER_VALUES = 100_000;
+/** im.dialog.get's answer, the deepest the app reads, is five levels deep; batch adds two. */
+export const MAX_ANSWER_DEPTH = 64;
+
+/** May a call to `url` connect to a private address? Only by the settings that say so, or when its host is named. */
+export function mayReachPrivate(url: URL, egress: EgressPolicy): boolean {
+  if (egress.allowPrivateNetworks) return true;
+  const named = egress.privateHosts ?? [];
+  // A name allows the host on any port; `host:port` that port only.
+  return named.includes(url.hostname.toLowerCase()) || named.includes(url.host.toLowerCase());
+}
 
 export interface JsonAnswer {
   status: number;
@@ -25,6 +48,11 @@ export interface JsonAnswer {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+// Keep-alive pools whose sockets are all connected through the public-only lookup: a pooled
+// connection was checked when it was made, so it may be reused by calls that need the check.
+const PUBLIC_HTTP = new http.Agent({ keepAlive: true, lookup: publicOnlyLookup() });
+const PUBLIC_HTTPS = new https.Agent({ keepAlive: true, lookup: publicOnlyLookup() });
 
 /**
  * POSTs a form (URLSearchParams) or a JSON object and answers parsed JSON. The URL always comes from configuration or the store,
@@ -36,14 +64,24 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export async function postForm(
   url: string,
   body: URLSearchParams | Record<string, unknown>,
-  opts: { signal: AbortSignal; egress: EgressPolicy; followPortalRename?: boolean },
+  opts: {
+    signal: AbortSignal;
+    egress: EgressPolicy;
+    followPortalRename?: boolean;
+    /**
+     * A REST endpoint of a portal (its address came from the OAuth server or the store): it must
+     * be a public address, as a redirect's target must, unless the settings allow its host.
+     */
+    portalEndpoint?: boolean;
+  },
 ): Promise<JsonAnswer> {
   const payload: Payload =
     body instanceof URLSearchParams
       ? { type: 'application/x-www-form-urlencoded', text: body.toString() }
       : { type: 'application/json', text: JSON.stringify(body) };
   const first = new URL(url);
-  let answer = await send(first, payload, opts.signal, opts.egress, false);
+  const firstPublicOnly = opts.portalEndpoint === true && !mayReachPrivate(first, opts.egress);
+  let answer = await send(first, payload, opts.signal, opts.egress, firstPublicOnly);
   let at = first;
   if (answer.redirect !== null) {
     const target = opts.followPortalRename ? renameTarget(first, answer.redirect, opts.egress) : null;
@@ -51,16 +89,49 @@ export async function postForm(
       throw new Bitrix24UnavailableError(
         `${first.origin} answered a redirect (HTTP ${answer.status}) that is not followed`,
       );
-    answer = await send(target, payload, opts.signal, opts.egress, !opts.egress.allowPrivateNetworks);
+    answer = await send(target, payload, opts.signal, opts.egress, !mayReachPrivate(target, opts.egress));
     if (answer.redirect !== null)
       throw new Bitrix24UnavailableError(`${target.origin} answered a second redirect (HTTP ${answer.status})`);
     at = target;
   }
+  const shape = jsonShape(answer.text);
+  const maxValues = opts.egress.maxAnswerValues ?? MAX_ANSWER_VALUES;
+  if (shape.values > maxValues || shape.depth > MAX_ANSWER_DEPTH)
+    throw new Bitrix24UnavailableError(
+      `answer from ${at.origin} holds ${shape.values} JSON values ${shape.depth} deep (at most ${maxValues}, ${MAX_ANSWER_DEPTH} deep)`,
+    );
   try {
     return { status: answer.status, body: JSON.parse(answer.text) as unknown, url: at.href };
   } catch {
     throw new Bitrix24UnavailableError(`answer from ${at.origin} is not JSON (HTTP ${answer.status})`);
   }
+}
+
+/**
+ * How many values a JSON text holds and how deep it nests, read without parsing it: every
+ * object, array and value after a `,` counts, whatever is inside strings does not. A text that
+ * is not JSON is left to JSON.parse to refuse.
+ */
+export function jsonShape(text: string): { values: number; depth: number } {
+  let values = text.trim() === '' ? 0 : 1;
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, past escaped characters.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c) values++;
+  }
+  return { values, depth: deepest };
 }
 
 /** The new address of a renamed portal, or null when the redirect is anything else. */
@@ -77,7 +148,7 @@ function renameTarget(from: URL, location: string, egress: EgressPolicy): URL | 
   // metadata URL, another service) is not a rename.
   if (to.pathname !== from.pathname) return null;
   const literal = to.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(literal) && !egress.allowPrivateNetworks && !isPublicAddress(literal)) return null;
+  if (isIP(literal) && !mayReachPrivate(to, egress) && !isPublicAddress(literal)) return null;
   return to;
 }
 
@@ -102,6 +173,10 @@ function send(
   return new Promise<RawAnswer>((resolve, reject) => {
     if (signal.aborted) return reject(deadlineError(url));
     const client = url.protocol === 'https:' ? https : http;
+    // http(s).request connects to an address literal without a lookup: it is checked here.
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (publicOnly && isIP(literal) && !isPublicAddress(literal))
+      return reject(new Bitrix24UnavailableError(`request to ${url.host} refused: not a public address`));
     const req = client.request(url, {
       method: 'POST',
       headers: {
@@ -110,14 +185,14 @@ function send(
         accept: 'application/json',
       },
       signal,
-      // A hop to a new host gets its own connection, resolved through the public-only lookup
-      // (a pooled socket would skip the lookup).
-      ...(publicOnly ? { lookup: publicOnlyLookup(), agent: false } : {}),
+      // A call that must reach a public address goes through agents whose every connection was
+      // resolved by the public-only lookup (a socket of the global pool may never have been).
+      ...(publicOnly ? { agent: url.protocol === 'https:' ? PUBLIC_HTTPS : PUBLIC_HTTP } : {}),
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (signal.aborted) reject(deadlineError(url));
       else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC') {
-        reject(new Bitrix24UnavailableError(`redirect to ${url.host} refused: not a public address`, { cause: error }));
+        reject(new Bitrix24UnavailableError(`request to ${url.host} refused: not a public address`, { cause: error }));
       } else
         reject(
           new Bitrix24UnavailableError(`request to ${url.origin} failed: ${error.code ?? error.name}`, {

@@ -29,6 +29,7 @@ for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['::', 96], // IPv4-compatible, deprecated
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): translates to whatever IPv4 its operator chose, private ones included
   ['100::', 64],
   ['2001::', 23],
   ['2001:db8::', 32],

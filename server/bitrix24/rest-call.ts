@@ -31,6 +31,8 @@ export async function postRestMethod<T>(
     signal: opts.signal,
     egress: opts.egress,
     followPortalRename: true,
+    // Every REST endpoint is held to a public address, as a redirect's target is (README "Security").
+    portalEndpoint: true,
   });
   const { status, body: json } = answer;
   if (!isRecord(json)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without an object`);
