@@ -29,7 +29,10 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   router.get('/oauth/start', async (req, res) => {
     const { domain } = parseOAuthStart(req.query);
     const portal = await deps.store.findPortalByDomain(domain);
-    if (!portal) throw new AppError('PORTAL_NOT_INSTALLED', { detail: `no portal at ${domain}` });
+    // Only a portal that installed the app and still has it: /oauth/start is no open redirect,
+    // and a portal that uninstalled the app is no longer one the app sends its users to.
+    if (!portal || portal.state !== 'installed')
+      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `no installed portal at ${domain}` });
     const state = oauthState.issue(res);
     const authorize = new URL('/oauth/authorize/', new URL(portal.clientEndpoint).origin);
     authorize.searchParams.set('client_id', deps.config.clientId);
