@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guessesLog10, keyGuessesLog10 } from './server/secret-strength';
 
 // The one place that reads the environment. Everything else receives a frozen `Config`.
 // README "Settings" and .env.example describe every setting read here.
@@ -305,9 +306,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('SESSION_SECRET must be a random string of at least 32 characters');
   } else if (sessionSecret === null && production) {
     problems.push('SESSION_SECRET is required in production');
-  } else if (sessionSecret !== null && production && entropyBits([...sessionSecret]) < MIN_SECRET_BITS) {
+  } else if (sessionSecret !== null && production && guessesLog10(sessionSecret) < MIN_SECRET_GUESSES_LOG10) {
     problems.push(
-      'SESSION_SECRET is not random enough for production (repeated or patterned characters); use openssl rand -base64 48',
+      'SESSION_SECRET is not random enough for production (words, a sequence, a repeat or a keyboard walk are guessed quickly); use openssl rand -base64 48',
     );
   }
 
@@ -323,9 +324,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (!key)
       problems.push(`${name} must be 32 random bytes, as 64 hex characters or base64 (openssl rand -base64 32)`);
     // Old keys stay accepted whatever they are: refusing a weak one would block rotating away from it.
-    else if (index === 0 && production && entropyBits([...key]) < MIN_SECRET_BITS)
+    else if (index === 0 && production && keyGuessesLog10(key) < MIN_SECRET_GUESSES_LOG10)
       problems.push(
-        'TOKEN_ENCRYPTION_KEY is not random enough for production (repeated or patterned bytes); use openssl rand -base64 32',
+        'TOKEN_ENCRYPTION_KEY is not random enough for production (repeated bytes, a sequence or text); use openssl rand -base64 32',
       );
     else tokenEncryptionKeys.push(key);
   });
@@ -348,6 +349,10 @@ export function loadConfig(env: Env = process.env): Config {
   const metricsToken = s.METRICS_TOKEN ?? null;
   if (metricsToken !== null && metricsToken.length < 16)
     problems.push('METRICS_TOKEN must be at least 16 characters (openssl rand -hex 24)');
+  else if (metricsToken !== null && production && guessesLog10(metricsToken) < MIN_TOKEN_GUESSES_LOG10)
+    problems.push(
+      'METRICS_TOKEN is not random enough for production (words, a sequence or a repeat are guessed quickly); use openssl rand -hex 24',
+    );
 
   const trustProxyRaw = s.TRUST_PROXY;
   let trustProxy: Config['trustProxy'] = false;
@@ -448,20 +453,14 @@ function uploadSettings(s: Settings, problems: string[]): Config['uploads'] {
 }
 
 /**
- * Issue 10: production started with 40 x 'a' and an all-zero key. Shannon entropy of the
- * symbols' own distribution, times their count: a rough upper bound that catches repeated and
- * patterned values (40 x 'a': 0 bits; 'abab…': 40) while 32 random bytes give 140 or more, 32 hex
- * characters about 118 and a 48-byte base64 secret about 350.
+ * How many guesses a production secret must take, as zxcvbn estimates them
+ * (server/secret-strength.ts): 10^24 for the session secret and the token key (a 32-character
+ * random secret or 32 random bytes estimate at 10^32, the alphabet at 10^8, `changeme` five times
+ * at 10^4, key bytes 00..1f at 10^3); 10^12 for the metrics token, at least 16 characters (16
+ * random hex characters estimate at 10^16, 16 x `a` at 10^2).
  */
-const MIN_SECRET_BITS = 96;
-
-function entropyBits(symbols: readonly (string | number)[]): number {
-  const counts = new Map<string | number, number>();
-  for (const symbol of symbols) counts.set(symbol, (counts.get(symbol) ?? 0) + 1);
-  let bitsPerSymbol = 0;
-  for (const count of counts.values()) bitsPerSymbol -= (count / symbols.length) * Math.log2(count / symbols.length);
-  return bitsPerSymbol * symbols.length;
-}
+const MIN_SECRET_GUESSES_LOG10 = 24;
+const MIN_TOKEN_GUESSES_LOG10 = 12;
 
 function parseKey(raw: string): Buffer | null {
   if (/^[0-9a-f]{64}$/i.test(raw)) return Buffer.from(raw, 'hex');

@@ -73,6 +73,35 @@ describe('audit CSV', () => {
     }
   });
 
+  it('lets no fragment start a formula after a line break or a quote inside a field, however the reader splits', () => {
+    // A reader that splits lines before it looks at quotes, or takes a quote mid-field as the
+    // start of a quoted cell: every piece between separators, line breaks and quotes is a cell.
+    const hostile = [
+      'Ann\n=1+1',
+      'Ann\r\n@SUM(A1)',
+      'Ann\r=HYPERLINK("http://x")',
+      'x;"=1+1',
+      'x,"=1+1',
+      'x;" \t=1+1',
+      '"=1+1',
+      'a\n"-2+3',
+      'a""=1',
+    ];
+    for (const name of hostile) {
+      const body = auditCsv([entry(name, name)])
+        .replace(/^\ufeff/, '')
+        .split('\r\n')
+        .slice(1)
+        .join('\r\n');
+      for (const piece of body.split(/[,;\r\n"]/))
+        expect([name, piece]).toEqual([name, expect.not.stringMatching(/^\s*[=+\-@]/)]);
+      // Excel's own reading, quotes honoured, on either separator.
+      for (const separator of [',', ';'] as const)
+        for (const cell of cells(body.replace(/\r\n$/, ''), separator))
+          expect([name, cell]).toEqual([name, expect.not.stringMatching(/^\s*[=+\-@\t\r]/)]);
+    }
+  });
+
   it('keeps the name readable: only an apostrophe is added before a formula start', () => {
     expect(cells(dataLine(auditCsv([entry('Clara;=2+3;')])), ',')[2]).toBe("Clara;'=2+3;");
     expect(cells(dataLine(auditCsv([entry('Анна "Ш"')])), ',')[2]).toBe('Анна "Ш"');

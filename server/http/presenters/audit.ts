@@ -28,9 +28,11 @@ const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code
 /**
  * RFC 4180 CSV with every field quoted. A spreadsheet runs a cell that starts with =, +, -, @,
  * a tab or a carriage return as a formula; Excel in a Russian locale splits on `;`, not `,`, so
- * a user named `Clara;=2+3;` would start a cell mid-field. Such a start is neutralised with a
- * leading apostrophe at the field's start and after every `,` or `;` inside it, whichever
- * separator the reader splits on.
+ * a user named `Clara;=2+3;` would start a cell mid-field; a reader that splits lines before
+ * quotes starts one after a line break (`Ann\n=1+1`), and one that takes a quote mid-field as
+ * the start of a quoted cell after `;"=1+1`. Such a start is neutralised with an apostrophe at
+ * the field's start and after every `,`, `;`, line break and quote inside it, whatever quotes or
+ * spaces come between, whichever way the reader splits.
  */
 export function auditCsv(entries: AuditEntry[]): string {
   const rows = entries.map((e) => [
@@ -47,7 +49,7 @@ export function auditCsv(entries: AuditEntry[]): string {
   return `\ufeff${[HEADER, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
-const FORMULA_START = /(^|[,;])(?=\s*[=+\-@\t\r])/g;
+const FORMULA_START = /([,;\r\n"]|^)(?=[\s"]*[=+\-@\t\r])/g;
 
 function csvField(value: string | number | null): string {
   if (value === null) return '""';
