@@ -5,7 +5,7 @@ import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from './app-identity';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
-import type { EgressPolicy } from './http-json';
+import { STRICT_EGRESS, type EgressPolicy } from './http-json';
 import { callWithAccessToken } from './rest-call';
 import type { OAuthServerClient } from './oauth-client';
 import type { PortalCapabilities } from './portal-capabilities';
@@ -45,7 +45,10 @@ export function createInstallPortal(deps: {
   capabilities: Pick<PortalCapabilities, 'learn'>;
   allowHttpPortals: boolean;
   timeoutMs: number;
-  /** The egress policy of every REST call (http-json.ts): the new portal's endpoint is held to it too. */
+  /**
+   * The egress policy of every REST call (http-json.ts): the new portal's endpoint is held to it
+   * too. Without one, the strict policy, with private addresses allowed as http portals are.
+   */
   egress?: EgressPolicy;
   log: Logger;
   now?: () => Date;
@@ -127,16 +130,17 @@ async function requireAdministrator(
   endpoint: string,
   accessToken: string,
   memberId: string,
-  deps: { clientId: string; timeoutMs: number; egress?: EgressPolicy; log: Logger },
+  deps: { clientId: string; timeoutMs: number; egress?: EgressPolicy; allowHttpPortals: boolean; log: Logger },
 ): Promise<void> {
   let answer: { result?: Record<string, unknown>; result_error?: unknown } | null;
+  const egress = deps.egress ?? { ...STRICT_EGRESS, allowPrivateNetworks: deps.allowHttpPortals };
   try {
     const cmd = new URLSearchParams({
       halt: '1',
       'cmd[admin]': 'user.admin',
       [`cmd[${APP_INFO_KEY}]`]: APP_INFO_COMMAND,
     });
-    answer = await callWithAccessToken<typeof answer>(endpoint, 'batch', cmd, accessToken, deps.timeoutMs, deps.egress);
+    answer = await callWithAccessToken<typeof answer>(endpoint, 'batch', cmd, accessToken, deps.timeoutMs, egress);
   } catch (error) {
     if (error instanceof Bitrix24UnavailableError)
       throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
