@@ -53,11 +53,17 @@ export interface Config {
   readonly pipelineConcurrency: number;
   /** Memory for image decodes, priced from headers: the whole process's, and one image's at most. */
   readonly decodeMemory: { readonly budgetMb: number; readonly perImageMb: number };
-  /** Requests a minute: unauthenticated ones per IP address; avatar uploads, chat lists and searches per portal user. */
+  /**
+   * Requests a minute: unauthenticated ones per IP address; avatar uploads, chat lists and
+   * searches per portal user; and requests that make the app trade a code or refresh token it did
+   * not ask for (the sign-in's return, the install form, ONAPPINSTALL) per address and per portal.
+   */
   readonly rateLimits: {
     readonly perIpPerMinute: number;
     readonly uploadsPerUserPerMinute: number;
     readonly chatListsPerUserPerMinute: number;
+    readonly grantRequestsPerIpPerMinute: number;
+    readonly grantRequestsPerPortalPerMinute: number;
   };
   readonly appTokenTtlSeconds: number;
   /** After SIGTERM, how long requests in flight may take before their connections are cut. */
@@ -71,7 +77,12 @@ export interface Config {
    * instance looks for what is left over (also the first back-off, doubling up to 6 hours), and
    * after how many attempts Bitrix24 could not answer a record is given up.
    */
-  readonly eventWork: { readonly intervalMs: number; readonly maxAttempts: number };
+  readonly eventWork: {
+    readonly intervalMs: number;
+    readonly maxAttempts: number;
+    /** A portal's uninstall is confirmed with Bitrix24 at most once in this time; events in between join it. */
+    readonly uninstallCheckIntervalMs: number;
+  };
   /**
    * Deadline of one call to Bitrix24 or the OAuth server: Bitrix24's answers, retries and a token
    * refresh included; the wait for the call's turn in the portal's queue is not.
@@ -83,6 +94,8 @@ export interface Config {
   readonly bitrix24RateLimit: { readonly burstLimit: number; readonly drainRate: number };
   /** A call whose turn in the portal's queue is further away than this is refused at once (503, Retry-After). */
   readonly bitrix24QueueWaitMs: number;
+  /** Code and refresh grants asked of the OAuth server per portal a minute; more are refused without asking. */
+  readonly bitrix24TokenRequestsPerPortalPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -223,6 +236,10 @@ const SETTINGS = {
   // Generous per address: an office behind one NAT opens the app from many browsers at once.
   RATE_LIMIT_PER_IP: integer('RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
   RATE_LIMIT_UPLOADS_PER_USER: integer('RATE_LIMIT_UPLOADS_PER_USER', 30, 1, 1_000_000),
+  // One sign-in, one install or one ONAPPINSTALL is one request; below B24_TOKEN_REQUESTS_PER_PORTAL,
+  // so that requests from outside never take all of a portal's token requests.
+  RATE_LIMIT_GRANTS_PER_IP: integer('RATE_LIMIT_GRANTS_PER_IP', 10, 1, 1_000_000),
+  RATE_LIMIT_GRANTS_PER_PORTAL: integer('RATE_LIMIT_GRANTS_PER_PORTAL', 20, 1, 1_000_000),
   // Each list or search not in the cache is a request against the portal's budget (limits.md:
   // 2 a second): one user typing and paging stays well under 30 a minute.
   RATE_LIMIT_CHAT_LISTS_PER_USER: integer('RATE_LIMIT_CHAT_LISTS_PER_USER', 30, 1, 1_000_000),
@@ -233,6 +250,8 @@ const SETTINGS = {
   // 60 s, doubling per attempt up to 6 h: 20 attempts span about three days.
   EVENT_WORK_INTERVAL_MS: integer('EVENT_WORK_INTERVAL_MS', 60_000, 100, 3_600_000),
   EVENT_WORK_MAX_ATTEMPTS: integer('EVENT_WORK_MAX_ATTEMPTS', 20, 1, 1000),
+  // A replayed ONAPPUNINSTALL costs at most one app.info a minute per portal.
+  UNINSTALL_CHECK_INTERVAL_SECONDS: integer('UNINSTALL_CHECK_INTERVAL_SECONDS', 60, 0, 86_400),
   B24_TIMEOUT_MS: integer('B24_TIMEOUT_MS', 15000, 100, 120000),
   B24_MAX_ANSWER_BYTES: integer('B24_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
   // limits.md: 50 and 2 per second on most tariffs, 250 and 5 on Enterprise.
@@ -240,6 +259,9 @@ const SETTINGS = {
   B24_RATE_DRAIN: integer('B24_RATE_DRAIN', 2, 1, 100000),
   // Nothing is refused that Bitrix24's limit would serve within a minute.
   B24_QUEUE_WAIT_MS: integer('B24_QUEUE_WAIT_MS', 60_000, 0, 600_000),
+  // auto-renewal.md: an application that renews tokens too often "may be blocked by automation".
+  // A portal's own pair is refreshed about once an hour, each user's when it is used after its hour.
+  B24_TOKEN_REQUESTS_PER_PORTAL: integer('B24_TOKEN_REQUESTS_PER_PORTAL', 60, 1, 100_000),
 };
 
 type Settings = { readonly [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['fallback'] };
@@ -393,16 +415,23 @@ export function loadConfig(env: Env = process.env): Config {
       perIpPerMinute: s.RATE_LIMIT_PER_IP,
       uploadsPerUserPerMinute: s.RATE_LIMIT_UPLOADS_PER_USER,
       chatListsPerUserPerMinute: s.RATE_LIMIT_CHAT_LISTS_PER_USER,
+      grantRequestsPerIpPerMinute: s.RATE_LIMIT_GRANTS_PER_IP,
+      grantRequestsPerPortalPerMinute: s.RATE_LIMIT_GRANTS_PER_PORTAL,
     },
     appTokenTtlSeconds: s.APP_TOKEN_TTL_SECONDS,
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
     metricsToken,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
-    eventWork: { intervalMs: s.EVENT_WORK_INTERVAL_MS, maxAttempts: s.EVENT_WORK_MAX_ATTEMPTS },
+    eventWork: {
+      intervalMs: s.EVENT_WORK_INTERVAL_MS,
+      maxAttempts: s.EVENT_WORK_MAX_ATTEMPTS,
+      uninstallCheckIntervalMs: s.UNINSTALL_CHECK_INTERVAL_SECONDS * 1000,
+    },
     bitrix24TimeoutMs: s.B24_TIMEOUT_MS,
     bitrix24MaxAnswerBytes: s.B24_MAX_ANSWER_BYTES,
     bitrix24RateLimit: { burstLimit: s.B24_RATE_BURST, drainRate: s.B24_RATE_DRAIN },
     bitrix24QueueWaitMs: s.B24_QUEUE_WAIT_MS,
+    bitrix24TokenRequestsPerPortalPerMinute: s.B24_TOKEN_REQUESTS_PER_PORTAL,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

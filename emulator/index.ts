@@ -95,6 +95,8 @@ export interface EmulatedPortal {
     noEffect?: unknown;
     /** The portal itself is down or slow: strikes before the token is looked at (a revoked one too). */
     beforeAuth?: boolean;
+    /** Let this many matching calls through before striking. */
+    skip?: number;
   }): void;
   clearFaults(): void;
   calls(): RecordedCall[];

@@ -102,6 +102,10 @@ export function createRestHandler(deps: RestDeps) {
       (f) => f.method.toLowerCase() === requested.toLowerCase() && f.times > 0 && !!f.beforeAuth === beforeAuth,
     );
     if (!fault) return 0;
+    if (fault.skip) {
+      fault.skip--;
+      return 0;
+    }
     fault.times--;
     if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
     if (fault.error)

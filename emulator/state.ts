@@ -82,6 +82,8 @@ export interface Fault {
   noEffect?: unknown;
   /** Strikes before the caller's token is looked at: the portal itself is down or slow, for a revoked token too. */
   beforeAuth?: boolean;
+  /** Lets this many matching calls through before it strikes (the first batch of an install, say). */
+  skip?: number;
   times: number;
 }
 

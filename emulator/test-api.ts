@@ -28,6 +28,7 @@ function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: str
   if (body.latencyMs !== undefined) fault.latencyMs = Number(body.latencyMs);
   if (body.answerLatencyMs !== undefined) fault.answerLatencyMs = Number(body.answerLatencyMs);
   if (body.beforeAuth !== undefined) fault.beforeAuth = body.beforeAuth === true;
+  if (body.skip !== undefined) fault.skip = Number(body.skip);
   return fault;
 }
 

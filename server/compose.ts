@@ -10,6 +10,7 @@ import { createUpdateChatAvatar } from './chats/update-chat-avatar';
 import { createChatPermission } from './chats/chat-permission';
 import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './bitrix24/event-work';
 import { createHandleEvent } from './bitrix24/events';
+import { createGrantRequestLimits, createWindowLimit } from './bitrix24/grant-limits';
 import { createInstallPortal } from './bitrix24/install';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
 import { createPortalClients, longestCallMs, type RestrictionOptions } from './bitrix24/portal-clients';
@@ -87,6 +88,21 @@ export function composeApp(deps: {
     clientSecret,
     timeoutMs: config.bitrix24TimeoutMs,
     egress,
+    ceiling: createWindowLimit({
+      store,
+      log,
+      name: 'oauth-token',
+      limit: config.bitrix24TokenRequestsPerPortalPerMinute,
+      windowSeconds: 60,
+      what: 'token requests of one portal (B24_TOKEN_REQUESTS_PER_PORTAL)',
+    }),
+  });
+  // Requests from outside that would make the app trade a code or a refresh token.
+  const grantRequests = createGrantRequestLimits({
+    store,
+    log,
+    perAddressPerMinute: config.rateLimits.grantRequestsPerIpPerMinute,
+    perPortalPerMinute: config.rateLimits.grantRequestsPerPortalPerMinute,
   });
   const { metrics } = deps;
   const refresher = createTokenRefresher({
@@ -223,8 +239,16 @@ export function composeApp(deps: {
     appTokens,
     openApp,
     installPortal,
-    handleEvent: createHandleEvent({ store, installPortal, startWork: eventWork.kick, log }),
+    handleEvent: createHandleEvent({
+      store,
+      installPortal,
+      grantRequests,
+      uninstallCheckIntervalMs: config.eventWork.uninstallCheckIntervalMs,
+      startWork: eventWork.kick,
+      log,
+    }),
     oauth,
+    grantRequests,
     portalSetup,
     capabilities,
     settings,

@@ -3,40 +3,46 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { eventTokenHash } from '../store/event-work';
 import type { Store } from '../store/store';
+import type { GrantRequestLimits } from './grant-limits';
 import type { InstallPortal } from './install';
 
 // Events arrive as form posts (api-reference/events/safe-event-handlers.md). Each is believed
 // only if auth[application_token] equals the token the portal gave us at install, compared in
-// constant time; ONAPPINSTALL (an app without UI) is believed only after the OAuth server
-// confirms its refresh token.
+// constant time, and nothing is written, and nothing asked of Bitrix24 or the OAuth server, for an
+// event that fails the comparison ("Compare the token value for each incoming event before any
+// data processing": settings/cloud-and-on-premise/security-recommendations.md).
 //
 // The application token is not a secret inside the portal: every user who opens the app gets it
 // in the form their frame receives (widgets/*.md). So ONAPPUNINSTALL is also confirmed with
 // Bitrix24 itself: a real uninstall revokes the app's tokens (settings/app-uninstallation.md), so
-// a call with the stored portal token that still succeeds means the event is forged.
+// a call with a stored token that still succeeds means the event is forged (install-witnesses.ts).
 //
 // Bitrix24 posts an event once and never again, whatever the answer (api-reference/events/
-// index.md, "No retries"). So only the cheap check is made before the answer (the token
-// comparison: a forged event is still refused with 401 and leaves nothing behind); an
-// ONAPPUNINSTALL that passes it is recorded and answered 200, and Bitrix24 is asked afterwards,
-// again and again if it cannot be reached, by the event worker (event-work.ts).
+// index.md, "No retries"). So only the cheap check is made before the answer; an ONAPPUNINSTALL
+// that passes it is recorded and answered 200, and Bitrix24 is asked afterwards, again and again
+// if it cannot be reached, by the event worker (event-work.ts). A user replaying the genuine token
+// cannot make that a flood: a portal's uninstall is confirmed at most once every
+// UNINSTALL_CHECK_INTERVAL_SECONDS, and events in between join the record waiting (store's
+// eventWork.add), so they write no row and ask Bitrix24 nothing more.
 //
-// ONAPPINSTALL is not deferred, on purpose. Nothing cheap can tell a genuine one from a forged
-// one: on a first install the app has no application token to compare, and the only proof is the
-// refresh token the OAuth server accepts. Recording before that check would let anyone on the
-// internet write refresh tokens of their choosing into the database and have the app present
-// them to the OAuth server later; and the check is the work, since the OAuth server's answer is
-// the install's token pair. So it is traded at once, and an OAuth server that cannot be reached
-// answers 502 as before. Bitrix24 will not post that ONAPPINSTALL again; it goes only to an app
-// that "uses API only" (settings/app-installation/local-apps/installation-callback.md), while this app is
-// set up with an interface and an install path (README), where Bitrix24 installs it through the
-// install page in front of the administrator, who sees a failure and can install again.
+// ONAPPINSTALL is never traded for a portal the app does not know. This app is a local
+// application with an interface: Bitrix24 installs it by posting the install form to its install
+// path in front of the administrator (settings/app-installation/local-apps/installation-master.md,
+// POST /install), and posts ONAPPINSTALL with tokens only to an application that "uses API only",
+// at its initial installation path (local-apps/installation-callback.md), never to the handler the
+// app binds for ONAPPUNINSTALL. An ONAPPINSTALL here for an unknown portal was not sent by
+// Bitrix24 for this app, and trading its refresh token would make the app an unauthenticated relay
+// of its client secret to the OAuth server. For a portal the app knows, the event must carry the
+// stored application token, and then counts, by address and by portal, against the limits of
+// requests for a token grant (grant-limits.ts), before its refresh token is traded as an install.
 
 export interface IncomingEvent {
   event: string;
   memberId: string;
   applicationToken: string;
   refreshToken: string | null;
+  /** The sender's address (an IPv6 client by its /64), for the limits of ONAPPINSTALL; null when unknown. */
+  address: string | null;
 }
 
 export interface HandleEvent {
@@ -51,6 +57,9 @@ function tokensEqual(a: string, b: string): boolean {
 export function createHandleEvent(deps: {
   store: Store;
   installPortal: InstallPortal;
+  grantRequests: GrantRequestLimits;
+  /** At most one uninstall confirmation per portal in this time (UNINSTALL_CHECK_INTERVAL_SECONDS). */
+  uninstallCheckIntervalMs: number;
   /** Starts the work of a record just written, in the background (EventWorker.kick). */
   startWork: (id: number) => void;
   log: Logger;
@@ -59,16 +68,6 @@ export function createHandleEvent(deps: {
   const now = deps.now ?? (() => new Date());
   return async (event) => {
     const name = event.event.toUpperCase();
-    if (name === 'ONAPPINSTALL') {
-      if (!event.refreshToken)
-        throw new AppError('EVENT_NOT_VERIFIED', { detail: 'ONAPPINSTALL without refresh token' });
-      await deps.installPortal({
-        memberId: event.memberId,
-        refreshToken: event.refreshToken,
-        applicationToken: event.applicationToken || null,
-      });
-      return;
-    }
     const portal = await deps.store.findPortalByMemberId(event.memberId);
     if (
       !portal ||
@@ -76,8 +75,22 @@ export function createHandleEvent(deps: {
       !event.applicationToken ||
       !tokensEqual(portal.applicationToken, event.applicationToken)
     ) {
-      deps.log.warn({ memberId: event.memberId, event: name }, 'event refused: application_token does not match');
+      deps.log.warn(
+        { memberId: event.memberId, event: name, known: portal !== null },
+        'event refused: application_token does not match',
+      );
       throw new AppError('EVENT_NOT_VERIFIED', { detail: name });
+    }
+    if (name === 'ONAPPINSTALL') {
+      if (!event.refreshToken)
+        throw new AppError('EVENT_NOT_VERIFIED', { detail: 'ONAPPINSTALL without refresh token' });
+      await deps.grantRequests.admit({ address: event.address, memberId: portal.memberId });
+      await deps.installPortal({
+        memberId: portal.memberId,
+        refreshToken: event.refreshToken,
+        applicationToken: event.applicationToken,
+      });
+      return;
     }
     if (name === 'ONAPPUNINSTALL') {
       if (portal.state !== 'installed') {
@@ -92,6 +105,7 @@ export function createHandleEvent(deps: {
           tokenHash: eventTokenHash(event.applicationToken),
         },
         now().getTime(),
+        deps.uninstallCheckIntervalMs,
       );
       deps.log.info({ memberId: portal.memberId, event: name, work: id }, 'event recorded; Bitrix24 is asked next');
       deps.startWork(id);

@@ -57,7 +57,7 @@ export function createInstallPortal(deps: {
   return async (request) => {
     let grant;
     try {
-      grant = await deps.oauth.refresh(request.refreshToken);
+      grant = await deps.oauth.refresh(request.refreshToken, request.memberId);
     } catch (error) {
       if (error instanceof OAuthGrantError) {
         deps.log.warn(

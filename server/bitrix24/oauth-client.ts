@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
+import type { WindowLimit } from './grant-limits';
 import { isRecord, postForm, STRICT_EGRESS, type EgressPolicy } from './http-json';
 
 // The OAuth server (oauth.bitrix.info, or the emulator's) is the only trusted source of a
@@ -19,8 +20,14 @@ export interface OAuthGrant {
 }
 
 export interface OAuthServerClient {
-  exchangeCode(code: string): Promise<OAuthGrant>;
-  refresh(refreshToken: string): Promise<OAuthGrant>;
+  /**
+   * Each grant names the portal it is asked for (`memberId`: the portal the sign-in was started
+   * for, the install names, or the stored owner of the token), and counts against that portal's
+   * ceiling of token requests; past it the request is refused here (RATE_LIMITED, logged) and the
+   * OAuth server is not asked. The grant's own member_id is still checked by the caller.
+   */
+  exchangeCode(code: string, memberId: string): Promise<OAuthGrant>;
+  refresh(refreshToken: string, memberId: string): Promise<OAuthGrant>;
 }
 
 export function createOAuthServerClient(deps: {
@@ -29,9 +36,15 @@ export function createOAuthServerClient(deps: {
   clientSecret: string;
   timeoutMs: number;
   egress?: EgressPolicy;
+  /**
+   * Token requests per portal (B24_TOKEN_REQUESTS_PER_PORTAL a minute): Bitrix24 may block an
+   * application that renews tokens too often (settings/oauth/auto-renewal.md), on every portal.
+   */
+  ceiling?: WindowLimit;
 }): OAuthServerClient {
   const egress = deps.egress ?? STRICT_EGRESS;
-  const grant = async (params: Record<string, string>): Promise<OAuthGrant> => {
+  const grant = async (memberId: string, params: Record<string, string>): Promise<OAuthGrant> => {
+    await deps.ceiling?.take(memberId);
     const body = new URLSearchParams({ ...params, client_id: deps.clientId, client_secret: deps.clientSecret });
     // The OAuth server never moves: no redirect is followed, so the client secret and the
     // refresh token go to the configured address only.
@@ -58,8 +71,8 @@ export function createOAuthServerClient(deps: {
     return parseGrant(answer);
   };
   return {
-    exchangeCode: (code) => grant({ grant_type: 'authorization_code', code }),
-    refresh: (refreshToken) => grant({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    exchangeCode: (code, memberId) => grant(memberId, { grant_type: 'authorization_code', code }),
+    refresh: (refreshToken, memberId) => grant(memberId, { grant_type: 'refresh_token', refresh_token: refreshToken }),
   };
 }
 

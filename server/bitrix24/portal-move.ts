@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AppError } from '../errors';
 import type { Portal, Store, TokenSet } from '../store/store';
 import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
 import type { OAuthServerClient } from './oauth-client';
@@ -56,9 +57,13 @@ export function createPortalMove(deps: {
     async confirm(portal, fresh) {
       let grant;
       try {
-        grant = await deps.oauth.refresh(fresh.refreshToken);
+        grant = await deps.oauth.refresh(fresh.refreshToken, portal.memberId);
       } catch (error) {
-        if (!(error instanceof OAuthGrantError) && !(error instanceof Bitrix24UnavailableError)) throw error;
+        // Refused by the OAuth server, unavailable, or refused here by the ceiling of token
+        // requests (oauth-client.ts): the address stays as stored until the next grant reports it.
+        const ceiling = error instanceof AppError && error.code === 'RATE_LIMITED';
+        if (!(error instanceof OAuthGrantError) && !(error instanceof Bitrix24UnavailableError) && !ceiling)
+          throw error;
         deps.log.warn(
           { memberId: portal.memberId, err: error.message },
           'portal answered from a new address; the OAuth server could not confirm it',

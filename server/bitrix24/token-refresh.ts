@@ -58,7 +58,7 @@ export function createTokenRefresher(deps: {
   ): Promise<TokenSet> => {
     const lostCode = owner.userId === PORTAL_TOKEN_USER ? 'PORTAL_AUTH_LOST' : 'NOT_AUTHENTICATED';
     try {
-      const grant = await deps.oauth.refresh(current.refreshToken);
+      const grant = await deps.oauth.refresh(current.refreshToken, owner.memberId);
       if (grant.memberId !== owner.memberId)
         throw new AppError(lostCode, { detail: 'refresh answered for another portal' });
       onEndpoint(grant.clientEndpoint);
@@ -68,6 +68,9 @@ export function createTokenRefresher(deps: {
         await deps.store.recordTokenRefresh(owner.memberId, true, new Date(now()));
       return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt };
     } catch (error) {
+      // Refused here, by the ceiling of token requests (oauth-client.ts): the OAuth server was not
+      // asked, and the pair is as good as before.
+      if (error instanceof AppError && error.code === 'RATE_LIMITED') throw error;
       deps.onRefresh?.(error instanceof OAuthGrantError ? 'refused' : 'failed');
       if (owner.userId === PORTAL_TOKEN_USER)
         await deps.store.recordTokenRefresh(owner.memberId, false, new Date(now()));

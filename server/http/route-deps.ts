@@ -7,6 +7,7 @@ import type { SettingsService } from '../settings/settings-service';
 import type { UserDirectory } from '../settings/user-directory';
 import type { AuthorizeChatChange, ReplayChatChange, UpdateChatAvatar } from '../chats/update-chat-avatar';
 import type { HandleEvent } from '../bitrix24/events';
+import type { GrantRequestLimits } from '../bitrix24/grant-limits';
 import type { InstallPortal } from '../bitrix24/install';
 import type { OAuthServerClient } from '../bitrix24/oauth-client';
 import type { PortalClients } from '../bitrix24/portal-clients';
@@ -30,6 +31,8 @@ export interface AppRouteDeps {
   installPortal: InstallPortal;
   handleEvent: HandleEvent;
   oauth: OAuthServerClient;
+  /** Requests that would make the app trade a code or refresh token: limited by address and portal. */
+  grantRequests: GrantRequestLimits;
   portalSetup: PortalSetup;
   /** What each portal's Bitrix24 has, learnt at install and on Repair (the Status tab). */
   capabilities: PortalCapabilities;

@@ -43,6 +43,8 @@ export interface EventWork extends NewEventWork {
   /** Attempts claimed so far, this one included. */
   attempts: number;
   nextAttemptAt: number;
+  /** When its last attempt was claimed (Unix ms); null before the first. */
+  lastAttemptAt: number | null;
   lastError: string | null;
   doneAt: number | null;
   outcome: EventWorkOutcome | null;
@@ -61,12 +63,18 @@ export interface EventWorkClaim {
 
 export interface EventWorkRecords {
   /**
-   * Records an accepted event, due at once, and answers its id. A portal has at most one record
-   * of an event waiting: a second event joins it and makes it due at once (the work asks Bitrix24
-   * how things are now, so one answer does for both) and, when it names another install, the
-   * record takes the newer install and starts its attempts again.
+   * Records an accepted event and answers its record's id. A portal's event is worked on at most
+   * once every `spacingMs` (counted from the start of its last attempt, whichever record it was
+   * on), so that someone replaying an event cannot make the app ask Bitrix24 again and again:
+   * - a portal has at most one record of an event waiting: a second event joins it and makes it
+   *   due as soon as the spacing allows (the work asks Bitrix24 how things are now, so one answer
+   *   does for both) and, when it names another install, the record takes the newer install and
+   *   starts its attempts again;
+   * - else the latest record of the same install that ended without an uninstall (Bitrix24 said
+   *   the app is installed, or could not be asked) is opened again, so replays write no new rows;
+   * - else a new record, due as soon as the spacing allows.
    */
-  add(work: NewEventWork, at: number): Promise<number>;
+  add(work: NewEventWork, at: number, spacingMs?: number): Promise<number>;
   /**
    * Atomically takes up to `limit` records that are due, not done, and not under another live
    * claim; each one's attempts grow by one. Of two callers at once, each record goes to one.
@@ -94,6 +102,9 @@ export interface EventWorkRecords {
   /** Deletes records done before `before` (Unix ms); answers how many. */
   prune(before: number): Promise<number>;
 }
+
+/** Outcomes after which a later event of the same install opens the record again (EventWorkRecords.add). */
+export const REOPENED_OUTCOMES: readonly EventWorkOutcome[] = ['still_installed', 'gave_up'];
 
 /** The application token as an event record keeps it: a SHA-256, hex; the token itself stays sealed on the portal. */
 export function eventTokenHash(applicationToken: string): string {

@@ -1,5 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
-import { sameInstall, type EventWork, type EventWorkOutcome, type EventWorkRecords } from './event-work';
+import {
+  REOPENED_OUTCOMES,
+  sameInstall,
+  type EventWork,
+  type EventWorkOutcome,
+  type EventWorkRecords,
+} from './event-work';
 import type { TokenCipher } from './token-cipher';
 
 // Several instances share the table. A claim is one UPDATE over the rows a sub-select locked
@@ -15,6 +21,7 @@ interface Row {
   received_at: string;
   attempts: number;
   next_attempt_at: string;
+  last_attempt_at: string | null;
   last_error: string | null;
   done_at: string | null;
   outcome: EventWorkOutcome | null;
@@ -29,25 +36,56 @@ export function postgresEventWork(
   cipher: TokenCipher,
 ): EventWorkRecords {
   return {
-    async add(work, at) {
-      // A second event joins the waiting record and makes it due now; one naming another install also
-      // restarts its attempts.
-      const { rows } = await pool.query<{ id: string }>(
-        `INSERT INTO event_work (member_id, event, installed_at, token_hash, received_at, attempts, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $5)
-         ON CONFLICT (member_id, event) WHERE done_at IS NULL DO UPDATE SET
-           attempts = CASE WHEN event_work.installed_at = excluded.installed_at AND event_work.token_hash = excluded.token_hash
-             THEN event_work.attempts ELSE 0 END,
-           next_attempt_at = excluded.next_attempt_at,
-           installed_at = excluded.installed_at, token_hash = excluded.token_hash, received_at = excluded.received_at
-         RETURNING id`,
-        [work.memberId, work.event, work.installedAt, work.tokenHash, at],
-      );
-      return Number(rows[0]!.id);
+    async add(work, at, spacingMs = 0) {
+      // Instances adding the same portal's event at once take turns (a lock of the transaction,
+      // keyed by portal and event), so the spacing read is the one each writes by.
+      return inTransaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `event_work/${work.memberId}/${work.event}`,
+        ]);
+        const { rows: lastRows } = await client.query<{ last: string | null }>(
+          'SELECT MAX(last_attempt_at) AS last FROM event_work WHERE member_id = $1 AND event = $2',
+          [work.memberId, work.event],
+        );
+        const last = lastRows[0]?.last ?? null;
+        const due = last === null ? at : Math.max(at, Number(last) + spacingMs);
+        const values = [work.memberId, work.event, work.installedAt, work.tokenHash, at, due];
+        // A second event joins the waiting record and makes it due as soon as the spacing allows;
+        // one naming another install also restarts its attempts.
+        const joined = await client.query<{ id: string }>(
+          `UPDATE event_work SET
+             attempts = CASE WHEN installed_at = $3 AND token_hash = $4 THEN attempts ELSE 0 END,
+             next_attempt_at = LEAST(next_attempt_at, $6),
+             installed_at = $3, token_hash = $4, received_at = $5
+           WHERE member_id = $1 AND event = $2 AND done_at IS NULL
+           RETURNING id`,
+          values,
+        );
+        if (joined.rows[0]) return Number(joined.rows[0].id);
+        const reopened = await client.query<{ id: string }>(
+          `UPDATE event_work SET
+             done_at = NULL, outcome = NULL, attempts = 0, last_error = NULL, received_at = $5, next_attempt_at = $6
+           WHERE id = (
+             SELECT id FROM event_work
+             WHERE member_id = $1 AND event = $2 AND installed_at = $3 AND token_hash = $4
+               AND done_at IS NOT NULL AND outcome = ANY($7::text[])
+             ORDER BY id DESC LIMIT 1)
+           RETURNING id`,
+          [...values, REOPENED_OUTCOMES],
+        );
+        if (reopened.rows[0]) return Number(reopened.rows[0].id);
+        const inserted = await client.query<{ id: string }>(
+          `INSERT INTO event_work (member_id, event, installed_at, token_hash, received_at, attempts, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, 0, $6)
+           RETURNING id`,
+          values,
+        );
+        return Number(inserted.rows[0]!.id);
+      });
     },
     async claim({ by, now, leaseMs, limit, id }) {
       const { rows } = await pool.query<Row>(
-        `UPDATE event_work SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1
+        `UPDATE event_work SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1, last_attempt_at = $3
          WHERE id IN (
            SELECT id FROM event_work
            WHERE done_at IS NULL AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)
@@ -139,6 +177,7 @@ function toWork(row: Row): EventWork {
     receivedAt: Number(row.received_at),
     attempts: row.attempts,
     nextAttemptAt: Number(row.next_attempt_at),
+    lastAttemptAt: row.last_attempt_at === null ? null : Number(row.last_attempt_at),
     lastError: row.last_error,
     doneAt: row.done_at === null ? null : Number(row.done_at),
     outcome: row.outcome,

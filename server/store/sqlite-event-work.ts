@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import { sameInstall, type EventWork, type EventWorkOutcome, type EventWorkRecords } from './event-work';
+import {
+  REOPENED_OUTCOMES,
+  sameInstall,
+  type EventWork,
+  type EventWorkOutcome,
+  type EventWorkRecords,
+  type NewEventWork,
+} from './event-work';
 import type { TokenCipher } from './token-cipher';
 
 // A SQLite file has one writer at a time and one process: each claim is one transaction, so two
@@ -14,6 +21,7 @@ interface Row {
   received_at: number;
   attempts: number;
   next_attempt_at: number;
+  last_attempt_at: number | null;
   last_error: string | null;
   done_at: number | null;
   outcome: EventWorkOutcome | null;
@@ -26,7 +34,7 @@ export function sqliteEventWork(db: Database.Database, cipher: TokenCipher): Eve
 
   const claimNow = db.transaction((by: string, now: number, until: number, limit: number, id: number | null) => {
     const due = sql().due.all(now, now, id, id, limit) as { id: number }[];
-    return due.map((row) => sql().take.get(by, until, row.id) as Row);
+    return due.map((row) => sql().take.get(by, until, now, row.id) as Row);
   });
 
   const completeUninstall = db.transaction((id: number, by: string, at: number) => {
@@ -53,16 +61,27 @@ export function sqliteEventWork(db: Database.Database, cipher: TokenCipher): Eve
     return outcome;
   });
 
+  // One transaction: the spacing is read and the record written with no other writer between.
+  const add = db.transaction((work: NewEventWork, at: number, spacingMs: number): number => {
+    const names = { member_id: work.memberId, event: work.event };
+    const { last } = sql().lastAttempt.get(names) as { last: number | null };
+    const values = {
+      ...names,
+      installed_at: work.installedAt,
+      token_hash: work.tokenHash,
+      at,
+      due: last === null ? at : Math.max(at, last + spacingMs),
+    };
+    const joined = sql().join.get(values) as { id: number } | undefined;
+    if (joined) return joined.id;
+    const reopened = sql().reopen.get(values) as { id: number } | undefined;
+    if (reopened) return reopened.id;
+    return (sql().insert.get(values) as { id: number }).id;
+  });
+
   return {
-    async add(work, at) {
-      const row = sql().add.get({
-        member_id: work.memberId,
-        event: work.event,
-        installed_at: work.installedAt,
-        token_hash: work.tokenHash,
-        at,
-      }) as { id: number };
-      return row.id;
+    async add(work, at, spacingMs = 0) {
+      return add(work, at, spacingMs);
     },
     async claim({ by, now, leaseMs, limit, id }) {
       return claimNow(by, now, now + leaseMs, limit, id ?? null).map(toWork);
@@ -98,6 +117,7 @@ function toWork(row: Row): EventWork {
     receivedAt: row.received_at,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
+    lastAttemptAt: row.last_attempt_at,
     lastError: row.last_error,
     doneAt: row.done_at,
     outcome: row.outcome,
@@ -106,16 +126,30 @@ function toWork(row: Row): EventWork {
 
 function prepare(db: Database.Database) {
   return {
-    // A second event joins the waiting record and makes it due now; one naming another install also
-    // restarts its attempts.
-    add: db.prepare(`
+    lastAttempt: db.prepare(
+      'SELECT MAX(last_attempt_at) AS last FROM event_work WHERE member_id = @member_id AND event = @event',
+    ),
+    // A second event joins the waiting record and makes it due as soon as the spacing allows; one
+    // naming another install also restarts its attempts.
+    join: db.prepare(`
+      UPDATE event_work SET
+        attempts = CASE WHEN installed_at = @installed_at AND token_hash = @token_hash THEN attempts ELSE 0 END,
+        next_attempt_at = MIN(next_attempt_at, @due),
+        installed_at = @installed_at, token_hash = @token_hash, received_at = @at
+      WHERE member_id = @member_id AND event = @event AND done_at IS NULL
+      RETURNING id`),
+    reopen: db.prepare(`
+      UPDATE event_work SET
+        done_at = NULL, outcome = NULL, attempts = 0, last_error = NULL, received_at = @at, next_attempt_at = @due
+      WHERE id = (
+        SELECT id FROM event_work
+        WHERE member_id = @member_id AND event = @event AND installed_at = @installed_at AND token_hash = @token_hash
+          AND done_at IS NOT NULL AND outcome IN (${REOPENED_OUTCOMES.map((o) => `'${o}'`).join(', ')})
+        ORDER BY id DESC LIMIT 1)
+      RETURNING id`),
+    insert: db.prepare(`
       INSERT INTO event_work (member_id, event, installed_at, token_hash, received_at, attempts, next_attempt_at)
-      VALUES (@member_id, @event, @installed_at, @token_hash, @at, 0, @at)
-      ON CONFLICT (member_id, event) WHERE done_at IS NULL DO UPDATE SET
-        attempts = CASE WHEN event_work.installed_at = excluded.installed_at AND event_work.token_hash = excluded.token_hash
-          THEN event_work.attempts ELSE 0 END,
-        next_attempt_at = excluded.next_attempt_at,
-        installed_at = excluded.installed_at, token_hash = excluded.token_hash, received_at = excluded.received_at
+      VALUES (@member_id, @event, @installed_at, @token_hash, @at, 0, @due)
       RETURNING id`),
     due: db.prepare(`
       SELECT id FROM event_work
@@ -123,7 +157,7 @@ function prepare(db: Database.Database) {
         AND (? IS NULL OR id = ?)
       ORDER BY next_attempt_at, id LIMIT ?`),
     take: db.prepare(
-      'UPDATE event_work SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id = ? RETURNING *',
+      'UPDATE event_work SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1, last_attempt_at = ? WHERE id = ? RETURNING *',
     ),
     claimed: db.prepare('SELECT * FROM event_work WHERE id = ? AND claimed_by = ? AND done_at IS NULL'),
     finish: db.prepare(`

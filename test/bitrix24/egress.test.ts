@@ -145,7 +145,7 @@ describe('redirects from a portal', () => {
       timeoutMs: 2000,
       egress: EMULATOR_MODE,
     });
-    await expect(oauth.refresh('a-refresh-token')).rejects.toBeInstanceOf(Bitrix24UnavailableError);
+    await expect(oauth.refresh('a-refresh-token', 'member-a')).rejects.toBeInstanceOf(Bitrix24UnavailableError);
     expect(sink.seen).toEqual([]);
   });
 });
@@ -213,7 +213,7 @@ describe('answers that never end', () => {
       timeoutMs: 2000,
       egress,
     });
-    await expect(oauth.refresh('a-refresh-token')).rejects.toThrow(/exceeds/);
+    await expect(oauth.refresh('a-refresh-token', 'member-a')).rejects.toThrow(/exceeds/);
   });
 
   it('a drip-fed answer ends at the deadline, however steadily the bytes come', async () => {

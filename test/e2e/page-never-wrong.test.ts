@@ -217,7 +217,8 @@ describe('the page is never wrong about what it does', () => {
       .locator('#file-input')
       .setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: await solid(220, 30, 30) });
     await app.locator('#crop-section:not([hidden])').waitFor();
-    portal().injectFault({ method: 'imbot.chat.updateAvatar', latencyMs: 2500, times: 1 });
+    // The change's request to Bitrix24 (one batch) takes its time.
+    portal().injectFault({ method: 'batch', latencyMs: 2500, times: 1 });
     await clickApply(app);
     await app.locator('#apply[aria-busy="true"]').waitFor();
 
@@ -406,13 +407,15 @@ describe('the page is never wrong about what it does', () => {
       expect(await app.locator('body').evaluate(() => document.activeElement?.id)).toBe('apply');
 
       // A second attempt that Bitrix24 refuses: the earlier success is gone as soon as it starts.
-      portal().injectFault({
-        method: 'imbot.chat.updateAvatar',
-        error: 'AVATAR_ERROR',
-        description: 'Avatar update error',
-        latencyMs: 1500,
-        times: 1,
-      });
+      // Whichever method the portal has (imbot.v2 here) refuses it.
+      for (const method of ['imbot.chat.updateAvatar', 'imbot.v2.Chat.update'])
+        portal().injectFault({
+          method,
+          error: 'AVATAR_ERROR',
+          description: 'Avatar update error',
+          latencyMs: 1500,
+          times: 1,
+        });
       await applyAtBottom();
       await app.locator('#apply[aria-busy="true"]').waitFor();
       expect(await app.locator('#message.ok').count()).toBe(0);

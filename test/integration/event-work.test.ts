@@ -233,10 +233,8 @@ describe.each(implementations)('event work after the answer (%s)', (_name, open)
       const taken = await Promise.all([stack.eventWork().runOnce(), second.eventWork.runOnce()]);
       expect(taken.sort()).toEqual([0, 1]);
       expect(appInfoCalls() - before).toBe(1);
-      expect(await records()).toEqual([
-        expect.objectContaining({ outcome: 'still_installed', attempts: 2 }),
-        expect.objectContaining({ outcome: 'still_installed', attempts: 2 }),
-      ]);
+      // The second event opened the record the first one ended (Bitrix24 said installed) again.
+      expect(await records()).toEqual([expect.objectContaining({ outcome: 'still_installed', attempts: 2 })]);
     } finally {
       await second.eventWork.stop(1000);
     }

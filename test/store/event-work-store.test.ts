@@ -40,8 +40,9 @@ describe.each(implementations)('%s store: event work', (_name, open) => {
     expect(await store.eventWork.add(uninstall(), 2000)).toBe(id);
     expect((await store.eventWork.list('member-a'))[0]).toMatchObject({ attempts: 1, nextAttemptAt: 2000 });
     expect(await store.eventWork.add(uninstall({ tokenHash: eventTokenHash('new') }), 3000)).toBe(id);
+    // Still due since 2000: a later event does not put it off.
     expect(await store.eventWork.list('member-a')).toEqual([
-      expect.objectContaining({ id, attempts: 0, nextAttemptAt: 3000, receivedAt: 3000, lastError: 'down' }),
+      expect.objectContaining({ id, attempts: 0, nextAttemptAt: 2000, receivedAt: 3000, lastError: 'down' }),
     ]);
     expect(await store.eventWork.add(uninstall({ memberId: 'member-b' }), 3000)).not.toBe(id);
   });
@@ -129,11 +130,41 @@ describe.each(implementations)('%s store: event work', (_name, open) => {
     expect(claims.flat().every((w) => w.attempts === 1)).toBe(true);
   });
 
+  it("works on a portal's event at most once per spacing: a later event joins the waiting record, due when the spacing ends", async () => {
+    const SPACING = 60_000;
+    const id = await store.eventWork.add(uninstall(), 1000, SPACING);
+    expect((await store.eventWork.list('member-a'))[0]).toMatchObject({ nextAttemptAt: 1000, lastAttemptAt: null });
+    await store.eventWork.claim({ by: 'a', now: 1000, leaseMs: LEASE, limit: 1 });
+    expect(await store.eventWork.retryLater(id, 'a', 'down', 500_000)).toBe(true);
+    // Replayed at once: joins, due as soon as the spacing from the last attempt allows, not now.
+    expect(await store.eventWork.add(uninstall(), 2000, SPACING)).toBe(id);
+    expect((await store.eventWork.list('member-a'))[0]).toMatchObject({ nextAttemptAt: 61_000, lastAttemptAt: 1000 });
+    expect(await store.eventWork.claim({ by: 'b', now: 60_999, leaseMs: LEASE, limit: 1 })).toEqual([]);
+    expect(await store.eventWork.claim({ by: 'b', now: 61_000, leaseMs: LEASE, limit: 1 })).toHaveLength(1);
+  });
+
+  it('an event after Bitrix24 said the app is installed opens that record again instead of writing another, due after the spacing', async () => {
+    const SPACING = 60_000;
+    const id = await store.eventWork.add(uninstall(), 1000, SPACING);
+    await store.eventWork.claim({ by: 'a', now: 1000, leaseMs: LEASE, limit: 1 });
+    await store.eventWork.finish(id, 'a', 'still_installed', 1200);
+    for (let at = 1300; at < 1400; at += 10) expect(await store.eventWork.add(uninstall(), at, SPACING)).toBe(id);
+    expect(await store.eventWork.list('member-a')).toEqual([
+      expect.objectContaining({ id, doneAt: null, outcome: null, attempts: 0, nextAttemptAt: 61_000 }),
+    ]);
+    // Another install's event is a record of its own, and still waits for the portal's spacing.
+    const other = await store.eventWork.add(uninstall({ tokenHash: eventTokenHash('new') }), 1500, SPACING);
+    expect(other).toBe(id); // the waiting record takes the newer install
+    const [record] = await store.eventWork.list('member-a');
+    expect(record).toMatchObject({ tokenHash: eventTokenHash('new'), nextAttemptAt: 61_000 });
+  });
+
   it('prunes records done before a time, never one still waiting', async () => {
     const done = await store.eventWork.add(uninstall(), 1000);
     await store.eventWork.claim({ by: 'a', now: 1000, leaseMs: LEASE, limit: 1 });
     await store.eventWork.finish(done, 'a', 'still_installed', 1500);
-    await store.eventWork.add(uninstall(), 1600);
+    // An event of another install (a new application token) is a record of its own.
+    await store.eventWork.add(uninstall({ tokenHash: eventTokenHash('new') }), 1600);
     expect(await store.eventWork.prune(2000)).toBe(1);
     expect(await store.eventWork.list('member-a')).toEqual([expect.objectContaining({ doneAt: null })]);
   });

@@ -90,6 +90,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RATE_LIMIT_PER_IP: '1000000',
     RATE_LIMIT_UPLOADS_PER_USER: '1000000',
     RATE_LIMIT_CHAT_LISTS_PER_USER: '1000000',
+    RATE_LIMIT_GRANTS_PER_IP: '1000000',
+    RATE_LIMIT_GRANTS_PER_PORTAL: '1000000',
+    B24_TOKEN_REQUESTS_PER_PORTAL: '100000',
+    UNINSTALL_CHECK_INTERVAL_SECONDS: '0',
     ...opts.env,
   });
   const logs: string[] = [];

@@ -4,6 +4,7 @@ import { AppError, messageOf } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { chatIdFromPlacement, parseFrameForm } from '../schemas/frame';
 import { requestLang } from '../middleware/i18n';
+import { byIp } from '../middleware/rate-limit';
 import { setPageSecurity } from '../middleware/security-headers';
 import { sendAppPage } from '../send-app-page';
 
@@ -16,6 +17,9 @@ export function frameRoutes(deps: AppRouteDeps): Router {
     try {
       const form = parseFrameForm(req.body);
       if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
+      // Anyone can post this form, and it makes the app trade REFRESH_ID at the OAuth server with
+      // its client secret: limited by address and by portal (grant-limits.ts).
+      await deps.grantRequests.admit({ address: byIp(req), memberId: form.memberId });
       const portal = await deps.installPortal({
         memberId: form.memberId,
         refreshToken: form.refreshId,

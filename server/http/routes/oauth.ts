@@ -4,6 +4,7 @@ import { OAuthGrantError } from '../../bitrix24/bitrix24-error';
 import type { Lang } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
+import { byIp } from '../middleware/rate-limit';
 import { createOAuthState } from '../oauth-state';
 import { sendAppPage } from '../send-app-page';
 import { parseAuthorizationCode, parseOAuthStart, readOAuthReturn } from '../schemas/oauth';
@@ -19,11 +20,17 @@ declare module 'express-session' {
 // a portal that installed the app, so /oauth/start is no open redirect. Bitrix24 takes the
 // redirect_uri from the application's settings, never from the request: for a local application
 // that is the handler path, so the user comes back to GET /?code=…&state=…&domain=…&member_id=….
+//
+// A code is exchanged only for a sign-in this browser started: the state is genuine, fresh,
+// unspent (it is spent by this return, whatever happens next) and bound to the portal the return
+// names; then the exchange counts against the limits of requests for a token grant, per address
+// and per portal (grant-limits.ts), and the OAuth client's ceiling per portal.
 export function oauthRoutes(deps: AppRouteDeps): Router {
   const router = Router();
   const oauthState = createOAuthState({
     secret: deps.sessionSecret,
     secure: deps.config.appBaseUrl.startsWith('https://'),
+    store: deps.store,
   });
 
   router.get('/oauth/start', async (req, res) => {
@@ -33,7 +40,7 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
     // and a portal that uninstalled the app is no longer one the app sends its users to.
     if (!portal || portal.state !== 'installed')
       throw new AppError('PORTAL_NOT_INSTALLED', { detail: `no installed portal at ${domain}` });
-    const state = oauthState.issue(res);
+    const state = oauthState.issue(res, { memberId: portal.memberId });
     const authorize = new URL('/oauth/authorize/', new URL(portal.clientEndpoint).origin);
     authorize.searchParams.set('client_id', deps.config.clientId);
     authorize.searchParams.set('state', state);
@@ -43,22 +50,34 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
   router.get('/', async (req, res) => {
     if (req.query.code === undefined && req.query.state === undefined)
       throw new AppError('OPEN_FROM_BITRIX24', { detail: 'GET / without an OAuth return' });
-    const expected = oauthState.take(req, res);
     const { state = '', code: returnedCode, member_id: returnedMemberId = '' } = readOAuthReturn(req.query);
-    if (!expected || state.length !== expected.length || state !== expected) throw new AppError('OAUTH_STATE_MISMATCH');
+    const taken = await oauthState.take(req, res, state);
+    if (!taken.ok) {
+      deps.log.warn({ reason: taken.reason }, 'sign-in return refused: its state is not one this browser holds');
+      throw new AppError('OAUTH_STATE_MISMATCH', { detail: `state ${taken.reason}` });
+    }
+    const { memberId } = taken.portal;
+    if (returnedMemberId !== memberId) {
+      deps.log.warn(
+        { startedFor: memberId, returnedFor: returnedMemberId || '(none)' },
+        'sign-in return refused: it names another portal than the sign-in was started for',
+      );
+      throw new AppError('OAUTH_STATE_MISMATCH', { detail: 'the return names another portal' });
+    }
+    await deps.grantRequests.admit({ address: byIp(req), memberId });
     const code = parseAuthorizationCode(returnedCode);
-    const installed = returnedMemberId ? await deps.store.findPortalByMemberId(returnedMemberId) : null;
+    const installed = await deps.store.findPortalByMemberId(memberId);
     if (!installed || installed.state !== 'installed')
-      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${returnedMemberId || '(none)'}` });
+      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${memberId}` });
     let grant;
     try {
-      grant = await deps.oauth.exchangeCode(code);
+      grant = await deps.oauth.exchangeCode(code, memberId);
     } catch (error) {
       if (error instanceof OAuthGrantError)
         throw new AppError('NOT_AUTHENTICATED', { detail: `code refused: ${error.code}` });
       throw error;
     }
-    if (grant.memberId !== returnedMemberId)
+    if (grant.memberId !== memberId)
       throw new AppError('NOT_AUTHENTICATED', { detail: 'the code belongs to another portal than the return named' });
     const lang = requestLang(req);
     const { portal, user } = await deps.openApp.withPortalAuth(

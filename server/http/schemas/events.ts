@@ -17,13 +17,14 @@ const eventSchema = z
       refresh_token: text.optional().catch(undefined),
     }),
   })
-  .transform((body): IncomingEvent => ({
+  .transform((body): Omit<IncomingEvent, 'address'> => ({
     event: body.event,
     memberId: body.auth.member_id,
     applicationToken: body.auth.application_token,
     refreshToken: body.auth.refresh_token ?? null,
   }));
 
-export function parseEvent(body: unknown): IncomingEvent {
+/** The event as posted; the route adds the sender's address. */
+export function parseEvent(body: unknown): Omit<IncomingEvent, 'address'> {
   return parseInput(eventSchema, body ?? {}, 'EVENT_NOT_VERIFIED');
 }
