@@ -495,13 +495,16 @@ describe('upload gate', () => {
     // 5000 bytes in 1.2 s, the first 0.2 s not judged: a pace of 5000 B/s. It sends 500 B/s,
     // five times the floor, and would take 10 s.
     stack = await startGate({ budgetBytes: 10 * BODY, minBytesPerSecond: 100, graceMs: 200, bodyMs: 1200 });
-    const answer = await sendInPieces(
-      stack.port,
-      5 * BODY,
-      Array.from({ length: 100 }, () => ({ afterMs: 100, bytes: 50 })),
-    );
+    const answer = await Promise.race([
+      sendInPieces(
+        stack.port,
+        5 * BODY,
+        Array.from({ length: 100 }, () => ({ afterMs: 100, bytes: 50 })),
+      ),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000).unref()),
+    ]);
     expect(answer).toMatchObject({ status: 408, body: { error: { code: 'UPLOAD_TOO_SLOW' } } });
-    expect(answer.ms).toBeLessThan(2000);
+    expect(answer!.ms).toBeLessThan(2000);
     expect(stack.gate.stats()).toEqual({ bytes: 0, inFlight: 0, queued: 0 });
   });
 
