@@ -162,6 +162,8 @@ export function composeApp(deps: {
     concurrency: config.pipelineConcurrency,
     decodeMemoryMb: config.decodeMemory.budgetMb,
     imageDecodeMemoryMb: config.decodeMemory.perImageMb,
+    decodeTimeoutSeconds: config.decodeTime.timeoutSeconds,
+    decodeQueueWaitMs: config.decodeTime.queueWaitMs,
   });
   const pipeline: AvatarPipeline = metrics
     ? {
