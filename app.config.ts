@@ -217,12 +217,12 @@ const SETTINGS = {
   // test/avatar/pipeline-memory.test.ts); the budget lets two such decodes run at once.
   DECODE_MEMORY_MB: integer('DECODE_MEMORY_MB', 512, 64, 65536),
   IMAGE_DECODE_MEMORY_MB: integer('IMAGE_DECODE_MEMORY_MB', 224, 32, 65536),
-  MAX_UPLOAD_BYTES: integer('MAX_UPLOAD_BYTES', 25 * MB, 1024, 200 * MB),
   // The slowest ordinary image the settings admit decodes in about 3 s on one core (a noisy
   // 8 MP AVIF; 2.3 s for a 100 MP JPEG to a 5000 px avatar). Whole seconds: sharp's timeout is.
   DECODE_TIMEOUT_SECONDS: integer('DECODE_TIMEOUT_SECONDS', 10, 1, 600),
   // Longer than one decode that runs to its deadline, so a wait behind one still gets its turn.
   DECODE_QUEUE_WAIT_MS: integer('DECODE_QUEUE_WAIT_MS', 15_000, 0, 600_000),
+  MAX_UPLOAD_BYTES: integer('MAX_UPLOAD_BYTES', 25 * MB, 1024, 200 * MB),
   // Defaults to two uploads of the largest size (uploadSettings), which needs MAX_UPLOAD_BYTES first.
   UPLOAD_MEMORY_MB: integer('UPLOAD_MEMORY_MB', undefined, 1, 64 * 1024),
   MAX_INPUT_PIXELS: integer('MAX_INPUT_PIXELS', 100_000_000, 1_000_000, 1_000_000_000),
@@ -421,8 +421,8 @@ export function loadConfig(env: Env = process.env): Config {
     sharp: { concurrency: s.SHARP_CONCURRENCY, cacheMemoryMb: s.SHARP_CACHE_MB },
     pipelineConcurrency: s.PIPELINE_CONCURRENCY,
     decodeMemory: { budgetMb: decodeBudgetMb, perImageMb: imageDecodeMb },
-    rateLimits: {
     decodeTime: { timeoutSeconds: s.DECODE_TIMEOUT_SECONDS, queueWaitMs: s.DECODE_QUEUE_WAIT_MS },
+    rateLimits: {
       perIpPerMinute: s.RATE_LIMIT_PER_IP,
       uploadsPerUserPerMinute: s.RATE_LIMIT_UPLOADS_PER_USER,
       chatListsPerUserPerMinute: s.RATE_LIMIT_CHAT_LISTS_PER_USER,

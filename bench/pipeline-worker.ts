@@ -64,6 +64,8 @@ const pipeline = createAvatarPipeline({
   concurrency: config.pipelineConcurrency,
   decodeMemoryMb: config.decodeMemory.budgetMb,
   imageDecodeMemoryMb: config.decodeMemory.perImageMb,
+  decodeTimeoutSeconds: config.decodeTime.timeoutSeconds,
+  decodeQueueWaitMs: config.decodeTime.queueWaitMs,
 });
 
 async function main() {

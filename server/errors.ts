@@ -31,6 +31,10 @@ const catalogue = {
   IMAGE_TOO_LARGE: 413,
   IMAGE_TOO_LARGE_FOR_FORMAT: 413,
   IMAGE_TOO_COSTLY: 413,
+  // Built so that decoding it would take far longer than its size says (a JPEG of hundreds of scans).
+  IMAGE_TOO_COMPLEX: 413,
+  // Its decode ran past DECODE_TIMEOUT_SECONDS and was stopped.
+  IMAGE_TOO_SLOW: 413,
   INVALID_SETTINGS: 422,
   NOT_FOUND: 404,
   UPLOAD_TOO_SLOW: 408,

@@ -41,6 +41,8 @@ export interface NormaliseOptions {
   output: AvatarOutputSettings;
   /** Aborted when the client hangs up: a decode still waiting for memory is dropped. */
   signal?: AbortSignal;
+  /** Whose upload this is (the portal): decode turns are shared between owners (decode-admission.ts). */
+  owner?: string;
 }
 
 export interface AvatarPipeline {
@@ -63,6 +65,9 @@ export interface AvatarPipelineOptions {
   /** Process-wide memory for decodes, and the most one image may take (decode-admission.ts). */
   decodeMemoryMb?: number;
   imageDecodeMemoryMb?: number;
+  /** How long a decode may run (libvips stops at its next progress check), and wait for its turn. */
+  decodeTimeoutSeconds?: number;
+  decodeQueueWaitMs?: number;
 }
 
 /**
@@ -71,24 +76,42 @@ export interface AvatarPipelineOptions {
  * the process-wide budget, or refuses what one image may never cost.
  */
 export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipeline {
+  const timeoutSeconds = opts.decodeTimeoutSeconds;
   const admission = createDecodeAdmission({
     budgetBytes: (opts.decodeMemoryMb ?? 512) * MB,
     perImageBytes: (opts.imageDecodeMemoryMb ?? 224) * MB,
     concurrency: opts.concurrency ?? 2,
+    runMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    waitMs: opts.decodeQueueWaitMs,
+    // A slot frees within one decode's deadline.
+    retryAfterSeconds: timeoutSeconds,
   });
   const open = (input: Buffer, limit: number): Sharp =>
-    // failOn 'error': a truncated or corrupt file is refused instead of half-decoded.
+    // failOn 'error': a truncated or corrupt file is refused instead of half-decoded. pages: 1,
+    // so an animation's other frames are never decoded.
     sharp(input, { limitInputPixels: limit, failOn: 'error', sequentialRead: true, pages: 1 });
+  /**
+   * sharp's timeout is in whole seconds, looked at between the strips libvips computes: what is
+   * left of the deadline, at least one second. A decoder that holds the whole image decodes it
+   * in one call first (image-structure.ts bounds what that call may cost).
+   */
+  const within = (image: Sharp, deadline: number): Sharp =>
+    deadline === Infinity ? image : image.timeout({ seconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)) });
 
   return { normaliseAvatar };
 
-  async function normaliseAvatar(input: Buffer, { crop, output, signal }: NormaliseOptions): Promise<NormalisedAvatar> {
+  async function normaliseAvatar(
+    input: Buffer,
+    { crop, output, signal, owner }: NormaliseOptions,
+  ): Promise<NormalisedAvatar> {
     const header = await readImageHeader(input);
     const pixelLimit = Math.min(opts.maxInputPixels, FORMAT_PIXEL_CEILINGS[header.format] ?? Infinity);
     if (header.width * header.height > opts.maxInputPixels)
       throw new AppError('IMAGE_TOO_LARGE', { detail: `${header.width}x${header.height}` });
-    if (header.width * header.height > pixelLimit)
-      throw new AppError('IMAGE_TOO_LARGE_FOR_FORMAT', { detail: `${header.format} ${header.width}x${header.height}` });
+    if (header.decodedPixels > pixelLimit)
+      throw new AppError('IMAGE_TOO_LARGE_FOR_FORMAT', {
+        detail: `${header.format} ${header.width}x${header.height}, ${header.decodedPixels} pixels decoded`,
+      });
     const side = Math.min(Math.max(1, Math.round(output.side)), MAX_SIDE);
 
     const orientation = orientationOf(header.orientation);
@@ -111,15 +134,19 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
 
     return admission.run(
       plan.bytes,
-      async () => {
+      async (deadline) => {
         try {
-          const { data, info } = await cutAndResize(open(input, pixelLimit), plan.path, header, stored, side);
+          const image = within(open(input, pixelLimit), deadline);
+          const { data, info } = await cutAndResize(image, plan.path, header, stored, side);
           const transparent = info.channels === 4 && hasTransparentPixel(data);
           const format: 'png' | 'jpeg' = output.format === 'auto' ? (transparent ? 'png' : 'jpeg') : output.format;
           // Encoding from raw pixels: nothing of the source's EXIF (GPS!), XMP or ICC can follow.
           // The square was cut from the stored pixels; only now, at avatar size, is it turned upright.
           const turn = explicitOperations(orientation);
-          const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+          const raw = within(
+            sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }),
+            deadline,
+          )
             .flop(turn.flop)
             .rotate(turn.angle);
           const encoded =
@@ -146,7 +173,7 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
           throw classifySharpError(error);
         }
       },
-      signal,
+      { signal, owner },
     );
   }
 }
@@ -195,5 +222,7 @@ function hasTransparentPixel(rgba: Buffer): boolean {
 function classifySharpError(error: unknown): AppError {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) return new AppError('IMAGE_TOO_LARGE', { detail: message });
+  // sharp's own wording when libvips stopped at the deadline ("timeout: 31% complete").
+  if (/^timeout: \d+% complete/.test(message)) return new AppError('IMAGE_TOO_SLOW', { detail: message.slice(0, 200) });
   return new AppError('UNSUPPORTED_IMAGE', { detail: message.slice(0, 200) });
 }

@@ -61,7 +61,7 @@ function wholeImageBytes(header: ImageHeader, path: DecodePath, scale: number): 
   const sample = header.bands * header.bytesPerBand;
   switch (header.format) {
     case 'heif':
-      return pixels * (header.bytesPerBand > 1 ? 24 : 18);
+      return header.decodedPixels * (header.bytesPerBand > 1 ? 24 : 18);
     case 'gif':
       return pixels * 5;
     case 'tiff':

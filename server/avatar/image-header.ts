@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { AppError } from '../errors';
+import { readImageStructure } from './image-structure';
 
 // What the pipeline learns from an image's header before it decodes a single pixel: enough to
 // refuse it, to price its decode (decode-cost.ts) and to cut the user's square out of it.
@@ -11,6 +12,11 @@ export interface ImageHeader {
   /** Stored size (before EXIF orientation); one frame of an animation. */
   width: number;
   height: number;
+  /**
+   * Pixels the decoder produces: width x height, or more for a HEIF grid whose tiles declare
+   * more than the grid (image-structure.ts).
+   */
+  decodedPixels: number;
   pages: number;
   orientation?: number;
   /** Bands libvips decodes into, and bytes per band (16-bit PNG: 2, 10-bit AVIF: 2). */
@@ -40,6 +46,8 @@ const BYTES_PER_BAND: Record<string, number> = {
 
 export async function readImageHeader(input: Buffer): Promise<ImageHeader> {
   if (input.length === 0) throw new AppError('UNSUPPORTED_IMAGE', { detail: 'empty file' });
+  // Before sharp reads the header: reading it is what a GIF of a million frames makes slow.
+  const structure = readImageStructure(input);
   let meta: sharp.Metadata;
   try {
     // The header only: with limitInputPixels off here, a bomb is measured, not refused blindly,
@@ -59,6 +67,7 @@ export async function readImageHeader(input: Buffer): Promise<ImageHeader> {
     format: format as ImageFormat,
     width,
     height,
+    decodedPixels: format === 'heif' ? Math.max(width * height, structure.heif?.decodedPixels ?? 0) : width * height,
     pages: meta.pages ?? 1,
     orientation: meta.orientation,
     bands: Math.max(1, meta.channels ?? 4),

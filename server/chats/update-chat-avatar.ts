@@ -188,6 +188,7 @@ export function createUpdateChatAvatar(deps: {
           jpegQuality: change.settings.jpegQuality,
         },
         signal: change.signal,
+        owner: change.portal.memberId,
       });
       // A page that has gone drops a change still waiting for its turn in the portal's queue.
       const rest = await deps.clients.forOwner(change.portal, change.user.id, { signal: change.signal });

@@ -65,7 +65,7 @@ describe('decode admission', () => {
     const gate = deferred();
     const first = admission.run(150 * MB, () => gate.promise);
     const hangUp = new AbortController();
-    const abandoned = admission.run(100 * MB, async () => 'never', hangUp.signal);
+    const abandoned = admission.run(100 * MB, async () => 'never', { signal: hangUp.signal });
     const next = admission.run(50 * MB, async () => 'ran');
     await tick();
     hangUp.abort(new Error('client closed'));
@@ -73,6 +73,87 @@ describe('decode admission', () => {
     await expect(next).resolves.toBe('ran');
     gate.resolve();
     await first;
+  });
+
+  it('gives the next free slot to the portal with the fewest decodes running, not to the one that queued most', async () => {
+    const admission = createDecodeAdmission({ budgetBytes: 1000 * MB, perImageBytes: 200 * MB, concurrency: 2 });
+    const started: string[] = [];
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const run = (name: string, owner: string) => {
+      gates.set(name, deferred());
+      return admission.run(
+        MB,
+        async () => {
+          started.push(name);
+          await gates.get(name)!.promise;
+        },
+        { owner },
+      );
+    };
+    // One portal's four costly uploads, then another portal's small one.
+    const jobs = [run('a1', 'A'), run('a2', 'A'), run('a3', 'A'), run('a4', 'A'), run('b1', 'B')];
+    await tick();
+    expect(started).toEqual(['a1', 'a2']);
+    gates.get('a1')!.resolve();
+    await tick();
+    expect(started).toEqual(['a1', 'a2', 'b1']);
+    for (const gate of gates.values()) gate.resolve();
+    await tick();
+    for (const gate of gates.values()) gate.resolve();
+    await Promise.all(jobs);
+    expect(started).toEqual(['a1', 'a2', 'b1', 'a3', 'a4']);
+  });
+
+  it('refuses a decode that waited past its deadline with 503 SERVER_BUSY and a Retry-After, and never runs it', async () => {
+    const admission = createDecodeAdmission({
+      budgetBytes: 1000 * MB,
+      perImageBytes: 200 * MB,
+      concurrency: 1,
+      waitMs: 50,
+      retryAfterSeconds: 10,
+    });
+    const gate = deferred();
+    const running = admission.run(MB, () => gate.promise);
+    const task = jest.fn(async () => 'late');
+    const started = Date.now();
+    await expect(admission.run(MB, task)).rejects.toMatchObject({
+      code: 'SERVER_BUSY',
+      status: 503,
+      retryAfterSeconds: 10,
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(task).not.toHaveBeenCalled();
+    expect(admission.usage()).toMatchObject({ running: 1, waiting: 0 });
+    gate.resolve();
+    await running;
+  });
+
+  it('answers IMAGE_TOO_SLOW at the decode deadline, and keeps the slot until the decode has really stopped', async () => {
+    const admission = createDecodeAdmission({
+      budgetBytes: 1000 * MB,
+      perImageBytes: 200 * MB,
+      concurrency: 1,
+      runMs: 50,
+    });
+    const stopped = deferred();
+    let told = 0;
+    const slow = admission.run(100 * MB, async (deadline) => {
+      told = deadline;
+      await stopped.promise; // libvips stops at its next progress check after the deadline
+      throw new Error('timeout: 40% complete');
+    });
+    const started = Date.now();
+    await expect(slow).rejects.toMatchObject({ code: 'IMAGE_TOO_SLOW', status: 413 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(told).toBeGreaterThan(started - 1000);
+    expect(told).toBeLessThanOrEqual(started + 50);
+    // Its memory and its turn are still held: the next decode waits for the stop.
+    const next = admission.run(MB, async () => 'ran');
+    await tick();
+    expect(admission.usage()).toEqual({ reservedBytes: 100 * MB, running: 1, waiting: 1 });
+    stopped.resolve();
+    await expect(next).resolves.toBe('ran');
+    expect(admission.usage()).toEqual({ reservedBytes: 0, running: 0, waiting: 0 });
   });
 
   it('names every per-format pixel ceiling in the refusal sentence, in both languages', () => {

@@ -27,6 +27,8 @@ async function main() {
     concurrency: config.pipelineConcurrency,
     decodeMemoryMb: config.decodeMemory.budgetMb,
     imageDecodeMemoryMb: config.decodeMemory.perImageMb,
+    decodeTimeoutSeconds: config.decodeTime.timeoutSeconds,
+    decodeQueueWaitMs: config.decodeTime.queueWaitMs,
   });
   const inputs = jobs.map((job) => readFileSync(job.file));
   // Warm-up: libvips loads its modules and allocates its thread pool once.
