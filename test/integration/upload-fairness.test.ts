@@ -1,93 +1,19 @@
-import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
 import { ADMIN_USER_ID, MARKETING_CHAT_ID, OUTSIDER_USER_ID, PLAIN_USER_ID, SALES_CHAT_ID } from '../../emulator/index';
 import { createAppMetrics, type AppMetrics } from '../../server/http/metrics';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
+import { trickleUpload } from '../support/trickle-upload';
 
 // One account must not black out uploads for every portal. With the default settings (a 64 MB
 // budget for request bodies) two plain users of one portal trickling seven large declared bodies
 // at 20 KB/s (above the 8 KB/s floor), or one administrator who raised the portal's limit to
-// 25 MB sending three, used to fill the budget: every other portal's uploads waited behind them
-// and were answered 503 after UPLOAD_QUEUE_WAIT_MS, for as long as the trickle went on.
+// 25 MB sending three, used to fill the budget: every other portal's uploads queued behind the
+// first of theirs that did not fit, and waited UPLOAD_QUEUE_WAIT_MS (8 s) for it to give up or
+// were answered 503, for as long as the trickle went on.
 jest.setTimeout(120_000);
 
 const MB = 1024 * 1024;
-const BOUNDARY = 'trickle';
-
-interface Trickled {
-  status: number | 'gone';
-  code: string;
-  ms: number;
-}
-
-/**
- * An upload whose multipart body declares `declared` bytes of file and sends them at
- * `bytesPerSecond` (1 KB at a time), until the app answers or `giveUpMs` has passed.
- */
-function trickle(
-  stack: Stack,
-  token: string,
-  chatId: number,
-  declared: number,
-  bytesPerSecond: number,
-  giveUpMs = 40_000,
-): Promise<Trickled> {
-  const head = Buffer.from(
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="avatar"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
-  const url = new URL(stack.appUrl);
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let drip: NodeJS.Timeout | undefined;
-    const done = (result: Omit<Trickled, 'ms'>) => {
-      clearInterval(drip);
-      clearTimeout(giveUp);
-      resolve({ ...result, ms: Date.now() - started });
-    };
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `/api/chats/${chatId}/avatar`,
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
-          'content-length': head.length + declared + tail.length,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          let code = '';
-          try {
-            code = (JSON.parse(Buffer.concat(chunks).toString()) as { error?: { code?: string } }).error?.code ?? '';
-          } catch {
-            // not JSON: the status says enough
-          }
-          done({ status: res.statusCode!, code });
-          req.destroy();
-        });
-      },
-    );
-    req.on('error', () => done({ status: 'gone', code: '' }));
-    req.write(head);
-    const piece = Buffer.alloc(1024, 0x55);
-    drip = setInterval(
-      () => {
-        if (!req.destroyed) req.write(piece);
-      },
-      1000 / (bytesPerSecond / 1024),
-    );
-    const giveUp = setTimeout(() => {
-      req.destroy();
-      done({ status: 'gone', code: '' });
-    }, giveUpMs);
-  });
-}
 
 /** A PNG of about `bytes` that does not compress: noise, stored without compression. */
 function noisePng(bytes: number): Promise<Buffer> {
@@ -115,6 +41,9 @@ describe('upload capacity shared between portals', () => {
   });
   afterAll(() => stack?.close());
 
+  /** 20 KB/s: above UPLOAD_MIN_BYTES_PER_SECOND (8 KB/s). */
+  const trickle = (token: string, chatId: number, declared: number) =>
+    trickleUpload({ appUrl: stack.appUrl, token, chatId, declared, bytesPerSecond: 20 * 1024 });
   const raiseLimit = (token: string, maxUploadBytes: number) =>
     stack.http
       .put('/api/admin/settings')
@@ -155,9 +84,7 @@ describe('upload capacity shared between portals', () => {
   it("leaves another portal's upload admitted at once while two plain users trickle seven large bodies", async () => {
     const users = [(await stack.open(0, PLAIN_USER_ID)).token, (await stack.open(0, OUTSIDER_USER_ID)).token];
     // Within the portal's default 10 MB limit; 20 KB/s is above UPLOAD_MIN_BYTES_PER_SECOND.
-    const flood = Array.from({ length: 7 }, (_, i) =>
-      trickle(stack, users[i % 2]!, SALES_CHAT_ID, 9.5 * MB, 20 * 1024),
-    );
+    const flood = Array.from({ length: 7 }, (_, i) => trickle(users[i % 2]!, SALES_CHAT_ID, 9.5 * MB));
     await admittedOrWaiting(7);
     // The flood holds memory for real: what its portal may, at least three of its bodies.
     expect(await gauge('upload_bytes_reserved')).toBeGreaterThanOrEqual(3 * 9.5 * MB);
@@ -183,7 +110,7 @@ describe('upload capacity shared between portals', () => {
     expect(raised.status).toBe(200);
     const otherAdmin = (await stack.open(1, ADMIN_USER_ID)).token;
     expect((await raiseLimit(otherAdmin, 25 * MB)).status).toBe(200);
-    const flood = Array.from({ length: 3 }, () => trickle(stack, admin, MARKETING_CHAT_ID, 25 * MB, 20 * 1024));
+    const flood = Array.from({ length: 3 }, () => trickle(admin, MARKETING_CHAT_ID, 25 * MB));
     await admittedOrWaiting(3);
     expect(await gauge('upload_bytes_reserved')).toBeGreaterThanOrEqual(25 * MB);
 
