@@ -302,7 +302,9 @@ export function createUpdateChatAvatar(deps: {
         const fresh = await deps.permission.checkNow(change.portal, change.user.id, change.chatId);
         if (fresh.botInChat !== false) throw userRefused(view, error);
         if (!fresh.mayAddMembers) throw joinDenied(fresh, error);
-        join = true;
+        // The bot is outside: the change alone by the method that tells the caller from the bot,
+        // as for a bot known to be outside; its WRONG_REQUEST then adds the bot.
+        method = 'imbot.chat.updateAvatar';
         continue;
       }
       if (method === 'im.chat.updateAvatar' && (error.code === 'ACCESS_DENIED' || error.code === 'WRONG_REQUEST'))

@@ -62,6 +62,17 @@ describe.each(PORTAL_PROFILES)('on a %s portal', (profile) => {
     expect((await audit())!.notes).toContain(profile === 'cloud' ? 'via_bot_v2' : 'via_bot');
   });
 
+  it('a bot that left the chat since the check is added again, and the change is made', async () => {
+    expect((await upload(ADMIN_USER_ID, MARKETING_CHAT_ID)).status).toBe(200);
+    const bot = await botId();
+    const chat = portal().state.chats.get(MARKETING_CHAT_ID)!;
+    chat.members = chat.members.filter((id) => id !== bot);
+    const res = await upload(ADMIN_USER_ID, MARKETING_CHAT_ID);
+    expect(res.status).toBe(200);
+    expect(chat.members).toContain(bot);
+    expect((await audit())!.notes).toContain('bot_joined');
+  });
+
   it('a change Bitrix24 answers as done while the chat keeps its old picture is not reported done', async () => {
     expect((await upload(ADMIN_USER_ID, MARKETING_CHAT_ID)).status).toBe(200);
     portal().injectFault({ method: 'imbot.chat.updateAvatar', noEffect: true });
