@@ -226,7 +226,8 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
           members: { method: 'im.chat.user.list', params: { CHAT_ID: chatId } },
           owner: { method: 'user.get', params: { ID: '$result[view][owner]' } },
         },
-        { halt: false },
+        // halt: a chat the user cannot see stops there (an owner of "" would list every user).
+        { halt: true },
       );
     } catch (error) {
       throw toAppError(error);
