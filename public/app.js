@@ -6,6 +6,7 @@ import { buildUploadForm, decodeAhead } from './crop-render.js';
 import { botCannotJoin, describeChatAccess } from './chat-access.js';
 import { byId, maybeById } from './dom.js';
 import { formatBytes } from './format.js';
+import { formatOfFile, refusalOf } from './file-format.js';
 import { describeImage, isAnimated } from './image-facts.js';
 import { startQueueWait, stopQueueWait } from './queue-wait.js';
 
@@ -215,7 +216,10 @@ async function main() {
     const mine = ++takes;
     if (candidate.size > data.limits.maxUploadBytes)
       return refuse(t.fileTooLarge.replace('{size}', formatSize(data.limits.maxUploadBytes)));
-    if (candidate.type && !candidate.type.startsWith('image/')) return refuse(t.notAnImage);
+    // The first bytes say what the file is: refused now, not by the server after Apply.
+    const format = await formatOfFile(candidate).catch(() => ({ refused: /** @type {const} */ ('other') }));
+    if (mine !== takes) return;
+    if ('refused' in format) return refuse(refusalOf(format.refused, t));
     unsay();
     showNotes([]);
     file = candidate;
