@@ -42,6 +42,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'dom.js': appPages,
   'format.js': appPages,
   'image-facts.js': appPages,
+  'file-format.js': appPages,
   'queue-wait.js': appPages,
   'chat-access.js': appPages,
   // Started by app.js for administrators only.
