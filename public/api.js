@@ -27,7 +27,9 @@ export function createApi({ data, frameReady }) {
   /** @param {B24Frame} frame */
   async function renewFromFrame(frame) {
     // A parent that never answers is cut off by the SDK itself (JSSDK_FRAME_REFRESH_AUTH_TIMEOUT).
-    const auth = await frame.auth.refreshAuth();
+    // Whatever the SDK throws (a timeout, a closed portal tab) means the same to the user: the
+    // portal gave no fresh auth. Its own words are for developers and never reach the page.
+    const auth = await frame.auth.refreshAuth().catch(() => null);
     if (!auth || !auth.access_token) throw new Error('no portal auth');
     const res = await fetch('/api/session', {
       method: 'POST',
@@ -166,6 +168,8 @@ export function createApi({ data, frameReady }) {
 
   // The answers are JSON as the server sends it: the caller names its type.
   return {
+    /** A fresh app token now (from the portal, or the session outside it); NOT_AUTHENTICATED when none comes. */
+    renew: () => renew(),
     /** @param {string} path */
     get: async (path) => (await request('GET', path)).json(),
     /** @param {string} path @param {unknown} json */

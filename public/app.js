@@ -7,6 +7,7 @@ import { botCannotJoin, describeChatAccess } from './chat-access.js';
 import { byId, maybeById } from './dom.js';
 import { formatBytes } from './format.js';
 import { formatOfFile, refusalOf } from './file-format.js';
+import { offerRenewal } from './renewal-offer.js';
 import { describeImage, isAnimated } from './image-facts.js';
 import { startQueueWait, stopQueueWait } from './queue-wait.js';
 
@@ -348,13 +349,9 @@ async function main() {
       picker.updateAvatar(request.chat.id, request.previewUrl);
     } catch (caught) {
       const error = /** @type {ApiError} */ (caught);
-      const reopen = frame;
-      if (error.code === 'NOT_AUTHENTICATED' && reopen) {
-        // The crop stays as it is; reopening the app in the portal brings fresh auth.
-        say(t.sessionExpired, 'error', 'change', {
-          label: t.reopen,
-          run: () => reopen.parent.reloadWindow().catch(() => undefined),
-        });
+      if (error.code === 'NOT_AUTHENTICATED') {
+        // Renewed in place, the same change (lastTry keeps its key) is sent again.
+        offerRenewal({ api, strings: t, say, slot: 'change', onRenewed: () => apply.click() });
       } else if (error.code === 'BOT_JOIN_DENIED' && error.fields?.userWay && request.way === 'bot') {
         // The bot cannot join and only the owner can add it: the user may make the change themselves.
         showAccess({ text: botCannotJoin(t, error.fields.owner || null), kind: 'info', userWay: true });

@@ -43,6 +43,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'format.js': appPages,
   'image-facts.js': appPages,
   'file-format.js': appPages,
+  'renewal-offer.js': appPages,
   'queue-wait.js': appPages,
   'chat-access.js': appPages,
   // Started by app.js for administrators only.
