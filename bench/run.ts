@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { runBrowserBench } from './browser';
 import { runBusyPortalBench } from './busy-portal';
 import { runE2eBench } from './e2e';
+import { runFairUploadsBench } from './fair-uploads';
 import { runPipelineBench } from './pipeline';
 
 // `npm run bench`: every benchmark, each printing its figures and ratios against a baseline
@@ -15,6 +16,7 @@ async function main() {
   await runPipelineBench({ quick });
   await runE2eBench({ quick });
   await runBusyPortalBench({ quick });
+  await runFairUploadsBench({ quick });
   await runBrowserBench({ quick });
   console.log(`\nAll benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
