@@ -191,7 +191,7 @@ export function createApi({ data, frameReady }) {
      * A 202 says the change was sent and Bitrix24's answer never came: the server is finding out
      * from the chat, and the same key is asked again after its Retry-After (`checking` in onBusy)
      * until the answer is the truth: done, or an error.
-     * @param {{ onBusy?: (retry: { attempt: number, seconds: number, checking?: boolean }) => void, changeKey?: string }} [options]
+     * @param {{ onBusy?: (retry: { attempt: number, seconds: number, checking?: boolean, code?: string }) => void, changeKey?: string }} [options]
      */
     async upload(path, form, onProgress, { onBusy, changeKey } = {}) {
       let renewed = false;
@@ -223,7 +223,7 @@ export function createApi({ data, frameReady }) {
           // A longer pause (Bitrix24 blocks a method for minutes) is the user's to wait out.
           if (seconds <= MAX_RETRY_AFTER_S) {
             busyRetries++;
-            onBusy?.({ attempt: busyRetries, seconds });
+            onBusy?.({ attempt: busyRetries, seconds, code });
             // A little spread, so the tabs refused together do not all come back together.
             await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + Math.random() * 500));
             continue;

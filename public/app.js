@@ -2,6 +2,7 @@ import { createAdmin } from './admin.js';
 import { createApi } from './api.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
+import { startBusyCountdown, stopBusyCountdown } from './busy-countdown.js';
 import { buildUploadForm, decodeAhead } from './crop-render.js';
 import { botCannotJoin, describeChatAccess } from './chat-access.js';
 import { byId, maybeById } from './dom.js';
@@ -309,12 +310,13 @@ async function main() {
     say(t.applying, 'progress');
     let saving = false;
     try {
-      /** @param {{ checking?: boolean }} retry */
+      /** @param {{ seconds: number, checking?: boolean, code?: string }} retry */
       const onBusy = (retry) => {
         saving = false;
         stopQueueWait();
         // Sent, and Bitrix24's answer never came: the server is finding out from the chat.
-        say(retry.checking ? t.checking : t.busyRetrying, 'progress');
+        if (retry.checking) say(t.checking, 'progress');
+        else startBusyCountdown(retry, t, (text) => say(text, 'progress', 'change'));
       };
       /** @param {{ outputSide: number }} limits */
       const send = async (limits) =>
@@ -324,6 +326,7 @@ async function main() {
           (share) => {
             progress.value = Math.round(share * 100);
             // The bytes are out; the rest is our server and Bitrix24.
+            if (share > 0) stopBusyCountdown();
             if (share >= 1 && !saving) {
               saving = true;
               say(t.saving, 'progress');
@@ -362,15 +365,21 @@ async function main() {
             apply.click();
           },
         });
-      } else {
+      } else if (error.status === 503 || error.status === 429 || error.code === 'CHANGE_IN_PROGRESS') {
+        // The retries gave up: Retry sends the same change again (lastTry keeps its key).
         say(
           error.status === 503 && error.retryAfter
             ? t.busy.replace('{seconds}', String(error.retryAfter))
             : error.message,
           'error',
+          'change',
+          { label: t.retryButton, run: () => apply.click() },
         );
+      } else {
+        say(error.message, 'error');
       }
     } finally {
+      stopBusyCountdown();
       stopQueueWait();
       freeze(false);
       apply.removeAttribute('aria-disabled');

@@ -44,6 +44,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'image-facts.js': appPages,
   'file-format.js': appPages,
   'renewal-offer.js': appPages,
+  'busy-countdown.js': appPages,
   'queue-wait.js': appPages,
   'chat-access.js': appPages,
   // Started by app.js for administrators only.
