@@ -1,4 +1,4 @@
-// Admission of uploads by the memory their bodies take (issue 12), fair across portals: no
+// Admission of uploads by the memory their bodies take, fair across portals: no
 // portal, however many users or however large its own size limit, can keep another portal's
 // uploads waiting for long. Knows nothing of HTTP: the gate in upload-gate.ts turns requests
 // into claims and answers for it.
@@ -8,9 +8,10 @@
 //   administrator may raise its file limit, but the portal still holds at most `bytesPerPortal`,
 //   which is half the budget by default, so one portal alone always leaves room for another;
 // - who gets freed memory next: the waiting portal that holds the least, then within it the
-//   user who holds the least, then the earliest (max-min fairness). A portal that has nothing in
-//   flight is first in line whatever another portal has queued, so its first upload waits at
-//   most until enough of what is in flight ends: one upload's time;
+//   user who holds the least (max-min fairness), taking turns between equals, then the earliest.
+//   A portal that has nothing in flight is first in line whatever another portal has queued, so
+//   its first upload waits at most until enough of what is in flight ends: one upload's time,
+//   which the gate bounds by holding every body to its pace;
 // - a full queue sheds the newest upload of the portal with the most waiting, not the newcomer
 //   of a portal with fewer, so one portal cannot fill the queue against the others either.
 

@@ -82,11 +82,11 @@ export function identifyUploader(req: Request) {
  * 503 with Retry-After. Once admitted:
  * - the slot is held until the answer is written, even when the client has gone: its body may
  *   still be queued for decoding, and freeing the slot at once would let abandoned uploads pile
- *   up unbounded (issue 10, item 3). `req.uploadSignal` tells that work to stop;
+ *   up unbounded. `req.uploadSignal` tells that work to stop;
  * - a body that falls behind its pace is cut, or a few slow clients would hold the memory for
- *   minutes: at least `minBytesPerSecond`, and for a large body its size over `bodyMs`, since
- *   Node's requestTimeout gives a body only that minute after the check and the admission
- *   (compose.ts) and would cut it anyway, after it had held its memory all that time.
+ *   minutes: at least `minBytesPerSecond`, and for a large body its size over `bodyMs`, the time
+ *   Node's requestTimeout keeps for a body after the longest check and admission (compose.ts).
+ *   A body slower than that is one Node may cut too, after it has held its memory all along.
  */
 export function createUploadGate(opts: UploadGateOptions) {
   const admission = createUploadAdmission(opts);
