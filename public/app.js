@@ -9,6 +9,7 @@ import { byId, maybeById } from './dom.js';
 import { formatBytes } from './format.js';
 import { formatOfFile, refusalOf } from './file-format.js';
 import { offerRenewal } from './renewal-offer.js';
+import { takePastedFiles } from './clipboard-paste.js';
 import { describeImage, isAnimated } from './image-facts.js';
 import { startQueueWait, stopQueueWait } from './queue-wait.js';
 
@@ -263,11 +264,15 @@ async function main() {
     showNotes([{ kind: 'warn', text }]);
     refreshApply();
   }
-  input.addEventListener('change', () => {
-    const chosen = input.files?.[0];
-    input.value = ''; // so that choosing the same file again still counts
-    void take(chosen);
-  });
+  const camera = byId('camera-input');
+  for (const field of [input, camera]) {
+    field.addEventListener('change', () => {
+      const chosen = field.files?.[0];
+      field.value = ''; // so that choosing the same file again still counts
+      void take(chosen);
+    });
+  }
+  takePastedFiles((pasted) => void take(pasted));
   drop.addEventListener('dragover', (event) => {
     event.preventDefault();
     if (!applying) drop.classList.add('over');
@@ -287,6 +292,7 @@ async function main() {
     applying = value;
     picker.setLocked(value);
     input.disabled = value;
+    camera.disabled = value;
     drop.classList.toggle('locked', value);
     byId('chat-change').disabled = value;
   }

@@ -32,6 +32,7 @@ export interface PageElements {
   'chat-id-use': HTMLButtonElement;
   'drop-zone': HTMLDivElement;
   'file-input': HTMLInputElement;
+  'camera-input': HTMLInputElement;
   'file-name': HTMLParagraphElement;
   'file-notes': HTMLUListElement;
   'file-hint': HTMLParagraphElement;

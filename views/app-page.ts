@@ -85,6 +85,9 @@ ${tabs}
         <p class="drop-text">${t.dropHint}</p>
         <input id="file-input" class="file-input" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif,image/heic,image/tiff" aria-describedby="file-hint">
         <label class="btn btn-light" for="file-input">${icon('upload')}${t.chooseFile}</label>
+        <input id="camera-input" class="file-input camera-field" type="file" accept="image/*" capture="environment">
+        <label class="btn btn-light camera-button" for="camera-input">${t.takePhoto}</label>
+        <p class="hint paste-hint">${t.pasteHint}</p>
         <p class="file-name" id="file-name" aria-live="polite"></p>
         <ul class="notes" id="file-notes" aria-live="polite"></ul>
         <p class="hint" id="file-hint"></p>

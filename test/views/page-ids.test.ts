@@ -45,6 +45,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'file-format.js': appPages,
   'renewal-offer.js': appPages,
   'busy-countdown.js': appPages,
+  'clipboard-paste.js': appPages,
   'queue-wait.js': appPages,
   'chat-access.js': appPages,
   // Started by app.js for administrators only.
