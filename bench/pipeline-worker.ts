@@ -64,7 +64,7 @@ const pipeline = createAvatarPipeline({
   concurrency: config.pipelineConcurrency,
   decodeMemoryMb: config.decodeMemory.budgetMb,
   imageDecodeMemoryMb: config.decodeMemory.perImageMb,
-  decodeTimeoutSeconds: config.decodeTime.timeoutSeconds,
+  decodeTimeoutMs: config.decodeTime.timeoutMs,
   decodeQueueWaitMs: config.decodeTime.queueWaitMs,
 });
 

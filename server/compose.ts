@@ -162,7 +162,7 @@ export function composeApp(deps: {
     concurrency: config.pipelineConcurrency,
     decodeMemoryMb: config.decodeMemory.budgetMb,
     imageDecodeMemoryMb: config.decodeMemory.perImageMb,
-    decodeTimeoutSeconds: config.decodeTime.timeoutSeconds,
+    decodeTimeoutMs: config.decodeTime.timeoutMs,
     decodeQueueWaitMs: config.decodeTime.queueWaitMs,
   });
   const pipeline: AvatarPipeline = metrics

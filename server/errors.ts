@@ -33,7 +33,7 @@ const catalogue = {
   IMAGE_TOO_COSTLY: 413,
   // Built so that decoding it would take far longer than its size says (a JPEG of hundreds of scans).
   IMAGE_TOO_COMPLEX: 413,
-  // Its decode ran past DECODE_TIMEOUT_SECONDS and was stopped.
+  // Its decode ran past DECODE_TIMEOUT_MS and was stopped.
   IMAGE_TOO_SLOW: 413,
   INVALID_SETTINGS: 422,
   NOT_FOUND: 404,

@@ -5,6 +5,7 @@ import { createDecodeAdmission } from './decode-admission';
 import { FORMAT_PIXEL_CEILINGS, OPTIMISED_CODING_MAX_SIDE, planDecode, type DecodePath } from './decode-cost';
 import { explicitOperations, orientationOf, orientedSize, storedSquare } from './exif-orientation';
 import { readImageHeader } from './image-header';
+import { STRUCTURE_LIMITS, type StructureLimits } from './image-structure';
 
 // The upload size is bounded earlier (the upload gate and multer); here the bytes
 // are sniffed by sharp (never the name or the browser's MIME type), the pixel count and the
@@ -66,8 +67,10 @@ export interface AvatarPipelineOptions {
   decodeMemoryMb?: number;
   imageDecodeMemoryMb?: number;
   /** How long a decode may run (libvips stops at its next progress check), and wait for its turn. */
-  decodeTimeoutSeconds?: number;
+  decodeTimeoutMs?: number;
   decodeQueueWaitMs?: number;
+  /** What image-structure.ts refuses; a test lifts them to reach the deadline behind them. */
+  structureLimits?: Partial<StructureLimits>;
 }
 
 /**
@@ -76,15 +79,15 @@ export interface AvatarPipelineOptions {
  * the process-wide budget, or refuses what one image may never cost.
  */
 export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipeline {
-  const timeoutSeconds = opts.decodeTimeoutSeconds;
+  const structureLimits = { ...STRUCTURE_LIMITS, ...opts.structureLimits };
   const admission = createDecodeAdmission({
     budgetBytes: (opts.decodeMemoryMb ?? 512) * MB,
     perImageBytes: (opts.imageDecodeMemoryMb ?? 224) * MB,
     concurrency: opts.concurrency ?? 2,
-    runMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    runMs: opts.decodeTimeoutMs,
     waitMs: opts.decodeQueueWaitMs,
-    // A slot frees within one decode's deadline.
-    retryAfterSeconds: timeoutSeconds,
+    // A turn frees within about one decode's deadline.
+    retryAfterSeconds: opts.decodeTimeoutMs === undefined ? undefined : Math.ceil(opts.decodeTimeoutMs / 1000),
   });
   const open = (input: Buffer, limit: number): Sharp =>
     // failOn 'error': a truncated or corrupt file is refused instead of half-decoded. pages: 1,
@@ -92,8 +95,9 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
     sharp(input, { limitInputPixels: limit, failOn: 'error', sequentialRead: true, pages: 1 });
   /**
    * sharp's timeout is in whole seconds, looked at between the strips libvips computes: what is
-   * left of the deadline, at least one second. A decoder that holds the whole image decodes it
-   * in one call first (image-structure.ts bounds what that call may cost).
+   * left of the deadline, rounded up, at least one second (the caller is answered at the
+   * deadline itself, decode-admission.ts). A decoder that holds the whole image decodes it in
+   * one call first, which nothing stops: image-structure.ts bounds what that call may cost.
    */
   const within = (image: Sharp, deadline: number): Sharp =>
     deadline === Infinity ? image : image.timeout({ seconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)) });
@@ -104,7 +108,7 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
     input: Buffer,
     { crop, output, signal, owner }: NormaliseOptions,
   ): Promise<NormalisedAvatar> {
-    const header = await readImageHeader(input);
+    const header = await readImageHeader(input, structureLimits);
     const pixelLimit = Math.min(opts.maxInputPixels, FORMAT_PIXEL_CEILINGS[header.format] ?? Infinity);
     if (header.width * header.height > opts.maxInputPixels)
       throw new AppError('IMAGE_TOO_LARGE', { detail: `${header.width}x${header.height}` });

@@ -1,19 +1,26 @@
 import type { ImageFormat, ImageHeader } from './image-header';
 
-// The memory a decode will take, priced from the header before anything is decoded (issue 10,
-// item 2: a 2 KB AVIF of 100 MP took 1.85 GB). Every figure below was measured as the rise of
-// peak RSS of one pipeline run in a process of its own (test/avatar/peak-rss-child.ts; sharp
-// 0.35.5, libvips 8.18.7, one libvips thread), and each is rounded up from what was seen.
+// The memory a decode will take, priced from the header before anything is decoded (a 2 KB
+// AVIF of 100 MP took 1.85 GB). Every figure below was measured as the rise of peak RSS of one
+// pipeline run in a process of its own (test/avatar/peak-rss-child.ts; sharp 0.35.5, libvips
+// 8.18.7, one libvips thread, Node 24), and each is rounded up from what was seen.
 
 /**
  * Formats whose decoder holds the whole image at once, whatever the crop: AVIF/HEIF (libheif
- * decodes to planes, then to RGB: 18 B/px at 8 bits, 24 at 10), GIF (a full RGBA frame, 4.6
+ * decodes to planes, then to RGB: 18.4 B/px at 8 bits, 25.7 at 10), GIF (a full RGBA frame, 4.6
  * B/px), TIFF (a strip or a tile may span the whole image) and PNG (interlaced ones decode
  * whole; non-interlaced stream, but nobody needs a 40 MP avatar source in PNG). JPEG and WebP
  * shrink while decoding and keep the general MAX_INPUT_PIXELS.
+ *
+ * AVIF/HEIF's is lower than its price alone would make it: libheif and aom allocate a decode in
+ * pieces that glibc keeps in the arena of the thread that decoded, and the next AVIF decoded on
+ * another thread takes fresh memory, so eight at once, two at a time within the budget, peaked
+ * at up to 3.5 times one decode (Node 24: 645 MB for eight 10 MP AVIFs of 466 bytes, 527 for
+ * 8 MP at 10 bits). At 7 MP the eight peaked at 441 MB (8 bits) and 494 (10 bits), within the
+ * 576 MB that README "Security" promises (pipeline-memory.test.ts holds it).
  */
 export const FORMAT_PIXEL_CEILINGS: Readonly<Partial<Record<ImageFormat, number>>> = {
-  heif: 10_000_000,
+  heif: 7_000_000,
   gif: 32_000_000,
   png: 40_000_000,
   tiff: 40_000_000,
@@ -61,7 +68,8 @@ function wholeImageBytes(header: ImageHeader, path: DecodePath, scale: number): 
   const sample = header.bands * header.bytesPerBand;
   switch (header.format) {
     case 'heif':
-      return header.decodedPixels * (header.bytesPerBand > 1 ? 24 : 18);
+      // A grid's tiles at the sizes they declare, which may be more than the grid's (heif-boxes.ts).
+      return header.decodedPixels * (header.bytesPerBand > 1 ? 26 : 19);
     case 'gif':
       return pixels * 5;
     case 'tiff':

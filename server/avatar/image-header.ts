@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { AppError } from '../errors';
-import { readImageStructure } from './image-structure';
+import { readImageStructure, STRUCTURE_LIMITS, type StructureLimits } from './image-structure';
 
 // What the pipeline learns from an image's header before it decodes a single pixel: enough to
 // refuse it, to price its decode (decode-cost.ts) and to cut the user's square out of it.
@@ -44,10 +44,13 @@ const BYTES_PER_BAND: Record<string, number> = {
   dpcomplex: 16,
 };
 
-export async function readImageHeader(input: Buffer): Promise<ImageHeader> {
+export async function readImageHeader(
+  input: Buffer,
+  structureLimits: StructureLimits = STRUCTURE_LIMITS,
+): Promise<ImageHeader> {
   if (input.length === 0) throw new AppError('UNSUPPORTED_IMAGE', { detail: 'empty file' });
   // Before sharp reads the header: reading it is what a GIF of a million frames makes slow.
-  const structure = readImageStructure(input);
+  const structure = readImageStructure(input, structureLimits);
   let meta: sharp.Metadata;
   try {
     // The header only: with limitInputPixels off here, a bomb is measured, not refused blindly,

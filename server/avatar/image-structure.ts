@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { readHeifPrimary, type HeifPrimary } from './heif-boxes';
+import { readTiffStructure } from './tiff-directories';
 
 // Decode priced by time too. decode-cost.ts prices the memory of a decode from its size; what
 // makes a small file slow is how it is built, and that is counted here from the bytes, before
@@ -18,8 +19,10 @@ import { readHeifPrimary, type HeifPrimary } from './heif-boxes';
 //   as much again to decode. 10 000 frames (seven minutes at 25 a second) take about 10 ms.
 // - TIFF pages. Only the first page is decoded, but libtiff follows the whole chain of
 //   directories, and libvips reads it twice: 100 000 pages (18.6 MB) took 4.5 s, 1000 take 70 ms.
-//   Tiles and strips need no limit: libvips reads them one by one and the decode deadline cuts
-//   a TIFF of 16x16 tiles (156 000 for 40 MP: 4.4 s) at the next tile.
+// - TIFF tiles and strips. Each costs its own decoder set-up: 40 MP in 16x16 tiles is 156 000
+//   of them, 2.5 s deflated and 6 s as JPEG, and each JPEG tile may have hundreds of scans of
+//   its own (883: 13 s). Writers use tiles of 64 to 512 px or strips of about 8 KB: 40 MP is
+//   600 to 10 000 chunks. 50 000 JPEG chunks take about 2 s, and each is held to 100 scans.
 // - HEIF grids. libheif decodes each tile of a grid as an image of its own, at the size the
 //   tile declares, whatever size the grid declares: a 768-byte AVIF said to be 64x64 decoded
 //   four tiles of 3000x3000 (36 MP, +416 MB, 2 s). heif-boxes.ts reads the tiles, and
@@ -32,12 +35,15 @@ export const STRUCTURE_LIMITS = {
   jpegScans: 100,
   gifFrames: 10_000,
   tiffPages: 1000,
+  tiffChunks: 50_000,
 } as const;
 
 export interface ImageStructure {
+  /** A JPEG's scans, or the most of one of a JPEG-compressed TIFF's tiles or strips. */
   jpegScans?: number;
   gifFrames?: number;
   tiffPages?: number;
+  tiffChunks?: number;
   /** The primary image of a HEIF/AVIF file: its tiles when it is a grid, and what they decode to. */
   heif?: HeifPrimary;
 }
@@ -47,33 +53,44 @@ export interface ImageStructure {
  * limit. Each count stops one past its limit, so a hostile file is refused after reading no
  * more than that. Bytes that are none of these formats are left to sharp to sniff.
  */
-export function readImageStructure(input: Buffer): ImageStructure {
-  const structure = sniff(input);
-  const over = (Object.keys(STRUCTURE_LIMITS) as (keyof typeof STRUCTURE_LIMITS)[]).find(
-    (key) => (structure[key] ?? 0) > STRUCTURE_LIMITS[key],
-  );
+export type StructureLimits = { readonly [K in keyof typeof STRUCTURE_LIMITS]: number };
+
+export function readImageStructure(input: Buffer, limits: StructureLimits = STRUCTURE_LIMITS): ImageStructure {
+  let structure: ImageStructure = {};
+  try {
+    structure = sniff(input, limits);
+  } catch {
+    // Boxes or directories that end mid-field: libheif and libtiff refuse such a file too.
+  }
+  const over = (Object.keys(limits) as (keyof StructureLimits)[]).find((key) => (structure[key] ?? 0) > limits[key]);
   if (over) {
     throw new AppError('IMAGE_TOO_COMPLEX', {
-      detail: `more than ${STRUCTURE_LIMITS[over]} ${over.replace(/^(jpeg|gif|tiff)/, '$1 ').toLowerCase()}`,
+      detail: `${structure[over]} ${over.replace(/^(jpeg|gif|tiff)/, '$1 ').toLowerCase()}, at most ${limits[over]}`,
     });
   }
   return structure;
 }
 
-function sniff(b: Buffer): ImageStructure {
+function sniff(b: Buffer, limits: StructureLimits): ImageStructure {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff)
-    return { jpegScans: countJpegScans(b, STRUCTURE_LIMITS.jpegScans + 1) };
+    return { jpegScans: countJpegScans(b, limits.jpegScans + 1) };
   const magic = b.subarray(0, 6).toString('latin1');
-  if (magic === 'GIF87a' || magic === 'GIF89a') return { gifFrames: countGifFrames(b, STRUCTURE_LIMITS.gifFrames + 1) };
-  if (magic.startsWith('II*\0') || magic.startsWith('MM\0*') || magic.startsWith('II+\0') || magic.startsWith('MM\0+'))
-    return { tiffPages: countTiffPages(b, STRUCTURE_LIMITS.tiffPages + 1) };
+  if (magic === 'GIF87a' || magic === 'GIF89a') return { gifFrames: countGifFrames(b, limits.gifFrames + 1) };
+  if (
+    magic.startsWith('II*\0') ||
+    magic.startsWith('MM\0*') ||
+    magic.startsWith('II+\0') ||
+    magic.startsWith('MM\0+')
+  ) {
+    const tiff = readTiffStructure(b, {
+      stopPagesAt: limits.tiffPages + 1,
+      scanChunksUpTo: limits.tiffChunks,
+      countScans: (chunk) => countJpegScans(chunk, limits.jpegScans + 1),
+    });
+    return { tiffPages: tiff.pages, tiffChunks: tiff.chunks, jpegScans: tiff.jpegScans };
+  }
   if (b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp') {
-    let heif: HeifPrimary | null = null;
-    try {
-      heif = readHeifPrimary(b);
-    } catch {
-      // Boxes that end mid-field: libheif refuses the file as well.
-    }
+    const heif = readHeifPrimary(b);
     return heif ? { heif } : {};
   }
   return {};
@@ -141,27 +158,4 @@ export function countGifFrames(b: Buffer, stopAt = Infinity): number {
     else break; // the trailer, or bytes libnsgif would stop at too
   }
   return frames;
-}
-
-/** Directories in the main chain (TIFF 6.0 section 2; BigTIFF's 8-byte offsets), as libtiff counts pages. */
-export function countTiffPages(b: Buffer, stopAt = Infinity): number {
-  const little = b[0] === 0x49;
-  const big = (little ? b.readUInt16LE(2) : b.readUInt16BE(2)) === 43;
-  const u16 = (at: number) => (little ? b.readUInt16LE(at) : b.readUInt16BE(at));
-  const u32 = (at: number) => (little ? b.readUInt32LE(at) : b.readUInt32BE(at));
-  const u64 = (at: number) => Number(little ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at));
-  const seen = new Set<number>();
-  let pages = 0;
-  let offset = big ? (b.length >= 16 ? u64(8) : 0) : b.length >= 8 ? u32(4) : 0;
-  while (offset > 0 && !seen.has(offset) && pages < stopAt) {
-    seen.add(offset);
-    const countBytes = big ? 8 : 2;
-    if (offset + countBytes > b.length) break;
-    const entries = big ? u64(offset) : u16(offset);
-    const next = offset + countBytes + entries * (big ? 20 : 12);
-    if (next + (big ? 8 : 4) > b.length) break;
-    pages++;
-    offset = big ? u64(next) : u32(next);
-  }
-  return pages;
 }

@@ -27,7 +27,7 @@ async function main() {
     concurrency: config.pipelineConcurrency,
     decodeMemoryMb: config.decodeMemory.budgetMb,
     imageDecodeMemoryMb: config.decodeMemory.perImageMb,
-    decodeTimeoutSeconds: config.decodeTime.timeoutSeconds,
+    decodeTimeoutMs: config.decodeTime.timeoutMs,
     decodeQueueWaitMs: config.decodeTime.queueWaitMs,
   });
   const inputs = jobs.map((job) => readFileSync(job.file));
