@@ -32,7 +32,9 @@ describe('call pacer', () => {
     const started = Date.now();
     await pacer.take('b', signal);
     expect(Date.now() - started).toBeLessThan(30);
-    expect(pacer.waitMs('b')).toBe(1000);
+    // A second's wait for b's next turn, less the few ms since it was taken.
+    expect(pacer.waitMs('b')).toBeGreaterThan(950);
+    expect(pacer.waitMs('b')).toBeLessThanOrEqual(1000);
     expect(pacer.waitMs('c')).toBe(0);
   });
 
