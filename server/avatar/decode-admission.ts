@@ -6,10 +6,12 @@ import { AppError } from '../errors';
  * ends. The queue needs no bound of its own: the upload gate bounds the uploads in flight, and
  * each holds at most one place here.
  *
- * Whose turn: the waiting decode of the owner (a portal) with the fewest decodes running, the
- * longest-waiting among equals; within an owner, first come, first served. One portal's costly
- * uploads so never stand between another portal and the next free slot, and the chosen decode
- * is not overtaken by smaller ones while it waits for memory, so a large decode cannot starve.
+ * Whose turn: the waiting decode of the owner (a portal) with the fewest decodes running; among
+ * equals, of the owner whose last decode started longest ago (or never), then the one that
+ * arrived first; within an owner, first come, first served. One portal's costly uploads so
+ * never stand between another portal and the next free slot, even one decode at a time, and
+ * the chosen decode is not overtaken by smaller ones while it waits for memory, so a large
+ * decode cannot starve.
  *
  * Two deadlines, so that nobody waits behind a decode for ever:
  * - `waitMs`: a decode still waiting for its turn then leaves the queue with 503 SERVER_BUSY
@@ -53,15 +55,28 @@ export function createDecodeAdmission(opts: {
   let reserved = 0;
   let running = 0;
   const runningBy = new Map<string, number>();
+  /** When each owner with decodes running or waiting last had one start (a count of starts). */
+  const lastStartBy = new Map<string, number>();
+  let starts = 0;
   const queue: Waiter[] = [];
 
   const fits = (bytes: number) => running < opts.concurrency && reserved + bytes <= opts.budgetBytes;
   const runningOf = (owner: string) => runningBy.get(owner) ?? 0;
-  /** The queue is in arrival order: the first waiter of the least busy owner. */
+  const lastStartOf = (owner: string) => lastStartBy.get(owner) ?? -1;
+  /** The queue is in arrival order: the first waiter of the least busy, least recently served owner. */
   const next = (): Waiter | undefined => {
     let chosen: Waiter | undefined;
-    for (const waiter of queue) if (!chosen || runningOf(waiter.owner) < runningOf(chosen.owner)) chosen = waiter;
+    for (const waiter of queue) {
+      if (!chosen) chosen = waiter;
+      else {
+        const busier = runningOf(waiter.owner) - runningOf(chosen.owner);
+        if (busier < 0 || (busier === 0 && lastStartOf(waiter.owner) < lastStartOf(chosen.owner))) chosen = waiter;
+      }
+    }
     return chosen;
+  };
+  const forgetIfIdle = (owner: string) => {
+    if (runningOf(owner) === 0 && !queue.some((waiter) => waiter.owner === owner)) lastStartBy.delete(owner);
   };
   const drain = () => {
     for (let waiter = next(); waiter && fits(waiter.bytes); waiter = next()) {
@@ -73,6 +88,7 @@ export function createDecodeAdmission(opts: {
     reserved += bytes;
     running++;
     runningBy.set(owner, runningOf(owner) + 1);
+    lastStartBy.set(owner, starts++);
   };
   const giveBack = (bytes: number, owner: string) => {
     reserved -= bytes;
@@ -80,6 +96,7 @@ export function createDecodeAdmission(opts: {
     const left = runningOf(owner) - 1;
     if (left > 0) runningBy.set(owner, left);
     else runningBy.delete(owner);
+    forgetIfIdle(owner);
     drain();
   };
 
@@ -129,6 +146,7 @@ export function createDecodeAdmission(opts: {
         signal?.removeEventListener('abort', onAbort);
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
+        forgetIfIdle(owner);
         // The one who left may have been the head that others waited behind.
         drain();
         reject(reason);

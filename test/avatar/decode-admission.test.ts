@@ -75,34 +75,35 @@ describe('decode admission', () => {
     await first;
   });
 
-  it('gives the next free slot to the portal with the fewest decodes running, not to the one that queued most', async () => {
-    const admission = createDecodeAdmission({ budgetBytes: 1000 * MB, perImageBytes: 200 * MB, concurrency: 2 });
-    const started: string[] = [];
-    const gates = new Map<string, ReturnType<typeof deferred>>();
-    const run = (name: string, owner: string) => {
-      gates.set(name, deferred());
-      return admission.run(
-        MB,
-        async () => {
-          started.push(name);
-          await gates.get(name)!.promise;
-        },
-        { owner },
-      );
-    };
-    // One portal's four costly uploads, then another portal's small one.
-    const jobs = [run('a1', 'A'), run('a2', 'A'), run('a3', 'A'), run('a4', 'A'), run('b1', 'B')];
-    await tick();
-    expect(started).toEqual(['a1', 'a2']);
-    gates.get('a1')!.resolve();
-    await tick();
-    expect(started).toEqual(['a1', 'a2', 'b1']);
-    for (const gate of gates.values()) gate.resolve();
-    await tick();
-    for (const gate of gates.values()) gate.resolve();
-    await Promise.all(jobs);
-    expect(started).toEqual(['a1', 'a2', 'b1', 'a3', 'a4']);
-  });
+  it.each([2, 1])(
+    'gives the next free turn to another portal, not to the one that queued most (%i at once)',
+    async (concurrency) => {
+      const admission = createDecodeAdmission({ budgetBytes: 1000 * MB, perImageBytes: 200 * MB, concurrency });
+      const started: string[] = [];
+      const gates = new Map<string, ReturnType<typeof deferred>>();
+      const run = (name: string, owner: string) => {
+        gates.set(name, deferred());
+        return admission.run(
+          MB,
+          async () => {
+            started.push(name);
+            await gates.get(name)!.promise;
+          },
+          { owner },
+        );
+      };
+      // One portal's four costly uploads, then another portal's small one.
+      const jobs = [run('a1', 'A'), run('a2', 'A'), run('a3', 'A'), run('a4', 'A'), run('b1', 'B')];
+      await tick();
+      expect(started).toEqual(['a1', 'a2'].slice(0, concurrency));
+      gates.get('a1')!.resolve();
+      await tick();
+      expect(started).toEqual(concurrency === 2 ? ['a1', 'a2', 'b1'] : ['a1', 'b1']);
+      for (const gate of gates.values()) gate.resolve();
+      await Promise.all(jobs);
+      expect(started.indexOf('b1')).toBe(concurrency);
+    },
+  );
 
   it('refuses a decode that waited past its deadline with 503 SERVER_BUSY and a Retry-After, and never runs it', async () => {
     const admission = createDecodeAdmission({
