@@ -80,7 +80,8 @@ async function main() {
   const input = readFileSync(file);
   const iterations = Number(iterationsRaw);
   const parallel = Number(parallelRaw ?? 1);
-  await runOnce(variant, input, crop); // warm-up
+  // Warm-up, unless the image is one that takes the naive decode half a minute (BENCH_WARMUP=0).
+  if (process.env.BENCH_WARMUP !== '0') await runOnce(variant, input, crop);
   const times: number[] = [];
   let bytes = 0;
   for (let i = 0; i < iterations; i++) {

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createAvatarPipeline, type CropRect } from '../server/avatar/avatar-pipeline';
+import { avifGrid } from '../test/support/avif-grid';
+import { gifWithFrames, tiffWithPages } from '../test/support/many-pages';
+import { MOST_SCANS, progressiveJpeg } from '../test/support/progressive-jpeg';
+import { tiledTiff } from '../test/support/tiled-tiff';
 import { median, percentile, photoLike, table } from './support';
 
 // The pipeline against two baselines measured in the same run: (a) naive — full decode at
@@ -18,12 +22,19 @@ interface Measured {
   refused?: string[];
 }
 
-function measure(variant: string, file: string, iterations: number, parallel = 1, crop?: CropRect): Measured {
+function measure(
+  variant: string,
+  file: string,
+  iterations: number,
+  parallel = 1,
+  crop?: CropRect,
+  opts: { warmUp?: boolean } = {},
+): Measured {
   const args = [variant, file, String(iterations), String(parallel), ...(crop ? [JSON.stringify(crop)] : [])];
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'pipeline-worker.ts'), ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', BENCH_WARMUP: opts.warmUp === false ? '0' : '1' },
   });
   return JSON.parse(out) as Measured;
 }
@@ -168,6 +179,7 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
       `\nMemory: 16 parallel pipelines on a 100 MP JPEG (${(largestBytes.size / 1e6).toFixed(1)} MB): ${median(pressure.times).toFixed(0)} ms for all, peak RSS ${pressure.peakRssMb.toFixed(0)} MB (one alone: ${median(one.times).toFixed(0)} ms, ${one.peakRssMb.toFixed(0)} MB); default settings (sharp concurrency 1, no libvips operation cache, 2 decodes at once, 512 MB decode budget)`,
     );
     const hostile = await runHostileImages(dir);
+    const slow = await runSlowImages(dir);
     const blank: Row = Object.fromEntries(Object.keys(rows[0]!).map((column) => [column, '']));
     rows.push({
       ...blank,
@@ -186,6 +198,14 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
         image: `hostile: ${row.image}`,
         'peak RSS MB ours/naive/floor': `${row['ours peak RSS MB']} / ${row['naive peak RSS MB']} / -`,
       });
+    for (const row of slow)
+      rows.push({
+        ...blank,
+        image: `slow: ${row.image}`,
+        'ours p50/p95 ms': String(row.ours),
+        'naive p50 ms': String(row['naive ms']),
+        'peak RSS MB ours/naive/floor': `- / ${row['naive peak RSS MB']} / -`,
+      });
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -193,9 +213,9 @@ export async function runPipelineBench(opts: { quick?: boolean } = {}): Promise<
 }
 
 /**
- * Issue 10, item 2: small files that decode to gigabytes, and crops that made the whole image
- * go through a resize. *naive* decodes at full size (what a pipeline without a cost model does);
- * *ours* is the pipeline as the app builds it. Peak RSS of the whole process (idle: ~90 MB).
+ * Small files that decode to gigabytes, and crops that made the whole image go through a resize.
+ * *naive* decodes at full size (what a pipeline without a cost model does); *ours* is the
+ * pipeline as the app builds it. Peak RSS of the whole process (idle: ~90 MB).
  */
 async function runHostileImages(dir: string): Promise<Row[]> {
   const flat = (width: number, height: number, channels: 3 | 4 = 3) =>
@@ -210,7 +230,10 @@ async function runHostileImages(dir: string): Promise<Row[]> {
     { name: 'progressive JPEG 100 MP', image: flat(10000, 10000).jpeg({ progressive: true }) },
     { name: 'interlaced PNG 100 MP', image: flat(10000, 10000).png({ progressive: true }) },
     { name: 'PNG 40 MP RGBA, crop 513', image: flat(6320, 6320, 4).png(), crop: crop513 },
-    { name: 'AVIF 10 MP (admitted)', image: flat(3160, 3160).avif({ effort: 0, quality: 30 }) },
+    // The costliest AVIF the defaults once admitted: eight at once peaked 580 MB above idle.
+    { name: 'AVIF 10 MP', image: flat(3160, 3160).avif({ effort: 0, quality: 30 }) },
+    { name: 'AVIF 7 MP (admitted)', image: flat(2645, 2645).avif({ effort: 0, quality: 30 }) },
+    { name: 'AVIF 7 MP 10-bit (admitted)', image: flat(2645, 2645).avif({ effort: 0, quality: 30, bitdepth: 10 }) },
   ];
   const rows: Row[] = [];
   for (const { name, image, crop } of cases) {
@@ -221,7 +244,7 @@ async function runHostileImages(dir: string): Promise<Row[]> {
     const naive = measure('naive', file, 1, 1, crop);
     const ours8 = measure('ours', file, 1, 8, crop);
     rows.push({
-      image: `${name} (${data.length < 1e4 ? `${data.length} B` : data.length < 1e6 ? `${(data.length / 1024).toFixed(0)} KB` : `${(data.length / 1e6).toFixed(1)} MB`})`,
+      image: `${name} (${size(data.length)})`,
       ours: ours.refused?.length ? `refused ${ours.refused.join(',')}` : `${median(ours.times).toFixed(0)} ms`,
       'ours peak RSS MB': ours.peakRssMb.toFixed(0),
       'naive peak RSS MB': naive.peakRssMb.toFixed(0),
@@ -236,6 +259,55 @@ async function runHostileImages(dir: string): Promise<Row[]> {
   console.log(table(rows));
   return rows;
 }
+
+/**
+ * Small files that are slow to decode: how they are built, not their size, makes them slow.
+ * *ours* refuses them from their bytes (server/avatar/image-structure.ts); *naive* decodes at
+ * full size, as above, with no deadline: the time a core would spend on each.
+ */
+async function runSlowImages(dir: string): Promise<Row[]> {
+  const cases: { name: string; data: Buffer }[] = [
+    {
+      name: `progressive JPEG 10000x10000 grey, ${MOST_SCANS} scans`,
+      data: progressiveJpeg({ width: 10_000, height: 10_000, scans: MOST_SCANS }),
+    },
+    { name: 'the same, 10 scans', data: progressiveJpeg({ width: 10_000, height: 10_000, scans: 10 }) },
+    { name: 'GIF, 1 000 000 frames of 1 px', data: gifWithFrames(1_000_000) },
+    { name: 'TIFF, 100 000 pages', data: await tiffWithPages(100_000) },
+    {
+      name: `TIFF 40 MP in 156 000 16x16 JPEG tiles of ${MOST_SCANS} scans`,
+      data: tiledTiff({ width: 6320, height: 6320, scans: MOST_SCANS }),
+    },
+    {
+      name: 'AVIF grid said 64x64, four 3000x3000 tiles',
+      data: await avifGrid({ rows: 2, columns: 2, tileSide: 3000, outputWidth: 64, outputHeight: 64 }),
+    },
+  ];
+  const rows: Row[] = [];
+  for (const { name, data } of cases) {
+    const file = join(dir, `slow-${rows.length}`);
+    writeFileSync(file, data);
+    const ours = measure('ours', file, 3, 1);
+    const naive = measure('naive', file, 1, 1, undefined, { warmUp: false });
+    const oursMs = median(ours.times);
+    rows.push({
+      image: `${name} (${size(data.length)})`,
+      ours: ours.refused?.length
+        ? `refused ${ours.refused.join(',')} in ${oursMs < 10 ? oursMs.toFixed(1) : oursMs.toFixed(0)} ms`
+        : `${oursMs.toFixed(0)} ms`,
+      'naive ms': median(naive.times).toFixed(0),
+      'naive peak RSS MB': naive.peakRssMb.toFixed(0),
+    });
+  }
+  console.log(
+    '\nSlow images: one process per measure; ours: median of 3 after a warm-up; naive: one decode, no warm-up',
+  );
+  console.log(table(rows));
+  return rows;
+}
+
+const size = (bytes: number) =>
+  bytes < 1e4 ? `${bytes} B` : bytes < 1e6 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
 
 if (require.main === module) {
   void runPipelineBench({ quick: process.argv.includes('--quick') });
