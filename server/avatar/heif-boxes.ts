@@ -7,7 +7,7 @@
 export interface HeifPrimary {
   /** Coded images decoded for the primary: 1, or the tiles of a grid or an overlay. */
   tiles: number;
-  /** Pixels those images decode to, from their ispe properties (0 when one has none). */
+  /** Pixels those images decode to, from their ispe properties (libheif decodes no image without one). */
   decodedPixels: number;
 }
 

@@ -48,19 +48,23 @@ export interface ImageStructure {
   heif?: HeifPrimary;
 }
 
+export type StructureLimits = { readonly [K in keyof typeof STRUCTURE_LIMITS]: number };
+
 /**
  * Counts what makes the decode of `input` slow, and refuses with IMAGE_TOO_COMPLEX what passes a
  * limit. Each count stops one past its limit, so a hostile file is refused after reading no
  * more than that. Bytes that are none of these formats are left to sharp to sniff.
  */
-export type StructureLimits = { readonly [K in keyof typeof STRUCTURE_LIMITS]: number };
-
 export function readImageStructure(input: Buffer, limits: StructureLimits = STRUCTURE_LIMITS): ImageStructure {
-  let structure: ImageStructure = {};
+  let structure: ImageStructure;
   try {
     structure = sniff(input, limits);
-  } catch {
-    // Boxes or directories that end mid-field: libheif and libtiff refuse such a file too.
+  } catch (error) {
+    // HEIF boxes or TIFF directories that end mid-field. Encoders write them whole, and a file
+    // whose structure cannot be counted is not decoded on trust.
+    throw new AppError('UNSUPPORTED_IMAGE', {
+      detail: `structure unreadable: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`,
+    });
   }
   const over = (Object.keys(limits) as (keyof StructureLimits)[]).find((key) => (structure[key] ?? 0) > limits[key]);
   if (over) {

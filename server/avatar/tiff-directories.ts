@@ -57,9 +57,11 @@ export function readTiffStructure(
     }
     return entries;
   };
-  /** The i-th number of an entry of SHORT, LONG or LONG8 values. */
+  /** The i-th number of an entry of SHORT, LONG or LONG8 values; NaN past the end of the file. */
   const valueOf = (entry: Entry, i: number): number => {
-    const at = entry.at + i * (TYPE_BYTES[entry.type] ?? 4);
+    const bytes = entry.type === 3 ? 2 : entry.type === 16 ? 8 : 4;
+    const at = entry.at + i * bytes;
+    if (at + bytes > b.length) return NaN;
     if (entry.type === 3) return u16(at);
     if (entry.type === 16) return u64(at);
     return u32(at);
@@ -85,7 +87,8 @@ export function readTiffStructure(
   const chunks = offsets?.count ?? 0;
   const compression = first.get(COMPRESSION);
   if (!offsets || !sizes || !compression || valueOf(compression, 0) !== JPEG) return { pages, chunks };
-  const fits = (entry: Entry) => entry.at + entry.count * (TYPE_BYTES[entry.type] ?? 8) <= b.length;
+  const fits = (entry: Entry) =>
+    entry.at + entry.count * (entry.type === 3 ? 2 : entry.type === 16 ? 8 : 4) <= b.length;
   // Arrays that run past the file: libtiff refuses to read those chunks too.
   if (chunks > opts.scanChunksUpTo || !fits(offsets) || !fits(sizes)) return { pages, chunks };
   // Each distinct chunk once: a hostile file may point all its tiles at one stream.

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { createAvatarPipeline, type NormaliseOptions } from '../../server/avatar/avatar-pipeline';
-import { countJpegScans, STRUCTURE_LIMITS } from '../../server/avatar/image-structure';
+import { countJpegScans, readImageStructure, STRUCTURE_LIMITS } from '../../server/avatar/image-structure';
 import { avifGrid } from '../support/avif-grid';
 import * as img from '../support/images';
 import { gifWithFrames, tiffWithPages } from '../support/many-pages';
@@ -97,6 +97,19 @@ describe('decode time', () => {
     // An ordinary grid is decoded.
     const grid = await avifGrid({ rows: 2, columns: 3, tileSide: 256 });
     expect((await normalise(grid)).source).toMatchObject({ format: 'heif', width: 768, height: 512 });
+  });
+
+  it('refuses a HEIF file whose boxes end mid-field, instead of decoding what it could not count', async () => {
+    const grid = await avifGrid({ rows: 2, columns: 2, tileSide: 64 });
+    expect(readImageStructure(grid).heif).toEqual({ tiles: 4, decodedPixels: 4 * 64 * 64 });
+    // The meta box cut just after its pitm box's header, at the end of the file.
+    const box = (type: string, body: Buffer) =>
+      Buffer.concat([Buffer.from([0, 0, 0, body.length + 8]), Buffer.from(type, 'latin1'), body]);
+    const cut = Buffer.concat([
+      grid.subarray(0, grid.readUInt32BE(0)),
+      box('meta', Buffer.concat([Buffer.alloc(4), box('pitm', Buffer.alloc(4))])),
+    ]);
+    expect(() => readImageStructure(cut)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_IMAGE' }));
   });
 
   it(`refuses a TIFF of more than ${STRUCTURE_LIMITS.tiffChunks} tiles, or of JPEG tiles of more than ${STRUCTURE_LIMITS.jpegScans} scans, and decodes ordinary tiled TIFFs`, async () => {
