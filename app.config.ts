@@ -66,6 +66,7 @@ export interface Config {
   readonly rateLimits: {
     readonly perIpPerMinute: number;
     readonly uploadsPerUserPerMinute: number;
+    /** GET /api/chats per portal user: each list or search the cache lacks costs the portal's Bitrix24 budget. */
     readonly chatListsPerUserPerMinute: number;
     readonly grantRequestsPerIpPerMinute: number;
     readonly grantRequestsPerPortalPerMinute: number;
@@ -246,13 +247,13 @@ const SETTINGS = {
   // Generous per address: an office behind one NAT opens the app from many browsers at once.
   RATE_LIMIT_PER_IP: integer('RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
   RATE_LIMIT_UPLOADS_PER_USER: integer('RATE_LIMIT_UPLOADS_PER_USER', 30, 1, 1_000_000),
+  // Each list or search not in the cache is a request against the portal's budget (limits.md:
+  // 2 a second): one user typing and paging stays well under 30 a minute.
+  RATE_LIMIT_CHAT_LISTS_PER_USER: integer('RATE_LIMIT_CHAT_LISTS_PER_USER', 30, 1, 1_000_000),
   // One sign-in, one install or one ONAPPINSTALL is one request; below B24_TOKEN_REQUESTS_PER_PORTAL,
   // so that requests from outside never take all of a portal's token requests.
   RATE_LIMIT_GRANTS_PER_IP: integer('RATE_LIMIT_GRANTS_PER_IP', 10, 1, 1_000_000),
   RATE_LIMIT_GRANTS_PER_PORTAL: integer('RATE_LIMIT_GRANTS_PER_PORTAL', 20, 1, 1_000_000),
-  // Each list or search not in the cache is a request against the portal's budget (limits.md:
-  // 2 a second): one user typing and paging stays well under 30 a minute.
-  RATE_LIMIT_CHAT_LISTS_PER_USER: integer('RATE_LIMIT_CHAT_LISTS_PER_USER', 30, 1, 1_000_000),
   APP_TOKEN_TTL_SECONDS: integer('APP_TOKEN_TTL_SECONDS', 1800, 60, 86400),
   // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
   SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
