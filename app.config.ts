@@ -79,7 +79,7 @@ export interface Config {
   /** Audit entries older than this are deleted, daily. */
   readonly auditRetentionDays: number;
   /**
-   * Work of accepted events, done after the answer (server/bitrix24/event-work.ts): how often each
+   * Work of accepted events, done after the answer (server/portal/event-work.ts): how often each
    * instance looks for what is left over (also the first back-off, doubling up to 6 hours), and
    * after how many attempts Bitrix24 could not answer a record is given up.
    */

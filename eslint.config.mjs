@@ -1,6 +1,6 @@
 // `npm run lint`. Beyond typescript-eslint's recommended rules, this file holds the plan of
 // docs/architecture.md: dependencies point down
-//   main -> compose -> http -> chats, settings -> avatar, bitrix24 -> store
+//   main -> compose -> http -> chats, access -> portal -> avatar, bitrix24 -> store
 // and only app.config.ts reads the environment. Each rule's message says which way is allowed.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -126,7 +126,8 @@ export default tseslint.config(
     [
       http,
       useCases('chats'),
-      useCases('settings'),
+      useCases('access'),
+      below('portal', "the portal's use cases use the store, not the other way"),
       below('avatar', 'the image pipeline'),
       below('bitrix24', 'Bitrix24 clients use the store, not the other way'),
       views,
@@ -136,15 +137,38 @@ export default tseslint.config(
   ),
   layer(
     ['server/bitrix24/**'],
-    [http, useCases('chats'), useCases('settings'), peer('avatar'), views, entry, emulator],
+    [
+      http,
+      useCases('chats'),
+      useCases('access'),
+      below('portal', 'server/bitrix24 is the pure client: the use cases call it'),
+      peer('avatar'),
+      views,
+      entry,
+      emulator,
+    ],
   ),
   layer(
     ['server/avatar/**'],
-    [http, useCases('chats'), useCases('settings'), peer('bitrix24'), views, entry, emulator],
+    [http, useCases('chats'), useCases('access'), below('portal', 'the portal use cases'), peer('bitrix24'), views, entry, emulator],
   ),
-  layer(['server/chats/**'], [http, peer('settings'), views, entry, emulator]),
-  layer(['server/settings/**'], [http, peer('chats'), views, entry, emulator]),
+  layer(
+    ['server/portal/**'],
+    [http, useCases('chats'), useCases('access'), below('avatar', 'the image pipeline is for chats'), views, entry, emulator],
+  ),
+  layer(['server/chats/**'], [http, peer('access'), views, entry, emulator]),
+  layer(['server/access/**'], [http, peer('chats'), views, entry, emulator]),
   layer(['server/http/**'], [entry, emulator]),
+  // Routes parse, call one use case and present: what they call lives in chats, access or portal.
+  layer(
+    ['server/http/routes/**'],
+    [
+      entry,
+      emulator,
+      [folder('bitrix24'), 'Routes call a use case (server/chats, access, portal), never the Bitrix24 client.'],
+      [folder('store'), 'Routes call a use case (server/chats, access, portal), never the store.'],
+    ],
+  ),
   layer(
     ['server/compose.ts'],
     [
@@ -166,7 +190,8 @@ export default tseslint.config(
         [
           ...folder('http'),
           ...folder('chats'),
-          ...folder('settings'),
+          ...folder('access'),
+          ...folder('portal'),
           ...folder('avatar'),
           ...folder('bitrix24'),
           ...folder('store'),

@@ -133,7 +133,7 @@ export interface Settings {
   access: { mode: 'everyone' | 'admins' | 'users'; userIds: number[] };
 }
 
-/** A portal user as GET /api/admin/users answers (server/settings/user-directory.ts). */
+/** A portal user as GET /api/admin/users answers (server/access/user-directory.ts). */
 export interface PortalUser {
   id: number;
   name: string;

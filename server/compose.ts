@@ -2,29 +2,32 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../app.config';
 import { createAvatarPipeline, type AvatarPipeline } from './avatar/avatar-pipeline';
-import { mayUseApp } from './settings/avatar-settings';
+import { mayUseApp } from './access/avatar-settings';
 import { createChatLister } from './chats/list-chats';
-import { createSettingsService } from './settings/settings-service';
-import { createUserDirectory } from './settings/user-directory';
+import { createSettingsService } from './access/settings-service';
+import { createUserDirectory } from './access/user-directory';
 import { createUpdateChatAvatar } from './chats/update-chat-avatar';
 import { createChatPermission } from './chats/chat-permission';
-import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './bitrix24/event-work';
-import { createHandleEvent } from './bitrix24/events';
+import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './portal/event-work';
+import { createHandleEvent } from './portal/events';
 import { createGrantRequestLimits, createWindowLimit } from './bitrix24/grant-limits';
-import { createInstallPortal } from './bitrix24/install';
+import { createInstallFromPage, createInstallPortal } from './portal/install';
+import { createPortalAdministration } from './portal/portal-status';
+import { createSignIn } from './access/sign-in';
+import { createAuditLog } from './chats/audit-log';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
 import { createPortalClients, longestCallMs, type RestrictionOptions } from './bitrix24/portal-clients';
-import { createPortalCapabilities, CURRENT_CHANGE_METHOD } from './bitrix24/portal-capabilities';
+import { createPortalCapabilities, CURRENT_CHANGE_METHOD } from './portal/portal-capabilities';
 import { createPortalMove } from './bitrix24/portal-move';
-import { createPortalSetup } from './bitrix24/portal-setup';
-import { createTokenHolder } from './bitrix24/token-holder';
-import { createTokenKeepAlive, type TokenKeepAlive } from './bitrix24/token-keepalive';
+import { createPortalSetup } from './portal/portal-setup';
+import { createTokenHolder } from './portal/token-holder';
+import { createTokenKeepAlive, type TokenKeepAlive } from './portal/token-keepalive';
 import { createTokenRefresher } from './bitrix24/token-refresh';
-import { createAuthenticateUser } from './bitrix24/user-auth';
+import { createAuthenticateUser } from './access/user-auth';
 import { createAppTokens } from './http/app-token';
 import { createHttpApp } from './http/app';
 import type { AppMetrics } from './http/metrics';
-import { createOpenApp } from './settings/open-app';
+import { createOpenApp } from './access/open-app';
 import { appStaticAssets } from './http/static-assets';
 import { createViews } from './http/views';
 import type { Store } from './store/store';
@@ -240,7 +243,7 @@ export function composeApp(deps: {
     store,
     appTokens,
     openApp,
-    installPortal,
+    installFromPage: createInstallFromPage({ install: installPortal, grantRequests }),
     handleEvent: createHandleEvent({
       store,
       installPortal,
@@ -249,18 +252,15 @@ export function composeApp(deps: {
       startWork: eventWork.kick,
       log,
     }),
-    oauth,
-    grantRequests,
-    portalSetup,
-    capabilities,
+    signIn: createSignIn({ store, oauth, grantRequests, openApp, clientId }),
+    portalAdmin: createPortalAdministration({ store, setup: portalSetup, capabilities, log }),
+    auditLog: createAuditLog({ store }),
     settings,
     users: createUserDirectory({ clients: portalClients }),
     mayUseApp,
     chats,
-    updateChatAvatar: avatarChanges.updateChatAvatar,
+    chatAvatarChanges: avatarChanges,
     portalQueue: portalClients,
-    authorizeChatChange: avatarChanges.authorizeChatChange,
-    replayChatChange: avatarChanges.replayChatChange,
     chatAccess: (portal, userId, chatId) => permission.assertMayChange(portal, userId, chatId),
     views: createViews(assets.url),
     assets,

@@ -61,18 +61,42 @@ export interface AvatarChanged {
   bytes: number;
 }
 
-export type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged | ChangePending>;
+type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged | ChangePending>;
 
 type Who = Pick<AvatarChange, 'portal' | 'user' | 'chatId'>;
 
-/** The check the upload route runs before it reads a byte of the file; refusals are audited. */
-export type AuthorizeChatChange = (who: Who) => Promise<void>;
+/** The check run before a byte of the file is read; refusals are audited. */
+type AuthorizeChatChange = (who: Who) => Promise<void>;
 
 /**
  * Also before the body is read: a retry of an Apply whose first attempt reached Bitrix24 is
  * answered with that attempt's result; null when the change is still to be made.
  */
-export type ReplayChatChange = (who: Who & { changeKey: string }) => Promise<AvatarChanged | ChangePending | null>;
+type ReplayChatChange = (who: Who & { changeKey: string }) => Promise<AvatarChanged | ChangePending | null>;
+
+/** What the page uploaded for a change, once the change has begun. */
+export type UploadedAvatar = Omit<AvatarChange, keyof Who | 'changeKey'> & {
+  /** The side the page rendered its crop for (an `upload: 'cropped'`), when it said. */
+  renderedSide?: number;
+};
+
+/**
+ * A change begun: either a retry answered with the first attempt's result (`replayed`), or the
+ * user may change the chat and the upload is applied next.
+ */
+export type BegunChange =
+  | { replayed: AvatarChanged | ChangePending }
+  | { replayed: null; apply(upload: UploadedAvatar): Promise<AvatarChanged | ChangePending> };
+
+/** The avatar change, in the order the upload route needs it. */
+export interface ChatAvatarChanges {
+  /**
+   * Before a byte of the upload is read: who may change the chat is settled (a made-up or
+   * forbidden chat costs one REST call, never a decode), and a retry of an Apply that already
+   * reached Bitrix24 is answered with the first result and not sent again.
+   */
+  begin(request: Who & { changeKey?: string }): Promise<BegunChange>;
+}
 
 /**
  * The product's use case. The user's right is the app's own decision first (chat-permission.ts),
@@ -105,11 +129,7 @@ export function createUpdateChatAvatar(deps: {
   now?: () => number;
   /** The waits between looks at an unanswered change (change-settlement.ts; tests shorten them). */
   settleScheduleMs?: number[];
-}): {
-  updateChatAvatar: UpdateChatAvatar;
-  authorizeChatChange: AuthorizeChatChange;
-  replayChatChange: ReplayChatChange;
-} {
+}): ChatAvatarChanges {
   const now = deps.now ?? Date.now;
   const methods = deps.methods ?? OLD_METHOD_ONLY;
   const changes = deps.store.avatarChanges;
@@ -497,7 +517,27 @@ export function createUpdateChatAvatar(deps: {
     return null;
   };
 
-  return { updateChatAvatar, authorizeChatChange, replayChatChange };
+  const apply = async (who: Who, changeKey: string | undefined, { renderedSide, ...upload }: UploadedAvatar) => {
+    // The page renders its crop at twice the output side it was opened with. An administrator
+    // who has since made the avatar more than twice as large would get it upscaled: the page is
+    // told the new side and renders again (nothing is audited: no change was tried).
+    const outputSide = upload.settings.outputSide;
+    if (upload.upload === 'cropped' && renderedSide !== undefined && 2 * renderedSide < outputSide)
+      throw new AppError('OUTPUT_SIDE_CHANGED', {
+        detail: `rendered for ${renderedSide} px, the avatar is ${outputSide} px`,
+        fields: { outputSide: String(outputSide) },
+      });
+    return updateChatAvatar({ ...who, ...upload, changeKey });
+  };
+
+  return {
+    async begin({ changeKey, ...who }) {
+      await authorizeChatChange(who);
+      const replayed = changeKey ? await replayChatChange({ ...who, changeKey }) : null;
+      if (replayed) return { replayed };
+      return { replayed: null, apply: (upload) => apply(who, changeKey, upload) };
+    },
+  };
 }
 
 /** How far before a change's record the other changes that may explain its chat's link are read. */

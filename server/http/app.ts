@@ -18,6 +18,7 @@ import { chatRoutes } from './routes/chats';
 import { eventRoutes } from './routes/events';
 import { frameRoutes } from './routes/frame';
 import { healthRoutes } from './routes/health';
+import { createOAuthState } from './oauth-state';
 import { oauthRoutes } from './routes/oauth';
 import { portalRoutes } from './routes/portal';
 import { sessionRoutes } from './routes/session';
@@ -87,7 +88,8 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use(['/oauth', '/app'], firstParty);
   // The OAuth return lands on the handler path (routes/oauth.ts); only GET, never the portal's POST.
   app.get('/', firstParty);
-  app.use(oauthRoutes(deps));
+  const oauthState = createOAuthState({ secret: deps.sessionSecret, secure: https, store: deps.store });
+  app.use(oauthRoutes(deps, oauthState));
 
   // Each router is mounted under its prefix with its guards. Order is security: the session
   // renewal stands before the bearer guard, because it is how a page whose app token has

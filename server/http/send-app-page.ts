@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Lang } from '../errors';
-import type { OpenedApp } from '../settings/open-app';
+import type { OpenedApp } from '../access/open-app';
 import { setPageSecurity } from './middleware/security-headers';
 import type { Views } from './views';
 

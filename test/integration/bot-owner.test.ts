@@ -1,12 +1,12 @@
 import { ADMIN_USER_ID, MARKETING_CHAT_ID } from '../../emulator/index';
-import { botCodeFor } from '../../server/bitrix24/portal-setup';
+import { botCodeFor } from '../../server/portal/portal-setup';
 import * as img from '../support/images';
 import { CLIENT, startStack, type Stack } from '../support/stack';
 
 // imbot.register with a CODE another application registered answers that application's bot id,
 // and says nothing else (Bitrix24's Bot::register: every REST application is the module `rest`).
 // A bot that is not the app's own would refuse every later call (APP_ID_ERROR), so the app checks
-// each bot id with imbot.update, and leaves a taken code to its owner (server/bitrix24/portal-setup.ts).
+// each bot id with imbot.update, and leaves a taken code to its owner (server/portal/portal-setup.ts).
 
 describe("the app's bot is its own", () => {
   let stack: Stack;

@@ -118,7 +118,7 @@ describe('install, open and uninstall against the emulator', () => {
   // This app has an interface: Bitrix24 installs it through the install page
   // (local-apps/installation-master.md), and posts ONAPPINSTALL with tokens only to an application
   // that "uses API only" (local-apps/installation-callback.md). So an ONAPPINSTALL is traded only
-  // for a portal the app knows, with its stored application token (server/bitrix24/events.ts).
+  // for a portal the app knows, with its stored application token (server/portal/events.ts).
   it('an ONAPPINSTALL for a portal the app does not know is refused, and asks the OAuth server nothing', async () => {
     const portal = stack.emulator.portals[0]!;
     const { status } = await portal.sendInstallEvent();

@@ -1,5 +1,5 @@
 import { ADMIN_USER_ID, PORTAL_PROFILES, type PortalProfile } from '../../emulator/index';
-import { createPortalCapabilities, type PortalCapabilities } from '../../server/bitrix24/portal-capabilities';
+import { createPortalCapabilities, type PortalCapabilities } from '../../server/portal/portal-capabilities';
 import { LANGS, serverStrings } from '../../server/lang';
 import type { LearntCapabilities, Portal } from '../../server/store/store';
 import { installedStack, startStack, type InstalledStack, type Stack } from '../support/stack';

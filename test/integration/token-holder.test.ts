@@ -5,7 +5,7 @@ import { startStack, type Stack } from '../support/stack';
 // first witness use it. A local application cannot be moved to a system user when that
 // administrator leaves (settings/system-user.md), so any administrator who opens the app takes
 // the pair over once its holder is refused or no longer administers the portal
-// (server/bitrix24/token-holder.ts).
+// (server/portal/token-holder.ts).
 
 /** A second administrator of the portal, besides Anna who installs the app. */
 const DANA = 4;

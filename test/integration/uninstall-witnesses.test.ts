@@ -6,7 +6,7 @@ import { storeImplementations, type TempStore } from '../support/temp-store';
 // its application token (their frame's form carries it). The installing administrator's token
 // refused proves nothing: that administrator may have left the company, and a local application
 // cannot be moved to a system user (settings/system-user.md). So the portal's stored pairs are
-// asked one after another (server/bitrix24/install-witnesses.ts). PostgreSQL runs when
+// asked one after another (server/portal/install-witnesses.ts). PostgreSQL runs when
 // TEST_POSTGRES_URL is set.
 const implementations = storeImplementations();
 

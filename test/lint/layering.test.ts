@@ -39,11 +39,23 @@ const forbidden: Array<[string, Case]> = [
   ['store does not import http', { file: 'server/store/store.ts', code: "export { x } from '../http/app';" }],
   [
     'bitrix24 does not import http',
-    { file: 'server/bitrix24/install.ts', code: "export { x } from '../http/app-token';" },
+    { file: 'server/bitrix24/oauth-client.ts', code: "export { x } from '../http/app-token';" },
   ],
   [
     'bitrix24 does not import a use case',
-    { file: 'server/bitrix24/events.ts', code: "export { x } from '../chats/list-chats';" },
+    { file: 'server/bitrix24/portal-clients.ts', code: "export { x } from '../chats/list-chats';" },
+  ],
+  [
+    'bitrix24, the pure client, does not import the portal use cases',
+    { file: 'server/bitrix24/token-refresh.ts', code: "export { x } from '../portal/install';" },
+  ],
+  [
+    'portal does not import the use cases above it',
+    { file: 'server/portal/events.ts', code: "export { x } from '../access/open-app';" },
+  ],
+  [
+    'portal does not import http',
+    { file: 'server/portal/install.ts', code: "export { x } from '../http/app-token';" },
   ],
   [
     'avatar does not import bitrix24 (a peer)',
@@ -54,19 +66,27 @@ const forbidden: Array<[string, Case]> = [
     { file: 'server/chats/list-chats.ts', code: "export { x } from '../http/middleware/i18n';" },
   ],
   [
-    'chats do not import settings (a peer)',
-    { file: 'server/chats/update-chat-avatar.ts', code: "export { x } from '../settings/open-app';" },
+    'chats do not import access (a peer)',
+    { file: 'server/chats/update-chat-avatar.ts', code: "export { x } from '../access/open-app';" },
   ],
   [
-    'settings do not import http',
+    'access does not import http',
     {
-      file: 'server/settings/open-app.ts',
+      file: 'server/access/open-app.ts',
       code: "import type { AppRouteDeps } from '../http/route-deps'; export type D = AppRouteDeps;",
     },
   ],
   [
     'http does not import the composition root',
     { file: 'server/http/routes/chats.ts', code: "export { x } from '../../compose';" },
+  ],
+  [
+    'routes never call the Bitrix24 client',
+    { file: 'server/http/routes/admin.ts', code: "export { x } from '../../bitrix24/error-mapping';" },
+  ],
+  [
+    'routes never call the store',
+    { file: 'server/http/routes/health.ts', code: "export type { Store } from '../../store/store';" },
   ],
   ['the shared base imports no layer', { file: 'server/logger.ts', code: "export { x } from './store/store';" }],
   [
@@ -106,6 +126,21 @@ const allowed: Array<[string, Case]> = [
       file: 'server/chats/list-chats.ts',
       code: "export { a } from '../bitrix24/portal-clients'; export { b } from '../avatar/avatar-pipeline'; export { c } from '../store/store';",
     },
+  ],
+  [
+    'chats and access use the portal use cases below them',
+    {
+      file: 'server/access/user-auth.ts',
+      code: "export { a } from '../portal/token-holder'; export { b } from '../store/store';",
+    },
+  ],
+  [
+    'portal uses the Bitrix24 client and the store',
+    { file: 'server/portal/install.ts', code: "export { a } from '../bitrix24/oauth-client'; export { b } from '../store/store';" },
+  ],
+  [
+    'a route calls a portal use case',
+    { file: 'server/http/routes/events.ts', code: "export type { HandleEvent } from '../../portal/events';" },
   ],
   ['compose wires http', { file: 'server/compose.ts', code: "export { x } from './http/app';" }],
   ['main starts the emulator in demo mode', { file: 'server/main.ts', code: "export { x } from '../emulator/index';" }],

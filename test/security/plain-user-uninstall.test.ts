@@ -5,7 +5,7 @@ import { startStack, type Stack } from '../support/stack';
 // What a plain user can do with ONAPPUNINSTALL. Every user who opens the app holds the portal's
 // application token (their frame's form carries it), so they can post an ONAPPUNINSTALL that
 // passes the token check as often as they like. It must not uninstall the portal, whatever the
-// OAuth server answers while the app asks Bitrix24 (server/bitrix24/install-witnesses.ts,
+// OAuth server answers while the app asks Bitrix24 (server/portal/install-witnesses.ts,
 // oauth-client.ts), and it must not make the app write rows or ask Bitrix24 at its pace
 // (UNINSTALL_CHECK_INTERVAL_SECONDS, server/store/event-work.ts).
 

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../errors';
 import type { Portal, PortalSettings, Store } from '../../store/store';
-import type { SettingsService } from '../../settings/settings-service';
+import type { SettingsService } from '../../access/settings-service';
 
 declare module 'express-serve-static-core' {
   interface Request {

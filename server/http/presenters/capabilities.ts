@@ -4,7 +4,7 @@ import {
   DEPRECATED_CHANGE_METHOD,
   missingScopes,
   type AvatarChangeMethod,
-} from '../../bitrix24/portal-capabilities';
+} from '../../portal/portal-capabilities';
 import { serverStrings, type Lang } from '../../lang';
 import type { LearntCapabilities } from '../../store/store';
 

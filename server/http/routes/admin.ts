@@ -1,13 +1,9 @@
-import { Router, type Request, type Response } from 'express';
-import { AppError } from '../../errors';
-import { parseSettings } from '../../settings/avatar-settings';
-import { toAppError } from '../../bitrix24/error-mapping';
-import type { Lang } from '../../lang';
-import type { Portal } from '../../store/store';
+import { Router } from 'express';
+import { parseSettings } from '../../access/avatar-settings';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { presentAuditEntry, auditCsv } from '../presenters/audit';
-import { presentCapabilities } from '../presenters/capabilities';
+import { presentPortalStatus } from '../presenters/portal-status';
 import { parseAuditQuery, parseUserQuery } from '../schemas/admin';
 
 const PAGE_SIZE = 50;
@@ -17,85 +13,17 @@ const PAGE_SIZE = 50;
 export function adminRoutes(deps: AppRouteDeps): Router {
   const router = Router();
 
-  /**
-   * What the app learnt of the portal's Bitrix24; a portal installed before the app learnt
-   * anything (or whose learning failed) is asked now, once per look at the Status tab.
-   */
-  const learnt = async (portal: Portal) => {
-    const known = await deps.capabilities.learnt(portal);
-    if (known) return known;
-    return deps.capabilities.learn(portal).catch((error: unknown) => {
-      deps.log.warn({ memberId: portal.memberId, err: error }, 'portal capabilities lookup failed');
-      return null;
-    });
-  };
-
-  const status = async (portal: Portal, lang: Lang) => {
-    const fresh = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
-    let setup;
-    try {
-      setup = await deps.portalSetup.describe(fresh);
-    } catch (error) {
-      deps.log.warn({ memberId: portal.memberId, err: error }, 'portal status lookup failed');
-      setup = {
-        bot: { id: fresh.botId, name: 'Chat Avatar', registered: false },
-        events: [],
-        placements: [],
-        unavailable: true,
-      };
-    }
-    return {
-      portal: {
-        memberId: fresh.memberId,
-        domain: fresh.domain,
-        scope: fresh.scope,
-        status: fresh.status,
-        state: fresh.state,
-        installedAt: fresh.installedAt.toISOString(),
-        lastRefreshAt: fresh.lastRefreshAt?.toISOString() ?? null,
-        lastRefreshOk: fresh.lastRefreshOk,
-      },
-      // Steps Bitrix24 refused at install or at the last repair, with its own code and argument.
-      problems: fresh.setupProblems,
-      ...setup,
-      // Which Bitrix24 this is: the avatar method, the scopes, im.dialog.get's fields; in words.
-      capabilities: presentCapabilities(await learnt(fresh), fresh.scope, lang),
-    };
-  };
-
-  // Each repair also asks again which Bitrix24 this is (a portal updated since, a scope added):
-  // first, so that its answer is in the status the repair answers with, even when the repair is refused.
-  const repair = (work: (portal: Portal, req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
-    await deps.capabilities.learn(req.portal!).catch((error: unknown) => {
-      deps.log.warn({ memberId: req.portal!.memberId, err: error }, 'portal capabilities not learnt on repair');
-    });
-    try {
-      await work(req.portal!, req);
-    } catch (error) {
-      throw toAppError(error);
-    }
-    res.json(await status(req.portal!, requestLang(req)));
-  };
-
   router.get('/status', async (req, res) => {
-    res.json(await status(req.portal!, requestLang(req)));
+    res.json(presentPortalStatus(await deps.portalAdmin.status(req.portal!), requestLang(req)));
   });
-  // A bot registered again is named in the repairing administrator's language.
-  router.post(
-    '/bot/repair',
-    repair((portal, req) => deps.portalSetup.runStep(portal, 'bot', requestLang(req))),
-  );
-  router.post(
-    '/events/rebind',
-    repair(async (portal, req) => {
-      // Both steps run (and are recorded) even when the first is refused.
-      const problems = (await deps.portalSetup.runAll(portal, requestLang(req))).filter((p) => p.step !== 'bot');
-      if (problems.length > 0)
-        throw new AppError('SETUP_REFUSED', {
-          detail: problems.map((p) => `${p.step}: ${p.code}${p.argument ? ` (${p.argument})` : ''}`).join('; '),
-        });
-    }),
-  );
+  router.post('/bot/repair', async (req, res) => {
+    const lang = requestLang(req);
+    res.json(presentPortalStatus(await deps.portalAdmin.repairBot(req.portal!, lang), lang));
+  });
+  router.post('/events/rebind', async (req, res) => {
+    const lang = requestLang(req);
+    res.json(presentPortalStatus(await deps.portalAdmin.rebindEvents(req.portal!, lang), lang));
+  });
 
   router.get('/settings', async (req, res) => {
     res.json({ settings: req.portalSettings, limits: { maxUploadBytes: deps.config.uploads.maxBytes } });
@@ -112,11 +40,7 @@ export function adminRoutes(deps: AppRouteDeps): Router {
 
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
-    const { entries, total } = await deps.store.listAuditEntries(req.portal!.memberId, {
-      result,
-      limit: PAGE_SIZE,
-      offset: (page - 1) * PAGE_SIZE,
-    });
+    const { entries, total } = await deps.auditLog.page(req.portal!.memberId, { result, page, pageSize: PAGE_SIZE });
     const lang = requestLang(req);
     res.json({ entries: entries.map((entry) => presentAuditEntry(entry, lang)), page, pageSize: PAGE_SIZE, total });
   });
@@ -130,7 +54,7 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   });
   router.get('/audit.csv', async (req, res) => {
     const { result } = parseAuditQuery(req.query);
-    const { entries } = await deps.store.listAuditEntries(req.portal!.memberId, { result, limit: 100_000, offset: 0 });
+    const entries = await deps.auditLog.all(req.portal!.memberId, { result });
     res.set('Content-Disposition', 'attachment; filename="chat-avatar-audit.csv"');
     res.type('text/csv; charset=utf-8').send(auditCsv(entries));
   });

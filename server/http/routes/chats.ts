@@ -1,17 +1,15 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../../errors';
-import type { AvatarChanged, ChangePending } from '../../chats/update-chat-avatar';
+import type { AvatarChanged, BegunChange, ChangePending } from '../../chats/update-chat-avatar';
 import type { AppRouteDeps } from '../route-deps';
 import { presentChatAccess } from '../presenters/chat-access';
 import type { createUploadGate } from '../middleware/upload-gate';
 import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** The Apply's Idempotency-Key, once the retry check has let the request through. */
-    changeKey?: string;
-  }
+/** A middleware's turn inside a handler: the upload is admitted and read only after `begin`. */
+function run(middleware: (req: Request, res: Response, next: NextFunction) => void, req: Request, res: Response) {
+  return new Promise<void>((resolve, reject) => middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
 }
 
 export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof createUploadGate>): Router {
@@ -51,60 +49,45 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     throw new AppError('INVALID_CHAT_ID', { detail: 'no chat id in the path' });
   });
 
-  // Who may change the chat is settled before the upload is admitted or read: a made-up or
-  // forbidden chat costs one REST call, never a decode. So is a retry of an Apply that already
-  // reached Bitrix24: it is answered with the first result and not sent again. The connection
-  // is closed after such an early answer so the unread body is not drained.
-  const authorizeChat = async (req: Request, res: Response, next: NextFunction) => {
+  // Who may change the chat is settled before the upload is admitted or read, and a retry of an
+  // Apply that already reached Bitrix24 is answered with the first result (the use case's
+  // `begin`). The connection is closed after such an early answer so the unread body is not drained.
+  router.post('/:chatId/avatar', async (req, res) => {
+    let change: BegunChange;
     try {
-      const who = {
+      change = await deps.chatAvatarChanges.begin({
         portal: req.portal!,
         user: { id: req.auth!.userId, name: req.auth!.name ?? null },
         chatId: parseChatId(req.params.chatId),
-      };
-      const changeKey = parseChangeKey(req.get('idempotency-key'));
-      await deps.authorizeChatChange(who);
-      const replayed = changeKey ? await deps.replayChatChange({ ...who, changeKey }) : null;
-      if (replayed) {
-        res.set({ Connection: 'close', 'Idempotent-Replayed': 'true' });
-        answerChange(res, replayed);
-        return;
-      }
-      req.changeKey = changeKey;
+        changeKey: parseChangeKey(req.get('idempotency-key')),
+      });
     } catch (error) {
       res.set('Connection', 'close');
       throw error;
     }
-    next();
-  };
-
-  router.post('/:chatId/avatar', authorizeChat, uploadGate, receiveUpload, async (req, res) => {
+    if (change.replayed) {
+      res.set({ Connection: 'close', 'Idempotent-Replayed': 'true' });
+      answerChange(res, change.replayed);
+      return;
+    }
+    await run(uploadGate, req, res);
+    await run(receiveUpload, req, res);
     const file = req.file;
     if (!file || file.size === 0)
       throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
     const { crop, upload, side, way } = parseUploadFields(req.body);
-    // The page renders its crop at twice the output side it was opened with. An administrator
-    // who has since made the avatar more than twice as large would get it upscaled: the page is
-    // told the new side and renders again (nothing is audited: no change was tried).
-    const outputSide = req.portalSettings!.outputSide;
-    if (upload === 'cropped' && side !== undefined && 2 * side < outputSide)
-      throw new AppError('OUTPUT_SIDE_CHANGED', {
-        detail: `rendered for ${side} px, the avatar is ${outputSide} px`,
-        fields: { outputSide: String(outputSide) },
-      });
-    const result = await deps.updateChatAvatar({
-      portal: req.portal!,
-      user: { id: req.auth!.userId, name: req.auth!.name ?? null },
-      chatId: parseChatId(req.params.chatId),
-      image: file.buffer,
-      crop,
-      settings: req.portalSettings!,
-      upload,
-      signal: req.uploadSignal,
-      changeKey: req.changeKey,
-      way,
-    });
-    answerChange(res, result);
+    answerChange(
+      res,
+      await change.apply({
+        image: file.buffer,
+        crop,
+        settings: req.portalSettings!,
+        upload,
+        renderedSide: side,
+        signal: req.uploadSignal,
+        way,
+      }),
+    );
   });
 
   return router;

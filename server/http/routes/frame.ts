@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { toAppError } from '../../bitrix24/error-mapping';
 import { AppError, messageOf } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { chatIdFromPlacement, parseFrameForm } from '../schemas/frame';
@@ -17,27 +16,24 @@ export function frameRoutes(deps: AppRouteDeps): Router {
     try {
       const form = parseFrameForm(req.body);
       if (!form.refreshId) throw new AppError('INSTALL_NOT_VERIFIED', { detail: 'install without REFRESH_ID' });
-      // Anyone can post this form, and it makes the app trade REFRESH_ID at the OAuth server with
-      // its client secret: limited by address and by portal (grant-limits.ts).
-      await deps.grantRequests.admit({ address: byIp(req), memberId: form.memberId });
-      const portal = await deps.installPortal({
+      const portal = await deps.installFromPage({
         memberId: form.memberId,
         refreshToken: form.refreshId,
         applicationToken: form.applicationToken,
         lang,
+        address: byIp(req),
       });
       setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
       res.type('html').send(deps.views.installPage({ lang, ok: true, message: '' }));
     } catch (error) {
       // A refusal (ours or Bitrix24's) is shown as the install page's one sentence.
-      const appError = toAppError(error);
-      if (!(appError instanceof AppError)) throw error;
-      deps.log.warn({ code: appError.code, detail: appError.detail }, 'install failed');
+      if (!(error instanceof AppError)) throw error;
+      deps.log.warn({ code: error.code, detail: error.detail }, 'install failed');
       setPageSecurity(res, { portalOrigin: 'any' });
       res
-        .status(appError.status)
+        .status(error.status)
         .type('html')
-        .send(deps.views.installPage({ lang, ok: false, message: messageOf(appError.code, lang) }));
+        .send(deps.views.installPage({ lang, ok: false, message: messageOf(error.code, lang) }));
     }
   });
 

@@ -1,7 +1,11 @@
 import { Router } from 'express';
-import type { Store } from '../../store/store';
+/** What readiness asks of the store: that it answers. */
+export interface StoreHealth {
+  kind: string;
+  ping(): Promise<unknown>;
+}
 
-export function healthRoutes(store: Store): Router {
+export function healthRoutes(store: StoreHealth): Router {
   const router = Router();
   router.get('/healthz', async (_req, res) => {
     try {

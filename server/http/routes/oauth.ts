@@ -1,11 +1,10 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../../errors';
-import { OAuthGrantError } from '../../bitrix24/bitrix24-error';
 import type { Lang } from '../../errors';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { byIp } from '../middleware/rate-limit';
-import { createOAuthState } from '../oauth-state';
+import type { OAuthState } from '../oauth-state';
 import { sendAppPage } from '../send-app-page';
 import { parseAuthorizationCode, parseOAuthStart, readOAuthReturn } from '../schemas/oauth';
 
@@ -25,26 +24,13 @@ declare module 'express-session' {
 // unspent (it is spent by this return, whatever happens next) and bound to the portal the return
 // names; then the exchange counts against the limits of requests for a token grant, per address
 // and per portal (grant-limits.ts), and the OAuth client's ceiling per portal.
-export function oauthRoutes(deps: AppRouteDeps): Router {
+export function oauthRoutes(deps: AppRouteDeps, oauthState: OAuthState): Router {
   const router = Router();
-  const oauthState = createOAuthState({
-    secret: deps.sessionSecret,
-    secure: deps.config.appBaseUrl.startsWith('https://'),
-    store: deps.store,
-  });
 
   router.get('/oauth/start', async (req, res) => {
     const { domain } = parseOAuthStart(req.query);
-    const portal = await deps.store.findPortalByDomain(domain);
-    // Only a portal that installed the app and still has it: /oauth/start is no open redirect,
-    // and a portal that uninstalled the app is no longer one the app sends its users to.
-    if (!portal || portal.state !== 'installed')
-      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `no installed portal at ${domain}` });
-    const state = oauthState.issue(res, { memberId: portal.memberId });
-    const authorize = new URL('/oauth/authorize/', new URL(portal.clientEndpoint).origin);
-    authorize.searchParams.set('client_id', deps.config.clientId);
-    authorize.searchParams.set('state', state);
-    res.redirect(302, authorize.toString());
+    const portal = await deps.signIn.start(domain);
+    res.redirect(302, portal.authorizeUrl(oauthState.issue(res, { memberId: portal.memberId })));
   });
 
   router.get('/', async (req, res) => {
@@ -64,31 +50,9 @@ export function oauthRoutes(deps: AppRouteDeps): Router {
       );
       throw new AppError('OAUTH_STATE_MISMATCH', { detail: 'the return names another portal' });
     }
-    await deps.grantRequests.admit({ address: byIp(req), memberId });
-    const code = parseAuthorizationCode(returnedCode);
-    const installed = await deps.store.findPortalByMemberId(memberId);
-    if (!installed || installed.state !== 'installed')
-      throw new AppError('PORTAL_NOT_INSTALLED', { detail: `OAuth return for member ${memberId}` });
-    let grant;
-    try {
-      grant = await deps.oauth.exchangeCode(code, memberId);
-    } catch (error) {
-      if (error instanceof OAuthGrantError)
-        throw new AppError('NOT_AUTHENTICATED', { detail: `code refused: ${error.code}` });
-      throw error;
-    }
-    if (grant.memberId !== memberId)
-      throw new AppError('NOT_AUTHENTICATED', { detail: 'the code belongs to another portal than the return named' });
+    await deps.signIn.admit({ address: byIp(req), memberId });
     const lang = requestLang(req);
-    const { portal, user } = await deps.openApp.withPortalAuth(
-      {
-        memberId: grant.memberId,
-        accessToken: grant.accessToken,
-        refreshToken: grant.refreshToken,
-        expiresInSeconds: Math.round((grant.expiresAt - Date.now()) / 1000),
-      },
-      lang,
-    );
+    const { portal, user } = await deps.signIn.finish({ memberId, code: parseAuthorizationCode(returnedCode), lang });
     await regenerate(req);
     // No administrator flag here: GET /app asks Bitrix24 each time a token is minted.
     req.session.user = {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseInput } from './parse-input';
 
 // GET /api/admin/audit and /api/admin/audit.csv. The settings body (PUT /api/admin/settings)
-// is parsed by server/settings/avatar-settings.ts, which owns each field's rule and sentence.
+// is parsed by server/access/avatar-settings.ts, which owns each field's rule and sentence.
 
 const auditQuerySchema = z.object({
   // Any other value shows every result, as the filter's "all".

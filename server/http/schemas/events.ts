@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncomingEvent } from '../../bitrix24/events';
+import type { IncomingEvent } from '../../portal/events';
 import { parseInput } from './parse-input';
 
 // Bitrix24 posts events form-encoded with nested keys: event, auth[member_id],

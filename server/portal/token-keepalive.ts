@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store';
-import { ACCESS_TOKEN_LIFETIME_MS, type TokenRefresher } from './token-refresh';
+import { ACCESS_TOKEN_LIFETIME_MS, type TokenRefresher } from '../bitrix24/token-refresh';
 
 // A refresh token dies after 180 days unused (settings/oauth/auto-renewal.md), and with it the
 // portal's install: a portal whose users never open the app would lose the app's bot and

@@ -1,5 +1,5 @@
 import { AppError, type Lang } from '../../server/errors';
-import { defaultSettings, parseSettings } from '../../server/settings/avatar-settings';
+import { defaultSettings, parseSettings } from '../../server/access/avatar-settings';
 
 const MB = 1024 * 1024;
 const ctx: { serverMaxUploadBytes: number; lang: Lang } = { serverMaxUploadBytes: 25 * MB, lang: 'en' };

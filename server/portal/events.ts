@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { eventTokenHash } from '../store/event-work';
 import type { Store } from '../store/store';
-import type { GrantRequestLimits } from './grant-limits';
+import type { GrantRequestLimits } from '../bitrix24/grant-limits';
 import type { InstallPortal } from './install';
 
 // Events arrive as form posts (api-reference/events/safe-event-handlers.md). Each is believed

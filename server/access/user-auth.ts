@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import type { Portal, Store, TokenSet } from '../store/store';
-import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from './app-identity';
-import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
-import { STRICT_EGRESS, type EgressPolicy } from './http-json';
-import { postRestMethod } from './rest-call';
-import { AUTH_CODES, toAppError } from './error-mapping';
-import type { PortalMove } from './portal-move';
-import type { TokenHolder } from './token-holder';
+import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from '../bitrix24/app-identity';
+import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
+import { STRICT_EGRESS, type EgressPolicy } from '../bitrix24/http-json';
+import { postRestMethod } from '../bitrix24/rest-call';
+import { AUTH_CODES, toAppError } from '../bitrix24/error-mapping';
+import type { PortalMove } from '../bitrix24/portal-move';
+import type { TokenHolder } from '../portal/token-holder';
 
 export interface PortalUser {
   id: number;

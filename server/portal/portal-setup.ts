@@ -4,8 +4,8 @@ import type { Portal, SetupProblem, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { AppError } from '../errors';
 import { appNameIn, LANGS, serverStrings, type Lang } from '../lang';
-import { Bitrix24Error, Bitrix24UnavailableError } from './bitrix24-error';
-import type { PortalClients, RestClient } from './portal-clients';
+import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
+import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 
 // What the app registers on a portal: its chat bot, the events it listens to and the chat
 // placement. Each step is idempotent, so install, reinstall and the administrators' "repair"

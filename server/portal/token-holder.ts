@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Portal, Store, TokenSet } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { witnessAnswerOf } from './install-witnesses';
-import type { PortalClients } from './portal-clients';
+import type { PortalClients } from '../bitrix24/portal-clients';
 
 // The portal's own pair (user 0 in the store) is what the app works with when no user is asking:
 // Repair, the keep-alive, the first witness of an uninstall. At install it is the installing

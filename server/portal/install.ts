@@ -3,13 +3,15 @@ import { AppError } from '../errors';
 import type { Lang } from '../lang';
 import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
-import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from './app-identity';
-import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
-import { STRICT_EGRESS, type EgressPolicy } from './http-json';
-import { callWithAccessToken } from './rest-call';
-import type { OAuthServerClient } from './oauth-client';
+import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from '../bitrix24/app-identity';
+import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from '../bitrix24/bitrix24-error';
+import { STRICT_EGRESS, type EgressPolicy } from '../bitrix24/http-json';
+import { callWithAccessToken } from '../bitrix24/rest-call';
+import type { OAuthServerClient } from '../bitrix24/oauth-client';
+import { toAppError } from '../bitrix24/error-mapping';
+import type { GrantRequestLimits } from '../bitrix24/grant-limits';
 import type { PortalCapabilities } from './portal-capabilities';
-import type { PortalClients } from './portal-clients';
+import type { PortalClients } from '../bitrix24/portal-clients';
 import type { PortalSetup } from './portal-setup';
 
 export interface InstallRequest {
@@ -164,4 +166,26 @@ async function requireAdministrator(
     deps.log.warn({ memberId }, 'install refused: the user is not a portal administrator');
     throw new AppError('INSTALL_NOT_ADMIN', { detail: 'user.admin is false' });
   }
+}
+
+/** The install page's post: the refresh token it carries is traded only within the limits for grant requests. */
+export type InstallFromPage = (request: InstallRequest & { address: string }) => Promise<Portal>;
+
+/**
+ * Anyone can post the install form, and it makes the app trade REFRESH_ID at the OAuth server
+ * with its client secret: limited by address and by portal (grant-limits.ts) before anything is
+ * asked. A refusal, the app's or Bitrix24's, comes out as the app's error, for the page's one sentence.
+ */
+export function createInstallFromPage(deps: {
+  install: InstallPortal;
+  grantRequests: Pick<GrantRequestLimits, 'admit'>;
+}): InstallFromPage {
+  return async ({ address, ...request }) => {
+    try {
+      await deps.grantRequests.admit({ address, memberId: request.memberId });
+      return await deps.install(request);
+    } catch (error) {
+      throw toAppError(error);
+    }
+  };
 }

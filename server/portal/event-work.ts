@@ -4,9 +4,9 @@ import { AppError } from '../errors';
 import type { EventWork, EventWorkOutcome } from '../store/event-work';
 import { sameInstall } from '../store/event-work';
 import type { Portal, Store } from '../store/store';
-import { toAppError } from './error-mapping';
+import { toAppError } from '../bitrix24/error-mapping';
 import { createInstallWitnesses, MAX_WITNESSES } from './install-witnesses';
-import type { PortalClients } from './portal-clients';
+import type { PortalClients } from '../bitrix24/portal-clients';
 
 // The work of events POST /events accepted (events.ts), done after the answer.
 //

@@ -1,7 +1,7 @@
 import { AppError, type Lang } from '../errors';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import { toAppError } from '../bitrix24/error-mapping';
-import type { AuthenticateUser, FrameAuth, PortalUser } from '../bitrix24/user-auth';
+import type { AuthenticateUser, FrameAuth, PortalUser } from './user-auth';
 import type { Portal, PortalSettings, Store } from '../store/store';
 import type { SettingsService } from './settings-service';
 

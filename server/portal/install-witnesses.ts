@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Portal, Store } from '../store/store';
-import { Bitrix24Error, OAuthGrantError } from './bitrix24-error';
-import { AUTH_CODES } from './error-mapping';
-import type { PortalClients } from './portal-clients';
+import { Bitrix24Error, OAuthGrantError } from '../bitrix24/bitrix24-error';
+import { AUTH_CODES } from '../bitrix24/error-mapping';
+import type { PortalClients } from '../bitrix24/portal-clients';
 
 // Is the app still installed on a portal? Asked after an ONAPPUNINSTALL (event-work.ts), whose
 // application token every user of the app has in their frame's form (widgets/*.md), so that an

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { DialogFields, LearntCapabilities, MethodPresence, Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
-import { isRecord } from './http-json';
-import type { PortalClients, RestClient } from './portal-clients';
+import { isRecord } from '../bitrix24/http-json';
+import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 
 // Bitrix24 is several at once: the current cloud has imbot.v2.Chat.update, which the
 // documentation names instead of the deprecated imbot.chat.updateAvatar

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createTokenKeepAlive } from '../../server/bitrix24/token-keepalive';
+import { createTokenKeepAlive } from '../../server/portal/token-keepalive';
 import type { TokenRefresher } from '../../server/bitrix24/token-refresh';
 import type { Store } from '../../server/store/store';
 

@@ -1,6 +1,6 @@
 import { ADMIN_USER_ID, startEmulator, type Emulator } from '../../emulator/index';
 import { AppError } from '../../server/errors';
-import { createInstallPortal } from '../../server/bitrix24/install';
+import { createInstallPortal } from '../../server/portal/install';
 import type { OAuthGrant, OAuthServerClient } from '../../server/bitrix24/oauth-client';
 import { createLogger } from '../../server/logger';
 import { tempSqliteStore, type TempStore } from '../support/temp-store';
