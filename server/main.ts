@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../app.config';
-import { startEmulator } from '../emulator/index';
 import { configureSharp } from './avatar/avatar-pipeline';
 import { composeApp, requestTimeoutMs } from './compose';
 import { createDrainingServer } from './http/draining-server';
@@ -54,7 +53,9 @@ async function main(): Promise<void> {
   let demoUrl: string | null = null;
   if (!bitrix24) {
     // Demo mode: a local Bitrix24 (the emulator) beside the app, so a newcomer can click
-    // through install and use on one machine.
+    // through install and use on one machine. Loaded only here: production never has it
+    // (app.config.ts requires credentials there), and the image leaves it out (.dockerignore).
+    const { startEmulator } = await import('../emulator/index.js');
     const emulator = await startEmulator({
       host: '127.0.0.1',
       oauthPort: config.demo.oauthPort,

@@ -20,7 +20,7 @@ export interface AvatarChange {
   settings: PortalSettings;
   /** What the page sent, for the audit log: its own render of the crop, or the original file. */
   upload?: 'cropped' | 'original';
-  /** Aborted when the client has gone: a decode still waiting its turn is dropped (issue 10). */
+  /** Aborted when the client has gone: a decode still waiting its turn is dropped. */
   signal?: AbortSignal;
   /** The page's Idempotency-Key: every retry of one Apply carries the same one. */
   changeKey?: string;
