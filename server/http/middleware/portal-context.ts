@@ -10,6 +10,23 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Who asks and for which portal: what every /api/* route after loadPortalContext works for. */
+export interface PortalContext {
+  portal: Portal;
+  settings: PortalSettings;
+  user: { id: number; name: string | null; isAdmin: boolean };
+}
+
+/**
+ * The request's portal context. A route mounted outside loadPortalContext has none: that is a
+ * wiring mistake, answered as an unauthenticated request rather than run for nobody.
+ */
+export function contextOf(req: Request): PortalContext {
+  const { portal, portalSettings: settings, auth } = req;
+  if (!portal || !settings || !auth) throw new AppError('NOT_AUTHENTICATED', { detail: 'no portal context' });
+  return { portal, settings, user: { id: auth.userId, name: auth.name ?? null, isAdmin: auth.isAdmin } };
+}
+
 /**
  * Tenancy: the portal of every /api/* request is the one in the app token, and only that one.
  * No id in a URL or body ever selects a portal.

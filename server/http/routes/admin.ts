@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { parseSettings } from '../../access/avatar-settings';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
+import { contextOf } from '../middleware/portal-context';
 import { presentAuditEntry, auditCsv } from '../presenters/audit';
 import { presentPortalStatus } from '../presenters/portal-status';
 import { parseAuditQuery, parseUserQuery } from '../schemas/admin';
@@ -14,15 +15,15 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   const router = Router();
 
   router.get('/status', async (req, res) => {
-    res.json(presentPortalStatus(await deps.portalAdmin.status(req.portal!), requestLang(req)));
+    res.json(presentPortalStatus(await deps.portalAdmin.status(contextOf(req).portal), requestLang(req)));
   });
   router.post('/bot/repair', async (req, res) => {
     const lang = requestLang(req);
-    res.json(presentPortalStatus(await deps.portalAdmin.repairBot(req.portal!, lang), lang));
+    res.json(presentPortalStatus(await deps.portalAdmin.repairBot(contextOf(req).portal, lang), lang));
   });
   router.post('/events/rebind', async (req, res) => {
     const lang = requestLang(req);
-    res.json(presentPortalStatus(await deps.portalAdmin.rebindEvents(req.portal!, lang), lang));
+    res.json(presentPortalStatus(await deps.portalAdmin.rebindEvents(contextOf(req).portal, lang), lang));
   });
 
   router.get('/settings', async (req, res) => {
@@ -33,28 +34,30 @@ export function adminRoutes(deps: AppRouteDeps): Router {
       serverMaxUploadBytes: deps.config.uploads.maxBytes,
       lang: requestLang(req),
     });
-    await deps.settings.save(req.portal!.memberId, settings);
-    deps.log.info({ memberId: req.portal!.memberId, userId: req.auth!.userId }, 'settings saved');
+    const { portal, user } = contextOf(req);
+    await deps.settings.save(portal.memberId, settings);
+    deps.log.info({ memberId: portal.memberId, userId: user.id }, 'settings saved');
     res.json({ settings });
   });
 
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
-    const { entries, total } = await deps.auditLog.page(req.portal!.memberId, { result, page, pageSize: PAGE_SIZE });
+    const { entries, total } = await deps.auditLog.page(contextOf(req).portal.memberId, { result, page, pageSize: PAGE_SIZE });
     const lang = requestLang(req);
     res.json({ entries: entries.map((entry) => presentAuditEntry(entry, lang)), page, pageSize: PAGE_SIZE, total });
   });
   router.get('/users', async (req, res) => {
     const query = parseUserQuery(req.query);
+    const { portal, user } = contextOf(req);
     const users =
       'search' in query
-        ? await deps.users.search(req.portal!, req.auth!.userId, query.search)
-        : await deps.users.byIds(req.portal!, req.auth!.userId, query.ids);
+        ? await deps.users.search(portal, user.id, query.search)
+        : await deps.users.byIds(portal, user.id, query.ids);
     res.json({ users });
   });
   router.get('/audit.csv', async (req, res) => {
     const { result } = parseAuditQuery(req.query);
-    const entries = await deps.auditLog.all(req.portal!.memberId, { result });
+    const entries = await deps.auditLog.all(contextOf(req).portal.memberId, { result });
     res.set('Content-Disposition', 'attachment; filename="chat-avatar-audit.csv"');
     res.type('text/csv; charset=utf-8').send(auditCsv(entries));
   });

@@ -5,6 +5,7 @@ import type { AvatarChanged, BegunChange, ChangePending } from '../../chats/upda
 import type { AppRouteDeps } from '../route-deps';
 import { presentChatAccess } from '../presenters/chat-access';
 import type { createUploadGate } from '../middleware/upload-gate';
+import { contextOf } from '../middleware/portal-context';
 import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
 
 /** A middleware's turn inside a handler: the upload is admitted and read only after `begin`. */
@@ -16,7 +17,8 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const page = await deps.chats.listChats(req.portal!, req.auth!.userId, parseChatListQuery(req.query));
+    const { portal, user } = contextOf(req);
+    const page = await deps.chats.listChats(portal, user.id, parseChatListQuery(req.query));
     res.json(page);
   });
 
@@ -25,7 +27,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     const upload = multer({
       storage: multer.memoryStorage(),
       limits: {
-        fileSize: req.portalSettings!.maxUploadBytes,
+        fileSize: contextOf(req).settings.maxUploadBytes,
         files: 1,
         fields: 4,
         fieldSize: 1024,
@@ -39,7 +41,8 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   // Before Apply: may the user change this chat, will the bot join it first, or can it not
   // (then who can add it, and the change as the user). A refusal is the same 403 as at Apply.
   router.get('/:chatId/access', async (req, res) => {
-    const access = await deps.chatAccess(req.portal!, req.auth!.userId, parseChatId(req.params.chatId));
+    const { portal, user } = contextOf(req);
+    const access = await deps.chatAccess(portal, user.id, parseChatId(req.params.chatId));
     res.json(presentChatAccess(access));
   });
 
@@ -53,11 +56,12 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   // Apply that already reached Bitrix24 is answered with the first result (the use case's
   // `begin`). The connection is closed after such an early answer so the unread body is not drained.
   router.post('/:chatId/avatar', async (req, res) => {
+    const { portal, user, settings } = contextOf(req);
     let change: BegunChange;
     try {
       change = await deps.chatAvatarChanges.begin({
-        portal: req.portal!,
-        user: { id: req.auth!.userId, name: req.auth!.name ?? null },
+        portal,
+        user: { id: user.id, name: user.name },
         chatId: parseChatId(req.params.chatId),
         changeKey: parseChangeKey(req.get('idempotency-key')),
       });
@@ -81,7 +85,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       await change.apply({
         image: file.buffer,
         crop,
-        settings: req.portalSettings!,
+        settings,
         upload,
         renderedSide: side,
         signal: req.uploadSignal,

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppRouteDeps } from '../route-deps';
+import { contextOf } from '../middleware/portal-context';
 
 // What the page asks while an Apply waits: how long the portal's calls wait for their turn in
 // the app's queue (Bitrix24's leaky bucket, limits.md, mirrored by call-pacer.ts) and the pace
@@ -7,7 +8,7 @@ import type { AppRouteDeps } from '../route-deps';
 export function portalRoutes(deps: AppRouteDeps): Router {
   const router = Router();
   router.get('/queue', (req, res) => {
-    const { waitSeconds, requestsPerSecond } = deps.portalQueue.queueWait(req.portal!.memberId);
+    const { waitSeconds, requestsPerSecond } = deps.portalQueue.queueWait(contextOf(req).portal.memberId);
     res.json({ waitSeconds, requestsPerSecond });
   });
   return router;
