@@ -6,8 +6,8 @@ import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 import { sendAvatarChange, type ChangeMethod } from './avatar-change-batch';
 import { settleChange, SETTLE_WINDOW_MS, type Settled } from './change-settlement';
-import type { AuditEntry, Portal, PortalSettings, Store } from '../store/store';
-import { madeSince, type AvatarChangeOutcome } from '../store/avatar-changes';
+import type { Portal, PortalSettings, Store } from '../store/store';
+import { CHECKING_RETRY_AFTER_S, createChangeRecords, type Claimed } from './change-records';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 import { generationOf, refusalFor, type ChatAccess, type ChatPermission, type ChatView } from './chat-permission';
 
@@ -68,12 +68,6 @@ type Who = Pick<AvatarChange, 'portal' | 'user' | 'chatId'>;
 /** The check run before a byte of the file is read; refusals are audited. */
 type AuthorizeChatChange = (who: Who) => Promise<void>;
 
-/**
- * Also before the body is read: a retry of an Apply whose first attempt reached Bitrix24 is
- * answered with that attempt's result; null when the change is still to be made.
- */
-type ReplayChatChange = (who: Who & { changeKey: string }) => Promise<AvatarChanged | ChangePending | null>;
-
 /** What the page uploaded for a change, once the change has begun. */
 export type UploadedAvatar = Omit<AvatarChange, keyof Who | 'changeKey'> & {
   /** The side the page rendered its crop for (an `upload: 'cropped'`), when it said. */
@@ -132,7 +126,14 @@ export function createUpdateChatAvatar(deps: {
 }): ChatAvatarChanges {
   const now = deps.now ?? Date.now;
   const methods = deps.methods ?? OLD_METHOD_ONLY;
-  const changes = deps.store.avatarChanges;
+  const records = createChangeRecords({
+    store: deps.store,
+    permission: deps.permission,
+    log: deps.log,
+    leaseMs: deps.leaseMs,
+    onRetry: deps.onRetry,
+    now,
+  });
   const okEntry = (who: Who, bytes: number, started: number, notes: string[]) => ({
     memberId: who.portal.memberId,
     userId: who.user.id,
@@ -215,24 +216,24 @@ export function createUpdateChatAvatar(deps: {
       const outcome = { width: avatar.width, height: avatar.height, format: avatar.format, bytes: avatar.bytes };
       const changeKey = change.changeKey ?? randomUUID();
       const avatarBefore = deps.permission.lastAvatarLink(change.portal.memberId, change.chatId) ?? access.avatar;
-      const claimed = await claim({ ...change, changeKey }, avatarBefore, outcome);
+      const claimed = await records.claim({ ...change, changeKey }, avatarBefore, outcome);
       let sent: Sent;
       try {
         sent = await send(rest, change, access, way, avatar.data.toString('base64'));
       } catch (error) {
         if (answerMayStillCome(error)) return await settleLater(change, claimed, started, notes, error);
-        await release(claimed);
+        await records.release(claimed);
         throw error;
       }
       if ((sent.after.avatar ?? '') === (sent.before.avatar ?? '')) {
         // Bitrix24 answered success and the chat shows the old picture: not reported as done
         // (a sibling method was seen answering true with no effect: b24-rest-docs issue 170).
-        await release(claimed);
+        await records.release(claimed);
         throw new AppError('CHANGE_NOT_VISIBLE', { detail: `${sent.method} answered, the avatar link stayed` });
       }
       notes.push(WAY_NOTES[sent.method]);
       if (sent.joined) notes.push('bot_joined');
-      await complete(claimed, okEntry(change, avatar.bytes, started, notes), {
+      await records.complete(claimed, okEntry(change, avatar.bytes, started, notes), {
         before: sent.before.avatar ?? '',
         after: sent.after.avatar ?? '',
       });
@@ -345,12 +346,7 @@ export function createUpdateChatAvatar(deps: {
     error: unknown,
   ): Promise<ChangePending> => {
     const leaseUntil = now() + SETTLE_WINDOW_MS + SETTLE_MARGIN_MS;
-    if (
-      await changes
-        .extendLease(claimed.memberId, claimed.userId, claimed.key, claimed.leaseUntil, leaseUntil)
-        .catch(() => false)
-    )
-      claimed = { ...claimed, leaseUntil };
+    claimed = await records.extendLease(claimed, leaseUntil);
     deps.log.warn(
       { memberId: claimed.memberId, userId: claimed.userId, chatId: change.chatId, err: error },
       'chat avatar change sent, no answer: settling it from the avatar link',
@@ -361,19 +357,19 @@ export function createUpdateChatAvatar(deps: {
         log: deps.log,
         scheduleMs: deps.settleScheduleMs,
         madeSince: (before, current) =>
-          madeSinceBefore(claimed.memberId, change.chatId, claimed.createdAt, before, current),
+          records.madeSinceBefore(claimed.memberId, change.chatId, claimed.createdAt, before, current),
       },
       { portal: change.portal, userId: change.user.id, chatId: change.chatId, avatarBefore: claimed.avatarBefore },
     ).then(async (settled) => {
       if (settled === 'made')
-        await complete(
+        await records.complete(
           claimed,
           okEntry(change, claimed.outcome.bytes, started, [...notes, 'confirmed_after_no_answer']),
         );
       else if (settled === 'not_made') {
-        await release(claimed);
+        await records.release(claimed);
         await auditRefusal(change, started, error, notes);
-      } else await changes.endLease(claimed.memberId, claimed.userId, claimed.key, now()).catch(() => undefined);
+      } else await records.endLease(claimed);
       if (settled === 'made') deps.onChanged?.(change.portal, change.user.id);
       deps.log.info({ memberId: claimed.memberId, chatId: change.chatId, settled }, 'chat avatar change settled');
       deps.onSettled?.(settled);
@@ -400,123 +396,6 @@ export function createUpdateChatAvatar(deps: {
       cause,
     });
 
-  type Claimed = {
-    memberId: string;
-    userId: number;
-    key: string;
-    leaseUntil: number;
-    createdAt: number;
-    avatarBefore: string;
-    outcome: AvatarChangeOutcome;
-  };
-
-  /**
-   * Just before sending, the change is recorded under its key with the avatar link it replaces
-   * (the newest this instance saw, at most a minute old): how a later look tells whether it
-   * reached Bitrix24 when its answer never came. The lease covers the send; a change left
-   * unanswered gets a longer one while this instance settles it (settleLater).
-   */
-  const claim = async (
-    change: Who & { changeKey: string },
-    avatarBefore: string,
-    outcome: AvatarChangeOutcome,
-  ): Promise<Claimed> => {
-    const record = {
-      memberId: change.portal.memberId,
-      userId: change.user.id,
-      key: change.changeKey,
-      chatId: change.chatId,
-      avatarBefore,
-      outcome,
-      leaseUntil: now() + deps.leaseMs,
-      createdAt: now(),
-    };
-    // Two attempts of one Apply at once (a retry while the first still runs): one sends.
-    if (!(await changes.claim(record)))
-      throw new AppError('CHANGE_IN_PROGRESS', { detail: 'another attempt holds the key', retryAfterSeconds: 2 });
-    return record;
-  };
-
-  /**
-   * Was a change that replaced `before` made, the chat now showing `current`? The other changes
-   * of the chat made through the app since (and shortly before: the link a change replaces may be
-   * a minute old) explain what they can; an unexplained change is this one.
-   */
-  const madeSinceBefore = async (
-    memberId: string,
-    chatId: number,
-    createdAt: number,
-    before: string,
-    current: string,
-  ): Promise<boolean> => {
-    if (current === before) return false;
-    return madeSince(before, current, await changes.transitions(memberId, chatId, createdAt - LINK_WINDOW_MS));
-  };
-
-  /** Bitrix24 said no, or nothing reached it: nothing was changed and the key is free again. */
-  const release = async (claimed: Claimed) => {
-    await changes
-      .release(claimed.memberId, claimed.userId, claimed.key, claimed.leaseUntil)
-      .catch((storeError: unknown) => deps.log.error({ err: storeError }, 'avatar change record not updated'));
-  };
-
-  const complete = async (claimed: Claimed, entry: AuditEntry, links?: { before: string; after: string }) => {
-    // Bitrix24 has the change: a failure to record it must not turn into an error for the user.
-    // The record stays `sending`; a retry will find the new avatar and complete it then.
-    await changes
-      .complete(claimed.memberId, claimed.userId, claimed.key, entry, links)
-      .catch((storeError: unknown) =>
-        deps.log.error({ err: storeError, memberId: claimed.memberId }, 'avatar change applied but not recorded'),
-      );
-  };
-
-  const replayChatChange: ReplayChatChange = async (who) => {
-    const record = await changes.find(who.portal.memberId, who.user.id, who.changeKey);
-    if (!record) return null;
-    if (record.chatId !== who.chatId) {
-      deps.onRetry?.('key_reused');
-      throw new AppError('CHANGE_KEY_REUSED', { detail: `key of chat ${record.chatId} sent for ${who.chatId}` });
-    }
-    const answer = { chatId: record.chatId, ...record.outcome };
-    if (record.state === 'done') {
-      deps.onRetry?.('replayed');
-      return answer;
-    }
-    const left = record.leaseUntil - now();
-    // The first attempt almost always answers within a second or two: ask again soon, not at
-    // the lease's end (which only an instance that died makes anyone wait for).
-    if (left > 0) {
-      deps.onRetry?.('in_progress');
-      return {
-        chatId: record.chatId,
-        pending: 'checking',
-        changeKey: record.key,
-        retryAfterSeconds: Math.min(CHECKING_RETRY_AFTER_S, Math.ceil(left / 1000)),
-      };
-    }
-    // Nobody will answer for the first attempt (its instance died, or Bitrix24's answer was lost):
-    // a new avatar link means Bitrix24 took that change, the same link means it never arrived.
-    const started = now();
-    const { avatar } = await deps.permission.checkNow(who.portal, who.user.id, who.chatId);
-    if (await madeSinceBefore(record.memberId, record.chatId, record.createdAt, record.avatarBefore, avatar)) {
-      await changes.complete(
-        record.memberId,
-        record.userId,
-        record.key,
-        okEntry(who, record.outcome.bytes, started, ['confirmed_on_retry']),
-      );
-      deps.log.info(
-        { memberId: record.memberId, userId: record.userId, chatId: record.chatId },
-        'chat avatar change found applied on retry: not sent again',
-      );
-      deps.onRetry?.('found_applied');
-      return answer;
-    }
-    await changes.release(record.memberId, record.userId, record.key, record.leaseUntil);
-    deps.onRetry?.('not_applied');
-    return null;
-  };
-
   const apply = async (who: Who, changeKey: string | undefined, { renderedSide, ...upload }: UploadedAvatar) => {
     // The page renders its crop at twice the output side it was opened with. An administrator
     // who has since made the avatar more than twice as large would get it upscaled: the page is
@@ -533,21 +412,19 @@ export function createUpdateChatAvatar(deps: {
   return {
     async begin({ changeKey, ...who }) {
       await authorizeChatChange(who);
-      const replayed = changeKey ? await replayChatChange({ ...who, changeKey }) : null;
+      const replayed = changeKey
+        ? await records.replay({ ...who, changeKey }, (bytes, started) =>
+            okEntry(who, bytes, started, ['confirmed_on_retry']),
+          )
+        : null;
       if (replayed) return { replayed };
       return { replayed: null, apply: (upload) => apply(who, changeKey, upload) };
     },
   };
 }
 
-/** How far before a change's record the other changes that may explain its chat's link are read. */
-const LINK_WINDOW_MS = 5 * 60_000;
-
 /** Beyond the settling window, for the last look's own request. */
 const SETTLE_MARGIN_MS = 10_000;
-
-/** How soon a page that was told "checking" asks again. */
-const CHECKING_RETRY_AFTER_S = 3;
 
 const WAY_NOTES: Record<ChangeMethod, string> = {
   'imbot.v2.Chat.update': 'via_bot_v2',
