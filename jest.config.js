@@ -7,5 +7,4 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   transformIgnorePatterns: ['/node_modules/(?!qs-esm/)'],
   testTimeout: 30000,
-  setupFilesAfterEnv: ['<rootDir>/test/support/retry-browser-tests.ts'],
 };
