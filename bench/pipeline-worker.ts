@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadConfig } from '../app.config';
-import { configureSharp, createAvatarPipeline, type CropRect } from '../server/avatar/avatar-pipeline';
+import {
+  configureSharp,
+  createAvatarPipeline,
+  pipelineOptionsFrom,
+  type CropRect,
+} from '../server/avatar/avatar-pipeline';
 import { AppError } from '../server/errors';
 
 // One variant on one image, in its own process so that its peak RSS is its own.
@@ -59,14 +64,7 @@ async function runOnce(variant: Variant, input: Buffer, crop?: CropRect): Promis
 // decodes at once within a 512 MB decode budget, 224 MB for one image.
 const config = loadConfig({ NODE_ENV: 'test' });
 configureSharp(config.sharp);
-const pipeline = createAvatarPipeline({
-  maxInputPixels: 200_000_000,
-  concurrency: config.pipelineConcurrency,
-  decodeMemoryMb: config.decodeMemory.budgetMb,
-  imageDecodeMemoryMb: config.decodeMemory.perImageMb,
-  decodeTimeoutMs: config.decodeTime.timeoutMs,
-  decodeQueueWaitMs: config.decodeTime.queueWaitMs,
-});
+const pipeline = createAvatarPipeline({ ...pipelineOptionsFrom(config), maxInputPixels: 200_000_000 });
 
 async function main() {
   const [variant, file, iterationsRaw, parallelRaw, cropRaw] = process.argv.slice(2) as [

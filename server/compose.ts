@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../app.config';
-import { createAvatarPipeline, type AvatarPipeline } from './avatar/avatar-pipeline';
+import { createAvatarPipeline, pipelineOptionsFrom, type AvatarPipeline } from './avatar/avatar-pipeline';
 import { mayUseApp } from './access/avatar-settings';
 import { createChatLister } from './chats/list-chats';
 import { createSettingsService } from './access/settings-service';
@@ -160,14 +160,7 @@ export function composeApp(deps: {
     onOutcome: metrics && ((event, outcome) => metrics.eventWork.inc({ event, outcome })),
   });
   const chats = createChatLister({ clients: portalClients });
-  const untimedPipeline = createAvatarPipeline({
-    maxInputPixels: config.uploads.maxInputPixels,
-    concurrency: config.pipelineConcurrency,
-    decodeMemoryMb: config.decodeMemory.budgetMb,
-    imageDecodeMemoryMb: config.decodeMemory.perImageMb,
-    decodeTimeoutMs: config.decodeTime.timeoutMs,
-    decodeQueueWaitMs: config.decodeTime.queueWaitMs,
-  });
+  const untimedPipeline = createAvatarPipeline(pipelineOptionsFrom(config));
   const pipeline: AvatarPipeline = metrics
     ? {
         async normaliseAvatar(input, opts) {

@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
+import type { Config } from '../../app.config';
 import { AppError } from '../errors';
 import type { OutputFormatPolicy } from '../store/store';
 import { createDecodeAdmission } from './decode-admission';
@@ -78,6 +79,20 @@ export interface AvatarPipelineOptions {
  * depth; decode-cost.ts prices the decode the crop needs; decode-admission.ts admits it against
  * the process-wide budget, or refuses what one image may never cost.
  */
+/** The pipeline's options as the settings give them (app.config.ts): the server, the bench and the memory test build it alike. */
+export function pipelineOptionsFrom(
+  config: Pick<Config, 'uploads' | 'pipelineConcurrency' | 'decodeMemory' | 'decodeTime'>,
+) {
+  return {
+    maxInputPixels: config.uploads.maxInputPixels,
+    concurrency: config.pipelineConcurrency,
+    decodeMemoryMb: config.decodeMemory.budgetMb,
+    imageDecodeMemoryMb: config.decodeMemory.perImageMb,
+    decodeTimeoutMs: config.decodeTime.timeoutMs,
+    decodeQueueWaitMs: config.decodeTime.queueWaitMs,
+  } satisfies AvatarPipelineOptions;
+}
+
 export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipeline {
   const structureLimits = { ...STRUCTURE_LIMITS, ...opts.structureLimits };
   const admission = createDecodeAdmission({

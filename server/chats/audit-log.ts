@@ -5,7 +5,10 @@ const EXPORT_LIMIT = 100_000;
 
 export interface AuditLog {
   /** One page (from 1) of a portal's changes, newest first, and how many there are in all. */
-  page(memberId: string, query: { result?: AuditQuery['result']; page: number; pageSize: number }): Promise<{
+  page(
+    memberId: string,
+    query: { result?: AuditQuery['result']; page: number; pageSize: number },
+  ): Promise<{
     entries: AuditEntry[];
     total: number;
   }>;

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadConfig } from '../../app.config';
-import { configureSharp, createAvatarPipeline, type CropRect } from '../../server/avatar/avatar-pipeline';
+import {
+  configureSharp,
+  createAvatarPipeline,
+  pipelineOptionsFrom,
+  type CropRect,
+} from '../../server/avatar/avatar-pipeline';
 
 // Runs the pipeline as the composition root builds it, with the default settings, on the files
 // named in argv[2] (JSON: [{ file, crop?, side? }]), all at once, in a process of its own: what it
@@ -22,14 +27,7 @@ async function main() {
   // The parent may override settings (PIPELINE_CONCURRENCY, DECODE_MEMORY_MB) through the environment.
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   configureSharp(config.sharp);
-  const pipeline = createAvatarPipeline({
-    maxInputPixels: config.uploads.maxInputPixels,
-    concurrency: config.pipelineConcurrency,
-    decodeMemoryMb: config.decodeMemory.budgetMb,
-    imageDecodeMemoryMb: config.decodeMemory.perImageMb,
-    decodeTimeoutMs: config.decodeTime.timeoutMs,
-    decodeQueueWaitMs: config.decodeTime.queueWaitMs,
-  });
+  const pipeline = createAvatarPipeline(pipelineOptionsFrom(config));
   const inputs = jobs.map((job) => readFileSync(job.file));
   // Warm-up: libvips loads its modules and allocates its thread pool once.
   await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } })

@@ -53,10 +53,7 @@ const forbidden: Array<[string, Case]> = [
     'portal does not import the use cases above it',
     { file: 'server/portal/events.ts', code: "export { x } from '../access/open-app';" },
   ],
-  [
-    'portal does not import http',
-    { file: 'server/portal/install.ts', code: "export { x } from '../http/app-token';" },
-  ],
+  ['portal does not import http', { file: 'server/portal/install.ts', code: "export { x } from '../http/app-token';" }],
   [
     'avatar does not import bitrix24 (a peer)',
     { file: 'server/avatar/avatar-pipeline.ts', code: "export { x } from '../bitrix24/rest-call';" },
@@ -136,7 +133,10 @@ const allowed: Array<[string, Case]> = [
   ],
   [
     'portal uses the Bitrix24 client and the store',
-    { file: 'server/portal/install.ts', code: "export { a } from '../bitrix24/oauth-client'; export { b } from '../store/store';" },
+    {
+      file: 'server/portal/install.ts',
+      code: "export { a } from '../bitrix24/oauth-client'; export { b } from '../store/store';",
+    },
   ],
   [
     'a route calls a portal use case',

@@ -42,7 +42,11 @@ export function adminRoutes(deps: AppRouteDeps): Router {
 
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
-    const { entries, total } = await deps.auditLog.page(contextOf(req).portal.memberId, { result, page, pageSize: PAGE_SIZE });
+    const { entries, total } = await deps.auditLog.page(contextOf(req).portal.memberId, {
+      result,
+      page,
+      pageSize: PAGE_SIZE,
+    });
     const lang = requestLang(req);
     res.json({ entries: entries.map((entry) => presentAuditEntry(entry, lang)), page, pageSize: PAGE_SIZE, total });
   });

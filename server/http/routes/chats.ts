@@ -10,7 +10,9 @@ import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } fr
 
 /** A middleware's turn inside a handler: the upload is admitted and read only after `begin`. */
 function run(middleware: (req: Request, res: Response, next: NextFunction) => void, req: Request, res: Response) {
-  return new Promise<void>((resolve, reject) => middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+  return new Promise<void>((resolve, reject) =>
+    middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+  );
 }
 
 export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof createUploadGate>): Router {
