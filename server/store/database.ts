@@ -1,0 +1,136 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { EventWorkOutcome } from './event-work';
+
+// The tables as the store's queries see them, the same on SQLite and PostgreSQL: the pool of
+// dialect.ts reads every PostgreSQL column the way SQLite answers it (BIGINT as a number,
+// TIMESTAMPTZ as Unix ms, JSONB as its text, BOOLEAN as 0 or 1). Each table's columns are made
+// by the migrations (migrations/), with the column kinds of dialect.ts.
+
+declare const storedTime: unique symbol;
+/**
+ * A time as written to a time column, made only by `Dialect.time` or `Dialect.now`: the column is
+ * TIMESTAMPTZ on PostgreSQL and Unix ms on SQLite, so a plain number must not be written to it.
+ */
+export type StoredTime = number & { readonly [storedTime]: true };
+/** A time column: read as Unix ms. */
+type Time = ColumnType<number, StoredTime, StoredTime>;
+type NullableTime = ColumnType<number | null, StoredTime | null, StoredTime | null>;
+/** JSON text (SQLite TEXT, PostgreSQL JSONB). */
+type Json = string;
+/** A column with a default, which an insert may leave out. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface PortalsTable {
+  member_id: string;
+  domain: string;
+  client_endpoint: string;
+  server_endpoint: string;
+  /** Sealed with the token cipher. */
+  application_token: string | null;
+  scope: string;
+  status: string;
+  state: 'installed' | 'uninstalled';
+  installed_at: Time;
+  uninstalled_at: NullableTime;
+  bot_id: number | null;
+  last_refresh_at: NullableTime;
+  /** 0 or 1 (PostgreSQL BOOLEAN). */
+  last_refresh_ok: number | null;
+  setup_problems: Defaulted<Json>;
+}
+
+export interface TokensTable {
+  member_id: string;
+  user_id: number;
+  /** Sealed. */
+  access_token: string;
+  /** Sealed. */
+  refresh_token: string;
+  /** Unix ms. */
+  expires_at: number;
+  updated_at: Time;
+}
+
+export interface PortalSettingsTable {
+  member_id: string;
+  settings: Json;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  member_id: string;
+  user_id: number;
+  user_name: string | null;
+  chat_id: number;
+  result: 'ok' | 'error';
+  error_code: string | null;
+  bytes: number | null;
+  duration_ms: number;
+  at: Time;
+  /** Short words, space-separated. */
+  notes: Defaulted<string>;
+}
+
+export interface SessionsTable {
+  sid: string;
+  data: Json;
+  expires_at: Time;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  /** Unix ms. */
+  window_start: number;
+  hits: number;
+}
+
+/** Times in Unix ms. */
+export interface EventWorkTable {
+  id: Generated<number>;
+  member_id: string;
+  event: string;
+  installed_at: number;
+  token_hash: string;
+  received_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  done_at: number | null;
+  outcome: EventWorkOutcome | null;
+  last_attempt_at: number | null;
+}
+
+/** Times in Unix ms. */
+export interface AvatarChangesTable {
+  member_id: string;
+  user_id: number;
+  change_key: string;
+  chat_id: number;
+  state: 'sending' | 'done';
+  avatar_before: string;
+  avatar_after: string | null;
+  /** JSON text in both databases. */
+  outcome: string;
+  lease_until: number;
+  created_at: number;
+}
+
+export interface PortalCapabilitiesTable {
+  member_id: string;
+  capabilities: Json;
+  learnt_at: Time;
+}
+
+export interface Database {
+  portals: PortalsTable;
+  tokens: TokensTable;
+  portal_settings: PortalSettingsTable;
+  audit_log: AuditLogTable;
+  sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+  event_work: EventWorkTable;
+  avatar_changes: AvatarChangesTable;
+  portal_capabilities: PortalCapabilitiesTable;
+}
