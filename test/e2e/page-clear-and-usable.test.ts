@@ -253,9 +253,9 @@ describe('the page is clear, usable and readable', () => {
     await app.locator('#tab-status').click();
     await app.locator('#tab-audit').click();
     // The table shows the rows it had until the new page of the log arrives: wait for that one.
-    await expect
-      .poll(() => app.locator('#audit-table tbody tr').first().locator('.audit-note').allTextContents())
-      .toEqual(['Its answer was lost on the way; the change was found made when the page asked again.']);
+    const lost = 'Its answer was lost on the way; the change was found made when the page asked again.';
+    await app.locator('#audit-table tbody tr').first().locator('.audit-note', { hasText: lost }).waitFor();
+    expect(await app.locator('#audit-table tbody tr').first().locator('.audit-note').allTextContents()).toEqual([lost]);
   });
 });
 
