@@ -13,21 +13,34 @@ import {
   seedPortal,
   type Fault,
   type PortalProfile,
+  type PortalSeed,
   type PortalState,
   type RecordedCall,
 } from './state';
+export { companyChatIds, companyChatKind, type CompanyChatKind } from './company-chats';
 import { createTokenIssuer } from './tokens';
 
 // A local Bitrix24: one OAuth server and one or more portals, each on its own port (so each
 // has its own domain, `host:port`). Built from Bitrix24's REST documentation (emulator/README.md
 // names the page behind each rule); imports nothing from server/.
 
-export type { EmulatedChat, LaunchForm, LaunchOptions, PortalProfile, RateLimit, RecordedCall, TokenRequest };
+export type {
+  EmulatedChat,
+  LaunchForm,
+  LaunchOptions,
+  PortalProfile,
+  PortalSeed,
+  RateLimit,
+  RecordedCall,
+  TokenRequest,
+};
 export {
   ADMIN_USER_ID,
   ANNOUNCEMENTS_CHAT_ID,
   BOARD_CHAT_ID,
   CHANNEL_ID,
+  COMPANY_CHAT_COUNT,
+  FIRST_COMPANY_CHAT_ID,
   FIRST_PROJECT_CHAT_ID,
   GENERAL_CHAT_ID,
   MARKETING_CHAT_ID,
@@ -44,7 +57,8 @@ export {
 export interface EmulatorOptions {
   host?: string;
   oauthPort?: number;
-  portals?: Array<{ memberId?: string; port?: number; title?: string; profile?: PortalProfile }>;
+  /** `seed: 'company'` adds the company's 300 chats of mixed rights (state.ts, company-chats.ts). */
+  portals?: Array<{ memberId?: string; port?: number; title?: string; profile?: PortalProfile; seed?: PortalSeed }>;
   /** The Bitrix24 every portal behaves as unless its own spec says otherwise; `cloud` by default. */
   profile?: PortalProfile;
   app: { clientId: string; clientSecret: string; appUrl: string; scope?: string };
@@ -99,6 +113,8 @@ export interface EmulatedPortal {
     skip?: number;
   }): void;
   clearFaults(): void;
+  /** limits.md's resource-intensity limit per method (null lifts it), and seconds each call of a method counts. */
+  setOperatingLimit(limit: { limitSeconds: number | null; costs?: Record<string, number> }): void;
   calls(): RecordedCall[];
   chat(id: number): EmulatedChat | undefined;
   generalChatId(): number;
@@ -176,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         host,
         port,
         profile: spec.profile ?? options.profile ?? 'cloud',
+        seed: spec.seed ?? 'standard',
       };
       const state = seedPortal(initial);
       states.push(state);
@@ -219,6 +236,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         reinstall: ops.reinstall,
         injectFault: (fault) => ops.injectFault(fault as Partial<Fault> & { method: string }),
         clearFaults: ops.clearFaults,
+        setOperatingLimit: ops.setOperatingLimit,
         calls: () => [...state.calls],
         chat: (id) => {
           const chat = state.chats.get(id);

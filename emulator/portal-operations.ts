@@ -123,6 +123,17 @@ export function portalOperations(deps: PortalDeps) {
     clearFaults() {
       portal.faults.length = 0;
     },
+    /**
+     * limits.md's resource-intensity limit: methods whose baskets hold more than `limitSeconds`
+     * are refused with OPERATION_TIME_LIMIT (null lifts it); `costs` are the seconds a call of a
+     * method counts on top of the time it took.
+     */
+    setOperatingLimit(limit: { limitSeconds: number | null; costs?: Record<string, number> }) {
+      portal.operatingLimit = {
+        limitSeconds: limit.limitSeconds,
+        costs: new Map(Object.entries(limit.costs ?? {}).map(([method, seconds]) => [method.toLowerCase(), seconds])),
+      };
+    },
     async uninstall() {
       // The handlers are read before they are deleted; then the event goes out.
       const handlers = portal.events

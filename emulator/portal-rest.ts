@@ -4,7 +4,8 @@ import { appMethods } from './methods/app';
 import { methodExists } from './methods/availability';
 import { probeBase64Image } from './methods/avatar-image';
 import { runBatch } from './methods/batch';
-import { isListAnswer, type ListAnswer, type Method, type MethodContext, type MethodFamily } from './methods/context';
+import { isListAnswer, type Method, type MethodContext, type MethodFamily } from './methods/context';
+import type { MethodAnswer } from './methods/batch';
 import { eventMethods } from './methods/event';
 import { imChatMethods } from './methods/im-chat';
 import { imbotBotMethods } from './methods/imbot-bot';
@@ -14,7 +15,8 @@ import { systemMethods, type CatalogueMethod, type MethodCatalogue } from './met
 import { profileMethods, userMethods } from './methods/user';
 import { admitRequest, type RateLimit } from './rate-limit';
 import type { PortalState } from './state';
-import { answerTimeBlock, operatingKey, operatingResetAt } from './time-block';
+import type { TimeBasket } from './time-block';
+import { answerTimeBlock, countCall, operatingKey, operatingSeconds, timeBlock } from './time-block';
 import type { TokenIssuer } from './tokens';
 
 // /rest/<method> of a portal (settings/how-to-call-rest-api/*): query, form (nested keys) or
@@ -123,7 +125,7 @@ export function createRestHandler(deps: RestDeps) {
     requested: string,
     params: Record<string, unknown>,
     caller: { userId: number; clientId: string },
-  ): Promise<ListAnswer & { operatingResetAt?: number }> => {
+  ): Promise<MethodAnswer> => {
     let holdAnswerMs: number;
     try {
       holdAnswerMs = await applyFault(requested);
@@ -136,6 +138,11 @@ export function createRestHandler(deps: RestDeps) {
     if (!catalogue.isAvailable(method)) throw systemErrors.insufficientScope();
     const user = portal.users.get(caller.userId);
     if (!user) throw systemErrors.noAuth();
+    // limits.md: "Bitrix24 checks the accumulated value before executing each call"; a method
+    // over its limit is blocked for this application until its oldest basket drops out.
+    const baskets = basketsOf(caller.clientId, method.name);
+    const { limitSeconds } = portal.operatingLimit;
+    if (limitSeconds !== null && operatingSeconds(baskets) > limitSeconds) throw systemErrors.operationTimeLimit();
     portal.calls.push({
       method: method.name,
       params: await summarise(params),
@@ -145,20 +152,31 @@ export function createRestHandler(deps: RestDeps) {
     });
     const ctx: MethodContext = { portal, user, clientId: caller.clientId, params, baseUrl: deps.baseUrl() };
     const started = Date.now();
-    const answer = await method.run(ctx);
+    // The time it ran counts whether it succeeded or refused (limits.md counts execution time).
+    const count = () =>
+      countCall(
+        baskets,
+        started,
+        (Date.now() - started) / 1000 + (portal.operatingLimit.costs.get(method.name.toLowerCase()) ?? 0),
+      );
+    let answer: unknown;
+    try {
+      answer = await method.run(ctx);
+    } catch (error) {
+      count();
+      throw error;
+    }
+    const counted = count();
     if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
-    return {
-      ...(isListAnswer(answer) ? answer : { result: answer }),
-      operatingResetAt: countInBasket(caller.clientId, method.name, started),
-    };
+    return { ...(isListAnswer(answer) ? answer : { result: answer }), counted };
   };
 
-  /** The call counts in its method's time basket from when it started (limits.md); answers the reset time. */
-  const countInBasket = (clientId: string, name: string, started: number): number => {
+  /** One application's baskets of one method (limits.md counts them per application or webhook and method). */
+  const basketsOf = (clientId: string, name: string): TimeBasket[] => {
     const basketKey = operatingKey(clientId, name);
     const baskets = portal.operating.get(basketKey) ?? [];
     portal.operating.set(basketKey, baskets);
-    return operatingResetAt(baskets, started);
+    return baskets;
   };
 
   return async (req: Request, res: Response) => {
@@ -186,20 +204,17 @@ export function createRestHandler(deps: RestDeps) {
       // A token of another Bitrix24 is a real token, but not for this portal.
       if (record.memberId !== portal.memberId) return fail(systemErrors.invalidToken());
       const caller = { userId: record.userId, clientId: record.clientId };
-      const batch = requested.toLowerCase() === 'batch';
-      const { operatingResetAt: resetAt, ...answer } = batch
-        ? await (async () => {
-            const holdAnswerMs = await applyFault('batch');
-            const batchAnswer = await runBatch(params, (m, p) => runMethod(m, p, caller));
-            // The calls ran; the answer comes late (a change made whose answer is lost).
-            if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
-            return { ...batchAnswer, operatingResetAt: countInBasket(caller.clientId, 'batch', started) };
-          })()
-        : await runMethod(requested, params, caller);
-      res.json({
-        ...answer,
-        time: answerTimeBlock(started, resetAt ?? countInBasket(caller.clientId, requested, started)),
-      });
+      if (requested.toLowerCase() === 'batch') {
+        const holdAnswerMs = await applyFault('batch');
+        const answer = await runBatch(params, (m, p) => runMethod(m, p, caller));
+        // The calls ran; the answer comes late (a change made whose answer is lost).
+        if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
+        // limits.md: "An external call to batch is not accounted for in operating"; each call in
+        // it is, in its own result_time. batch.md's example time has no resource fields.
+        return res.json({ ...answer, time: timeBlock(started) });
+      }
+      const { counted, ...answer } = await runMethod(requested, params, caller);
+      res.json({ ...answer, time: counted ? answerTimeBlock(started, counted) : timeBlock(started) });
     } catch (error) {
       if (error instanceof RestError) return fail(error);
       deps.log(`rest ${requested}: internal error ${error instanceof Error ? error.message : String(error)}`);

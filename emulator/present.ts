@@ -5,6 +5,8 @@ export interface EmulatedChat {
   id: number;
   title: string;
   members: number[];
+  /** How many times its avatar was changed (each change raises the version in its link). */
+  avatarChanges: number;
   avatar: { format: string; width: number; height: number; bytes: number; base64: string } | null;
 }
 
@@ -13,6 +15,7 @@ export function presentEmulatedChat(chat: Chat): EmulatedChat {
     id: chat.id,
     title: chat.title,
     members: [...chat.members],
+    avatarChanges: chat.avatar?.version ?? 0,
     avatar: chat.avatar
       ? {
           format: chat.avatar.format,

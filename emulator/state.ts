@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { addCompanyChats } from './company-chats';
+import type { TimeBasket } from './time-block';
 
 // Everything one emulated portal knows: users, chats, bots, bound events and placements, plus
 // what the test API needs (faults, recorded calls, counters). Plain data; behaviour lives in
@@ -131,8 +133,15 @@ export interface PortalState {
   calls: RecordedCall[];
   frames: Map<string, FrameSession>;
   rate: { level: number; at: number };
-  /** limits.md's one-minute time baskets: when each started (ms), per application and method (time-block.ts operatingKey). */
-  operating: Map<string, number[]>;
+  /** limits.md's one-minute time baskets (when each started, the seconds in it), per application and method (time-block.ts operatingKey). */
+  operating: Map<string, TimeBasket[]>;
+  /**
+   * limits.md's resource-intensity limit: a method whose baskets hold more than `limitSeconds` is
+   * refused (429 OPERATION_TIME_LIMIT) until the oldest drops out; null, not enforced (the
+   * self-hosted default). `costs`: seconds a call of a method (lowercase) counts on top of its
+   * own time, so a test can make a method costly without waiting.
+   */
+  operatingLimit: { limitSeconds: number | null; costs: Map<string, number> };
   stats: { codeGrants: number; refreshGrants: number; launchGrants: number; restCalls: number; rateLimited: number };
 }
 
@@ -162,9 +171,22 @@ export const CHANNEL_ID = 24;
 /** Projects 01 to 60 (ids 100 to 159): long enough for the chat list to page. */
 export const FIRST_PROJECT_CHAT_ID = 100;
 export const PROJECT_CHAT_COUNT = 60;
+/**
+ * The company seed (a portal started with `seed: 'company'`), for many chats at once: 300 chats
+ * from id 2000 whose rights for Boris follow `companyChatKind` (company-chats.ts), titles in
+ * several scripts.
+ */
+export const FIRST_COMPANY_CHAT_ID = 2000;
+export const COMPANY_CHAT_COUNT = 300;
 const FIRST_BOT_ID = 501;
 
 const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
+
+/** A chat of the seed: what it must say, and whatever else differs from an ordinary group chat. */
+export type ChatSeed = Pick<Chat, 'id' | 'title' | 'type' | 'ownerId' | 'members' | 'color'> & Partial<Chat>;
+
+/** `standard`: the chats above; `company`: those and the company's 300 more. */
+export type PortalSeed = 'standard' | 'company';
 
 export function seedPortal(opts: {
   memberId: string;
@@ -172,6 +194,7 @@ export function seedPortal(opts: {
   host: string;
   port: number;
   profile: PortalProfile;
+  seed?: PortalSeed;
 }): PortalState {
   const users = new Map<number, User>([
     [ADMIN_USER_ID, { id: ADMIN_USER_ID, name: 'Anna', lastName: 'Admin', admin: true, email: 'anna@example.com' }],
@@ -183,8 +206,7 @@ export function seedPortal(opts: {
   ]);
   const chats = new Map<number, Chat>();
   let activity = 1000;
-  type Seed = Pick<Chat, 'id' | 'title' | 'type' | 'ownerId' | 'members' | 'color'> & Partial<Chat>;
-  const add = (chat: Seed) =>
+  const add = (chat: ChatSeed) =>
     chats.set(chat.id, {
       avatar: null,
       managers: [],
@@ -277,8 +299,10 @@ export function seedPortal(opts: {
       color: PALETTE[i % PALETTE.length]!,
     });
   }
+  if (opts.seed === 'company') addCompanyChats(add);
+  const { seed: _seed, ...portal } = opts;
   return {
-    ...opts,
+    ...portal,
     users,
     chats,
     bots: new Map(),
@@ -293,6 +317,7 @@ export function seedPortal(opts: {
     frames: new Map(),
     rate: { level: 0, at: Date.now() },
     operating: new Map(),
+    operatingLimit: { limitSeconds: null, costs: new Map() },
     stats: { codeGrants: 0, refreshGrants: 0, launchGrants: 0, restCalls: 0, rateLimited: 0 },
   };
 }

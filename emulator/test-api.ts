@@ -76,6 +76,17 @@ export function createTestApi(portal: PortalState, ops: PortalOperations): Route
     ops.clearFaults();
     ok(res);
   });
+  api.post('/operating-limit', (req, res) => {
+    const { limitSeconds, costs } = body(req);
+    const limit = limitSeconds === null || limitSeconds === undefined ? null : Number(limitSeconds);
+    if (limit !== null && !(limit >= 0))
+      return res.status(400).json({ error: 'limitSeconds must be a number or null' });
+    const perMethod: Record<string, number> = {};
+    if (typeof costs === 'object' && costs !== null)
+      for (const [method, seconds] of Object.entries(costs)) perMethod[method] = Number(seconds) || 0;
+    ops.setOperatingLimit({ limitSeconds: limit, costs: perMethod });
+    ok(res);
+  });
   api.get('/calls', (_req, res) => {
     res.json(portal.calls);
   });

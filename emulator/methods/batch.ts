@@ -3,18 +3,19 @@ import { parseFormQuery } from '../form-params';
 import { answerTimeBlock, timeBlock } from '../time-block';
 import { yes, type ListAnswer } from './context';
 
-// settings/how-to-call-rest-api/batch.md: up to 50 sub-queries `method?query`, run in order;
+// settings/how-to-call-rest-api/batch.md: sub-queries `method?query`, run in order;
 // `$result[key][field]` refers to an earlier answer; `halt` stops at the first error. Answers
 // go to result.result / result_error / result_total / result_next / result_time, keyed like
-// `cmd`; PHP sends an empty map as [].
+// `cmd`; PHP sends an empty map as []. The whole batch is one HTTP request against the rate
+// limit (limits.md), and is itself "not accounted for in operating": each call in it is, against
+// its own method's limit (portal-rest.ts runs each one as it would run it alone).
 
 const MAX_COMMANDS = 50;
 
-/** A call's answer, with when its method's oldest time basket resets (limits.md), for its `result_time`. */
-export type RunMethod = (
-  method: string,
-  params: Record<string, unknown>,
-) => Promise<ListAnswer & { operatingResetAt?: number }>;
+/** A call's answer, with its method's resource-intensity count (limits.md) for its `result_time`. */
+export type MethodAnswer = ListAnswer & { counted?: { resetAt: number; operating: number } };
+
+export type RunMethod = (method: string, params: Record<string, unknown>) => Promise<MethodAnswer>;
 
 function lookup(results: Record<string, unknown>, key: string, path: string[]): unknown {
   let node: unknown = results[key];
@@ -47,17 +48,15 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
     : typeof cmd === 'object' && cmd !== null
       ? (cmd as Record<string, unknown>)
       : {};
-  const keys = Object.keys(commands);
-  if (keys.length > MAX_COMMANDS) throw systemErrors.batchLengthExceeded();
   const halt = yes(params.halt);
   const result: Record<string, unknown> = {};
   const errors: Record<string, unknown> = {};
   const totals: Record<string, unknown> = {};
   const next: Record<string, unknown> = {};
   const times: Record<string, unknown> = {};
-  for (const key of keys) {
+  for (const [index, key] of Object.keys(commands).entries()) {
     const started = Date.now();
-    let resetAt: number | undefined;
+    let counted: MethodAnswer['counted'];
     const line = typeof commands[key] === 'string' ? (commands[key] as string) : '';
     const cut = line.indexOf('?');
     const method = (cut < 0 ? line : line.slice(0, cut))
@@ -66,10 +65,14 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
       .replace(/\.json$/, '');
     const query = cut < 0 ? '' : line.slice(cut + 1);
     try {
+      // batch.md: "If this limit is exceeded, subqueries beyond the limit will end with an error
+      // ERROR_BATCH_LENGTH_EXCEEDED"; the first 50 run. (Its error table says the same code for
+      // "more than 50 subqueries were passed"; the app never sends more than 50.)
+      if (index >= MAX_COMMANDS) throw systemErrors.batchLengthExceeded();
       if (method === 'batch') throw systemErrors.batchMethodNotAllowed();
       if (!method) throw systemErrors.methodNotFound();
       const answer = await run(method, parseFormQuery(substitute(query, result)));
-      resetAt = answer.operatingResetAt;
+      counted = answer.counted;
       result[key] = answer.result;
       if (answer.total !== undefined) totals[key] = answer.total;
       if (answer.next !== undefined) next[key] = answer.next;
@@ -78,8 +81,8 @@ export async function runBatch(params: Record<string, unknown>, run: RunMethod):
       errors[key] = errorBody(error);
       if (halt) break;
     } finally {
-      // Each call's time block, with its own method's reset time as a single call's has it.
-      times[key] = resetAt === undefined ? timeBlock(started) : answerTimeBlock(started, resetAt);
+      // Each call's time block, with its own method's basket count as a single call's has it.
+      if (index < MAX_COMMANDS) times[key] = counted ? answerTimeBlock(started, counted) : timeBlock(started);
     }
   }
   return {

@@ -122,9 +122,10 @@ describe('launch forms, install and uninstall', () => {
     expect((await rest(portal(), 'user.admin', {}, form.fields.AUTH_ID!)).body.error).toBe('expired_token');
     const chat = (await (await fetch(`${portal().baseUrl}/_emulator/chats/14`)).json()) as {
       members: number[];
+      avatarChanges: number;
       avatar: null;
     };
-    expect(chat).toEqual({ id: 14, title: 'Sales team', members: [1, 2, 3], avatar: null });
+    expect(chat).toEqual({ id: 14, title: 'Sales team', members: [1, 2, 3], avatarChanges: 0, avatar: null });
     const stats = (await (await fetch(`${portal().baseUrl}/_emulator/stats`)).json()) as Record<string, number>;
     expect(stats).toMatchObject({ codeGrants: 0, refreshGrants: 0, restCalls: 1, rateLimited: 0 });
   });

@@ -312,7 +312,9 @@ describe.each(['cloud-no-v2', 'onprem-old'] as const)('on a real Bitrix24 (%s)',
       // limits.md: the oldest time basket of imbot.chat.updateAvatar opened 8 minutes ago, so
       // every answer of the method now says operating_reset_at = that + 10 minutes (2 from now).
       const opened = Date.now() - 8 * 60_000;
-      portal().state.operating.set(operatingKey(CLIENT.clientId, 'imbot.chat.updateAvatar'), [opened]);
+      portal().state.operating.set(operatingKey(CLIENT.clientId, 'imbot.chat.updateAvatar'), [
+        { start: opened, seconds: 0 },
+      ]);
       const resetAt = Math.floor((opened + 600_000) / 1000);
       expect((await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200))).status).toBe(200);
 
