@@ -37,9 +37,17 @@ export type AvatarChangeAnswer =
   /** Bitrix24 refused one step; nothing after it ran. */
   | { kind: 'refused'; step: 'before' | 'join' | 'change' | 'after'; error: Bitrix24Error; before?: ChatView };
 
-export async function sendAvatarChange(rest: RestClient, change: AvatarChangeRequest): Promise<AvatarChangeAnswer> {
+export type ChangeStep = 'before' | 'join' | 'change' | 'after';
+const STEPS: readonly ChangeStep[] = ['before', 'join', 'change', 'after'];
+
+/**
+ * The calls of one change, by step. `before: false` leaves out the first look at the link, for a
+ * caller that has just read it (a bulk change reads every chat's link in its permission check).
+ */
+export function changeCalls(change: AvatarChangeRequest, opts: { before: boolean } = { before: true }) {
   const dialog = { method: 'im.dialog.get', params: { DIALOG_ID: `chat${change.chatId}` } };
-  const calls: Record<string, BatchCall> = { before: dialog };
+  const calls: Partial<Record<ChangeStep, BatchCall>> = {};
+  if (opts.before) calls.before = dialog;
   if (change.join && change.botId)
     // chats/chat-users/im-chat-user-add.md, as the user: it needs the chat's manage_users_add.
     calls.join = {
@@ -48,13 +56,32 @@ export async function sendAvatarChange(rest: RestClient, change: AvatarChangeReq
     };
   calls.change = changeCall(change);
   calls.after = dialog;
-  const answer = await callBatch(rest, calls, { halt: true });
-  const before = 'before' in answer.results ? readChatView(answer.results.before) : undefined;
-  for (const step of ['before', 'join', 'change', 'after'] as const) {
-    const error = answer.errors[step];
-    if (error) return { kind: 'refused', step, error, before };
-  }
-  return { kind: 'sent', before: before ?? readChatView(null), after: readChatView(answer.results.after) };
+  return calls;
+}
+
+/**
+ * What one change's calls came to. The change answered and the link after it read: sent, whatever
+ * else refused (without `halt`, a join refused because the bot was in the chat after all is
+ * followed by a change that is made). Otherwise the first step refused, and nothing after it
+ * counts.
+ */
+export function readChangeAnswer(
+  results: Partial<Record<ChangeStep, unknown>>,
+  errors: Partial<Record<ChangeStep, Bitrix24Error>>,
+  knownBefore?: ChatView,
+): AvatarChangeAnswer {
+  const before = 'before' in results ? readChatView(results.before) : knownBefore;
+  if (!('change' in results && 'after' in results))
+    for (const step of STEPS) {
+      const error = errors[step];
+      if (error) return { kind: 'refused', step, error, before };
+    }
+  return { kind: 'sent', before: before ?? readChatView(null), after: readChatView(results.after) };
+}
+
+export async function sendAvatarChange(rest: RestClient, change: AvatarChangeRequest): Promise<AvatarChangeAnswer> {
+  const answer = await callBatch(rest, changeCalls(change) as Record<string, BatchCall>, { halt: true });
+  return readChangeAnswer(answer.results, answer.errors);
 }
 
 function changeCall(change: AvatarChangeRequest): BatchCall {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import { cutText, MAX_CODE_LENGTH } from '../foreign-text';
 import { callBatch, type BatchAnswer } from '../bitrix24/batch';
+import type { Bitrix24Error } from '../bitrix24/bitrix24-error';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
@@ -187,6 +188,50 @@ const namePart = z
   .catch(undefined);
 const userNameSchema = z.array(z.object({ NAME: namePart, LAST_NAME: namePart })).catch([]);
 
+/** One chat's answers, as the check's batch gets them (a bulk check gets them for many chats at once). */
+export interface ChatAnswers {
+  /** im.dialog.get's answer, or its refusal. */
+  view: unknown;
+  viewError?: Bitrix24Error;
+  /** im.chat.user.list's answer. */
+  members: unknown;
+  /** user.get's answer for the owner (a list), when it was asked. */
+  owner?: unknown;
+}
+
+/**
+ * The decision from one chat's answers, by the rule of its generation: the user's access, or the
+ * refusal (a 403 AppError) thrown.
+ */
+export function decideChatAccess(portal: Portal, userId: number, chatId: number, answers: ChatAnswers): ChatAccess {
+  const viewError = answers.viewError;
+  // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
+  if (viewError?.code === 'ACCESS_ERROR')
+    throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${viewError.description}` });
+  if (viewError) throw toAppError(viewError);
+  const view = readChatView(answers.view);
+  const members = memberIdsSchema.parse(answers.members);
+  const generation = generationOf(view);
+  const refusal = generation === 'current' ? refusalFor(view) : oldRefusalFor(view, members.includes(userId));
+  if (refusal)
+    throw new AppError(refusal, {
+      detail: `chat${chatId} (${generation} im): role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
+    });
+  const ownerId = Number(view.owner ?? 0);
+  const [ownerName] = userNameSchema.parse(answers.owner);
+  return {
+    avatar: view.avatar ?? '',
+    botInChat: portal.botId && members.length > 0 ? members.includes(portal.botId) : null,
+    mayAddMembers: generation === 'old' || mayAddMembers(view),
+    owner:
+      ownerId > 0
+        ? { id: ownerId, name: [ownerName?.NAME, ownerName?.LAST_NAME].filter(Boolean).join(' ') || null }
+        : null,
+    generation,
+    view,
+  };
+}
+
 export function createChatPermission(deps: { clients: PortalClients; now?: () => number }): ChatPermission {
   const now = deps.now ?? Date.now;
   // Only "allowed" is remembered, briefly: a revoked right costs at most a minute. Both are
@@ -232,32 +277,12 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
     } catch (error) {
       throw toAppError(error);
     }
-    const viewError = answer.errors.view;
-    // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
-    if (viewError?.code === 'ACCESS_ERROR')
-      throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${viewError.description}` });
-    if (viewError) throw toAppError(viewError);
-    const view = readChatView(answer.results.view);
-    const members = memberIdsSchema.parse(answer.results.members);
-    const generation = generationOf(view);
-    const refusal = generation === 'current' ? refusalFor(view) : oldRefusalFor(view, members.includes(userId));
-    if (refusal)
-      throw new AppError(refusal, {
-        detail: `chat${chatId} (${generation} im): role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
-      });
-    const ownerId = Number(view.owner ?? 0);
-    const [ownerName] = userNameSchema.parse(answer.results.owner);
-    const access: ChatAccess = {
-      avatar: view.avatar ?? '',
-      botInChat: portal.botId && members.length > 0 ? members.includes(portal.botId) : null,
-      mayAddMembers: generation === 'old' || mayAddMembers(view),
-      owner:
-        ownerId > 0
-          ? { id: ownerId, name: [ownerName?.NAME, ownerName?.LAST_NAME].filter(Boolean).join(' ') || null }
-          : null,
-      generation,
-      view,
-    };
+    const access = decideChatAccess(portal, userId, chatId, {
+      view: answer.results.view,
+      viewError: answer.errors.view,
+      members: answer.results.members,
+      owner: answer.results.owner,
+    });
     allowed.set(k, access);
     links.set(`${portal.memberId}/${chatId}`, access.avatar);
     return access;

@@ -9,7 +9,8 @@ import { settleChange, SETTLE_WINDOW_MS, type Settled } from './change-settlemen
 import type { Portal, PortalSettings, Store } from '../store/store';
 import { CHECKING_RETRY_AFTER_S, createChangeRecords, type Claimed } from './change-records';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
-import { generationOf, refusalFor, type ChatAccess, type ChatPermission, type ChatView } from './chat-permission';
+import type { ChatAccess, ChatPermission, ChatView } from './chat-permission';
+import { afterRecheck, afterRefusal, firstAttempt, joinKnownDenied, type ChangeWay } from './change-rules';
 
 export interface AvatarChange {
   portal: Portal;
@@ -31,7 +32,7 @@ export interface AvatarChange {
   way?: ChangeWay;
 }
 
-export type ChangeWay = 'bot' | 'user';
+export type { ChangeWay } from './change-rules';
 
 /** Sent, but Bitrix24's answer never came: the app is finding out from the chat's avatar link. */
 export interface ChangePending {
@@ -200,7 +201,8 @@ export function createUpdateChatAvatar(deps: {
       const access = await deps.permission.assertMayChange(change.portal, change.user.id, change.chatId);
       const way = change.way ?? 'bot';
       // Known before anything is sent: the bot is outside and this user may not add it.
-      if (way === 'bot' && access.botInChat === false && !access.mayAddMembers) throw joinDenied(access);
+      const known = joinKnownDenied(way, access);
+      if (known) throw known;
       const avatar = await deps.pipeline.normaliseAvatar(change.image, {
         crop: change.crop,
         output: {
@@ -267,7 +269,7 @@ export function createUpdateChatAvatar(deps: {
   /**
    * The change as one request; a second (or third) only when Bitrix24's answer shows what the
    * app knew was out of date: the portal lacks imbot.v2, or the bot left the chat meanwhile.
-   * Refusals are read by cause: about the user, never a join; about the bot, a join as the user.
+   * Refusals are read by cause (change-rules.ts).
    */
   const send = async (
     rest: RestClient,
@@ -277,60 +279,29 @@ export function createUpdateChatAvatar(deps: {
     avatar: string,
   ): Promise<Sent> => {
     const preferred: ChangeMethod = way === 'user' ? 'im.chat.updateAvatar' : await methods.methodFor(change.portal);
-    // A bot known to be outside is not added yet: first the change alone, by the method whose
-    // refusals tell the caller from the bot (imbot.chat.updateAvatar: ACCESS_DENIED is the
-    // caller on current im, WRONG_REQUEST the bot). Only a WRONG_REQUEST adds the bot, so a
-    // user Bitrix24 refuses never puts the bot in someone else's chat.
-    let method: ChangeMethod = way === 'bot' && access.botInChat === false ? 'imbot.chat.updateAvatar' : preferred;
-    let join = false;
-    for (let attempt = 0; ; attempt++) {
+    let attempt = firstAttempt(way, access, preferred);
+    for (;;) {
       const answer = await sendAvatarChange(rest, {
         chatId: change.chatId,
         avatar,
-        method,
+        method: attempt.method,
         botId: change.portal.botId,
         clientId: deps.clientId,
-        join,
+        join: attempt.join,
       });
-      if (answer.kind === 'sent') return { before: answer.before, after: answer.after, joined: join, method };
-      const { step, error } = answer;
-      const again = attempt < 2;
-      if (step === 'before' && error.code === 'ACCESS_ERROR')
-        throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get: ${error.description}`, cause: error });
-      if (step === 'join') throw joinDenied(access, error);
-      // The change ran and its answer is in hand, but the link after it could not be read.
-      if (step === 'after') throw new Bitrix24UnavailableError(`the avatar link after the change: ${error.code}`);
-      if (step !== 'change') throw error;
-      if (error.code === 'ERROR_METHOD_NOT_FOUND' && method === 'imbot.v2.Chat.update' && again) {
-        await methods.methodMissing(change.portal, method);
-        method = 'imbot.chat.updateAvatar';
-        continue;
-      }
-      const view = answer.before ?? access.view;
-      // imbot.chat.updateAvatar on current im: ACCESS_DENIED is the caller's right (canDo), never the bot's.
-      if (method === 'imbot.chat.updateAvatar' && error.code === 'ACCESS_DENIED') throw userRefused(view, error);
-      // WRONG_REQUEST "Chat isn't exists": the bot is not in the chat (both generations).
-      if (method === 'imbot.chat.updateAvatar' && error.code === 'WRONG_REQUEST' && !join && again) {
-        if (!access.mayAddMembers) throw joinDenied(access, error);
-        join = true;
-        method = preferred;
-        continue;
-      }
-      // imbot.v2.Chat.update answers ACCESS_DENIED both for a bot outside the chat and (as the
-      // emulator reads it) for a caller who may not: the members, asked now, tell which.
-      if (method === 'imbot.v2.Chat.update' && error.code === 'ACCESS_DENIED') {
-        if (join || !again) throw userRefused(view, error);
-        const fresh = await deps.permission.checkNow(change.portal, change.user.id, change.chatId);
-        if (fresh.botInChat !== false) throw userRefused(view, error);
-        if (!fresh.mayAddMembers) throw joinDenied(fresh, error);
-        // The bot is outside: the change alone by the method that tells the caller from the bot,
-        // as for a bot known to be outside; its WRONG_REQUEST then adds the bot.
-        method = 'imbot.chat.updateAvatar';
-        continue;
-      }
-      if (method === 'im.chat.updateAvatar' && (error.code === 'ACCESS_DENIED' || error.code === 'WRONG_REQUEST'))
-        throw userRefused(view, error);
-      throw error;
+      if (answer.kind === 'sent')
+        return { before: answer.before, after: answer.after, joined: attempt.join, method: attempt.method };
+      let next = afterRefusal(attempt, answer, access, preferred);
+      if (next.kind === 'recheck')
+        next = afterRecheck(
+          attempt,
+          answer,
+          access,
+          await deps.permission.checkNow(change.portal, change.user.id, change.chatId),
+        );
+      if (next.kind === 'fail') throw next.error;
+      if (next.methodMissing) await methods.methodMissing(change.portal, next.methodMissing);
+      attempt = next.attempt;
     }
   };
 
@@ -381,20 +352,6 @@ export function createUpdateChatAvatar(deps: {
       retryAfterSeconds: CHECKING_RETRY_AFTER_S,
     };
   };
-
-  const joinDenied = (access: ChatAccess, cause?: Bitrix24Error) =>
-    new AppError('BOT_JOIN_DENIED', {
-      detail: cause ? `${cause.code}: ${cause.description}` : 'the user may not add members',
-      // The page names who can add the bot, and offers the change as the user (no bot needed).
-      fields: { owner: access.owner?.name ?? '', userWay: 'im.chat.updateAvatar' },
-      cause,
-    });
-
-  const userRefused = (view: ChatView, cause: Bitrix24Error) =>
-    new AppError((generationOf(view) === 'current' ? refusalFor(view) : null) ?? 'ACCESS_DENIED', {
-      detail: `Bitrix24 refused the user: ${cause.code}`,
-      cause,
-    });
 
   const apply = async (who: Who, changeKey: string | undefined, { renderedSide, ...upload }: UploadedAvatar) => {
     // The page renders its crop at twice the output side it was opened with. An administrator
