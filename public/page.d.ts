@@ -90,10 +90,10 @@ export type PageId = keyof PageElements;
 export type SettingName =
   'outputSide' | 'outputFormat' | 'jpegQuality' | 'maxUploadBytes' | 'access.mode' | 'access.userIds';
 
-/** What `say` in app.js shows, and how (its class). */
+/** What `say` in message.js shows, and how (its class). */
 export type MessageKind = 'info' | 'error' | 'ok' | 'progress';
 /**
- * Shows one message at a time beside the control that caused it (app.js): in `slot`, the
+ * Shows one message at a time beside the control that caused it (message.js): in `slot`, the
  * panel's message slot (the active panel's when not given), with a button for `action`.
  */
 export type Say = (
@@ -111,7 +111,7 @@ export interface Chat {
   color: string | null;
 }
 
-/** A note shown under the chosen file (image-facts.js, app.js). */
+/** A note shown under the chosen file (image-facts.js, image-choice.js). */
 export interface FileNote {
   kind: 'warn' | 'info';
   text: string;
@@ -221,3 +221,6 @@ export type B24Frame = import('@bitrix24/b24jssdk').B24Frame;
 
 /** The api.js client the other modules are given. */
 export type Api = ReturnType<typeof import('./api').createApi>;
+
+/** The cropper.js crop box the image choice loads and Apply reads. */
+export type Cropper = ReturnType<typeof import('./cropper').createCropper>;

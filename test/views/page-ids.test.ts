@@ -48,8 +48,16 @@ const PAGES_OF: Record<string, Page[]> = {
   'clipboard-paste.js': appPages,
   'queue-wait.js': appPages,
   'chat-access.js': appPages,
+  'image-choice.js': appPages,
+  'message.js': appPages,
+  'portal-frame.js': appPages,
   // Started by app.js for administrators only.
+  'tabs.js': [adminPage],
   'admin.js': [adminPage],
+  'admin-settings.js': [adminPage],
+  'admin-status.js': [adminPage],
+  'admin-audit.js': [adminPage],
+  'user-picker.js': [adminPage],
   'install.js': [install],
 };
 

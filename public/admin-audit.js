@@ -1,0 +1,122 @@
+import { byId } from './dom.js';
+import { formatBytes, formatDuration } from './format.js';
+
+// The Audit log tab: the portal's avatar changes, a page at a time, filtered by result, each
+// failure in the words its user read; exported as CSV.
+
+/** @import { Api, ApiError, AuditPage, Say, UiStrings } from './page' */
+
+/**
+ * The audit notes an administrator is told about, and the page's words for each.
+ * @type {Readonly<Record<string, 'noteBotJoined' | 'noteConfirmedOnRetry' | 'noteViaBotV2' | 'noteViaBot' | 'noteViaUser' | 'noteConfirmedAfterNoAnswer'>>}
+ */
+const NOTE_WORDS = {
+  via_bot_v2: 'noteViaBotV2',
+  via_bot: 'noteViaBot',
+  via_user: 'noteViaUser',
+  bot_joined: 'noteBotJoined',
+  confirmed_on_retry: 'noteConfirmedOnRetry',
+  confirmed_after_no_answer: 'noteConfirmedAfterNoAnswer',
+};
+
+/**
+ * @param {object} options
+ * @param {Api} options.api
+ * @param {UiStrings} options.strings
+ * @param {string} options.locale the reader's, for times, sizes and durations
+ * @param {Say} options.say
+ * @param {(chatId: number) => string | null} options.chatTitle the chat's title when the page has seen it
+ */
+export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
+  let page = 1;
+  const filter = byId('audit-filter');
+  const table = byId('audit-table');
+  async function loadAudit() {
+    /** @type {AuditPage} */
+    const result = await api.get(`/api/admin/audit?result=${encodeURIComponent(filter.value)}&page=${page}`);
+    const tbody = table.tBodies[0] ?? table.createTBody();
+    tbody.replaceChildren();
+    for (const entry of result.entries) {
+      const tr = document.createElement('tr');
+      const labels = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+      /**
+       * One cell of the row, in the order of the table's columns.
+       * @param {string} value
+       */
+      const cell = (value) => {
+        const td = document.createElement('td');
+        td.textContent = value;
+        // A narrow screen shows each entry as a small card; its labels come from here.
+        td.dataset.label = labels[tr.cells.length] ?? '';
+        tr.append(td);
+        return td;
+      };
+      cell(new Date(entry.at).toLocaleString(locale));
+      cell(entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`);
+      const chatCell = cell(chatTitle(entry.chatId) ?? `#${entry.chatId}`);
+      const resultCell = cell(entry.result === 'ok' ? t.resultOk : (entry.errorMessage ?? t.resultFailed));
+      cell(entry.bytes === null ? '' : formatBytes(entry.bytes, t, locale));
+      cell(formatDuration(entry.durationMs, t, locale));
+      // The sentence is what the user was told; the code (ours or Bitrix24's) stays at hand
+      // for support in the tooltip, and for screen readers beside it.
+      if (entry.result !== 'ok' && entry.errorCode) {
+        resultCell.title = entry.errorCode;
+        resultCell.classList.add('has-code');
+        const code = document.createElement('span');
+        code.className = 'visually-hidden';
+        code.textContent = ` (${entry.errorCode})`;
+        resultCell.append(code);
+      }
+      // What else happened, in words, under the result; the upload path stays in the CSV.
+      for (const note of entry.notes ?? []) {
+        const words = NOTE_WORDS[note];
+        if (!words) continue;
+        const line = document.createElement('span');
+        line.className = 'audit-note';
+        line.textContent = t[words];
+        resultCell.append(line);
+      }
+      if (chatTitle(entry.chatId)) chatCell.title = `#${entry.chatId}`;
+      tr.className = entry.result;
+      tbody.append(tr);
+    }
+    if (!result.entries.length) {
+      const tr = document.createElement('tr');
+      const td = document.createElement('td');
+      td.colSpan = 6;
+      td.textContent = t.auditEmpty;
+      tr.append(td);
+      tbody.append(tr);
+    }
+    const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
+    byId('audit-page').textContent = t.pageOf.replace('{page}', String(page)).replace('{pages}', String(pages));
+    byId('audit-prev').disabled = page <= 1;
+    byId('audit-next').disabled = page >= pages;
+  }
+  filter.addEventListener('change', () => {
+    page = 1;
+    void loadAudit();
+  });
+  byId('audit-prev').addEventListener('click', () => {
+    page--;
+    void loadAudit();
+  });
+  byId('audit-next').addEventListener('click', () => {
+    page++;
+    void loadAudit();
+  });
+  byId('audit-export').addEventListener('click', async () => {
+    try {
+      const blob = await api.blob(`/api/admin/audit.csv?result=${encodeURIComponent(filter.value)}`);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = 'chat-avatar-audit.csv';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (error) {
+      say(/** @type {ApiError} */ (error).message, 'error');
+    }
+  });
+
+  return { load: loadAudit };
+}

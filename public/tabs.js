@@ -1,0 +1,36 @@
+import { byId } from './dom.js';
+
+// The administrators' tab row (ARIA tabs): a click or the arrow keys, Home and End choose a
+// tab, which shows its panel and hides the others.
+
+/** @import { PageId } from './page' */
+
+/** @param {(panel: string) => void} onShow the chosen tab's name: change, settings, status or audit */
+export function setUpTabs(onShow) {
+  const tabs = [.../** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[role="tab"]'))];
+  /** @param {HTMLButtonElement} tab */
+  const activate = (tab) => {
+    for (const other of tabs) {
+      const isSelected = other === tab;
+      other.setAttribute('aria-selected', String(isSelected));
+      other.tabIndex = isSelected ? 0 : -1;
+      // Each tab names its panel (panel-change, panel-settings, …) in aria-controls.
+      byId(/** @type {PageId} */ (other.getAttribute('aria-controls'))).hidden = !isSelected;
+    }
+    // In a narrow frame the tab row scrolls: the chosen tab is brought fully into it.
+    tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    onShow(tab.id.replace('tab-', ''));
+  };
+  tabs.forEach((tab, index) => {
+    tab.addEventListener('click', () => activate(tab));
+    tab.addEventListener('keydown', (event) => {
+      /** @type {Record<string, number>} */
+      const keys = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
+      if (!(event.key in keys)) return;
+      event.preventDefault();
+      const next = tabs[(keys[event.key] + tabs.length) % tabs.length];
+      next.focus();
+      activate(next);
+    });
+  });
+}
