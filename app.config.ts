@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { guessesLog10, keyGuessesLog10 } from './server/secret-strength';
 
 // The one place that reads the environment. Everything else receives a frozen `Config`.
-// README "Settings" and .env.example describe every setting read here.
+// docs/settings.md and .env.example describe every setting read here.
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -78,6 +78,19 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Audit entries older than this are deleted, daily. */
   readonly auditRetentionDays: number;
+  /**
+   * The pictures each change replaces and sets (server/chats/avatar-history.ts): full ones for
+   * the undo window, 64 px thumbnails for AUDIT_RETENTION_DAYS, within a byte budget per portal.
+   */
+  readonly avatarHistory: {
+    readonly enabled: boolean;
+    /** Undo is offered this long after a change, and full pictures are kept as long. */
+    readonly undoWindowMs: number;
+    /** A portal's pictures and thumbnails together; the oldest are dropped first. */
+    readonly bytesPerPortal: number;
+    /** Where a chat's avatar link may be followed, and how much and how long it may answer. */
+    readonly link: { readonly extraHosts: readonly string[]; readonly maxBytes: number; readonly timeoutMs: number };
+  };
   /**
    * Work of accepted events, done after the answer (server/portal/event-work.ts): how often each
    * instance looks for what is left over (also the first back-off, doubling up to 6 hours), and
@@ -174,6 +187,19 @@ function read(name: string, schema: z.ZodType<unknown> = z.string(), expected = 
   return { name, schema, fallback: undefined, expected };
 }
 
+/** A comma-separated list of host names, each optionally with :port. */
+const HOST_LIST = z
+  .string()
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(z.string().regex(/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])(?::\d{1,5})?$/)),
+  );
+
 /** Every setting app.config.ts reads, with its type, range and default. Rules between settings follow in loadConfig. */
 const SETTINGS = {
   NODE_ENV: read('NODE_ENV'),
@@ -195,19 +221,7 @@ const SETTINGS = {
   B24_ALLOW_HTTP_PORTALS: bool('B24_ALLOW_HTTP_PORTALS', false),
   B24_PRIVATE_PORTAL_HOSTS: read(
     'B24_PRIVATE_PORTAL_HOSTS',
-    z
-      .string()
-      .transform((raw) =>
-        raw
-          .split(',')
-          .map((host) => host.trim().toLowerCase())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])(?::\d{1,5})?$/),
-        ),
-      ),
+    HOST_LIST,
     'must be a comma-separated list of host names, each optionally with :port (bitrix.corp.local,10.0.0.5:8443)',
   ),
   METRICS_TOKEN: read('METRICS_TOKEN'),
@@ -258,6 +272,18 @@ const SETTINGS = {
   // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
   SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
   AUDIT_RETENTION_DAYS: integer('AUDIT_RETENTION_DAYS', 365, 1, 36500),
+  AVATAR_HISTORY: bool('AVATAR_HISTORY', true),
+  UNDO_WINDOW_MINUTES: integer('UNDO_WINDOW_MINUTES', 15, 1, 1440),
+  // A thumbnail is 2 to 4 KB: thousands of changes a portal, and the full pictures of a busy hour.
+  HISTORY_MB_PER_PORTAL: integer('HISTORY_MB_PER_PORTAL', 16, 1, 1024),
+  B24_AVATAR_HOSTS: read(
+    'B24_AVATAR_HOSTS',
+    HOST_LIST,
+    'must be a comma-separated list of host names, each optionally with :port (files.corp.example)',
+  ),
+  // Bitrix24 shows a chat's avatar resized (resize_cache): far below this.
+  AVATAR_LINK_MAX_BYTES: integer('AVATAR_LINK_MAX_BYTES', 8 * MB, 64 * 1024, 64 * MB),
+  AVATAR_LINK_TIMEOUT_MS: integer('AVATAR_LINK_TIMEOUT_MS', 5000, 100, 60_000),
   // 60 s, doubling per attempt up to 6 h: 20 attempts span about three days.
   EVENT_WORK_INTERVAL_MS: integer('EVENT_WORK_INTERVAL_MS', 60_000, 100, 3_600_000),
   EVENT_WORK_MAX_ATTEMPTS: integer('EVENT_WORK_MAX_ATTEMPTS', 20, 1, 1000),
@@ -434,6 +460,16 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
     metricsToken,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    avatarHistory: {
+      enabled: s.AVATAR_HISTORY,
+      undoWindowMs: s.UNDO_WINDOW_MINUTES * 60_000,
+      bytesPerPortal: s.HISTORY_MB_PER_PORTAL * MB,
+      link: {
+        extraHosts: s.B24_AVATAR_HOSTS ?? [],
+        maxBytes: s.AVATAR_LINK_MAX_BYTES,
+        timeoutMs: s.AVATAR_LINK_TIMEOUT_MS,
+      },
+    },
     eventWork: {
       intervalMs: s.EVENT_WORK_INTERVAL_MS,
       maxAttempts: s.EVENT_WORK_MAX_ATTEMPTS,
