@@ -6,7 +6,7 @@ import type { AppPageData } from '../views/page-data';
 
 /** The JSON in <script id="app-data">, as views/app-page.ts writes it. */
 export type AppData = AppPageData;
-/** The page's words (views/lang/en.json's keys). */
+/** The page's words (the keys of lang/en.json's "page" section). */
 export type UiStrings = AppPageData['strings'];
 
 /**

@@ -1,6 +1,6 @@
 // One catalogue of every error the app answers with: a stable code and its HTTP status; its
-// sentence in each language is in server/lang/<lang>.json (a test holds every language to the
-// catalogue). Bitrix24's own codes (the error table of imbot.chat.updateAvatar's page)
+// sentence in each language is in lang/<lang>.json, under "server" (a test holds every language to
+// the catalogue). Bitrix24's own codes (the error table of imbot.chat.updateAvatar's page)
 // are listed too, so that they reach the user as a sentence and not as a raw code.
 
 import { appNameIn, serverStrings, type Lang } from './lang';

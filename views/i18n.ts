@@ -1,10 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type en from './lang/en.json';
+import br from '../lang/br.json';
+import de from '../lang/de.json';
+import en from '../lang/en.json';
+import fr from '../lang/fr.json';
+import it from '../lang/it.json';
+import la from '../lang/la.json';
+import pl from '../lang/pl.json';
+import ru from '../lang/ru.json';
+import tr from '../lang/tr.json';
+import ua from '../lang/ua.json';
 
-// The page's words, one JSON file per Bitrix24 language code in views/lang/. Bitrix24 sends one
-// of 20 interface languages as LANG; a language without a file is shown in English (English is
-// read by more of Bitrix24's users than Russian, so ua and kz no longer fall back to Russian).
+// The page's words: the "page" section of lang/<code>.json, one file per Bitrix24 language code,
+// whose "server" section is the server's words (server/lang.ts). Bitrix24 sends one of 20
+// interface languages as LANG; a language without a file is shown in English (English is read by
+// more of Bitrix24's users than Russian, so ua and kz no longer fall back to Russian).
 
 /** Bitrix24's interface languages, as the portal sends them in LANG. */
 export const BITRIX24_LANGS = [
@@ -45,7 +53,21 @@ export const SHIPPED_LANGS = [
   'tr',
 ] as const satisfies readonly UiLang[];
 
-export type UiStrings = typeof en;
+export type UiStrings = (typeof en)['page'];
+type ShippedLang = (typeof SHIPPED_LANGS)[number];
+
+const STRINGS: Record<ShippedLang, UiStrings> = {
+  en: en.page,
+  ru: ru.page,
+  de: de.page,
+  la: la.page,
+  br: br.page,
+  fr: fr.page,
+  it: it.page,
+  pl: pl.page,
+  ua: ua.page,
+  tr: tr.page,
+};
 
 // Bitrix24's codes are not BCP 47 in several cases (la, br, ua, sc, tc, vn, kz, in): <html
 // lang>, Intl and screen readers need the real tag.
@@ -72,22 +94,11 @@ const LOCALES: Record<UiLang, string> = {
   ja: 'ja',
 };
 
-const loaded = new Map<string, UiStrings>();
-function load(code: (typeof SHIPPED_LANGS)[number]): UiStrings {
-  let strings = loaded.get(code);
-  if (!strings) {
-    strings = JSON.parse(readFileSync(join(__dirname, 'lang', `${code}.json`), 'utf8')) as UiStrings;
-    loaded.set(code, strings);
-  }
-  return strings;
-}
-
-const isShipped = (lang: string): lang is (typeof SHIPPED_LANGS)[number] =>
-  (SHIPPED_LANGS as readonly string[]).includes(lang);
+const isShipped = (lang: string): lang is ShippedLang => (SHIPPED_LANGS as readonly string[]).includes(lang);
 
 /** The strings of a language, English when it has no file. */
 export function uiStrings(lang: string): UiStrings {
-  return load(isShipped(lang) ? lang : 'en');
+  return STRINGS[isShipped(lang) ? lang : 'en'];
 }
 
 /** The language the page is actually shown in (its own, or English), as a BCP 47 tag. */

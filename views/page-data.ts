@@ -2,7 +2,7 @@
 // views/app-page.ts writes it and public/ reads it by this one type (public/page.d.ts), so a
 // field renamed on either side fails `npm run typecheck`. Type imports only: public/'s
 // type-check reads this file too, and has no Node.js.
-import type en from './lang/en.json';
+import type en from '../lang/en.json';
 
 /** The limits the page checks before an upload (the server checks them again). */
 export interface AppPageLimits {
@@ -17,8 +17,8 @@ export interface AppPageData {
   lang: string;
   /** The same language as a BCP 47 tag, for Intl. */
   locale: string;
-  /** The page's words in that language (views/lang/<lang>.json, which has English's keys). */
-  strings: typeof en;
+  /** The page's words in that language (the "page" section of lang/<lang>.json, which has English's keys). */
+  strings: (typeof en)['page'];
   user: { id: number; name: string; isAdmin: boolean };
   portal: { domain: string; memberId: string };
   /** Set when opened from a chat's sidebar (IM_SIDEBAR). */

@@ -16,7 +16,7 @@ export function defaultSettings(serverMaxUploadBytes: number): PortalSettings {
   };
 }
 
-// Each field's sentence is in server/lang/<lang>.json, under "settings". Its numbers take the
+// Each field's sentence is in lang/<lang>.json, under "server" → "settings". Its numbers take the
 // admin's decimal mark (0,1 MB in Russian) and no grouping: they are what one types in the field.
 type SettingsField = keyof ServerStrings['settings'];
 
