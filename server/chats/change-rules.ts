@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { Bitrix24UnavailableError, type Bitrix24Error } from '../bitrix24/bitrix24-error';
+import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
 import type { AvatarChangeAnswer, ChangeMethod } from './avatar-change-batch';
 import { generationOf, refusalFor, type ChatAccess, type ChatView } from './chat-permission';
 
@@ -124,4 +124,20 @@ export function userRefused(view: ChatView, cause: Bitrix24Error): AppError {
     detail: `Bitrix24 refused the user: ${cause.code}`,
     cause,
   });
+}
+
+/** Bitrix24's refusals at its limits: the request, or the call, was not carried out. */
+export const LIMIT_CODES: ReadonlySet<string> = new Set([
+  'QUERY_LIMIT_EXCEEDED',
+  'OVERLOAD_LIMIT',
+  'OPERATION_TIME_LIMIT',
+]);
+
+/**
+ * No answer, or Bitrix24 failing on its side (5xx other than its limits): the change may have
+ * been made. Everything else is a refusal: nothing was changed.
+ */
+export function answerMayStillCome(error: unknown): boolean {
+  if (error instanceof Bitrix24UnavailableError) return true;
+  return error instanceof Bitrix24Error && error.status >= 500 && !LIMIT_CODES.has(error.code);
 }

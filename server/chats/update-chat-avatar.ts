@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { randomUUID } from 'node:crypto';
-import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
 import { sendAvatarChange, type ChangeMethod } from './avatar-change-batch';
@@ -10,7 +9,14 @@ import type { Portal, PortalSettings, Store } from '../store/store';
 import { CHECKING_RETRY_AFTER_S, createChangeRecords, type Claimed } from './change-records';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 import type { ChatAccess, ChatPermission, ChatView } from './chat-permission';
-import { afterRecheck, afterRefusal, firstAttempt, joinKnownDenied, type ChangeWay } from './change-rules';
+import {
+  afterRecheck,
+  afterRefusal,
+  answerMayStillCome,
+  firstAttempt,
+  joinKnownDenied,
+  type ChangeWay,
+} from './change-rules';
 
 export interface AvatarChange {
   portal: Portal;
@@ -388,15 +394,3 @@ const WAY_NOTES: Record<ChangeMethod, string> = {
   'imbot.chat.updateAvatar': 'via_bot',
   'im.chat.updateAvatar': 'via_user',
 };
-
-/** Bitrix24's refusals at its limits: the request was not carried out. */
-const LIMIT_CODES = new Set(['QUERY_LIMIT_EXCEEDED', 'OVERLOAD_LIMIT', 'OPERATION_TIME_LIMIT']);
-
-/**
- * No answer, or Bitrix24 failing on its side (5xx other than its limits): the change may have
- * been made. Everything else is a refusal: nothing was changed.
- */
-function answerMayStillCome(error: unknown): boolean {
-  if (error instanceof Bitrix24UnavailableError) return true;
-  return error instanceof Bitrix24Error && error.status >= 500 && !LIMIT_CODES.has(error.code);
-}
