@@ -123,6 +123,30 @@ export interface PortalCapabilitiesTable {
   learnt_at: Time;
 }
 
+/** Times as the other tables; pictures as bytes (SQLite BLOB, PostgreSQL BYTEA). */
+export interface AvatarHistoryTable {
+  id: Generated<number>;
+  member_id: string;
+  chat_id: number;
+  user_id: number;
+  user_name: string | null;
+  at: Time;
+  change_key: string;
+  kind: 'change' | 'undo' | 'restore';
+  link_before: string;
+  link_after: string;
+  before_full: Buffer | null;
+  before_format: string | null;
+  before_thumb: Buffer | null;
+  before_missing: string | null;
+  after_full: Buffer | null;
+  after_format: string | null;
+  after_thumb: Buffer | null;
+  after_missing: string | null;
+  /** The bytes of its pictures and thumbnails, for the portal's budget. */
+  bytes: number;
+}
+
 export interface Database {
   portals: PortalsTable;
   tokens: TokensTable;
@@ -133,4 +157,5 @@ export interface Database {
   event_work: EventWorkTable;
   avatar_changes: AvatarChangesTable;
   portal_capabilities: PortalCapabilitiesTable;
+  avatar_history: AvatarHistoryTable;
 }

@@ -10,6 +10,7 @@ import { up as avatarChanges } from './migrations/006_avatar_changes';
 import { up as portalCapabilities } from './migrations/007_portal_capabilities';
 import { up as avatarLinks } from './migrations/008_avatar_links';
 import { up as eventWorkLastAttempt } from './migrations/009_event_work_last_attempt';
+import { up as avatarHistory } from './migrations/010_avatar_history';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -27,6 +28,7 @@ export const MIGRATIONS: Record<string, Up> = {
   '007_portal_capabilities': portalCapabilities,
   '008_avatar_links': avatarLinks,
   '009_event_work_last_attempt': eventWorkLastAttempt,
+  '010_avatar_history': avatarHistory,
 };
 
 /**
