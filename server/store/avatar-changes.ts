@@ -1,4 +1,8 @@
+import type { ExpressionBuilder, NotNull } from 'kysely';
 import type { AuditEntry } from './audit-entry';
+import { insertAuditEntry } from './audit-log';
+import type { Database } from './database';
+import type { Dialect } from './dialect';
 
 // Avatar changes by the key the page sends with each Apply (`Idempotency-Key`). Bitrix24 has no
 // idempotency key of its own, so a retry after a lost answer (an instance killed mid-call, a
@@ -85,6 +89,115 @@ export function madeSince(before: string, current: string, transitions: AvatarTr
     link = unused.splice(next, 1)[0]!.after;
   }
   return false;
+}
+
+export function avatarChangeRecords(d: Dialect): AvatarChangeRecords {
+  const { db } = d;
+  const change =
+    (memberId: string, userId: number, key: string) => (eb: ExpressionBuilder<Database, 'avatar_changes'>) =>
+      eb.and([eb('member_id', '=', memberId), eb('user_id', '=', userId), eb('change_key', '=', key)]);
+  return {
+    async find(memberId, userId, key) {
+      const row = await db
+        .selectFrom('avatar_changes')
+        .selectAll()
+        .where(change(memberId, userId, key))
+        .executeTakeFirst();
+      return row
+        ? {
+            memberId: row.member_id,
+            userId: row.user_id,
+            key: row.change_key,
+            chatId: row.chat_id,
+            state: row.state,
+            avatarBefore: row.avatar_before,
+            avatarAfter: row.avatar_after,
+            outcome: JSON.parse(row.outcome) as AvatarChangeOutcome,
+            leaseUntil: row.lease_until,
+            createdAt: row.created_at,
+          }
+        : null;
+    },
+    async claim(record) {
+      const { numInsertedOrUpdatedRows } = await db
+        .insertInto('avatar_changes')
+        .values({
+          member_id: record.memberId,
+          user_id: record.userId,
+          change_key: record.key,
+          chat_id: record.chatId,
+          state: 'sending',
+          avatar_before: record.avatarBefore,
+          outcome: JSON.stringify(record.outcome),
+          lease_until: record.leaseUntil,
+          created_at: record.createdAt,
+        })
+        .onConflict((conflict) => conflict.doNothing())
+        .executeTakeFirst();
+      return numInsertedOrUpdatedRows === 1n;
+    },
+    async complete(memberId, userId, key, entry, links) {
+      await db.transaction().execute(async (trx) => {
+        // The entry in the same transaction: a change is never done without it.
+        await insertAuditEntry(d, trx, entry);
+        await trx
+          .updateTable('avatar_changes')
+          .set(links ? { state: 'done', avatar_before: links.before, avatar_after: links.after } : { state: 'done' })
+          .where(change(memberId, userId, key))
+          .execute();
+      });
+    },
+    async transitions(memberId, chatId, since) {
+      const rows = await db
+        .selectFrom('avatar_changes')
+        .select(['avatar_before', 'avatar_after'])
+        .where('member_id', '=', memberId)
+        .where('chat_id', '=', chatId)
+        .where('created_at', '>=', since)
+        .where('state', '=', 'done')
+        .where('avatar_after', 'is not', null)
+        .orderBy('created_at')
+        .$narrowType<{ avatar_after: NotNull }>()
+        .execute();
+      return rows.map((row) => ({ before: row.avatar_before, after: row.avatar_after }));
+    },
+    async extendLease(memberId, userId, key, leaseUntil, until) {
+      const { numUpdatedRows } = await db
+        .updateTable('avatar_changes')
+        .set({ lease_until: until })
+        .where(change(memberId, userId, key))
+        .where('state', '=', 'sending')
+        .where('lease_until', '=', leaseUntil)
+        .executeTakeFirst();
+      return numUpdatedRows === 1n;
+    },
+    async endLease(memberId, userId, key, until) {
+      await db
+        .updateTable('avatar_changes')
+        .set((eb) => ({
+          lease_until: eb.case().when('lease_until', '<', until).then(eb.ref('lease_until')).else(until).end(),
+        }))
+        .where(change(memberId, userId, key))
+        .where('state', '=', 'sending')
+        .execute();
+    },
+    async release(memberId, userId, key, leaseUntil) {
+      const { numDeletedRows } = await db
+        .deleteFrom('avatar_changes')
+        .where(change(memberId, userId, key))
+        .where('state', '=', 'sending')
+        .where('lease_until', '=', leaseUntil)
+        .executeTakeFirst();
+      return numDeletedRows === 1n;
+    },
+    async prune(before) {
+      const { numDeletedRows } = await db
+        .deleteFrom('avatar_changes')
+        .where('created_at', '<', before)
+        .executeTakeFirst();
+      return Number(numDeletedRows);
+    },
+  };
 }
 
 /** A row of avatar_changes as either driver reads it (PostgreSQL's BIGINT comes as a string). */

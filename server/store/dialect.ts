@@ -9,6 +9,7 @@ import {
   type ColumnDefinitionBuilder,
   type Expression,
   type SelectQueryBuilder,
+  type SqliteDatabase,
 } from 'kysely';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -102,7 +103,7 @@ export function sqliteDialect(path: string): Dialect {
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new TransactionalSqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new TransactionalSqliteDialect({ database: preparedOnce(file) }) });
   const withLock = createKeyedMutex();
   const value = (ms: number) => sql<StoredTime>`${ms}`;
   return {
@@ -118,6 +119,25 @@ export function sqliteDialect(path: string): Dialect {
       (await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${name}`.execute(db)).rows.length > 0,
     migrationSchema: async () => undefined,
     columns: COLUMNS.sqlite,
+  };
+}
+
+/**
+ * Kysely prepares every query it runs; better-sqlite3 can run a prepared statement again and
+ * again, and the store's queries are a few dozen texts, so each is prepared once.
+ */
+function preparedOnce(file: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = file.prepare(text);
+        if (statements.size < 500) statements.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-// Events accepted from Bitrix24 whose work is done after the answer (server/bitrix24/event-work.ts).
+// Events accepted from Bitrix24 whose work is done after the answer (server/portal/event-work.ts).
 // Bitrix24 posts each event once and never again, whatever the app answers
 // (api-reference/events/index.md, "Event Limitations": "No retries"), so an event is written here
 // before POST /events answers 200, and the record stays until its work is done: a restart, a

@@ -1,4 +1,6 @@
-// What the app learnt of a portal's Bitrix24 (server/bitrix24/portal-capabilities.ts): which of
+import type { Dialect } from './dialect';
+
+// What the app learnt of a portal's Bitrix24 (server/portal/portal-capabilities.ts): which of
 // the methods that change a chat's avatar it has, the application's scopes, and whether its
 // im.dialog.get reports a chat's permissions. Bitrix24 is several generations at once, so this
 // is asked of each portal, kept with the time it was learnt, and asked again on Repair.
@@ -36,6 +38,52 @@ export interface CapabilityRecords {
    */
   save(memberId: string, learnt: LearntCapabilities): Promise<void>;
   find(memberId: string): Promise<LearntCapabilities | null>;
+}
+
+export function capabilityRecords(d: Dialect): CapabilityRecords {
+  const { db } = d;
+  return {
+    async save(memberId, learnt) {
+      // One statement: of two instances saving at once, the later question is kept.
+      await db
+        .insertInto('portal_capabilities')
+        .values({
+          member_id: memberId,
+          // Everything but the time, which has a column of its own.
+          capabilities: JSON.stringify({
+            methods: learnt.methods,
+            scopes: learnt.scopes,
+            dialogFields: learnt.dialogFields,
+          }),
+          learnt_at: d.time(learnt.learntAt.getTime()),
+        })
+        .onConflict((conflict) =>
+          conflict
+            .column('member_id')
+            .doUpdateSet((eb) => ({
+              capabilities: eb.ref('excluded.capabilities'),
+              learnt_at: eb.ref('excluded.learnt_at'),
+            }))
+            .where('excluded.learnt_at', '>=', (eb) => eb.ref('portal_capabilities.learnt_at')),
+        )
+        .execute();
+    },
+    async find(memberId) {
+      const row = await db
+        .selectFrom('portal_capabilities')
+        .select(['capabilities', 'learnt_at'])
+        .where('member_id', '=', memberId)
+        .executeTakeFirst();
+      if (!row) return null;
+      const data = JSON.parse(row.capabilities) as Partial<Omit<LearntCapabilities, 'learntAt'>>;
+      return {
+        methods: data.methods ?? {},
+        scopes: data.scopes ?? null,
+        dialogFields: data.dialogFields ?? null,
+        learntAt: new Date(row.learnt_at),
+      };
+    },
+  };
 }
 
 /** The JSON column: everything but the time, which has a column of its own. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatedPortal } from '../../emulator/index';
-import { createSqliteStore } from '../../server/store/sqlite';
+import { createSqliteStore } from '../../server/store/create-store';
 import { createTokenCipher } from '../../server/store/token-cipher';
 import { freePort, localAppEnv, startAppProcess, type AppProcess } from '../support/app-process';
 import { CLIENT, SESSION_SECRET } from '../support/stack';

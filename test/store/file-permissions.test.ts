@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateDevSecrets } from '../../server/dev-secrets';
-import { createSqliteStore } from '../../server/store/sqlite';
+import { createSqliteStore } from '../../server/store/create-store';
 import { createTokenCipher } from '../../server/store/token-cipher';
 import { testKey } from '../support/temp-store';
 

@@ -9,8 +9,7 @@ import {
   storeImplementations,
   type TempStore,
 } from '../support/temp-store';
-import { createPostgresStore } from '../../server/store/postgres';
-import { createSqliteStore } from '../../server/store/sqlite';
+import { createPostgresStore, createSqliteStore } from '../../server/store/create-store';
 import { createTokenCipher } from '../../server/store/token-cipher';
 
 // The same behaviour from both implementations; PostgreSQL runs when TEST_POSTGRES_URL is set

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createPostgresStore } from '../../server/store/postgres';
-import { createSqliteStore } from '../../server/store/sqlite';
+import { createPostgresStore, createSqliteStore } from '../../server/store/create-store';
 import type { PortalInstall, Store } from '../../server/store/store';
 import { createTokenCipher, type TokenCipher } from '../../server/store/token-cipher';
 

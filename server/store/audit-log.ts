@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import { boundedAuditEntry, type AuditEntry } from './audit-entry';
+import type { Database } from './database';
+import type { Dialect } from './dialect';
+import type { Store } from './store';
+
+// Every attempt to change a chat's avatar, as the administrator reads it.
+
+type AuditMethods = Pick<Store, 'addAuditEntry' | 'listAuditEntries' | 'pruneAuditEntries'>;
+
+export function auditMethods(d: Dialect): AuditMethods {
+  const { db } = d;
+  return {
+    async addAuditEntry(entry) {
+      await insertAuditEntry(d, db, entry);
+    },
+    async listAuditEntries(memberId, query) {
+      let filtered = db.selectFrom('audit_log').where('member_id', '=', memberId);
+      if (query.result) filtered = filtered.where('result', '=', query.result);
+      const rows = await filtered.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
+      const { total } = await filtered.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      const entries = rows.map((row): AuditEntry => ({
+        memberId: row.member_id,
+        userId: row.user_id,
+        userName: row.user_name,
+        chatId: row.chat_id,
+        result: row.result,
+        errorCode: row.error_code,
+        bytes: row.bytes,
+        durationMs: row.duration_ms,
+        at: new Date(row.at),
+        notes: row.notes ? row.notes.split(' ') : [],
+      }));
+      return { entries, total };
+    },
+    async pruneAuditEntries(before) {
+      const { numDeletedRows } = await db
+        .deleteFrom('audit_log')
+        .where('at', '<', d.time(before.getTime()))
+        .executeTakeFirst();
+      return Number(numDeletedRows);
+    },
+  };
+}
+
+/** Writes an entry on `db`, which may be a transaction (a change completed with its entry). */
+export async function insertAuditEntry(d: Dialect, db: Kysely<Database>, written: AuditEntry): Promise<void> {
+  const entry = boundedAuditEntry(written);
+  await db
+    .insertInto('audit_log')
+    .values({
+      member_id: entry.memberId,
+      user_id: entry.userId,
+      user_name: entry.userName,
+      chat_id: entry.chatId,
+      result: entry.result,
+      error_code: entry.errorCode,
+      bytes: entry.bytes,
+      duration_ms: Math.round(entry.durationMs),
+      at: d.time(entry.at.getTime()),
+      notes: (entry.notes ?? []).join(' '),
+    })
+    .execute();
+}

@@ -1,0 +1,33 @@
+import { sql } from 'kysely';
+import { auditMethods } from './audit-log';
+import { avatarChangeRecords } from './avatar-changes';
+import type { Dialect } from './dialect';
+import { eventWorkRecords } from './event-work-records';
+import { capabilityRecords } from './learnt-capabilities';
+import { migrate } from './migrate';
+import { portalMethods } from './portals';
+import { rateLimitMethods } from './rate-limits';
+import { sessionRecords } from './sessions';
+import type { Store } from './store';
+import { tokenMethods } from './tokens';
+import type { TokenCipher } from './token-cipher';
+
+/** The one store, whichever database `dialect` speaks to: every method is written once. */
+export function openStore(dialect: Dialect, cipher: TokenCipher): Store {
+  return {
+    kind: dialect.kind,
+    migrate: () => migrate(dialect),
+    async ping() {
+      await sql`SELECT 1`.execute(dialect.db);
+    },
+    close: () => dialect.db.destroy(),
+    ...portalMethods(dialect, cipher),
+    ...tokenMethods(dialect, cipher),
+    ...auditMethods(dialect),
+    ...rateLimitMethods(dialect),
+    sessions: sessionRecords(dialect),
+    avatarChanges: avatarChangeRecords(dialect),
+    eventWork: eventWorkRecords(dialect, cipher),
+    capabilities: capabilityRecords(dialect),
+  };
+}
