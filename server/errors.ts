@@ -43,6 +43,13 @@ const catalogue = {
   CHANGE_KEY_REUSED: 422,
   // The page rendered its crop for an output side an administrator has since made larger.
   OUTPUT_SIDE_CHANGED: 409,
+  // Undo and Restore (server/chats/picture-restore.ts).
+  NOTHING_TO_UNDO: 404,
+  UNDO_EXPIRED: 410,
+  // Bitrix24 lets no app remove a chat's avatar: the page offers the chat's initials instead.
+  NO_PICTURE_BEFORE: 409,
+  PICTURE_NOT_FOUND: 404,
+  PICTURE_NOT_KEPT: 410,
   // Never shown: the client has gone (nginx's 499); the code names the cancelled work in logs and the audit log.
   CLIENT_GONE: 499,
   RATE_LIMITED: 429,
@@ -89,14 +96,16 @@ function statusOf(code: ErrorCode): number {
 /**
  * The sentence a user reads for `code`, in their language. `fields.owner` names the chat's owner
  * where the sentence has a place for it (BOT_JOIN_DENIED), in parentheses so that every
- * language's grammar holds; without it the place stays empty.
+ * language's grammar holds; without it the place stays empty. `fields.minutes` is a number
+ * (UNDO_EXPIRED).
  */
 export function messageOf(code: ErrorCode, lang: Lang, fields?: Record<string, string>): string {
   const strings = serverStrings(lang);
   return strings.errors[code]
     .replace('{app}', appNameIn(lang))
     .replace('{status}', strings.statusTab)
-    .replace('{owner}', fields?.owner ? ` (${fields.owner})` : '');
+    .replace('{owner}', fields?.owner ? ` (${fields.owner})` : '')
+    .replace('{minutes}', fields?.minutes ?? '');
 }
 
 /** An error we expect and can explain to the user; `detail` goes to the log only. */
