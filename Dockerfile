@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Chat Avatar for Bitrix24. `docker compose up` (compose.yaml) runs it behind Caddy with
-# PostgreSQL; README "Deploy" has the rest. No image can be built on the project's CI machines:
+# PostgreSQL; docs/deploy.md has the rest. No image can be built on the project's CI machines:
 # .ci/production-check.ts reads this file and runs its install, start and health check without
 # Docker, so keep every command here in the exact form it runs there.
 
