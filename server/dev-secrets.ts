@@ -18,7 +18,7 @@ export function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { sessionSecret: string; tokenEncryptionKey: string };
     return { sessionSecret: saved.sessionSecret, tokenEncryptionKey: Buffer.from(saved.tokenEncryptionKey, 'base64') };
   }
-  // The data folder holds these secrets and the SQLite file: owner only (a new folder only; see sqlite.ts).
+  // The data folder holds these secrets and the SQLite file: owner only (a new folder only; see store/dialect.ts).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secrets = {
     sessionSecret: randomBytes(32).toString('base64url'),

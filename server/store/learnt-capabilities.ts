@@ -85,17 +85,3 @@ export function capabilityRecords(d: Dialect): CapabilityRecords {
     },
   };
 }
-
-/** The JSON column: everything but the time, which has a column of its own. */
-export const capabilitiesJson = (learnt: LearntCapabilities): string =>
-  JSON.stringify({ methods: learnt.methods, scopes: learnt.scopes, dialogFields: learnt.dialogFields });
-
-export function capabilitiesFromRow(json: unknown, learntAt: Date): LearntCapabilities {
-  const data = (typeof json === 'string' ? JSON.parse(json) : json) as Omit<LearntCapabilities, 'learntAt'>;
-  return {
-    methods: data.methods ?? {},
-    scopes: data.scopes ?? null,
-    dialogFields: data.dialogFields ?? null,
-    learntAt,
-  };
-}

@@ -3,22 +3,25 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sql } from 'kysely';
 import { Client } from 'pg';
+import { createPostgresStore, createSqliteStore } from '../../server/store/create-store';
 import { postgresDialect, sqliteDialect, type Dialect } from '../../server/store/dialect';
 import { migrate, MIGRATIONS, type Up } from '../../server/store/migrate';
-import { postgresUrl } from '../support/temp-store';
+import type { Store } from '../../server/store/store';
+import { createTokenCipher, type TokenCipher } from '../../server/store/token-cipher';
+import { postgresUrl, testKey } from '../support/temp-store';
 
 // The migrations are written once for both databases (server/store/migrations/). A database the
-// app's earlier runner made (its SQL files, one set per database, recorded in schema_migrations)
-// must open under them as it is: nothing run twice, nothing lost, and the same schema as a new
-// database gets.
+// app's earlier runner made (its SQL files, one set per database, recorded in schema_migrations;
+// kept in fixtures/ as they were) must open under them as it is: nothing run twice, nothing lost,
+// and the same schema as a new database gets.
 
-const EARLIER_SQL = join(__dirname, '..', '..', 'server', 'store', 'migrations');
+const EARLIER_SQL = (kind: 'sqlite' | 'postgres') => join(__dirname, 'fixtures', `sql-migrations-${kind}`);
 
 interface TestDatabase {
   kind: 'sqlite' | 'postgres';
   dialect(): Dialect;
+  store(cipher: TokenCipher): Store;
   /** Makes the empty database (PostgreSQL: its schema). */
   create(): Promise<void>;
   /** Runs the earlier runner's SQL files up to `version`, as it did (one transaction each, recorded). */
@@ -29,19 +32,19 @@ interface TestDatabase {
 }
 
 const earlierFiles = (kind: 'sqlite' | 'postgres', upTo: number) =>
-  readdirSync(join(EARLIER_SQL, kind))
+  readdirSync(EARLIER_SQL(kind))
     .filter((file) => /^\d{3}_[\w-]+\.sql$/.test(file) && Number(file.slice(0, 3)) <= upTo)
     .sort()
     .map((file) => ({
       version: Number(file.slice(0, 3)),
       name: file,
-      sql: readFileSync(join(EARLIER_SQL, kind, file), 'utf8'),
+      sql: readFileSync(join(EARLIER_SQL(kind), file), 'utf8'),
     }));
 
 function sqliteDatabase(): TestDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'chat-avatar-migrations-'));
   const path = join(dir, 'app.sqlite');
-  const opened: Dialect[] = [];
+  const opened: { close(): Promise<unknown> }[] = [];
   const withFile = <T>(work: (db: Database.Database) => T): T => {
     const db = new Database(path);
     try {
@@ -55,8 +58,13 @@ function sqliteDatabase(): TestDatabase {
     create: async () => undefined,
     dialect() {
       const dialect = sqliteDialect(path);
-      opened.push(dialect);
+      opened.push({ close: () => dialect.db.destroy() });
       return dialect;
+    },
+    store(cipher) {
+      const store = createSqliteStore({ path, cipher });
+      opened.push(store);
+      return store;
     },
     async earlierRunner(upTo) {
       withFile((db) => {
@@ -75,7 +83,10 @@ function sqliteDatabase(): TestDatabase {
       });
     },
     async query(text) {
-      return withFile((db) => db.prepare(text).all() as Record<string, unknown>[]);
+      return withFile((db) => {
+        const statement = db.prepare(text);
+        return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
+      });
     },
     async schema() {
       return withFile((db) => {
@@ -108,7 +119,7 @@ function sqliteDatabase(): TestDatabase {
       });
     },
     async cleanup() {
-      for (const dialect of opened) await dialect.db.destroy().catch(() => undefined);
+      for (const open of opened) await open.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -117,7 +128,7 @@ function sqliteDatabase(): TestDatabase {
 function postgresDatabase(baseUrl: string): TestDatabase {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const url = `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const opened: Dialect[] = [];
+  const opened: { close(): Promise<unknown> }[] = [];
   const withClient = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
     const client = new Client({ connectionString: url });
     await client.connect();
@@ -137,8 +148,13 @@ function postgresDatabase(baseUrl: string): TestDatabase {
     create,
     dialect() {
       const dialect = postgresDialect(url, 2);
-      opened.push(dialect);
+      opened.push({ close: () => dialect.db.destroy() });
       return dialect;
+    },
+    store(cipher) {
+      const store = createPostgresStore({ url, cipher, poolSize: 2 });
+      opened.push(store);
+      return store;
     },
     async earlierRunner(upTo) {
       await create();
@@ -191,7 +207,7 @@ function postgresDatabase(baseUrl: string): TestDatabase {
       });
     },
     async cleanup() {
-      for (const dialect of opened) await dialect.db.destroy().catch(() => undefined);
+      for (const open of opened) await open.close().catch(() => undefined);
       if (created) await withClient((client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
     },
   };
@@ -233,28 +249,41 @@ describe.each(databases)('%s migrations', (_name, make) => {
   const executed = async (created: TestDatabase) =>
     (await created.query('SELECT name FROM kysely_migration ORDER BY name')).map((row) => row.name);
 
-  it('opens a database the earlier runner made as it is: nothing runs again, nothing is lost, and the schema is a new database’s', async () => {
+  it('opens a database the earlier runner made as it is, under the new store: nothing runs again, nothing is lost, and the schema is a new database’s', async () => {
     const earlier = database();
     await earlier.create();
     await earlier.earlierRunner(9);
-    const dialect = earlier.dialect();
-    const at = dialect.kind === 'sqlite' ? 1_767_225_600_000 : "'2026-01-01T00:00:00Z'";
-    await sql
-      .raw(
-        `INSERT INTO portals (member_id, domain, client_endpoint, server_endpoint, scope, status, state, installed_at)
-         VALUES ('member-a', 'a.example.com', 'https://a.example.com/rest/', 'https://oauth.example.com/rest/', 'im', 'L', 'installed', ${at})`,
-      )
-      .execute(dialect.db);
+    const cipher = createTokenCipher([testKey()]);
+    const at = earlier.kind === 'sqlite' ? '1767225600000' : "'2026-01-01T00:00:00Z'";
+    await earlier.query(
+      `INSERT INTO portals (member_id, domain, client_endpoint, server_endpoint, application_token, scope, status, state, installed_at)
+       VALUES ('member-a', 'a.example.com', 'https://a.example.com/rest/', 'https://oauth.example.com/rest/',
+               '${cipher.encrypt('app-token-a')}', 'im', 'L', 'installed', ${at})`,
+    );
+    await earlier.query(
+      `INSERT INTO tokens (member_id, user_id, access_token, refresh_token, expires_at, updated_at)
+       VALUES ('member-a', 0, '${cipher.encrypt('access')}', '${cipher.encrypt('refresh')}', 1767229200000, ${at})`,
+    );
 
-    await migrate(dialect);
+    const store = earlier.store(cipher);
+    await store.migrate();
 
     expect(await executed(earlier)).toEqual(ALL);
-    expect(await earlier.query('SELECT member_id, domain FROM portals')).toEqual([
-      { member_id: 'member-a', domain: 'a.example.com' },
-    ]);
+    expect(await store.findPortalByMemberId('member-a')).toMatchObject({
+      domain: 'a.example.com',
+      applicationToken: 'app-token-a',
+      state: 'installed',
+      installedAt: new Date('2026-01-01T00:00:00Z'),
+      setupProblems: [],
+    });
+    expect(await store.findTokens({ memberId: 'member-a', userId: 0 })).toEqual({
+      accessToken: 'access',
+      refreshToken: 'refresh',
+      expiresAt: 1767229200000,
+    });
     expect(await earlier.schema()).toEqual(await (await fresh()).schema());
     // Opened again: nothing left to do.
-    await migrate(earlier.dialect());
+    await earlier.store(cipher).migrate();
     expect(await executed(earlier)).toEqual(ALL);
   });
 
