@@ -5,7 +5,7 @@ import { median, phonePhoto, table } from './support';
 
 // The user's wait, in Chromium through the emulated portal: from the Apply click to the success
 // message, on a throttled uplink, with a 12 MP phone photo. Two paths side by side in one run:
-// the page's own render of the crop (issue 12), and the original file, which the page sends when
+// the page's own render of the crop, and the original file, which the page sends when
 // it cannot encode a canvas (here made to fail, as the browser tests do) and which every upload
 // was before. The original path is the baseline.
 

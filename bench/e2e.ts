@@ -10,9 +10,10 @@ import { median, peakRssMb, percentile, photoLike, table } from './support';
 // second this machine can make) and GET /healthz at the same concurrency (HTTP and event loop).
 
 /**
- * The ceiling README documents for uploads of the largest size with the default settings: about
- * 300 MB for the process under load, UPLOAD_MEMORY_MB (64) of request bodies, and two decodes
- * of such a PNG at once (about 60 MB each). It was 700 MB when 8 whole bodies were admitted.
+ * The ceiling docs/performance.md documents for uploads of the largest size with the default
+ * settings: about 300 MB for the process under load, UPLOAD_MEMORY_MB (64) of request bodies, and
+ * two decodes of such a PNG at once (about 60 MB each). It was 700 MB when 8 whole bodies were
+ * admitted.
  */
 const RSS_CEILING_MB = 500;
 const LEVELS = [1, 8, 32, 64];
@@ -149,7 +150,7 @@ export async function runE2eBench(opts: { quick?: boolean } = {}): Promise<Recor
     const unkeyedCalls = (await stack.restCalls()) - unkeyedCallsBefore;
     const keyedAt8 = rows.find((row) => row.users === 8);
     // Memory under pressure: 16 parallel uploads of the largest allowed file (an uncompressible
-    // PNG just under the 25 MB server limit), against the ceiling README documents.
+    // PNG just under the 25 MB server limit), against the ceiling docs/performance.md documents.
     const largest = await sharp({
       create: {
         width: 2880,

@@ -1,4 +1,4 @@
-// Uploads only what the avatar needs (issue 12): the user's square, upright, at most twice the
+// Uploads only what the avatar needs: the user's square, upright, at most twice the
 // configured side, instead of a whole camera photo (6.5 MB took 17.7 s on a 3 Mbit/s uplink to
 // make a 25 KB avatar). The server still checks and re-encodes it like any upload: nothing here
 // is trusted. When the browser cannot decode the file (HEIF or TIFF in Chromium) or cannot

@@ -54,7 +54,7 @@ describe('secrets in production', () => {
     ]);
   });
 
-  it('accepts what the README says to run, and leaves development alone', () => {
+  it('accepts what the docs say to run, and leaves development alone', () => {
     expect(problemsOf({ ...production, METRICS_TOKEN: randomBytes(24).toString('hex') })).toEqual([]);
     expect(problemsOf({ ...production, METRICS_TOKEN: randomBytes(8).toString('hex') })).toEqual([]);
     expect(problemsOf({ ...production, SESSION_SECRET: randomBytes(16).toString('hex') })).toEqual([]);

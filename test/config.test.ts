@@ -97,7 +97,7 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, TOKEN_ENCRYPTION_KEY: '0'.repeat(64) })).toEqual([
       expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is not random enough/),
     ]);
-    // What the README tells people to run passes, and an old key is kept whatever it is, so a weak one can be rotated away.
+    // What the README and docs/ tell people to run passes, and an old key is kept whatever it is, so a weak one can be rotated away.
     expect(
       problemsOf({
         ...production,

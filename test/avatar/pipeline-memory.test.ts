@@ -9,7 +9,7 @@ import { FORMAT_PIXEL_CEILINGS, planDecode } from '../../server/avatar/decode-co
 
 // Tiny files that cost gigabytes. Each case runs the pipeline, as the composition root builds
 // it with the default settings, in a process of its own (peak-rss-child.ts) and reads that
-// process's peak RSS: the memory promise in README "Security" is what these assertions check.
+// process's peak RSS: the memory promise in docs/security.md is what these assertions check.
 
 jest.setTimeout(180_000);
 
@@ -22,7 +22,7 @@ interface Outcome {
 
 const MB_PER_UPLOAD = 256;
 const config = loadConfig({ NODE_ENV: 'test' });
-/** README "Security": 8 parallel worst-case uploads raise peak RSS by at most the decode budget plus 64 MB. */
+/** docs/security.md: 8 parallel worst-case uploads raise peak RSS by at most the decode budget plus 64 MB. */
 const PARALLEL_CEILING_MB = config.decodeMemory.budgetMb + 64;
 
 let dir: string;

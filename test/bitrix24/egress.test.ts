@@ -6,8 +6,9 @@ import { createOAuthServerClient } from '../../server/bitrix24/oauth-client';
 import { isPublicAddress } from '../../server/bitrix24/public-address';
 import { callWithAccessToken, postRestMethod } from '../../server/bitrix24/rest-call';
 
-// A hostile portal controls what its REST endpoint answers (issue 10, item 4). Each test puts a
-// small HTTP server where the portal would be, and a "sink" where the hostile answer points.
+// A hostile portal controls what its REST endpoint answers (docs/security.md, "Network calls the
+// app makes"). Each test puts a small HTTP server where the portal would be, and a "sink" where
+// the hostile answer points.
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 

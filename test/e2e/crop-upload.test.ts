@@ -7,10 +7,11 @@ import * as img from '../support/images';
 import { openBrowserStack, closeBrowserStack, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
 
-// Issue 12 in a real browser: the page uploads its own render of the crop (upright, at most 2x
-// the avatar side), falls back to the original when Chromium cannot decode the file or encode
-// the canvas, and retries by itself when the server is busy. One upload slot and no queue, so
-// a second upload is refused at once and the retry can be watched.
+// Uploading only what the avatar needs, in a real browser: the page uploads its own render of
+// the crop (upright, at most 2x the avatar side), falls back to the original when Chromium
+// cannot decode the file or encode the canvas, and retries by itself when the server is busy.
+// One upload slot and no queue, so a second upload is refused at once and the retry can be
+// watched.
 jest.setTimeout(120_000);
 
 describe('what the page uploads, in a real browser', () => {

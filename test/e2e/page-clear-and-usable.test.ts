@@ -4,7 +4,7 @@ import * as img from '../support/images';
 import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
 
-// Issue 11, "Clear before it is slow" and "At home in today's Bitrix24": the page says what it
+// Clear before it is slow, and at home in today's Bitrix24: the page says what it
 // is doing and what it sees in an image before any upload, reads well (contrast, landmarks,
 // keyboard), never scrolls sideways, and its admin screens speak in words.
 jest.setTimeout(180_000);

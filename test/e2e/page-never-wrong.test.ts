@@ -5,7 +5,7 @@ import * as img from '../support/images';
 import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
 
-// Issue 11, "Never wrong": what the page shows is what happens, at every width the portal gives
+// The page is never wrong: what it shows is what happens, at every width the portal gives
 // it (360 px chat sidebar, 375 px mobile app, 900 px slider, full width), in a real Chromium.
 jest.setTimeout(180_000);
 

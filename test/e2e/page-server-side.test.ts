@@ -7,7 +7,7 @@ import * as img from '../support/images';
 import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
 
-// Issue 11, the parts that need the server: the page in the portal's language (German here),
+// The page's promises that need the server: the page in the portal's language (German here),
 // "too many pixels" said before any upload, the audit log in sentences, and the access list
 // picked by name. Screenshots land in test-results/screens/ to be looked at.
 jest.setTimeout(180_000);

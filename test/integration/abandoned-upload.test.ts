@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
-// Issue 10, item 3: a client that hangs up after sending its body must not leave its decode
+// Abandoned uploads: a client that hangs up after sending its body must not leave its decode
 // queued to run for nobody. One decode at a time, a slow one running: the uploads behind it
 // whose clients leave are cancelled before they are decoded, and never reach Bitrix24.
 jest.setTimeout(60_000);

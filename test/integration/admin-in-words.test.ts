@@ -2,7 +2,7 @@ import { ADMIN_USER_ID, BOARD_CHAT_ID, MARKETING_CHAT_ID, OUTSIDER_USER_ID, PLAI
 import * as img from '../support/images';
 import { installedStack, type InstalledStack } from '../support/stack';
 
-// Issue 11, "Admin screens in words": the audit log gives each failure's sentence in the
+// Admin screens in words: the audit log gives each failure's sentence in the
 // administrator's language beside its code, and the access list finds users by name.
 describe('administration in words', () => {
   let stack: InstalledStack;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/app-process';
 
-// README "On-premise Bitrix24": a portal whose certificate comes from a private CA works once
+// docs/deploy.md, "On-premise Bitrix24": a portal whose certificate comes from a private CA works once
 // NODE_EXTRA_CA_CERTS names the CA. Node reads that variable only at start, so the app's own
 // REST client (server/bitrix24/http-json.ts postForm, which every Bitrix24 call goes through)
 // runs in a child process (test/support/post-form-child.ts), against an https "portal" whose

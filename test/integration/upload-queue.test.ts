@@ -1,7 +1,7 @@
 import * as img from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
-// Issue 12: a burst of small uploads from one user waits its turn instead of being refused.
+// Uploads wait instead of being refused: a burst of small uploads from one user waits its turn.
 // With the old gate (8 uploads at once, the rest 503 at once) 12 of these 20 were refused,
 // although all of them together needed a few MB.
 jest.setTimeout(60_000);

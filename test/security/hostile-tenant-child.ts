@@ -7,7 +7,7 @@ import { installedStack } from '../support/stack';
 // megabyte error codes and megabyte chat titles to a user who searches again and again. It
 // prints what the app's memory did: the heap still held after a full collection, the rise of
 // peak RSS, the size of /metrics and of the log written. hostile-tenant-memory.test.ts holds
-// the promise of README "Security"; run it by hand to see the figures:
+// the promise of docs/security.md; run it by hand to see the figures:
 //   node --expose-gc --import tsx test/security/hostile-tenant-child.ts '{"codes":40,"titles":40}'
 
 interface Plan {

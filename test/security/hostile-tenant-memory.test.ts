@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-// README "Security", a hostile tenant: a portal that answers megabyte error codes and chat
+// docs/security.md, a hostile tenant: a portal that answers megabyte error codes and chat
 // titles leaves the app's memory where it was. The attack runs in a process of its own
 // (hostile-tenant-child.ts) against the real app and the emulator; what it held is read after
 // a full collection, its peak from /proc. Before the limits, the same attack (40 codes, 40

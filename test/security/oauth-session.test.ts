@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { startStack, type Stack } from '../support/stack';
 
-// Issue 10, item 5: unauthenticated /oauth/start wrote one session row per request (3000 in
-// 10 s). The state now rides in a signed cookie; a session exists only once a sign-in succeeds.
+// A sign-in writes nothing until it succeeds: /oauth/start once wrote one session row per
+// request (3000 in 10 s). The state now rides in a signed cookie; a session exists only once a sign-in succeeds.
 
 describe('sign-in outside the portal', () => {
   let stack: Stack;

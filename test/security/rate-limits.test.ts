@@ -1,7 +1,7 @@
 import { startStack, type Stack } from '../support/stack';
 import * as img from '../support/images';
 
-// Issue 10, item 5: unauthenticated /oauth/start wrote a session row per request (3000 in
+// Rate limits: unauthenticated /oauth/start once wrote a session row per request (3000 in
 // 10 s), POST / and /api/session each cost a call to a portal, and a user could write about
 // 400 audit rows a second by uploading junk to made-up chats. Counters live in the app's own
 // database (Store.hitRateLimit), so every instance counts together.

@@ -6,8 +6,8 @@ import { createSqliteStore } from '../../server/store/create-store';
 import { createTokenCipher } from '../../server/store/token-cipher';
 import { testKey } from '../support/temp-store';
 
-// Issue 10: the SQLite file was created world-readable (0644). It holds encrypted tokens, the
-// audit log and sessions; the data folder also holds the development secrets.
+// Files at rest: the SQLite file was once created world-readable (0644). It holds encrypted
+// tokens, the audit log and sessions; the data folder also holds the development secrets.
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 let root: string;
