@@ -28,7 +28,7 @@ export type RetryOutcome = 'replayed' | 'in_progress' | 'found_applied' | 'not_a
 
 /** What a retry is answered with: the first attempt's result, or "still checking, ask again". */
 export type Replayed =
-  | { chatId: number; width: number; height: number; format: 'png' | 'jpeg'; bytes: number }
+  | { chatId: number; width: number; height: number; format: 'png' | 'jpeg' | 'gif' | 'webp'; bytes: number }
   | { chatId: number; pending: 'checking'; changeKey: string; retryAfterSeconds: number };
 
 /**

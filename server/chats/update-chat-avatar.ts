@@ -9,6 +9,8 @@ import type { Portal, PortalSettings, Store } from '../store/store';
 import { CHECKING_RETRY_AFTER_S, createChangeRecords, type Claimed } from './change-records';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 import type { ChatAccess, ChatPermission, ChatView } from './chat-permission';
+import type { ChangeHistory, ChangeHistoryNote, PictureCapture } from './change-history';
+import type { HistoryKind } from '../store/avatar-history';
 import {
   afterRecheck,
   afterRefusal,
@@ -36,7 +38,16 @@ export interface AvatarChange {
    * it; `user`: the user makes it with im.chat.updateAvatar, offered when the bot cannot join.
    */
   way?: ChangeWay;
+  /**
+   * `image` is a picture of the chat's history put back as it is (Undo, Restore): already an
+   * avatar Bitrix24 showed or was sent, checked when it was kept, so it is not normalised again.
+   */
+  prepared?: { format: RestorableFormat; width: number; height: number };
+  /** What the change is, for its history and its audit entry (a change by default). */
+  kind?: HistoryKind;
 }
+
+export type RestorableFormat = 'png' | 'jpeg' | 'gif' | 'webp';
 
 export type { ChangeWay } from './change-rules';
 
@@ -64,8 +75,10 @@ export interface AvatarChanged {
   chatId: number;
   width: number;
   height: number;
-  format: 'png' | 'jpeg';
+  format: RestorableFormat;
   bytes: number;
+  /** Until when the change can be undone, and what Undo would put back (when the history is kept). */
+  history?: ChangeHistoryNote;
 }
 
 type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged | ChangePending>;
@@ -130,6 +143,8 @@ export function createUpdateChatAvatar(deps: {
   now?: () => number;
   /** The waits between looks at an unanswered change (change-settlement.ts; tests shorten them). */
   settleScheduleMs?: number[];
+  /** The pictures each change replaces and sets (change-history.ts); none kept when absent (AVATAR_HISTORY=false). */
+  history?: ChangeHistory;
 }): ChatAvatarChanges {
   const now = deps.now ?? Date.now;
   const methods = deps.methods ?? OLD_METHOD_ONLY;
@@ -202,6 +217,8 @@ export function createUpdateChatAvatar(deps: {
   const updateChatAvatar: UpdateChatAvatar = async (change) => {
     const started = now();
     const notes: string[] = change.upload ? [`upload_${change.upload}`] : [];
+    if (change.kind && change.kind !== 'change') notes.push(change.kind);
+    let capture: PictureCapture | undefined;
     try {
       // Before anything costly: the image is decoded only for a chat this user may change.
       const access = await deps.permission.assertMayChange(change.portal, change.user.id, change.chatId);
@@ -209,26 +226,32 @@ export function createUpdateChatAvatar(deps: {
       // Known before anything is sent: the bot is outside and this user may not add it.
       const known = joinKnownDenied(way, access);
       if (known) throw known;
-      const avatar = await deps.pipeline.normaliseAvatar(change.image, {
-        crop: change.crop,
-        output: {
-          side: change.settings.outputSide,
-          format: change.settings.outputFormat,
-          jpegQuality: change.settings.jpegQuality,
-        },
-        signal: change.signal,
-        owner: change.portal.memberId,
-      });
+      const avatarBefore = deps.permission.lastAvatarLink(change.portal.memberId, change.chatId) ?? access.avatar;
+      // The picture this change replaces is read while the upload is decoded, never after Bitrix24 answers.
+      capture = deps.history?.capture(change.portal, change.chatId, avatarBefore);
+      const avatar = change.prepared
+        ? { ...change.prepared, data: change.image, bytes: change.image.length }
+        : await deps.pipeline.normaliseAvatar(change.image, {
+            crop: change.crop,
+            output: {
+              side: change.settings.outputSide,
+              format: change.settings.outputFormat,
+              jpegQuality: change.settings.jpegQuality,
+            },
+            signal: change.signal,
+            owner: change.portal.memberId,
+          });
       // A page that has gone drops a change still waiting for its turn in the portal's queue.
       const rest = await deps.clients.forOwner(change.portal, change.user.id, { signal: change.signal });
       const outcome = { width: avatar.width, height: avatar.height, format: avatar.format, bytes: avatar.bytes };
       const changeKey = change.changeKey ?? randomUUID();
-      const avatarBefore = deps.permission.lastAvatarLink(change.portal.memberId, change.chatId) ?? access.avatar;
       const claimed = await records.claim({ ...change, changeKey }, avatarBefore, outcome);
       let sent: Sent;
       try {
         sent = await send(rest, change, access, way, avatar.data.toString('base64'));
       } catch (error) {
+        // Whatever the answer turns out to be, the old picture is no longer read.
+        capture?.stop();
         if (answerMayStillCome(error)) return await settleLater(change, claimed, started, notes, error);
         await records.release(claimed);
         throw error;
@@ -236,6 +259,7 @@ export function createUpdateChatAvatar(deps: {
       if ((sent.after.avatar ?? '') === (sent.before.avatar ?? '')) {
         // Bitrix24 answered success and the chat shows the old picture: not reported as done
         // (a sibling method was seen answering true with no effect: b24-rest-docs issue 170).
+        capture?.stop();
         await records.release(claimed);
         throw new AppError('CHANGE_NOT_VISIBLE', { detail: `${sent.method} answered, the avatar link stayed` });
       }
@@ -264,8 +288,22 @@ export function createUpdateChatAvatar(deps: {
         },
         'chat avatar changed',
       );
-      return { chatId: change.chatId, ...outcome };
+      const history =
+        capture &&
+        (await deps.history!.record(capture, {
+          portal: change.portal,
+          user: change.user,
+          chatId: change.chatId,
+          changeKey,
+          kind: change.kind ?? 'change',
+          linkBefore: sent.before.avatar ?? '',
+          linkAfter: sent.after.avatar ?? '',
+          after: { data: avatar.data, format: avatar.format },
+          settings: change.settings,
+        }));
+      return history ? { chatId: change.chatId, ...outcome, history } : { chatId: change.chatId, ...outcome };
     } catch (error) {
+      capture?.stop();
       return refused(change, started, error, notes);
     }
   };
@@ -380,7 +418,12 @@ export function createUpdateChatAvatar(deps: {
             okEntry(who, bytes, started, ['confirmed_on_retry']),
           )
         : null;
-      if (replayed) return { replayed };
+      if (replayed && 'pending' in replayed) return { replayed };
+      if (replayed) {
+        // A retry of a made change is told what its first attempt was told of its history.
+        const history = await deps.history?.describe(who.portal.memberId, who.user.id, changeKey!).catch(() => null);
+        return { replayed: history ? { ...replayed, history } : replayed };
+      }
       return { replayed: null, apply: (upload) => apply(who, changeKey, upload) };
     },
   };

@@ -13,7 +13,7 @@ import type { Dialect } from './dialect';
 export interface AvatarChangeOutcome {
   width: number;
   height: number;
-  format: 'png' | 'jpeg';
+  format: 'png' | 'jpeg' | 'gif' | 'webp';
   bytes: number;
 }
 

@@ -1,0 +1,227 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import type { AvatarLinkFetcher } from '../bitrix24/avatar-link';
+import { AvatarLinkError } from '../bitrix24/avatar-link';
+import type { AvatarPipeline } from '../avatar/avatar-pipeline';
+import { readImageHeader } from '../avatar/image-header';
+import type { AvatarHistoryRecords, HistoryKind, HistoryPicture } from '../store/avatar-history';
+import type { Portal, PortalSettings } from '../store/store';
+
+// What a change keeps so that it can be taken back: the picture the chat showed before, read
+// from its avatar link while the upload is decoded (and never after Bitrix24 has answered the
+// change, when the link may already show something else or nothing), and the picture the change
+// set, as it was sent. Neither ever holds the change up: a picture that could not be read is kept
+// as the reason why, and the thumbnails are made after the user has the answer.
+
+/** What Bitrix24 takes back as an avatar (imbot.chat.updateAvatar: an image Bitrix24 keeps as a file). */
+export const RESTORABLE_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
+/** The history's and the audit log's thumbnails. */
+export const THUMBNAIL_SIDE = 64;
+
+/** The picture a change replaces, as far as it was read when Bitrix24 answered. */
+export type CapturedPicture =
+  | { link: string; full: Buffer; format: string }
+  | {
+      link: string;
+      /** `no_picture`, `not_in_time`, `not_an_image`, `link_too_long` or the link's refusal (avatar-link.ts). */
+      missing: string;
+    };
+
+/** A picture being read for a change; `stop` when Bitrix24 has answered (or the change failed). */
+export interface PictureCapture {
+  readonly link: string;
+  stop(): void;
+  readonly result: Promise<CapturedPicture>;
+}
+
+/** What the page is told of a change it made: until when it may undo it, and what it would get back. */
+export interface ChangeHistoryNote {
+  undoUntil: Date;
+  /** `kept`: Undo puts the old picture back; `no_picture`: the chat had none (initials); `not_kept`: it could not be read. */
+  before: 'kept' | 'no_picture' | 'not_kept';
+  /** Why the old picture was not kept (`not_kept`). */
+  reason?: string;
+}
+
+export interface MadeChange {
+  portal: Portal;
+  user: { id: number; name: string | null };
+  chatId: number;
+  changeKey: string;
+  kind: HistoryKind;
+  /** The chat's avatar links before and after, as the change's own batch read them. */
+  linkBefore: string;
+  linkAfter: string;
+  /** The picture sent. */
+  after: { data: Buffer; format: string };
+  settings: PortalSettings;
+}
+
+export interface ChangeHistory {
+  /** Starts reading the picture the chat shows at `link` (its avatar link now), for a change about to be made. */
+  capture(portal: Portal, chatId: number, link: string): PictureCapture;
+  /** The change was made: stops reading, keeps both pictures, and makes their thumbnails afterwards. */
+  record(capture: PictureCapture, made: MadeChange): Promise<ChangeHistoryNote>;
+  /** What the page is told of a change (a retry of it gets the same). */
+  describe(memberId: string, userId: number, changeKey: string): Promise<ChangeHistoryNote | null>;
+  /** The thumbnails and checks still running (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+const POLICY_REFUSALS = new Set(['link_not_allowed', 'not_public']);
+
+/** Links chat-permission.ts kept only as a digest (longer than a browser is sure to load). */
+const DIGEST_LINK = /^sha256:/;
+
+export function createChangeHistory(deps: {
+  records: AvatarHistoryRecords;
+  fetcher: AvatarLinkFetcher;
+  pipeline: AvatarPipeline;
+  log: Logger;
+  undoWindowMs: number;
+  bytesPerPortal: number;
+  now?: () => number;
+}): ChangeHistory {
+  const now = deps.now ?? Date.now;
+  const running = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+
+  const read = async (portal: Portal, chatId: number, link: string, signal: AbortSignal): Promise<CapturedPicture> => {
+    if (link === '') return { link, missing: 'no_picture' };
+    if (DIGEST_LINK.test(link)) return { link, missing: 'link_too_long' };
+    // A picture the app set or found at this link is still kept: nothing to read.
+    const kept = await deps.records.findPictureAt(portal.memberId, chatId, link).catch(() => null);
+    if (kept) return { link, full: kept.full, format: kept.format };
+    try {
+      const { bytes } = await deps.fetcher.fetch(link, { portalEndpoint: portal.clientEndpoint, signal });
+      // The header only, before anything is kept: the decode itself comes with the thumbnail.
+      const header = await readImageHeader(bytes);
+      return { link, full: bytes, format: header.format };
+    } catch (error) {
+      // A link the rules refuse is refused whenever Bitrix24 answered; anything else cut short was not in time.
+      if (error instanceof AvatarLinkError && POLICY_REFUSALS.has(error.reason)) return { link, missing: error.reason };
+      if (signal.aborted) return { link, missing: 'not_in_time' };
+      if (error instanceof AvatarLinkError) return { link, missing: error.reason };
+      if (error instanceof AppError) return { link, missing: 'not_an_image' };
+      deps.log.warn({ err: error, memberId: portal.memberId, chatId }, 'old avatar not read');
+      return { link, missing: 'unreachable' };
+    }
+  };
+
+  const noteOf = (at: Date, before: Pick<HistoryPicture, 'full' | 'missing'>): ChangeHistoryNote => {
+    const undoUntil = new Date(at.getTime() + deps.undoWindowMs);
+    if (before.missing === 'no_picture') return { undoUntil, before: 'no_picture' };
+    if (before.full) return { undoUntil, before: 'kept' };
+    return { undoUntil, before: 'not_kept', reason: before.missing ?? 'unreachable' };
+  };
+
+  /**
+   * The thumbnails, which decode each picture (the same admission and checks as an upload, so a
+   * picture read from a link is validated here); a picture Bitrix24 would not take back as it is
+   * is kept normalised instead.
+   */
+  const makeThumbnails = async (
+    memberId: string,
+    id: number,
+    before: HistoryPicture,
+    after: HistoryPicture,
+    settings: PortalSettings,
+  ) => {
+    const thumbnail = (data: Buffer) =>
+      deps.pipeline.normaliseAvatar(data, {
+        output: { side: THUMBNAIL_SIDE, format: 'jpeg', jpegQuality: 80 },
+        owner: memberId,
+      });
+    const update: { before?: Partial<HistoryPicture>; after?: Partial<HistoryPicture> } = {};
+    if (after.full) update.after = { thumb: (await thumbnail(after.full)).data };
+    if (before.full) {
+      try {
+        update.before = { thumb: (await thumbnail(before.full)).data };
+        if (!RESTORABLE_FORMATS.has(before.format ?? '')) {
+          const normalised = await deps.pipeline.normaliseAvatar(before.full, {
+            output: { side: settings.outputSide, format: settings.outputFormat, jpegQuality: settings.jpegQuality },
+            owner: memberId,
+          });
+          update.before = { ...update.before, full: normalised.data, format: normalised.format };
+        }
+      } catch (error) {
+        const code = error instanceof AppError ? error.code : 'INTERNAL';
+        deps.log.warn({ memberId, id, code }, 'old avatar is not a usable image: not kept');
+        update.before = { full: null, thumb: null, format: null, missing: 'not_an_image' };
+      }
+    }
+    await deps.records.completePictures(memberId, id, update);
+  };
+
+  return {
+    capture(portal, chatId, link) {
+      const controller = new AbortController();
+      const result = read(portal, chatId, link, controller.signal);
+      track(result);
+      return { link, result, stop: () => controller.abort() };
+    },
+
+    async record(capture, made) {
+      // Bitrix24 has answered: whatever was not read by now is not read at all.
+      capture.stop();
+      const captured = await capture.result;
+      const at = new Date(now());
+      let before: HistoryPicture =
+        'full' in captured
+          ? { full: captured.full, format: captured.format, thumb: null, missing: null }
+          : { full: null, format: null, thumb: null, missing: captured.missing };
+      // The link read was not the one the change replaced: someone changed the chat meanwhile.
+      if (captured.link !== made.linkBefore)
+        before = {
+          full: null,
+          format: null,
+          thumb: null,
+          missing: made.linkBefore === '' ? 'no_picture' : 'changed_meanwhile',
+        };
+      const after: HistoryPicture = { full: made.after.data, format: made.after.format, thumb: null, missing: null };
+      let id: number;
+      try {
+        id = await deps.records.add(
+          {
+            memberId: made.portal.memberId,
+            chatId: made.chatId,
+            userId: made.user.id,
+            userName: made.user.name,
+            at,
+            changeKey: made.changeKey,
+            kind: made.kind,
+            linkBefore: made.linkBefore,
+            linkAfter: made.linkAfter,
+            before,
+            after,
+          },
+          deps.bytesPerPortal,
+        );
+      } catch (error) {
+        deps.log.error(
+          { err: error, memberId: made.portal.memberId, chatId: made.chatId },
+          'avatar history not written',
+        );
+        return { undoUntil: at, before: 'not_kept', reason: 'not_stored' };
+      }
+      track(
+        makeThumbnails(made.portal.memberId, id, before, after, made.settings).catch((error: unknown) =>
+          deps.log.error({ err: error, memberId: made.portal.memberId, id }, 'avatar history thumbnails not made'),
+        ),
+      );
+      return noteOf(at, before);
+    },
+
+    async describe(memberId, userId, changeKey) {
+      const entry = await deps.records.findByChange(memberId, userId, changeKey);
+      return entry ? noteOf(entry.at, entry.before) : null;
+    },
+
+    async idle() {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}
