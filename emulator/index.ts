@@ -5,7 +5,7 @@ import type { LaunchForm, LaunchOptions } from './launch';
 import { createOAuthServerApp, type TokenRequest } from './oauth-server';
 import { createPortalApp, portalOperations } from './portal-server';
 import type { PortalDeps } from './portal-operations';
-import { presentEmulatedChat, type EmulatedChat } from './present';
+import { presentEmulatedBot, presentEmulatedChat, type EmulatedBot, type EmulatedChat } from './present';
 import type { RateLimit } from './rate-limit';
 import {
   GENERAL_CHAT_ID,
@@ -25,6 +25,7 @@ import { createTokenIssuer } from './tokens';
 // names the page behind each rule); imports nothing from server/.
 
 export type {
+  EmulatedBot,
   EmulatedChat,
   LaunchForm,
   LaunchOptions,
@@ -117,6 +118,8 @@ export interface EmulatedPortal {
   setOperatingLimit(limit: { limitSeconds: number | null; costs?: Record<string, number> }): void;
   calls(): RecordedCall[];
   chat(id: number): EmulatedChat | undefined;
+  /** Every bot registered on the portal, whichever application registered it. */
+  bots(): EmulatedBot[];
   generalChatId(): number;
   privateDialogId(): number;
   stats(): PortalStats;
@@ -242,6 +245,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           const chat = state.chats.get(id);
           return chat ? presentEmulatedChat(chat) : undefined;
         },
+        bots: () => [...state.bots.values()].map(presentEmulatedBot),
         generalChatId: () => GENERAL_CHAT_ID,
         privateDialogId: () => PRIVATE_DIALOG_ID,
         stats: ops.stats,

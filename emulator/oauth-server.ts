@@ -31,6 +31,8 @@ export interface OAuthServerDeps {
 export interface TokenRequest {
   grantType: string;
   clientId: string;
+  /** The request's User-Agent header, '' when it had none. */
+  userAgent: string;
   at: string;
 }
 
@@ -98,7 +100,12 @@ export function createOAuthServerApp(deps: OAuthServerDeps): Express {
     const p = params(req);
     const grantType = str(p.grant_type);
     const clientId = str(p.client_id);
-    deps.onTokenRequest?.({ grantType, clientId, at: new Date().toISOString() });
+    deps.onTokenRequest?.({
+      grantType,
+      clientId,
+      userAgent: req.headers['user-agent'] ?? '',
+      at: new Date().toISOString(),
+    });
     if (!grantType || !clientId || !str(p.client_secret)) return fail(res, 400, 'invalid_request', 'Invalid request');
     if (await applyFault(res, grantType, str(grantType === 'authorization_code' ? p.code : p.refresh_token))) return;
     if (clientId !== deps.app.clientId || str(p.client_secret) !== deps.app.clientSecret)

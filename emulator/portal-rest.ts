@@ -42,13 +42,19 @@ function registry(families: MethodFamily[]): Map<string, Registered> {
   return map;
 }
 
-/** What the call log keeps of the parameters: no token, and the AVATAR summarised. */
+/** Parameters that carry an image in Base64: the chat's AVATAR, a bot's PERSONAL_PHOTO (at any depth). */
+const IMAGE_PARAMS = new Set(['AVATAR', 'PERSONAL_PHOTO']);
+
+/** What the call log keeps of the parameters: no token, and every image summarised. */
 async function summarise(params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const copy: Record<string, unknown> = { ...params };
   delete copy.auth;
-  if (typeof copy.AVATAR === 'string') {
-    const size = await probeBase64Image(copy.AVATAR);
-    copy.AVATAR = { base64Length: copy.AVATAR.length, width: size?.width ?? null, height: size?.height ?? null };
+  for (const [key, value] of Object.entries(copy)) {
+    if (IMAGE_PARAMS.has(key.toUpperCase()) && typeof value === 'string') {
+      const size = await probeBase64Image(value);
+      copy[key] = { base64Length: value.length, width: size?.width ?? null, height: size?.height ?? null };
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      copy[key] = await summarise(value as Record<string, unknown>);
   }
   return copy;
 }
@@ -124,7 +130,7 @@ export function createRestHandler(deps: RestDeps) {
   const runMethod = async (
     requested: string,
     params: Record<string, unknown>,
-    caller: { userId: number; clientId: string },
+    caller: { userId: number; clientId: string; userAgent: string },
   ): Promise<MethodAnswer> => {
     let holdAnswerMs: number;
     try {
@@ -148,6 +154,7 @@ export function createRestHandler(deps: RestDeps) {
       params: await summarise(params),
       userId: caller.userId,
       clientId: caller.clientId,
+      userAgent: caller.userAgent,
       at: new Date().toISOString(),
     });
     const ctx: MethodContext = { portal, user, clientId: caller.clientId, params, baseUrl: deps.baseUrl() };
@@ -203,7 +210,7 @@ export function createRestHandler(deps: RestDeps) {
       if (!record) return fail(systemErrors.noAuth());
       // A token of another Bitrix24 is a real token, but not for this portal.
       if (record.memberId !== portal.memberId) return fail(systemErrors.invalidToken());
-      const caller = { userId: record.userId, clientId: record.clientId };
+      const caller = { userId: record.userId, clientId: record.clientId, userAgent: req.headers['user-agent'] ?? '' };
       if (requested.toLowerCase() === 'batch') {
         const holdAnswerMs = await applyFault('batch');
         const answer = await runBatch(params, (m, p) => runMethod(m, p, caller));

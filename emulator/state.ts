@@ -56,6 +56,8 @@ export interface Bot {
   /** The application that registered the bot: the token's client id, or `custom{CLIENT_ID}`. */
   appId: string;
   handlers: { EVENT_MESSAGE_ADD: string; EVENT_WELCOME_MESSAGE: string; EVENT_BOT_DELETE: string };
+  /** PROPERTIES[PERSONAL_PHOTO] as imbot.register or imbot.update last took it; null: Bitrix24 draws initials. */
+  photo: ChatAvatar | null;
 }
 
 export interface Binding {
@@ -80,7 +82,7 @@ export interface Fault {
   latencyMs?: number;
   /** The method runs, then its answer is held this long: a change Bitrix24 made whose answer comes late, or never reaches a caller that gave up. */
   answerLatencyMs?: number;
-  /** The method answers success without doing anything (a sibling method was seen doing so: b24-rest-docs issue 170). */
+  /** The method answers success without doing anything (imbot.update was reported answering true while a bot's avatar stayed the same). */
   noEffect?: unknown;
   /** Strikes before the caller's token is looked at: the portal itself is down or slow, for a revoked token too. */
   beforeAuth?: boolean;
@@ -94,6 +96,8 @@ export interface RecordedCall {
   params: Record<string, unknown>;
   userId: number;
   clientId: string;
+  /** The HTTP request's User-Agent header ('' when none): each call of a batch has its request's. */
+  userAgent: string;
   at: string;
 }
 

@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import type { LaunchOptions } from './launch';
-import { presentEmulatedChat } from './present';
+import { presentEmulatedBot, presentEmulatedChat } from './present';
 import type { PortalOperations } from './portal-operations';
 import type { Fault, PortalState } from './state';
 
@@ -94,6 +94,9 @@ export function createTestApi(portal: PortalState, ops: PortalOperations): Route
     const chat = portal.chats.get(Number(req.params.id));
     if (!chat) return res.status(404).json({ error: 'no such chat' });
     res.json(presentEmulatedChat(chat));
+  });
+  api.get('/bots', (_req, res) => {
+    res.json([...portal.bots.values()].map(presentEmulatedBot));
   });
   api.get('/stats', (_req, res) => {
     res.json(ops.stats());

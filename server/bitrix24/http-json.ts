@@ -3,6 +3,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { Bitrix24UnavailableError } from './bitrix24-error';
 import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './public-address';
+import { APP_USER_AGENT } from './user-agent';
 
 /** What outbound calls to Bitrix24 and the OAuth server may do (README "Security"). */
 export interface EgressPolicy {
@@ -183,6 +184,8 @@ function send(
         'content-type': payload.type,
         'content-length': Buffer.byteLength(payload.text),
         accept: 'application/json',
+        // The one place every request to Bitrix24 and the OAuth server passes: all carry it.
+        'user-agent': APP_USER_AGENT,
       },
       signal,
       // A call that must reach a public address goes through agents whose every connection was

@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import { appNameIn, LANGS, serverStrings, type Lang } from '../lang';
 import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
 import type { PortalClients, RestClient } from '../bitrix24/portal-clients';
+import { readBotFace } from './bot-face';
 
 // What the app registers on a portal: its chat bot, the events it listens to and the chat
 // placement. Each step is idempotent, so install, reinstall and the administrators' "repair"
@@ -85,10 +86,13 @@ export function createPortalSetup(deps: {
   clients: PortalClients;
   appBaseUrl: string;
   clientId: string;
+  /** The bot's face, PROPERTIES[PERSONAL_PHOTO] in Base64; assets/bot-avatar.png unless given (bot-face.ts). */
+  botFace?: string;
   log: Logger;
   now?: () => Date;
 }): PortalSetup {
   const now = deps.now ?? (() => new Date());
+  const botFace = deps.botFace ?? readBotFace();
   const botCode = botCodeFor(deps.clientId);
   const botCodes = Array.from({ length: BOT_CODES_TRIED }, (_, i) => (i === 0 ? botCode : `${botCode}_${i + 1}`));
   const eventsUrl = `${deps.appBaseUrl}/events`;
@@ -110,7 +114,14 @@ export function createPortalSetup(deps: {
         OPENLINE: 'N',
         EVENT_HANDLER: eventsUrl,
         CLIENT_ID: deps.clientId,
-        PROPERTIES: { NAME: appNameIn(lang), COLOR: 'AZURE', WORK_POSITION: serverStrings(lang).botWorkPosition },
+        PROPERTIES: {
+          NAME: appNameIn(lang),
+          COLOR: 'AZURE',
+          WORK_POSITION: serverStrings(lang).botWorkPosition,
+          // The Market asks that "the chatbot must have its own avatar"
+          // (market/preparing-to-publish/common-requirements.md).
+          PERSONAL_PHOTO: botFace,
+        },
       }),
     );
 
@@ -135,11 +146,15 @@ export function createPortalSetup(deps: {
           continue;
         }
         try {
-          // Also points the bot's handlers at this APP_BASE_URL, should it have changed.
+          // Also points the bot's handlers at this APP_BASE_URL, should it have changed; a bot
+          // found already registered (a reinstall, Repair, a bot from before it had a face) is
+          // given its face again, which imbot.register gave a new one.
           await rest.call('imbot.update', {
             BOT_ID: botId,
             CLIENT_ID: deps.clientId,
-            FIELDS: { EVENT_HANDLER: eventsUrl },
+            FIELDS: existing
+              ? { EVENT_HANDLER: eventsUrl, PROPERTIES: { PERSONAL_PHOTO: botFace } }
+              : { EVENT_HANDLER: eventsUrl },
           });
         } catch (error) {
           if (!(error instanceof Bitrix24Error && error.code === 'APP_ID_ERROR')) throw error;
