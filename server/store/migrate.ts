@@ -45,17 +45,14 @@ export async function migrate(dialect: Dialect, all: Record<string, Up> = MIGRAT
       up: (db) =>
         earlier.has(Number(name.slice(0, 3))) ? Promise.resolve() : up(db as Kysely<unknown>, dialect.columns),
     };
-  const migrator = new Migrator({
-    db: dialect.db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableSchema: await dialect.migrationSchema(),
-  });
+  const migrator = new Migrator({ db: dialect.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }
 
-async function earlierVersions(dialect: Dialect): Promise<Set<number>> {
-  if (!(await dialect.hasTable('schema_migrations'))) return new Set();
-  const { rows } = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(dialect.db);
+async function earlierVersions({ db }: Dialect): Promise<Set<number>> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((table) => table.name === 'schema_migrations')) return new Set();
+  const { rows } = await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(db);
   return new Set(rows.map((row) => Number(row.version)));
 }

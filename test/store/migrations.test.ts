@@ -309,10 +309,12 @@ describe.each(databases)('%s migrations', (_name, make) => {
       await db.schema.createTable('half_made').addColumn('id', 'integer').execute();
       throw new Error('broken migration');
     };
-    await expect(migrate(created.dialect(), { ...MIGRATIONS, '010_broken': broken })).rejects.toThrow(
+    await expect(migrate(created.dialect(), { ...MIGRATIONS, '999_broken': broken })).rejects.toThrow(
       'broken migration',
     );
     expect(await executed(created)).toEqual(ALL);
-    expect(await created.dialect().hasTable('half_made')).toBe(false);
+    const tables = await created.dialect().db.introspection.getTables();
+    expect(tables.map((table) => table.name)).not.toContain('half_made');
+    expect(tables.map((table) => table.name)).toContain('portals');
   });
 });
