@@ -5,7 +5,7 @@ import { createTokenCipher } from './store/token-cipher';
 
 // `npm run reseal-secrets`: after a new TOKEN_ENCRYPTION_KEY is set (the old one moved to
 // TOKEN_ENCRYPTION_OLD_KEYS), re-encrypt every stored secret under the new key; then the old
-// key can be removed. README "Security" describes the whole rotation.
+// key can be removed. docs/operations.md, "Rotating secrets", describes the whole rotation.
 async function main() {
   const config = loadConfig();
   const keys =

@@ -17,7 +17,7 @@ import type { ImageFormat, ImageHeader } from './image-header';
  * another thread takes fresh memory, so eight at once, two at a time within the budget, peaked
  * at up to 3.5 times one decode (Node 24: 645 MB for eight 10 MP AVIFs of 466 bytes, 527 for
  * 8 MP at 10 bits). At 7 MP the eight peaked at 441 MB (8 bits) and 494 (10 bits), within the
- * 576 MB that README "Security" promises (pipeline-memory.test.ts holds it).
+ * 576 MB that docs/security.md promises (pipeline-memory.test.ts holds it).
  */
 export const FORMAT_PIXEL_CEILINGS: Readonly<Partial<Record<ImageFormat, number>>> = {
   heif: 7_000_000,

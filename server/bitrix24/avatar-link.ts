@@ -15,7 +15,7 @@ import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './publ
 // public (the checks of public-address.ts), the answer is held to a size and a deadline, and no
 // cookie or token is ever sent with it.
 
-/** What a link may be followed to (README "Security", "Avatar links"). */
+/** What a link may be followed to (docs/security.md, "Network calls the app makes"). */
 export interface AvatarLinkPolicy {
   /** http:// links, as the emulator serves them; https only otherwise (and always in production). */
   readonly allowHttp: boolean;

@@ -5,7 +5,7 @@ import { Bitrix24UnavailableError } from './bitrix24-error';
 import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './public-address';
 import { APP_USER_AGENT } from './user-agent';
 
-/** What outbound calls to Bitrix24 and the OAuth server may do (README "Security"). */
+/** What outbound calls to Bitrix24 and the OAuth server may do (docs/security.md, "Network calls the app makes"). */
 export interface EgressPolicy {
   /** Answers longer than this are cut off and the call fails: a hostile portal cannot fill our memory. */
   readonly maxAnswerBytes: number;

@@ -31,7 +31,7 @@ export async function postRestMethod<T>(
     signal: opts.signal,
     egress: opts.egress,
     followPortalRename: true,
-    // Every REST endpoint is held to a public address, as a redirect's target is (README "Security").
+    // Every REST endpoint is held to a public address, as a redirect's target is (docs/security.md, "Network calls the app makes").
     portalEndpoint: true,
   });
   const { status, body: json } = answer;

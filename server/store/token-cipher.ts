@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 // Tokens at rest are AES-256-GCM ciphertexts tagged with the id of the key that made them,
 // so a new key can be introduced while values under the old one are still readable
-// (README "Security: rotating the token key").
+// (docs/operations.md, "Rotating secrets").
 
 export interface TokenCipher {
   encrypt(plain: string): string;
