@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAvatarCdn, type AvatarFault } from './avatar-cdn';
 import type { LaunchForm, LaunchOptions } from './launch';
 import { createOAuthServerApp, type TokenRequest } from './oauth-server';
 import { createPortalApp, portalOperations } from './portal-server';
@@ -25,6 +26,7 @@ import { createTokenIssuer } from './tokens';
 // names the page behind each rule); imports nothing from server/.
 
 export type {
+  AvatarFault,
   EmulatedBot,
   EmulatedChat,
   LaunchForm,
@@ -58,6 +60,8 @@ export {
 export interface EmulatorOptions {
   host?: string;
   oauthPort?: number;
+  /** Where the CDN of cloud portals' chat avatars listens (avatar-cdn.ts); any free port by default. */
+  avatarCdnPort?: number;
   /** `seed: 'company'` adds the company's 300 chats of mixed rights (state.ts, company-chats.ts). */
   portals?: Array<{ memberId?: string; port?: number; title?: string; profile?: PortalProfile; seed?: PortalSeed }>;
   /** The Bitrix24 every portal behaves as unless its own spec says otherwise; `cloud` by default. */
@@ -114,6 +118,11 @@ export interface EmulatedPortal {
     skip?: number;
   }): void;
   clearFaults(): void;
+  /** Makes this portal's chat avatar links misbehave (unreachable, slow, huge, not an image, a redirect, another link). */
+  injectAvatarFault(fault: AvatarFault): void;
+  clearAvatarFaults(): void;
+  /** How many times this portal's avatar files were asked for. */
+  avatarFetches(): number;
   /** limits.md's resource-intensity limit per method (null lifts it), and seconds each call of a method counts. */
   setOperatingLimit(limit: { limitSeconds: number | null; costs?: Record<string, number> }): void;
   calls(): RecordedCall[];
@@ -133,6 +142,8 @@ export interface EmulatedPortal {
 
 export interface Emulator {
   oauthUrl: string;
+  /** http://host:port of the CDN that serves cloud portals' chat avatars. */
+  avatarCdnUrl: string;
   portals: EmulatedPortal[];
   /** Every request that reached the OAuth server's token endpoint, granted or refused, oldest first. */
   tokenRequests(): TokenRequest[];
@@ -184,6 +195,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     servers.push(oauthServer);
     oauthUrl = `http://${host}:${await listen(oauthServer, host, options.oauthPort ?? 0)}`;
 
+    const avatars = createAvatarCdn();
+    const cdnServer = createServer((req, res) => avatars.handle(req, res));
+    servers.push(cdnServer);
+    avatars.setOrigin(`http://${host}:${await listen(cdnServer, host, options.avatarCdnPort ?? 0)}`);
+
     const portals: EmulatedPortal[] = [];
     for (const [index, spec] of (options.portals ?? [{}]).entries()) {
       const server = createServer();
@@ -208,6 +224,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         rateLimit,
         log,
         initial,
+        avatars,
         // A rename: the same portal answers on one more port.
         listenAgain: async () => {
           const renamed = createServer((req, res) => portalApp.handle!(req, res));
@@ -239,6 +256,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         reinstall: ops.reinstall,
         injectFault: (fault) => ops.injectFault(fault as Partial<Fault> & { method: string }),
         clearFaults: ops.clearFaults,
+        injectAvatarFault: (fault) => avatars.injectFault(state, fault),
+        clearAvatarFaults: () => avatars.clearFaults(state),
+        avatarFetches: () => avatars.fetches(state),
         setOperatingLimit: ops.setOperatingLimit,
         calls: () => [...state.calls],
         chat: (id) => {
@@ -257,7 +277,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       });
       log(`portal ${initial.title}: http://${host}:${port}/ (member_id ${initial.memberId})`);
     }
-    return { oauthUrl, portals, tokenRequests: () => [...tokenRequests], close };
+    return { oauthUrl, avatarCdnUrl: avatars.origin(), portals, tokenRequests: () => [...tokenRequests], close };
   } catch (error) {
     await close();
     throw error;

@@ -1,5 +1,6 @@
 import { sendInstall, sendUninstall } from './app-events';
 import { buildLaunch, type LaunchOptions } from './launch';
+import type { AvatarCdn } from './avatar-cdn';
 import type { RateLimit } from './rate-limit';
 import { randomToken, seedPortal, type Fault, type PortalState } from './state';
 import type { TokenIssuer } from './tokens';
@@ -18,6 +19,8 @@ export interface PortalDeps {
   initial: Parameters<typeof seedPortal>[0];
   /** Opens one more listener for the portal (a rename) and answers its port. */
   listenAgain?: () => Promise<number>;
+  /** The host of its chats' avatars, shared by the emulator's portals (avatar-cdn.ts). */
+  avatars: AvatarCdn;
 }
 
 export type PortalOperations = ReturnType<typeof portalOperations>;
@@ -157,6 +160,7 @@ export function portalOperations(deps: PortalDeps) {
     },
     reset() {
       deps.issuer.revoke(portal.memberId);
+      deps.avatars.clearFaults(portal);
       Object.assign(portal, seedPortal(deps.initial));
     },
     stats: () => ({ ...portal.stats }),

@@ -14,6 +14,7 @@ import { placementMethods } from './methods/placement';
 import { systemMethods, type CatalogueMethod, type MethodCatalogue } from './methods/system';
 import { profileMethods, userMethods } from './methods/user';
 import { admitRequest, type RateLimit } from './rate-limit';
+import type { AvatarCdn } from './avatar-cdn';
 import type { PortalState } from './state';
 import type { TimeBasket } from './time-block';
 import { answerTimeBlock, countCall, operatingKey, operatingSeconds, timeBlock } from './time-block';
@@ -72,6 +73,8 @@ export interface RestDeps {
   /** The emulated application's client id (app.info answers for it, and for others as others). */
   appClientId: string;
   baseUrl: () => string;
+  /** Where its chats' avatar links lead (avatar-cdn.ts). */
+  avatars: Pick<AvatarCdn, 'linkFor'>;
   log: (line: string) => void;
 }
 
@@ -157,7 +160,15 @@ export function createRestHandler(deps: RestDeps) {
       userAgent: caller.userAgent,
       at: new Date().toISOString(),
     });
-    const ctx: MethodContext = { portal, user, clientId: caller.clientId, params, baseUrl: deps.baseUrl() };
+    const baseUrl = deps.baseUrl();
+    const ctx: MethodContext = {
+      portal,
+      user,
+      clientId: caller.clientId,
+      params,
+      baseUrl,
+      avatarLink: (chat) => deps.avatars.linkFor(portal, baseUrl, chat),
+    };
     const started = Date.now();
     // The time it ran counts whether it succeeded or refused (limits.md counts execution time).
     const count = () =>

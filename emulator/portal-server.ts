@@ -46,6 +46,7 @@ export function createPortalApp(deps: PortalDeps): Express {
     appScope: scopes,
     appClientId: deps.app.clientId,
     baseUrl: ops.baseUrl,
+    avatars: deps.avatars,
     log: deps.log,
   });
   server.all('/rest/:method', forms, json, rest);
@@ -190,7 +191,10 @@ export function createPortalApp(deps: PortalDeps): Express {
     res.type(`image/${chat.avatar.format}`).set('Cache-Control', 'no-cache').send(chat.avatar.data);
   });
 
-  server.use('/_emulator', createTestApi(portal, ops));
+  // An on-premise portal's avatar links: files on its own host (avatar-cdn.ts).
+  server.get(/^\/upload\/resize_cache\/im\//, (req, res) => deps.avatars.handlePortalFile(portal, req.path, res));
+
+  server.use('/_emulator', createTestApi(portal, ops, deps.avatars));
   return server;
 }
 

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { LaunchOptions } from './launch';
 import { presentEmulatedBot, presentEmulatedChat } from './present';
 import type { PortalOperations } from './portal-operations';
+import type { AvatarCdn, AvatarFault } from './avatar-cdn';
 import type { Fault, PortalState } from './state';
 
 // The test API under /_emulator/ on each portal: the in-process operations over HTTP, for
@@ -32,7 +33,20 @@ function faultOf(body: Record<string, unknown>): (Partial<Fault> & { method: str
   return fault;
 }
 
-export function createTestApi(portal: PortalState, ops: PortalOperations): Router {
+/** An avatar fault from the test API's JSON (avatar-cdn.ts). */
+function avatarFaultOf(body: Record<string, unknown>): AvatarFault | null {
+  const kinds: AvatarFault['kind'][] = ['unreachable', 'slow', 'huge', 'not_image', 'redirect', 'link'];
+  const kind = kinds.find((k) => k === body.kind);
+  if (!kind) return null;
+  const fault: AvatarFault = { kind };
+  if (typeof body.location === 'string') fault.location = body.location;
+  if (typeof body.link === 'string') fault.link = body.link;
+  if (body.bytes !== undefined) fault.bytes = Number(body.bytes);
+  if (body.times !== undefined) fault.times = Number(body.times);
+  return fault;
+}
+
+export function createTestApi(portal: PortalState, ops: PortalOperations, avatars: AvatarCdn): Router {
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   const body = (req: express.Request) =>
@@ -87,6 +101,17 @@ export function createTestApi(portal: PortalState, ops: PortalOperations): Route
     ops.setOperatingLimit({ limitSeconds: limit, costs: perMethod });
     ok(res);
   });
+  api.post('/avatar-faults', (req, res) => {
+    const fault = avatarFaultOf(body(req));
+    if (!fault)
+      return res.status(400).json({ error: 'kind must be unreachable, slow, huge, not_image, redirect or link' });
+    avatars.injectFault(portal, fault);
+    ok(res);
+  });
+  api.delete('/avatar-faults', (_req, res) => {
+    avatars.clearFaults(portal);
+    ok(res);
+  });
   api.get('/calls', (_req, res) => {
     res.json(portal.calls);
   });
@@ -99,7 +124,7 @@ export function createTestApi(portal: PortalState, ops: PortalOperations): Route
     res.json([...portal.bots.values()].map(presentEmulatedBot));
   });
   api.get('/stats', (_req, res) => {
-    res.json(ops.stats());
+    res.json({ ...ops.stats(), avatarFetches: avatars.fetches(portal) });
   });
   api.post('/uninstall', async (_req, res) => {
     res.json(await ops.uninstall());

@@ -4,11 +4,11 @@ import type { Chat, PortalProfile, User } from '../state';
 // (api-reference/chats/search/im-search-chat-list.md, im-recent-list.md).
 
 /**
- * The chat's avatar link ("Link to the chat avatar", api-reference/chats/im-dialog-get.md; ''
- * when it has none). The page says no more; a new avatar is a new uploaded file, so the link is
- * taken to change with it: here a version each change raises. Were a portal to answer the same
- * link, the app would send a lost change again: made twice at worst, never reported made when
- * it was not (server/chats/update-chat-avatar.ts, replayChatChange).
+ * Where the emulated portal's own pages show a chat's avatar. What the REST answers give is the
+ * link of avatar-cdn.ts ("Link to the chat avatar", api-reference/chats/im-dialog-get.md; ''
+ * when it has none): a new avatar is a new uploaded file, so its link changes with it. Were a
+ * portal to answer the same link, the app would send a lost change again: made twice at worst,
+ * never reported made when it was not (server/chats/update-chat-avatar.ts).
  */
 export function avatarPath(chat: Chat): string {
   if (!chat.avatar) return '';
@@ -16,9 +16,8 @@ export function avatarPath(chat: Chat): string {
   return `/upload/chat-avatar/${chat.id}.${ext}?v=${chat.avatar.version}`;
 }
 
-function avatarUrl(baseUrl: string, chat: Chat): string {
-  return chat.avatar ? `${baseUrl}${avatarPath(chat)}` : '';
-}
+/** A chat's avatar link, as the portal's REST answers give it. */
+export type AvatarLink = (chat: Chat) => string;
 
 const messageType = (chat: Chat) =>
   chat.type === 'open' ? 'O' : chat.type === 'private' ? 'P' : chat.type === 'channel' ? 'N' : 'C';
@@ -55,14 +54,14 @@ function role(chat: Chat, userId: number): string {
  * answers have no `role`, `permissions` or `restrictions` (they came with the chat permission
  * settings of later `im`).
  */
-export function presentChat(baseUrl: string, chat: Chat, userId: number, profile: PortalProfile = 'cloud') {
-  const view = presentCurrentChat(baseUrl, chat, userId);
+export function presentChat(avatarLink: AvatarLink, chat: Chat, userId: number, profile: PortalProfile = 'cloud') {
+  const view = presentCurrentChat(avatarLink, chat, userId);
   if (profile !== 'onprem-old') return view;
   const { role: _role, permissions: _permissions, restrictions: _restrictions, ...old } = view;
   return old;
 }
 
-function presentCurrentChat(baseUrl: string, chat: Chat, userId: number) {
+function presentCurrentChat(avatarLink: AvatarLink, chat: Chat, userId: number) {
   return {
     id: chat.id,
     parent_chat_id: 0,
@@ -71,7 +70,7 @@ function presentCurrentChat(baseUrl: string, chat: Chat, userId: number) {
     description: null,
     owner: chat.ownerId,
     extranet: false,
-    avatar: avatarUrl(baseUrl, chat),
+    avatar: avatarLink(chat),
     color: chat.color,
     type: chat.type,
     counter: 0,
@@ -111,7 +110,7 @@ function presentCurrentChat(baseUrl: string, chat: Chat, userId: number) {
 
 /** One item of im.recent.list: a group chat, or a one-to-one dialog seen from `userId`. */
 export function presentRecentItem(
-  baseUrl: string,
+  avatarLink: AvatarLink,
   chat: Chat,
   userId: number,
   users: Map<number, User>,
@@ -166,7 +165,7 @@ export function presentRecentItem(
       chat: { text_field_enabled: true, background_id: null, mute_list: [] },
     };
   }
-  const view = presentChat(baseUrl, chat, userId, profile);
+  const view = presentChat(avatarLink, chat, userId, profile);
   return {
     id: `chat${chat.id}`,
     chat_id: chat.id,

@@ -1,4 +1,4 @@
-import type { PortalState, User } from '../state';
+import type { Chat, PortalState, User } from '../state';
 
 export interface MethodContext {
   portal: PortalState;
@@ -6,8 +6,10 @@ export interface MethodContext {
   /** The calling application: the OAuth token's client id (docs/bitrix24-behaviours.md). */
   clientId: string;
   params: Record<string, unknown>;
-  /** http://host:port of the portal, for URLs in answers (avatars). */
+  /** http://host:port of the portal, for URLs in answers. */
   baseUrl: string;
+  /** A chat's avatar link as im.dialog.get answers it ('' when it has none): avatar-cdn.ts. */
+  avatarLink: (chat: Chat) => string;
 }
 
 /** A list method's answer: the page plus `next` and `total` at the top level of the JSON. */

@@ -28,7 +28,7 @@ export const imChatMethods: MethodFamily = {
       const more = offset + limit < chats.length;
       const items = chats
         .slice(offset, offset + limit)
-        .map((c) => presentRecentItem(ctx.baseUrl, c, ctx.user.id, ctx.portal.users, ctx.portal.profile));
+        .map((c) => presentRecentItem(ctx.avatarLink, c, ctx.user.id, ctx.portal.users, ctx.portal.profile));
       return {
         result: {
           items,
@@ -56,7 +56,7 @@ export const imChatMethods: MethodFamily = {
       const answer: ListAnswer = {
         result: found
           .slice(offset, offset + limit)
-          .map((c) => presentChat(ctx.baseUrl, c, ctx.user.id, ctx.portal.profile)),
+          .map((c) => presentChat(ctx.avatarLink, c, ctx.user.id, ctx.portal.profile)),
         total: found.length,
       };
       if (offset + limit < found.length) answer.next = offset + limit;
@@ -86,7 +86,7 @@ export const imChatMethods: MethodFamily = {
       if (!chat || !chat.members.includes(ctx.user.id))
         throw new RestError('ACCESS_ERROR', 'You do not have access to the specified dialog', 403);
       return {
-        ...presentChat(ctx.baseUrl, chat, ctx.user.id, ctx.portal.profile),
+        ...presentChat(ctx.avatarLink, chat, ctx.user.id, ctx.portal.profile),
         dialog_id: match ? dialogId : String(userId),
       };
     },
