@@ -57,7 +57,10 @@ const catalogue = {
   TOO_MANY_SEARCHES: 429,
   SERVER_BUSY: 503,
   BITRIX24_UNAVAILABLE: 502,
+  // Bitrix24 refused with a code of its own that the catalogue has no sentence for.
   BITRIX24_ERROR: 502,
+  // Bitrix24 answered with an error of its own (a 5xx: _includes/system-errors.md), not a refusal.
+  BITRIX24_SERVER_ERROR: 502,
   SETUP_REFUSED: 502,
   NOT_CHAT_MEMBER: 403,
   CHAT_AVATAR_LOCKED: 403,

@@ -54,10 +54,16 @@ export class OAuthGrantError extends Error {
   }
 }
 
-/** Bitrix24 or the OAuth server did not answer in time, or answered something that is not its protocol. */
+/**
+ * Bitrix24 or the OAuth server did not answer in time, or answered something that is not its
+ * protocol; `status` is the HTTP status of such an answer (a 5xx page is Bitrix24's own error).
+ */
 export class Bitrix24UnavailableError extends Error {
-  constructor(detail: string, options?: { cause?: unknown }) {
+  readonly status?: number;
+
+  constructor(detail: string, options?: { cause?: unknown; status?: number }) {
     super(detail, options);
     this.name = 'Bitrix24UnavailableError';
+    this.status = options?.status;
   }
 }

@@ -104,7 +104,9 @@ export async function postForm(
   try {
     return { status: answer.status, body: JSON.parse(answer.text) as unknown, url: at.href };
   } catch {
-    throw new Bitrix24UnavailableError(`answer from ${at.origin} is not JSON (HTTP ${answer.status})`);
+    throw new Bitrix24UnavailableError(`answer from ${at.origin} is not JSON (HTTP ${answer.status})`, {
+      status: answer.status,
+    });
   }
 }
 

@@ -35,7 +35,8 @@ export async function postRestMethod<T>(
     portalEndpoint: true,
   });
   const { status, body: json } = answer;
-  if (!isRecord(json)) throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without an object`);
+  if (!isRecord(json))
+    throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without an object`, { status });
   if (typeof json.error === 'string' && json.error !== '') {
     throw new Bitrix24Error(
       json.error,
@@ -45,7 +46,7 @@ export async function postRestMethod<T>(
     );
   }
   if (status >= 400 || !('result' in json))
-    throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without a result`);
+    throw new Bitrix24UnavailableError(`${method} answered HTTP ${status} without a result`, { status });
   const endpointUsed = answer.url.endsWith(path) ? answer.url.slice(0, -path.length) : endpoint;
   return { result: json.result as T, endpoint: endpointUsed, operatingReset: readOperatingReset(json.time) };
 }

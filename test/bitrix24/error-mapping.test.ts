@@ -78,6 +78,27 @@ describe('toAppError', () => {
     });
   });
 
+  it.each([
+    ['a 500 with a code of its own', new Bitrix24Error('INTERNAL_SERVER_ERROR', 'Internal server error', 500)],
+    ['a 502 with a code the catalogue knows', new Bitrix24Error('ACCESS_DENIED', 'Access denied', 502)],
+    ['an unexpected answer, whatever its status', new Bitrix24Error('ERROR_UNEXPECTED_ANSWER', 'Unexpected', 200)],
+    ['a 500 page that is not JSON', new Bitrix24UnavailableError('answer is not JSON (HTTP 500)', { status: 500 })],
+  ])('says Bitrix24 had an error, not that it refused, for %s (BITRIX24_SERVER_ERROR)', (_case, error) => {
+    expect(mapped(error)).toMatchObject({ code: 'BITRIX24_SERVER_ERROR', status: 502 });
+  });
+
+  it('keeps the codes of Bitrix24’s limits, which come as 503 too, and a 4xx refusal as a refusal', () => {
+    expect(mapped(new Bitrix24Error('QUERY_LIMIT_EXCEEDED', 'Too many requests', 503)).code).toBe(
+      'QUERY_LIMIT_EXCEEDED',
+    );
+    expect(mapped(new Bitrix24Error('OVERLOAD_LIMIT', 'REST API is blocked', 503)).code).toBe('OVERLOAD_LIMIT');
+    expect(mapped(new Bitrix24Error('SOMETHING_NEW', 'A new refusal', 403)).code).toBe('BITRIX24_ERROR');
+    // A redirect or an answer that is not Bitrix24's protocol without a 5xx: it did not answer.
+    expect(mapped(new Bitrix24UnavailableError('not JSON (HTTP 200)', { status: 200 })).code).toBe(
+      'BITRIX24_UNAVAILABLE',
+    );
+  });
+
   it('keeps the original error as the cause, for the log', () => {
     const original = new Bitrix24Error('AVATAR_ERROR', 'Avatar is not valid', 400);
     expect(mapped(original).cause).toBe(original);
