@@ -6,7 +6,11 @@ import { mayUseApp } from './access/avatar-settings';
 import { createChatLister } from './chats/list-chats';
 import { createSettingsService } from './access/settings-service';
 import { createUserDirectory } from './access/user-directory';
-import { createUpdateChatAvatar } from './chats/update-chat-avatar';
+import { createUpdateChatAvatar, type BotChangeMethods } from './chats/update-chat-avatar';
+import { createBulkChange } from './chats/bulk-change';
+import { createBulkJobRunner, type BulkJobRunner } from './chats/bulk-job-runner';
+import { createBulkJobs } from './chats/bulk-jobs';
+import { createBulkPermission } from './chats/bulk-permission';
 import { createChatPermission } from './chats/chat-permission';
 import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './portal/event-work';
 import { createHandleEvent } from './portal/events';
@@ -39,6 +43,8 @@ export interface AppParts {
   tokenKeepAlive: TokenKeepAlive;
   /** Works on the events POST /events recorded, and (main.ts starts it) on what was left over. */
   eventWork: EventWorker;
+  /** Sends the changes of many chats that were started (main.ts starts its periodic run). */
+  bulkWork: BulkJobRunner;
 }
 
 /**
@@ -70,6 +76,8 @@ export function composeApp(deps: {
   metrics?: AppMetrics;
   /** When to look at a change whose answer never came (change-settlement.ts); tests shorten it. */
   changeSettleScheduleMs?: number[];
+  /** How long a claim on a bulk job holds (bulk-job-runner.ts); tests shorten it to take over sooner. */
+  bulkJobLeaseMs?: number;
 }): AppParts {
   const { config, store, log } = deps;
   const { clientId, clientSecret, oauthServer } = deps.bitrix24;
@@ -178,6 +186,13 @@ export function composeApp(deps: {
     : untimedPipeline;
 
   const permission = createChatPermission({ clients: portalClients });
+  // imbot.v2.Chat.update where the portal has it; a portal that turns out without it is asked again.
+  const changeMethods: BotChangeMethods = {
+    methodFor: (portal) => capabilities.changeMethodFor(portal),
+    methodMissing: async (portal) => {
+      await capabilities.relearn(portal, CURRENT_CHANGE_METHOD);
+    },
+  };
   const avatarChanges = createUpdateChatAvatar({
     store,
     clients: portalClients,
@@ -191,14 +206,34 @@ export function composeApp(deps: {
     leaseMs: 3 * longestCall + 5_000,
     onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
     settleScheduleMs: deps.changeSettleScheduleMs,
-    // imbot.v2.Chat.update where the portal has it; a portal that turns out without it is asked again.
-    methods: {
-      methodFor: (portal) => capabilities.changeMethodFor(portal),
-      methodMissing: async (portal) => {
-        await capabilities.relearn(portal, CURRENT_CHANGE_METHOD);
-      },
+    methods: changeMethods,
+  });
+
+  // Many chats at once: the single change's check and rules, 50 calls a request.
+  const bulkPermission = createBulkPermission({ clients: portalClients });
+  const bulkWork = createBulkJobRunner({
+    records: store.bulkJobs,
+    store,
+    bulkPermission,
+    bulkChange: createBulkChange({
+      clients: portalClients,
+      bulkPermission,
+      methods: changeMethods,
+      clientId,
+      log,
+    }),
+    log,
+    intervalMs: config.eventWork.intervalMs,
+    // A step's requests each renew the claim; it must outlast a check's two requests and the
+    // change's, each with its wait for a turn and its deadline.
+    leaseMs: deps.bulkJobLeaseMs ?? 3 * longestCall + 10_000,
+    settleWindowMs: deps.changeSettleScheduleMs?.reduce((sum, ms) => sum + ms, 0),
+    onChanged: (portal, userId, chatId, avatar, botJoined) => {
+      permission.noteChanged(portal.memberId, userId, chatId, avatar, botJoined);
+      chats.forgetUser(portal.memberId, userId);
     },
   });
+  const bulkJobs = createBulkJobs({ records: store.bulkJobs, bulkPermission, pipeline, kick: bulkWork.kick });
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
   const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
@@ -253,11 +288,18 @@ export function composeApp(deps: {
     mayUseApp,
     chats,
     chatAvatarChanges: avatarChanges,
+    bulkJobs,
     portalQueue: portalClients,
     chatAccess: (portal, userId, chatId) => permission.assertMayChange(portal, userId, chatId),
     views: createViews(assets.url),
     assets,
     sessionSecret: deps.sessionSecret,
   });
-  return { app, portalClients, tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }), eventWork };
+  return {
+    app,
+    portalClients,
+    tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }),
+    eventWork,
+    bulkWork,
+  };
 }

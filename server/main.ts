@@ -69,11 +69,21 @@ async function main(): Promise<void> {
   }
 
   const metrics = createAppMetrics();
-  const { app, tokenKeepAlive, eventWork } = composeApp({ config, store, log, bitrix24, sessionSecret, metrics });
+  const { app, tokenKeepAlive, eventWork, bulkWork } = composeApp({
+    config,
+    store,
+    log,
+    bitrix24,
+    sessionSecret,
+    metrics,
+  });
   tokenKeepAlive.start();
   // Events recorded but not done (Bitrix24 unreachable, a restart, another instance killed): at
   // start, then every EVENT_WORK_INTERVAL_MS. Every instance runs it; a record is claimed first.
   eventWork.start();
+  // Changes of many chats that were started: a job left by a closed page, a restart or a lost
+  // instance goes on here once its claim runs out.
+  bulkWork.start();
   const web = createDrainingServer(withMetrics(app, { metrics, token: config.metricsToken }));
   const server: Server = web.server.listen(config.port, config.host, () => {
     log.info({ port: config.port, store: store.kind, demo: demoUrl !== null }, 'app listening');
@@ -128,7 +138,11 @@ async function main(): Promise<void> {
     clearInterval(auditPrune);
     tokenKeepAlive.stop();
     void (async () => {
-      const [drained] = await Promise.all([web.drain(config.shutdownGraceMs), eventWork.stop(config.shutdownGraceMs)]);
+      const [drained] = await Promise.all([
+        web.drain(config.shutdownGraceMs),
+        eventWork.stop(config.shutdownGraceMs),
+        bulkWork.stop(config.shutdownGraceMs),
+      ]);
       if (drained.finished) log.info('drained: every request answered');
       else log.warn({ cut: drained.cut }, 'grace period over: connections cut');
       await Promise.all([store.close(), stopEmulator?.()]);

@@ -46,7 +46,9 @@ export type BulkOutcome =
   /** Not sent: Bitrix24's limits stopped it. To be sent again after `retryAfterSeconds`. */
   | { chatId: number; kind: 'later'; error: AppError; retryAfterSeconds: number }
   /** Sent, and its answer (or the link after it) never came: settled later from the chat's link. */
-  | { chatId: number; kind: 'unknown'; error: unknown };
+  | { chatId: number; kind: 'unknown'; error: unknown }
+  /** Refused without a change (imbot.v2 missing, the bot outside): sent again in the next round. */
+  | { chatId: number; kind: 'again' };
 
 export interface BulkChangeHooks {
   /** Just before a request that may change these chats goes out. */
@@ -132,7 +134,8 @@ export function createBulkChange(deps: {
               await deps.methods.methodMissing(portal, step.methodMissing);
             }
             next.push({ ...chat, attempt: step.attempt });
-            return;
+            // Nothing was changed: should the next round not go (the job paused), it is to be sent.
+            return hooks.settled({ chatId, kind: 'again' });
           }
           // The change was sent and its link after could not be read: it may have been made.
           if (step.error instanceof Bitrix24UnavailableError)

@@ -14,6 +14,7 @@ import { createUploadGate, uploadGateOptions } from './middleware/upload-gate';
 import { observeUploadAdmission, watchUploadGate } from './metrics';
 import { StoreSessionStore } from './session-store';
 import { adminRoutes } from './routes/admin';
+import { bulkJobRoutes } from './routes/bulk-jobs';
 import { chatRoutes } from './routes/chats';
 import { eventRoutes } from './routes/events';
 import { frameRoutes } from './routes/frame';
@@ -111,6 +112,11 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   });
   if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);
   app.use('/api/chats', chatRoutes(deps, uploadGate));
+  // A dry run costs the portal's budget as a search does; a start is an upload that changes chats.
+  app.post('/api/bulk-jobs', chatListsPerUser);
+  app.post('/api/bulk-jobs/:jobId/start', perIp, uploadsPerUser);
+  app.put('/api/bulk-jobs/:jobId/chats/:chatId/avatar', perIp);
+  app.use('/api/bulk-jobs', bulkJobRoutes(deps, uploadGate));
 
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new AppError('NOT_FOUND', { detail: `${req.method} ${req.path}` })),

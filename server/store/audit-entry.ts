@@ -13,6 +13,8 @@ export interface AuditEntry {
   at: Date;
   /** Short words for what else happened (`bot_joined`, …); never user content. */
   notes?: string[];
+  /** The change of many chats this entry belongs to (server/chats/bulk-jobs.ts), if any. */
+  jobId?: string | null;
 }
 
 /** A user's name as Bitrix24 keeps it (NAME and LAST_NAME, each a 50-character field). */

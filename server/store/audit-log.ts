@@ -30,6 +30,7 @@ export function auditMethods(d: Dialect): AuditMethods {
         durationMs: row.duration_ms,
         at: new Date(row.at),
         notes: row.notes ? row.notes.split(' ') : [],
+        jobId: row.job_id,
       }));
       return { entries, total };
     },
@@ -59,6 +60,7 @@ export async function insertAuditEntry(d: Dialect, db: Kysely<Database>, written
       duration_ms: Math.round(entry.durationMs),
       at: d.time(entry.at.getTime()),
       notes: (entry.notes ?? []).join(' '),
+      job_id: entry.jobId ?? null,
     })
     .execute();
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { BulkItemState, BulkJobState, BulkTemplate, BulkVerdict } from './bulk-jobs';
 import type { EventWorkOutcome } from './event-work';
 
 // The tables as the store's queries see them, the same on SQLite and PostgreSQL: the pool of
@@ -69,6 +70,8 @@ export interface AuditLogTable {
   at: Time;
   /** Short words, space-separated. */
   notes: Defaulted<string>;
+  /** The change of many chats the entry belongs to (bulk_jobs.id), if any. */
+  job_id: Defaulted<string | null>;
 }
 
 export interface SessionsTable {
@@ -147,6 +150,46 @@ export interface AvatarHistoryTable {
   bytes: number;
 }
 
+/** A change of many chats at once (bulk-jobs.ts); times in Unix ms. */
+export interface BulkJobsTable {
+  id: string;
+  member_id: string;
+  user_id: number;
+  user_name: string | null;
+  state: BulkJobState;
+  template: BulkTemplate;
+  /** JSON text: the template's normalised picture. */
+  picture: Defaulted<string | null>;
+  created_at: number;
+  started_at: Defaulted<number | null>;
+  finished_at: Defaulted<number | null>;
+  next_run_at: number;
+  waiting_for: Defaulted<string | null>;
+  claimed_by: Defaulted<string | null>;
+  claimed_until: Defaulted<number | null>;
+}
+
+/** One chat of a bulk job; times in Unix ms. */
+export interface BulkJobItemsTable {
+  job_id: string;
+  chat_id: number;
+  position: number;
+  title: string;
+  verdict: BulkVerdict;
+  state: BulkItemState;
+  code: string | null;
+  owner_name: string | null;
+  /** JSON text of the check's answer. */
+  access: string | null;
+  checked_at: number;
+  avatar_before: Defaulted<string | null>;
+  avatar_after: Defaulted<string | null>;
+  /** JSON text: this chat's own normalised picture. */
+  picture: Defaulted<string | null>;
+  notes: Defaulted<string>;
+  sent_at: Defaulted<number | null>;
+}
+
 export interface Database {
   portals: PortalsTable;
   tokens: TokensTable;
@@ -158,4 +201,6 @@ export interface Database {
   avatar_changes: AvatarChangesTable;
   portal_capabilities: PortalCapabilitiesTable;
   avatar_history: AvatarHistoryTable;
+  bulk_jobs: BulkJobsTable;
+  bulk_job_items: BulkJobItemsTable;
 }

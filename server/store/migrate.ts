@@ -11,6 +11,7 @@ import { up as portalCapabilities } from './migrations/007_portal_capabilities';
 import { up as avatarLinks } from './migrations/008_avatar_links';
 import { up as eventWorkLastAttempt } from './migrations/009_event_work_last_attempt';
 import { up as avatarHistory } from './migrations/010_avatar_history';
+import { up as bulkJobs } from './migrations/011_bulk_jobs';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: Record<string, Up> = {
   '008_avatar_links': avatarLinks,
   '009_event_work_last_attempt': eventWorkLastAttempt,
   '010_avatar_history': avatarHistory,
+  '011_bulk_jobs': bulkJobs,
 };
 
 /**

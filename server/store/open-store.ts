@@ -4,6 +4,7 @@ import { avatarChangeRecords } from './avatar-changes';
 import type { Dialect } from './dialect';
 import { eventWorkRecords } from './event-work-records';
 import { capabilityRecords } from './learnt-capabilities';
+import { bulkJobRecords } from './bulk-job-records';
 import { migrate } from './migrate';
 import { portalMethods } from './portals';
 import { rateLimitMethods } from './rate-limits';
@@ -29,5 +30,6 @@ export function openStore(dialect: Dialect, cipher: TokenCipher): Store {
     avatarChanges: avatarChangeRecords(dialect),
     eventWork: eventWorkRecords(dialect, cipher),
     capabilities: capabilityRecords(dialect),
+    bulkJobs: bulkJobRecords(dialect),
   };
 }

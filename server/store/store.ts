@@ -1,6 +1,7 @@
 import type { AuditEntry } from './audit-entry';
 import type { AvatarChangeRecords } from './avatar-changes';
 import type { EventWorkRecords } from './event-work';
+import type { BulkJobRecords } from './bulk-jobs';
 import type { CapabilityRecords } from './learnt-capabilities';
 
 export type { AuditEntry } from './audit-entry';
@@ -148,4 +149,6 @@ export interface Store {
   readonly eventWork: EventWorkRecords;
   /** What the app learnt of each portal's Bitrix24 (learnt-capabilities.ts). */
   readonly capabilities: CapabilityRecords;
+  /** Changes of many chats at once, and each chat's outcome (bulk-jobs.ts). */
+  readonly bulkJobs: BulkJobRecords;
 }

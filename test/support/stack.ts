@@ -36,6 +36,8 @@ export interface Stack {
   clients(): ReturnType<typeof composeApp>['portalClients'];
   /** The running app's event worker (not started: a test runs or starts the job itself). */
   eventWork(): ReturnType<typeof composeApp>['eventWork'];
+  /** The running app's bulk job runner (kicked by starts and resumes; its periodic run is not started). */
+  bulkWork(): ReturnType<typeof composeApp>['bulkWork'];
   /** Restarts the app in place: a new store on the same database file, new clients, same URL. */
   restartApp(): Promise<void>;
   /** Opens the app as a user; answers the page and the app token it carries. */
@@ -61,6 +63,8 @@ export interface StackOptions {
   settleScheduleMs?: number[];
   /** Where the app's log lines go instead of `logs` (a memory test counts them and keeps none). */
   onLog?: (chunk: string) => void;
+  /** How long a claim on a bulk job holds (server/chats/bulk-job-runner.ts). */
+  bulkJobLeaseMs?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -115,6 +119,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       restriction: { retryDelayMs: 200, rateLimit: { burstLimit: 1000, drainRate: 500 }, ...opts.restriction },
       metrics,
       changeSettleScheduleMs: opts.settleScheduleMs,
+      bulkJobLeaseMs: opts.bulkJobLeaseMs,
     });
   let store = temp.store;
   let parts = compose(store);
@@ -144,9 +149,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     clients: () => parts.portalClients,
     eventWork: () => parts.eventWork,
+    bulkWork: () => parts.bulkWork,
     async restartApp() {
       // The old app is gone: its event work stops, and what it held is given back.
       await parts.eventWork.stop(0);
+      await parts.bulkWork.stop(0);
       store = await temp.reopen();
       // A new process counts afresh: the restarted app gets metrics of its own.
       parts = compose(store, opts.metrics && createAppMetrics());
@@ -158,6 +165,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await parts.eventWork.stop(1000);
+      await parts.bulkWork.stop(1000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await emulator.close();
