@@ -52,7 +52,7 @@ export function renderAppPage(m: AppPageModel): string {
 <main class="app" id="app">
 <header class="app-header">
   <h1>${t.appTitle}</h1>
-  <span class="who">${m.user.name} · ${m.portal.domain}</span>
+  <span class="who">${m.user.name}</span>
 </header>
 ${tabs}
 <section id="panel-change" role="${admin ? 'tabpanel' : 'region'}" aria-labelledby="${admin ? 'tab-change' : 'change-heading'}" class="panel">

@@ -12,7 +12,15 @@ describe('renderAppPage', () => {
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>x()');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
-    expect(html).toContain('&quot;&gt;&lt;script&gt;');
+  });
+
+  it("names the user in the header, not the app's or the portal's host", () => {
+    const html = renderAppPage(
+      appPageModel({ user: { id: 1, name: 'Anna Admin', isAdmin: true }, portal: { domain: 'acme.bitrix24.com', memberId: 'm' } }),
+    );
+    const header = /<header class="app-header">([\s\S]*?)<\/header>/.exec(html)![1]!;
+    expect(header).toContain('Anna Admin');
+    expect(header).not.toContain('acme.bitrix24.com');
   });
 
   it('escapes the app token in its meta tag', () => {
