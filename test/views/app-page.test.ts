@@ -16,7 +16,10 @@ describe('renderAppPage', () => {
 
   it("names the user in the header, not the app's or the portal's host", () => {
     const html = renderAppPage(
-      appPageModel({ user: { id: 1, name: 'Anna Admin', isAdmin: true }, portal: { domain: 'acme.bitrix24.com', memberId: 'm' } }),
+      appPageModel({
+        user: { id: 1, name: 'Anna Admin', isAdmin: true },
+        portal: { domain: 'acme.bitrix24.com', memberId: 'm' },
+      }),
     );
     const header = /<header class="app-header">([\s\S]*?)<\/header>/.exec(html)![1]!;
     expect(header).toContain('Anna Admin');
