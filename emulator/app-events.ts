@@ -12,7 +12,21 @@ export interface EventEndpoints {
   log: (line: string) => void;
 }
 
-async function post(url: string, body: URLSearchParams, log: (line: string) => void): Promise<{ status: number }> {
+/** Posts one event to one handler, and keeps it with its answer's status in `portal.sentEvents`. */
+export async function postEvent(
+  portal: PortalState,
+  url: string,
+  body: URLSearchParams,
+  log: (line: string) => void,
+): Promise<{ status: number }> {
+  const sent = {
+    event: body.get('event') ?? '',
+    handler: url,
+    fields: Object.fromEntries(body),
+    status: 0,
+    at: new Date().toISOString(),
+  };
+  portal.sentEvents.push(sent);
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -21,30 +35,32 @@ async function post(url: string, body: URLSearchParams, log: (line: string) => v
       signal: AbortSignal.timeout(10_000),
     });
     await res.arrayBuffer();
-    log(`event ${body.get('event')} -> ${url}: ${res.status}`);
-    return { status: res.status };
+    log(`event ${sent.event} -> ${url}: ${res.status}`);
+    sent.status = res.status;
   } catch (error) {
-    log(`event ${body.get('event')} -> ${url}: ${error instanceof Error ? error.message : String(error)}`);
-    return { status: 0 };
+    log(`event ${sent.event} -> ${url}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  return { status: sent.status };
 }
 
 const nowSeconds = () => String(Math.floor(Date.now() / 1000));
 
 /**
  * ONAPPUNINSTALL carries no tokens, only application_token (safe-event-handlers.md: "no
- * authorization data is passed to it"). Posted to every handler bound to it; answers the last
- * status (0 when none was bound or none answered).
+ * authorization data is passed to it"), and data[CLEAN]: 1 when the administrator chose "Delete
+ * application settings and data" (common/events/on-app-uninstall.md, settings/app-uninstallation.md).
+ * Posted to every handler bound to it; answers the last status (0 when none was bound or none answered).
  */
 export async function sendUninstall(
   portal: PortalState,
   handlers: string[],
   ep: EventEndpoints,
+  opts: { clean?: boolean } = {},
 ): Promise<{ status: number }> {
   const body = new URLSearchParams({
     event: 'ONAPPUNINSTALL',
-    'data[LANGUAGE_ID]': 'en',
-    'data[CLEAN]': '0',
+    'data[LANGUAGE_ID]': portal.language,
+    'data[CLEAN]': opts.clean ? '1' : '0',
     ts: nowSeconds(),
     'auth[domain]': `${portal.host}:${portal.port}`,
     'auth[client_endpoint]': ep.restUrl,
@@ -55,7 +71,7 @@ export async function sendUninstall(
     'auth[application_token]': portal.applicationToken,
   });
   let status = 0;
-  for (const handler of handlers) status = (await post(handler, body, ep.log)).status;
+  for (const handler of handlers) status = (await postEvent(portal, handler, body, ep.log)).status;
   return { status };
 }
 
@@ -87,5 +103,5 @@ export async function sendInstall(
     'auth[refresh_token]': pair.refreshToken,
     'auth[application_token]': portal.applicationToken,
   });
-  return post(url, body, ep.log);
+  return postEvent(portal, url, body, ep.log);
 }

@@ -17,6 +17,7 @@ import {
   type PortalSeed,
   type PortalState,
   type RecordedCall,
+  type SentEvent,
 } from './state';
 export { companyChatIds, companyChatKind, type CompanyChatKind } from './company-chats';
 import { createTokenIssuer } from './tokens';
@@ -35,6 +36,7 @@ export type {
   PortalSeed,
   RateLimit,
   RecordedCall,
+  SentEvent,
   TokenRequest,
 };
 export {
@@ -132,7 +134,12 @@ export interface EmulatedPortal {
   generalChatId(): number;
   privateDialogId(): number;
   stats(): PortalStats;
-  sendUninstallEvent(): Promise<{ status: number }>;
+  /** The administrator uninstalls the app; `clean`: with "Delete application settings and data" (data[CLEAN]=1). */
+  sendUninstallEvent(opts?: { clean?: boolean }): Promise<{ status: number }>;
+  /** Every event the portal posted to the app (ONAPPUNINSTALL, ONIMBOTJOINCHAT, …), oldest first. */
+  sentEvents(): SentEvent[];
+  /** Resolves once every event posted so far has been answered. */
+  eventsDelivered(): Promise<void>;
   sendInstallEvent(): Promise<{ status: number }>;
   isInstalled(): boolean;
   reset(): void;
@@ -270,6 +277,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         privateDialogId: () => PRIVATE_DIALOG_ID,
         stats: ops.stats,
         sendUninstallEvent: ops.uninstall,
+        sentEvents: () => [...state.sentEvents],
+        eventsDelivered: ops.eventsDelivered,
         sendInstallEvent: ops.installEvent,
         isInstalled: () => state.installed,
         reset: ops.reset,

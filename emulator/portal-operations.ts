@@ -1,8 +1,9 @@
-import { sendInstall, sendUninstall } from './app-events';
+import { postEvent, sendInstall, sendUninstall } from './app-events';
+import { botJoinBody } from './bot-events';
 import { buildLaunch, type LaunchOptions } from './launch';
 import type { AvatarCdn } from './avatar-cdn';
 import type { RateLimit } from './rate-limit';
-import { randomToken, seedPortal, type Fault, type PortalState } from './state';
+import { randomToken, seedPortal, type Chat, type Fault, type PortalState } from './state';
 import type { TokenIssuer } from './tokens';
 
 // What can be done to a portal from outside: the test API (HTTP) and the in-process API call
@@ -24,6 +25,8 @@ export interface PortalDeps {
 }
 
 export type PortalOperations = ReturnType<typeof portalOperations>;
+
+const deliveries = new WeakMap<PortalState, Set<Promise<unknown>>>();
 
 export function portalOperations(deps: PortalDeps) {
   const { portal } = deps;
@@ -47,9 +50,48 @@ export function portalOperations(deps: PortalDeps) {
     portal.applicationToken = randomToken();
   };
 
+  // Events under way (posted after a method answered), for tests that wait for them: one set per
+  // portal, shared by every portalOperations of it (the portal's server has its own).
+  const delivering = deliveries.get(portal) ?? new Set<Promise<unknown>>();
+  deliveries.set(portal, delivering);
+  const deliver = (work: () => Promise<unknown>) => {
+    // Bitrix24's event queue posts after the method that fired the event has answered.
+    const run = new Promise((resolve) => setImmediate(resolve)).then(work);
+    delivering.add(run);
+    void run.finally(() => delivering.delete(run));
+  };
+
   return {
     baseUrl,
     restUrl,
+    /**
+     * ONIMBOTJOINCHAT to the bot's EVENT_WELCOME_MESSAGE handler (on-imbot-join-chat.md), with the
+     * bot's tokens and the adding user's; none before installFinish (installation-finish.md).
+     */
+    botJoined(join: { botId: number; chat: Chat; userId: number; hideHistory: boolean }) {
+      const bot = portal.bots.get(join.botId);
+      const user = portal.users.get(join.userId);
+      if (!bot || !user || !portal.installed) return;
+      const owner = { memberId: portal.memberId, clientId: bot.appId };
+      const body = botJoinBody(
+        portal,
+        {
+          bot,
+          chat: join.chat,
+          user,
+          botPair: deps.issuer.issuePair({ ...owner, userId: bot.id }),
+          userPair: deps.issuer.issuePair({ ...owner, userId: user.id }),
+          hideHistory: join.hideHistory,
+          handlerId: bot.id,
+        },
+        { oauthUrl: deps.oauthUrl(), restUrl: restUrl(), scope: deps.app.scope, clientId: bot.appId },
+      );
+      deliver(() => postEvent(portal, bot.handlers.EVENT_WELCOME_MESSAGE, body, deps.log));
+    },
+    /** Resolves once every event posted so far has been answered. */
+    async eventsDelivered() {
+      while (delivering.size > 0) await Promise.allSettled([...delivering]);
+    },
     launch: (opts: LaunchOptions) =>
       buildLaunch(
         {
@@ -137,7 +179,8 @@ export function portalOperations(deps: PortalDeps) {
         costs: new Map(Object.entries(limit.costs ?? {}).map(([method, seconds]) => [method.toLowerCase(), seconds])),
       };
     },
-    async uninstall() {
+    /** The administrator uninstalls the app; `clean`: "Delete application settings and data" was ticked. */
+    async uninstall(opts: { clean?: boolean } = {}) {
       // The handlers are read before they are deleted; then the event goes out.
       const handlers = portal.events
         .filter((e) => e.name === 'ONAPPUNINSTALL' && e.appId === deps.app.clientId)
@@ -148,7 +191,7 @@ export function portalOperations(deps: PortalDeps) {
       // installation-finish.md: an app that never finished installing receives no events.
       if (!wasInstalled || handlers.length === 0) return { status: 0 };
       const frozen = { ...portal, applicationToken: token };
-      return sendUninstall(frozen, handlers, endpoints());
+      return sendUninstall(frozen, handlers, endpoints(), opts);
     },
     /** ONAPPINSTALL for an app without UI: installed at once, tokens of user 1 posted; installed again, a new application token. */
     async installEvent() {

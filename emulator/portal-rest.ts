@@ -10,6 +10,7 @@ import { eventMethods } from './methods/event';
 import { imChatMethods } from './methods/im-chat';
 import { imbotBotMethods } from './methods/imbot-bot';
 import { imbotChatMethods } from './methods/imbot-chat';
+import { imbotMessageMethods } from './methods/imbot-message';
 import { placementMethods } from './methods/placement';
 import { systemMethods, type CatalogueMethod, type MethodCatalogue } from './methods/system';
 import { profileMethods, userMethods } from './methods/user';
@@ -75,6 +76,8 @@ export interface RestDeps {
   baseUrl: () => string;
   /** Where its chats' avatar links lead (avatar-cdn.ts). */
   avatars: Pick<AvatarCdn, 'linkFor'>;
+  /** A bot was added to a chat (MethodContext.botJoined): the event goes out after the answer. */
+  botJoined?: MethodContext['botJoined'];
   log: (line: string) => void;
 }
 
@@ -101,6 +104,7 @@ export function createRestHandler(deps: RestDeps) {
     placementMethods,
     imbotBotMethods,
     imbotChatMethods,
+    imbotMessageMethods,
     imChatMethods,
   ]);
 
@@ -168,6 +172,7 @@ export function createRestHandler(deps: RestDeps) {
       params,
       baseUrl,
       avatarLink: (chat) => deps.avatars.linkFor(portal, baseUrl, chat),
+      botJoined: (join) => deps.botJoined?.(join),
     };
     const started = Date.now();
     // The time it ran counts whether it succeeded or refused (limits.md counts execution time).

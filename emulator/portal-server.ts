@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import express, { type Express, type Request, type Response } from 'express';
 import type { LaunchOptions } from './launch';
 import { createRestHandler } from './portal-rest';
-import { renderFrame, renderHome, renderMessage } from './portal-pages';
+import { renderChat, renderFrame, renderHome, renderMessage } from './portal-pages';
 import { portalOperations, type PortalDeps } from './portal-operations';
 import type { User } from './state';
 import { createTestApi } from './test-api';
@@ -47,6 +47,7 @@ export function createPortalApp(deps: PortalDeps): Express {
     appClientId: deps.app.clientId,
     baseUrl: ops.baseUrl,
     avatars: deps.avatars,
+    botJoined: (join) => ops.botJoined(join),
     log: deps.log,
   });
   server.all('/rest/:method', forms, json, rest);
@@ -152,7 +153,7 @@ export function createPortalApp(deps: PortalDeps): Express {
     }
     frame(req, res, { placement: 'IM_SIDEBAR', placementOptions: { dialogId: `chat${chatId}`, URI: '/online/' } });
   });
-  server.post('/marketplace/uninstall/', async (req, res) => {
+  server.post('/marketplace/uninstall/', forms, async (req, res) => {
     if (!currentUser(req).admin) {
       res
         .status(403)
@@ -162,7 +163,9 @@ export function createPortalApp(deps: PortalDeps): Express {
         );
       return;
     }
-    await ops.uninstall();
+    // settings/app-uninstallation.md: Bitrix24 asks for confirmation and offers "Delete
+    // application settings and data" (the event's data[CLEAN]).
+    await ops.uninstall({ clean: (req.body as { clean?: unknown } | undefined)?.clean === 'Y' });
     res.redirect(303, '/');
   });
 
@@ -182,6 +185,26 @@ export function createPortalApp(deps: PortalDeps): Express {
     res.json({ ok: true });
   });
 
+  server.get('/im/chat/:chatId/', (req, res) => {
+    const user = currentUser(req);
+    const chat = portal.chats.get(Number(req.params.chatId));
+    if (!chat || !chat.members.includes(user.id)) {
+      res
+        .status(404)
+        .type('html')
+        .send(renderMessage(portal, user, 'Not found', 'You are not in this chat.'));
+      return;
+    }
+    res.type('html').send(renderChat(portal, user, chat));
+  });
+  server.get('/upload/bot-avatar/:file', (req, res) => {
+    const bot = portal.bots.get(Number(String(req.params.file).split('.')[0]));
+    if (!bot?.photo) {
+      res.status(404).end();
+      return;
+    }
+    res.type(`image/${bot.photo.format}`).set('Cache-Control', 'no-cache').send(bot.photo.data);
+  });
   server.get('/upload/chat-avatar/:file', (req, res) => {
     const chat = portal.chats.get(Number(String(req.params.file).split('.')[0]));
     if (!chat?.avatar) {

@@ -8,6 +8,8 @@ export interface EmulatedChat {
   /** How many times its avatar was changed (each change raises the version in its link). */
   avatarChanges: number;
   avatar: { format: string; width: number; height: number; bytes: number; base64: string } | null;
+  /** What bots posted in it (imbot.message.add), oldest first. */
+  messages: { id: number; authorId: number; text: string; system: boolean }[];
 }
 
 export function presentEmulatedChat(chat: Chat): EmulatedChat {
@@ -15,6 +17,7 @@ export function presentEmulatedChat(chat: Chat): EmulatedChat {
     id: chat.id,
     title: chat.title,
     members: [...chat.members],
+    messages: chat.messages.map(({ id, authorId, text, system }) => ({ id, authorId, text, system })),
     avatarChanges: chat.avatar?.version ?? 0,
     avatar: chat.avatar
       ? {

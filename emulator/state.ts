@@ -46,6 +46,30 @@ export interface Chat {
   manageUi: ChatRole;
   /** `permissions.manage_users_add`: who may add members. */
   manageUsersAdd: ChatRole;
+  /** What bots posted in it (imbot.message.add), oldest first. */
+  messages: ChatMessage[];
+}
+
+/** A message a bot posted (imbot.message.add). */
+export interface ChatMessage {
+  id: number;
+  /** The bot's user id. */
+  authorId: number;
+  text: string;
+  /** SYSTEM=Y: shown as a notice, not as the bot's message. */
+  system: boolean;
+  at: string;
+}
+
+/** An event the portal posted to the application (ONAPPUNINSTALL, ONIMBOTJOINCHAT, ONAPPINSTALL), and how it was answered. */
+export interface SentEvent {
+  event: string;
+  handler: string;
+  /** The fields posted, secrets included (tests compare them). */
+  fields: Record<string, string>;
+  /** The HTTP status the handler answered; 0 when it did not answer. */
+  status: number;
+  at: string;
 }
 
 export interface Bot {
@@ -121,6 +145,8 @@ export const PORTAL_PROFILES: readonly PortalProfile[] = ['cloud', 'cloud-no-v2'
 export interface PortalState {
   memberId: string;
   profile: PortalProfile;
+  /** The portal's default language (ONIMBOTJOINCHAT's PARAMS[LANGUAGE]), a Bitrix24 code. */
+  language: string;
   title: string;
   host: string;
   port: number;
@@ -129,6 +155,11 @@ export interface PortalState {
   bots: Map<number, Bot>;
   nextBotId: number;
   nextChatId: number;
+  nextMessageId: number;
+  /** Bot messages to one user (imbot.message.add to a user's id, or FROM_USER_ID and TO_USER_ID). */
+  directMessages: (ChatMessage & { toUserId: number })[];
+  /** Every event posted to the application, oldest first. */
+  sentEvents: SentEvent[];
   installed: boolean;
   applicationToken: string;
   events: Binding[];
@@ -219,6 +250,7 @@ export function seedPortal(opts: {
       manageUi: 'member',
       manageUsersAdd: 'member',
       lastActivity: activity--,
+      messages: [],
       ...chat,
     });
   add({
@@ -310,8 +342,12 @@ export function seedPortal(opts: {
     users,
     chats,
     bots: new Map(),
+    language: 'en',
     nextBotId: FIRST_BOT_ID,
     nextChatId: 1000,
+    nextMessageId: 1,
+    directMessages: [],
+    sentEvents: [],
     installed: false,
     applicationToken: randomToken(),
     events: [],

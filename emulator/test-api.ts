@@ -126,8 +126,13 @@ export function createTestApi(portal: PortalState, ops: PortalOperations, avatar
   api.get('/stats', (_req, res) => {
     res.json({ ...ops.stats(), avatarFetches: avatars.fetches(portal) });
   });
-  api.post('/uninstall', async (_req, res) => {
-    res.json(await ops.uninstall());
+  api.post('/uninstall', async (req, res) => {
+    res.json(await ops.uninstall({ clean: body(req).clean === true }));
+  });
+  // Every event the portal posted to the app, with the fields it carried and the status it got.
+  api.get('/events', async (_req, res) => {
+    await ops.eventsDelivered();
+    res.json(portal.sentEvents);
   });
   api.post('/install-event', async (_req, res) => {
     res.json(await ops.installEvent());

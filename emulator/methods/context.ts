@@ -10,6 +10,11 @@ export interface MethodContext {
   baseUrl: string;
   /** A chat's avatar link as im.dialog.get answers it ('' when it has none): avatar-cdn.ts. */
   avatarLink: (chat: Chat) => string;
+  /**
+   * A bot was added to a chat: the portal posts ONIMBOTJOINCHAT to its handler once the method
+   * has answered (bot-events.ts). `hideHistory`: im.chat.user.add's HIDE_HISTORY=Y.
+   */
+  botJoined: (join: { botId: number; chat: Chat; userId: number; hideHistory: boolean }) => void;
 }
 
 /** A list method's answer: the page plus `next` and `total` at the top level of the JSON. */

@@ -24,6 +24,14 @@ const KNOWN_EVENTS = new Set([
   'ONOFFLINEEVENT',
 ]);
 
+/** The scope each known event belongs to (events.md; the bot's events are imbot's). */
+const EVENT_SCOPES: Record<string, string> = Object.fromEntries(
+  [...KNOWN_EVENTS].map((name) => [
+    name,
+    name.startsWith('ONIMBOT') || name === 'ONIMCOMMANDADD' ? 'imbot' : name === 'ONUSERADD' ? 'user' : 'basic',
+  ]),
+);
+
 function checkAuthType(ctx: MethodContext, action: 'binding' | 'unbinding'): number {
   const raw = param(ctx.params, 'auth_type');
   const authType = raw === undefined ? 0 : int(raw);
@@ -73,6 +81,14 @@ export const eventMethods: MethodFamily = {
       }
       ctx.portal.events.push({ name: event, handler, appId: ctx.clientId, authType });
       return true;
+    },
+    // events.md: the events this Bitrix24 has; SCOPE, those of one scope; FULL, every one (ignored
+    // when SCOPE is given). Without either, those the application's scopes reach (the page's first
+    // example asks with SCOPE): here, as the emulator's scopes go, every one.
+    events: (ctx) => {
+      const scope = text(param(ctx.params, 'SCOPE')).toLowerCase();
+      const all = [...KNOWN_EVENTS];
+      return scope ? all.filter((name) => EVENT_SCOPES[name] === scope) : all;
     },
     'event.get': (ctx) =>
       ctx.portal.events

@@ -112,7 +112,10 @@ export const imChatMethods: MethodFamily = {
         (id) => ctx.portal.users.has(id) || ctx.portal.bots.has(id),
       );
       if (ids.length === 0) throw new RestError('ACCESS_ERROR', 'Action unavailable', 403);
+      const joined = ids.filter((id) => ctx.portal.bots.has(id) && !chat.members.includes(id));
       chat.members = [...new Set([...chat.members, ...ids])];
+      const hideHistory = yes(param(ctx.params, 'HIDE_HISTORY'));
+      for (const botId of joined) ctx.botJoined({ botId, chat, userId: ctx.user.id, hideHistory });
       return true;
     },
     // chats/chat-update/im-chat-update-avatar.md: as the calling user, "a chat participant with

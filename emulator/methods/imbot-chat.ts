@@ -127,6 +127,7 @@ export const imbotChatMethods: MethodFamily = {
         lastActivity: Math.max(0, ...[...ctx.portal.chats.values()].map((c) => c.lastActivity)) + 1,
         manageUi: 'member',
         manageUsersAdd: 'member',
+        messages: [],
       };
       ctx.portal.chats.set(id, chat);
       return id;

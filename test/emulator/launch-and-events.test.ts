@@ -125,7 +125,14 @@ describe('launch forms, install and uninstall', () => {
       avatarChanges: number;
       avatar: null;
     };
-    expect(chat).toEqual({ id: 14, title: 'Sales team', members: [1, 2, 3], avatarChanges: 0, avatar: null });
+    expect(chat).toEqual({
+      id: 14,
+      title: 'Sales team',
+      members: [1, 2, 3],
+      avatarChanges: 0,
+      avatar: null,
+      messages: [],
+    });
     const stats = (await (await fetch(`${portal().baseUrl}/_emulator/stats`)).json()) as Record<string, number>;
     expect(stats).toMatchObject({ codeGrants: 0, refreshGrants: 0, restCalls: 1, rateLimited: 0 });
   });
