@@ -15,7 +15,8 @@ export interface AvatarFault {
   /**
    * `unreachable`: the connection is cut before an answer; `slow`: the answer starts and never
    * ends; `huge`: an answer of `bytes` bytes (400 MB unless given) of undeclared length; `not_image`: an HTML
-   * page; `redirect`: a 302 to `location`; `link`: im.dialog.get answers `link` itself.
+   * page; `redirect`: a 302 to `location`; `link`: im.dialog.get answers `link` (with the avatar's
+   * version, so it still changes with each change) for a chat that has an avatar.
    */
   kind: 'unreachable' | 'slow' | 'huge' | 'not_image' | 'redirect' | 'link';
   location?: string;
@@ -95,8 +96,10 @@ export function createAvatarCdn(): AvatarCdn {
     },
     linkFor(portal, baseUrl, chat) {
       const fault = takeFault(portal, false);
-      if (fault?.link !== undefined) return fault.link;
       if (!chat.avatar) return '';
+      // A hostile portal's link still changes with each change, as its real one would.
+      if (fault?.link !== undefined)
+        return `${fault.link}${fault.link.includes('?') ? '&' : '?'}v=${chat.avatar.version}`;
       const name = `${fileName(portal, chat)}.${extension(chat)}`;
       // An on-premise portal serves its own files; `im` 19.x is only ever on-premise.
       if (portal.profile === 'onprem-old') return `${baseUrl}/upload/resize_cache/im/${chat.id}/${name}`;

@@ -35,6 +35,9 @@ import { createOpenApp } from './access/open-app';
 import { appStaticAssets } from './http/static-assets';
 import { createViews } from './http/views';
 import type { Store } from './store/store';
+import { createAvatarLinkFetcher } from './bitrix24/avatar-link';
+import { createChangeHistory, type ChangeHistory } from './chats/change-history';
+import { createPictureRestore } from './chats/picture-restore';
 
 export interface AppParts {
   app: Express;
@@ -45,6 +48,8 @@ export interface AppParts {
   eventWork: EventWorker;
   /** Sends the changes of many chats that were started (main.ts starts its periodic run). */
   bulkWork: BulkJobRunner;
+  /** The pictures of each change (absent with AVATAR_HISTORY=false): its thumbnails made after the answer. */
+  history?: ChangeHistory;
 }
 
 /**
@@ -193,6 +198,26 @@ export function composeApp(deps: {
       await capabilities.relearn(portal, CURRENT_CHANGE_METHOD);
     },
   };
+  // The pictures each change replaces and sets (AVATAR_HISTORY): the old one read from the chat's
+  // avatar link under its own egress rules (avatar-link.ts), https only in production.
+  const history = config.avatarHistory.enabled
+    ? createChangeHistory({
+        records: store.avatarHistory,
+        fetcher: createAvatarLinkFetcher({
+          policy: {
+            allowHttp: config.allowHttpPortals && config.env !== 'production',
+            extraHosts: config.avatarHistory.link.extraHosts,
+            egress,
+            maxBytes: config.avatarHistory.link.maxBytes,
+            timeoutMs: config.avatarHistory.link.timeoutMs,
+          },
+        }),
+        pipeline,
+        log,
+        undoWindowMs: config.avatarHistory.undoWindowMs,
+        bytesPerPortal: config.avatarHistory.bytesPerPortal,
+      })
+    : undefined;
   const avatarChanges = createUpdateChatAvatar({
     store,
     clients: portalClients,
@@ -207,6 +232,14 @@ export function composeApp(deps: {
     onRetry: metrics && ((outcome) => metrics.changeRetries.inc({ outcome })),
     settleScheduleMs: deps.changeSettleScheduleMs,
     methods: changeMethods,
+    history,
+  });
+  const pictures = createPictureRestore({
+    changes: avatarChanges,
+    records: store.avatarHistory,
+    permission,
+    pipeline,
+    undoWindowMs: config.avatarHistory.enabled ? config.avatarHistory.undoWindowMs : 0,
   });
 
   // Many chats at once: the single change's check and rules, 50 calls a request.
@@ -288,6 +321,7 @@ export function composeApp(deps: {
     mayUseApp,
     chats,
     chatAvatarChanges: avatarChanges,
+    pictures,
     bulkJobs,
     portalQueue: portalClients,
     chatAccess: (portal, userId, chatId) => permission.assertMayChange(portal, userId, chatId),
@@ -301,5 +335,6 @@ export function composeApp(deps: {
     tokenKeepAlive: createTokenKeepAlive({ store, refresher, log }),
     eventWork,
     bulkWork,
+    history,
   };
 }

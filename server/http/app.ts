@@ -16,6 +16,7 @@ import { StoreSessionStore } from './session-store';
 import { adminRoutes } from './routes/admin';
 import { bulkJobRoutes } from './routes/bulk-jobs';
 import { chatRoutes } from './routes/chats';
+import { chatHistoryRoutes } from './routes/chat-history';
 import { eventRoutes } from './routes/events';
 import { frameRoutes } from './routes/frame';
 import { healthRoutes } from './routes/health';
@@ -103,6 +104,8 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use('/api/admin', requireAdmin, adminRoutes(deps));
   app.use('/api/portal', portalRoutes(deps));
   app.post('/api/chats/:chatId/avatar', perIp, uploadsPerUser);
+  // Undo and Restore are changes: counted as uploads are.
+  app.post(['/api/chats/:chatId/undo', '/api/chats/:chatId/history/:entryId/restore'], perIp, uploadsPerUser);
   app.get('/api/chats', chatListsPerUser);
   const uploadGate = createUploadGate({
     ...uploadGateOptions(deps.config.uploads, deps.log),
@@ -112,6 +115,7 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   });
   if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);
   app.use('/api/chats', chatRoutes(deps, uploadGate));
+  app.use('/api/chats', chatHistoryRoutes(deps));
   // A dry run costs the portal's budget as a search does; a start is an upload that changes chats.
   app.post('/api/bulk-jobs', chatListsPerUser);
   app.post('/api/bulk-jobs/:jobId/start', perIp, uploadsPerUser);

@@ -6,6 +6,7 @@ import type { ChatLister } from '../chats/list-chats';
 import type { SettingsService } from '../access/settings-service';
 import type { UserDirectory } from '../access/user-directory';
 import type { ChatAvatarChanges } from '../chats/update-chat-avatar';
+import type { PictureRestore } from '../chats/picture-restore';
 import type { BulkJobs } from '../chats/bulk-jobs';
 import type { AuditLog } from '../chats/audit-log';
 import type { SignIn } from '../access/sign-in';
@@ -45,6 +46,8 @@ export interface AppRouteDeps {
   mayUseApp: (settings: PortalSettings, user: { id: number; isAdmin: boolean }) => boolean;
   chats: ChatLister;
   chatAvatarChanges: ChatAvatarChanges;
+  /** Undo, Restore and a chat's history of pictures. */
+  pictures: PictureRestore;
   /** Many chats at once: the dry run, the start, progress, pause, resume, cancel. */
   bulkJobs: BulkJobs;
   /** How long the portal's REST calls wait for their turn (the page's status line, the upload gate). */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { auditMethods } from './audit-log';
 import { avatarChangeRecords } from './avatar-changes';
+import { avatarHistoryRecords } from './avatar-history';
 import type { Dialect } from './dialect';
 import { eventWorkRecords } from './event-work-records';
 import { capabilityRecords } from './learnt-capabilities';
@@ -31,5 +32,6 @@ export function openStore(dialect: Dialect, cipher: TokenCipher): Store {
     eventWork: eventWorkRecords(dialect, cipher),
     capabilities: capabilityRecords(dialect),
     bulkJobs: bulkJobRecords(dialect),
+    avatarHistory: avatarHistoryRecords(dialect),
   };
 }

@@ -1,5 +1,6 @@
 import type { AuditEntry } from './audit-entry';
 import type { AvatarChangeRecords } from './avatar-changes';
+import type { AvatarHistoryRecords } from './avatar-history';
 import type { EventWorkRecords } from './event-work';
 import type { BulkJobRecords } from './bulk-jobs';
 import type { CapabilityRecords } from './learnt-capabilities';
@@ -151,4 +152,6 @@ export interface Store {
   readonly capabilities: CapabilityRecords;
   /** Changes of many chats at once, and each chat's outcome (bulk-jobs.ts). */
   readonly bulkJobs: BulkJobRecords;
+  /** The pictures each change replaced and set, for Undo, Restore and the audit log (avatar-history.ts). */
+  readonly avatarHistory: AvatarHistoryRecords;
 }

@@ -88,7 +88,7 @@ describe('chat avatar links', () => {
     await expect(slow.arrayBuffer()).rejects.toThrow();
 
     portal().injectAvatarFault({ kind: 'link', link: 'http://10.0.0.1/avatar.png', times: 1 });
-    expect(await linkNow(admin)).toBe('http://10.0.0.1/avatar.png');
+    expect(await linkNow(admin)).toBe('http://10.0.0.1/avatar.png?v=1');
     expect(await linkNow(admin)).toBe(link);
 
     // Without `times`, every fetch until cleared.

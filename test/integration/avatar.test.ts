@@ -43,6 +43,8 @@ describe.each(['cloud-no-v2', 'onprem-old'] as const)('POST /api/chats/:chatId/a
       height: 512,
       format: 'jpeg',
       bytes: expect.any(Number),
+      // The chat had no picture: Undo would have nothing to put back (undo-history.test.ts).
+      history: { undoUntil: expect.any(String), before: 'no_picture' },
     });
     const chat = portal().chat(MARKETING_CHAT_ID)!;
     expect(chat.avatar).toMatchObject({ width: 512, height: 512, format: 'jpeg' });

@@ -38,6 +38,8 @@ export interface Stack {
   eventWork(): ReturnType<typeof composeApp>['eventWork'];
   /** The running app's bulk job runner (kicked by starts and resumes; its periodic run is not started). */
   bulkWork(): ReturnType<typeof composeApp>['bulkWork'];
+  /** Resolves when the thumbnails of the changes made so far are made (they come after each answer). */
+  historyIdle(): Promise<void>;
   /** Restarts the app in place: a new store on the same database file, new clients, same URL. */
   restartApp(): Promise<void>;
   /** Opens the app as a user; answers the page and the app token it carries. */
@@ -98,6 +100,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RATE_LIMIT_GRANTS_PER_PORTAL: '1000000',
     B24_TOKEN_REQUESTS_PER_PORTAL: '100000',
     UNINSTALL_CHECK_INTERVAL_SECONDS: '0',
+    // The emulator's CDN of chat avatars, as an operator names a file host of their own.
+    B24_AVATAR_HOSTS: new URL(emulator.avatarCdnUrl).host,
     ...opts.env,
   });
   const logs: string[] = [];
@@ -150,8 +154,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     clients: () => parts.portalClients,
     eventWork: () => parts.eventWork,
     bulkWork: () => parts.bulkWork,
+    historyIdle: () => parts.history?.idle() ?? Promise.resolve(),
     async restartApp() {
       // The old app is gone: its event work stops, and what it held is given back.
+      await parts.history?.idle();
       await parts.eventWork.stop(0);
       await parts.bulkWork.stop(0);
       store = await temp.reopen();
@@ -164,6 +170,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return { res, token };
     },
     async close() {
+      await parts.history?.idle();
       await parts.eventWork.stop(1000);
       await parts.bulkWork.stop(1000);
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CropRect } from '../../avatar/avatar-pipeline';
 import { jsonText, parseInput } from './parse-input';
 
-// GET /api/chats and POST /api/chats/:chatId/avatar.
+// GET /api/chats, POST /api/chats/:chatId/avatar, and Undo and Restore.
 
 const chatListQuerySchema = z.object({
   // Longer searches are cut, not refused: the field is typed by a person.
@@ -69,4 +69,35 @@ const changeKeySchema = z
 
 export function parseChangeKey(raw: unknown): string | undefined {
   return parseInput(changeKeySchema, raw, 'BAD_REQUEST');
+}
+
+const undoSchema = z.object({
+  // The Idempotency-Key the change to undo was sent with.
+  changeKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+});
+
+/** POST /api/chats/:chatId/undo: which change of the user's to take back. */
+export function parseUndo(body: unknown): { changeKey: string } {
+  return parseInput(undoSchema, body ?? {}, 'BAD_REQUEST');
+}
+
+const restoreSchema = z.object({
+  // A history entry's picture: the one the chat showed before the change, or the one it set.
+  side: z.enum(['before', 'after']),
+});
+
+/** POST /api/chats/:chatId/history/:entryId/restore. */
+export function parseRestore(
+  params: { entryId?: unknown },
+  body: unknown,
+): { entryId: number; side: 'before' | 'after' } {
+  const entryId = parseInput(
+    z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/)
+      .transform(Number),
+    params.entryId,
+    'PICTURE_NOT_FOUND',
+  );
+  return { entryId, ...parseInput(restoreSchema, body ?? {}, 'BAD_REQUEST') };
 }

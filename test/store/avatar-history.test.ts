@@ -1,0 +1,164 @@
+import { storeImplementations, type TempStore } from '../support/temp-store';
+import type { HistoryPicture, NewHistoryEntry } from '../../server/store/avatar-history';
+
+// The pictures of each change, the same from both databases (PostgreSQL when TEST_POSTGRES_URL is set).
+
+const picture = (bytes: number, over: Partial<HistoryPicture> = {}): HistoryPicture => ({
+  full: Buffer.alloc(bytes, 7),
+  format: 'png',
+  thumb: Buffer.alloc(10, 1),
+  missing: null,
+  ...over,
+});
+
+const entry = (over: Partial<NewHistoryEntry> = {}): NewHistoryEntry => ({
+  memberId: 'member-a',
+  chatId: 12,
+  userId: 7,
+  userName: 'Anna Smith',
+  at: new Date('2026-06-01T10:00:00Z'),
+  changeKey: 'key-1',
+  kind: 'change',
+  linkBefore: 'https://cdn.com.bitrix24.com/b1/resize_cache/1/im/old.png',
+  linkAfter: 'https://cdn.com.bitrix24.com/b1/resize_cache/2/im/new.png',
+  before: picture(100),
+  after: picture(200),
+  ...over,
+});
+
+const BUDGET = 1024 * 1024;
+
+describe.each(storeImplementations())('%s store: avatar history', (_name, open) => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await open();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+  const history = () => temp.store.avatarHistory;
+
+  it('keeps both pictures of a change byte for byte, and finds the change by its key', async () => {
+    const before = picture(0, { full: Buffer.from([1, 2, 3, 0, 255]), format: 'jpeg' });
+    const id = await history().add(entry({ before }), BUDGET);
+    const found = await history().findByChange('member-a', 7, 'key-1');
+    expect(found?.id).toBe(id);
+    expect(found?.before.full?.equals(before.full!)).toBe(true);
+    expect(found?.before.format).toBe('jpeg');
+    expect(found?.after.full?.length).toBe(200);
+    expect(found?.at.toISOString()).toBe('2026-06-01T10:00:00.000Z');
+    expect(await history().findByChange('member-a', 8, 'key-1')).toBeNull();
+    expect(await history().findByChange('member-b', 7, 'key-1')).toBeNull();
+    expect((await history().find('member-a', id))?.userName).toBe('Anna Smith');
+    expect(await history().find('member-b', id)).toBeNull();
+  });
+
+  it('says why a picture is missing', async () => {
+    const id = await history().add(
+      entry({ before: { full: null, format: null, thumb: null, missing: 'no_picture' }, linkBefore: '' }),
+      BUDGET,
+    );
+    expect((await history().find('member-a', id))?.before).toEqual({
+      full: null,
+      format: null,
+      thumb: null,
+      missing: 'no_picture',
+    });
+  });
+
+  it('finds a kept picture by the link the chat showed it at, set by a change or found before one', async () => {
+    await history().add(entry(), BUDGET);
+    expect((await history().findPictureAt('member-a', 12, entry().linkAfter))?.full.length).toBe(200);
+    expect((await history().findPictureAt('member-a', 12, entry().linkBefore))?.full.length).toBe(100);
+    expect(await history().findPictureAt('member-a', 13, entry().linkAfter)).toBeNull();
+    expect(await history().findPictureAt('member-a', 12, '')).toBeNull();
+  });
+
+  it("lists a chat's newest entries with thumbnails only, and which pictures can still be restored", async () => {
+    await history().add(entry({ changeKey: 'k1', at: new Date('2026-06-01T10:00:00Z') }), BUDGET);
+    await history().add(
+      entry({ changeKey: 'k2', at: new Date('2026-06-01T11:00:00Z'), after: picture(0, { full: null }) }),
+      BUDGET,
+    );
+    await history().add(entry({ changeKey: 'other-chat', chatId: 13 }), BUDGET);
+    const listed = await history().listChat('member-a', 12, 10);
+    expect(listed.map((e) => e.changeKey)).toEqual(['k2', 'k1']);
+    expect(listed[0]!.after.restorable).toBe(false);
+    expect(listed[0]!.before.restorable).toBe(true);
+    expect(listed[0]!.after.thumb?.length).toBe(10);
+    expect('full' in listed[0]!.after).toBe(false);
+    expect(await history().listChat('member-a', 12, 1)).toHaveLength(1);
+  });
+
+  it('fills in thumbnails made after the answer, and drops a picture found unusable', async () => {
+    const id = await history().add(
+      entry({ before: picture(100, { thumb: null }), after: picture(200, { thumb: null }) }),
+      BUDGET,
+    );
+    await history().completePictures('member-a', id, {
+      before: { full: null, missing: 'not_an_image' },
+      after: { thumb: Buffer.alloc(30) },
+    });
+    const found = await history().find('member-a', id);
+    expect(found?.before).toMatchObject({ full: null, missing: 'not_an_image' });
+    expect(found?.after.thumb?.length).toBe(30);
+    expect(await history().portalBytes('member-a')).toBe(230);
+  });
+
+  it("holds a portal to its byte budget, the oldest dropped first, never the newest, and never another portal's", async () => {
+    // Each entry weighs 100 + 10 + 200 + 10 = 320 bytes.
+    for (let i = 0; i < 5; i++)
+      await history().add(entry({ changeKey: `k${i}`, at: new Date(Date.UTC(2026, 5, 1, 10, i)) }), 1000);
+    await history().add(entry({ memberId: 'member-b', changeKey: 'b' }), 1000);
+    const kept = await history().listChat('member-a', 12, 10);
+    expect(kept.map((e) => e.changeKey)).toEqual(['k4', 'k3', 'k2']);
+    expect(await history().portalBytes('member-a')).toBe(960);
+    const huge = await history().add(entry({ changeKey: 'huge', after: picture(5000) }), 1000);
+    expect((await history().listChat('member-a', 12, 10)).map((e) => e.id)).toEqual([huge]);
+    expect(await history().listChat('member-b', 12, 10)).toHaveLength(1);
+  });
+
+  it('prunes full pictures past the undo window and entries past retention, of every portal', async () => {
+    const old = await history().add(entry({ changeKey: 'old', at: new Date('2025-01-01T00:00:00Z') }), BUDGET);
+    const hour = await history().add(entry({ changeKey: 'hour', at: new Date('2026-06-01T09:00:00Z') }), BUDGET);
+    const now = await history().add(
+      entry({ memberId: 'member-b', changeKey: 'now', at: new Date('2026-06-01T10:00:00Z') }),
+      BUDGET,
+    );
+    const pruned = await history().prune(new Date('2026-06-01T09:45:00Z'), new Date('2026-01-01T00:00:00Z'));
+    expect(pruned).toEqual({ pictures: 1, entries: 1 });
+    expect(await history().find('member-a', old)).toBeNull();
+    const stale = await history().find('member-a', hour);
+    expect(stale?.before.full).toBeNull();
+    expect(stale?.after.full).toBeNull();
+    expect(stale?.after.thumb?.length).toBe(10);
+    expect(await history().portalBytes('member-a')).toBe(20);
+    expect((await history().find('member-b', now))?.after.full?.length).toBe(200);
+  });
+
+  it('answers the thumbnails of the changes asked for', async () => {
+    await history().add(entry({ changeKey: 'k1' }), BUDGET);
+    await history().add(entry({ changeKey: 'k2', userId: 8 }), BUDGET);
+    const thumbs = await history().thumbnails('member-a', [
+      { userId: 7, changeKey: 'k1' },
+      { userId: 7, changeKey: 'k2' },
+    ]);
+    expect(thumbs.map((t) => t.changeKey)).toEqual(['k1']);
+    expect(thumbs[0]!.before?.length).toBe(10);
+    expect(await history().thumbnails('member-a', [])).toEqual([]);
+  });
+
+  it('deletes everything of one portal', async () => {
+    await history().add(entry(), BUDGET);
+    await history().add(entry({ memberId: 'member-b' }), BUDGET);
+    expect(await history().deletePortal('member-a')).toBe(1);
+    expect(await history().portalBytes('member-a')).toBe(0);
+    expect(await history().portalBytes('member-b')).toBe(320);
+  });
+
+  it('sees the same history from a second instance', async () => {
+    const id = await history().add(entry(), BUDGET);
+    const second = await temp.reopen();
+    expect((await second.avatarHistory.find('member-a', id))?.after.full?.length).toBe(200);
+  });
+});
