@@ -1,4 +1,5 @@
 import { byId } from './dom.js';
+import { addNumberSteps } from './number-field.js';
 import { createUserPicker } from './user-picker.js';
 
 // The Settings tab: a form that keeps what was typed on an error and shows a sentence per
@@ -27,6 +28,7 @@ const MB = 1024 * 1024;
  */
 export function createSettingsTab({ api, strings: t, say }) {
   const form = byId('settings-form');
+  addNumberSteps(form);
   /**
    * A setting's control.
    * @template {SettingName} N

@@ -7,6 +7,7 @@
 // (chat sidebar) to full width and is resized or rotated at any time, so no scale is cached.
 
 import { byId } from './dom.js';
+import { showRangeFill } from './range-fill.js';
 
 const VIEW_PX = 440; // largest side of the image on screen
 const BACKING_PX = 880; // canvas pixels behind it: sharp on a 2x screen
@@ -70,6 +71,10 @@ export function createCropper({ strings }) {
     box.style.height = pct(crop.size, bitmap.height);
     const factor = minSide() / crop.size;
     zoom.value = String(factor);
+    showRangeFill(zoom);
+    // On a touch screen a swipe on the square scrolls the page when the square cannot move
+    // up or down anyway (it is as tall as the image); else it moves the square.
+    box.style.touchAction = crop.size >= bitmap.height ? 'pan-y' : 'none';
     box.setAttribute('aria-valuemax', String(Math.round(maxZoom() * 100) / 100));
     box.setAttribute('aria-valuenow', String(Math.round(factor * 100) / 100));
     box.setAttribute(
@@ -105,17 +110,47 @@ export function createCropper({ strings }) {
     if (bitmap) zoomTo((minSide() / crop.size) * ratio);
   };
 
-  // Dragging anywhere on the image moves the square: on a phone the square may fill the image.
+  // A mouse moves the square by dragging anywhere on the image. A finger moves it from the
+  // square itself: a swipe elsewhere on the photo scrolls the page (touch-action: pan-y in
+  // app.css), and two fingers pinch to zoom.
   /** @type {{ id: number, startX: number, startY: number, x: number, y: number } | null} */
   let drag = null;
+  /** @type {Map<number, { x: number, y: number }>} the fingers on the image, by pointer id */
+  const touches = new Map();
+  /** @type {{ distance: number, factor: number } | null} */
+  let pinch = null;
+  const fingerDistance = () => {
+    const [a, b] = [...touches.values()];
+    return a && b ? Math.hypot(a.x - b.x, a.y - b.y) : 0;
+  };
   area.addEventListener('pointerdown', (event) => {
     if (!bitmap || event.button > 0) return;
+    const touch = event.pointerType === 'touch';
+    if (touch) {
+      touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (touches.size === 2) {
+        drag = null;
+        pinch = { distance: fingerDistance(), factor: minSide() / crop.size };
+        area.setPointerCapture(event.pointerId);
+        return;
+      }
+      if (event.target !== box) return;
+    }
     drag = { id: event.pointerId, startX: event.clientX, startY: event.clientY, x: crop.x, y: crop.y };
     area.setPointerCapture(event.pointerId);
     box.focus({ preventScroll: true });
-    event.preventDefault();
+    if (!touch) event.preventDefault();
   });
   area.addEventListener('pointermove', (event) => {
+    if (touches.has(event.pointerId)) touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (pinch && touches.size === 2) {
+      const distance = fingerDistance();
+      if (pinch.distance > 0 && distance > 0) {
+        const [a, b] = [...touches.values()];
+        if (a && b) zoomAround(pinch.factor * (distance / pinch.distance), (a.x + b.x) / 2, (a.y + b.y) / 2);
+      }
+      return;
+    }
     if (!drag || event.pointerId !== drag.id) return;
     const per = sourcePerScreenPx();
     crop.x = drag.x + (event.clientX - drag.startX) * per;
@@ -124,6 +159,8 @@ export function createCropper({ strings }) {
   });
   /** @param {PointerEvent} event */
   const endDrag = (event) => {
+    touches.delete(event.pointerId);
+    if (touches.size < 2) pinch = null;
     if (drag && event.pointerId === drag.id) drag = null;
   };
   area.addEventListener('pointerup', endDrag);
@@ -150,19 +187,30 @@ export function createCropper({ strings }) {
     }
     event.preventDefault();
   });
+  /**
+   * Zooms keeping the point under the pointer (or between two fingers) where it is.
+   * @param {number} factor
+   * @param {number} clientX
+   * @param {number} clientY
+   */
+  function zoomAround(factor, clientX, clientY) {
+    const rect = canvas.getBoundingClientRect();
+    const per = sourcePerScreenPx();
+    const at = { x: (clientX - rect.left) * per, y: (clientY - rect.top) * per };
+    const size = minSide() / Math.min(Math.max(1, factor), maxZoom());
+    const keep = { x: (at.x - crop.x) / crop.size, y: (at.y - crop.y) / crop.size };
+    zoomTo(factor, { x: at.x - keep.x * size + size / 2, y: at.y - keep.y * size + size / 2 });
+  }
   area.addEventListener(
     'wheel',
     (event) => {
       if (!bitmap) return;
       event.preventDefault();
-      // Zoom around the point under the pointer.
-      const rect = canvas.getBoundingClientRect();
-      const per = sourcePerScreenPx();
-      const at = { x: (event.clientX - rect.left) * per, y: (event.clientY - rect.top) * per };
-      const factor = (minSide() / crop.size) * (event.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP);
-      const size = minSide() / Math.min(Math.max(1, factor), maxZoom());
-      const keep = { x: (at.x - crop.x) / crop.size, y: (at.y - crop.y) / crop.size };
-      zoomTo(factor, { x: at.x - keep.x * size + size / 2, y: at.y - keep.y * size + size / 2 });
+      zoomAround(
+        (minSide() / crop.size) * (event.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP),
+        event.clientX,
+        event.clientY,
+      );
     },
     { passive: false },
   );

@@ -21,6 +21,8 @@ export function setUpTabs(onShow) {
     tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     onShow(tab.id.replace('tab-', ''));
   };
+  const row = tabs[0]?.parentElement;
+  if (row) showMoreTabs(row);
   tabs.forEach((tab, index) => {
     tab.addEventListener('click', () => activate(tab));
     tab.addEventListener('keydown', (event) => {
@@ -33,4 +35,24 @@ export function setUpTabs(onShow) {
       activate(next);
     });
   });
+}
+
+/**
+ * A row too narrow for its tabs scrolls; it fades at the side where more tabs are, so the cut
+ * reads as "more this way" (data-more: start, end or both; controls.css draws the fade).
+ * @param {HTMLElement} row
+ */
+function showMoreTabs(row) {
+  const update = () => {
+    const end = row.scrollWidth - row.clientWidth;
+    // scrollLeft is negative in a right-to-left row: its start is on the right.
+    const scrolled = Math.abs(row.scrollLeft);
+    const before = scrolled > 1;
+    const after = end - scrolled > 1;
+    if (before || after) row.dataset.more = before && after ? 'both' : before ? 'start' : 'end';
+    else delete row.dataset.more;
+  };
+  row.addEventListener('scroll', update, { passive: true });
+  new ResizeObserver(update).observe(row);
+  update();
 }

@@ -80,7 +80,10 @@ export function layout(opts: {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${opts.title}</title>
+<link rel="stylesheet" href="${asset('/static/air-tokens.css')}">
+<link rel="stylesheet" href="${asset('/static/controls.css')}">
 <link rel="stylesheet" href="${asset('/static/app.css')}">
 ${opts.head ?? ''}
 </head>

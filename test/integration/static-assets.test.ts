@@ -70,7 +70,7 @@ describe('scripts and styles as the browser gets them', () => {
   });
 
   it('falls back to gzip, and to plain bytes for a client that accepts neither', async () => {
-    const css = urlsOf(page).find((url) => url.endsWith('.css'))!;
+    const css = urlsOf(page).find((url) => /\/static\/app\.[0-9a-f]+\.css$/.test(url))!;
     const gz = await rawGet(`${stack.appUrl}${css}`, { 'Accept-Encoding': 'gzip' });
     expect(gz.headers['content-encoding']).toBe('gzip');
     const plain = await rawGet(`${stack.appUrl}${css}`, { 'Accept-Encoding': 'br;q=0, identity' });

@@ -51,6 +51,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'image-choice.js': appPages,
   'message.js': appPages,
   'portal-frame.js': appPages,
+  'range-fill.js': appPages,
   // Started by app.js for administrators only.
   'tabs.js': [adminPage],
   'admin.js': [adminPage],
@@ -58,6 +59,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'admin-status.js': [adminPage],
   'admin-audit.js': [adminPage],
   'user-picker.js': [adminPage],
+  'number-field.js': [adminPage],
   'install.js': [install],
 };
 
