@@ -7,6 +7,7 @@ import type { Bitrix24Error } from '../bitrix24/bitrix24-error';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
+import { avatarUrlOf, colorOf, titleOf, type ChatLook } from './chat-look';
 import { createExpiringCache, OBJECT_BYTES, stringBytes } from './expiring-cache';
 
 // Who may change a chat's avatar, decided by the app before anything is sent. Bitrix24 checks
@@ -25,6 +26,12 @@ export interface ChatView {
   owner?: number;
   /** im-dialog-get.md: "Link to the chat avatar"; a new upload is a new file, so a new link. */
   avatar?: string;
+  /** "Chat name", shown before the user chooses a file. */
+  name?: string;
+  /** "Chat color in HEX format": what Bitrix24 draws the initials on when there is no avatar. */
+  color?: string;
+  /** "List of chat manager identifiers": named when only the managers may change the chat's look. */
+  manager_list?: number[];
 }
 
 // Every word the decision reads (type, role, a permission) is a short identifier: longer text is
@@ -45,6 +52,7 @@ export function linkKey(link: string): string {
   return link.length <= MAX_LINK_LENGTH ? link : `sha256:${createHash('sha256').update(link).digest('hex')}`;
 }
 const avatarLink = z.string().transform(linkKey).optional().catch(undefined);
+const MAX_MANAGERS = 50;
 
 // The part of im.dialog.get's answer the decision rests on. Anything missing or of another type
 // reads as absent, and absent never allows: no restrictions.avatar locks the chat, no role is no
@@ -66,6 +74,18 @@ const chatViewSchema = z
     permissions: z.object({ manage_ui: optionalText, manage_users_add: optionalText }).optional().catch(undefined),
     owner: z.coerce.number().int().optional().catch(undefined),
     avatar: avatarLink,
+    name: z.string().transform(titleOf).optional().catch(undefined),
+    color: z
+      .string()
+      .transform((value) => colorOf(value) ?? undefined)
+      .optional()
+      .catch(undefined),
+    // A chat's managers are a handful; a portal answering thousands has the rest ignored.
+    manager_list: z
+      .array(z.coerce.number().int().positive())
+      .transform((ids) => ids.slice(0, MAX_MANAGERS))
+      .optional()
+      .catch(undefined),
   })
   .catch({ entity_type: '' });
 
@@ -97,6 +117,54 @@ const NOT_CHANGEABLE_TYPES = new Set([
 
 export type ChatRefusal = 'NOT_CHAT_MEMBER' | 'CHAT_AVATAR_LOCKED' | 'CHAT_OWNER_ONLY' | 'CHAT_MANAGERS_ONLY';
 
+/**
+ * Why a locked chat's avatar is not its own, said to the user in its own sentence: a one-to-one
+ * dialog shows the other person, the general chat is the portal's, a chat bound to a workgroup,
+ * a CRM item, a task or a calendar event takes its look from there.
+ */
+export type LockedKind = 'dialog' | 'general' | 'entity' | 'other';
+const DIALOG_TYPES = new Set(['private', 'user']);
+const ENTITY_TYPES = new Set(['sonetgroup', 'crm', 'tasks', 'calendar', 'mail', 'lines', 'call', 'comment']);
+
+export function lockedKindOf(view: ChatView): LockedKind {
+  const type = String(view.type ?? '').toLowerCase();
+  if (DIALOG_TYPES.has(type)) return 'dialog';
+  if (type === 'general') return 'general';
+  if (ENTITY_TYPES.has(type) || (view.entity_type ?? '') !== '') return 'entity';
+  return 'other';
+}
+
+/**
+ * The refusal of a chat the user may not change, with what the page shows of it before asking
+ * for a file: its look, and who can change it (the owner or the managers, named in `fields`, which
+ * the refusal's sentence holds: errors.ts messageOf). Bitrix24's own refusal of the dialog
+ * (ACCESS_ERROR) has no look: the user cannot see the chat.
+ */
+export class ChatRefused extends AppError {
+  readonly look: ChatLook | null;
+  /** The managers' ids (the owner first), named by `withManagers` once asked. */
+  readonly managerIds: number[];
+
+  constructor(
+    code: ChatRefusal,
+    opts: { detail: string; look: ChatLook | null; managerIds?: number[]; fields?: Record<string, string> },
+  ) {
+    super(code, { detail: opts.detail, fields: opts.fields });
+    this.look = opts.look;
+    this.managerIds = opts.managerIds ?? [];
+  }
+
+  /** The same refusal, naming the owner and managers of a chat only they may change. */
+  withManagers(names: string[]): ChatRefused {
+    return new ChatRefused(this.code as ChatRefusal, {
+      detail: this.detail ?? '',
+      look: this.look,
+      managerIds: this.managerIds,
+      fields: { ...this.fields, managers: names.join(', ') },
+    });
+  }
+}
+
 /** Why the user may not change this chat's avatar, or null when they may. */
 export function refusalFor(view: ChatView): ChatRefusal | null {
   const type = String(view.type ?? '').toLowerCase();
@@ -124,6 +192,8 @@ export interface ChatAccess {
   generation: 'current' | 'old';
   /** The chat's own view, for the sentence of a refusal Bitrix24 makes later. */
   view: ChatView;
+  /** What the page shows of the chat before it asks for a file. */
+  look: ChatLook;
 }
 
 export interface ChatPermission {
@@ -158,9 +228,19 @@ const viewBytes = (view: ChatView) =>
   stringBytes(view.role) +
   stringBytes(view.avatar) +
   stringBytes(view.permissions?.manage_ui) +
-  stringBytes(view.permissions?.manage_users_add);
+  stringBytes(view.permissions?.manage_users_add) +
+  stringBytes(view.name) +
+  stringBytes(view.color) +
+  8 * (view.manager_list?.length ?? 0);
 const accessBytes = (access: ChatAccess) =>
-  OBJECT_BYTES + stringBytes(access.avatar) + stringBytes(access.owner?.name) + viewBytes(access.view);
+  OBJECT_BYTES +
+  stringBytes(access.avatar) +
+  stringBytes(access.owner?.name) +
+  viewBytes(access.view) +
+  OBJECT_BYTES +
+  stringBytes(access.look.title) +
+  stringBytes(access.look.avatarUrl) +
+  stringBytes(access.look.color);
 
 /** Old `im` (19.x) had no per-chat roles: any member of a group chat changed its look (im.chat.updateAvatar's page of that time: "any user"). */
 const OLD_GROUP_TYPES = new Set(['chat', 'open']);
@@ -187,6 +267,11 @@ const namePart = z
   .optional()
   .catch(undefined);
 const userNameSchema = z.array(z.object({ NAME: namePart, LAST_NAME: namePart })).catch([]);
+const namedUsersSchema = z
+  .array(z.object({ ID: z.coerce.number().int(), NAME: namePart, LAST_NAME: namePart }).catch({ ID: 0 }))
+  .catch([]);
+/** Who may change a chat only its managers may change: the first few are named, then `…`. */
+const MAX_NAMED_MANAGERS = 5;
 
 /** One chat's answers, as the check's batch gets them (a bulk check gets them for many chats at once). */
 export interface ChatAnswers {
@@ -207,29 +292,53 @@ export function decideChatAccess(portal: Portal, userId: number, chatId: number,
   const viewError = answers.viewError;
   // im-dialog-get.md: ACCESS_ERROR 403 "You do not have access to the specified dialog".
   if (viewError?.code === 'ACCESS_ERROR')
-    throw new AppError('NOT_CHAT_MEMBER', { detail: `im.dialog.get chat${chatId}: ${viewError.description}` });
+    throw new ChatRefused('NOT_CHAT_MEMBER', {
+      detail: `im.dialog.get chat${chatId}: ${viewError.description}`,
+      look: null,
+    });
   if (viewError) throw toAppError(viewError);
   const view = readChatView(answers.view);
   const members = memberIdsSchema.parse(answers.members);
   const generation = generationOf(view);
   const refusal = generation === 'current' ? refusalFor(view) : oldRefusalFor(view, members.includes(userId));
-  if (refusal)
-    throw new AppError(refusal, {
-      detail: `chat${chatId} (${generation} im): role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`,
-    });
   const ownerId = Number(view.owner ?? 0);
   const [ownerName] = userNameSchema.parse(answers.owner);
+  const owner =
+    ownerId > 0
+      ? { id: ownerId, name: [ownerName?.NAME, ownerName?.LAST_NAME].filter(Boolean).join(' ') || null }
+      : null;
+  const look: ChatLook = {
+    title: view.name ?? '',
+    avatarUrl: avatarUrlOf(portal, rawAvatarOf(answers.view)),
+    color: view.color ?? null,
+  };
+  if (refusal) {
+    const detail = `chat${chatId} (${generation} im): role ${view.role}, manage_ui ${view.permissions?.manage_ui}, restrictions.avatar ${view.restrictions?.avatar}, type ${view.type}`;
+    // The page shows the chat it refuses (title, avatar, colour) from the refusal itself.
+    const fields: Record<string, string> = { title: look.title };
+    if (look.avatarUrl) fields.avatarUrl = look.avatarUrl;
+    if (look.color) fields.color = look.color;
+    if (refusal === 'CHAT_AVATAR_LOCKED') fields.kind = lockedKindOf(view);
+    if (owner?.name && refusal === 'CHAT_OWNER_ONLY') fields.owner = owner.name;
+    // The managers are named by a call of their own (namingManagers); until then, the owner.
+    if (owner?.name && refusal === 'CHAT_MANAGERS_ONLY') fields.managers = owner.name;
+    const managerIds = [...new Set([...(owner ? [owner.id] : []), ...(view.manager_list ?? [])])];
+    throw new ChatRefused(refusal, { detail, look, managerIds, fields });
+  }
   return {
     avatar: view.avatar ?? '',
     botInChat: portal.botId && members.length > 0 ? members.includes(portal.botId) : null,
     mayAddMembers: generation === 'old' || mayAddMembers(view),
-    owner:
-      ownerId > 0
-        ? { id: ownerId, name: [ownerName?.NAME, ownerName?.LAST_NAME].filter(Boolean).join(' ') || null }
-        : null,
+    owner,
     generation,
     view,
+    look,
   };
+}
+
+/** The avatar link as im.dialog.get gave it (the view keeps a digest of a long one, which no page can load). */
+function rawAvatarOf(answer: unknown): unknown {
+  return answer && typeof answer === 'object' ? (answer as { avatar?: unknown }).avatar : undefined;
 }
 
 export function createChatPermission(deps: { clients: PortalClients; now?: () => number }): ChatPermission {
@@ -277,15 +386,44 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
     } catch (error) {
       throw toAppError(error);
     }
-    const access = decideChatAccess(portal, userId, chatId, {
-      view: answer.results.view,
-      viewError: answer.errors.view,
-      members: answer.results.members,
-      owner: answer.results.owner,
-    });
+    let access: ChatAccess;
+    try {
+      access = decideChatAccess(portal, userId, chatId, {
+        view: answer.results.view,
+        viewError: answer.errors.view,
+        members: answer.results.members,
+        owner: answer.results.owner,
+      });
+    } catch (error) {
+      throw error instanceof ChatRefused && error.code === 'CHAT_MANAGERS_ONLY'
+        ? await namingManagers(portal, userId, error)
+        : error;
+    }
     allowed.set(k, access);
     links.set(`${portal.memberId}/${chatId}`, access.avatar);
     return access;
+  }
+
+  /**
+   * A chat only its owner and managers may change names them (the owner first): one user.get as
+   * the user, for the first few. Without their names the refusal still names the owner.
+   */
+  async function namingManagers(portal: Portal, userId: number, refused: ChatRefused): Promise<ChatRefused> {
+    const ids = refused.managerIds.slice(0, MAX_NAMED_MANAGERS);
+    if (ids.length < 2) return refused;
+    let answer: unknown;
+    try {
+      const rest = await deps.clients.forOwner(portal, userId);
+      answer = await rest.call('user.get', { FILTER: { ID: ids } });
+    } catch {
+      return refused;
+    }
+    const names = new Map(
+      namedUsersSchema.parse(answer).map((u) => [u.ID, [u.NAME, u.LAST_NAME].filter(Boolean).join(' ')]),
+    );
+    const named = ids.map((id) => names.get(id)).filter((name): name is string => Boolean(name));
+    if (named.length === 0) return refused;
+    return refused.withManagers(refused.managerIds.length > ids.length ? [...named, '…'] : named);
   }
 
   return {
@@ -303,12 +441,14 @@ export function createChatPermission(deps: { clients: PortalClients; now?: () =>
       const link = linkKey(avatar);
       links.set(`${memberId}/${chatId}`, link);
       const remembered = allowed.get(key(memberId, userId, chatId));
-      // The right was decided when it was, and keeps its time.
+      // The right was decided when it was, and keeps its time. The page shows the new link
+      // (Bitrix24 answers an absolute one; any other shows the chat's colour until the next check).
       if (remembered)
         allowed.replace(key(memberId, userId, chatId), {
           ...remembered,
           avatar: link,
           botInChat: botJoined || remembered.botInChat,
+          look: { ...remembered.look, avatarUrl: avatar ? avatarUrlOf({ clientEndpoint: '' }, avatar) : null },
         });
     },
   };

@@ -1,8 +1,8 @@
 import { toAppError } from '../bitrix24/error-mapping';
-import { cutText } from '../foreign-text';
 import type { PortalClients } from '../bitrix24/portal-clients';
 import type { Portal } from '../store/store';
 import { generationOf, oldRefusalFor, refusalFor, type ChatView } from './chat-permission';
+import { avatarUrlOf, colorOf, titleOf } from './chat-look';
 import { createExpiringCache, OBJECT_BYTES, stringBytes } from './expiring-cache';
 
 export interface ChatSummary {
@@ -63,25 +63,13 @@ const CACHE_MAX = 2000;
 /** What every user's cached lists may hold at once: some thousand pages of ordinary chats. */
 const CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
-/**
- * The documentation sets no length for a chat's title (im-recent-list.md, im-dialog-get.md), so
- * a portal can answer megabytes in one. The picker shows a title on one line: 255 characters are
- * more than it can show, and a longer one is cut (with `…`) before it is cached or sent.
- */
-export const MAX_TITLE_LENGTH = 255;
-/** An avatar link longer than any URL a browser is sure to load is no link: the chat shows its colour. */
-const MAX_LINK_LENGTH = 2048;
-/** `color` is a hex colour (im-recent-list.md: `#df532d`) or a colour's name. */
-const MAX_COLOR_LENGTH = 32;
+export { MAX_TITLE_LENGTH } from './chat-look';
 
 const pageBytes = (page: ChatPage) =>
   page.chats.reduce(
     (sum, chat) => sum + OBJECT_BYTES + stringBytes(chat.title) + stringBytes(chat.avatarUrl) + stringBytes(chat.color),
     OBJECT_BYTES + stringBytes(page.next),
   );
-
-const titleOf = (raw: unknown) => cutText(String(raw ?? ''), MAX_TITLE_LENGTH);
-const colorOf = (raw: unknown) => (typeof raw === 'string' && raw !== '' ? cutText(raw, MAX_COLOR_LENGTH) : null);
 
 /** im-search-chat-list.md: FIND needs at least 2 characters (FIND_SHORT otherwise). */
 const MIN_SEARCH_LENGTH = 2;
@@ -109,16 +97,6 @@ export function createChatLister(deps: {
     now,
   });
 
-  const absolute = (portal: Portal, url: string | undefined | null): string | null => {
-    if (!url || typeof url !== 'string' || url.length > MAX_LINK_LENGTH) return null;
-    try {
-      const resolved = new URL(url, portal.clientEndpoint);
-      return resolved.protocol === 'https:' || resolved.protocol === 'http:' ? resolved.toString() : null;
-    } catch {
-      return null;
-    }
-  };
-
   const fetchPage = async (portal: Portal, userId: number, search: string, cursor: number): Promise<ChatPage> => {
     const rest = await deps.clients.forOwner(portal, userId);
     if (search.length >= MIN_SEARCH_LENGTH) {
@@ -131,7 +109,7 @@ export function createChatLister(deps: {
           .map((c) => ({
             id: Number(c.id),
             title: titleOf(c.name ?? c.title),
-            avatarUrl: absolute(portal, c.avatar),
+            avatarUrl: avatarUrlOf(portal, c.avatar),
             color: colorOf(c.color),
           })),
         next: items.length === PAGE ? String(cursor + PAGE) : null,
@@ -152,7 +130,7 @@ export function createChatLister(deps: {
         return {
           id: Number(item.chat_id ?? item.chat?.id),
           title: titleOf(item.title ?? item.chat?.name),
-          avatarUrl: absolute(portal, avatar?.url || item.chat?.avatar),
+          avatarUrl: avatarUrlOf(portal, avatar?.url || item.chat?.avatar),
           color: colorOf(avatar?.color ?? item.chat?.color),
         };
       })

@@ -70,7 +70,8 @@ describe('changing many chats at once', () => {
         expect(chat).toMatchObject({
           verdict: 'refused',
           code: single.body.error.code,
-          message: single.body.error.message,
+          // The single check names who can change the chat; the dry run says the same without names.
+          message: single.body.error.message.replace(/ \([^)]*\)/, ''),
         });
       } else if (single.body.bot === 'blocked') {
         expect(chat).toMatchObject({ verdict: 'refused', code: 'BOT_JOIN_DENIED', owner: single.body.owner });

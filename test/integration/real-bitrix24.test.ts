@@ -127,9 +127,9 @@ describe.each(['cloud-no-v2', 'onprem-old'] as const)('on a real Bitrix24 (%s)',
         return;
       }
       expect(res.status).toBe(403);
-      expect(res.body.error).toEqual({
+      expect(res.body.error).toMatchObject({
         code: 'CHAT_OWNER_ONLY',
-        message: 'Only the owner of this chat can change its avatar.',
+        message: 'Only the owner of this chat (Anna Admin) can change its avatar.',
       });
       expect(changesSince(mark)).toEqual([]);
       expect(portal().chat(ANNOUNCEMENTS_CHAT_ID)!.avatar!.base64).toBe(before);

@@ -6,6 +6,7 @@ import type { AppRouteDeps } from '../route-deps';
 import { presentChatAccess } from '../presenters/chat-access';
 import type { createUploadGate } from '../middleware/upload-gate';
 import { contextOf } from '../middleware/portal-context';
+import { requestLang } from '../middleware/i18n';
 import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
 
 /** A middleware's turn inside a handler: the upload is admitted and read only after `begin`. */
@@ -40,12 +41,13 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     upload(req, res, next);
   };
 
-  // Before Apply: may the user change this chat, will the bot join it first, or can it not
-  // (then who can add it, and the change as the user). A refusal is the same 403 as at Apply.
+  // Before the user chooses a file: the chat's look, whether the bot joins it first or cannot (then
+  // who can add it, and the change as the user). A refusal is the same 403 as at Apply, naming
+  // who can change the chat, with the chat's look in its fields.
   router.get('/:chatId/access', async (req, res) => {
     const { portal, user } = contextOf(req);
     const access = await deps.chatAccess(portal, user.id, parseChatId(req.params.chatId));
-    res.json(presentChatAccess(access));
+    res.json(presentChatAccess(access, requestLang(req)));
   });
 
   // A page that lost its chat posts to /api/chats//avatar: say so instead of a bare 404.
