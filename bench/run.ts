@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { runBrowserBench } from './browser';
+import { runBulkChangeBench } from './bulk-change';
 import { runBusyPortalBench } from './busy-portal';
 import { runE2eBench } from './e2e';
 import { runFairUploadsBench } from './fair-uploads';
@@ -17,6 +18,7 @@ async function main() {
   await runE2eBench({ quick });
   await runBusyPortalBench({ quick });
   await runFairUploadsBench({ quick });
+  await runBulkChangeBench({ quick });
   await runBrowserBench({ quick });
   console.log(`\nAll benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

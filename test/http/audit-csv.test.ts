@@ -41,7 +41,7 @@ describe('audit CSV', () => {
   it('quotes every field, the header and empty ones included', () => {
     const csv = auditCsv([entry('Ann')]);
     expect(csv.startsWith('\ufeff"time","user_id","user_name"')).toBe(true);
-    expect(dataLine(csv)).toBe('"2026-11-25T10:00:00.000Z","7","Ann","42","ok","","1024","12",""');
+    expect(dataLine(csv)).toBe('"2026-11-25T10:00:00.000Z","7","Ann","42","ok","","1024","12","",""');
   });
 
   it('names what else happened in a notes column: which upload path the page took, a bot that joined', () => {
@@ -50,9 +50,16 @@ describe('audit CSV', () => {
       csv
         .replace(/^\ufeff/, '')
         .split('\r\n')[0]!
-        .endsWith(',"duration_ms","notes"'),
+        .endsWith(',"duration_ms","notes","job_id"'),
     ).toBe(true);
-    expect(dataLine(csv).endsWith(',"12","upload_cropped bot_joined"')).toBe(true);
+    expect(dataLine(csv).endsWith(',"12","upload_cropped bot_joined",""')).toBe(true);
+  });
+
+  it('names the change of many chats an entry belongs to', () => {
+    const csv = auditCsv([
+      { ...entry('Ann'), notes: ['bulk', 'via_bot_v2'], jobId: '5c0f7a2e-0000-4000-8000-000000000001' },
+    ]);
+    expect(dataLine(csv).endsWith(',"bulk via_bot_v2","5c0f7a2e-0000-4000-8000-000000000001"')).toBe(true);
   });
 
   it.each([',', ';'] as const)('lets no cell start a formula in a spreadsheet that splits on "%s"', (separator) => {

@@ -167,9 +167,11 @@ describe('administration API', () => {
       .replace(/^\ufeff/, '')
       .trim()
       .split('\r\n');
-    expect(lines[0]).toBe('"time","user_id","user_name","chat_id","result","error_code","bytes","duration_ms","notes"');
+    expect(lines[0]).toBe(
+      '"time","user_id","user_name","chat_id","result","error_code","bytes","duration_ms","notes","job_id"',
+    );
     expect(lines[1]).toMatch(
-      new RegExp(`,"${PLAIN_USER_ID}","Boris User","${BOARD_CHAT_ID}","error","NOT_CHAT_MEMBER","","\\d+",""$`),
+      new RegExp(`,"${PLAIN_USER_ID}","Boris User","${BOARD_CHAT_ID}","error","NOT_CHAT_MEMBER","","\\d+","",""$`),
     );
   });
 });

@@ -20,10 +20,23 @@ export function presentAuditEntry(entry: AuditEntry, lang: Lang) {
     bytes: entry.bytes,
     durationMs: entry.durationMs,
     notes: entry.notes ?? [],
+    // The change of many chats it belongs to: the screen groups its entries under it.
+    jobId: entry.jobId ?? null,
   };
 }
 
-const HEADER = ['time', 'user_id', 'user_name', 'chat_id', 'result', 'error_code', 'bytes', 'duration_ms', 'notes'];
+const HEADER = [
+  'time',
+  'user_id',
+  'user_name',
+  'chat_id',
+  'result',
+  'error_code',
+  'bytes',
+  'duration_ms',
+  'notes',
+  'job_id',
+];
 
 /**
  * RFC 4180 CSV with every field quoted. A spreadsheet runs a cell that starts with =, +, -, @,
@@ -45,6 +58,7 @@ export function auditCsv(entries: AuditEntry[]): string {
     e.bytes,
     e.durationMs,
     (e.notes ?? []).join(' '),
+    e.jobId ?? null,
   ]);
   return `\ufeff${[HEADER, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
