@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { RestError, errorBody, systemErrors } from './errors';
 import { appMethods } from './methods/app';
-import { methodExists } from './methods/availability';
+import { portalHasMethod } from './methods/availability';
 import { probeBase64Image } from './methods/avatar-image';
 import { runBatch } from './methods/batch';
 import { isListAnswer, type Method, type MethodContext, type MethodFamily } from './methods/context';
@@ -88,11 +88,11 @@ export function createRestHandler(deps: RestDeps) {
   // dispatch, but is a method of the portal like any other (batch.md).
   const present = (name: string): Registered | undefined => {
     const method = methods.get(name.toLowerCase());
-    return method && methodExists(portal.profile, method.name) ? method : undefined;
+    return method && portalHasMethod(portal, method.name) ? method : undefined;
   };
   const catalogue: MethodCatalogue = {
     find: (name) => (name.toLowerCase() === BATCH.name ? BATCH : present(name)),
-    list: () => [BATCH, ...[...methods.values()].filter((m) => methodExists(portal.profile, m.name))],
+    list: () => [BATCH, ...[...methods.values()].filter((m) => portalHasMethod(portal, m.name))],
     isAvailable: (method) => method.scopes.includes('basic') || method.scopes.some((s) => deps.appScope.includes(s)),
   };
   const methods = registry([

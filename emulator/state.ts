@@ -147,6 +147,11 @@ export interface PortalState {
   profile: PortalProfile;
   /** The portal's default language (ONIMBOTJOINCHAT's PARAMS[LANGUAGE]), a Bitrix24 code. */
   language: string;
+  /**
+   * Methods and events (lower-case method names, upper-case event names) this portal does not
+   * have, whatever its profile: an on-premise Bitrix24 whose modules lack them. Empty as seeded.
+   */
+  absent: Set<string>;
   title: string;
   host: string;
   port: number;
@@ -343,6 +348,7 @@ export function seedPortal(opts: {
     chats,
     bots: new Map(),
     language: 'en',
+    absent: new Set(),
     nextBotId: FIRST_BOT_ID,
     nextChatId: 1000,
     nextMessageId: 1,

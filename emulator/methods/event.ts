@@ -69,7 +69,8 @@ export const eventMethods: MethodFamily = {
     'event.bind': (ctx) => {
       const event = text(param(ctx.params, 'event')).toUpperCase();
       const handler = text(param(ctx.params, 'handler'));
-      if (!KNOWN_EVENTS.has(event)) throw new RestError('ERROR_EVENT_NOT_FOUND', 'Event not found');
+      if (!KNOWN_EVENTS.has(event) || ctx.portal.absent.has(event))
+        throw new RestError('ERROR_EVENT_NOT_FOUND', 'Event not found');
       if (!isHandlerUrl(handler)) throw new RestError('ERROR_HANDLER_URL', 'Wrong handler URL');
       const authType = checkAuthType(ctx, 'binding');
       if (
@@ -87,7 +88,7 @@ export const eventMethods: MethodFamily = {
     // example asks with SCOPE): here, as the emulator's scopes go, every one.
     events: (ctx) => {
       const scope = text(param(ctx.params, 'SCOPE')).toLowerCase();
-      const all = [...KNOWN_EVENTS];
+      const all = [...KNOWN_EVENTS].filter((name) => !ctx.portal.absent.has(name));
       return scope ? all.filter((name) => EVENT_SCOPES[name] === scope) : all;
     },
     'event.get': (ctx) =>

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Lang } from '../lang';
-import type { Portal, Store } from '../store/store';
+import type { LearntCapabilities, Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from '../bitrix24/app-identity';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from '../bitrix24/bitrix24-error';
@@ -22,9 +22,12 @@ export interface InstallRequest {
   lang?: Lang;
 }
 
+/** The installed portal, and what the install learnt of its Bitrix24 (null when it could not be asked). */
+export type InstalledPortal = Portal & { capabilities: LearntCapabilities | null };
+
 export interface InstallPortal {
   /** The installed portal; setup steps Bitrix24 refused are recorded on it (`setupProblems`), never thrown. */
-  (request: InstallRequest): Promise<Portal>;
+  (request: InstallRequest): Promise<InstalledPortal>;
 }
 
 /**
@@ -114,11 +117,14 @@ export function createInstallPortal(deps: {
     // Which Bitrix24 this is (the avatar method, scopes, im.dialog.get's fields): not knowing
     // must not keep installFinish from running either; the app then uses the method every
     // portal but the current cloud has, and Repair asks again.
-    await deps.capabilities.learn(portal).catch((error: unknown) => {
+    // What is missing (an on-premise Bitrix24 without a method or event the app needs) is said on
+    // the install page, from this, and on the Status tab.
+    const capabilities = await deps.capabilities.learn(portal).catch((error: unknown) => {
       deps.log.warn({ memberId: portal.memberId, err: error }, 'portal capabilities not learnt at install');
+      return null;
     });
     portal = (await deps.store.findPortalByMemberId(portal.memberId)) ?? portal;
-    return portal;
+    return { ...portal, capabilities };
   };
 }
 
@@ -169,7 +175,7 @@ async function requireAdministrator(
 }
 
 /** The install page's post: the refresh token it carries is traded only within the limits for grant requests. */
-export type InstallFromPage = (request: InstallRequest & { address: string }) => Promise<Portal>;
+export type InstallFromPage = (request: InstallRequest & { address: string }) => Promise<InstalledPortal>;
 
 /**
  * Anyone can post the install form, and it makes the app trade REFRESH_ID at the OAuth server

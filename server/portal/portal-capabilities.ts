@@ -24,6 +24,45 @@ export type AvatarChangeMethod = typeof CURRENT_CHANGE_METHOD | typeof DEPRECATE
 /** im's own method acts as the calling user (chats/chat-update/im-chat-update-avatar.md): asked about, for the Status tab. */
 export const USER_CHANGE_METHOD = 'im.chat.updateAvatar';
 
+/** What a method or an event is needed for, as the Status tab names it (lang's `purpose…`). */
+export type Purpose = 'setup' | 'access' | 'chats' | 'greeting' | 'uninstall';
+
+/**
+ * Every other method the app calls (the avatar methods above aside), each with what it is for,
+ * asked about at install and on each repair with method.get: an on-premise Bitrix24 may lack
+ * some, and a solution "must work correctly in the on-premise Bitrix24"
+ * (market/preparing-to-publish/common-requirements.md).
+ */
+export const NEEDED_METHODS: Readonly<Record<string, Purpose>> = {
+  // The install and the Status tab's repairs (portal-setup.ts).
+  'imbot.register': 'setup',
+  'imbot.update': 'setup',
+  'imbot.bot.list': 'setup',
+  'event.bind': 'setup',
+  'event.get': 'setup',
+  'event.unbind': 'setup',
+  'placement.bind': 'setup',
+  'placement.get': 'setup',
+  'placement.unbind': 'setup',
+  // Who the user is (access/user-auth.ts), the uninstall's witnesses, the access list's picker.
+  'user.current': 'access',
+  'user.admin': 'access',
+  'app.info': 'access',
+  'user.search': 'access',
+  'user.get': 'access',
+  // The chat list and the permission check (chats/).
+  'im.recent.list': 'chats',
+  'im.search.chat.list': 'chats',
+  'im.dialog.get': 'chats',
+  'im.chat.user.list': 'chats',
+  'im.chat.user.add': 'chats',
+  // The bot's greeting when it joins a chat (bot-greeting.ts).
+  'imbot.message.add': 'greeting',
+};
+
+/** The events the app binds with event.bind (portal-setup.ts), asked about with `events` (api-reference/events/events.md). */
+export const NEEDED_EVENTS: Readonly<Record<string, Purpose>> = { ONAPPUNINSTALL: 'uninstall' };
+
 /** The scopes the app is installed with (README, "Install on a portal"); `user_brief` is also covered by `user_basic` and `user`. */
 export const NEEDED_SCOPES = ['imbot', 'im', 'placement', 'user_brief'] as const;
 const COVERS: Record<string, readonly string[]> = { user_brief: ['user_brief', 'user_basic', 'user'] };
@@ -52,6 +91,24 @@ export interface PortalCapabilities {
 export function changeMethodOf(learnt: LearntCapabilities | null): AvatarChangeMethod {
   const v2 = learnt?.methods[CURRENT_CHANGE_METHOD];
   return v2?.isExisting && v2.isAvailable ? CURRENT_CHANGE_METHOD : DEPRECATED_CHANGE_METHOD;
+}
+
+/** The needed methods (NEEDED_METHODS) this Bitrix24 said it does not have; empty when it could not say. */
+export function missingMethods(learnt: LearntCapabilities | null): string[] {
+  return Object.keys(NEEDED_METHODS).filter((name) => learnt?.methods[name]?.isExisting === false);
+}
+
+/** The needed methods this Bitrix24 has, but the app's scopes do not allow. */
+export function disallowedMethods(learnt: LearntCapabilities | null): string[] {
+  return Object.keys(NEEDED_METHODS).filter((name) => {
+    const presence = learnt?.methods[name];
+    return presence?.isExisting === true && !presence.isAvailable;
+  });
+}
+
+/** The needed events (NEEDED_EVENTS) this Bitrix24 said it does not have; empty when it could not say. */
+export function missingEvents(learnt: LearntCapabilities | null): string[] {
+  return Object.keys(NEEDED_EVENTS).filter((name) => learnt?.events?.[name] === false);
 }
 
 /** The needed scopes the portal did not grant; empty when the scopes are not known. */
@@ -92,16 +149,28 @@ function dialogFieldsOf(answer: unknown): DialogFields | null {
 const methodGet = (name: string) => `method.get?name=${encodeURIComponent(name.toLowerCase())}`;
 
 // One batch, run in order without halting: each answer stands alone. `$result[recent][items][0][id]`
-// is batch.md's reference to an earlier answer; SKIP_DIALOG leaves one-to-one dialogs out.
-const KEYS = { v2: CURRENT_CHANGE_METHOD, bot: DEPRECATED_CHANGE_METHOD, im: USER_CHANGE_METHOD } as const;
+// is batch.md's reference to an earlier answer; SKIP_DIALOG leaves one-to-one dialogs out. Every
+// method the app needs is one method.get of it (`m0`, `m1`, …), all within batch.md's 50 calls.
+const KEYS: Record<string, string> = {
+  v2: CURRENT_CHANGE_METHOD,
+  bot: DEPRECATED_CHANGE_METHOD,
+  im: USER_CHANGE_METHOD,
+  ...Object.fromEntries(Object.keys(NEEDED_METHODS).map((name, i) => [`m${i}`, name])),
+};
 const LEARNING_BATCH: Record<string, string> = {
   scope: 'scope',
-  v2: methodGet(KEYS.v2),
-  bot: methodGet(KEYS.bot),
-  im: methodGet(KEYS.im),
+  ...Object.fromEntries(Object.entries(KEYS).map(([key, name]) => [key, methodGet(name)])),
+  // events.md: FULL, every event this Bitrix24 has, whatever the app's scopes.
+  events: 'events?FULL=true',
   recent: 'im.recent.list?SKIP_DIALOG=Y&SKIP_OPENLINES=Y&LIMIT=1',
   dialog: 'im.dialog.get?DIALOG_ID=$result[recent][items][0][id]',
 };
+
+// method.get may be missing where `methods` (deprecated for it, and older: methods.md) is
+// there: asked only when method.get answered for none. `full=true` lists every method of the
+// portal (isExisting), no parameter the ones the application may call (isAvailable); lowercase.
+const FALLBACK_BATCH: Record<string, string> = { all: 'methods?full=true', allowed: 'methods' };
+const namesSchema = z.array(z.string());
 
 const batchSchema = z.object({ result: z.unknown() });
 
@@ -118,10 +187,13 @@ export function createPortalCapabilities(deps: {
     const answer = batchSchema.parse(await rest.call<unknown>('batch', { halt: 0, cmd: LEARNING_BATCH }));
     // A refused call is in result_error and absent from result: read as not known.
     const results = isRecord(answer.result) ? answer.result : {};
-    const presence = (key: keyof typeof KEYS): MethodPresence | null => {
+    let presence = (key: string): MethodPresence | null => {
       const parsed = presenceSchema.safeParse(results[key]);
       return parsed.success ? parsed.data : null;
     };
+    if (Object.keys(KEYS).every((key) => presence(key) === null)) presence = await fromMethodsList(rest);
+    const events = namesSchema.safeParse(results.events);
+    const eventNames = events.success ? new Set(events.data.map((name) => name.toUpperCase())) : null;
     const scopes = scopesSchema.safeParse(results.scope);
     let dialogFields = dialogFieldsOf(results.dialog);
     const chat = firstGroupChat(results.recent);
@@ -130,12 +202,29 @@ export function createPortalCapabilities(deps: {
       dialogFields = await rest.call<unknown>('im.dialog.get', { DIALOG_ID: chat }).then(dialogFieldsOf, () => null);
     }
     return {
-      methods: Object.fromEntries(
-        Object.entries(KEYS).map(([key, name]) => [name, presence(key as keyof typeof KEYS)]),
-      ),
+      methods: Object.fromEntries(Object.entries(KEYS).map(([key, name]) => [name, presence(key)])),
       scopes: scopes.success ? scopes.data : null,
       dialogFields,
+      events: eventNames && Object.fromEntries(Object.keys(NEEDED_EVENTS).map((name) => [name, eventNames.has(name)])),
       learntAt,
+    };
+  };
+
+  /** Presence by batch key from `methods` (FALLBACK_BATCH); null for every key when it did not answer either. */
+  const fromMethodsList = async (rest: RestClient): Promise<(key: string) => MethodPresence | null> => {
+    const answer = await rest
+      .call<unknown>('batch', { halt: 0, cmd: FALLBACK_BATCH })
+      .then((raw) => batchSchema.parse(raw))
+      .catch(() => null);
+    const results = isRecord(answer?.result) ? answer.result : {};
+    const all = namesSchema.safeParse(results.all);
+    const allowed = namesSchema.safeParse(results.allowed);
+    if (!all.success) return () => null;
+    const existing = new Set(all.data.map((name) => name.toLowerCase()));
+    const callable = new Set(allowed.success ? allowed.data.map((name) => name.toLowerCase()) : []);
+    return (key) => {
+      const name = KEYS[key]!.toLowerCase();
+      return { isExisting: existing.has(name), isAvailable: existing.has(name) && callable.has(name) };
     };
   };
 

@@ -27,6 +27,11 @@ export interface LearntCapabilities {
   scopes: string[] | null;
   /** null when the token's user saw no group chat to ask about, or im.dialog.get could not be asked. */
   dialogFields: DialogFields | null;
+  /**
+   * The events the app binds, by name, and whether this Bitrix24 has each (`events`:
+   * api-reference/events/events.md); null when it could not say.
+   */
+  events: Record<string, boolean> | null;
   /** When the asking began. */
   learntAt: Date;
 }
@@ -54,6 +59,7 @@ export function capabilityRecords(d: Dialect): CapabilityRecords {
             methods: learnt.methods,
             scopes: learnt.scopes,
             dialogFields: learnt.dialogFields,
+            events: learnt.events,
           }),
           learnt_at: d.time(learnt.learntAt.getTime()),
         })
@@ -80,6 +86,7 @@ export function capabilityRecords(d: Dialect): CapabilityRecords {
         methods: data.methods ?? {},
         scopes: data.scopes ?? null,
         dialogFields: data.dialogFields ?? null,
+        events: data.events ?? null,
         learntAt: new Date(row.learnt_at),
       };
     },

@@ -125,6 +125,25 @@ describe('the emulated bot: messages, its join event, events, a clean uninstall'
     expect(imbot.body.result).not.toContain('ONAPPUNINSTALL');
   });
 
+  it('an on-premise portal without a method or an event: absent from method.get, methods, events, and refused', async () => {
+    const admin = tokenFor(portal(), ADMIN_USER_ID);
+    portal().state.absent = new Set(['imbot.message.add', 'ONAPPUNINSTALL']);
+    const asked = await rest(portal(), 'method.get', { name: 'imbot.message.add' }, admin);
+    expect(asked.body.result).toEqual({ isExisting: false, isAvailable: false });
+    expect((await rest(portal(), 'methods', { full: true }, admin)).body.result).not.toContain('imbot.message.add');
+    expect((await rest(portal(), 'imbot.message.add', { MESSAGE: 'x' }, admin)).body.error).toBe(
+      'ERROR_METHOD_NOT_FOUND',
+    );
+    expect((await rest(portal(), 'events', { FULL: true }, admin)).body.result).not.toContain('ONAPPUNINSTALL');
+    const bind = await rest(
+      portal(),
+      'event.bind',
+      { event: 'ONAPPUNINSTALL', handler: `${recorder.url}/events` },
+      admin,
+    );
+    expect(bind.body.error).toBe('ERROR_EVENT_NOT_FOUND');
+  });
+
   it('posts data[CLEAN]=1 when the administrator deletes the app with its data', async () => {
     const admin = tokenFor(portal(), ADMIN_USER_ID);
     await rest(portal(), 'event.bind', { event: 'ONAPPUNINSTALL', handler: `${recorder.url}/events` }, admin);

@@ -10,6 +10,7 @@ describe('presentCapabilities', () => {
     methods: {},
     scopes: ['imbot', 'im', 'placement', 'user'],
     dialogFields: { role: true, permissions: true, restrictions: true },
+    events: null,
     learntAt: new Date('2026-05-01T08:00:00Z'),
     ...over,
   });
@@ -40,10 +41,49 @@ describe('presentCapabilities', () => {
   it('shows the scopes of the install while `scope` was never answered, and a portal never asked as such', () => {
     const shown = presentCapabilities(null, 'imbot,im placement', 'ru');
     const ru = serverStrings('ru').capabilities;
-    expect(values(shown)).toEqual([ru.methodUnknown, 'imbot, im, placement', ru.dialogUnknown, ru.learntNever]);
-    expect(shown.rows[3]!.bad).toBe(true);
+    expect(values(shown)).toEqual([
+      ru.methodUnknown,
+      'imbot, im, placement',
+      ru.dialogUnknown,
+      ru.methodsUnknown,
+      ru.eventsUnknown,
+      ru.learntNever,
+    ]);
+    expect(shown.rows[5]!.bad).toBe(true);
     expect(shown.learntAt).toBeNull();
     expect(values(presentCapabilities(learnt({ scopes: null }), '', 'ru'))[1]).toBe(ru.scopesUnknown);
+  });
+
+  it('names the methods a portal lacks or does not allow, and a missing event, each with what it is for', () => {
+    const shown = presentCapabilities(
+      learnt({
+        methods: {
+          'user.search': { isExisting: false, isAvailable: false },
+          'imbot.message.add': { isExisting: true, isAvailable: false },
+          'im.dialog.get': { isExisting: true, isAvailable: true },
+        },
+        events: { ONAPPUNINSTALL: false },
+      }),
+      '',
+      'en',
+    );
+    expect(shown.missingMethods).toEqual(['user.search']);
+    expect(shown.disallowedMethods).toEqual(['imbot.message.add']);
+    expect(shown.missingEvents).toEqual(['ONAPPUNINSTALL']);
+    const row = (term: string) => shown.rows.find((r) => r.term === term)!;
+    expect(row(en.methodsTerm)).toEqual({
+      term: en.methodsTerm,
+      value: `${en.methodsMissing.replace('{methods}', `user.search (${en.purposeAccess})`)}; ${en.methodsNotAllowed.replace(
+        '{methods}',
+        `imbot.message.add (${en.purposeGreeting})`,
+      )}`,
+      bad: true,
+    });
+    expect(row(en.eventsTerm)).toMatchObject({ bad: true });
+    expect(shown.issues).toEqual([
+      en.issueMissingMethods.replace('{methods}', `user.search (${en.purposeAccess})`),
+      en.issueMissingEvents.replace('{events}', `ONAPPUNINSTALL (${en.purposeUninstall})`),
+    ]);
   });
 
   it('reads im.dialog.get without restrictions as the older generation', () => {

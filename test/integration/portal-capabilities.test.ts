@@ -1,5 +1,9 @@
 import { ADMIN_USER_ID, PORTAL_PROFILES, type PortalProfile } from '../../emulator/index';
-import { createPortalCapabilities, type PortalCapabilities } from '../../server/portal/portal-capabilities';
+import {
+  createPortalCapabilities,
+  NEEDED_METHODS,
+  type PortalCapabilities,
+} from '../../server/portal/portal-capabilities';
 import { LANGS, serverStrings } from '../../server/lang';
 import type { LearntCapabilities, Portal } from '../../server/store/store';
 import { installedStack, startStack, type InstalledStack, type Stack } from '../support/stack';
@@ -55,14 +59,17 @@ describe.each(PORTAL_PROFILES)('what the app learns of a %s portal', (profile) =
 
   it('learns it at install and keeps it with the time', async () => {
     const learnt = await stack.store.capabilities.find(stack.emulator.portals[0]!.memberId);
+    const present = { isExisting: true, isAvailable: true };
     expect(learnt).toEqual({
       methods: {
         [V2]: expected.v2,
-        [OLD]: { isExisting: true, isAvailable: true },
-        'im.chat.updateAvatar': { isExisting: true, isAvailable: true },
+        [OLD]: present,
+        'im.chat.updateAvatar': present,
+        ...Object.fromEntries(Object.keys(NEEDED_METHODS).map((name) => [name, present])),
       },
       scopes: ['imbot', 'im', 'user_brief', 'placement'],
       dialogFields: expected.dialogFields,
+      events: { ONAPPUNINSTALL: true },
       learntAt: expect.any(Date),
     });
     expect(Date.now() - learnt!.learntAt.getTime()).toBeLessThan(60_000);
@@ -78,9 +85,8 @@ describe.each(PORTAL_PROFILES)('what the app learns of a %s portal', (profile) =
     const asked = emulated.calls().slice(calls);
     expect(asked.map((c) => c.method)).toEqual([
       'scope',
-      'method.get',
-      'method.get',
-      'method.get',
+      ...Array.from({ length: 3 + Object.keys(NEEDED_METHODS).length }, () => 'method.get'),
+      'events',
       'im.recent.list',
       'im.dialog.get',
     ]);
@@ -94,17 +100,12 @@ describe.each(PORTAL_PROFILES)('what the app learns of a %s portal', (profile) =
     const { capabilities } = res.body;
     expect(capabilities).toMatchObject({ changeMethod: expected.changeMethod, issues: [] });
     const values = capabilities.rows.map((r: { value: string }) => r.value);
-    expect(values[0]).toBe(profile === 'cloud' ? 'the current method imbot.v2.Chat.update' : en.methodNoV2);
-    expect(values[0]).toBe(
-      profile === 'cloud' ? en.methodCurrent : 'imbot.chat.updateAvatar: this portal has no imbot.v2',
-    );
+    expect(values[0]).toBe(profile === 'cloud' ? en.methodCurrent : en.methodNoV2);
     expect(values[1]).toBe('imbot, im, user_brief, placement');
-    expect(values[2]).toBe(
-      profile === 'onprem-old'
-        ? 'im.dialog.get does not report chat permissions: this is an older Bitrix24; the app applies that generation’s rules'
-        : en.dialogPresent,
-    );
-    expect(capabilities.rows[3]).toEqual({
+    expect(values[2]).toBe(profile === 'onprem-old' ? en.dialogAbsent : en.dialogPresent);
+    expect(values[3]).toBe(en.methodsPresent);
+    expect(values[4]).toBe(en.eventsPresent.replace('{events}', 'ONAPPUNINSTALL'));
+    expect(capabilities.rows[5]).toEqual({
       term: en.learntTerm,
       value: en.learntAt,
       bad: false,
@@ -137,10 +138,14 @@ describe('learning what a portal has', () => {
       const words = serverStrings(lang).capabilities;
       const { capabilities } = await status(lang);
       expect(capabilities.scopes).toEqual({ granted: ['im', 'placement', 'user_basic'], missing: ['imbot'] });
+      const imbotMethods = Object.keys(NEEDED_METHODS).filter((name) => name.startsWith('imbot.'));
+      const purpose = (name: string) => (name === 'imbot.message.add' ? words.purposeGreeting : words.purposeSetup);
       expect(capabilities.rows.map((r: { value: string }) => r.value)).toEqual([
         words.methodV2NotAllowed,
         words.scopesMissing.replace('{scopes}', 'im, placement, user_basic').replace('{missing}', 'imbot'),
         words.dialogPresent,
+        words.methodsNotAllowed.replace('{methods}', imbotMethods.map((m) => `${m} (${purpose(m)})`).join(', ')),
+        words.eventsPresent.replace('{events}', 'ONAPPUNINSTALL'),
         words.learntAt,
       ]);
       expect(capabilities.rows[1].bad).toBe(true);

@@ -21,6 +21,7 @@ describe.each(storeImplementations())('%s store: learnt capabilities', (_name, o
     },
     scopes: ['imbot', 'im', 'placement', 'user_brief'],
     dialogFields: { role: true, permissions: true, restrictions: true },
+    events: { ONAPPUNINSTALL: true },
     learntAt: new Date('2026-03-01T10:00:00.123Z'),
   };
 
@@ -32,6 +33,7 @@ describe.each(storeImplementations())('%s store: learnt capabilities', (_name, o
       methods: {},
       scopes: null,
       dialogFields: null,
+      events: null,
       learntAt: new Date('2026-03-02T00:00:00Z'),
     };
     await temp.store.capabilities.save('member-a', unknown);

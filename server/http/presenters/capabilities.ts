@@ -2,8 +2,14 @@ import {
   changeMethodOf,
   CURRENT_CHANGE_METHOD,
   DEPRECATED_CHANGE_METHOD,
+  disallowedMethods,
+  missingEvents,
+  missingMethods,
   missingScopes,
+  NEEDED_EVENTS,
+  NEEDED_METHODS,
   type AvatarChangeMethod,
+  type Purpose,
 } from '../../portal/portal-capabilities';
 import { serverStrings, type Lang } from '../../lang';
 import type { LearntCapabilities } from '../../store/store';
@@ -57,10 +63,47 @@ export function presentCapabilities(learnt: LearntCapabilities | null, grantedAt
     dialogFields
   ];
 
+  // The methods and events the app needs that this Bitrix24 lacks (an on-premise portal may),
+  // each with what it is for, in the reader's words.
+  const purposeWords: Record<Purpose, string> = {
+    setup: words.purposeSetup,
+    access: words.purposeAccess,
+    chats: words.purposeChats,
+    greeting: words.purposeGreeting,
+    uninstall: words.purposeUninstall,
+  };
+  const named = (names: string[], purposes: Readonly<Record<string, Purpose>>) =>
+    names.map((name) => `${name} (${purposeWords[purposes[name]!]})`).join(', ');
+  const absentMethods = missingMethods(learnt);
+  const refusedMethods = disallowedMethods(learnt);
+  const absentEvents = missingEvents(learnt);
+  const methodsKnown = Object.keys(NEEDED_METHODS).some((name) => learnt?.methods[name]);
+  const methodsWords = !methodsKnown
+    ? words.methodsUnknown
+    : absentMethods.length || refusedMethods.length
+      ? [
+          ...(absentMethods.length
+            ? [words.methodsMissing.replace('{methods}', named(absentMethods, NEEDED_METHODS))]
+            : []),
+          ...(refusedMethods.length
+            ? [words.methodsNotAllowed.replace('{methods}', named(refusedMethods, NEEDED_METHODS))]
+            : []),
+        ].join('; ')
+      : words.methodsPresent;
+  const events = learnt?.events ?? null;
+  const eventsWords =
+    events === null
+      ? words.eventsUnknown
+      : absentEvents.length
+        ? words.eventsMissing.replace('{events}', named(absentEvents, NEEDED_EVENTS))
+        : words.eventsPresent.replace('{events}', Object.keys(NEEDED_EVENTS).join(', '));
+
   const rows: CapabilityRow[] = [
     { term: words.methodTerm, value: methodWords, bad: noMethod },
     { term: words.scopesTerm, value: scopeWords, bad: missing.length > 0 },
     { term: words.dialogTerm, value: dialogWords, bad: false },
+    { term: words.methodsTerm, value: methodsWords, bad: absentMethods.length > 0 || refusedMethods.length > 0 },
+    { term: words.eventsTerm, value: eventsWords, bad: absentEvents.length > 0 },
     learnt
       ? { term: words.learntTerm, value: words.learntAt, bad: false, at: learnt.learntAt.toISOString() }
       : { term: words.learntTerm, value: words.learntNever, bad: true },
@@ -68,12 +111,19 @@ export function presentCapabilities(learnt: LearntCapabilities | null, grantedAt
   const issues = [
     ...(noMethod ? [words.issueNoMethod] : []),
     ...(missing.length ? [words.issueMissingScopes.replace('{missing}', list(missing))] : []),
+    ...(absentMethods.length
+      ? [words.issueMissingMethods.replace('{methods}', named(absentMethods, NEEDED_METHODS))]
+      : []),
+    ...(absentEvents.length ? [words.issueMissingEvents.replace('{events}', named(absentEvents, NEEDED_EVENTS))] : []),
   ];
   return {
     learntAt: learnt?.learntAt.toISOString() ?? null,
     changeMethod,
     methods: learnt?.methods ?? {},
     scopes: { granted: learnt?.scopes ?? null, missing },
+    missingMethods: absentMethods,
+    disallowedMethods: refusedMethods,
+    missingEvents: absentEvents,
     dialogFields,
     rows,
     issues,

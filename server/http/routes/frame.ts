@@ -6,6 +6,7 @@ import { requestLang } from '../middleware/i18n';
 import { byIp } from '../middleware/rate-limit';
 import { setPageSecurity } from '../middleware/security-headers';
 import { sendAppPage } from '../send-app-page';
+import { presentCapabilities } from '../presenters/capabilities';
 
 // The two pages the portal posts into its iframe: the install page and the app itself.
 export function frameRoutes(deps: AppRouteDeps): Router {
@@ -24,7 +25,8 @@ export function frameRoutes(deps: AppRouteDeps): Router {
         address: byIp(req),
       });
       setPageSecurity(res, { portalOrigin: new URL(portal.clientEndpoint).origin });
-      res.type('html').send(deps.views.installPage({ lang, ok: true, message: '' }));
+      const { issues } = presentCapabilities(portal.capabilities, portal.scope, lang);
+      res.type('html').send(deps.views.installPage({ lang, ok: true, message: '', missing: issues }));
     } catch (error) {
       // A refusal (ours or Bitrix24's) is shown as the install page's one sentence.
       if (!(error instanceof AppError)) throw error;
