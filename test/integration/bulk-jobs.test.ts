@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { composeApp } from '../../server/compose';
 import { createLogger } from '../../server/logger';
-import { BOARD_CHAT_ID, MARKETING_CHAT_ID, PLAIN_USER_ID, companyChatIds } from '../../emulator/index';
+import { BOARD_CHAT_ID, MARKETING_CHAT_ID, PLAIN_USER_ID, PORTAL_PROFILES, companyChatIds } from '../../emulator/index';
 import * as img from '../support/images';
 import { CLIENT, installedStack, SESSION_SECRET, type InstalledStack } from '../support/stack';
 
@@ -250,3 +250,37 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): P
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe.each(PORTAL_PROFILES)('a job of many chats on a %s portal', (profile) => {
+  let stack: InstalledStack;
+  beforeEach(async () => {
+    stack = await installedStack({ users: [PLAIN_USER_ID], emulator: { profile, portals: [{ seed: 'company' }] } });
+  });
+  afterEach(() => stack.close());
+
+  it('changes the chats the dry run allows, by the method the portal has, and explains the others', async () => {
+    const auth = `Bearer ${stack.tokens[PLAIN_USER_ID]}`;
+    const portal = stack.emulator.portals[0]!;
+    const ids = [
+      ...companyChatIds('member', 'owner', 'manager').slice(0, 12),
+      ...companyChatIds('owner-only').slice(0, 3),
+    ];
+    const dry = await stack.http.post('/api/bulk-jobs').set('Authorization', auth).send({ chatIds: ids });
+    const allowed = (dry.body.chats as Array<{ chatId: number; verdict: string }>).filter(
+      (c) => c.verdict !== 'refused',
+    );
+    // im 19.x let any member change a group chat's look: "owner only" is current im's setting.
+    expect(allowed).toHaveLength(profile === 'onprem-old' ? 15 : 12);
+    await stack.http
+      .post(`/api/bulk-jobs/${dry.body.job.id as string}/start`)
+      .set('Authorization', auth)
+      .attach('avatar', await img.photo(300, 300), { filename: 'logo.jpg', contentType: 'image/jpeg' });
+    await stack.bulkWork().settled();
+    const job = (await stack.http.get(`/api/bulk-jobs/${dry.body.job.id as string}`).set('Authorization', auth)).body
+      .job;
+    expect(job).toMatchObject({ state: 'done', counts: { changed: allowed.length, refused: 0 } });
+    for (const { chatId } of allowed) expect(portal.chat(chatId)!.avatarChanges).toBe(1);
+    const method = profile === 'cloud' ? 'imbot.v2.Chat.update' : 'imbot.chat.updateAvatar';
+    expect(portal.calls().filter((c) => c.method === method).length).toBeGreaterThanOrEqual(allowed.length);
+  });
+});
