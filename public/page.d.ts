@@ -20,9 +20,13 @@ export interface PageElements {
   b24jssdk: HTMLScriptElement;
   message: HTMLDivElement;
   'panel-change': HTMLElement;
-  'chat-fixed': HTMLDivElement;
-  'chat-fixed-title': HTMLParagraphElement;
+  'chats-card': HTMLDivElement;
+  'chat-chosen': HTMLDivElement;
+  'chat-chosen-avatar': HTMLSpanElement;
+  'chat-chosen-title': HTMLParagraphElement;
+  'chat-verdict': HTMLParagraphElement;
   'chat-change': HTMLButtonElement;
+  'image-step': HTMLDivElement;
   'chat-pick': HTMLDivElement;
   'chat-search': HTMLInputElement;
   'chat-list': HTMLUListElement;
@@ -72,6 +76,8 @@ export interface PageElements {
   'settings-save': HTMLButtonElement;
   'status-summary': HTMLParagraphElement;
   'status-content': HTMLDListElement;
+  'status-details-content': HTMLDListElement;
+  'status-actions': HTMLDivElement;
   'repair-bot': HTMLButtonElement;
   rebind: HTMLButtonElement;
   'audit-filter': HTMLSelectElement;
@@ -153,8 +159,20 @@ export interface PortalStatus {
   bot: { id: number | null; name: string; registered: boolean };
   events: { event: string; handler: string }[];
   placements: { placement: string; handler: string }[];
-  /** Bitrix24 could not be asked: bot, events and placements are not known. */
-  unavailable?: boolean;
+  /** Bitrix24 could not be asked: bot, events and placements are not known; `why` is the app's code. */
+  unavailable?: { why: string };
+  /** What is wrong and what the administrator can do, in one sentence; the repairs that can help. */
+  summary: {
+    state: 'healthy' | 'uninstalled' | 'access_lost' | 'unreachable' | 'no_method' | 'scopes_missing' | 'setup_missing';
+    sentence: string;
+    repairs: ('bot' | 'bindings')[];
+  };
+  /** The tab's lines in the reader's words; `{time}` in `value` stands for `at`, in the reader's clock. */
+  rows: { term: string; value: string; bad: boolean; at?: string }[];
+  /** The codes and addresses support asks for, shown folded. */
+  details: { term: string; value: string; at?: string }[];
+  /** What a repair sets up, in words, and whether Bitrix24 has it now. */
+  parts: { step: 'bot' | 'events' | 'placements'; name: string; ok: boolean }[];
   /** Steps Bitrix24 refused at install or at the last repair. */
   problems?: { step: string; code: string; argument: string | null; description: string }[];
   /** What the app learnt of the portal's Bitrix24 (server/http/presenters/capabilities.ts). */
@@ -170,12 +188,29 @@ export interface PortalStatus {
   };
 }
 
-/** GET /api/chats/:chatId/access (server/http/presenters/chat-access.ts): who makes a change, before Apply. */
+/** A chat as Bitrix24 shows it (server/chats/chat-look.ts). */
+export interface ChatLook {
+  title: string;
+  avatarUrl: string | null;
+  color: string | null;
+}
+
+/** GET /api/chats/:chatId/access (server/http/presenters/chat-access.ts): the chat and who makes a change. */
 export interface ChatAccessView {
+  chat: ChatLook;
+  /** `blocked`: the bot cannot join, so the user may make the change themselves. */
   bot: 'ready' | 'joins' | 'blocked';
   owner: string | null;
-  userWay: boolean;
+  /** On `blocked`: who can add the bot, in the user's language. */
+  botMessage: string | null;
 }
+
+/** What the page says of the chosen chat before it asks for a file (chat-access.js). */
+export type ChatVerdict =
+  | { state: 'checking' }
+  | { state: 'may'; look: ChatLook; bot: ChatAccessView['bot']; botMessage: string | null }
+  | { state: 'refused'; look: ChatLook | null; message: string; code: string }
+  | { state: 'unknown' };
 
 /** GET /api/portal/queue (server/http/routes/portal.ts): the portal's queue of calls to Bitrix24. */
 export interface PortalQueue {

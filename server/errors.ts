@@ -100,11 +100,18 @@ function statusOf(code: ErrorCode): number {
  * The sentence a user reads for `code`, in their language. `fields.owner` names the chat's owner
  * where the sentence has a place for it (BOT_JOIN_DENIED), in parentheses so that every
  * language's grammar holds; without it the place stays empty. `fields.minutes` is a number
- * (UNDO_EXPIRED).
+ * (UNDO_EXPIRED). An administrator reads, where there is one, the sentence that tells them what
+ * to do themselves rather than to ask their administrator.
  */
-export function messageOf(code: ErrorCode, lang: Lang, fields?: Record<string, string>): string {
+export function messageOf(
+  code: ErrorCode,
+  lang: Lang,
+  fields?: Record<string, string>,
+  reader: { admin?: boolean } = {},
+): string {
   const strings = serverStrings(lang);
-  return strings.errors[code]
+  const forAdmin: Partial<Record<ErrorCode, string>> = strings.errorsForAdmin;
+  return ((reader.admin && forAdmin[code]) || strings.errors[code])
     .replace('{app}', appNameIn(lang))
     .replace('{status}', strings.statusTab)
     .replace('{owner}', fields?.owner ? ` (${fields.owner})` : '')

@@ -169,12 +169,13 @@ function adminPanels(t: ReturnType<typeof uiStrings>): SafeHtml {
   <div class="card">
     <h3>${t.statusHeading}</h3>
     <p id="status-summary" class="status-summary" role="status"></p>
-    <dl id="status-content" class="status"></dl>
-    <div class="actions">
-      <button type="button" class="btn btn-light" id="repair-bot">${t.repairBot}</button>
-      <button type="button" class="btn btn-light" id="rebind">${t.rebind}</button>
+    <div class="actions" id="status-actions" hidden>
+      <button type="button" class="btn btn-primary" id="repair-bot" hidden>${t.repairBot}</button>
+      <button type="button" class="btn btn-primary" id="rebind" hidden>${t.rebind}</button>
     </div>
     <div class="message-slot" data-slot="status"></div>
+    <dl id="status-content" class="status"></dl>
+    <details class="status-details"><summary>${t.statusDetails}</summary><dl id="status-details-content" class="status"></dl></details>
   </div>
 </section>
 <section id="panel-audit" role="tabpanel" aria-labelledby="tab-audit" class="panel" hidden>

@@ -11,8 +11,11 @@ export interface PortalStatus {
   portal: Portal;
   /** Steps Bitrix24 refused at install or at the last repair, with its own code and argument. */
   problems: SetupProblem[];
-  /** `unavailable` when Bitrix24 could not be asked: nothing is then known to be bound. */
-  setup: SetupStatus & { unavailable?: true };
+  /**
+   * `unavailable` when Bitrix24 could not be asked: nothing is then known to be bound; `why` is
+   * the app's code for it (PORTAL_AUTH_LOST: the portal's tokens are refused; BITRIX24_UNAVAILABLE …).
+   */
+  setup: SetupStatus & { unavailable?: { why: string } };
   /** Which Bitrix24 this is; null when it could not be asked. */
   capabilities: LearntCapabilities | null;
 }
@@ -54,7 +57,7 @@ export function createPortalAdministration(deps: {
         bot: { id: fresh.botId, name: 'Chat Avatar', registered: false },
         events: [],
         placements: [],
-        unavailable: true,
+        unavailable: { why: unavailableCode(error) },
       };
     }
     return { portal: fresh, problems: fresh.setupProblems, setup, capabilities: await learnt(fresh) };
@@ -86,4 +89,10 @@ export function createPortalAdministration(deps: {
           });
       }),
   };
+}
+
+/** Why Bitrix24 could not be asked, as the app's code (never Bitrix24's text, which stays in the log). */
+function unavailableCode(error: unknown): string {
+  const mapped = toAppError(error);
+  return mapped instanceof AppError ? mapped.code : 'INTERNAL';
 }

@@ -207,18 +207,22 @@ describe('the page is clear, usable and readable', () => {
     await app.locator('#tab-status').click();
     await app.locator('#status-summary.ok').waitFor();
     expect(await app.locator('#status-summary').textContent()).toMatch(/^Everything works/);
-    await app.locator('#repair-bot').click();
-    await app.locator('#message').filter({ hasText: 'already registered: nothing changed' }).waitFor();
+    // Nothing to repair: no repair is offered.
+    expect(await app.locator('#repair-bot').isVisible()).toBe(false);
+    expect(await app.locator('#rebind').isVisible()).toBe(false);
 
-    // The bot deleted in Bitrix24: the summary says so, and Repair says what it did.
+    // The bot deleted in Bitrix24: the summary says so, the one repair that helps is offered and
+    // says what it did.
     portal().state.bots.clear();
     await app.locator('#tab-audit').click();
     await app.locator('#tab-status').click();
     await app.locator('#status-summary.bad').waitFor();
-    expect(await app.locator('#status-summary').textContent()).toContain('the chat bot is missing');
+    expect(await app.locator('#status-summary').textContent()).toContain('the app’s chat bot');
+    expect(await app.locator('#rebind').isVisible()).toBe(false);
     await app.locator('#repair-bot').click();
     await app.locator('#message').filter({ hasText: 'The chat bot is registered again' }).waitFor();
     await app.locator('#status-summary.ok').waitFor();
+    expect(await app.locator('#repair-bot').isVisible()).toBe(false);
 
     await app.locator('#tab-audit').click();
     const first = app.locator('#audit-table tbody tr').first();

@@ -27,7 +27,7 @@ export function errorHandler(
     const message =
       appError.code === 'INTERNAL'
         ? `${messageOf('INTERNAL', lang)} (${req.requestId ?? ''})`
-        : messageOf(appError.code, lang, appError.fields);
+        : messageOf(appError.code, lang, appError.fields, { admin: req.auth?.isAdmin === true });
     if (appError.retryAfterSeconds) res.set('Retry-After', String(appError.retryAfterSeconds));
     const page =
       !req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html'
