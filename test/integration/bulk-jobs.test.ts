@@ -41,7 +41,15 @@ describe('changing many chats at once', () => {
   const progress = async (jobId: string) =>
     (await stack.http.get(`/api/bulk-jobs/${jobId}`).set('Authorization', auth())).body.job as {
       state: string;
-      counts: Record<string, number>;
+      counts: {
+        total: number;
+        done: number;
+        left: number;
+        changed: number;
+        refused: number;
+        skipped: number;
+        cancelled: number;
+      };
       etaSeconds: number | null;
     };
   const results = async (jobId: string) =>
