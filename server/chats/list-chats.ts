@@ -10,6 +10,8 @@ export interface ChatSummary {
   title: string;
   avatarUrl: string | null;
   color: string | null;
+  /** `open` for an open chat (anyone in the company can find and join it), `chat` for a closed one. */
+  type: 'chat' | 'open';
 }
 
 export interface ChatPage {
@@ -71,6 +73,9 @@ const pageBytes = (page: ChatPage) =>
     OBJECT_BYTES + stringBytes(page.next),
   );
 
+/** im-dialog-get.md's `type`: only the kinds a listable chat can be are told apart. */
+const typeOf = (raw: unknown): ChatSummary['type'] => (String(raw ?? '').toLowerCase() === 'open' ? 'open' : 'chat');
+
 /** im-search-chat-list.md: FIND needs at least 2 characters (FIND_SHORT otherwise). */
 const MIN_SEARCH_LENGTH = 2;
 
@@ -111,6 +116,7 @@ export function createChatLister(deps: {
             title: titleOf(c.name ?? c.title),
             avatarUrl: avatarUrlOf(portal, c.avatar),
             color: colorOf(c.color),
+            type: typeOf(c.type),
           })),
         next: items.length === PAGE ? String(cursor + PAGE) : null,
       };
@@ -132,6 +138,7 @@ export function createChatLister(deps: {
           title: titleOf(item.title ?? item.chat?.name),
           avatarUrl: avatarUrlOf(portal, avatar?.url || item.chat?.avatar),
           color: colorOf(avatar?.color ?? item.chat?.color),
+          type: typeOf(item.chat?.type),
         };
       })
       .filter((chat) => Number.isInteger(chat.id) && chat.id > 0 && chat.title.toLowerCase().includes(needle))

@@ -3,6 +3,7 @@ import {
   ANNOUNCEMENTS_CHAT_ID,
   BOARD_CHAT_ID,
   CHANNEL_ID,
+  FIRST_PROJECT_CHAT_ID,
   GENERAL_CHAT_ID,
   MARKETING_CHAT_ID,
   MARKUP_CHAT_ID,
@@ -38,7 +39,15 @@ describe('GET /api/chats', () => {
     expect(ids.slice(0, 4)).toEqual([MARKETING_CHAT_ID, SALES_CHAT_ID, BOARD_CHAT_ID, MARKUP_CHAT_ID]);
     expect(ids).not.toContain(GENERAL_CHAT_ID);
     expect(ids).not.toContain(PRIVATE_DIALOG_ID);
-    expect(res.body.chats[0]).toEqual({ id: MARKETING_CHAT_ID, title: 'Marketing', avatarUrl: null, color: '#df532d' });
+    expect(res.body.chats[0]).toEqual({
+      id: MARKETING_CHAT_ID,
+      title: 'Marketing',
+      avatarUrl: null,
+      color: '#df532d',
+      type: 'chat',
+    });
+    // An open chat says so: every tenth project is one.
+    expect(res.body.chats.find((c: { id: number }) => c.id === FIRST_PROJECT_CHAT_ID + 9)?.type).toBe('open');
     expect(res.body.next).toBe('50');
   });
 
