@@ -85,8 +85,11 @@ type UpdateChatAvatar = (change: AvatarChange) => Promise<AvatarChanged | Change
 
 type Who = Pick<AvatarChange, 'portal' | 'user' | 'chatId'>;
 
+/** Who, with the press of Apply their try belongs to (its Idempotency-Key), when the page sent one. */
+type Pressed = Who & { changeKey?: string };
+
 /** The check run before a byte of the file is read; refusals are audited. */
-type AuthorizeChatChange = (who: Who) => Promise<void>;
+type AuthorizeChatChange = (who: Pressed) => Promise<void>;
 
 /** What the page uploaded for a change, once the change has begun. */
 export type UploadedAvatar = Omit<AvatarChange, keyof Who | 'changeKey'> & {
@@ -169,12 +172,15 @@ export function createUpdateChatAvatar(deps: {
     notes,
   });
 
-  const refused = async (who: Who, started: number, error: unknown, notes: string[] = []): Promise<never> => {
+  const refused = async (who: Pressed, started: number, error: unknown, notes: string[] = []): Promise<never> => {
     throw await auditRefusal(who, started, error, notes);
   };
 
-  /** Writes the refusal to the audit log and the log; answers the error the user is shown. */
-  const auditRefusal = async (who: Who, started: number, error: unknown, notes: string[]): Promise<unknown> => {
+  /**
+   * Writes the refusal to the audit log and the log; answers the error the user is shown. Under
+   * the press's key: a try of a press already audited becomes a note on its entry.
+   */
+  const auditRefusal = async (who: Pressed, started: number, error: unknown, notes: string[]): Promise<unknown> => {
     const mapped = toAppError(error);
     const code = mapped instanceof AppError ? mapped.code : 'INTERNAL';
     deps.permission.forget(who.portal.memberId, who.user.id, who.chatId);
@@ -190,6 +196,7 @@ export function createUpdateChatAvatar(deps: {
         durationMs: now() - started,
         at: new Date(),
         notes,
+        changeKey: who.changeKey ?? null,
       })
       .catch((auditError: unknown) => deps.log.error({ err: auditError }, 'audit entry not written'));
     deps.log.warn(
@@ -412,7 +419,7 @@ export function createUpdateChatAvatar(deps: {
 
   return {
     async begin({ changeKey, ...who }) {
-      await authorizeChatChange(who);
+      await authorizeChatChange({ ...who, changeKey });
       const replayed = changeKey
         ? await records.replay({ ...who, changeKey }, (bytes, started) =>
             okEntry(who, bytes, started, ['confirmed_on_retry']),

@@ -138,8 +138,9 @@ export function avatarChangeRecords(d: Dialect): AvatarChangeRecords {
     },
     async complete(memberId, userId, key, entry, links) {
       await db.transaction().execute(async (trx) => {
-        // The entry in the same transaction: a change is never done without it.
-        await insertAuditEntry(d, trx, entry);
+        // The entry in the same transaction: a change is never done without it; under the
+        // change's key, so that a press of Apply tried again is one entry.
+        await insertAuditEntry(d, trx, { ...entry, changeKey: key });
         await trx
           .updateTable('avatar_changes')
           .set(links ? { state: 'done', avatar_before: links.before, avatar_after: links.after } : { state: 'done' })

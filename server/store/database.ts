@@ -72,6 +72,8 @@ export interface AuditLogTable {
   notes: Defaulted<string>;
   /** The change of many chats the entry belongs to (bulk_jobs.id), if any. */
   job_id: Defaulted<string | null>;
+  /** The Idempotency-Key of the press of Apply: one entry per press, its earlier tries as notes. */
+  change_key: Defaulted<string | null>;
 }
 
 export interface SessionsTable {

@@ -12,6 +12,7 @@ import { up as avatarLinks } from './migrations/008_avatar_links';
 import { up as eventWorkLastAttempt } from './migrations/009_event_work_last_attempt';
 import { up as avatarHistory } from './migrations/010_avatar_history';
 import { up as bulkJobs } from './migrations/011_bulk_jobs';
+import { up as auditChangeKey } from './migrations/015_audit_change_key';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -31,6 +32,7 @@ export const MIGRATIONS: Record<string, Up> = {
   '009_event_work_last_attempt': eventWorkLastAttempt,
   '010_avatar_history': avatarHistory,
   '011_bulk_jobs': bulkJobs,
+  '015_audit_change_key': auditChangeKey,
 };
 
 /**
