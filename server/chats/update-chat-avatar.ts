@@ -265,7 +265,7 @@ export function createUpdateChatAvatar(deps: {
       }
       if ((sent.after.avatar ?? '') === (sent.before.avatar ?? '')) {
         // Bitrix24 answered success and the chat shows the old picture: not reported as done
-        // (a sibling method was seen answering true with no effect: b24-rest-docs issue 170).
+        // (imbot.update was seen answering true while the bot's avatar stayed the same).
         capture?.stop();
         await records.release(claimed);
         throw new AppError('CHANGE_NOT_VISIBLE', { detail: `${sent.method} answered, the avatar link stayed` });

@@ -7,8 +7,8 @@ import type { Store } from '../../store/store';
 /**
  * Fixed-window rate limits with their counters in the app's own database (Store.hitRateLimit),
  * so that every instance behind a load balancer counts together and a restart forgets nothing.
- * Issue 10: unauthenticated `/oauth/start`, `POST /` and `/api/session` each cost a database
- * write or a call to a portal, and a user could write about 400 audit rows a second.
+ * Why: unauthenticated `/oauth/start`, `POST /` and `/api/session` each cost a database write
+ * or a call to a portal, and without a limit a user could write about 400 audit rows a second.
  */
 export interface RateLimitRule {
   /** Part of every key, so that two rules never share a counter. */
