@@ -144,6 +144,9 @@ export function createEventWorker(deps: {
     if (outcome === 'uninstalled') {
       deps.clients.forget(work.memberId);
       deps.log.info(log, 'portal uninstalled: tokens deleted');
+    } else if (outcome === 'purged') {
+      deps.clients.forget(work.memberId);
+      deps.log.info(log, 'portal uninstalled with its data: every row of the portal deleted');
     } else if (outcome) {
       deps.log.info({ ...log, outcome }, 'ONAPPUNINSTALL needs nothing: the install it was for is gone');
     } else {

@@ -105,6 +105,8 @@ export interface EventWorkTable {
   done_at: number | null;
   outcome: EventWorkOutcome | null;
   last_attempt_at: number | null;
+  /** ONAPPUNINSTALL's data[CLEAN]: 0 or 1 (PostgreSQL BOOLEAN). */
+  clean: Defaulted<number>;
 }
 
 /** Times in Unix ms. */
@@ -192,6 +194,29 @@ export interface BulkJobItemsTable {
   sent_at: Defaulted<number | null>;
 }
 
+/** The dialogs the app's bot greeted (bot-greetings.ts). */
+export interface BotGreetingsTable {
+  member_id: string;
+  dialog_id: string;
+  greeted_at: Time;
+}
+
+/** Requests to Bitrix24 and the OAuth server with their answers, redacted (request-log.ts). */
+export interface RequestLogTable {
+  id: Generated<number>;
+  member_id: string;
+  user_id: number | null;
+  at: Time;
+  target: 'rest' | 'oauth';
+  method: string;
+  status: number | null;
+  outcome: string;
+  ms: number;
+  /** JSON text. */
+  request: Json;
+  answer: Json | null;
+}
+
 export interface Database {
   portals: PortalsTable;
   tokens: TokensTable;
@@ -205,4 +230,6 @@ export interface Database {
   avatar_history: AvatarHistoryTable;
   bulk_jobs: BulkJobsTable;
   bulk_job_items: BulkJobItemsTable;
+  bot_greetings: BotGreetingsTable;
+  request_log: RequestLogTable;
 }

@@ -8,6 +8,7 @@ import {
   type EventWorkOutcome,
   type EventWorkRecords,
 } from './event-work';
+import { purgePortal } from './portal-purge';
 import { uninstallPortal } from './portals';
 import type { TokenCipher } from './token-cipher';
 
@@ -76,6 +77,8 @@ export function eventWorkRecords(d: Dialect, cipher: TokenCipher): EventWorkReco
             installed_at: work.installedAt,
             token_hash: work.tokenHash,
             received_at: at,
+            // One event of the waiting ones asking for a clean uninstall is enough.
+            ...(work.clean ? { clean: 1 } : {}),
           }))
           .where('member_id', '=', work.memberId)
           .where('event', '=', work.event)
@@ -85,7 +88,15 @@ export function eventWorkRecords(d: Dialect, cipher: TokenCipher): EventWorkReco
         if (joined) return joined.id;
         const reopened = await trx
           .updateTable('event_work')
-          .set({ done_at: null, outcome: null, attempts: 0, last_error: null, received_at: at, next_attempt_at: due })
+          .set({
+            done_at: null,
+            outcome: null,
+            attempts: 0,
+            last_error: null,
+            received_at: at,
+            next_attempt_at: due,
+            clean: work.clean ? 1 : 0,
+          })
           .where(
             'id',
             '=',
@@ -111,6 +122,7 @@ export function eventWorkRecords(d: Dialect, cipher: TokenCipher): EventWorkReco
             received_at: at,
             attempts: 0,
             next_attempt_at: due,
+            clean: work.clean ? 1 : 0,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -186,6 +198,11 @@ export function eventWorkRecords(d: Dialect, cipher: TokenCipher): EventWorkReco
               { installedAt: work.installed_at, tokenHash: work.token_hash },
             )
           : 'already_uninstalled';
+        if (verdict === 'same' && work.clean === 1) {
+          // Everything of the portal goes, this record too: nothing is left to finish.
+          await purgePortal(trx, work.member_id);
+          return 'purged';
+        }
         const outcome = verdict === 'same' ? 'uninstalled' : verdict;
         if (outcome === 'uninstalled') await uninstallPortal(d, trx, work.member_id, at);
         await finish(trx, id, by, outcome, at);
@@ -219,6 +236,7 @@ function toWork(row: Selectable<EventWorkTable>): EventWork {
     event: row.event,
     installedAt: row.installed_at,
     tokenHash: row.token_hash,
+    clean: row.clean === 1,
     receivedAt: row.received_at,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,

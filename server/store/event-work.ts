@@ -15,6 +15,8 @@ import { createHash } from 'node:crypto';
 export type EventWorkOutcome =
   /** Bitrix24 confirmed the uninstall: the portal is marked uninstalled and its tokens deleted. */
   | 'uninstalled'
+  /** Bitrix24 confirmed the uninstall with data[CLEAN] = 1: every row of the portal is deleted. */
+  | 'purged'
   /** Bitrix24 still accepts the portal's token: the event was forged, nothing changed. */
   | 'still_installed'
   /** The portal was already uninstalled: nothing to do. */
@@ -34,10 +36,17 @@ export interface NewEventWork {
   installedAt: number;
   /** `eventTokenHash` of the application token the event carried: a reinstall brings a new token. */
   tokenHash: string;
+  /**
+   * ONAPPUNINSTALL's data[CLEAN] = 1 (api-reference/common/events/on-app-uninstall.md): the
+   * confirmed uninstall deletes everything of the portal (portal-purge.ts), not only its tokens.
+   * Events joining a waiting record add to it: one that asked for it is enough.
+   */
+  clean?: boolean;
 }
 
 export interface EventWork extends NewEventWork {
   id: number;
+  clean: boolean;
   /** Unix ms, as every time here. */
   receivedAt: number;
   /** Attempts claimed so far, this one included. */
@@ -90,13 +99,14 @@ export interface EventWorkRecords {
    * ONAPPUNINSTALL confirmed by Bitrix24: in one transaction, while `by` still holds the claim,
    * the portal is marked uninstalled and its tokens deleted, only if it is still the install
    * the record names (installed, same `installedAt`, same application token); and the record is
-   * done. Answers the outcome written, or null when the claim was lost and nothing changed.
+   * done. With `clean`, every row of the portal is deleted instead, this record's too (`purged`).
+   * Answers the outcome written, or null when the claim was lost and nothing changed.
    */
   completeUninstall(
     id: number,
     by: string,
     at: number,
-  ): Promise<'uninstalled' | 'already_uninstalled' | 'reinstalled' | null>;
+  ): Promise<'uninstalled' | 'purged' | 'already_uninstalled' | 'reinstalled' | null>;
   /** A portal's records, newest first (the Status tab, tests). */
   list(memberId: string): Promise<EventWork[]>;
   /** Deletes records done before `before` (Unix ms); answers how many. */

@@ -13,6 +13,9 @@ import { up as eventWorkLastAttempt } from './migrations/009_event_work_last_att
 import { up as avatarHistory } from './migrations/010_avatar_history';
 import { up as bulkJobs } from './migrations/011_bulk_jobs';
 import { up as auditChangeKey } from './migrations/015_audit_change_key';
+import { up as botGreetings } from './migrations/016_bot_greetings';
+import { up as requestLog } from './migrations/017_request_log';
+import { up as uninstallClean } from './migrations/018_uninstall_clean';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -33,6 +36,9 @@ export const MIGRATIONS: Record<string, Up> = {
   '010_avatar_history': avatarHistory,
   '011_bulk_jobs': bulkJobs,
   '015_audit_change_key': auditChangeKey,
+  '016_bot_greetings': botGreetings,
+  '017_request_log': requestLog,
+  '018_uninstall_clean': uninstallClean,
 };
 
 /**

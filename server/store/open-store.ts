@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { auditMethods } from './audit-log';
 import { avatarChangeRecords } from './avatar-changes';
 import { avatarHistoryRecords } from './avatar-history';
+import { botGreetingRecords } from './bot-greetings';
 import type { Dialect } from './dialect';
 import { eventWorkRecords } from './event-work-records';
 import { capabilityRecords } from './learnt-capabilities';
@@ -9,6 +10,7 @@ import { bulkJobRecords } from './bulk-job-records';
 import { migrate } from './migrate';
 import { portalMethods } from './portals';
 import { rateLimitMethods } from './rate-limits';
+import { requestLogRecords } from './request-log';
 import { sessionRecords } from './sessions';
 import type { Store } from './store';
 import { tokenMethods } from './tokens';
@@ -33,5 +35,7 @@ export function openStore(dialect: Dialect, cipher: TokenCipher): Store {
     capabilities: capabilityRecords(dialect),
     bulkJobs: bulkJobRecords(dialect),
     avatarHistory: avatarHistoryRecords(dialect),
+    botGreetings: botGreetingRecords(dialect),
+    requestLog: requestLogRecords(dialect),
   };
 }

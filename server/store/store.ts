@@ -1,6 +1,8 @@
 import type { AuditEntry } from './audit-entry';
 import type { AvatarChangeRecords } from './avatar-changes';
 import type { AvatarHistoryRecords } from './avatar-history';
+import type { BotGreetingRecords } from './bot-greetings';
+import type { RequestLogRecords } from './request-log';
 import type { EventWorkRecords } from './event-work';
 import type { BulkJobRecords } from './bulk-jobs';
 import type { CapabilityRecords } from './learnt-capabilities';
@@ -154,4 +156,8 @@ export interface Store {
   readonly bulkJobs: BulkJobRecords;
   /** The pictures each change replaced and set, for Undo, Restore and the audit log (avatar-history.ts). */
   readonly avatarHistory: AvatarHistoryRecords;
+  /** The dialogs the app's bot greeted, each once (bot-greetings.ts). */
+  readonly botGreetings: BotGreetingRecords;
+  /** Requests to Bitrix24 and the OAuth server with their answers, redacted, for support (request-log.ts). */
+  readonly requestLog: RequestLogRecords;
 }
