@@ -79,6 +79,12 @@ export interface Config {
   /** Audit entries older than this are deleted, daily. */
   readonly auditRetentionDays: number;
   /**
+   * Every request to Bitrix24 and the OAuth server with its answer, redacted, kept this many days
+   * for support (0: not kept); `token` enables GET /request-log, the export for the deployment's
+   * operator, for callers sending it as a bearer token.
+   */
+  readonly requestLog: { readonly days: number; readonly token: string | null };
+  /**
    * The pictures each change replaces and sets (server/chats/avatar-history.ts): full ones for
    * the undo window, 64 px thumbnails for AUDIT_RETENTION_DAYS, within a byte budget per portal.
    */
@@ -225,6 +231,7 @@ const SETTINGS = {
     'must be a comma-separated list of host names, each optionally with :port (bitrix.corp.local,10.0.0.5:8443)',
   ),
   METRICS_TOKEN: read('METRICS_TOKEN'),
+  REQUEST_LOG_TOKEN: read('REQUEST_LOG_TOKEN'),
   TRUST_PROXY: read('TRUST_PROXY'),
   // Defaults to silent under test, info otherwise.
   LOG_LEVEL: read('LOG_LEVEL', z.enum(LOG_LEVELS), `must be one of ${LOG_LEVELS.join(', ')}`),
@@ -272,6 +279,8 @@ const SETTINGS = {
   // Docker waits 10 s after SIGTERM by default; compose.yaml gives 30 s.
   SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 20000, 0, 600000),
   AUDIT_RETENTION_DAYS: integer('AUDIT_RETENTION_DAYS', 365, 1, 36500),
+  // The Market asks for "at least the last 3 days" (market/preparing-to-publish/common-requirements.md).
+  REQUEST_LOG_DAYS: integer('REQUEST_LOG_DAYS', 3, 0, 365),
   AVATAR_HISTORY: bool('AVATAR_HISTORY', true),
   UNDO_WINDOW_MINUTES: integer('UNDO_WINDOW_MINUTES', 15, 1, 1440),
   // A thumbnail is 2 to 4 KB: thousands of changes a portal, and the full pictures of a busy hour.
@@ -406,6 +415,16 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('APP_BASE_URL must be an https:// URL in production (Bitrix24 calls it)');
 
   const metricsToken = s.METRICS_TOKEN ?? null;
+  const requestLogToken = s.REQUEST_LOG_TOKEN ?? null;
+  // The request log's export holds every portal's requests: the same rules as /metrics' token.
+  if (requestLogToken !== null && requestLogToken.length < 16)
+    problems.push('REQUEST_LOG_TOKEN must be at least 16 characters (openssl rand -hex 24)');
+  else if (requestLogToken !== null && production && guessesLog10(requestLogToken) < MIN_TOKEN_GUESSES_LOG10)
+    problems.push(
+      'REQUEST_LOG_TOKEN is not random enough for production (words, a sequence or a repeat are guessed quickly); use openssl rand -hex 24',
+    );
+  if (requestLogToken !== null && requestLogToken === metricsToken)
+    problems.push('REQUEST_LOG_TOKEN must differ from METRICS_TOKEN: whoever scrapes /metrics need not read requests');
   if (metricsToken !== null && metricsToken.length < 16)
     problems.push('METRICS_TOKEN must be at least 16 characters (openssl rand -hex 24)');
   else if (metricsToken !== null && production && guessesLog10(metricsToken) < MIN_TOKEN_GUESSES_LOG10)
@@ -460,6 +479,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: s.SHUTDOWN_GRACE_MS,
     metricsToken,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    requestLog: { days: s.REQUEST_LOG_DAYS, token: requestLogToken },
     avatarHistory: {
       enabled: s.AVATAR_HISTORY,
       undoWindowMs: s.UNDO_WINDOW_MINUTES * 60_000,

@@ -5,7 +5,8 @@ import type { Portal, Store, TokenSet } from '../store/store';
 import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from '../bitrix24/app-identity';
 import { Bitrix24Error, Bitrix24UnavailableError } from '../bitrix24/bitrix24-error';
 import { STRICT_EGRESS, type EgressPolicy } from '../bitrix24/http-json';
-import { postRestMethod } from '../bitrix24/rest-call';
+import { postRestMethod, restExchange } from '../bitrix24/rest-call';
+import type { RequestLog } from '../bitrix24/request-log';
 import { AUTH_CODES, toAppError } from '../bitrix24/error-mapping';
 import type { PortalMove } from '../bitrix24/portal-move';
 import type { TokenHolder } from '../portal/token-holder';
@@ -77,6 +78,8 @@ export function createAuthenticateUser(deps: {
   egress?: EgressPolicy;
   move?: PortalMove;
   holder?: TokenHolder;
+  /** The batch and its answer, for support (request-log.ts). */
+  requestLog?: RequestLog;
   now?: () => number;
 }): AuthenticateUser {
   const now = deps.now ?? Date.now;
@@ -97,6 +100,10 @@ export function createAuthenticateUser(deps: {
       const answer = await postRestMethod<unknown>(portal.clientEndpoint, 'batch', cmd, auth.accessToken, {
         signal: AbortSignal.timeout(deps.timeoutMs),
         egress: deps.egress ?? STRICT_EGRESS,
+        // Whose token it is, Bitrix24 says in the answer (user.current), which the log keeps.
+        observe:
+          deps.requestLog &&
+          ((seen) => deps.requestLog!.record(restExchange({ memberId: portal.memberId, userId: null }, 'batch', seen))),
       });
       raw = answer.result;
       // Compared as URLs: the answer's address is normalised (host case, default port).

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Bitrix24UnavailableError, OAuthGrantError } from './bitrix24-error';
 import type { WindowLimit } from './grant-limits';
 import { isRecord, postForm, STRICT_EGRESS, type EgressPolicy } from './http-json';
+import type { RequestLog } from './request-log';
 
 // The OAuth server (oauth.bitrix.info, or the emulator's) is the only trusted source of a
 // portal's identity and REST endpoint (settings/oauth/index.md, auto-renewal.md).
@@ -41,17 +42,40 @@ export function createOAuthServerClient(deps: {
    * application that renews tokens too often (settings/oauth/auto-renewal.md), on every portal.
    */
   ceiling?: WindowLimit;
+  /** Every grant asked and its answer, for support (request-log.ts), the client secret and tokens withheld. */
+  requestLog?: RequestLog;
 }): OAuthServerClient {
   const egress = deps.egress ?? STRICT_EGRESS;
   const grant = async (memberId: string, params: Record<string, string>): Promise<OAuthGrant> => {
     await deps.ceiling?.take(memberId);
     const body = new URLSearchParams({ ...params, client_id: deps.clientId, client_secret: deps.clientSecret });
+    const signal = AbortSignal.timeout(deps.timeoutMs);
+    const startedAt = Date.now();
+    const record = (status: number | null, outcome: string, answer: unknown) =>
+      deps.requestLog?.record({
+        memberId,
+        userId: null,
+        target: 'oauth',
+        method: `oauth/token ${params.grant_type ?? ''}`.trim(),
+        params: body,
+        status,
+        outcome,
+        answer,
+        startedAt,
+        ms: Date.now() - startedAt,
+      });
     // The OAuth server never moves: no redirect is followed, so the client secret and the
     // refresh token go to the configured address only.
-    const { status, body: answer } = await postForm(`${deps.oauthServer}/oauth/token/`, body, {
-      signal: AbortSignal.timeout(deps.timeoutMs),
-      egress,
-    });
+    let status: number;
+    let answer: unknown;
+    try {
+      ({ status, body: answer } = await postForm(`${deps.oauthServer}/oauth/token/`, body, { signal, egress }));
+    } catch (error) {
+      record(null, signal.aborted ? 'timeout' : 'unavailable', null);
+      throw error;
+    }
+    const refusal = isRecord(answer) && typeof answer.error === 'string' ? answer.error : null;
+    record(status, refusal ?? (status < 400 ? 'ok' : `HTTP_${status}`), answer);
     if (!isRecord(answer)) throw new Bitrix24UnavailableError(`OAuth server answered HTTP ${status} without an object`);
     // A server that is down or busy says nothing about the grant, whatever error it names
     // (`temporarily_unavailable` with 503, say): only a refusal of the grant itself (invalid_grant,

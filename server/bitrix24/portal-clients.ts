@@ -8,7 +8,8 @@ import { isRecord, STRICT_EGRESS, type EgressPolicy } from './http-json';
 import { cutText, MAX_CODE_LENGTH, MAX_METHOD_LENGTH } from '../foreign-text';
 import { outcomeLabel } from './known-codes';
 import { createOperatingResets, readOperatingReset } from './operating-limit';
-import { postRestMethod } from './rest-call';
+import type { RequestLog } from './request-log';
+import { postRestMethod, restExchange } from './rest-call';
 import type { TokenRefresher } from './token-refresh';
 
 /** REST calls on behalf of one stored owner (the portal, or one of its users). */
@@ -87,6 +88,8 @@ export function createPortalClients(deps: {
    * Bitrix24 code of the closed list in known-codes.ts, or `other`, so a portal cannot mint labels.
    */
   onCall?: (call: { method: string; outcome: string; seconds: number }) => void;
+  /** Every request and its answer, for support (request-log.ts); none when the request log is off. */
+  requestLog?: RequestLog;
 }): PortalClients {
   const egress = deps.egress ?? STRICT_EGRESS;
   const maxRetries = deps.restriction?.maxRetries ?? 5;
@@ -220,7 +223,11 @@ export function createPortalClients(deps: {
                 deps.onCall?.({ method, outcome: outcomeLabel(outcome), seconds: (Date.now() - started) / 1000 });
               };
               try {
-                const answer = await postRestMethod<T>(entry.endpoint, method, params, token, { signal, egress });
+                const answer = await postRestMethod<T>(entry.endpoint, method, params, token, {
+                  signal,
+                  egress,
+                  observe: deps.requestLog && ((seen) => deps.requestLog!.record(restExchange(owner, method, seen))),
+                });
                 logCall('ok', 200);
                 if (answer.operatingReset) operating.seen(owner.memberId, method, answer.operatingReset);
                 if (method === 'batch') noteBatchCalls(owner, params, answer.result);

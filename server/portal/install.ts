@@ -6,7 +6,8 @@ import { PORTAL_TOKEN_USER } from '../store/store';
 import { APP_INFO_COMMAND, APP_INFO_KEY, applicationCodeOf } from '../bitrix24/app-identity';
 import { Bitrix24Error, Bitrix24UnavailableError, OAuthGrantError } from '../bitrix24/bitrix24-error';
 import { STRICT_EGRESS, type EgressPolicy } from '../bitrix24/http-json';
-import { callWithAccessToken } from '../bitrix24/rest-call';
+import { callWithAccessToken, restExchange, type SeenExchange } from '../bitrix24/rest-call';
+import type { RequestLog } from '../bitrix24/request-log';
 import type { OAuthServerClient } from '../bitrix24/oauth-client';
 import { toAppError } from '../bitrix24/error-mapping';
 import type { GrantRequestLimits } from '../bitrix24/grant-limits';
@@ -55,6 +56,8 @@ export function createInstallPortal(deps: {
    * too. Without one, the strict policy, with private addresses allowed as http portals are.
    */
   egress?: EgressPolicy;
+  /** The install's own batch (user.admin, app.info) and its answer, for support (request-log.ts). */
+  requestLog?: RequestLog;
   log: Logger;
   now?: () => Date;
 }): InstallPortal {
@@ -89,7 +92,7 @@ export function createInstallPortal(deps: {
       });
     }
 
-    await requireAdministrator(grant.clientEndpoint, grant.accessToken, grant.memberId, deps);
+    await requireAdministrator(grant.clientEndpoint, grant.accessToken, grant.memberId, grant.userId, deps);
 
     let portal = await deps.store.savePortal(
       {
@@ -138,7 +141,15 @@ async function requireAdministrator(
   endpoint: string,
   accessToken: string,
   memberId: string,
-  deps: { clientId: string; timeoutMs: number; egress?: EgressPolicy; allowHttpPortals: boolean; log: Logger },
+  userId: number | null,
+  deps: {
+    clientId: string;
+    timeoutMs: number;
+    egress?: EgressPolicy;
+    allowHttpPortals: boolean;
+    requestLog?: RequestLog;
+    log: Logger;
+  },
 ): Promise<void> {
   let answer: { result?: Record<string, unknown>; result_error?: unknown } | null;
   const egress = deps.egress ?? { ...STRICT_EGRESS, allowPrivateNetworks: deps.allowHttpPortals };
@@ -148,7 +159,18 @@ async function requireAdministrator(
       'cmd[admin]': 'user.admin',
       [`cmd[${APP_INFO_KEY}]`]: APP_INFO_COMMAND,
     });
-    answer = await callWithAccessToken<typeof answer>(endpoint, 'batch', cmd, accessToken, deps.timeoutMs, egress);
+    const observe =
+      deps.requestLog &&
+      ((seen: SeenExchange) => deps.requestLog!.record(restExchange({ memberId, userId }, 'batch', seen)));
+    answer = await callWithAccessToken<typeof answer>(
+      endpoint,
+      'batch',
+      cmd,
+      accessToken,
+      deps.timeoutMs,
+      egress,
+      observe,
+    );
   } catch (error) {
     if (error instanceof Bitrix24UnavailableError)
       throw new AppError('BITRIX24_UNAVAILABLE', { detail: error.message });
