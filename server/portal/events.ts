@@ -5,6 +5,7 @@ import { eventTokenHash } from '../store/event-work';
 import type { Store } from '../store/store';
 import type { GrantRequestLimits } from '../bitrix24/grant-limits';
 import type { InstallPortal } from './install';
+import type { BotGreeter, BotJoin } from './bot-greeting';
 
 // Events arrive as form posts (api-reference/events/safe-event-handlers.md). Each is believed
 // only if auth[application_token] equals the token the portal gave us at install, compared in
@@ -25,6 +26,10 @@ import type { InstallPortal } from './install';
 // UNINSTALL_CHECK_INTERVAL_SECONDS, and events in between join the record waiting (store's
 // eventWork.add), so they write no row and ask Bitrix24 nothing more.
 //
+// ONIMBOTJOINCHAT, posted to the bot's handler when it joins a dialog, is checked the same way
+// (its `auth` carries the application token: _includes/auth-params-in-events.md), then the
+// greeting goes out after the answer (bot-greeting.ts).
+//
 // ONAPPINSTALL is never traded for a portal the app does not know. This app is a local
 // application with an interface: Bitrix24 installs it by posting the install form to its install
 // path in front of the administrator (settings/app-installation/local-apps/installation-master.md,
@@ -41,6 +46,10 @@ export interface IncomingEvent {
   memberId: string;
   applicationToken: string;
   refreshToken: string | null;
+  /** ONAPPUNINSTALL's data[CLEAN] = 1: the administrator chose to delete the app's data too. */
+  clean: boolean;
+  /** ONIMBOTJOINCHAT's data[PARAMS]: which bot joined which dialog; null for other events. */
+  botJoin: BotJoin | null;
   /** The sender's address (an IPv6 client by its /64), for the limits of ONAPPINSTALL; null when unknown. */
   address: string | null;
 }
@@ -62,6 +71,8 @@ export function createHandleEvent(deps: {
   uninstallCheckIntervalMs: number;
   /** Starts the work of a record just written, in the background (EventWorker.kick). */
   startWork: (id: number) => void;
+  /** Greets a dialog the bot joined, after the answer (ONIMBOTJOINCHAT); without one, joins are only logged. */
+  greeter?: Pick<BotGreeter, 'greet'>;
   log: Logger;
   now?: () => Date;
 }): HandleEvent {
@@ -103,12 +114,22 @@ export function createHandleEvent(deps: {
           event: name,
           installedAt: portal.installedAt.getTime(),
           tokenHash: eventTokenHash(event.applicationToken),
+          clean: event.clean,
         },
         now().getTime(),
         deps.uninstallCheckIntervalMs,
       );
-      deps.log.info({ memberId: portal.memberId, event: name, work: id }, 'event recorded; Bitrix24 is asked next');
+      deps.log.info(
+        { memberId: portal.memberId, event: name, work: id, clean: event.clean },
+        'event recorded; Bitrix24 is asked next',
+      );
       deps.startWork(id);
+      return;
+    }
+    if (name === 'ONIMBOTJOINCHAT') {
+      // The greeting is a REST call: it goes after the answer, as every event's work does.
+      if (portal.state === 'installed' && event.botJoin && deps.greeter) deps.greeter.greet(portal, event.botJoin);
+      else deps.log.info({ memberId: portal.memberId, event: name }, 'ONIMBOTJOINCHAT without a dialog to greet');
       return;
     }
     deps.log.info({ memberId: portal.memberId, event: name }, 'event received');
