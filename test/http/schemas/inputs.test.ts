@@ -27,7 +27,38 @@ describe('POST /events', () => {
       memberId: 'm1',
       applicationToken: 'app-token',
       refreshToken: null,
+      clean: false,
+      botJoin: null,
     });
+  });
+
+  it('reads ONAPPUNINSTALL’s data[CLEAN] and ONIMBOTJOINCHAT’s PARAMS, and nothing of data[BOT] or data[USER]', () => {
+    const auth = { member_id: 'm1', application_token: 'app-token' };
+    expect(parseEvent({ event: 'ONAPPUNINSTALL', data: { CLEAN: '1', LANGUAGE_ID: 'en' }, auth }).clean).toBe(true);
+    expect(parseEvent({ event: 'ONAPPUNINSTALL', data: { CLEAN: '0' }, auth }).clean).toBe(false);
+    const join = parseEvent({
+      event: 'ONIMBOTJOINCHAT',
+      data: {
+        BOT: { '501': { access_token: 'bot-token', refresh_token: 'bot-refresh', BOT_ID: '501' } },
+        PARAMS: { CHAT_TYPE: 'C', BOT_ID: '501', DIALOG_ID: 'chat12', LANGUAGE: 'de', USER_ID: '2' },
+        USER: { ID: '2', NAME: 'Boris User' },
+      },
+      auth,
+    });
+    expect(join).toEqual({
+      event: 'ONIMBOTJOINCHAT',
+      memberId: 'm1',
+      applicationToken: 'app-token',
+      refreshToken: null,
+      clean: false,
+      botJoin: { botId: 501, dialogId: 'chat12', chatType: 'C', language: 'de' },
+    });
+    // A dialog id that is neither `chatN` nor a user's id, or no bot: no join to greet.
+    const odd = { CHAT_TYPE: 'C', BOT_ID: '501', DIALOG_ID: 'chat12; DROP' };
+    expect(parseEvent({ event: 'ONIMBOTJOINCHAT', data: { PARAMS: odd }, auth }).botJoin).toBeNull();
+    expect(
+      parseEvent({ event: 'ONIMBOTJOINCHAT', data: { PARAMS: { DIALOG_ID: 'chat12' } }, auth }).botJoin,
+    ).toBeNull();
   });
 
   it('refuses an event without a name or member_id as EVENT_NOT_VERIFIED', () => {
