@@ -1,5 +1,6 @@
 import { createAdmin } from './admin.js';
 import { createApi } from './api.js';
+import { setUpBulk } from './bulk.js';
 import { createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
 import { startBusyCountdown, stopBusyCountdown } from './busy-countdown.js';
@@ -29,6 +30,8 @@ async function main() {
   const message = byId('message');
   const { say, unsay, setActiveSlot } = createMessage({ element: message, onShown: fit });
   const api = createApi({ data, frameReady });
+  // Many chats at once: its own section, with the same API and message.
+  setUpBulk({ api, data, onError: (error) => say(error.message, 'error'), fit });
   // What the user has chosen: the chat here, the image in the image choice. An Apply copies
   // both: its result speaks of what was sent, whatever is chosen while it runs.
   /** @type {Chat | null} */

@@ -54,6 +54,32 @@ export interface PageElements {
   apply: HTMLButtonElement;
   'apply-hint': HTMLSpanElement;
   'chat-access': HTMLParagraphElement;
+  // Many chats at once (views/bulk-section.ts)
+  bulk: HTMLElement;
+  'bulk-search': HTMLInputElement;
+  'bulk-type': HTMLSelectElement;
+  'bulk-select-all': HTMLButtonElement;
+  'bulk-clear': HTMLButtonElement;
+  'bulk-count': HTMLSpanElement;
+  'bulk-list': HTMLUListElement;
+  'bulk-list-status': HTMLParagraphElement;
+  'bulk-more': HTMLButtonElement;
+  'bulk-emoji-row': HTMLDivElement;
+  'bulk-emoji': HTMLInputElement;
+  'bulk-logo-row': HTMLDivElement;
+  'bulk-logo': HTMLInputElement;
+  'bulk-preview': HTMLCanvasElement;
+  'bulk-preview-caption': HTMLElement;
+  'bulk-check': HTMLButtonElement;
+  'bulk-apply': HTMLButtonElement;
+  'bulk-summary': HTMLParagraphElement;
+  'bulk-run': HTMLDivElement;
+  'bulk-progress': HTMLProgressElement;
+  'bulk-status': HTMLParagraphElement;
+  'bulk-pause': HTMLButtonElement;
+  'bulk-resume': HTMLButtonElement;
+  'bulk-cancel': HTMLButtonElement;
+  'bulk-results': HTMLUListElement;
   // The administrators' panels (adminPanels in views/app-page.ts)
   'panel-settings': HTMLElement;
   'panel-status': HTMLElement;

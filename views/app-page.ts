@@ -1,5 +1,6 @@
 import { html, jsonForScript, layout, plainAssetUrl, type AssetUrl, type SafeHtml } from './html';
 import { icon } from './icons';
+import { bulkSection } from './bulk-section';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
 import type { AppPageData, AppPageLimits } from './page-data';
 
@@ -121,6 +122,7 @@ ${tabs}
       </div>
     </div>
   </div>
+${bulkSection(t)}
 </section>
 ${admin ? adminPanels(t) : ''}
 </main>
@@ -128,6 +130,7 @@ ${admin ? adminPanels(t) : ''}
 
   const head = html`<meta name="app-token" content="${m.appToken}">
 ${m.inFrame ? html`<script src="${asset('/vendor/b24jssdk.js')}" async id="b24jssdk"></script>` : ''}
+<link rel="stylesheet" href="${asset('/static/bulk.css')}">
 <script type="module" src="${asset('/static/app.js')}"></script>`;
   return layout({
     lang: uiLocale(m.lang),

@@ -226,13 +226,13 @@ describe('changing many chats at once', () => {
         .png()
         .toBuffer();
       const res = await stack.http
-        .put(`/api/bulk-jobs/${job.id}/chats/${chatId}/avatar`)
+        .post(`/api/bulk-jobs/${job.id}/chats/${chatId}/avatar`)
         .set('Authorization', auth())
         .attach('avatar', picture, { filename: 'initials.png', contentType: 'image/png' });
       expect(res.status).toBe(200);
     }
     const refusedFile = await stack.http
-      .put(`/api/bulk-jobs/${job.id}/chats/${ids[0]}/avatar`)
+      .post(`/api/bulk-jobs/${job.id}/chats/${ids[0]}/avatar`)
       .set('Authorization', auth())
       .attach('avatar', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), {
         filename: 'x.svg',

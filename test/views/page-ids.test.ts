@@ -52,6 +52,8 @@ const PAGES_OF: Record<string, Page[]> = {
   'message.js': appPages,
   'portal-frame.js': appPages,
   'range-fill.js': appPages,
+  'bulk.js': appPages,
+  'made-avatar.js': appPages,
   // Started by app.js for administrators only.
   'tabs.js': [adminPage],
   'admin.js': [adminPage],

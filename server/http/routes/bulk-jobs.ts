@@ -81,7 +81,7 @@ export function bulkJobRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof 
   });
 
   // A chat's own picture, made in the browser (its initials): the same checks as any upload.
-  router.put('/:jobId/chats/:chatId/avatar', async (req, res) => {
+  router.post('/:jobId/chats/:chatId/avatar', async (req, res) => {
     const jobId = parseJobId(req.params.jobId);
     const chatId = parseChatId(req.params.chatId);
     // The job is the user's before a byte of the upload is read.

@@ -1,0 +1,104 @@
+import { html, type SafeHtml } from './html';
+import type { uiStrings } from './i18n';
+
+// "Apply to many chats" on the change panel (public/bulk.js runs it): the chats picked by search,
+// kind and list; their picture made in the browser (each chat's initials, or one emoji or logo,
+// on a colour); the dry run's verdict per chat; the job's progress with pause, resume, cancel;
+// and what happened to each chat.
+
+/**
+ * The chat colours Bitrix24 names to apps (chat-bots-v2/imbot.v2/chats/chat-update.md,
+ * "Available Colors"), in its order.
+ */
+export const CHAT_COLOURS = [
+  ['red', '#df532d'],
+  ['green', '#64a513'],
+  ['mint', '#4ba984'],
+  ['lightBlue', '#4ba5c3'],
+  ['darkBlue', '#3e99ce'],
+  ['purple', '#8474c8'],
+  ['aqua', '#1eb4aa'],
+  ['pink', '#f76187'],
+  ['lime', '#58cc47'],
+  ['brown', '#ab7761'],
+  ['azure', '#29619b'],
+  ['khaki', '#728f7a'],
+  ['sand', '#ba9c7b'],
+  ['marengo', '#556574'],
+  ['gray', '#909090'],
+  ['graphite', '#5e5f5e'],
+] as const;
+
+/** The page's word for a colour: bulkColourRed, bulkColourLightBlue, … */
+const colourKey = (code: (typeof CHAT_COLOURS)[number][0]) =>
+  `bulkColour${code[0]!.toUpperCase()}${code.slice(1)}` as `bulkColour${Capitalize<typeof code>}`;
+
+export function bulkSection(t: ReturnType<typeof uiStrings>): SafeHtml {
+  // A swatch's colour is set from data-colour by the script: the policy allows no inline style.
+  const swatches = CHAT_COLOURS.map(
+    ([code, hex], index) =>
+      html`<label class="swatch" title="${t[colourKey(code)]}" data-colour="${hex}"><input type="radio" name="bulk-colour" value="${hex}"${index === 0 ? html` checked` : ''}><span class="visually-hidden">${t[colourKey(code)]}</span></label>`,
+  );
+  return html`
+<details id="bulk" class="card bulk">
+  <summary class="bulk-summary">${t.bulkHeading}</summary>
+  <p class="hint">${t.bulkIntro}</p>
+  <div class="bulk-grid">
+    <div class="bulk-chats">
+      <div class="bulk-find">
+        <label for="bulk-search">${t.bulkSearchLabel}</label>
+        <input id="bulk-search" type="search" autocomplete="off" placeholder="${t.bulkSearchPlaceholder}">
+        <label for="bulk-type">${t.bulkTypeLabel}</label>
+        <select id="bulk-type"><option value="all">${t.bulkTypeAll}</option><option value="chat">${t.bulkTypeClosed}</option><option value="open">${t.bulkTypeOpen}</option></select>
+      </div>
+      <div class="bulk-select-row">
+        <button id="bulk-select-all" type="button" class="btn btn-light btn-small">${t.bulkSelectAll}</button>
+        <button id="bulk-clear" type="button" class="btn btn-light btn-small">${t.bulkClear}</button>
+        <span id="bulk-count" class="hint" role="status"></span>
+      </div>
+      <ul id="bulk-list" class="bulk-list" aria-label="${t.bulkChatsLabel}"></ul>
+      <p id="bulk-list-status" class="hint" role="status">${t.bulkLoading}</p>
+      <button id="bulk-more" type="button" class="btn btn-light btn-small" hidden>${t.bulkLoadMore}</button>
+    </div>
+    <div class="bulk-look">
+      <fieldset class="bulk-source">
+        <legend>${t.bulkSourceLabel}</legend>
+        <label><input type="radio" name="bulk-source" value="initials" checked> ${t.bulkSourceInitials}</label>
+        <label><input type="radio" name="bulk-source" value="emoji"> ${t.bulkSourceEmoji}</label>
+        <label><input type="radio" name="bulk-source" value="logo"> ${t.bulkSourceLogo}</label>
+      </fieldset>
+      <div id="bulk-emoji-row" class="bulk-emoji-row" hidden>
+        <label for="bulk-emoji">${t.bulkEmojiLabel}</label>
+        <input id="bulk-emoji" type="text" maxlength="16" value="🚀" autocomplete="off">
+      </div>
+      <div id="bulk-logo-row" class="bulk-logo-row" hidden>
+        <input id="bulk-logo" class="file-input" type="file" accept="image/png,image/jpeg,image/webp,image/gif">
+        <label class="btn btn-light btn-small" for="bulk-logo">${t.bulkLogoLabel}</label>
+      </div>
+      <fieldset id="bulk-colours" class="bulk-colours">
+        <legend>${t.bulkColourLabel}</legend>
+        ${swatches}
+      </fieldset>
+      <figure class="bulk-preview-figure">
+        <canvas id="bulk-preview" class="bulk-preview" width="192" height="192" role="img" aria-label="${t.bulkPreviewLabel}"></canvas>
+        <figcaption id="bulk-preview-caption" class="hint"></figcaption>
+      </figure>
+    </div>
+  </div>
+  <div class="bulk-actions">
+    <button id="bulk-check" type="button" class="btn btn-light">${t.bulkCheck}</button>
+    <button id="bulk-apply" type="button" class="btn btn-primary" disabled>${t.bulkApplyNone}</button>
+  </div>
+  <p id="bulk-summary" class="hint bulk-summary-line" role="status" aria-live="polite"></p>
+  <div id="bulk-run" class="bulk-run" hidden>
+    <progress id="bulk-progress" max="100" value="0" aria-label="${t.bulkProgressLabel}"></progress>
+    <p id="bulk-status" class="bulk-status" role="status" aria-live="polite"></p>
+    <div class="bulk-controls">
+      <button id="bulk-pause" type="button" class="btn btn-light btn-small">${t.bulkPause}</button>
+      <button id="bulk-resume" type="button" class="btn btn-light btn-small" hidden>${t.bulkResume}</button>
+      <button id="bulk-cancel" type="button" class="btn btn-light btn-small">${t.bulkCancel}</button>
+    </div>
+  </div>
+  <ul id="bulk-results" class="bulk-results" aria-label="${t.bulkResultsLabel}"></ul>
+</details>`;
+}
