@@ -149,11 +149,15 @@ export function setUpBulk({ api, data, onError, fit }) {
     return answer;
   }
 
+  /** The search the list shows. */
+  let shownFor = '';
+
   async function load(reset = true) {
     const mine = ++listing;
     if (reset) {
       shown = [];
       next = null;
+      shownFor = search.value.trim();
       listStatus.textContent = t.bulkLoading;
     }
     try {
@@ -179,6 +183,11 @@ export function setUpBulk({ api, data, onError, fit }) {
   // Every chat that matches, every page of it (at most a job's worth).
   byId('bulk-select-all').addEventListener('click', async () => {
     try {
+      // A search typed but not yet asked: asked now, so "all that match" is all that match it.
+      if (shownFor !== search.value.trim()) {
+        clearTimeout(searchTimer);
+        await load();
+      }
       while (next && shown.length < MAX_CHATS) await load(false);
       for (const chat of shown.filter(matches)) if (selected.size < MAX_CHATS) selected.set(chat.id, chat);
       render();

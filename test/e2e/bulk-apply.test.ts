@@ -100,3 +100,51 @@ describe('apply to many chats', () => {
     },
   );
 });
+
+describe('a job of many chats outlives its page', () => {
+  let stack: Stack;
+  let browser: BrowserStack['browser'];
+  let page: Page;
+  let app: FrameLocator;
+
+  beforeAll(async () => {
+    ({ stack, browser, page, app } = await openBrowserStack({
+      install: true,
+      emulator: { portals: [{ seed: 'company' }] },
+    }));
+  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
+
+  it('pauses, is found again by a page opened anew, resumes and ends, one emoji for every chat', async () => {
+    const portal = stack.emulator.portals[0]!;
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: PLAIN_USER_ID });
+    await app.locator('#bulk summary').click();
+    // Every chat whose title has "Sales": the search, then all of it.
+    await app.locator('#bulk-search').fill('Sales');
+    await app.locator('#bulk-list label').first().waitFor();
+    await app.locator('#bulk-select-all').click();
+    await app.locator('#bulk-count', { hasText: /^\d+ chats selected$/ }).waitFor();
+    const picked = Number(/^(\d+)/.exec((await app.locator('#bulk-count').textContent()) ?? '')?.[1]);
+    expect(picked).toBeGreaterThan(10);
+    await app.locator('input[name="bulk-source"][value="emoji"]').check();
+    await app.locator('#bulk-check').click();
+    await app.locator('#bulk-apply:not([disabled])').waitFor({ timeout: 15_000 });
+    // Each of the job's requests takes a while, so the page can catch it between two.
+    portal.injectFault({ method: 'batch', latencyMs: 400, times: 1000 });
+    await app.locator('#bulk-apply').click();
+    await app.locator('#bulk-pause:not([hidden])').click();
+    await app.locator('#bulk-status', { hasText: 'Paused' }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SCREENS, 'bulk-paused-1280.png') });
+
+    // The page is closed and opened again: the job is there, paused.
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: PLAIN_USER_ID });
+    await app.locator('#bulk[open] #bulk-status', { hasText: 'Paused' }).waitFor({ timeout: 15_000 });
+    await app.locator('#bulk-resume').click();
+    await app
+      .locator('#bulk-status', { hasText: /^Done: \d+ changed, \d+ not changed\.$/ })
+      .waitFor({ timeout: 60_000 });
+    const changed = [...portal.state.chats.values()].filter((chat) => chat.avatar && chat.title.includes('Sales'));
+    expect(changed.length).toBeGreaterThan(10);
+    for (const chat of changed) expect(chat.avatar!.version).toBe(1);
+  });
+});
