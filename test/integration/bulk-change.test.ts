@@ -36,6 +36,15 @@ describe.each(PORTAL_PROFILES)('many chats at once on a %s portal', (profile) =>
   afterEach(() => stack.close());
 
   const portal = () => stack.emulator.portals[0]!;
+  /**
+   * Requests to the portal so far, but for the bot's greetings: a chat the bot joins gets one
+   * (imbot.message.add, a request of its own, sent when Bitrix24 tells the app the bot joined).
+   */
+  const requestsSoFar = () =>
+    portal().stats().restCalls -
+    portal()
+      .calls()
+      .filter((c) => c.method === 'imbot.message.add').length;
   const record = async () => (await stack.store.findPortalByMemberId(portal().memberId))!;
   const bulkPermission = () => createBulkPermission({ clients: stack.clients() });
   const bulkChange = () =>
@@ -88,9 +97,9 @@ describe.each(PORTAL_PROFILES)('many chats at once on a %s portal', (profile) =>
     const refused = companyChatIds('owner-only', 'outside').slice(0, 10);
     const ids = [...changeable, ...refused];
     const portalRecord = await record();
-    const before = portal().stats().restCalls;
+    const before = requestsSoFar();
     const verdicts = await bulkPermission().checkMany(portalRecord, PLAIN_USER_ID, ids);
-    const checks = portal().stats().restCalls - before;
+    const checks = requestsSoFar() - before;
     expect(checks).toBe(Math.ceil(ids.length / 25));
     const avatar = (await img.photo(256, 256)).toString('base64');
     const outcomes: BulkOutcome[] = [];
@@ -124,14 +133,14 @@ describe.each(PORTAL_PROFILES)('many chats at once on a %s portal', (profile) =>
         .map((c) => c.method);
     expect(callsOf(changeable[0]!)).toEqual(['imbot.chat.updateAvatar', 'im.chat.user.add', preferred]);
     expect(portal().chat(changeable[0]!)!.members).toContain(botId);
-    const requests = portal().stats().restCalls - before - checks;
+    const requests = requestsSoFar() - before - checks;
     // The changes alone with their links (two calls a chat, 25 chats a request), then the joins,
     // changes and links (three, 16 a request): for 110 chats, 5 and 7.
     expect(requests).toBe(Math.ceil(targets.length / 25) + Math.ceil(targets.length / 16));
     for (const chatIds of sent) expect(chatIds.length).toBeLessThanOrEqual(25);
 
     // Again, now that the bot is in: one round of two calls per chat.
-    const again = portal().stats().restCalls;
+    const again = requestsSoFar();
     const second: BulkOutcome[] = [];
     const fresh = await bulkPermission().checkMany(portalRecord, PLAIN_USER_ID, changeable);
     await bulkChange().changeMany(
@@ -141,7 +150,7 @@ describe.each(PORTAL_PROFILES)('many chats at once on a %s portal', (profile) =>
       { sending: async () => undefined, settled: async (outcome) => void second.push(outcome) },
     );
     expect(second.filter((o) => o.kind === 'changed')).toHaveLength(110);
-    expect(portal().stats().restCalls - again).toBe(Math.ceil(110 / 25) * 2);
+    expect(requestsSoFar() - again).toBe(Math.ceil(110 / 25) * 2);
     for (const id of changeable) expect(portal().chat(id)!.avatarChanges).toBe(2);
   });
 });
