@@ -135,6 +135,20 @@ describe('the page looks as Bitrix24 draws it', () => {
       if (row.scrolls) expect([lang, row.more]).toEqual([lang, 'end']);
       else expect([lang, row.outside]).toEqual([lang, []]);
     }
+    // Narrower still (a sidebar at large text): the row scrolls and fades at the side where more are.
+    const tabs = app.locator('.tabs');
+    await tabs.evaluate((nav) => (nav.style.maxWidth = '160px'));
+    await page.waitForTimeout(200);
+    expect(await tabs.getAttribute('data-more')).toBe('end');
+    expect(await tabs.evaluate((nav) => getComputedStyle(nav).maskImage)).toContain('gradient');
+    await tabs.evaluate((nav) => nav.scrollTo({ left: nav.scrollWidth }));
+    await page.waitForTimeout(200);
+    expect(await tabs.getAttribute('data-more')).toBe('start');
+    await app.locator('#tab-audit').focus();
+    await page.keyboard.press('Home');
+    await page.waitForTimeout(400);
+    expect(await tabs.getAttribute('data-more')).toBe('end');
+    await tabs.evaluate((nav) => (nav.style.maxWidth = ''));
     // The chosen tab is Air's: blue and underlined.
     const underline = await app
       .locator('#tab-change')
