@@ -2,10 +2,12 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../app.config';
 import { configureSharp } from './avatar/avatar-pipeline';
 import { composeApp, requestTimeoutMs } from './compose';
+import { HISTORY_PRUNE_INTERVAL_MS, pruneHistory } from './chats/change-history';
 import { createDrainingServer } from './http/draining-server';
 import { createAppMetrics, withMetrics } from './http/metrics';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { createLogger } from './logger';
+import { pruneRequestLog } from './portal/request-log-retention';
 import { createStore } from './store/create-store';
 import { createTokenCipher } from './store/token-cipher';
 
@@ -66,10 +68,19 @@ async function main(): Promise<void> {
     bitrix24 = { ...DEMO_CLIENT, oauthServer: emulator.oauthUrl };
     demoUrl = emulator.portals[0]!.baseUrl;
     if (!config.allowHttpPortals) config = { ...config, allowHttpPortals: true };
+    // The emulator's CDN of chat avatars is a file host as an operator would name one.
+    const cdnHost = new URL(emulator.avatarCdnUrl).host;
+    config = {
+      ...config,
+      avatarHistory: {
+        ...config.avatarHistory,
+        link: { ...config.avatarHistory.link, extraHosts: [...config.avatarHistory.link.extraHosts, cdnHost] },
+      },
+    };
   }
 
   const metrics = createAppMetrics();
-  const { app, tokenKeepAlive, eventWork, bulkWork } = composeApp({
+  const { app, tokenKeepAlive, eventWork, bulkWork, history, requestLog, greeter } = composeApp({
     config,
     store,
     log,
@@ -114,10 +125,29 @@ async function main(): Promise<void> {
       (count) => log.info({ count }, 'avatar change records pruned'),
       (error: unknown) => log.warn({ err: error }, 'avatar change records prune failed'),
     );
+    pruneRequestLog({ store, days: config.requestLog.days }).then(
+      (count) => log.info({ count, days: config.requestLog.days }, 'request log pruned'),
+      (error: unknown) => log.warn({ err: error }, 'request log prune failed'),
+    );
   };
   pruneAudit();
   const auditPrune = setInterval(pruneAudit, 86_400_000);
   auditPrune.unref();
+  // The history's full pictures go when the undo window has passed, its entries with the audit
+  // log's; at start and every few minutes.
+  const pruneOldPictures = () =>
+    void pruneHistory(store.avatarHistory, {
+      undoWindowMs: config.avatarHistory.undoWindowMs,
+      retentionDays: config.auditRetentionDays,
+    }).then(
+      (pruned) => {
+        if (pruned.pictures + pruned.entries > 0) log.info(pruned, 'avatar history pruned');
+      },
+      (error: unknown) => log.warn({ err: error }, 'avatar history prune failed'),
+    );
+  pruneOldPictures();
+  const historyPrune = setInterval(pruneOldPictures, HISTORY_PRUNE_INTERVAL_MS);
+  historyPrune.unref();
 
   // SIGTERM (docker stop, a deploy): out of the load balancer first, then let the requests in
   // flight and the event work in flight finish within SHUTDOWN_GRACE_MS, then close the store. Event
@@ -136,15 +166,22 @@ async function main(): Promise<void> {
     );
     clearInterval(prune);
     clearInterval(auditPrune);
+    clearInterval(historyPrune);
     tokenKeepAlive.stop();
     void (async () => {
       const [drained] = await Promise.all([
         web.drain(config.shutdownGraceMs),
         eventWork.stop(config.shutdownGraceMs),
         bulkWork.stop(config.shutdownGraceMs),
+        // Thumbnails of changes already answered, written before the store closes.
+        history?.idle(),
+        // Greetings of joins already answered (one call each, within its deadline).
+        greeter.settled(),
       ]);
       if (drained.finished) log.info('drained: every request answered');
       else log.warn({ cut: drained.cut }, 'grace period over: connections cut');
+      // The request log's last entries, then the store.
+      await requestLog?.stop();
       await Promise.all([store.close(), stopEmulator?.()]);
       log.info('store closed; exiting');
       process.exit(drained.finished ? 0 : 1);

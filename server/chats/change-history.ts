@@ -225,3 +225,19 @@ export function createChangeHistory(deps: {
     },
   };
 }
+
+/**
+ * The history's own retention, run every few minutes by every instance (each statement is
+ * idempotent): full pictures go once the undo window has passed, whole entries with the audit
+ * log's retention (AUDIT_RETENTION_DAYS).
+ */
+export async function pruneHistory(
+  records: Pick<AvatarHistoryRecords, 'prune'>,
+  opts: { undoWindowMs: number; retentionDays: number; now?: number },
+): Promise<{ pictures: number; entries: number }> {
+  const now = opts.now ?? Date.now();
+  return records.prune(new Date(now - opts.undoWindowMs), new Date(now - opts.retentionDays * 86_400_000));
+}
+
+/** How often the history is pruned: often enough that a full picture outlives its window by little. */
+export const HISTORY_PRUNE_INTERVAL_MS = 5 * 60_000;

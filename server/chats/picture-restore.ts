@@ -51,6 +51,7 @@ export function createPictureRestore(deps: {
   now?: () => number;
 }): PictureRestore {
   const now = deps.now ?? Date.now;
+  const withinWindow = (at: Date) => now() - at.getTime() <= deps.undoWindowMs;
 
   /** A picture fit to send: one whose thumbnail was never made is checked now, as an upload would be. */
   const usable = async (memberId: string, picture: HistoryPicture, why: string) => {
@@ -94,7 +95,7 @@ export function createPictureRestore(deps: {
         const entry = await deps.records.findByChange(who.portal.memberId, who.user.id, undone);
         if (!entry || entry.chatId !== who.chatId)
           throw new AppError('NOTHING_TO_UNDO', { detail: `no change ${undone} of this user in chat ${who.chatId}` });
-        if (now() - entry.at.getTime() > deps.undoWindowMs)
+        if (!withinWindow(entry.at))
           throw new AppError('UNDO_EXPIRED', {
             detail: `change of ${entry.at.toISOString()}`,
             fields: { minutes: String(Math.round(deps.undoWindowMs / 60_000)) },
@@ -112,6 +113,8 @@ export function createPictureRestore(deps: {
           throw new AppError('PICTURE_NOT_FOUND', { detail: `no history entry ${entryId} in chat ${who.chatId}` });
         if (side === 'before' && entry.before.missing === 'no_picture')
           throw new AppError('NO_PICTURE_BEFORE', { detail: `entry ${entryId} replaced no avatar` });
+        // Full pictures are kept for the undo window only, whenever the prune comes by.
+        if (!withinWindow(entry.at)) throw notKept('expired');
         return entry[side];
       });
     },
@@ -120,7 +123,14 @@ export function createPictureRestore(deps: {
       await deps.permission.assertMayChange(who.portal, who.user.id, who.chatId);
       const rows = await deps.records.listChat(who.portal.memberId, who.chatId, HISTORY_LENGTH);
       return {
-        entries: rows.map(({ memberId: _m, linkBefore: _b, linkAfter: _a, ...entry }) => entry),
+        entries: rows.map(({ memberId: _m, linkBefore: _b, linkAfter: _a, ...entry }) => {
+          const kept = withinWindow(entry.at);
+          return {
+            ...entry,
+            before: { ...entry.before, restorable: kept && entry.before.restorable },
+            after: { ...entry.after, restorable: kept && entry.after.restorable },
+          };
+        }),
         undoWindowMs: deps.undoWindowMs,
       };
     },

@@ -182,6 +182,17 @@ describe.each(PORTAL_PROFILES)('Undo and the history of pictures on a %s portal'
       result: 'ok',
       notes: expect.arrayContaining(['restore']),
     });
+    // Full pictures are kept for the undo window: past it, nothing to restore, whenever the prune comes.
+    const file = new Database((stack.temp as TempStore & { path: string }).path);
+    file.prepare('UPDATE avatar_history SET at = at - 16 * 60000 WHERE id = ?').run(entry.id);
+    file.close();
+    const old = (await history(PLAIN_USER_ID, MARKETING_CHAT_ID)).body.entries.find(
+      (e: { id: number }) => e.id === entry.id,
+    );
+    expect(old).toMatchObject({ before: { restorable: false }, after: { restorable: false } });
+    const late = await restore(PLAIN_USER_ID, MARKETING_CHAT_ID, entry.id, 'after');
+    expect(late.status).toBe(410);
+    expect(late.body.error).toMatchObject({ code: 'PICTURE_NOT_KEPT', fields: { reason: 'expired' } });
     // An entry of another chat is not found through this one.
     expect((await restore(PLAIN_USER_ID, SALES_CHAT_ID, entry.id, 'before')).body.error.code).toBe('PICTURE_NOT_FOUND');
   });
