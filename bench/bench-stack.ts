@@ -93,7 +93,15 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
     };
     const restCalls = async () =>
       ((await (await fetch(`${portalUrl}/_emulator/stats`)).json()) as { restCalls: number }).restCalls;
-    return { appUrl, portalUrl, appPid: app.child.pid!, openApp, restCalls, close };
+    return {
+      appUrl,
+      portalUrl,
+      appPid: app.child.pid!,
+      databasePath: join(dir, 'app.sqlite'),
+      openApp,
+      restCalls,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -5,6 +5,7 @@ import { runBusyPortalBench } from './busy-portal';
 import { runE2eBench } from './e2e';
 import { runFairUploadsBench } from './fair-uploads';
 import { runPipelineBench } from './pipeline';
+import { runRequestLogBench } from './request-log';
 
 // `npm run bench`: every benchmark, each printing its figures and ratios against a baseline
 // measured in the same run.
@@ -19,6 +20,7 @@ async function main() {
   await runBusyPortalBench({ quick });
   await runFairUploadsBench({ quick });
   await runBulkChangeBench({ quick });
+  await runRequestLogBench({ quick });
   await runBrowserBench({ quick });
   console.log(`\nAll benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -20,6 +20,9 @@ import { createPortalAdministration } from './portal/portal-status';
 import { createSignIn } from './access/sign-in';
 import { createAuditLog } from './chats/audit-log';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
+import { createRequestLog, type RequestLogWriter } from './bitrix24/request-log';
+import { createBotGreeter, type BotGreeter } from './portal/bot-greeting';
+import { createRequestLogExport } from './portal/request-log-export';
 import { createPortalClients, longestCallMs, type RestrictionOptions } from './bitrix24/portal-clients';
 import { createPortalCapabilities, CURRENT_CHANGE_METHOD } from './portal/portal-capabilities';
 import { createPortalMove } from './bitrix24/portal-move';
@@ -48,6 +51,10 @@ export interface AppParts {
   eventWork: EventWorker;
   /** Sends the changes of many chats that were started (main.ts starts its periodic run). */
   bulkWork: BulkJobRunner;
+  /** Writes the request log (absent with REQUEST_LOG_DAYS=0); main.ts flushes it at shutdown. */
+  requestLog?: RequestLogWriter;
+  /** Greets the dialogs the bot joins, after the event's answer; main.ts waits for it at shutdown. */
+  greeter: BotGreeter;
   /** The pictures of each change (absent with AVATAR_HISTORY=false): its thumbnails made after the answer. */
   history?: ChangeHistory;
 }
@@ -98,7 +105,10 @@ export function composeApp(deps: {
     allowPrivateNetworks: config.allowHttpPortals,
     privateHosts: config.privatePortalHosts,
   };
+  // Every request to Bitrix24 and the OAuth server, with its answer, kept REQUEST_LOG_DAYS for support.
+  const requestLog = config.requestLog.days > 0 ? createRequestLog({ records: store.requestLog, log }) : undefined;
   const oauth = createOAuthServerClient({
+    requestLog,
     oauthServer,
     clientId,
     clientSecret,
@@ -129,6 +139,7 @@ export function composeApp(deps: {
     onRefresh: metrics && ((outcome) => metrics.tokenRefreshes.inc({ outcome })),
   });
   const portalClients = createPortalClients({
+    requestLog,
     store,
     refresher,
     timeoutMs: config.bitrix24TimeoutMs,
@@ -152,6 +163,7 @@ export function composeApp(deps: {
   // What each portal's Bitrix24 has (the avatar method, scopes, im.dialog.get's fields).
   const capabilities = createPortalCapabilities({ store, clients: portalClients, log });
   const installPortal = createInstallPortal({
+    requestLog,
     store,
     oauth,
     clientId,
@@ -274,6 +286,7 @@ export function composeApp(deps: {
     store,
     clients: portalClients,
     authenticateUser: createAuthenticateUser({
+      requestLog,
       store,
       clientId,
       timeoutMs: config.bitrix24TimeoutMs,
@@ -289,6 +302,7 @@ export function composeApp(deps: {
   });
 
   const assets = appStaticAssets();
+  const greeter = createBotGreeter({ store, clients: portalClients, log });
   const app = createHttpApp({
     config: {
       appBaseUrl: config.appBaseUrl,
@@ -311,6 +325,7 @@ export function composeApp(deps: {
       grantRequests,
       uninstallCheckIntervalMs: config.eventWork.uninstallCheckIntervalMs,
       startWork: eventWork.kick,
+      greeter,
       log,
     }),
     signIn: createSignIn({ store, oauth, grantRequests, openApp, clientId }),
@@ -328,6 +343,10 @@ export function composeApp(deps: {
     views: createViews(assets.url),
     assets,
     sessionSecret: deps.sessionSecret,
+    // GET /request-log, for the deployment's operator, only with its own token.
+    requestLog: config.requestLog.token
+      ? { token: config.requestLog.token, exportLog: createRequestLogExport({ store, flush: requestLog?.flush }) }
+      : undefined,
   });
   return {
     app,
@@ -336,5 +355,7 @@ export function composeApp(deps: {
     eventWork,
     bulkWork,
     history,
+    requestLog,
+    greeter,
   };
 }

@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health';
 import { createOAuthState } from './oauth-state';
 import { oauthRoutes } from './routes/oauth';
 import { portalRoutes } from './routes/portal';
+import { requestLogRoutes } from './routes/request-log';
 import { sessionRoutes } from './routes/session';
 
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
@@ -44,6 +45,8 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   app.use(accessLog(deps.log));
 
   app.use(healthRoutes(deps.store));
+  // The deployment operator's export of a portal's request log, behind its own bearer token.
+  if (deps.requestLog) app.use(requestLogRoutes(deps.requestLog));
   app.use(deps.assets.serve);
 
   // Form posts from the portal (install, open, events): small, possibly nested (auth[...]).

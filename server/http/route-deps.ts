@@ -1,3 +1,4 @@
+import type { RequestLogExport } from '../portal/request-log-export';
 import type { Logger } from 'pino';
 import type { AppMetrics } from './metrics';
 import type { Config } from '../../app.config';
@@ -60,4 +61,6 @@ export interface AppRouteDeps {
   sessionSecret: string;
   /** Upload admission and queue figures go here when set (GET /metrics). */
   metrics?: AppMetrics;
+  /** GET /request-log, mounted only when REQUEST_LOG_TOKEN is set: the token and the export. */
+  requestLog?: { token: string; exportLog: RequestLogExport };
 }

@@ -34,6 +34,8 @@ export interface Stack {
   install(portal?: number, userId?: number): Promise<request.Response>;
   /** The REST clients of the running app (per portal and user). */
   clients(): ReturnType<typeof composeApp>['portalClients'];
+  /** Waits for the greetings under way, then writes what the request log holds in memory. */
+  settleGreetingsAndLog(): Promise<void>;
   /** The running app's event worker (not started: a test runs or starts the job itself). */
   eventWork(): ReturnType<typeof composeApp>['eventWork'];
   /** The running app's bulk job runner (kicked by starts and resumes; its periodic run is not started). */
@@ -155,9 +157,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     eventWork: () => parts.eventWork,
     bulkWork: () => parts.bulkWork,
     historyIdle: () => parts.history?.idle() ?? Promise.resolve(),
+    async settleGreetingsAndLog() {
+      await parts.greeter.settled();
+      await parts.requestLog?.flush();
+    },
     async restartApp() {
       // The old app is gone: its event work stops, and what it held is given back.
       await parts.history?.idle();
+      await parts.greeter.settled();
+      await parts.requestLog?.stop();
       await parts.eventWork.stop(0);
       await parts.bulkWork.stop(0);
       store = await temp.reopen();
@@ -171,6 +179,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await parts.history?.idle();
+      await parts.greeter.settled();
+      await parts.requestLog?.stop();
       await parts.eventWork.stop(1000);
       await parts.bulkWork.stop(1000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
