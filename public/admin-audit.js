@@ -1,23 +1,21 @@
 import { byId } from './dom.js';
 import { formatBytes, formatDuration } from './format.js';
 
-// The Audit log tab: the portal's avatar changes, a page at a time, filtered by result, each
-// failure in the words its user read; exported as CSV.
+// The Audit log tab: the portal's avatar changes, a page at a time, filtered by result, in the
+// server's sentences addressed to the administrator (each chat by its title, what happened,
+// which way and after how many tries); exported as CSV for a spreadsheet in the reader's
+// language and clock.
 
 /** @import { Api, ApiError, AuditPage, Say, UiStrings } from './page' */
 
-/**
- * The audit notes an administrator is told about, and the page's words for each.
- * @type {Readonly<Record<string, 'noteBotJoined' | 'noteConfirmedOnRetry' | 'noteViaBotV2' | 'noteViaBot' | 'noteViaUser' | 'noteConfirmedAfterNoAnswer'>>}
- */
-const NOTE_WORDS = {
-  via_bot_v2: 'noteViaBotV2',
-  via_bot: 'noteViaBot',
-  via_user: 'noteViaUser',
-  bot_joined: 'noteBotJoined',
-  confirmed_on_retry: 'noteConfirmedOnRetry',
-  confirmed_after_no_answer: 'noteConfirmedAfterNoAnswer',
-};
+/** The reader's time zone, for the CSV's times; the server's UTC when the browser does not say. */
+function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
 
 /**
  * @param {object} options
@@ -53,8 +51,8 @@ export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
       };
       cell(new Date(entry.at).toLocaleString(locale));
       cell(entry.userName ? `${entry.userName} (#${entry.userId})` : `#${entry.userId}`);
-      const chatCell = cell(chatTitle(entry.chatId) ?? `#${entry.chatId}`);
-      const resultCell = cell(entry.result === 'ok' ? t.resultOk : (entry.errorMessage ?? t.resultFailed));
+      const chatCell = cell(entry.chatTitle ?? chatTitle(entry.chatId) ?? entry.chatName);
+      const resultCell = cell(entry.reason ?? entry.outcome);
       cell(entry.bytes === null ? '' : formatBytes(entry.bytes, t, locale));
       cell(formatDuration(entry.durationMs, t, locale));
       // The sentence is what the user was told; the code (ours or Bitrix24's) stays at hand
@@ -67,16 +65,14 @@ export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
         code.textContent = ` (${entry.errorCode})`;
         resultCell.append(code);
       }
-      // What else happened, in words, under the result; the upload path stays in the CSV.
-      for (const note of entry.notes ?? []) {
-        const words = NOTE_WORDS[note];
-        if (!words) continue;
+      // What else happened, in words, under the result: which way, the earlier tries.
+      for (const words of entry.noteWords) {
         const line = document.createElement('span');
         line.className = 'audit-note';
-        line.textContent = t[words];
+        line.textContent = words;
         resultCell.append(line);
       }
-      if (chatTitle(entry.chatId)) chatCell.title = `#${entry.chatId}`;
+      chatCell.title = `#${entry.chatId}`;
       tr.className = entry.result;
       tbody.append(tr);
     }
@@ -107,7 +103,8 @@ export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
   });
   byId('audit-export').addEventListener('click', async () => {
     try {
-      const blob = await api.blob(`/api/admin/audit.csv?result=${encodeURIComponent(filter.value)}`);
+      const query = `result=${encodeURIComponent(filter.value)}&tz=${encodeURIComponent(browserTimeZone())}`;
+      const blob = await api.blob(`/api/admin/audit.csv?${query}`);
       const link = document.createElement('a');
       link.href = URL.createObjectURL(blob);
       link.download = 'chat-avatar-audit.csv';

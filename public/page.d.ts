@@ -45,6 +45,8 @@ export interface PageElements {
   'crop-canvas': HTMLCanvasElement;
   'crop-box': HTMLDivElement;
   zoom: HTMLInputElement;
+  rotate: HTMLButtonElement;
+  flip: HTMLButtonElement;
   'zoom-in': HTMLButtonElement;
   'zoom-out': HTMLButtonElement;
   previews: HTMLDivElement;
@@ -147,6 +149,20 @@ export interface Chat {
 export interface FileNote {
   kind: 'warn' | 'info';
   text: string;
+}
+
+/** How the user turned the picture (orientation.js): quarter turns clockwise after a mirror left to right. */
+export interface Orientation {
+  turns: 0 | 1 | 2 | 3;
+  flip: boolean;
+}
+
+/** A rectangle of the turned picture (orientation.js). */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** A square in source pixels of the upright image (cropper.js), as the server takes it. */
@@ -253,13 +269,24 @@ export interface AuditPage {
     userId: number;
     userName: string | null;
     chatId: number;
+    /** The chat's title as Bitrix24 gave it to the reader; null when it gave none. */
+    chatTitle: string | null;
+    /** The title, or words for a chat the app cannot see. */
+    chatName: string;
     result: 'ok' | 'error';
+    /** "Changed" or "Not changed", in the reader's language. */
+    outcome: string;
+    /** What stopped the change, said to the administrator; null for a success. */
+    reason: string | null;
     errorCode: string | null;
+    /** The sentence the user was shown. */
     errorMessage: string | null;
     bytes: number | null;
     durationMs: number;
-    /** Short words for what else happened (`bot_joined`, `confirmed_on_retry`, the upload path). */
+    /** Short words for what else happened (`bot_joined`, `earlier_try:<code>`, the upload path). */
     notes: string[];
+    /** The notes an administrator is told about, in sentences. */
+    noteWords: string[];
   }[];
   page: number;
   pageSize: number;

@@ -19,6 +19,7 @@ import { createInstallFromPage, createInstallPortal } from './portal/install';
 import { createPortalAdministration } from './portal/portal-status';
 import { createSignIn } from './access/sign-in';
 import { createAuditLog } from './chats/audit-log';
+import { createChatTitles } from './chats/chat-titles';
 import { createOAuthServerClient } from './bitrix24/oauth-client';
 import { createRequestLog, type RequestLogWriter } from './bitrix24/request-log';
 import { createBotGreeter, type BotGreeter } from './portal/bot-greeting';
@@ -330,7 +331,14 @@ export function composeApp(deps: {
     }),
     signIn: createSignIn({ store, oauth, grantRequests, openApp, clientId }),
     portalAdmin: createPortalAdministration({ store, setup: portalSetup, capabilities, log }),
-    auditLog: createAuditLog({ store }),
+    auditLog: createAuditLog({
+      store,
+      titles: createChatTitles({
+        clients: portalClients,
+        log,
+        botMayAsk: async (portal) => (await capabilities.changeMethodFor(portal)) === CURRENT_CHANGE_METHOD,
+      }),
+    }),
     settings,
     users: createUserDirectory({ clients: portalClients }),
     mayUseApp,

@@ -102,6 +102,40 @@ async function chatUpdateV2(ctx: MethodContext): Promise<ListAnswer> {
   return { result: { result: true } };
 }
 
+/**
+ * imbot.v2.Chat.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.md): `botId`,
+ * `dialogId`; the chat as the bot sees it, `{result: {chat: {id, dialogId, name, …}}}`. "The bot
+ * must be a participant in the chat": ACCESS_DENIED otherwise, whoever calls.
+ */
+function chatGetV2(ctx: MethodContext) {
+  const botId = int(param(ctx.params, 'botId'));
+  if (botId <= 0) throw new RestError('BOT_ID_REQUIRED', 'Bot ID is required');
+  const bot = ctx.portal.bots.get(botId);
+  if (!bot) throw new RestError('BOT_NOT_FOUND', 'Bot not found');
+  if (bot.appId !== callingApp(ctx))
+    throw new RestError('BOT_OWNERSHIP_ERROR', 'Bot is registered by another application');
+  const dialog = /^chat(\d+)$/.exec(text(param(ctx.params, 'dialogId')));
+  const chat = dialog ? ctx.portal.chats.get(Number(dialog[1])) : undefined;
+  if (!chat || !chat.members.includes(bot.id)) throw new RestError('ACCESS_DENIED', 'Access denied', 403);
+  return {
+    chat: {
+      id: chat.id,
+      dialogId: `chat${chat.id}`,
+      name: chat.title,
+      description: '',
+      type: chat.type,
+      owner: chat.ownerId,
+      color: chat.color,
+      avatar: ctx.avatarLink(chat),
+      entityType: chat.entityType,
+      entityId: chat.entityId,
+      role: chat.ownerId === bot.id ? 'owner' : chat.managers.includes(bot.id) ? 'manager' : 'member',
+      managerList: [...chat.managers],
+      userCounter: chat.members.length,
+    },
+  };
+}
+
 export const imbotChatMethods: MethodFamily = {
   scope: 'imbot',
   methods: {
@@ -168,5 +202,6 @@ export const imbotChatMethods: MethodFamily = {
     },
     'imbot.chat.updateAvatar': updateAvatar,
     'imbot.v2.Chat.update': chatUpdateV2,
+    'imbot.v2.Chat.get': chatGetV2,
   },
 };

@@ -237,8 +237,8 @@ describe('the page is clear, usable and readable', () => {
         .evaluate((td) => td.firstChild?.textContent),
     ).toBe('Changed');
     expect(await first.locator('.audit-note').allTextContents()).toEqual([
-      'Made by the app’s bot with imbot.v2.Chat.update.',
-      "The app's bot was added to the chat first.",
+      'Made by the app’s bot, with Bitrix24’s current method.',
+      'The app’s bot was added to the chat first.',
     ]);
 
     // A change whose answer was lost, found made on the retry.

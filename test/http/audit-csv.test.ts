@@ -1,4 +1,5 @@
-import { auditCsv } from '../../server/http/presenters/audit';
+import { auditCsv, CSV_SEPARATOR } from '../../server/http/presenters/audit';
+import { LANGS, serverStrings } from '../../server/lang';
 import type { AuditEntry } from '../../server/store/store';
 
 const entry = (userName: string | null, errorCode: string | null = null): AuditEntry => ({
@@ -40,26 +41,64 @@ const dataLine = (csv: string) => csv.replace(/^\ufeff/, '').split('\r\n')[1]!;
 describe('audit CSV', () => {
   it('quotes every field, the header and empty ones included', () => {
     const csv = auditCsv([entry('Ann')]);
-    expect(csv.startsWith('\ufeff"time","user_id","user_name"')).toBe(true);
-    expect(dataLine(csv)).toBe('"2026-11-25T10:00:00.000Z","7","Ann","42","ok","","1024","12","",""');
+    expect(csv.startsWith('\ufeff"Time","UTC offset","User","User ID","Chat"')).toBe(true);
+    expect(dataLine(csv)).toBe(
+      '"2026-11-25 10:00:00","UTC+00:00","Ann","7","a chat the app cannot see (#42)","42","Changed","","","1024","12","",""',
+    );
   });
 
-  it('names what else happened in a notes column: which upload path the page took, a bot that joined', () => {
-    const csv = auditCsv([{ ...entry('Ann'), notes: ['upload_cropped', 'bot_joined'] }]);
-    expect(
-      csv
-        .replace(/^\ufeff/, '')
-        .split('\r\n')[0]!
-        .endsWith(',"duration_ms","notes","job_id"'),
-    ).toBe(true);
-    expect(dataLine(csv).endsWith(',"12","upload_cropped bot_joined",""')).toBe(true);
+  it('says what else happened in words: which way the change was made, a bot that joined; the upload path stays out', () => {
+    const csv = auditCsv([{ ...entry('Ann'), notes: ['upload_cropped', 'via_bot_v2', 'bot_joined'] }]);
+    expect(cells(csv.replace(/^\ufeff/, '').split('\r\n')[0]!, ',')[8]).toBe('Notes');
+    expect(cells(dataLine(csv), ',')[8]).toBe(
+      'Made by the app’s bot, with Bitrix24’s current method. The app’s bot was added to the chat first.',
+    );
   });
 
   it('names the change of many chats an entry belongs to', () => {
     const csv = auditCsv([
       { ...entry('Ann'), notes: ['bulk', 'via_bot_v2'], jobId: '5c0f7a2e-0000-4000-8000-000000000001' },
     ]);
-    expect(dataLine(csv).endsWith(',"bulk via_bot_v2","5c0f7a2e-0000-4000-8000-000000000001"')).toBe(true);
+    expect(dataLine(csv).endsWith(',"5c0f7a2e-0000-4000-8000-000000000001"')).toBe(true);
+    expect(cells(dataLine(csv), ',')[8]).toMatch(/^Part of a change of many chats at once\./);
+  });
+
+  it('writes each time in the reader’s clock, with its offset', () => {
+    const row = cells(dataLine(auditCsv([entry('Ann')], { timeZone: 'Asia/Kolkata' })), ',');
+    expect(row.slice(0, 2)).toEqual(['2026-11-25 15:30:00', 'UTC+05:30']);
+    const brasilia = cells(dataLine(auditCsv([entry('Ann')], { lang: 'br', timeZone: 'America/Sao_Paulo' })), ';');
+    expect(brasilia.slice(0, 2)).toEqual(['2026-11-25 07:00:00', 'UTC-03:00']);
+  });
+
+  it.each(LANGS)('writes %s headers, outcomes and the separator of that language', (lang) => {
+    const csv = auditCsv([entry('Ann', 'QUERY_LIMIT_EXCEEDED')], { lang, titles: new Map([[42, 'Marketing']]) });
+    const separator = CSV_SEPARATOR[lang];
+    expect(separator).toBe(lang === 'en' ? ',' : ';');
+    const [header, row] = csv.replace(/^\ufeff/, '').split('\r\n');
+    const words = serverStrings(lang).audit;
+    expect(cells(header!, separator)).toEqual(
+      Object.values({
+        time: words.csv.time,
+        offset: words.csv.offset,
+        user: words.csv.user,
+        userId: words.csv.userId,
+        chat: words.csv.chat,
+        chatId: words.csv.chatId,
+        result: words.csv.result,
+        reason: words.csv.reason,
+        notes: words.csv.notes,
+        bytes: words.csv.bytes,
+        durationMs: words.csv.durationMs,
+        code: words.csv.code,
+        job: words.csv.job,
+      }),
+    );
+    expect(cells(row!, separator).slice(4, 8)).toEqual([
+      'Marketing',
+      '42',
+      words.resultError,
+      words.reasons.QUERY_LIMIT_EXCEEDED,
+    ]);
   });
 
   it.each([',', ';'] as const)('lets no cell start a formula in a spreadsheet that splits on "%s"', (separator) => {

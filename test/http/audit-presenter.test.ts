@@ -1,4 +1,6 @@
-import { presentAuditEntry } from '../../server/http/presenters/audit';
+import { isKnownCode } from '../../server/errors';
+import { presentAuditEntry, reasonOf } from '../../server/http/presenters/audit';
+import { LANGS, serverStrings } from '../../server/lang';
 import type { AuditEntry } from '../../server/store/store';
 
 const entry = (over: Partial<AuditEntry>): AuditEntry => ({
@@ -35,5 +37,64 @@ describe('presentAuditEntry', () => {
       errorCode: null,
       errorMessage: null,
     });
+  });
+
+  it('says to the administrator what stopped a change, in their language', () => {
+    const shown = presentAuditEntry(entry({ errorCode: 'NOT_CHAT_MEMBER' }), 'ru');
+    expect(shown.outcome).toBe(serverStrings('ru').audit.resultError);
+    expect(shown.reason).toBe('Не изменён: пользователь не участник этого чата.');
+    // The user's own sentence is kept beside it, and is another: it speaks to the user.
+    expect(shown.errorMessage).not.toBe(shown.reason);
+  });
+
+  it('quotes what the user read where the app has no sentence of its own for the administrator', () => {
+    const en = serverStrings('en').audit;
+    expect(reasonOf('UNSUPPORTED_IMAGE', 'en')).toMatch(
+      /^Not changed: the image could not be used\. The user was told: “This file/,
+    );
+    expect(reasonOf('OUTPUT_SIDE_CHANGED', 'en')).toMatch(/^Not changed\. The user was told: “An administrator/);
+    expect(reasonOf('SOMETHING_NEW', 'en')).toBe(en.reasons.BITRIX24_ERROR);
+  });
+
+  it('never tells the administrator to ask their administrator, for any code, in any language', () => {
+    const codes = Object.keys(serverStrings('en').errors).filter(isKnownCode);
+    for (const lang of LANGS)
+      for (const code of codes) {
+        const reason = reasonOf(code, lang);
+        const quoted = reason.includes('“') || reason.includes('«') || reason.includes('„');
+        if (!quoted) expect([lang, code, reason]).not.toEqual([lang, code, expect.stringMatching(/administrator/i)]);
+      }
+  });
+
+  it('names the chat by its title, and one the app cannot see in words', () => {
+    expect(presentAuditEntry(entry({}), 'en', new Map([[14, 'Sales team']]))).toMatchObject({
+      chatTitle: 'Sales team',
+      chatName: 'Sales team',
+    });
+    expect(presentAuditEntry(entry({}), 'de')).toMatchObject({
+      chatTitle: null,
+      chatName: 'ein Chat, den die App nicht sieht (Nr. 14)',
+    });
+  });
+
+  it('says in words which way a change was made and how the earlier tries of the same press ended', () => {
+    const shown = presentAuditEntry(
+      entry({
+        result: 'ok',
+        notes: [
+          'upload_cropped',
+          'via_bot_v2',
+          'earlier_try:QUERY_LIMIT_EXCEEDED',
+          'earlier_try:QUERY_LIMIT_EXCEEDED',
+          'earlier_try:BITRIX24_SERVER_ERROR',
+        ],
+      }),
+      'en',
+    );
+    expect(shown.reason).toBeNull();
+    expect(shown.noteWords).toEqual([
+      'Made by the app’s bot, with Bitrix24’s current method.',
+      'Tried before: Bitrix24 was busy (2), Bitrix24 had an error.',
+    ]);
   });
 });

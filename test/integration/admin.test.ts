@@ -168,10 +168,13 @@ describe('administration API', () => {
       .trim()
       .split('\r\n');
     expect(lines[0]).toBe(
-      '"time","user_id","user_name","chat_id","result","error_code","bytes","duration_ms","notes","job_id"',
+      '"Time","UTC offset","User","User ID","Chat","Chat ID","Result","What happened","Notes","Size, bytes","Duration, ms","Code","Change of many chats"',
     );
+    // The administrator is in the Board: its title, and what stopped the change, in words.
     expect(lines[1]).toMatch(
-      new RegExp(`,"${PLAIN_USER_ID}","Boris User","${BOARD_CHAT_ID}","error","NOT_CHAT_MEMBER","","\\d+","",""$`),
+      new RegExp(
+        `^"[-\\d: ]+","UTC\\+00:00","Boris User","${PLAIN_USER_ID}","Board","${BOARD_CHAT_ID}","Not changed","Not changed: the user is not a member of this chat.","","","\\d+","NOT_CHAT_MEMBER",""$`,
+      ),
     );
   });
 });

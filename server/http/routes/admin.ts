@@ -42,13 +42,19 @@ export function adminRoutes(deps: AppRouteDeps): Router {
 
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
-    const { entries, total } = await deps.auditLog.page(contextOf(req).portal.memberId, {
+    const { portal, user } = contextOf(req);
+    const { entries, total, titles } = await deps.auditLog.page(portal, user.id, {
       result,
       page,
       pageSize: PAGE_SIZE,
     });
     const lang = requestLang(req);
-    res.json({ entries: entries.map((entry) => presentAuditEntry(entry, lang)), page, pageSize: PAGE_SIZE, total });
+    res.json({
+      entries: entries.map((entry) => presentAuditEntry(entry, lang, titles)),
+      page,
+      pageSize: PAGE_SIZE,
+      total,
+    });
   });
   router.get('/users', async (req, res) => {
     const query = parseUserQuery(req.query);
@@ -60,10 +66,11 @@ export function adminRoutes(deps: AppRouteDeps): Router {
     res.json({ users });
   });
   router.get('/audit.csv', async (req, res) => {
-    const { result } = parseAuditQuery(req.query);
-    const entries = await deps.auditLog.all(contextOf(req).portal.memberId, { result });
+    const { result, tz } = parseAuditQuery(req.query);
+    const { portal, user } = contextOf(req);
+    const { entries, titles } = await deps.auditLog.all(portal, user.id, { result });
     res.set('Content-Disposition', 'attachment; filename="chat-avatar-audit.csv"');
-    res.type('text/csv; charset=utf-8').send(auditCsv(entries));
+    res.type('text/csv; charset=utf-8').send(auditCsv(entries, { lang: requestLang(req), timeZone: tz, titles }));
   });
 
   return router;
