@@ -97,11 +97,13 @@ function statusOf(code: ErrorCode): number {
 }
 
 /**
- * The sentence a user reads for `code`, in their language. `fields.owner` names the chat's owner
- * where the sentence has a place for it (BOT_JOIN_DENIED), in parentheses so that every
- * language's grammar holds; without it the place stays empty. `fields.minutes` is a number
- * (UNDO_EXPIRED). An administrator reads, where there is one, the sentence that tells them what
- * to do themselves rather than to ask their administrator.
+ * The sentence a user reads for `code`, in their language: the one place a refusal names people.
+ * `fields.owner` names the chat's owner and `fields.managers` its owner and managers where the
+ * sentence has a place for them (CHAT_OWNER_ONLY, CHAT_MANAGERS_ONLY, BOT_JOIN_DENIED), in
+ * parentheses so that every language's grammar holds; without them the place stays empty.
+ * `fields.kind` says why a locked chat's avatar is not its own (chat-permission.ts LockedKind).
+ * `fields.minutes` is a number (UNDO_EXPIRED). An administrator reads, where there is one, the
+ * sentence that tells them what to do themselves rather than to ask their administrator.
  */
 export function messageOf(
   code: ErrorCode,
@@ -111,10 +113,17 @@ export function messageOf(
 ): string {
   const strings = serverStrings(lang);
   const forAdmin: Partial<Record<ErrorCode, string>> = strings.errorsForAdmin;
-  return ((reader.admin && forAdmin[code]) || strings.errors[code])
+  const named = (value: string | undefined) => (value ? ` (${value})` : '');
+  const locked: Record<string, string | undefined> = strings.chatLocked;
+  const sentence =
+    (code === 'CHAT_AVATAR_LOCKED' && fields?.kind && locked[fields.kind]) ||
+    (reader.admin && forAdmin[code]) ||
+    strings.errors[code];
+  return sentence
     .replace('{app}', appNameIn(lang))
     .replace('{status}', strings.statusTab)
-    .replace('{owner}', fields?.owner ? ` (${fields.owner})` : '')
+    .replace('{owner}', named(fields?.owner))
+    .replace('{managers}', named(fields?.managers))
     .replace('{minutes}', fields?.minutes ?? '');
 }
 
