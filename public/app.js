@@ -1,11 +1,11 @@
 import { createAdmin } from './admin.js';
 import { createApi } from './api.js';
 import { setUpBulk } from './bulk.js';
-import { createChatPicker } from './chat-picker.js';
+import { chatAvatarNode, createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
 import { startBusyCountdown, stopBusyCountdown } from './busy-countdown.js';
 import { buildUploadForm } from './crop-render.js';
-import { botCannotJoin, describeChatAccess } from './chat-access.js';
+import { describeChatAccess } from './chat-access.js';
 import { byId } from './dom.js';
 import { createImageChoice } from './image-choice.js';
 import { createMessage } from './message.js';
@@ -14,7 +14,7 @@ import { offerRenewal } from './renewal-offer.js';
 import { startQueueWait, stopQueueWait } from './queue-wait.js';
 import { setUpTabs } from './tabs.js';
 
-/** @import { ApiError, AppData, Chat } from './page' */
+/** @import { ApiError, AppData, Chat, ChatVerdict } from './page' */
 
 /** @type {AppData} */
 const data = JSON.parse(byId('app-data').textContent ?? '');
@@ -36,6 +36,10 @@ async function main() {
   // both: its result speaks of what was sent, whatever is chosen while it runs.
   /** @type {Chat | null} */
   let chat = null;
+  let chatTitleKnown = false;
+  /** What the user may do with the chosen chat: asked the moment it is chosen, before any file. */
+  /** @type {ChatVerdict} */
+  let verdict = { state: 'unknown' };
   let applying = false;
   // The Idempotency-Key of the last Apply that did not succeed, with what it sent: pressing
   // Apply again on the same chat, file and crop is the same change, and the server makes it once.
@@ -49,19 +53,23 @@ async function main() {
   const apply = byId('apply');
   const applyHint = byId('apply-hint');
   const selected = byId('selected-chat');
-  const fixedChat = byId('chat-fixed');
-  const fixedTitle = byId('chat-fixed-title');
-  const pick = byId('chat-pick');
+  const chatsCard = byId('chats-card');
+  const chosen = byId('chat-chosen');
+  const chosenTitle = byId('chat-chosen-title');
+  const chosenAvatar = byId('chat-chosen-avatar');
+  const verdictLine = byId('chat-verdict');
+  const changeChat = byId('chat-change');
+  const imageStep = byId('image-step');
   const accessNote = byId('chat-access');
 
-  /** @param {{ text: string, kind: 'info' | 'error', userWay: boolean } | null} note */
+  /** @param {{ text: string, kind: 'info' | 'error', offerUserWay: boolean } | null} note */
   function showAccess(note) {
     accessNote.replaceChildren();
     accessNote.hidden = !note;
     accessNote.classList.toggle('error', note?.kind === 'error');
     if (!note) return fit();
     accessNote.append(note.text);
-    if (note.userWay && way === 'bot') {
+    if (note.offerUserWay && way === 'bot') {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'btn btn-light btn-small';
@@ -75,15 +83,62 @@ async function main() {
   /** The bot cannot join: the user makes the change themselves (im.chat.updateAvatar). */
   function changeAsYourself() {
     way = 'user';
-    showAccess({ text: t.changingAsYourself, kind: 'info', userWay: false });
+    showAccess({ text: t.changingAsYourself, kind: 'info', offerUserWay: false });
   }
 
   /** Apply is offered only when there is something to apply; the hint says what is missing. */
   function refreshApply() {
     if (applying) return;
-    const missing = !chat ? t.chooseChatFirst : !image.file() ? t.chooseImageFirst : image.decoding() ? t.decoding : '';
+    const missing = !chat
+      ? t.chooseChatFirst
+      : verdict.state === 'refused'
+        ? verdict.message
+        : verdict.state === 'checking'
+          ? t.chatChecking
+          : !image.file()
+            ? t.chooseImageFirst
+            : image.decoding()
+              ? t.decoding
+              : '';
     apply.disabled = Boolean(missing);
-    applyHint.textContent = missing;
+    // A refusal is said once, beside the chat it refuses.
+    applyHint.textContent = verdict.state === 'refused' ? '' : missing;
+  }
+
+  /**
+   * The chosen chat as Bitrix24 shows it and what the user may do with it, before the page asks
+   * for a file: a chat the user may not change says why and who can, and offers no file step.
+   * @param {ChatVerdict} next
+   */
+  function showVerdict(next) {
+    if (!chat) return;
+    verdict = next;
+    const look = 'look' in next && next.look ? next.look : null;
+    const title = look?.title || (chatTitleKnown ? chat.title : t.chatNumber.replace('{id}', String(chat.id)));
+    chosen.hidden = false;
+    chosenTitle.textContent = title;
+    chatAvatarNode(
+      { title, avatarUrl: look?.avatarUrl ?? chat.avatarUrl, color: look?.color ?? chat.color },
+      chosenAvatar,
+    );
+    const refused = next.state === 'refused';
+    // A chat Bitrix24 will not show the user at all may be a mistyped number.
+    const unseen = refused && !next.look && next.code === 'NOT_CHAT_MEMBER';
+    const why = unseen ? t.chatNotListed.replace('{id}', String(chat.id)) : refused ? next.message : '';
+    verdictLine.textContent = next.state === 'checking' ? t.chatChecking : next.state === 'may' ? t.chatMayChange : why;
+    chosen.classList.toggle('refused', refused);
+    selected.textContent = unseen ? why : t.selectedChat.replace('{chat}', title);
+    // The file step is offered for a chat the user may change, or when the check could not say;
+    // while it is asked, the step stays as it was (hidden only when opened for one chat).
+    if (next.state !== 'checking') imageStep.hidden = refused;
+    // Another chat is picked from the list; opened for one chat, the list comes on request.
+    changeChat.hidden = !chatsCard.hidden;
+    if (next.state === 'may' && next.bot === 'joins')
+      showAccess({ text: t.botWillJoin, kind: 'info', offerUserWay: false });
+    else if (next.state === 'may' && next.bot === 'blocked')
+      showAccess({ text: next.botMessage ?? '', kind: 'info', offerUserWay: true });
+    else showAccess(null);
+    refreshApply();
   }
 
   const cropper = createCropper({ strings: t });
@@ -93,21 +148,14 @@ async function main() {
     api,
     data,
     onSelect(next, { titleKnown }) {
-      if (chat && chat.id !== next.id) unsay();
-      if (!chat || chat.id !== next.id) {
-        way = 'bot';
-        void describeChatAccess(api, next.id, t, showAccess);
-      }
+      const another = !chat || chat.id !== next.id;
+      if (chat && another) unsay();
       chat = next;
-      selected.textContent = t.selectedChat.replace('{chat}', next.title);
-      fixedTitle.textContent = titleKnown ? next.title : t.chatNumber.replace('{id}', String(next.id));
-      refreshApply();
-    },
-    onNotListed(id) {
-      if (!chat || chat.id !== id) return;
-      const text = t.chatNotListed.replace('{id}', String(id));
-      selected.textContent = text;
-      fixedTitle.textContent = text;
+      chatTitleKnown = titleKnown;
+      if (another) {
+        way = 'bot';
+        void describeChatAccess(api, next.id, showVerdict);
+      } else showVerdict(verdict);
     },
     onError: (error) => say(error.message, 'error'),
   });
@@ -120,7 +168,7 @@ async function main() {
     applying = value;
     picker.setLocked(value);
     image.setLocked(value);
-    byId('chat-change').disabled = value;
+    changeChat.disabled = value;
   }
 
   const progress = byId('progress');
@@ -128,11 +176,14 @@ async function main() {
     const file = image.file();
     // aria-disabled while it runs rather than disabled: a disabled button drops the focus.
     if (applying || apply.disabled || !chat || !file) return;
-    const request = { chat, file, crop: cropper.crop(), previewUrl: cropper.previewUrl(), way };
-    const same =
-      lastTry && lastTry.chatId === chat.id && lastTry.file === file && lastTry.crop === JSON.stringify(request.crop);
+    const picture = cropper.picture();
+    const framed = picture ? { bitmap: picture, orientation: cropper.orientation() } : null;
+    const request = { chat, file, crop: cropper.crop(), framed, previewUrl: cropper.previewUrl(), way };
+    // The same chat, file, square and turn: the same change.
+    const framing = JSON.stringify([request.crop, framed?.orientation ?? null]);
+    const same = lastTry && lastTry.chatId === chat.id && lastTry.file === file && lastTry.crop === framing;
     const changeKey = lastTry && same ? lastTry.changeKey : newChangeKey();
-    lastTry = { chatId: chat.id, file, crop: JSON.stringify(request.crop), changeKey };
+    lastTry = { chatId: chat.id, file, crop: framing, changeKey };
     unsay();
     freeze(true);
     apply.setAttribute('aria-disabled', 'true');
@@ -151,11 +202,11 @@ async function main() {
         if (retry.checking) say(t.checking, 'progress');
         else startBusyCountdown(retry, t, (text) => say(text, 'progress', 'change'));
       };
-      /** @param {{ outputSide: number }} limits */
+      /** @param {{ outputSide: number, maxInputPixels?: number }} limits */
       const send = async (limits) =>
         api.upload(
           `/api/chats/${request.chat.id}/avatar`,
-          await buildUploadForm(request.file, request.crop, limits, request.way),
+          await buildUploadForm(request.file, request.crop, limits, request.way, request.framed),
           (share) => {
             progress.value = Math.round(share * 100);
             // The bytes are out; the rest is our server and Bitrix24.
@@ -190,7 +241,7 @@ async function main() {
         offerRenewal({ api, strings: t, say, slot: 'change', onRenewed: () => apply.click() });
       } else if (error.code === 'BOT_JOIN_DENIED' && error.fields?.userWay && request.way === 'bot') {
         // The bot cannot join and only the owner can add it: the user may make the change themselves.
-        showAccess({ text: botCannotJoin(t, error.fields.owner || null), kind: 'info', userWay: true });
+        showAccess({ text: error.message, kind: 'info', offerUserWay: true });
         say(error.message, 'error', 'change', {
           label: t.changeAsYourself,
           run: () => {
@@ -226,9 +277,9 @@ async function main() {
   });
 
   // Opened from a chat's sidebar: that chat, by its title, and the list only on request.
-  byId('chat-change').addEventListener('click', () => {
-    fixedChat.hidden = true;
-    pick.hidden = false;
+  changeChat.addEventListener('click', () => {
+    chatsCard.hidden = false;
+    changeChat.hidden = true;
     byId('chat-search').focus();
   });
 
@@ -241,9 +292,9 @@ async function main() {
     });
   }
   if (data.initialChatId) {
+    chatsCard.hidden = true;
+    imageStep.hidden = true;
     picker.preselect(data.initialChatId);
-    fixedChat.hidden = false;
-    pick.hidden = true;
   }
   refreshApply();
   await picker.load();

@@ -5,19 +5,52 @@ import { byId } from './dom.js';
 
 /** @import { Api, ApiError, AppData, Chat } from './page' */
 
-// A chat opened from its sidebar may sit beyond the first page; a few pages are read to find
-// its title before giving up on it (the id still works for Apply).
-const PAGES_TO_FIND_A_CHAT = 3;
+/** @param {string} title */
+function initials(title) {
+  return (
+    title
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 2)
+      .map((w) => [...w][0].toUpperCase())
+      .join('') || '#'
+  );
+}
+
+/**
+ * A chat's avatar as Bitrix24 draws it: its picture, or its initials on its colour.
+ * @param {{ title: string, avatarUrl: string | null, color: string | null }} chat
+ * @param {HTMLElement} [into] an element to fill (and keep) instead of a new one
+ */
+export function chatAvatarNode(chat, into) {
+  if (chat.avatarUrl) {
+    const img = document.createElement('img');
+    img.className = into ? 'chat-avatar-image' : 'chat-avatar';
+    img.alt = '';
+    img.src = chat.avatarUrl;
+    if (!into) return img;
+    into.replaceChildren(img);
+    into.style.removeProperty('--chat-color');
+    return into;
+  }
+  // Bitrix24's chat colours are light: the initials are dark text on a tint of the colour
+  // (white on yellow or green fails 4.5:1).
+  const span = into ?? document.createElement('span');
+  if (!into) span.className = 'chat-avatar';
+  span.replaceChildren(initials(chat.title));
+  span.style.removeProperty('--chat-color');
+  if (chat.color && /^#[0-9a-f]{6}$/i.test(chat.color)) span.style.setProperty('--chat-color', chat.color);
+  return span;
+}
 
 /**
  * @param {object} options
  * @param {Api} options.api
  * @param {AppData} options.data
  * @param {(chat: Chat, how: { titleKnown: boolean }) => void} options.onSelect
- * @param {(id: number) => void} options.onNotListed the selected chat is not in the user's list
  * @param {(error: ApiError) => void} options.onError
  */
-export function createChatPicker({ api, data, onSelect, onNotListed, onError }) {
+export function createChatPicker({ api, data, onSelect, onError }) {
   const t = data.strings;
   const list = byId('chat-list');
   const search = byId('chat-search');
@@ -41,36 +74,6 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
   // Every title the page has seen, for the audit log (which holds chat ids only).
   /** @type {Map<number, string>} */
   const titles = new Map();
-
-  /** @param {string} title */
-  function initials(title) {
-    return (
-      title
-        .split(/\s+/)
-        .filter(Boolean)
-        .slice(0, 2)
-        .map((w) => [...w][0].toUpperCase())
-        .join('') || '#'
-    );
-  }
-
-  /** @param {Chat} chat */
-  function avatarNode(chat) {
-    if (chat.avatarUrl) {
-      const img = document.createElement('img');
-      img.className = 'chat-avatar';
-      img.alt = '';
-      img.src = chat.avatarUrl;
-      return img;
-    }
-    // Bitrix24's chat colours are light: the initials are dark text on a tint of the colour
-    // (white on yellow or green fails 4.5:1).
-    const span = document.createElement('span');
-    span.className = 'chat-avatar';
-    span.textContent = initials(chat.title);
-    if (chat.color && /^#[0-9a-f]{6}$/i.test(chat.color)) span.style.setProperty('--chat-color', chat.color);
-    return span;
-  }
 
   /** @param {string} text */
   function setStatus(text) {
@@ -104,7 +107,7 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
       const title = document.createElement('span');
       title.className = 'chat-title';
       title.textContent = chat.title;
-      button.append(avatarNode(chat), title);
+      button.append(chatAvatarNode(chat), title);
       button.addEventListener('click', () => select(chat));
       li.append(button);
       list.append(li);
@@ -202,14 +205,6 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
     }
   }
 
-  /** Reads further pages until the selected chat shows up with its title, or gives up. */
-  async function findSelected() {
-    for (let page = 1; page < PAGES_TO_FIND_A_CHAT && !selectedTitleKnown && next !== null && !query; page++)
-      await load(true);
-    // The whole list read and the chat not in it: it does not exist or is not the user's to change.
-    if (!selectedTitleKnown && selectedId !== null && next === null && !query) onNotListed(selectedId);
-  }
-
   search.addEventListener('input', () => {
     clearTimeout(debounce);
     debounce = setTimeout(() => {
@@ -226,7 +221,6 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
       idInput.removeAttribute('aria-invalid');
       const listed = list.querySelector(`.chat-item[data-chat-id="${id}"] .chat-title`);
       select({ id, title: listed ? listed.textContent : `#${id}`, avatarUrl: null, color: null }, Boolean(listed));
-      if (!listed) void findSelected();
     } else {
       idInput.setAttribute('aria-invalid', 'true');
       idInput.focus();
@@ -238,10 +232,8 @@ export function createChatPicker({ api, data, onSelect, onNotListed, onError }) 
   });
 
   return {
-    async load() {
-      await load(false);
-      if (selectedId !== null && !selectedTitleKnown) await findSelected();
-    },
+    // A chat known by its id alone gets its title from the check of what the user may do with it.
+    load: () => load(false),
     /** @param {number} id */
     titleOf: (id) => titles.get(id) ?? null,
     /** @param {number} id */

@@ -1,8 +1,13 @@
 // Uploads only what the avatar needs: the user's square, upright, at most twice the
 // configured side, instead of a whole camera photo (6.5 MB took 17.7 s on a 3 Mbit/s uplink to
-// make a 25 KB avatar). The server still checks and re-encodes it like any upload: nothing here
-// is trusted. When the browser cannot decode the file (HEIF or TIFF in Chromium) or cannot
-// encode the canvas, the original goes with its crop rectangle, as before.
+// make a 25 KB avatar; an 88 MB 40 MP PNG is a crop of a few hundred KB). The server still
+// checks and re-encodes it like any upload: nothing here is trusted. When the browser cannot
+// decode the file (HEIF or TIFF in Chromium) or cannot encode the canvas, the original goes with
+// its crop rectangle, as before, and the server's byte limit applies to it. A picture the user
+// turned (Rotate, Flip) is always sent as its render: the server's crop rectangle is in the
+// pixels of the file as it was taken, and knows no turn.
+
+import { drawOriented, isUpright, UPRIGHT } from './orientation.js';
 
 /** Above the output side, so the server's Lanczos resize, not the browser's, sets the detail. */
 const OVERSAMPLE = 2;
@@ -13,7 +18,11 @@ const OVERSAMPLE = 2;
 const WEBP_QUALITY = 0.8;
 const JPEG_QUALITY = 0.9;
 
-/** @import { Crop } from './page' */
+/** @import { Crop, Orientation } from './page' */
+/**
+ * The decoded picture the user framed (the cropper's) and how they turned it.
+ * @typedef {{ bitmap: ImageBitmap, orientation: Orientation }} Framed
+ */
 /** A 12 MP photo renders in well under a second; far past that, something is stuck. */
 const RENDER_TIMEOUT_MS = 8_000;
 
@@ -22,26 +31,36 @@ const RENDER_TIMEOUT_MS = 8_000;
  * square, no crop rectangle) or 'original' (the file itself, with the crop when there is one).
  * @param {File} file
  * @param {Crop | null} crop
- * @param {{ outputSide: number }} limits
+ * @param {{ outputSide: number, maxInputPixels?: number }} limits
+ * @param {Framed | null} framed
  * @returns {Promise<{ blob: Blob, name: string, crop: Crop | null, path: 'cropped' | 'original' }>}
  */
-async function prepareUpload(file, crop, { outputSide }) {
+async function prepareUpload(file, crop, { outputSide, maxInputPixels }, framed) {
   /** @type {{ blob: Blob, name: string, crop: Crop | null, path: 'cropped' | 'original' }} */
   const original = { blob: file, name: file.name, crop, path: 'original' };
   if (!crop) return original;
+  const orientation = framed?.orientation ?? UPRIGHT;
+  // Never more pixels than the server takes in one upload (MAX_INPUT_PIXELS).
+  const serverSide = maxInputPixels ? Math.floor(Math.sqrt(maxInputPixels)) : Infinity;
+  const side = Math.max(1, Math.min(crop.size, OVERSAMPLE * outputSide, serverSide));
   /** @type {Blob | null} */
   let rendered;
   try {
     // A decode or an encode that never settles must not hold the Apply: the original goes instead.
     rendered = await Promise.race([
-      renderCrop(file, crop, Math.max(1, Math.min(crop.size, OVERSAMPLE * outputSide))),
+      renderCrop(framed?.bitmap ?? file, crop, side, orientation),
       new Promise((resolve) => setTimeout(() => resolve(null), RENDER_TIMEOUT_MS)),
     ]);
   } catch {
     rendered = null;
   }
-  // A small original (or one already compressed harder than we would) is worth sending as is.
-  if (!rendered || rendered.size >= file.size) return original;
+  // The original cannot say how the user turned it: a turned picture goes as its render, or not at all.
+  if (!isUpright(orientation)) {
+    if (!rendered) throw new Error('the turned picture could not be rendered');
+  } else if (!rendered || rendered.size >= file.size) {
+    // A small original (or one already compressed harder than we would) is worth sending as is.
+    return original;
+  }
   /** @type {Record<string, string | undefined>} */
   const extensions = { 'image/png': 'png', 'image/webp': 'webp', 'image/jpeg': 'jpg' };
   const extension = extensions[rendered.type] ?? 'img';
@@ -52,11 +71,12 @@ async function prepareUpload(file, crop, { outputSide }) {
  * The multipart body of an Apply: the avatar part, the crop when it still applies, and which path was taken.
  * @param {File} file
  * @param {Crop | null} crop
- * @param {{ outputSide: number }} limits
+ * @param {{ outputSide: number, maxInputPixels?: number }} limits
  * @param {'bot' | 'user'} [way] `user`: the user makes the change themselves (im.chat.updateAvatar), no bot
+ * @param {Framed | null} [framed] the cropper's picture: rendered from, not decoded again
  */
-export async function buildUploadForm(file, crop, { outputSide }, way = 'bot') {
-  const upload = await prepareUpload(file, crop, { outputSide });
+export async function buildUploadForm(file, crop, { outputSide, maxInputPixels }, way = 'bot', framed = null) {
+  const upload = await prepareUpload(file, crop, { outputSide, maxInputPixels }, framed);
   const form = new FormData();
   if (way === 'user') form.set('way', 'user');
   if (upload.crop) form.set('crop', JSON.stringify(upload.crop));
@@ -67,44 +87,27 @@ export async function buildUploadForm(file, crop, { outputSide }, way = 'bot') {
   return form;
 }
 
-/** @typedef {{ file: Blob, bitmap: Promise<ImageBitmap> }} Decoding */
-/** @type {Decoding | null} */
-let ahead = null;
-
 /**
- * Starts decoding the file the user just chose, while they frame it, so that Apply only draws
- * and encodes (a 12 MP photo takes a few hundred ms to decode). One file at a time.
- * @param {Blob} file
- */
-export function decodeAhead(file) {
-  if (ahead?.file === file) return;
-  const previous = ahead;
-  // The same orientation the cropper and the server apply (EXIF), so the square is the one seen.
-  ahead = { file, bitmap: createImageBitmap(file, { imageOrientation: 'from-image' }) };
-  ahead.bitmap.catch(() => undefined);
-  previous?.bitmap.then(
-    (bitmap) => bitmap.close(),
-    () => undefined,
-  );
-}
-
-/**
- * The crop (source pixels of the upright image, as the cropper shows it) on a `side`² canvas.
- * @param {Blob} file
+ * The crop (pixels of the picture as the cropper shows it, turned by `orientation`) on a
+ * `side`² canvas. The cropper's decoded picture is drawn from; a file is decoded here only when
+ * there is none (the same EXIF orientation the cropper and the server apply).
+ * @param {ImageBitmap | Blob} picture
  * @param {Crop} crop
  * @param {number} side
+ * @param {Orientation} orientation
  */
-async function renderCrop(file, crop, side) {
-  decodeAhead(file);
-  // Kept after this Apply (a retry, another chat); closed when the next file is chosen.
-  const source = await /** @type {Decoding} */ (ahead).bitmap;
-  if (crop.x < 0 || crop.y < 0 || crop.x + crop.size > source.width || crop.y + crop.size > source.height) return null;
+async function renderCrop(picture, crop, side, orientation) {
+  const source =
+    picture instanceof Blob ? await createImageBitmap(picture, { imageOrientation: 'from-image' }) : picture;
+  const shown = orientation.turns % 2 ? { width: source.height, height: source.width } : source;
+  if (crop.x < 0 || crop.y < 0 || crop.x + crop.size > shown.width || crop.y + crop.size > shown.height) return null;
   const canvas = makeCanvas(side);
   // A new canvas always gives its 2D context (null is for one taken by another kind).
   const ctx = /** @type {CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(source, crop.x, crop.y, crop.size, crop.size, 0, 0, side, side);
+  drawOriented(ctx, source, orientation, { x: crop.x, y: crop.y, width: crop.size, height: crop.size }, side, side);
+  if (picture instanceof Blob) source.close();
   // Every source is scanned, not only those whose type admits alpha: the type is the file's claim.
   if (hasTransparency(ctx, side)) return encode(canvas, 'image/png');
   return (await encode(canvas, 'image/webp', WEBP_QUALITY)) ?? (await encode(canvas, 'image/jpeg', JPEG_QUALITY));

@@ -1,21 +1,25 @@
 // A square crop over the image as the browser shows it (EXIF orientation applied, the same
-// orientation the server applies), kept in source pixels. Move by dragging or arrow keys, zoom by
-// the slider, the buttons, the wheel or +/−; previews redraw at the sizes Bitrix24 shows avatars.
+// orientation the server applies, then the user's own turns: orientation.js), kept in pixels of
+// that picture. Move by dragging or arrow keys, zoom by the slider, the buttons, the wheel or
+// +/−; the previews redraw at the places and sizes Bitrix24 shows a chat's avatar.
 //
 // The overlay is placed in percentages of the image, and every pointer movement is converted
 // with the size the image has on screen at that moment: the page lives in frames from 360 px
 // (chat sidebar) to full width and is resized or rotated at any time, so no scale is cached.
 
 import { byId } from './dom.js';
+import { drawOriented, flipped, orientedSize, rotated, UPRIGHT } from './orientation.js';
 import { showRangeFill } from './range-fill.js';
 
 const VIEW_PX = 440; // largest side of the image on screen
 const BACKING_PX = 880; // canvas pixels behind it: sharp on a 2x screen
 const ZOOM_STEP = 1.15;
 
-/** @import { Crop, UiStrings } from './page' */
+/** @import { Crop, Orientation, UiStrings } from './page' */
 
-/** @param {{ strings: UiStrings }} options */
+/**
+ * @param {{ strings: UiStrings }} options
+ */
 export function createCropper({ strings }) {
   const canvas = byId('crop-canvas');
   const box = byId('crop-box');
@@ -24,57 +28,64 @@ export function createCropper({ strings }) {
   const previews = [...byId('previews').querySelectorAll('canvas')];
   /** @type {ImageBitmap | null} */
   let bitmap = null;
+  /** @type {Orientation} */
+  let orientation = UPRIGHT;
   /** @type {Crop} */
   let crop = { x: 0, y: 0, size: 1 };
   // Each load gets a number; a decode that finishes after a later one started is dropped.
   let loads = 0;
+  /** @type {((crop: Crop) => void)[]} */
+  const listeners = [];
 
   /** The image being cropped: what follows runs only once one is loaded. */
   function image() {
     if (!bitmap) throw new Error('the cropper has no image');
     return bitmap;
   }
-  const minSide = () => Math.min(image().width, image().height);
+  /** The picture as shown: the decoded image turned by the user. */
+  const shown = () => orientedSize(image(), orientation);
+  const minSide = () => Math.min(shown().width, shown().height);
   const maxZoom = () => Math.max(1, Math.min(Number(zoom.max), minSide() / 16));
-  /** Source pixels per CSS pixel of the image as it is shown now. */
-  const sourcePerScreenPx = () => image().width / Math.max(1, canvas.getBoundingClientRect().width);
+  /** Pixels of the picture per CSS pixel of it as it is shown now. */
+  const sourcePerScreenPx = () => shown().width / Math.max(1, canvas.getBoundingClientRect().width);
 
   function clamp() {
     crop.size = Math.max(1, Math.min(Math.round(crop.size), minSide()));
-    crop.x = Math.round(Math.min(Math.max(0, crop.x), image().width - crop.size));
-    crop.y = Math.round(Math.min(Math.max(0, crop.y), image().height - crop.size));
+    crop.x = Math.round(Math.min(Math.max(0, crop.x), shown().width - crop.size));
+    crop.y = Math.round(Math.min(Math.max(0, crop.y), shown().height - crop.size));
   }
 
   function paintCanvas() {
-    const bitmap = image();
-    const fit = Math.min(1, BACKING_PX / Math.max(bitmap.width, bitmap.height));
-    canvas.width = Math.max(1, Math.round(bitmap.width * fit));
-    canvas.height = Math.max(1, Math.round(bitmap.height * fit));
+    const { width, height } = shown();
+    const fit = Math.min(1, BACKING_PX / Math.max(width, height));
+    canvas.width = Math.max(1, Math.round(width * fit));
+    canvas.height = Math.max(1, Math.round(height * fit));
     const ctx = context2d(canvas);
     ctx.imageSmoothingQuality = 'high';
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    drawOriented(ctx, image(), orientation, { x: 0, y: 0, width, height }, canvas.width, canvas.height);
     // The width on screen; CSS max-width: 100% narrows it further in a narrow frame, and the
     // height follows the aspect ratio.
-    const view = Math.min(1, VIEW_PX / Math.max(bitmap.width, bitmap.height));
-    canvas.style.width = `${Math.max(1, Math.round(bitmap.width * view))}px`;
+    const view = Math.min(1, VIEW_PX / Math.max(width, height));
+    canvas.style.width = `${Math.max(1, Math.round(width * view))}px`;
   }
 
   function draw() {
     const bitmap = image();
+    const { width, height } = shown();
     clamp();
     /** @type {(value: number, whole: number) => string} */
     const pct = (value, whole) => `${(value / whole) * 100}%`;
-    box.style.left = pct(crop.x, bitmap.width);
-    box.style.top = pct(crop.y, bitmap.height);
-    box.style.width = pct(crop.size, bitmap.width);
-    box.style.height = pct(crop.size, bitmap.height);
+    box.style.left = pct(crop.x, width);
+    box.style.top = pct(crop.y, height);
+    box.style.width = pct(crop.size, width);
+    box.style.height = pct(crop.size, height);
     const factor = minSide() / crop.size;
     zoom.value = String(factor);
     showRangeFill(zoom);
     // On a touch screen a swipe on the square scrolls the page when the square cannot move
     // up or down anyway (it is as tall as the image); else it moves the square.
-    box.style.touchAction = crop.size >= bitmap.height ? 'pan-y' : 'none';
+    box.style.touchAction = crop.size >= height ? 'pan-y' : 'none';
     box.setAttribute('aria-valuemax', String(Math.round(maxZoom() * 100) / 100));
     box.setAttribute('aria-valuenow', String(Math.round(factor * 100) / 100));
     box.setAttribute(
@@ -84,13 +95,46 @@ export function createCropper({ strings }) {
         .replace('{y}', String(crop.y))
         .replaceAll('{size}', String(crop.size)),
     );
+    // Transparent parts stay transparent: each preview shows them on its place's background.
+    // Each size is drawn from the picture once, and copied to its other places.
+    const region = { x: crop.x, y: crop.y, width: crop.size, height: crop.size };
+    /** @type {Map<number, HTMLCanvasElement>} */
+    const drawn = new Map();
     for (const preview of previews) {
       const ctx = context2d(preview);
       ctx.imageSmoothingQuality = 'high';
       ctx.clearRect(0, 0, preview.width, preview.height);
-      ctx.drawImage(bitmap, crop.x, crop.y, crop.size, crop.size, 0, 0, preview.width, preview.height);
+      const twin = drawn.get(preview.width);
+      if (twin) ctx.drawImage(twin, 0, 0);
+      else {
+        drawOriented(ctx, bitmap, orientation, region, preview.width, preview.height);
+        drawn.set(preview.width, preview);
+      }
     }
+    for (const listener of listeners) listener({ ...crop });
   }
+
+  /**
+   * A new turn of the picture: the square keeps its size and follows the part of the picture it
+   * framed.
+   * @param {(o: Orientation) => Orientation} turn
+   * @param {(c: Crop, before: { width: number, height: number }) => { x: number, y: number }} move
+   */
+  function reorient(turn, move) {
+    if (!bitmap) return;
+    const before = shown();
+    crop = { ...crop, ...move(crop, before) };
+    orientation = turn(orientation);
+    paintCanvas();
+    draw();
+  }
+  byId('rotate').addEventListener('click', () =>
+    // A quarter turn clockwise: the picture's left edge becomes its top.
+    reorient(rotated, (c, before) => ({ x: before.height - (c.y + c.size), y: c.x })),
+  );
+  byId('flip').addEventListener('click', () =>
+    reorient(flipped, (c, before) => ({ x: before.width - (c.x + c.size), y: c.y })),
+  );
 
   /**
    * @param {number} factor
@@ -244,6 +288,7 @@ export function createCropper({ strings }) {
       }
       bitmap?.close?.();
       bitmap = next;
+      orientation = UPRIGHT;
       paintCanvas();
       const side = minSide();
       crop = { x: (next.width - side) / 2, y: (next.height - side) / 2, size: side };
@@ -257,10 +302,40 @@ export function createCropper({ strings }) {
       bitmap = null;
     },
     /**
-     * The crop in source pixels of the upright image, or null when there is no preview.
+     * The crop in pixels of the picture as shown (turned by the user), or null when there is no preview.
      * @returns {Crop | null}
      */
     crop: () => (bitmap ? { x: crop.x, y: crop.y, size: crop.size } : null),
+    /** How the user turned the picture. */
+    orientation: () => orientation,
+    /** The decoded picture, for the render of what is sent (crop-render.js); null without a preview. */
+    picture: () => bitmap,
+    /**
+     * Called with the crop after each change of it (a move, a zoom, a turn, a new image).
+     * @param {(crop: Crop) => void} listener
+     */
+    onCrop(listener) {
+      listeners.push(listener);
+    },
+    /**
+     * The largest place whose preview a sharp (2×) screen would draw from fewer pixels than it
+     * has: the avatar looks blurry there. Null when every place has enough.
+     * @returns {{ place: string, need: number, size: number } | null}
+     */
+    upscaledPlace() {
+      if (!bitmap) return null;
+      let worst = null;
+      for (const preview of previews) {
+        const need = 2 * Number(preview.dataset.size);
+        if (crop.size < need && (!worst || need > worst.need))
+          worst = {
+            place: preview.closest('figure')?.querySelector('figcaption')?.textContent ?? '',
+            need,
+            size: crop.size,
+          };
+      }
+      return worst;
+    },
     /** The largest round preview as a data URL, to show the new avatar in the chat list. */
     previewUrl: () => (bitmap && previews[0] ? previews[0].toDataURL('image/png') : null),
   };

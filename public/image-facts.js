@@ -1,5 +1,5 @@
 // What the page can tell about a chosen image before any upload, so a user hears about a
-// blurry, animated or oversized image at once rather than after a round trip.
+// blurry, animated or transparent image at once rather than after a round trip.
 
 /** @import { FileNote, UiStrings } from './page' */
 
@@ -27,25 +27,36 @@ export async function isAnimated(file) {
 }
 
 /**
- * The notes to show under the file, most important first.
+ * The notes on the image itself, most important first.
  * @param {{ width: number, height: number, animated?: boolean, transparent?: boolean }} facts
- * @param {{ strings: UiStrings, outputSide: number, lang: string }} options
+ * @param {{ strings: UiStrings }} options
  * @returns {FileNote[]}
  */
-export function describeImage(facts, { strings, outputSide, lang }) {
-  const n = new Intl.NumberFormat(lang);
+export function describeImage(facts, { strings }) {
   /** @type {FileNote[]} */
   const notes = [];
-  if (Math.min(facts.width, facts.height) < outputSide) {
-    notes.push({
-      kind: 'warn',
-      text: strings.imageSmall
-        .replace('{w}', n.format(facts.width))
-        .replace('{h}', n.format(facts.height))
-        .replace('{side}', n.format(outputSide)),
-    });
-  }
   if (facts.animated) notes.push({ kind: 'info', text: strings.imageAnimated });
   if (facts.transparent) notes.push({ kind: 'info', text: strings.imageTransparent });
   return notes;
+}
+
+/**
+ * "Blurry" only where it is true: a place whose preview a sharp (2×) screen draws from fewer
+ * pixels than it has (cropper.js upscaledPlace), named, with the pixels the square has and needs.
+ * A 200 px GIF covers every place Bitrix24 shows a chat's avatar (94 px at most); the avatar
+ * stored at the output side is larger than any of them.
+ * @param {{ place: string, need: number, size: number } | null} upscaled
+ * @param {{ strings: UiStrings, lang: string }} options
+ * @returns {FileNote | null}
+ */
+export function blurryNote(upscaled, { strings, lang }) {
+  if (!upscaled) return null;
+  const n = new Intl.NumberFormat(lang);
+  return {
+    kind: 'warn',
+    text: strings.imageSmall
+      .replace('{size}', n.format(upscaled.size))
+      .replace('{place}', upscaled.place)
+      .replace('{need}', n.format(upscaled.need)),
+  };
 }

@@ -45,6 +45,8 @@ export interface PageElements {
   'crop-canvas': HTMLCanvasElement;
   'crop-box': HTMLDivElement;
   zoom: HTMLInputElement;
+  rotate: HTMLButtonElement;
+  flip: HTMLButtonElement;
   'zoom-in': HTMLButtonElement;
   'zoom-out': HTMLButtonElement;
   previews: HTMLDivElement;
@@ -147,6 +149,20 @@ export interface Chat {
 export interface FileNote {
   kind: 'warn' | 'info';
   text: string;
+}
+
+/** How the user turned the picture (orientation.js): quarter turns clockwise after a mirror left to right. */
+export interface Orientation {
+  turns: 0 | 1 | 2 | 3;
+  flip: boolean;
+}
+
+/** A rectangle of the turned picture (orientation.js). */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** A square in source pixels of the upright image (cropper.js), as the server takes it. */

@@ -19,7 +19,22 @@ export interface AppPageModel {
   assetUrl?: AssetUrl;
 }
 
-const PREVIEW_SIZES = [100, 58, 42, 32, 24];
+/**
+ * Where Bitrix24's messenger (im v2) draws a chat's avatar, and at what size: its AvatarSizeMap
+ * (XXXL 94, XL 48, L 42, M 32) in im/install/js/im/v2/component/elements/src/avatar/components/
+ * base/avatar.js, used by the chat's info panel (sidebar main preview: XXXL), the chat list
+ * (recent item: XL), the chat header (L), the message feed (MessageAvatar's default M) and the
+ * notifications (notification-item-avatar.js: L). Always a circle (avatar.css: border-radius
+ * 50%), the picture an <img> with no background of its own: transparency shows the place behind.
+ * docs/using.md names the sources.
+ */
+const PLACES = [
+  { key: 'info', size: 94, label: 'placeChatInfo' },
+  { key: 'list', size: 48, label: 'placeChatList' },
+  { key: 'header', size: 42, label: 'placeChatHeader' },
+  { key: 'messages', size: 32, label: 'placeMessages' },
+  { key: 'notifications', size: 42, label: 'placeNotifications' },
+] as const;
 
 export function renderAppPage(m: AppPageModel): string {
   const t = uiStrings(m.lang);
@@ -44,9 +59,13 @@ export function renderAppPage(m: AppPageModel): string {
   <button type="button" role="tab" id="tab-audit" aria-controls="panel-audit" aria-selected="false" tabindex="-1">${t.tabAudit}</button>
 </nav>`
     : '';
-  const previews = PREVIEW_SIZES.map(
-    (size) =>
-      html`<figure><canvas class="preview checker" width="${size * 2}" height="${size * 2}" data-size="${size}" aria-hidden="true"></canvas><figcaption>${size}px</figcaption></figure>`,
+  // Each place in Air's light and dark theme, drawn at twice its size for a sharp screen.
+  const previews = (['light', 'dark'] as const).map(
+    (theme) =>
+      html`<div class="preview-theme preview-${theme}"><p class="preview-theme-name">${theme === 'light' ? t.previewLight : t.previewDark}</p><div class="preview-places">${PLACES.map(
+        (place) =>
+          html`<figure class="place place-${place.key}"><canvas class="preview" width="${place.size * 2}" height="${place.size * 2}" data-size="${place.size}" data-place="${place.key}" aria-hidden="true"></canvas><figcaption>${t[place.label]}</figcaption></figure>`,
+      )}</div></div>`,
   );
 
   const body = html`
@@ -59,12 +78,8 @@ ${tabs}
 <section id="panel-change" role="${admin ? 'tabpanel' : 'region'}" aria-labelledby="${admin ? 'tab-change' : 'change-heading'}" class="panel">
   <h2 id="change-heading" class="visually-hidden">${t.tabChange}</h2>
   <div class="columns">
-    <div class="card chats-card">
+    <div class="card chats-card" id="chats-card">
       <h3>${t.chatsHeading}</h3>
-      <div id="chat-fixed" class="chat-fixed" hidden>
-        <p class="chat-fixed-title" id="chat-fixed-title" aria-live="polite"></p>
-        <button id="chat-change" type="button" class="btn btn-light">${t.chooseAnotherChat}</button>
-      </div>
       <div id="chat-pick">
         <label class="visually-hidden" for="chat-search">${t.searchLabel}</label>
         <input id="chat-search" type="search" autocomplete="off" placeholder="${t.searchPlaceholder}">
@@ -80,6 +95,15 @@ ${tabs}
       </div>
     </div>
     <div class="card image-card">
+      <div id="chat-chosen" class="chat-chosen" hidden>
+        <span id="chat-chosen-avatar" class="chat-avatar chat-chosen-avatar" aria-hidden="true"></span>
+        <div class="chat-chosen-text">
+          <p id="chat-chosen-title" class="chat-chosen-title"></p>
+          <p id="chat-verdict" class="chat-verdict" aria-live="polite"></p>
+        </div>
+        <button id="chat-change" type="button" class="btn btn-light" hidden>${t.chooseAnotherChat}</button>
+      </div>
+      <div id="image-step" class="image-step">
       <h3>${t.imageHeading}</h3>
       <div id="drop-zone" class="drop-zone">
         <span class="drop-icon">${icon('image', 40)}</span>
@@ -93,10 +117,11 @@ ${tabs}
         <ul class="notes" id="file-notes" aria-live="polite"></ul>
         <p class="hint" id="file-hint"></p>
       </div>
-      <div id="crop-section" hidden>
+      <div id="crop-section" class="crop-section" hidden>
+        <div class="crop-stage">
         <h3>${t.cropHeading}</h3>
         <p class="hint" id="crop-help">${t.cropHelp}</p>
-        <div id="crop-area" class="crop-area checker">
+        <div id="crop-area" class="crop-area">
           <canvas id="crop-canvas"></canvas>
           <div id="crop-box" class="crop-box" tabindex="0" role="slider" aria-describedby="crop-help" aria-label="${t.cropBoxLabel}" aria-valuemin="1" aria-valuemax="8" aria-valuenow="1" aria-valuetext=""></div>
         </div>
@@ -106,10 +131,19 @@ ${tabs}
           <input id="zoom" type="range" min="1" max="8" step="0.05" value="1">
           <button id="zoom-in" type="button" class="btn btn-light btn-icon" aria-label="${t.zoomIn}" aria-controls="crop-box">${icon('plus')}</button>
         </div>
+        <div class="turn">
+          <button id="rotate" type="button" class="btn btn-light btn-small" title="${t.rotateLabel}" aria-controls="crop-box">${t.rotate}</button>
+          <button id="flip" type="button" class="btn btn-light btn-small" title="${t.flipLabel}" aria-controls="crop-box">${t.flip}</button>
+        </div>
+        </div>
+        <div class="preview-panel">
         <h3>${t.previewHeading}</h3>
         <div class="previews" id="previews">${previews}</div>
+        </div>
       </div>
+      <p class="drop-replace" aria-hidden="true">${t.dropToReplace}</p>
       <p id="no-preview" class="hint" hidden>${t.noPreview}</p>
+      </div>
       <div class="apply-row">
         <p id="selected-chat" class="selected-chat"></p>
         <p id="chat-access" class="hint chat-access" hidden></p>

@@ -43,7 +43,7 @@ describe('the page says beforehand who makes the change', () => {
     await app.locator(`.chat-item[data-chat-id="${SALES_CHAT_ID}"]`).click();
     const note = app.locator('#chat-access:not([hidden])');
     await note.waitFor();
-    expect(await note.textContent()).toContain('only its owner (Boris User) can add it');
+    expect(await note.textContent()).toContain('Ask the chat’s owner (Boris User) to add');
     await page.screenshot({ path: join(SCREENS, 'chat-access-blocked-900.png') });
 
     await note.locator('button').click();

@@ -87,17 +87,18 @@ describe('the page is never wrong about what it does', () => {
     return b;
   }
 
-  /** The 100 px preview's backing pixels, 200 × 200 RGBA. */
+  /** The largest preview's backing pixels (the chat's info panel, 94 px), 188 × 188 RGBA. */
   const previewPixels = () =>
     app
-      .locator('canvas.preview[data-size="100"]')
+      .locator('canvas.preview[data-size="94"]')
+      .first()
       .evaluate((canvas: HTMLCanvasElement) =>
         Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data),
       );
 
   async function appliedPixels(chatId: number): Promise<Buffer> {
     const avatar = portal().chat(chatId)!.avatar!;
-    return sharp(Buffer.from(avatar.base64, 'base64')).resize(200, 200).removeAlpha().raw().toBuffer();
+    return sharp(Buffer.from(avatar.base64, 'base64')).resize(188, 188).removeAlpha().raw().toBuffer();
   }
 
   it.each([360, 375, 900, 1280])(
@@ -142,8 +143,8 @@ describe('the page is never wrong about what it does', () => {
 
       await clickApply(app);
       await app.locator('#message.ok').waitFor({ timeout: 20_000 });
-      const preview = cells(Uint8Array.from(await previewPixels()), 200, 4);
-      const applied = cells(await appliedPixels(12), 200, 3);
+      const preview = cells(Uint8Array.from(await previewPixels()), 188, 4);
+      const applied = cells(await appliedPixels(12), 188, 3);
       for (let i = 0; i < preview.length; i++) {
         for (let c = 0; c < 3; c++) expect(Math.abs(preview[i]![c]! - applied[i]![c]!)).toBeLessThan(24);
       }
@@ -333,7 +334,7 @@ describe('the page is never wrong about what it does', () => {
       .setInputFiles({ name: 'fast-blue.png', mimeType: 'image/png', buffer: await solid(30, 30, 220) });
     await page.waitForTimeout(2500); // the slow decode has finished by now
     expect(await app.locator('#file-name').textContent()).toContain('fast-blue.png');
-    const centre = (await previewPixels()).slice((100 * 200 + 100) * 4, (100 * 200 + 100) * 4 + 3);
+    const centre = (await previewPixels()).slice((94 * 188 + 94) * 4, (94 * 188 + 94) * 4 + 3);
     expect(centre[2]).toBeGreaterThan(150);
     expect(centre[0]).toBeLessThan(100);
     await clickApply(app);

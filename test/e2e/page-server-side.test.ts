@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { BOARD_CHAT_ID, OUTSIDER_USER_ID, PLAIN_USER_ID } from '../../emulator/index';
-import { launchBrowser } from '../support/browser';
+import { clickApply, launchBrowser } from '../support/browser';
 import * as img from '../support/images';
 import { openBrowserStack, closeBrowserStack, openAppAlone, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
@@ -96,18 +96,20 @@ describe('the page with what the server gives it', () => {
     }
   });
 
-  it('says an image has too many pixels before uploading anything', async () => {
+  it('says an image has more pixels than the page frames before decoding or uploading anything', async () => {
     await open(1280);
     await app.locator(`.chat-item[data-chat-id="12"]`).click();
     const before = portal()
       .calls()
       .filter((c) => c.method === 'imbot.chat.updateAvatar' || c.method === 'imbot.v2.Chat.update').length;
+    // A small file whose header claims 200 megapixels: refused from the header alone.
     await app
       .locator('#file-input')
-      .setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1200, 1000) });
-    await app.locator('#file-notes').filter({ hasText: '1200' }).waitFor();
+      .setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: img.pngBomb(20_000, 10_000) });
+    await app.locator('#file-notes').filter({ hasText: '20.000' }).waitFor();
     const note = await app.locator('#file-notes').textContent();
-    expect(note).toContain('1200 × 1000');
+    expect(note).toContain('20.000 × 10.000 px, mehr als die 100 Megapixel');
+    expect(await app.locator('#crop-section').isHidden()).toBe(true);
     expect(await app.locator('#apply').isDisabled()).toBe(true);
     expect(
       portal()
@@ -115,6 +117,19 @@ describe('the page with what the server gives it', () => {
         .filter((c) => c.method === 'imbot.chat.updateAvatar' || c.method === 'imbot.v2.Chat.update').length,
     ).toBe(before);
     await page.screenshot({ path: join(SCREENS, 'server-de-too-many-pixels-1280.png') });
+  });
+
+  it('sends a photo over the server’s pixel ceiling as its render, within that ceiling', async () => {
+    await open(1280);
+    await app.locator(`.chat-item[data-chat-id="12"]`).click();
+    // 1.2 megapixels against the server's 1: the page sends its square, at most 1000 × 1000.
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: await img.photo(1200, 1000) });
+    await app.locator('#apply:not([disabled])').waitFor();
+    await clickApply(app);
+    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+    expect(portal().chat(12)!.avatar).not.toBeNull();
   });
 
   it("shows a failure in the audit log as the sentence its user read, in the admin's language, the code in a tooltip", async () => {

@@ -42,6 +42,8 @@ const PAGES_OF: Record<string, Page[]> = {
   'dom.js': appPages,
   'format.js': appPages,
   'image-facts.js': appPages,
+  'image-size.js': appPages,
+  'orientation.js': appPages,
   'file-format.js': appPages,
   'renewal-offer.js': appPages,
   'busy-countdown.js': appPages,
