@@ -157,9 +157,16 @@ describe('POST /api/chats/:chatId/avatar', () => {
 
 describe('GET /api/admin/audit', () => {
   it('reads the filter and the page, page 1 by default; another result means all', () => {
-    expect(parseAuditQuery({})).toEqual({ result: undefined, page: 1 });
-    expect(parseAuditQuery({ result: 'error', page: '3' })).toEqual({ result: 'error', page: 3 });
+    expect(parseAuditQuery({})).toEqual({ result: undefined, page: 1, tz: 'UTC' });
+    expect(parseAuditQuery({ result: 'error', page: '3' })).toEqual({ result: 'error', page: 3, tz: 'UTC' });
     expect(parseAuditQuery({ result: 'maybe' }).result).toBeUndefined();
+  });
+
+  it('reads the time zone for the CSV: an IANA name the runtime knows, UTC without one', () => {
+    expect(parseAuditQuery({ tz: 'Europe/Moscow' }).tz).toBe('Europe/Moscow');
+    expect(parseAuditQuery({ tz: 'America/Argentina/Buenos_Aires' }).tz).toBe('America/Argentina/Buenos_Aires');
+    for (const tz of ['Mars/Olympus', 'Europe/Moscow<script>', '', 'x'.repeat(100), ['UTC', 'UTC']])
+      expect(() => parseAuditQuery({ tz })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   it('refuses page 0 or a page that is not a short whole number as BAD_REQUEST', () => {
