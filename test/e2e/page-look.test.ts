@@ -176,12 +176,16 @@ describe('the page looks as Bitrix24 draws it', () => {
     await page.screenshot({ path: join(SCREENS, `look-toast-${width}.png`) });
   });
 
-  it('numbers no steps and names no host', async () => {
+  it('numbers no steps, names no host and captions no pixel sizes', async () => {
     await open(1280, { lang: 'ru' });
     const headings = await app.locator('h3').allTextContents();
     expect(headings.filter((text) => /^\s*\d+\s*[.)]/.test(text))).toEqual([]);
     const header = await app.locator('.app-header').textContent();
     expect(header).not.toMatch(/127\.0\.0\.1|localhost|:\d{2,5}\b/);
+    // The previews are named by the places Bitrix24 shows an avatar, not by pixel sizes.
+    const captions = await app.locator('#previews figcaption').allTextContents();
+    expect(captions.length).toBeGreaterThan(0);
+    expect(captions.filter((text) => /\d\s*(px|пикс)/i.test(text))).toEqual([]);
   });
 });
 
