@@ -234,6 +234,11 @@ async function main() {
       progress.value = 100;
       say(t.success.replace('{chat}', request.chat.title), 'ok');
       picker.updateAvatar(request.chat.id, request.previewUrl);
+      if (chat?.id === request.chat.id && request.previewUrl)
+        chatAvatarNode(
+          { title: chosenTitle.textContent ?? '', avatarUrl: request.previewUrl, color: null },
+          chosenAvatar,
+        );
     } catch (caught) {
       const error = /** @type {ApiError} */ (caught);
       if (error.code === 'NOT_AUTHENTICATED') {
@@ -260,7 +265,9 @@ async function main() {
           { label: t.retryButton, run: () => apply.click() },
         );
       } else {
-        say(error.message, 'error');
+        // Every answer of the app has a code; a failure without one is the page's own, in
+        // preparing the picture to send (crop-render.js), whose words are for developers.
+        say(error.code ? error.message : t.renderFailed, 'error');
       }
     } finally {
       stopBusyCountdown();
