@@ -23,6 +23,7 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
     {
       EMULATOR_OAUTH_PORT: String(appPort + 1000),
       EMULATOR_PORTAL_PORT: String(appPort + 1001),
+      EMULATOR_AVATAR_CDN_PORT: String(appPort + 1002),
       EMULATOR_CLIENT_ID: CLIENT_ID,
       EMULATOR_CLIENT_SECRET: CLIENT_SECRET,
       EMULATOR_APP_URL: appUrl,
@@ -44,6 +45,8 @@ export async function startBenchStack(appEnv: Record<string, string> = {}) {
       B24_CLIENT_SECRET: CLIENT_SECRET,
       B24_OAUTH_SERVER: `http://127.0.0.1:${appPort + 1000}`,
       B24_ALLOW_HTTP_PORTALS: 'true',
+      // The emulator's CDN of chat avatars, named as an operator names a file host.
+      B24_AVATAR_HOSTS: `127.0.0.1:${appPort + 1002}`,
       DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
       DATA_DIR: dir,
       LOG_LEVEL: 'warn',

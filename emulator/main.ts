@@ -6,6 +6,7 @@ async function main() {
   const emulator = await startEmulator({
     host: env.EMULATOR_HOST ?? '127.0.0.1',
     oauthPort: Number(env.EMULATOR_OAUTH_PORT ?? 3010),
+    avatarCdnPort: Number(env.EMULATOR_AVATAR_CDN_PORT ?? 3012),
     portals: [{ port: Number(env.EMULATOR_PORTAL_PORT ?? 3011) }],
     app: {
       clientId: env.EMULATOR_CLIENT_ID ?? 'local.chatavatar.demo',
@@ -20,7 +21,7 @@ async function main() {
   });
   const portal = emulator.portals[0]!;
   console.log(
-    `Bitrix24 emulator: open the portal at ${portal.baseUrl}/ (member_id ${portal.memberId}); OAuth server ${emulator.oauthUrl}`,
+    `Bitrix24 emulator: open the portal at ${portal.baseUrl}/ (member_id ${portal.memberId}); OAuth server ${emulator.oauthUrl}; chat avatars on ${emulator.avatarCdnUrl}`,
   );
   const stop = () => void emulator.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -3,7 +3,6 @@ import { AppError } from '../errors';
 import type { AvatarLinkFetcher } from '../bitrix24/avatar-link';
 import { AvatarLinkError } from '../bitrix24/avatar-link';
 import type { AvatarPipeline } from '../avatar/avatar-pipeline';
-import { readImageHeader } from '../avatar/image-header';
 import type { AvatarHistoryRecords, HistoryKind, HistoryPicture } from '../store/avatar-history';
 import type { Portal, PortalSettings } from '../store/store';
 
@@ -20,7 +19,13 @@ export const THUMBNAIL_SIDE = 64;
 
 /** The picture a change replaces, as far as it was read when Bitrix24 answered. */
 export type CapturedPicture =
-  | { link: string; full: Buffer; format: string }
+  | {
+      link: string;
+      full: Buffer;
+      format: string;
+      /** Its thumbnail, when the picture was already kept (a change through the app set it). */
+      thumb?: Buffer | null;
+    }
   | {
       link: string;
       /** `no_picture`, `not_in_time`, `not_an_image`, `link_too_long` or the link's refusal (avatar-link.ts). */
@@ -52,8 +57,8 @@ export interface MadeChange {
   /** The chat's avatar links before and after, as the change's own batch read them. */
   linkBefore: string;
   linkAfter: string;
-  /** The picture sent. */
-  after: { data: Buffer; format: string };
+  /** The picture sent, and its thumbnail when the pipeline made one with it. */
+  after: { data: Buffer; format: string; thumb?: Buffer | null };
   settings: PortalSettings;
 }
 
@@ -94,12 +99,14 @@ export function createChangeHistory(deps: {
     if (DIGEST_LINK.test(link)) return { link, missing: 'link_too_long' };
     // A picture the app set or found at this link is still kept: nothing to read.
     const kept = await deps.records.findPictureAt(portal.memberId, chatId, link).catch(() => null);
-    if (kept) return { link, full: kept.full, format: kept.format };
+    if (kept) return { link, full: kept.full, format: kept.format, thumb: kept.thumb };
     try {
       const { bytes } = await deps.fetcher.fetch(link, { portalEndpoint: portal.clientEndpoint, signal });
-      // The header only, before anything is kept: the decode itself comes with the thumbnail.
-      const header = await readImageHeader(bytes);
-      return { link, full: bytes, format: header.format };
+      // Its first bytes only, at once: the decode that checks it comes with its thumbnail, after
+      // the answer. (Nothing here waits for sharp, whose threads the change's own decode uses.)
+      const format = sniffImageFormat(bytes);
+      if (!format) return { link, missing: 'not_an_image' };
+      return { link, full: bytes, format };
     } catch (error) {
       // A link the rules refuse is refused whenever Bitrix24 answered; anything else cut short was not in time.
       if (error instanceof AvatarLinkError && POLICY_REFUSALS.has(error.reason)) return { link, missing: error.reason };
@@ -136,10 +143,13 @@ export function createChangeHistory(deps: {
         owner: memberId,
       });
     const update: { before?: Partial<HistoryPicture>; after?: Partial<HistoryPicture> } = {};
-    if (after.full) update.after = { thumb: (await thumbnail(after.full)).data };
-    if (before.full) {
+    // Only what has none yet: a picture the app set has its thumbnail from the upload's own pixels,
+    // and one it kept before has its own; a picture read from a link is decoded here, which checks it.
+    if (after.full && !after.thumb) update.after = { thumb: (await thumbnail(after.full)).data };
+    if (before.full && !before.thumb) {
       try {
-        update.before = { thumb: (await thumbnail(before.full)).data };
+        const checked = await thumbnail(before.full);
+        update.before = { thumb: checked.data, format: checked.source.format };
         if (!RESTORABLE_FORMATS.has(before.format ?? '')) {
           const normalised = await deps.pipeline.normaliseAvatar(before.full, {
             output: { side: settings.outputSide, format: settings.outputFormat, jpegQuality: settings.jpegQuality },
@@ -171,7 +181,7 @@ export function createChangeHistory(deps: {
       const at = new Date(now());
       let before: HistoryPicture =
         'full' in captured
-          ? { full: captured.full, format: captured.format, thumb: null, missing: null }
+          ? { full: captured.full, format: captured.format, thumb: captured.thumb ?? null, missing: null }
           : { full: null, format: null, thumb: null, missing: captured.missing };
       // The link read was not the one the change replaced: someone changed the chat meanwhile.
       if (captured.link !== made.linkBefore)
@@ -181,7 +191,12 @@ export function createChangeHistory(deps: {
           thumb: null,
           missing: made.linkBefore === '' ? 'no_picture' : 'changed_meanwhile',
         };
-      const after: HistoryPicture = { full: made.after.data, format: made.after.format, thumb: null, missing: null };
+      const after: HistoryPicture = {
+        full: made.after.data,
+        format: made.after.format,
+        thumb: made.after.thumb ?? null,
+        missing: null,
+      };
       let id: number;
       try {
         id = await deps.records.add(
@@ -207,11 +222,12 @@ export function createChangeHistory(deps: {
         );
         return { undoUntil: at, before: 'not_kept', reason: 'not_stored' };
       }
-      track(
-        makeThumbnails(made.portal.memberId, id, before, after, made.settings).catch((error: unknown) =>
-          deps.log.error({ err: error, memberId: made.portal.memberId, id }, 'avatar history thumbnails not made'),
-        ),
-      );
+      if ((after.full && !after.thumb) || (before.full && !before.thumb))
+        track(
+          makeThumbnails(made.portal.memberId, id, before, after, made.settings).catch((error: unknown) =>
+            deps.log.error({ err: error, memberId: made.portal.memberId, id }, 'avatar history thumbnails not made'),
+          ),
+        );
       return noteOf(at, before);
     },
 
@@ -241,3 +257,20 @@ export async function pruneHistory(
 
 /** How often the history is pruned: often enough that a full picture outlives its window by little. */
 export const HISTORY_PRUNE_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * What an image is, from its signature (the formats the pipeline takes); null for anything else,
+ * an HTML page of a sign-in included. The decode is what proves it an image.
+ */
+export function sniffImageFormat(bytes: Buffer): string | null {
+  const ascii = (from: number, to: number) => bytes.subarray(from, to).toString('latin1');
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (ascii(4, 8) === 'ftyp') return 'heif';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  return null;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

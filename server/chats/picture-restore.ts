@@ -72,6 +72,7 @@ export function createPictureRestore(deps: {
       format: header.format as 'png' | 'jpeg' | 'gif' | 'webp',
       width: header.width,
       height: header.height,
+      thumbnail: picture.thumb,
     };
   };
 

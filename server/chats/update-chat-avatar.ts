@@ -9,7 +9,7 @@ import type { Portal, PortalSettings, Store } from '../store/store';
 import { CHECKING_RETRY_AFTER_S, createChangeRecords, type Claimed } from './change-records';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 import type { ChatAccess, ChatPermission, ChatView } from './chat-permission';
-import type { ChangeHistory, ChangeHistoryNote, PictureCapture } from './change-history';
+import { THUMBNAIL_SIDE, type ChangeHistory, type ChangeHistoryNote, type PictureCapture } from './change-history';
 import type { HistoryKind } from '../store/avatar-history';
 import {
   afterRecheck,
@@ -42,7 +42,7 @@ export interface AvatarChange {
    * `image` is a picture of the chat's history put back as it is (Undo, Restore): already an
    * avatar Bitrix24 showed or was sent, checked when it was kept, so it is not normalised again.
    */
-  prepared?: { format: RestorableFormat; width: number; height: number };
+  prepared?: { format: RestorableFormat; width: number; height: number; thumbnail?: Buffer | null };
   /** What the change is, for its history and its audit entry (a change by default). */
   kind?: HistoryKind;
 }
@@ -247,6 +247,8 @@ export function createUpdateChatAvatar(deps: {
             },
             signal: change.signal,
             owner: change.portal.memberId,
+            // The history keeps a thumbnail of what the change sets: made from the same pixels.
+            thumbnailSide: capture ? THUMBNAIL_SIDE : undefined,
           });
       // A page that has gone drops a change still waiting for its turn in the portal's queue.
       const rest = await deps.clients.forOwner(change.portal, change.user.id, { signal: change.signal });
@@ -305,7 +307,7 @@ export function createUpdateChatAvatar(deps: {
           kind: change.kind ?? 'change',
           linkBefore: sent.before.avatar ?? '',
           linkAfter: sent.after.avatar ?? '',
-          after: { data: avatar.data, format: avatar.format },
+          after: { data: avatar.data, format: avatar.format, thumb: avatar.thumbnail },
           settings: change.settings,
         }));
       return history ? { chatId: change.chatId, ...outcome, history } : { chatId: change.chatId, ...outcome };

@@ -72,7 +72,11 @@ export interface AvatarHistoryRecords {
    * A kept full picture the chat showed at `link` (set by a change through the app, or found before
    * one): a change that replaces it needs not read the link again.
    */
-  findPictureAt(memberId: string, chatId: number, link: string): Promise<{ full: Buffer; format: string } | null>;
+  findPictureAt(
+    memberId: string,
+    chatId: number,
+    link: string,
+  ): Promise<{ full: Buffer; format: string; thumb: Buffer | null } | null>;
   /** A chat's newest entries, thumbnails only (no full pictures), and whether each full picture is still kept. */
   listChat(
     memberId: string,
@@ -231,7 +235,7 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
       if (link === '') return null;
       const set = await db
         .selectFrom('avatar_history')
-        .select(['after_full as full', 'after_format as format'])
+        .select(['after_full as full', 'after_format as format', 'after_thumb as thumb'])
         .where('member_id', '=', memberId)
         .where('chat_id', '=', chatId)
         .where('link_after', '=', link)
@@ -242,14 +246,14 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
         set ??
         (await db
           .selectFrom('avatar_history')
-          .select(['before_full as full', 'before_format as format'])
+          .select(['before_full as full', 'before_format as format', 'before_thumb as thumb'])
           .where('member_id', '=', memberId)
           .where('chat_id', '=', chatId)
           .where('link_before', '=', link)
           .where('before_full', 'is not', null)
           .orderBy('id', 'desc')
           .executeTakeFirst());
-      return found?.full && found.format ? { full: found.full, format: found.format } : null;
+      return found?.full && found.format ? { full: found.full, format: found.format, thumb: found.thumb } : null;
     },
 
     async listChat(memberId, chatId, limit) {

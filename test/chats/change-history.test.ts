@@ -8,7 +8,7 @@ import pino from 'pino';
 import { createAvatarLinkFetcher } from '../../server/bitrix24/avatar-link';
 import { STRICT_EGRESS } from '../../server/bitrix24/http-json';
 import { createAvatarPipeline } from '../../server/avatar/avatar-pipeline';
-import { createChangeHistory, type MadeChange } from '../../server/chats/change-history';
+import { createChangeHistory, sniffImageFormat, type MadeChange } from '../../server/chats/change-history';
 import { avatarHistoryRecords, type AvatarHistoryRecords } from '../../server/store/avatar-history';
 import { sqliteDialect, type Dialect } from '../../server/store/dialect';
 import { migrate } from '../../server/store/migrate';
@@ -147,6 +147,49 @@ describe('keeping the picture a change replaces', () => {
     expect(entry?.before.full?.equals(first.after.data)).toBe(true);
   });
 
+  it('decodes nothing after the answer when both thumbnails are at hand', async () => {
+    const pipeline = createAvatarPipeline({ maxInputPixels: 50_000_000 });
+    let decodes = 0;
+    const counted = {
+      normaliseAvatar: (...args: Parameters<typeof pipeline.normaliseAvatar>) => (
+        decodes++,
+        pipeline.normaliseAvatar(...args)
+      ),
+    };
+    const h = createChangeHistory({
+      records,
+      fetcher: createAvatarLinkFetcher({
+        policy: {
+          allowHttp: true,
+          extraHosts: [],
+          egress: { ...STRICT_EGRESS, allowPrivateNetworks: true },
+          maxBytes: 1 << 20,
+          timeoutMs: 2000,
+        },
+      }),
+      pipeline: counted,
+      log: pino({ level: 'silent' }),
+      undoWindowMs: 15 * 60_000,
+      bytesPerPortal: 16 << 20,
+    });
+    handler = serveImage(await png(32, 32));
+    const thumb = Buffer.from('a thumbnail');
+    const first = await made();
+    first.after.thumb = thumb;
+    const capture = h.capture(portal(), 12, first.linkBefore);
+    await capture.result;
+    await h.record(capture, first);
+    await h.idle();
+    // The picture read from the link was decoded for its thumbnail; the one set came with its own.
+    expect(decodes).toBe(1);
+    const second = await made({ changeKey: 'key-2', linkBefore: first.linkAfter, linkAfter: `${origin}/upload/x.jpg` });
+    second.after.thumb = thumb;
+    await h.record(h.capture(portal(), 12, second.linkBefore), second);
+    await h.idle();
+    expect(decodes).toBe(1);
+    expect((await records.findByChange('member-a', 7, 'key-2'))?.before.thumb?.equals(thumb)).toBe(true);
+  });
+
   it('never waits for a slow link: what was not read when Bitrix24 answered is not kept', async () => {
     handler = (_req, res) => {
       res.writeHead(200);
@@ -214,5 +257,33 @@ describe('keeping the picture a change replaces', () => {
     const entry = await records.findByChange('member-a', 7, 'key-1');
     expect(['png', 'jpeg']).toContain(entry?.before.format);
     expect(await sharp(entry!.before.full!).metadata()).toMatchObject({ width: 256, height: 256 });
+  });
+
+  it('tells an image from anything else by its first bytes, without waiting for a decode', async () => {
+    expect(sniffImageFormat(await photo(8, 8))).toBe('jpeg');
+    expect(sniffImageFormat(await png(8, 8))).toBe('png');
+    expect(
+      sniffImageFormat(
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+          .webp()
+          .toBuffer(),
+      ),
+    ).toBe('webp');
+    expect(
+      sniffImageFormat(
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+          .gif()
+          .toBuffer(),
+      ),
+    ).toBe('gif');
+    expect(
+      sniffImageFormat(
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+          .tiff()
+          .toBuffer(),
+      ),
+    ).toBe('tiff');
+    for (const text of ['<!doctype html><title>Sign in</title>', '', 'GIF8', '\xff\xd8'])
+      expect(sniffImageFormat(Buffer.from(text, 'latin1'))).toBeNull();
   });
 });
