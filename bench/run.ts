@@ -6,6 +6,7 @@ import { runE2eBench } from './e2e';
 import { runFairUploadsBench } from './fair-uploads';
 import { runPipelineBench } from './pipeline';
 import { runRequestLogBench } from './request-log';
+import { runUndoHistoryBench } from './undo-history';
 
 // `npm run bench`: every benchmark, each printing its figures and ratios against a baseline
 // measured in the same run.
@@ -21,6 +22,7 @@ async function main() {
   await runFairUploadsBench({ quick });
   await runBulkChangeBench({ quick });
   await runRequestLogBench({ quick });
+  await runUndoHistoryBench({ quick });
   await runBrowserBench({ quick });
   console.log(`\nAll benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
