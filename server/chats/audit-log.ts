@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditQuery, Portal, Store } from '../store/store';
+import type { ChangeThumbnails } from '../store/avatar-history';
 import type { ChatTitles } from './chat-titles';
 
 /** The CSV export's ceiling: a portal's whole retained log fits well below it. */
@@ -12,19 +13,36 @@ export interface AuditEntries {
   titles: Map<number, string>;
 }
 
+/** The history's thumbnails of a page's changes, by `thumbnailKey` (absent: none kept). */
+export type AuditThumbnails = ReadonlyMap<string, Pick<ChangeThumbnails, 'before' | 'after'>>;
+
+/** Which change of the history an entry is: its user and its Idempotency-Key. */
+export const thumbnailKey = (entry: Pick<AuditEntry, 'userId' | 'changeKey'>) => `${entry.userId}/${entry.changeKey}`;
+
 export interface AuditLog {
   /** One page (from 1) of a portal's changes, newest first, and how many there are in all. */
   page(
     portal: Portal,
     readerId: number,
     query: { result?: AuditQuery['result']; page: number; pageSize: number },
-  ): Promise<AuditEntries & { total: number }>;
+  ): Promise<AuditEntries & { total: number; thumbnails: AuditThumbnails }>;
   /** Every retained change of a portal, for the CSV export. */
   all(portal: Portal, readerId: number, query: { result?: AuditQuery['result'] }): Promise<AuditEntries>;
 }
 
 /** What the administrator reads of the avatar changes made on the portal, each chat by its title. */
-export function createAuditLog(deps: { store: Pick<Store, 'listAuditEntries'>; titles: ChatTitles }): AuditLog {
+export function createAuditLog(deps: {
+  store: Pick<Store, 'listAuditEntries' | 'avatarHistory'>;
+  titles: ChatTitles;
+}): AuditLog {
+  /** The picture each change of the page replaced and set, as the history keeps them (a page's, never the export's). */
+  const thumbnailsOf = async (portal: Portal, entries: AuditEntry[]): Promise<AuditThumbnails> => {
+    const changes = entries.flatMap((entry) =>
+      entry.result === 'ok' && entry.changeKey ? [{ userId: entry.userId, changeKey: entry.changeKey }] : [],
+    );
+    const found = await deps.store.avatarHistory.thumbnails(portal.memberId, changes);
+    return new Map(found.map((change) => [thumbnailKey(change), { before: change.before, after: change.after }]));
+  };
   const titled = async (portal: Portal, readerId: number, entries: AuditEntry[], maxAsked?: number) =>
     deps.titles.titlesOf(
       portal,
@@ -39,7 +57,11 @@ export function createAuditLog(deps: { store: Pick<Store, 'listAuditEntries'>; t
         limit: pageSize,
         offset: (page - 1) * pageSize,
       });
-      return { entries, total, titles: await titled(portal, readerId, entries) };
+      const [titles, thumbnails] = await Promise.all([
+        titled(portal, readerId, entries),
+        thumbnailsOf(portal, entries),
+      ]);
+      return { entries, total, titles, thumbnails };
     },
     async all(portal, readerId, { result }) {
       const { entries } = await deps.store.listAuditEntries(portal.memberId, {

@@ -109,6 +109,30 @@ describe.each(PORTAL_PROFILES)('Undo and the history of pictures on a %s portal'
     expect(Buffer.from(stored(chatId)!, 'base64').equals(original)).toBe(true);
   });
 
+  it("shows the administrator each change's pictures as small thumbnails in the audit log", async () => {
+    const chatId = FIRST_PROJECT_CHAT_ID + 21;
+    await changedInBitrix24(chatId);
+    await apply(ADMIN_USER_ID, chatId, await img.photo(600, 600));
+    await stack.historyIdle();
+    const res = await stack.http.get('/api/admin/audit?page=1').set('Authorization', `Bearer ${token(ADMIN_USER_ID)}`);
+    expect(res.status).toBe(200);
+    const [entry] = res.body.entries;
+    expect(entry).toMatchObject({
+      chatId,
+      result: 'ok',
+      thumbnails: {
+        before: expect.stringMatching(/^data:image\/jpeg;base64,/),
+        after: expect.stringMatching(/^data:image\/jpeg;base64,/),
+      },
+    });
+    // A refusal changed nothing: no pictures beside it.
+    await apply(OUTSIDER_USER_ID, MARKETING_CHAT_ID, await img.png(20, 20));
+    const refused = await stack.http
+      .get('/api/admin/audit?page=1')
+      .set('Authorization', `Bearer ${token(ADMIN_USER_ID)}`);
+    expect(refused.body.entries[0]).toMatchObject({ result: 'error', thumbnails: null });
+  });
+
   it('undoes on another instance: the history is in the database', async () => {
     await apply(ADMIN_USER_ID, MARKETING_CHAT_ID, await img.photo(640, 640));
     const before = stored(MARKETING_CHAT_ID);

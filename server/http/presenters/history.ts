@@ -34,6 +34,14 @@ export function thumbnailUrl(thumb: Buffer | null): string | null {
   return thumb ? `data:image/jpeg;base64,${thumb.toString('base64')}` : null;
 }
 
+/** An audit entry's two small pictures (before, after), or null when the history kept none. */
+export function presentThumbnails(
+  thumbnails: { before: Buffer | null; after: Buffer | null } | undefined,
+): { before: string | null; after: string | null } | null {
+  if (!thumbnails || (!thumbnails.before && !thumbnails.after)) return null;
+  return { before: thumbnailUrl(thumbnails.before), after: thumbnailUrl(thumbnails.after) };
+}
+
 const pictureView = (picture: ListedPicture): PictureView => ({
   thumbnail: thumbnailUrl(picture.thumb),
   missing: picture.missing,

@@ -4,6 +4,8 @@ import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { contextOf } from '../middleware/portal-context';
 import { presentAuditEntry, auditCsv } from '../presenters/audit';
+import { presentThumbnails } from '../presenters/history';
+import { thumbnailKey } from '../../chats/audit-log';
 import { presentPortalStatus } from '../presenters/portal-status';
 import { parseAuditQuery, parseUserQuery } from '../schemas/admin';
 
@@ -43,14 +45,17 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
     const { portal, user } = contextOf(req);
-    const { entries, total, titles } = await deps.auditLog.page(portal, user.id, {
+    const { entries, total, titles, thumbnails } = await deps.auditLog.page(portal, user.id, {
       result,
       page,
       pageSize: PAGE_SIZE,
     });
     const lang = requestLang(req);
     res.json({
-      entries: entries.map((entry) => presentAuditEntry(entry, lang, titles)),
+      entries: entries.map((entry) => ({
+        ...presentAuditEntry(entry, lang, titles),
+        thumbnails: presentThumbnails(thumbnails.get(thumbnailKey(entry))),
+      })),
       page,
       pageSize: PAGE_SIZE,
       total,
