@@ -184,6 +184,7 @@ export function composeApp(deps: {
     maxAttempts: config.eventWork.maxAttempts,
     leaseMs: eventWorkLeaseMs(longestCall),
     onOutcome: metrics && ((event, outcome) => metrics.eventWork.inc({ event, outcome })),
+    onPurged: requestLog?.forget,
   });
   const chats = createChatLister({ clients: portalClients });
   const untimedPipeline = createAvatarPipeline(pipelineOptionsFrom(config));

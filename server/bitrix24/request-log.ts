@@ -31,12 +31,20 @@ export interface RequestLog {
 export interface RequestLogWriter extends RequestLog {
   /** Writes what is buffered now (tests, the export, shutdown). */
   flush(): Promise<void>;
+  /**
+   * A portal whose data was deleted (a clean uninstall): its entries still buffered, and those of
+   * its requests still under way (the uninstall's own confirmation among them), are dropped for
+   * a while, and what was written meanwhile is deleted.
+   */
+  forget(memberId: string): Promise<void>;
   /** Stops the timer and writes what is buffered. */
   stop(): Promise<void>;
 }
 
 /** A request or answer longer than this (as JSON text) is kept as its first part, and its length. */
 export const MAX_LOGGED_JSON_CHARS = 64 * 1024;
+/** How long a forgotten portal's late entries are dropped: longer than any call may take (B24_TIMEOUT_MS and the queue's wait). */
+const FORGET_MS = 5 * 60_000;
 /** Entries waiting to be written at most; beyond, new ones are dropped (and counted in the log) until a write catches up. */
 const MAX_BUFFERED = 5000;
 const FLUSH_EVERY_MS = 1000;
@@ -64,8 +72,15 @@ export function toLogEntry(exchange: RequestExchange): NewRequestLogEntry {
   };
 }
 
-export function createRequestLog(deps: { records: RequestLogRecords; log: Logger }): RequestLogWriter {
+export function createRequestLog(deps: {
+  records: RequestLogRecords;
+  log: Logger;
+  now?: () => number;
+}): RequestLogWriter {
+  const now = deps.now ?? Date.now;
   let buffer: NewRequestLogEntry[] = [];
+  /** Portals forgotten, until when their entries are dropped. */
+  const forgotten = new Map<string, number>();
   let dropped = 0;
   let writing: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
@@ -97,6 +112,11 @@ export function createRequestLog(deps: { records: RequestLogRecords; log: Logger
 
   return {
     record(exchange) {
+      const until = forgotten.get(exchange.memberId);
+      if (until !== undefined) {
+        if (now() < until) return;
+        forgotten.delete(exchange.memberId);
+      }
       if (buffer.length >= MAX_BUFFERED) {
         if (dropped++ === 0) deps.log.warn('request log is behind: entries dropped until it catches up');
         return;
@@ -117,6 +137,13 @@ export function createRequestLog(deps: { records: RequestLogRecords; log: Logger
       else schedule();
     },
     flush: () => write(),
+    async forget(memberId) {
+      forgotten.set(memberId, now() + FORGET_MS);
+      buffer = buffer.filter((entry) => entry.memberId !== memberId);
+      await writing;
+      const deleted = await deps.records.deletePortal(memberId);
+      if (deleted > 0) deps.log.info({ memberId, deleted }, 'request log of a portal deleted with its data');
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -67,6 +67,11 @@ export function createEventWorker(deps: {
   leaseMs: number;
   /** How each attempt ended (an outcome, `retry_later`, or `claim_lost`), for /metrics. */
   onOutcome?: (event: string, outcome: EventWorkOutcome | 'retry_later' | 'claim_lost') => void;
+  /**
+   * After a clean uninstall deleted every row of a portal: what this process still holds of it
+   * (the request log's entries of the confirmation's own requests) goes too.
+   */
+  onPurged?: (memberId: string) => Promise<void>;
   now?: () => number;
 }): EventWorker {
   const now = deps.now ?? Date.now;
@@ -146,6 +151,7 @@ export function createEventWorker(deps: {
       deps.log.info(log, 'portal uninstalled: tokens deleted');
     } else if (outcome === 'purged') {
       deps.clients.forget(work.memberId);
+      await deps.onPurged?.(work.memberId);
       deps.log.info(log, 'portal uninstalled with its data: every row of the portal deleted');
     } else if (outcome) {
       deps.log.info({ ...log, outcome }, 'ONAPPUNINSTALL needs nothing: the install it was for is gone');

@@ -33,6 +33,8 @@ export interface RequestLogRecords {
   page(memberId: string, range: { from: Date; to: Date }, afterId: number, limit: number): Promise<RequestLogEntry[]>;
   /** Deletes the entries of every portal older than `before`; answers how many. */
   prune(before: Date): Promise<number>;
+  /** Deletes every entry of one portal (after a clean uninstall); answers how many. */
+  deletePortal(memberId: string): Promise<number>;
 }
 
 export function requestLogRecords(d: Dialect): RequestLogRecords {
@@ -83,6 +85,13 @@ export function requestLogRecords(d: Dialect): RequestLogRecords {
         request: row.request,
         answer: row.answer,
       }));
+    },
+    async deletePortal(memberId) {
+      const { numDeletedRows } = await db
+        .deleteFrom('request_log')
+        .where('member_id', '=', memberId)
+        .executeTakeFirst();
+      return Number(numDeletedRows);
     },
     async prune(before) {
       const { numDeletedRows } = await db

@@ -85,4 +85,12 @@ describe.each(storeImplementations())('%s store: bot greetings and the request l
     ]);
     expect(await temp.store.requestLog.page('member-b', all, 0, 10)).toEqual([]);
   });
+
+  it('deletes one portal’s entries, and only its', async () => {
+    await temp.store.requestLog.add([entry({}), entry({ memberId: 'member-b' }), entry({})]);
+    expect(await temp.store.requestLog.deletePortal('member-a')).toBe(2);
+    const all = { from: new Date(0), to: new Date('2100-01-01T00:00:00Z') };
+    expect(await temp.store.requestLog.page('member-a', all, 0, 10)).toEqual([]);
+    expect(await temp.store.requestLog.page('member-b', all, 0, 10)).toHaveLength(1);
+  });
 });
