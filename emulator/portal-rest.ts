@@ -137,7 +137,7 @@ export function createRestHandler(deps: RestDeps) {
   const runMethod = async (
     requested: string,
     params: Record<string, unknown>,
-    caller: { userId: number; clientId: string; userAgent: string },
+    caller: { userId: number; clientId: string; userAgent: string; request: number },
   ): Promise<MethodAnswer> => {
     let holdAnswerMs: number;
     try {
@@ -162,6 +162,7 @@ export function createRestHandler(deps: RestDeps) {
       userId: caller.userId,
       clientId: caller.clientId,
       userAgent: caller.userAgent,
+      request: caller.request,
       at: new Date().toISOString(),
     });
     const baseUrl = deps.baseUrl();
@@ -207,7 +208,7 @@ export function createRestHandler(deps: RestDeps) {
     const requested = String(req.params.method ?? '').replace(/\.json$/i, '');
     const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const params: Record<string, unknown> = { ...(req.query as Record<string, unknown>), ...body };
-    portal.stats.restCalls++;
+    const request = ++portal.stats.restCalls;
     const fail = (error: RestError) => {
       deps.log(`rest ${requested}: ${error.code}`);
       res.status(error.status).json(errorBody(error));
@@ -226,7 +227,12 @@ export function createRestHandler(deps: RestDeps) {
       if (!record) return fail(systemErrors.noAuth());
       // A token of another Bitrix24 is a real token, but not for this portal.
       if (record.memberId !== portal.memberId) return fail(systemErrors.invalidToken());
-      const caller = { userId: record.userId, clientId: record.clientId, userAgent: req.headers['user-agent'] ?? '' };
+      const caller = {
+        userId: record.userId,
+        clientId: record.clientId,
+        userAgent: req.headers['user-agent'] ?? '',
+        request,
+      };
       if (requested.toLowerCase() === 'batch') {
         const holdAnswerMs = await applyFault('batch');
         const answer = await runBatch(params, (m, p) => runMethod(m, p, caller));

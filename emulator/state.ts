@@ -122,6 +122,8 @@ export interface RecordedCall {
   clientId: string;
   /** The HTTP request's User-Agent header ('' when none): each call of a batch has its request's. */
   userAgent: string;
+  /** Which HTTP request to the portal it came in (1, 2, …; the `restCalls` count then): a batch's calls share one. */
+  request: number;
   at: string;
 }
 

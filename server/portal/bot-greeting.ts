@@ -4,6 +4,7 @@ import { appNameIn, isLang, serverStrings, type Lang } from '../lang';
 import type { Portal, Store } from '../store/store';
 import { PORTAL_TOKEN_USER } from '../store/store';
 import { Bitrix24Error } from '../bitrix24/bitrix24-error';
+import { callBatch, MAX_BATCH_CALLS } from '../bitrix24/batch';
 import type { PortalClients } from '../bitrix24/portal-clients';
 
 // The bot's manners. "After inviting the chatbot to the chat, the chatbot must display a short
@@ -12,7 +13,9 @@ import type { PortalClients } from '../bitrix24/portal-clients';
 // (api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.md), the bot says, in the
 // portal's language (PARAMS[LANGUAGE]), what it is for, that it joined only to change the chat's
 // avatar when asked, and where the app opens for this chat; with imbot.message.add
-// (chat-bots/outdated/messages/imbot-message-add.md). Only on its first join of a dialog: the
+// (chat-bots/outdated/messages/imbot-message-add.md). Joins that come close together (a change
+// of many chats adds the bot to each) are greeted in one batch (how-to-call-rest-api/batch.md),
+// one request of the portal's budget for up to 50. Only on its first join of a dialog: the
 // greeting is claimed in the store first (bot_greetings), so a rejoin (an Undo, a retry, a
 // member adding the bot again), the same event posted twice, or two instances receiving it say
 // nothing. No other message is ever sent.
@@ -42,65 +45,131 @@ export function greetingFor(dialogId: string, lang: Lang): string {
   return text.replaceAll('{app}', appNameIn(lang));
 }
 
+/** Joins that arrive within this of each other go out as one request (a change of many chats adds the bot to many). */
+const GATHER_MS = 200;
+
+interface Claimed {
+  join: BotJoin;
+  lang: Lang;
+}
+
 export function createBotGreeter(deps: {
   store: Pick<Store, 'botGreetings'>;
   clients: PortalClients;
   log: Logger;
   now?: () => Date;
+  /** How long the first join waits for others of its portal before the greetings go. */
+  gatherMs?: number;
 }): BotGreeter {
   const now = deps.now ?? (() => new Date());
+  const gatherMs = deps.gatherMs ?? GATHER_MS;
   const running = new Set<Promise<void>>();
+  /** Claimed greetings of each portal waiting to go, with the portal as the first join saw it. */
+  const waiting = new Map<string, { portal: Portal; greetings: Claimed[] }>();
 
-  const greet = async (portal: Portal, join: BotJoin): Promise<void> => {
+  const track = (work: Promise<void>) => {
+    const safe = work.catch((error: unknown) => deps.log.warn({ err: String(error) }, 'bot greeting failed'));
+    running.add(safe);
+    void safe.finally(() => running.delete(safe));
+  };
+
+  const claim = async (portal: Portal, join: BotJoin): Promise<Claimed | null> => {
     const log = { memberId: portal.memberId, dialogId: join.dialogId, botId: join.botId };
     // Every bot of the application has the same handlers (imbot-register.md); only our own bot greets.
     if (portal.botId === null || join.botId !== portal.botId) {
       deps.log.info({ ...log, ours: portal.botId }, 'ONIMBOTJOINCHAT for another bot: no greeting');
-      return;
+      return null;
     }
     if (!/^(chat)?\d+$/.test(join.dialogId)) {
       deps.log.info({ ...log, chatType: join.chatType }, 'ONIMBOTJOINCHAT for a dialog the app does not greet');
-      return;
+      return null;
     }
     if (!(await deps.store.botGreetings.claim(portal.memberId, join.dialogId, now()))) {
       deps.log.info(log, 'the bot joined a dialog it greeted before: no greeting');
-      return;
+      return null;
     }
-    const lang: Lang = isLang(join.language) ? join.language : 'en';
-    try {
-      const rest = await deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
-      await rest.call('imbot.message.add', {
-        BOT_ID: join.botId,
-        DIALOG_ID: join.dialogId,
-        MESSAGE: greetingFor(join.dialogId, lang),
-        URL_PREVIEW: 'N',
-      });
-      deps.log.info({ ...log, lang }, 'bot greeted the dialog it joined');
-    } catch (error) {
-      // A refusal (Bitrix24's, or no token to send with) means nothing was posted: the claim is
-      // given back, and the bot's next join greets. Any other failure (a timeout, a broken
-      // answer) may have posted it: the claim stays, since a greeting twice is worse than none.
-      const posted = !(error instanceof Bitrix24Error || error instanceof AppError);
-      if (!posted) await deps.store.botGreetings.release(portal.memberId, join.dialogId).catch(() => undefined);
-      deps.log.warn(
-        {
-          ...log,
-          code: error instanceof Bitrix24Error || error instanceof AppError ? error.code : undefined,
-          err: error instanceof Error ? error.message : String(error),
-          claimKept: posted,
-        },
-        'bot greeting not sent',
-      );
+    return { join, lang: isLang(join.language) ? join.language : 'en' };
+  };
+
+  /**
+   * A refusal (Bitrix24's, or no token to send with) means nothing was posted: the claim is
+   * given back, and the bot's next join greets. Any other failure (a timeout, a broken answer)
+   * may have posted it: the claim stays, since a greeting twice is worse than none.
+   */
+  const failed = async (portal: Portal, greeting: Claimed, error: unknown) => {
+    const posted = !(error instanceof Bitrix24Error || error instanceof AppError);
+    if (!posted) await deps.store.botGreetings.release(portal.memberId, greeting.join.dialogId).catch(() => undefined);
+    deps.log.warn(
+      {
+        memberId: portal.memberId,
+        dialogId: greeting.join.dialogId,
+        code: error instanceof Bitrix24Error || error instanceof AppError ? error.code : undefined,
+        err: error instanceof Error ? error.message : String(error),
+        claimKept: posted,
+      },
+      'bot greeting not sent',
+    );
+  };
+
+  /** The greetings of one portal gathered so far: one batch of up to 50 (batch.md), each call on its own. */
+  const send = async (portal: Portal, greetings: Claimed[]): Promise<void> => {
+    for (let at = 0; at < greetings.length; at += MAX_BATCH_CALLS) {
+      const chunk = greetings.slice(at, at + MAX_BATCH_CALLS);
+      let answer: Awaited<ReturnType<typeof callBatch>>;
+      try {
+        const rest = await deps.clients.forOwner(portal, PORTAL_TOKEN_USER);
+        answer = await callBatch(
+          rest,
+          Object.fromEntries(
+            chunk.map((greeting, i) => [
+              `g${i}`,
+              {
+                method: 'imbot.message.add',
+                params: {
+                  BOT_ID: greeting.join.botId,
+                  DIALOG_ID: greeting.join.dialogId,
+                  MESSAGE: greetingFor(greeting.join.dialogId, greeting.lang),
+                  URL_PREVIEW: 'N',
+                },
+              },
+            ]),
+          ),
+          { halt: false },
+        );
+      } catch (error) {
+        for (const greeting of chunk) await failed(portal, greeting, error);
+        continue;
+      }
+      for (const [i, greeting] of chunk.entries()) {
+        const refusal = answer.errors[`g${i}`];
+        if (refusal) await failed(portal, greeting, refusal);
+        else if (`g${i}` in answer.results)
+          deps.log.info(
+            { memberId: portal.memberId, dialogId: greeting.join.dialogId, lang: greeting.lang },
+            'bot greeted the dialog it joined',
+          );
+      }
     }
   };
 
   return {
     greet(portal, join) {
-      const work = greet(portal, join).catch((error: unknown) =>
-        deps.log.warn({ memberId: portal.memberId, err: String(error) }, 'bot greeting failed'),
+      track(
+        (async () => {
+          const greeting = await claim(portal, join);
+          if (!greeting) return;
+          const gathering = waiting.get(portal.memberId);
+          if (gathering) {
+            gathering.greetings.push(greeting);
+            return;
+          }
+          const started = { portal, greetings: [greeting] };
+          waiting.set(portal.memberId, started);
+          await new Promise((resolve) => setTimeout(resolve, gatherMs));
+          waiting.delete(portal.memberId);
+          await send(started.portal, started.greetings);
+        })(),
       );
-      running.add(work);
-      void work.finally(() => running.delete(work));
     },
     async settled() {
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -1,4 +1,11 @@
-import { ADMIN_USER_ID, MARKETING_CHAT_ID, PLAIN_USER_ID, SALES_CHAT_ID } from '../../emulator/index';
+import {
+  ADMIN_USER_ID,
+  ANNOUNCEMENTS_CHAT_ID,
+  FIRST_PROJECT_CHAT_ID,
+  MARKETING_CHAT_ID,
+  PLAIN_USER_ID,
+  SALES_CHAT_ID,
+} from '../../emulator/index';
 import { greetingFor } from '../../server/portal/bot-greeting';
 import { installedStack, type InstalledStack } from '../support/stack';
 import * as img from '../support/images';
@@ -97,6 +104,30 @@ describe.each(['cloud', 'onprem-old'] as const)('the bot’s greeting on a %s po
         .calls()
         .filter((call) => call.method === 'imbot.message.add'),
     ).toHaveLength(1);
+  });
+
+  it('greets the chats it joins close together in one request', async () => {
+    await change(MARKETING_CHAT_ID);
+    const [join] = joins();
+    const id = await botId();
+    const others = [SALES_CHAT_ID, ANNOUNCEMENTS_CHAT_ID, FIRST_PROJECT_CHAT_ID];
+    for (const chatId of others) portal().state.chats.get(chatId)!.members.push(id);
+    const before = portal().stats().restCalls;
+    await Promise.all(
+      others.map((chatId) =>
+        stack.http
+          .post('/events')
+          .type('form')
+          .send({
+            ...join!.fields,
+            'data[PARAMS][CHAT_ID]': String(chatId),
+            'data[PARAMS][DIALOG_ID]': `chat${chatId}`,
+          }),
+      ),
+    );
+    await settle();
+    for (const chatId of others) expect(messages(chatId)).toHaveLength(1);
+    expect(portal().stats().restCalls - before).toBe(1);
   });
 
   it('greets at the next join when Bitrix24 refused the greeting', async () => {
