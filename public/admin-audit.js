@@ -73,6 +73,31 @@ export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
         resultCell.append(line);
       }
       chatCell.title = `#${entry.chatId}`;
+      // The picture the change replaced and the one it set, small, as the history keeps them.
+      if (entry.thumbnails) {
+        const pictures = document.createElement('span');
+        pictures.className = 'audit-pictures';
+        for (const [side, url] of /** @type {const} */ ([
+          ['before', entry.thumbnails.before],
+          ['after', entry.thumbnails.after],
+        ])) {
+          if (side === 'after' && entry.thumbnails.before) {
+            const arrow = document.createElement('span');
+            arrow.className = 'audit-arrow';
+            arrow.setAttribute('aria-hidden', 'true');
+            pictures.append(arrow);
+          }
+          if (!url) continue;
+          const img = document.createElement('img');
+          img.src = url;
+          img.width = 24;
+          img.height = 24;
+          img.alt = side === 'before' ? t.historyBefore : t.historyAfter;
+          img.title = img.alt;
+          pictures.append(img);
+        }
+        chatCell.append(pictures);
+      }
       tr.className = entry.result;
       tbody.append(tr);
     }

@@ -166,6 +166,89 @@ export function createApi({ data, frameReady }) {
     });
   }
 
+  /**
+   * A JSON POST that changes a chat (Undo, Restore), with its Idempotency-Key, answered as an upload's.
+   * @param {string} path
+   * @param {unknown} json
+   * @param {string} changeKey
+   * @returns {Promise<{ status: number, body: any, retryAfter: number | null }>}
+   */
+  async function sendJson(path, json, changeKey) {
+    try {
+      const res = await fetch(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': changeKey },
+        body: JSON.stringify(json),
+      });
+      let body = null;
+      try {
+        body = await res.json();
+      } catch {
+        // not JSON: the status speaks
+      }
+      return { status: res.status, body, retryAfter: Number(res.headers.get('retry-after')) || null };
+    } catch {
+      return { status: 0, body: null, retryAfter: null };
+    }
+  }
+
+  /**
+   * Sends a change until its answer is the truth: a busy answer is retried after its Retry-After,
+   * a 202 "checking" asked again with the same key, a lost answer sent again with it.
+   * @param {() => Promise<{ status: number, body: any, retryAfter: number | null }>} sendOnce
+   * @param {{ onBusy?: (retry: { attempt: number, seconds: number, checking?: boolean, code?: string }) => void, changeKey?: string }} options
+   */
+  async function untilAnswered(sendOnce, { onBusy, changeKey }) {
+    let renewed = false;
+    let busyRetries = 0;
+    let checks = 0;
+    for (;;) {
+      await ensureFresh();
+      const result = await sendOnce();
+      if (result.status === 401 && !renewed) {
+        renewed = true;
+        await renew();
+        continue;
+      }
+      if (result.status === 202 && result.body?.pending && checks < CHECKING_ASKS) {
+        checks++;
+        const seconds = Math.min(result.retryAfter ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
+        onBusy?.({ attempt: checks, seconds, checking: true });
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        continue;
+      }
+      const code = result.body?.error?.code;
+      const answerLost = Boolean(changeKey) && !code && [0, 502, 504].includes(result.status);
+      if (
+        (result.status === 503 || result.status === 429 || code === 'CHANGE_IN_PROGRESS' || answerLost) &&
+        !LASTING_REFUSALS.has(code) &&
+        busyRetries < BUSY_RETRIES
+      ) {
+        const seconds = result.retryAfter ?? DEFAULT_RETRY_AFTER_S;
+        // A longer pause (Bitrix24 blocks a method for minutes) is the user's to wait out.
+        if (seconds <= MAX_RETRY_AFTER_S) {
+          busyRetries++;
+          onBusy?.({ attempt: busyRetries, seconds, code });
+          // A little spread, so the tabs refused together do not all come back together.
+          await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + Math.random() * 500));
+          continue;
+        }
+      }
+      if (result.status === 200) return result.body;
+      const stillChecking = result.status === 202;
+      const error = /** @type {ApiError} */ (
+        new Error(
+          stillChecking ? data.strings.checkingGaveUp : (result.body?.error?.message ?? data.strings.networkError),
+        )
+      );
+      error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
+      error.status = result.status;
+      error.retryAfter = result.retryAfter;
+      error.fields = result.body?.error?.fields ?? null;
+      throw error;
+    }
+  }
+
   // The answers are JSON as the server sends it: the caller names its type.
   return {
     /** A fresh app token now (from the portal, or the session outside it); NOT_AUTHENTICATED when none comes. */
@@ -194,54 +277,16 @@ export function createApi({ data, frameReady }) {
      * @param {{ onBusy?: (retry: { attempt: number, seconds: number, checking?: boolean, code?: string }) => void, changeKey?: string }} [options]
      */
     async upload(path, form, onProgress, { onBusy, changeKey } = {}) {
-      let renewed = false;
-      let busyRetries = 0;
-      let checks = 0;
-      for (;;) {
-        await ensureFresh();
-        const result = await send(path, form, onProgress, changeKey);
-        if (result.status === 401 && !renewed) {
-          renewed = true;
-          await renew();
-          continue;
-        }
-        if (result.status === 202 && result.body?.pending && checks < CHECKING_ASKS) {
-          checks++;
-          const seconds = Math.min(result.retryAfter ?? DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S);
-          onBusy?.({ attempt: checks, seconds, checking: true });
-          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-          continue;
-        }
-        const code = result.body?.error?.code;
-        const answerLost = Boolean(changeKey) && !code && [0, 502, 504].includes(result.status);
-        if (
-          (result.status === 503 || result.status === 429 || code === 'CHANGE_IN_PROGRESS' || answerLost) &&
-          !LASTING_REFUSALS.has(code) &&
-          busyRetries < BUSY_RETRIES
-        ) {
-          const seconds = result.retryAfter ?? DEFAULT_RETRY_AFTER_S;
-          // A longer pause (Bitrix24 blocks a method for minutes) is the user's to wait out.
-          if (seconds <= MAX_RETRY_AFTER_S) {
-            busyRetries++;
-            onBusy?.({ attempt: busyRetries, seconds, code });
-            // A little spread, so the tabs refused together do not all come back together.
-            await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + Math.random() * 500));
-            continue;
-          }
-        }
-        if (result.status === 200) return result.body;
-        const stillChecking = result.status === 202;
-        const error = /** @type {ApiError} */ (
-          new Error(
-            stillChecking ? data.strings.checkingGaveUp : (result.body?.error?.message ?? data.strings.networkError),
-          )
-        );
-        error.code = result.body?.error?.code ?? (result.status ? 'HTTP_' + result.status : 'NETWORK');
-        error.status = result.status;
-        error.retryAfter = result.retryAfter;
-        error.fields = result.body?.error?.fields ?? null;
-        throw error;
-      }
+      return untilAnswered(() => send(path, form, onProgress, changeKey), { onBusy, changeKey });
+    },
+    /**
+     * Undo or Restore: a change of its own, with its own key, sent as an upload is (the same retries).
+     * @param {string} path
+     * @param {unknown} json
+     * @param {{ changeKey: string, onBusy?: (retry: { attempt: number, seconds: number, checking?: boolean, code?: string }) => void }} options
+     */
+    async change(path, json, { changeKey, onBusy }) {
+      return untilAnswered(() => sendJson(path, json, changeKey), { onBusy, changeKey });
     },
   };
 }

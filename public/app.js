@@ -4,6 +4,9 @@ import { setUpBulk } from './bulk.js';
 import { chatAvatarNode, createChatPicker } from './chat-picker.js';
 import { createCropper } from './cropper.js';
 import { startBusyCountdown, stopBusyCountdown } from './busy-countdown.js';
+import { createChatHistory } from './chat-history.js';
+import { initialsPicture } from './initials.js';
+import { offerUndo, restorePicture } from './undo-offer.js';
 import { buildUploadForm } from './crop-render.js';
 import { describeChatAccess } from './chat-access.js';
 import { byId } from './dom.js';
@@ -14,7 +17,7 @@ import { offerRenewal } from './renewal-offer.js';
 import { startQueueWait, stopQueueWait } from './queue-wait.js';
 import { setUpTabs } from './tabs.js';
 
-/** @import { ApiError, AppData, Chat, ChatVerdict } from './page' */
+/** @import { ApiError, AppData, ChangeAnswer, Chat, ChatVerdict } from './page' */
 
 /** @type {AppData} */
 const data = JSON.parse(byId('app-data').textContent ?? '');
@@ -61,6 +64,71 @@ async function main() {
   const changeChat = byId('chat-change');
   const imageStep = byId('image-step');
   const accessNote = byId('chat-access');
+
+  // Undo on a change's result, Restore from the chat's history: changes of their own (undo-offer.js).
+  /** @type {import('./undo-offer.js').UndoDeps} */
+  const undoDeps = {
+    api,
+    strings: t,
+    lang: data.locale,
+    say,
+    newChangeKey,
+    onChanged: (chatId) => void showPutBack(chatId),
+    onInitials: (target) => void applyInitials(target),
+  };
+  const history = createChatHistory({
+    api,
+    strings: t,
+    lang: data.locale,
+    element: byId('chat-history'),
+    onRestore: (entry, side) => {
+      if (chat) void restorePicture(undoDeps, chat, { entryId: entry.id, side });
+    },
+    fit,
+  });
+
+  /**
+   * The chat shows a picture of its history again (Undo, Restore): the list and the chosen chat
+   * show it too, from the history's thumbnail of what was put back.
+   * @param {number} chatId
+   */
+  async function showPutBack(chatId) {
+    history.refresh();
+    /** @type {import('./page').HistoryView | null} */
+    const listed = await api.get(`/api/chats/${chatId}/history`).catch(() => null);
+    const thumbnail = listed?.entries[0]?.after.thumbnail;
+    if (!thumbnail) return;
+    picker.updateAvatar(chatId, thumbnail);
+    if (chat?.id === chatId)
+      chatAvatarNode({ title: chat.title, avatarUrl: thumbnail, color: chat.color }, chosenAvatar);
+  }
+
+  /**
+   * "No avatar" cannot be put back: the chat's initials on its colour, drawn as Bitrix24 draws
+   * them, applied as an ordinary change (noted as initials in the audit log).
+   * @param {{ id: number, title: string, color: string | null }} target
+   */
+  async function applyInitials(target) {
+    const changeKey = newChangeKey();
+    say(t.applying, 'progress');
+    try {
+      const side = data.limits.outputSide;
+      const form = new FormData();
+      const picture = await initialsPicture(target, side);
+      form.set('avatar', new File([picture], 'initials.png', { type: 'image/png' }));
+      form.set('upload', 'original');
+      form.set('origin', 'initials');
+      /** @type {ChangeAnswer} */
+      const answer = await api.upload(`/api/chats/${target.id}/avatar`, form, () => {}, { changeKey });
+      history.refresh();
+      const shown = URL.createObjectURL(picture);
+      picker.updateAvatar(target.id, shown);
+      if (chat?.id === target.id) chatAvatarNode({ ...target, avatarUrl: shown }, chosenAvatar);
+      offerUndo(undoDeps, { chat: target, changeKey, answer, text: t.success.replace('{chat}', target.title) });
+    } catch (caught) {
+      say(/** @type {ApiError} */ (caught).message, 'error');
+    }
+  }
 
   /** @param {{ text: string, kind: 'info' | 'error', offerUserWay: boolean } | null} note */
   function showAccess(note) {
@@ -131,6 +199,8 @@ async function main() {
     // The file step is offered for a chat the user may change, or when the check could not say;
     // while it is asked, the step stays as it was (hidden only when opened for one chat).
     if (next.state !== 'checking') imageStep.hidden = refused;
+    // Its earlier avatars, for a user who may change it.
+    if (next.state !== 'checking') history.showFor(next.state === 'may' ? chat.id : null);
     // Another chat is picked from the list; opened for one chat, the list comes on request.
     changeChat.hidden = !chatsCard.hidden;
     if (next.state === 'may' && next.bot === 'joins')
@@ -219,8 +289,10 @@ async function main() {
           },
           { onBusy, changeKey },
         );
+      /** @type {ChangeAnswer} */
+      let answer;
       try {
-        await send(data.limits);
+        answer = await send(data.limits);
       } catch (caught) {
         // An administrator made the avatar larger since this page opened: render for the new side, once.
         const refused = /** @type {ApiError} */ (caught);
@@ -228,12 +300,18 @@ async function main() {
         if (refused.code !== 'OUTPUT_SIDE_CHANGED' || !(side > 0)) throw caught;
         data.limits.outputSide = side;
         saving = false;
-        await send(data.limits);
+        answer = await send(data.limits);
       }
       lastTry = null;
       progress.value = 100;
-      say(t.success.replace('{chat}', request.chat.title), 'ok');
+      offerUndo(undoDeps, {
+        chat: request.chat,
+        changeKey,
+        answer,
+        text: t.success.replace('{chat}', request.chat.title),
+      });
       picker.updateAvatar(request.chat.id, request.previewUrl);
+      history.refresh();
       if (chat?.id === request.chat.id && request.previewUrl)
         chatAvatarNode(
           { title: chosenTitle.textContent ?? '', avatarUrl: request.previewUrl, color: null },

@@ -26,6 +26,7 @@ export interface PageElements {
   'chat-chosen-title': HTMLParagraphElement;
   'chat-verdict': HTMLParagraphElement;
   'chat-change': HTMLButtonElement;
+  'chat-history': HTMLDetailsElement;
   'image-step': HTMLDivElement;
   'chat-pick': HTMLDivElement;
   'chat-search': HTMLInputElement;
@@ -287,10 +288,51 @@ export interface AuditPage {
     notes: string[];
     /** The notes an administrator is told about, in sentences. */
     noteWords: string[];
+    /** The picture a change replaced and the one it set, as data: URLs; null when none was kept. */
+    thumbnails: { before: string | null; after: string | null } | null;
   }[];
   page: number;
   pageSize: number;
   total: number;
+}
+
+/** A picture of GET /api/chats/:chatId/history (server/http/presenters/history.ts). */
+export interface HistoryPictureView {
+  /** The 64 px thumbnail as a data: URL; null when there is none. */
+  thumbnail: string | null;
+  /** Why there is no picture (`no_picture`: the chat had none); a key of the strings' pictureReasons. */
+  missing: string | null;
+  /** Restore can put it back: its full picture is still kept. */
+  restorable: boolean;
+}
+
+/** One change of a chat's history: who, when, and the pictures around it. */
+export interface HistoryEntryView {
+  id: number;
+  at: string;
+  user: { id: number; name: string | null };
+  kind: 'change' | 'undo' | 'restore';
+  before: HistoryPictureView;
+  after: HistoryPictureView;
+}
+
+/** GET /api/chats/:chatId/history. */
+export interface HistoryView {
+  entries: HistoryEntryView[];
+  /** How long full pictures are kept (the undo window). */
+  undoWindowMinutes: number;
+}
+
+/** The answer to a change (Apply, Undo, Restore): what was set, and until when it can be undone. */
+export interface ChangeAnswer {
+  ok: true;
+  chatId: number;
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  /** Absent when the server keeps no history (AVATAR_HISTORY=false). */
+  history?: { undoUntil: string; before: 'kept' | 'no_picture' | 'not_kept'; reason?: string };
 }
 
 /** An /api call that failed (api.js): the server's sentence, with its code and what came with it. */

@@ -314,6 +314,10 @@ export function composeApp(deps: {
       rateLimits: config.rateLimits,
       bitrix24QueueWaitMs: config.bitrix24QueueWaitMs,
       clientId,
+      avatarOrigins:
+        config.allowHttpPortals && config.env !== 'production'
+          ? config.avatarHistory.link.extraHosts.map((host) => `http://${host}`)
+          : [],
     },
     log,
     metrics,

@@ -103,6 +103,11 @@ ${tabs}
         </div>
         <button id="chat-change" type="button" class="btn btn-light" hidden>${t.chooseAnotherChat}</button>
       </div>
+      <details id="chat-history" class="chat-history" hidden>
+        <summary>${t.historyHeading}</summary>
+        <p class="hint history-status" aria-live="polite" hidden></p>
+        <ol class="history-list"></ol>
+      </details>
       <div id="image-step" class="image-step">
       <h3>${t.imageHeading}</h3>
       <div id="drop-zone" class="drop-zone">

@@ -45,6 +45,8 @@ export interface AvatarChange {
   prepared?: { format: RestorableFormat; width: number; height: number; thumbnail?: Buffer | null };
   /** What the change is, for its history and its audit entry (a change by default). */
   kind?: HistoryKind;
+  /** `initials`: the chat's initials the page drew, in place of "no avatar" (noted in the audit log). */
+  origin?: 'initials';
 }
 
 export type RestorableFormat = 'png' | 'jpeg' | 'gif' | 'webp';
@@ -225,6 +227,7 @@ export function createUpdateChatAvatar(deps: {
     const started = now();
     const notes: string[] = change.upload ? [`upload_${change.upload}`] : [];
     if (change.kind && change.kind !== 'change') notes.push(change.kind);
+    if (change.origin) notes.push(change.origin);
     let capture: PictureCapture | undefined;
     try {
       // Before anything costly: the image is decoded only for a chat this user may change.

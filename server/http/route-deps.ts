@@ -29,6 +29,8 @@ import type { OpenApp } from '../access/open-app';
 export interface AppRouteDeps {
   config: Pick<Config, 'appBaseUrl' | 'uploads' | 'trustProxy' | 'env' | 'rateLimits' | 'bitrix24QueueWaitMs'> & {
     clientId: string;
+    /** http:// origins of chat avatars the page may show (the emulator's CDN); https ones it may anyway. */
+    avatarOrigins?: readonly string[];
   };
   log: Logger;
   store: Store;

@@ -12,9 +12,9 @@ export function sendAppPage(
   res: Response,
   views: Views,
   opened: OpenedApp,
-  page: { lang: Lang; framedBy: string | null; initialChatId: number | null },
+  page: { lang: Lang; framedBy: string | null; initialChatId: number | null; avatarOrigins?: readonly string[] },
 ): void {
-  setPageSecurity(res, { portalOrigin: page.framedBy });
+  setPageSecurity(res, { portalOrigin: page.framedBy, avatarOrigins: page.avatarOrigins });
   res.type('html').send(
     views.appPage({
       lang: page.lang,

@@ -56,6 +56,9 @@ const PAGES_OF: Record<string, Page[]> = {
   'range-fill.js': appPages,
   'bulk.js': appPages,
   'made-avatar.js': appPages,
+  'chat-history.js': appPages,
+  'initials.js': appPages,
+  'undo-offer.js': appPages,
   // Started by app.js for administrators only.
   'tabs.js': [adminPage],
   'admin.js': [adminPage],
@@ -83,6 +86,7 @@ const TAGS: Record<string, string[] | 'any'> = {
   HTMLElement: 'any',
   HTMLButtonElement: ['button'],
   HTMLCanvasElement: ['canvas'],
+  HTMLDetailsElement: ['details'],
   HTMLDivElement: ['div'],
   HTMLDListElement: ['dl'],
   HTMLFormElement: ['form'],

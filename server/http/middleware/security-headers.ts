@@ -36,7 +36,14 @@ export function contentSecurityPolicy(opts: { frameAncestors: string[]; imageOri
  * `portalOrigin`: the verified portal that may frame the page; null: nobody; 'any': a page with
  * one sentence and no action (a failure shown before the portal is known), harmless to frame.
  */
-export function setPageSecurity(res: Response, opts: { portalOrigin: string | null | 'any' }) {
+export function setPageSecurity(
+  res: Response,
+  opts: {
+    portalOrigin: string | null | 'any';
+    /** http:// hosts that serve chat avatars too (B24_AVATAR_HOSTS where http is allowed: the emulator's CDN). */
+    avatarOrigins?: readonly string[];
+  },
+) {
   const origins = opts.portalOrigin === 'any' ? ['*'] : opts.portalOrigin ? [opts.portalOrigin] : [];
   // Chat avatars come from Bitrix24's CDN (https://cdn….bitrix24.…, a host per region and TLD
   // that no list keeps up with) or, on premise, from the portal itself: any https image may load.
@@ -45,7 +52,7 @@ export function setPageSecurity(res: Response, opts: { portalOrigin: string | nu
     'Content-Security-Policy',
     contentSecurityPolicy({
       frameAncestors: origins,
-      imageOrigins: opts.portalOrigin === 'any' ? [] : ['https:', ...origins],
+      imageOrigins: opts.portalOrigin === 'any' ? [] : ['https:', ...origins, ...(opts.avatarOrigins ?? [])],
     }),
   );
   res.set('Cache-Control', 'no-store');

@@ -32,7 +32,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
       limits: {
         fileSize: contextOf(req).settings.maxUploadBytes,
         files: 1,
-        fields: 4,
+        fields: 5,
         fieldSize: 1024,
         parts: 6,
         headerPairs: 20,
@@ -83,7 +83,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
     const file = req.file;
     if (!file || file.size === 0)
       throw new AppError(file ? 'UNSUPPORTED_IMAGE' : 'NO_FILE', { detail: file ? 'empty file' : 'no avatar part' });
-    const { crop, upload, side, way } = parseUploadFields(req.body);
+    const { crop, upload, side, way, origin } = parseUploadFields(req.body);
     answerChange(
       res,
       await change.apply({
@@ -94,6 +94,7 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
         renderedSide: side,
         signal: req.uploadSignal,
         way,
+        origin,
       }),
     );
   });

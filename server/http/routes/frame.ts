@@ -55,6 +55,7 @@ export function frameRoutes(deps: AppRouteDeps): Router {
       lang,
       framedBy: new URL(opened.portal.clientEndpoint).origin,
       initialChatId: chatIdFromPlacement(form.placementOptions),
+      avatarOrigins: deps.config.avatarOrigins,
     });
   });
 

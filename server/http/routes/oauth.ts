@@ -69,7 +69,12 @@ export function oauthRoutes(deps: AppRouteDeps, oauthState: OAuthState): Router 
     const sessionUser = req.session.user;
     if (!sessionUser) throw new AppError('NOT_AUTHENTICATED', { detail: 'no first-party session' });
     const opened = await deps.openApp.withStoredUser(sessionUser, sessionUser.lang);
-    sendAppPage(res, deps.views, opened, { lang: sessionUser.lang, framedBy: null, initialChatId: null });
+    sendAppPage(res, deps.views, opened, {
+      lang: sessionUser.lang,
+      framedBy: null,
+      initialChatId: null,
+      avatarOrigins: deps.config.avatarOrigins,
+    });
   });
 
   return router;

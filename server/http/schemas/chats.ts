@@ -48,6 +48,9 @@ const uploadFieldsSchema = z.object({
   side: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
   // `user`: the user asked to make the change themselves (im.chat.updateAvatar), the bot being unable to join.
   way: z.enum(['bot', 'user']).optional().catch(undefined),
+  // `initials`: the page drew the chat's initials on its colour for an Undo that cannot put back
+  // "no avatar" (public/initials.js); only noted in the audit log.
+  origin: z.enum(['initials']).optional().catch(undefined),
 });
 
 /** The multipart fields beside the file. */
@@ -56,6 +59,7 @@ export function parseUploadFields(body: unknown): {
   upload?: 'cropped' | 'original';
   side?: number;
   way?: 'bot' | 'user';
+  origin?: 'initials';
 } {
   return parseInput(uploadFieldsSchema, body ?? {}, 'INVALID_CROP');
 }
