@@ -40,6 +40,9 @@ describe.each(stores)('uninstalling on %s', (_name, openStore) => {
     );
     expect(await store.botGreetings.list(memberId())).toHaveLength(1);
     expect((await store.requestLog.page(memberId(), ALL_TIME, 0, 10)).length).toBeGreaterThan(0);
+    // The change's pictures (the history of Undo and Restore), full and as thumbnails.
+    await stack.historyIdle();
+    expect(await store.avatarHistory.portalBytes(memberId())).toBeGreaterThan(0);
 
     expect((await stack.emulator.portals[0]!.sendUninstallEvent({ clean: true })).status).toBe(200);
     await stack.eventWork().settled();
@@ -55,6 +58,8 @@ describe.each(stores)('uninstalling on %s', (_name, openStore) => {
     expect(await store.requestLog.page(memberId(), ALL_TIME, 0, 10)).toEqual([]);
     expect(await store.eventWork.list(memberId())).toEqual([]);
     expect(await store.avatarChanges.find(memberId(), PLAIN_USER_ID, 'x')).toBeNull();
+    expect(await store.avatarHistory.portalBytes(memberId())).toBe(0);
+    expect(await store.avatarHistory.listChat(memberId(), MARKETING_CHAT_ID, 10)).toEqual([]);
     // The app no longer opens for it, and knows nothing to answer an event with.
     const late = await stack.post(stack.emulator.portals[0]!.launch({ userId: PLAIN_USER_ID }));
     expect(late.status).toBe(403);
@@ -68,5 +73,6 @@ describe.each(stores)('uninstalling on %s', (_name, openStore) => {
     for (const userId of [0, ADMIN_USER_ID, PLAIN_USER_ID])
       expect(await store.findTokens({ memberId: memberId(), userId })).toBeNull();
     expect((await store.listAuditEntries(memberId(), { limit: 10, offset: 0 })).total).toBeGreaterThan(0);
+    expect(await store.avatarHistory.listChat(memberId(), MARKETING_CHAT_ID, 10)).toHaveLength(1);
   });
 });
