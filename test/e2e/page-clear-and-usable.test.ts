@@ -288,7 +288,10 @@ describe('a page left open for a long time', () => {
       .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(600, 600) });
     await clickApply(app, '#apply:not([disabled])');
     await app.locator('#message.ok, #message.error').waitFor({ timeout: 20_000 });
-    expect(await app.locator('#message').textContent()).toBe('The avatar of “Marketing” is updated.');
+    // With the time it can be undone until, and Undo beside it.
+    expect(await app.locator('#message').textContent()).toMatch(
+      /^The avatar of “Marketing” is updated\. You can undo it until .+\. Undo$/,
+    );
   });
 
   it('keeps the crop when renewal fails, and renews in place in one click', async () => {
