@@ -136,21 +136,16 @@ export function lockedKindOf(view: ChatView): LockedKind {
 
 /**
  * The refusal of a chat the user may not change, with what the page shows of it before asking
- * for a file: its look, and who can change it (the owner or the managers, named in `fields`, which
- * the refusal's sentence holds: errors.ts messageOf). Bitrix24's own refusal of the dialog
- * (ACCESS_ERROR) has no look: the user cannot see the chat.
+ * for a file, in `fields`: its look (`title`, `avatarUrl`, `color`), and who can change it (the
+ * owner or the managers, whom the refusal's sentence names: errors.ts messageOf). Bitrix24's own
+ * refusal of the dialog (ACCESS_ERROR) has no look: the user cannot see the chat.
  */
 export class ChatRefused extends AppError {
-  readonly look: ChatLook | null;
   /** The managers' ids (the owner first), named by `withManagers` once asked. */
   readonly managerIds: number[];
 
-  constructor(
-    code: ChatRefusal,
-    opts: { detail: string; look: ChatLook | null; managerIds?: number[]; fields?: Record<string, string> },
-  ) {
+  constructor(code: ChatRefusal, opts: { detail: string; managerIds?: number[]; fields?: Record<string, string> }) {
     super(code, { detail: opts.detail, fields: opts.fields });
-    this.look = opts.look;
     this.managerIds = opts.managerIds ?? [];
   }
 
@@ -158,7 +153,6 @@ export class ChatRefused extends AppError {
   withManagers(names: string[]): ChatRefused {
     return new ChatRefused(this.code as ChatRefusal, {
       detail: this.detail ?? '',
-      look: this.look,
       managerIds: this.managerIds,
       fields: { ...this.fields, managers: names.join(', ') },
     });
@@ -294,7 +288,6 @@ export function decideChatAccess(portal: Portal, userId: number, chatId: number,
   if (viewError?.code === 'ACCESS_ERROR')
     throw new ChatRefused('NOT_CHAT_MEMBER', {
       detail: `im.dialog.get chat${chatId}: ${viewError.description}`,
-      look: null,
     });
   if (viewError) throw toAppError(viewError);
   const view = readChatView(answers.view);
@@ -323,7 +316,7 @@ export function decideChatAccess(portal: Portal, userId: number, chatId: number,
     // The managers are named by a call of their own (namingManagers); until then, the owner.
     if (owner?.name && refusal === 'CHAT_MANAGERS_ONLY') fields.managers = owner.name;
     const managerIds = [...new Set([...(owner ? [owner.id] : []), ...(view.manager_list ?? [])])];
-    throw new ChatRefused(refusal, { detail, look, managerIds, fields });
+    throw new ChatRefused(refusal, { detail, managerIds, fields });
   }
   return {
     avatar: view.avatar ?? '',
