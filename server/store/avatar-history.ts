@@ -181,32 +181,27 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
     },
 
     async completePictures(memberId, id, pictures) {
-      const row = await db
-        .selectFrom('avatar_history')
-        .selectAll()
-        .where('member_id', '=', memberId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) return;
-      const current = entryOf(row);
-      const before = { ...current.before, ...pictures.before };
-      const after = { ...current.after, ...pictures.after };
-      await db
-        .updateTable('avatar_history')
-        .set({
-          before_full: before.full,
-          before_format: before.format,
-          before_thumb: before.thumb,
-          before_missing: before.missing,
-          after_full: after.full,
-          after_format: after.format,
-          after_thumb: after.thumb,
-          after_missing: after.missing,
-          bytes: pictureBytes(before) + pictureBytes(after),
-        })
-        .where('member_id', '=', memberId)
-        .where('id', '=', id)
-        .execute();
+      // Only what is given is written: a full picture is not read and written back for a thumbnail.
+      const set: Record<string, Buffer | string | null> = {};
+      for (const side of ['before', 'after'] as const)
+        for (const [field, value] of Object.entries(pictures[side] ?? {}))
+          if (value !== undefined) set[`${side}_${field}`] = value as Buffer | string | null;
+      if (Object.keys(set).length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('avatar_history')
+          .set(set)
+          .where('member_id', '=', memberId)
+          .where('id', '=', id)
+          .execute();
+        // SQLite's length() of a blob reads its header, not its bytes.
+        await trx
+          .updateTable('avatar_history')
+          .set({ bytes: sql<number>`${ROW_BYTES}` })
+          .where('member_id', '=', memberId)
+          .where('id', '=', id)
+          .execute();
+      });
     },
 
     async find(memberId, id) {
@@ -361,6 +356,11 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
     },
   };
 }
+
+/** A row's weight, from its columns. */
+const ROW_BYTES = sql.raw(
+  'coalesce(length(before_full), 0) + coalesce(length(before_thumb), 0) + coalesce(length(after_full), 0) + coalesce(length(after_thumb), 0)',
+);
 
 function pictureBytes(picture: Pick<HistoryPicture, 'full' | 'thumb'>): number {
   return length(picture.full) + length(picture.thumb);

@@ -16,6 +16,7 @@ import { up as auditChangeKey } from './migrations/015_audit_change_key';
 import { up as botGreetings } from './migrations/016_bot_greetings';
 import { up as requestLog } from './migrations/017_request_log';
 import { up as uninstallClean } from './migrations/018_uninstall_clean';
+import { up as avatarHistoryBudget } from './migrations/019_avatar_history_budget';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -39,6 +40,7 @@ export const MIGRATIONS: Record<string, Up> = {
   '016_bot_greetings': botGreetings,
   '017_request_log': requestLog,
   '018_uninstall_clean': uninstallClean,
+  '019_avatar_history_budget': avatarHistoryBudget,
 };
 
 /**
