@@ -1,6 +1,7 @@
+import type { AvatarChangeOutcome } from './change-outcome';
 import type { ExpressionBuilder, NotNull } from 'kysely';
 import type { AuditEntry } from './audit-entry';
-import { insertAuditEntry } from './audit-log';
+import { insertAuditEntry } from './audit-rows';
 import type { Database } from './database';
 import type { Dialect } from './dialect';
 
@@ -10,12 +11,7 @@ import type { Dialect } from './dialect';
 // outcome instead, or ask Bitrix24 whether the change landed (server/chats/update-chat-avatar.ts).
 
 /** What the first attempt answered; replayed to a retry. */
-export interface AvatarChangeOutcome {
-  width: number;
-  height: number;
-  format: 'png' | 'jpeg' | 'gif' | 'webp';
-  bytes: number;
-}
+export type { AvatarChangeOutcome } from './change-outcome';
 
 export interface AvatarChangeRecord {
   memberId: string;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { insertAuditEntry } from './audit-log';
+import { insertAuditEntry } from './audit-rows';
 import type { BulkJobItemsTable, BulkJobsTable, Database } from './database';
 import type { Dialect } from './dialect';
 import type { BulkItem, BulkJob, BulkJobRecords, BulkPicture } from './bulk-jobs';

@@ -1,5 +1,5 @@
 import type { AuditEntry } from './audit-entry';
-import type { AvatarChangeOutcome } from './avatar-changes';
+import type { AvatarChangeOutcome } from './change-outcome';
 
 // A change of many chats' avatars at once (server/chats/bulk-jobs.ts): the job and one row per
 // chat. The job outlives the page that started it, a restart and its instance: it is claimed
