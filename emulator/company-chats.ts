@@ -1,11 +1,19 @@
-import {
-  ADMIN_USER_ID,
-  COMPANY_CHAT_COUNT,
-  FIRST_COMPANY_CHAT_ID,
-  OUTSIDER_USER_ID,
-  PLAIN_USER_ID,
-  type ChatSeed,
-} from './state';
+import { ADMIN_USER_ID, COMPANY_CHAT_COUNT, FIRST_COMPANY_CHAT_ID, OUTSIDER_USER_ID, PLAIN_USER_ID } from './seed-ids';
+
+/** A company chat as the seed gives it; state.ts takes it as one of its chats (a ChatSeed). */
+export interface CompanyChat {
+  id: number;
+  title: string;
+  type: 'chat' | 'open';
+  ownerId: number;
+  members: number[];
+  managers: number[];
+  color: string;
+  manageUi: 'manager' | 'owner' | 'member';
+  manageUsersAdd: 'owner' | 'member';
+  entityType?: string;
+  entityId?: string;
+}
 
 // The company seed: a few hundred chats of mixed rights, for changing many chats at once (the
 // bench and the tests). What Boris (PLAIN_USER_ID) may do in each follows its index, so a test
@@ -68,7 +76,7 @@ const NAMES = [
 
 const COLORS = ['#df532d', '#64a513', '#4ba984', '#4ba5c3', '#3e99ce', '#8474c8', '#1eb4aa', '#f76187'];
 
-export function addCompanyChats(add: (chat: ChatSeed) => void): void {
+export function addCompanyChats(add: (chat: CompanyChat) => void): void {
   for (let i = 0; i < COMPANY_CHAT_COUNT; i++) {
     const kind = companyChatKind(i);
     const members = kind === 'outside' ? [ADMIN_USER_ID] : [ADMIN_USER_ID, PLAIN_USER_ID];

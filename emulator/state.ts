@@ -1,6 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { addCompanyChats } from './company-chats';
 import type { TimeBasket } from './time-block';
+import {
+  ADMIN_USER_ID,
+  PLAIN_USER_ID,
+  OUTSIDER_USER_ID,
+  GENERAL_CHAT_ID,
+  PRIVATE_DIALOG_ID,
+  MARKETING_CHAT_ID,
+  SALES_CHAT_ID,
+  BOARD_CHAT_ID,
+  MARKUP_CHAT_ID,
+  ANNOUNCEMENTS_CHAT_ID,
+  WORKGROUP_CHAT_ID,
+  CHANNEL_ID,
+  FIRST_PROJECT_CHAT_ID,
+  PROJECT_CHAT_COUNT,
+} from './seed-ids';
+
+// The seed's named ids live in seed-ids.ts (the company seed reads them too); they are the
+// emulator's state's as much as ever.
+export * from './seed-ids';
 
 // Everything one emulated portal knows: users, chats, bots, bound events and placements, plus
 // what the test API needs (faults, recorded calls, counters). Plain data; behaviour lives in
@@ -189,37 +209,6 @@ export interface PortalState {
 
 export const randomToken = (bytes = 16) => randomBytes(bytes).toString('hex');
 
-// The seed every portal starts with, by name, for tests and the portal's own pages.
-/** Anna Admin: a portal administrator; owns most chats. */
-export const ADMIN_USER_ID = 1;
-/** Boris User: a plain user, member of Marketing, Sales team and Announcements; owns Sales team. */
-export const PLAIN_USER_ID = 2;
-/** Clara Outsider: a plain user outside Marketing and the Board. */
-export const OUTSIDER_USER_ID = 3;
-
-export const GENERAL_CHAT_ID = 1;
-export const PRIVATE_DIALOG_ID = 2;
-/** Anna's, with Boris: any member may change its look. */
-export const MARKETING_CHAT_ID = 12;
-/** Boris's, with Anna and Clara. */
-export const SALES_CHAT_ID = 14;
-/** Anna's alone; only its owner changes its look or adds members. */
-export const BOARD_CHAT_ID = 16;
-/** A title full of HTML, for escaping tests. */
-export const MARKUP_CHAT_ID = 18;
-export const ANNOUNCEMENTS_CHAT_ID = 20;
-export const WORKGROUP_CHAT_ID = 22;
-export const CHANNEL_ID = 24;
-/** Projects 01 to 60 (ids 100 to 159): long enough for the chat list to page. */
-export const FIRST_PROJECT_CHAT_ID = 100;
-export const PROJECT_CHAT_COUNT = 60;
-/**
- * The company seed (a portal started with `seed: 'company'`), for many chats at once: 300 chats
- * from id 2000 whose rights for Boris follow `companyChatKind` (company-chats.ts), titles in
- * several scripts.
- */
-export const FIRST_COMPANY_CHAT_ID = 2000;
-export const COMPANY_CHAT_COUNT = 300;
 const FIRST_BOT_ID = 501;
 
 const PALETTE = ['#df532d', '#29a8df', '#4ba984', '#f7a700', '#aa6fdb', '#58cc47'];
