@@ -17,7 +17,7 @@ jest.setTimeout(240_000);
 
 const SCREENS = join(__dirname, '..', '..', 'test-results', 'screens');
 
-const solid = (width: number, height: number, background: sharp.RGBA) =>
+const solid = (width: number, height: number, background: { r: number; g: number; b: number; alpha: number }) =>
   sharp({ create: { width, height, channels: 4, background } })
     .png()
     .toBuffer();
@@ -156,13 +156,13 @@ describe('the previews are what Bitrix24 shows', () => {
     ] as const) {
       const where = app.locator(target);
       const transfer = await where.evaluateHandle(
-        (_node, [data, file]) => {
+        (_node, [data, file]: [string, string]) => {
           const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
           const dt = new DataTransfer();
           dt.items.add(new File([bytes], file, { type: 'image/png' }));
           return dt;
         },
-        [png, name],
+        [png, name] as [string, string],
       );
       await where.dispatchEvent('dragenter', { dataTransfer: transfer });
       expect(await app.locator('.drop-replace').isVisible()).toBe(true);
