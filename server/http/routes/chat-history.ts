@@ -1,7 +1,7 @@
-import { Router, type Response } from 'express';
-import type { RestoreResult } from '../../chats/picture-restore';
+import { Router } from 'express';
 import type { AppRouteDeps } from '../route-deps';
 import { contextOf } from '../middleware/portal-context';
+import { answerChange } from '../presenters/change-answer';
 import { presentHistory } from '../presenters/history';
 import { parseChangeKey, parseChatId, parseRestore, parseUndo } from '../schemas/chats';
 
@@ -35,7 +35,7 @@ export function chatHistoryRoutes(deps: AppRouteDeps): Router {
       changeKey: parseChangeKey(req.get('idempotency-key')),
       settings,
     });
-    answer(res, result);
+    answerChange(res, result);
   });
 
   router.post('/:chatId/history/:entryId/restore', async (req, res) => {
@@ -50,20 +50,8 @@ export function chatHistoryRoutes(deps: AppRouteDeps): Router {
       changeKey: parseChangeKey(req.get('idempotency-key')),
       settings,
     });
-    answer(res, result);
+    answerChange(res, result);
   });
 
   return router;
-}
-
-/** As Apply's answer: 200 with the change, or 202 while a change whose answer never came is settled. */
-function answer(res: Response, result: RestoreResult) {
-  if ('pending' in result) {
-    res
-      .status(202)
-      .set('Retry-After', String(result.retryAfterSeconds))
-      .json({ ok: false, ...result });
-    return;
-  }
-  res.json({ ok: true, ...result });
 }

@@ -1,11 +1,12 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../../errors';
-import type { AvatarChanged, BegunChange, ChangePending } from '../../chats/update-chat-avatar';
+import type { BegunChange } from '../../chats/update-chat-avatar';
 import type { AppRouteDeps } from '../route-deps';
 import { presentChatAccess } from '../presenters/chat-access';
 import type { createUploadGate } from '../middleware/upload-gate';
 import { contextOf } from '../middleware/portal-context';
+import { answerChange } from '../presenters/change-answer';
 import { requestLang } from '../middleware/i18n';
 import { parseChangeKey, parseChatId, parseChatListQuery, parseUploadFields } from '../schemas/chats';
 
@@ -100,19 +101,4 @@ export function chatRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof cre
   });
 
   return router;
-}
-
-/**
- * 200 with the change; 202 while the app finds out whether a change whose answer never came was
- * made (the page asks again with the same key after Retry-After).
- */
-function answerChange(res: Response, result: AvatarChanged | ChangePending) {
-  if ('pending' in result) {
-    res
-      .status(202)
-      .set('Retry-After', String(result.retryAfterSeconds))
-      .json({ ok: false, ...result });
-    return;
-  }
-  res.json({ ok: true, ...result });
 }
