@@ -138,9 +138,10 @@ describe('the page is clear, usable and readable', () => {
       await page.keyboard.press('Tab');
       presses++;
     }
-    // The list, Show more, the chat id and its button, the file, the square, zoom out, the
-    // slider, zoom in, Rotate, Flip, Apply.
-    expect(presses).toBeLessThanOrEqual(12);
+    // The list, Show more, the chat id and its button, the chat's earlier avatars (it has some:
+    // earlier tests changed it), the file, the square, zoom out, the slider, zoom in, Rotate,
+    // Flip, Apply.
+    expect(presses).toBeLessThanOrEqual(13);
   });
 
   it.each([360, 1280])('keeps text at 4.5:1 contrast or better at %i px', async (width) => {

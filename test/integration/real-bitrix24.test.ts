@@ -166,6 +166,12 @@ describe.each(['cloud-no-v2', 'onprem-old'] as const)('on a real Bitrix24 (%s)',
 
     it('asks once a minute at most for an allowed user, and again after any refusal', async () => {
       const anna = (await stack.open(0, ADMIN_USER_ID)).token;
+      // A greeting for an earlier join of the bot is a request of its own: gone out before counting.
+      const quiet = async () => {
+        await portal().eventsDelivered();
+        await stack.settleGreetingsAndLog();
+      };
+      await quiet();
       let mark = portal().calls().length;
       let sent = requests();
       await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
@@ -179,6 +185,7 @@ describe.each(['cloud-no-v2', 'onprem-old'] as const)('on a real Bitrix24 (%s)',
         status: 400,
       });
       await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
+      await quiet();
       mark = portal().calls().length;
       sent = requests();
       await upload(anna, MARKETING_CHAT_ID, await img.photo(200, 200));
