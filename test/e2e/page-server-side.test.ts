@@ -132,7 +132,7 @@ describe('the page with what the server gives it', () => {
     expect(portal().chat(12)!.avatar).not.toBeNull();
   });
 
-  it("shows a failure in the audit log as the sentence its user read, in the admin's language, the code in a tooltip", async () => {
+  it("shows a failure in the audit log as a sentence to the administrator, in the admin's language, the code in a tooltip", async () => {
     // Boris is not in the board's chat: refused, and audited.
     const { token } = await stack.open(0, PLAIN_USER_ID);
     await stack.http
@@ -146,9 +146,10 @@ describe('the page with what the server gives it', () => {
       await failed.waitFor();
       const result = failed.locator('td').nth(3);
       expect(await result.getAttribute('title')).toBe('NOT_CHAT_MEMBER');
-      // The sentence is what shows; the code follows it for screen readers only.
+      // The sentence is what shows, addressed to the administrator (not the one its user read);
+      // the code follows it for screen readers only.
       expect(await result.evaluate((td) => td.firstChild?.textContent)).toBe(
-        'Sie sind kein Mitglied dieses Chats und können seinen Avatar daher nicht ändern.',
+        'Nicht geändert: Der Benutzer ist kein Mitglied dieses Chats.',
       );
       expect(await result.locator('.visually-hidden').textContent()).toBe(' (NOT_CHAT_MEMBER)');
       expect(await sidewaysScroll()).toBe(0);
