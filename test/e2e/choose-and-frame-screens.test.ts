@@ -24,7 +24,9 @@ const darkLogo = () =>
     .png()
     .toBuffer();
 
-describe('the screens of choosing and framing', () => {
+// Screens for a person to look at, asserting nothing: taken when asked (SCREENS=1, see
+// docs/development.md), not in every run of the suite, where they cost most of a minute.
+(process.env.SCREENS ? describe : describe.skip)('the screens of choosing and framing', () => {
   let stack: Stack;
   let browser: BrowserStack['browser'];
   let page: Page;

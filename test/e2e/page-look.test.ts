@@ -217,7 +217,9 @@ async function screenshotWhole(page: Page, app: FrameLocator, path: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
 }
 
-describe('screens of the page, light and dark, English and Russian', () => {
+// Screens for a person to look at, asserting nothing: taken when asked (SCREENS=1, see
+// docs/development.md), not in every run of the suite, where they cost most of a minute.
+(process.env.SCREENS ? describe : describe.skip)('screens of the page, light and dark, English and Russian', () => {
   let stack: Stack;
   let browser: BrowserStack['browser'];
   let page: Page;
