@@ -382,6 +382,8 @@ async function main() {
     picker.preselect(data.initialChatId);
   }
   refreshApply();
+  // Every control now answers: the page comes alive (served inert, views/app-page.ts).
+  byId('app').inert = false;
   await picker.load();
 }
 

@@ -16,6 +16,7 @@ export type UiStrings = AppPageData['strings'];
  */
 export interface PageElements {
   // Every app page (views/app-page.ts)
+  app: HTMLElement;
   'app-data': HTMLScriptElement;
   b24jssdk: HTMLScriptElement;
   message: HTMLDivElement;

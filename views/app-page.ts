@@ -68,8 +68,10 @@ export function renderAppPage(m: AppPageModel): string {
       )}</div></div>`,
   );
 
+  // Inert until app.js has wired its controls: a click or a typed number before that would be
+  // lost without a word (a tab that does not open, a chat number not taken).
   const body = html`
-<main class="app" id="app">
+<main class="app" id="app" inert>
 <header class="app-header">
   <h1>${t.appTitle}</h1>
   <span class="who">${m.user.name}</span>
