@@ -297,32 +297,8 @@ export interface AuditPage {
   total: number;
 }
 
-/** A picture of GET /api/chats/:chatId/history (server/http/presenters/history.ts). */
-export interface HistoryPictureView {
-  /** The 64 px thumbnail as a data: URL; null when there is none. */
-  thumbnail: string | null;
-  /** Why there is no picture (`no_picture`: the chat had none); a key of the strings' pictureReasons. */
-  missing: string | null;
-  /** Restore can put it back: its full picture is still kept. */
-  restorable: boolean;
-}
-
-/** One change of a chat's history: who, when, and the pictures around it. */
-export interface HistoryEntryView {
-  id: number;
-  at: string;
-  user: { id: number; name: string | null };
-  kind: 'change' | 'undo' | 'restore';
-  before: HistoryPictureView;
-  after: HistoryPictureView;
-}
-
-/** GET /api/chats/:chatId/history. */
-export interface HistoryView {
-  entries: HistoryEntryView[];
-  /** How long full pictures are kept (the undo window). */
-  undoWindowMinutes: number;
-}
+/** GET /api/chats/:chatId/history (server/http/presenters/history.ts). */
+export type { HistoryEntryView, HistoryPictureView, HistoryView } from '../server/http/presenters/history-view';
 
 /** The answer to a change (Apply, Undo, Restore): what was set, and until when it can be undone. */
 export interface ChangeAnswer {

@@ -1,34 +1,9 @@
 import type { HistoryListing } from '../../chats/picture-restore';
 import type { ListedPicture } from '../../store/avatar-history';
+import type { HistoryPictureView, HistoryView } from './history-view';
 
 // GET /api/chats/:chatId/history: the chat's newest pictures as the page shows them. The page
 // calls the API with a bearer token, which an <img> cannot send, so thumbnails come inline.
-
-export interface PictureView {
-  /** The 64 px thumbnail as a data: URL; null when there is none (yet). */
-  thumbnail: string | null;
-  /** Why there is no picture (`no_picture`: the chat had none, Bitrix24 drew its initials). */
-  missing: string | null;
-  /** Restore can put it back: its full picture is still kept. */
-  restorable: boolean;
-}
-
-export interface HistoryEntryView {
-  id: number;
-  at: string;
-  user: { id: number; name: string | null };
-  kind: 'change' | 'undo' | 'restore';
-  /** What the chat showed before the change. */
-  before: PictureView;
-  /** What the change set. */
-  after: PictureView;
-}
-
-export interface HistoryView {
-  entries: HistoryEntryView[];
-  /** How long full pictures are kept (the undo window), so the page can say why an older one cannot be restored. */
-  undoWindowMinutes: number;
-}
 
 export function thumbnailUrl(thumb: Buffer | null): string | null {
   return thumb ? `data:image/jpeg;base64,${thumb.toString('base64')}` : null;
@@ -42,7 +17,7 @@ export function presentThumbnails(
   return { before: thumbnailUrl(thumbnails.before), after: thumbnailUrl(thumbnails.after) };
 }
 
-const pictureView = (picture: ListedPicture): PictureView => ({
+const pictureView = (picture: ListedPicture): HistoryPictureView => ({
   thumbnail: thumbnailUrl(picture.thumb),
   missing: picture.missing,
   restorable: picture.restorable,
