@@ -68,6 +68,8 @@ export interface AvatarHistoryRecords {
   find(memberId: string, id: number): Promise<HistoryEntry | null>;
   /** The entry of one user's change, by its key. */
   findByChange(memberId: string, userId: number, changeKey: string): Promise<HistoryEntry | null>;
+  /** The entries of one user's changes, by their keys (a bulk job's chats: `bulk:<job>:<chat>`), newest of each key. */
+  findByChanges(memberId: string, userId: number, changeKeys: string[]): Promise<HistoryEntry[]>;
   /**
    * A kept full picture the chat showed at `link` (set by a change through the app, or found before
    * one): a change that replaces it needs not read the link again.
@@ -224,6 +226,23 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
         .orderBy('id', 'desc')
         .executeTakeFirst();
       return row ? entryOf(row) : null;
+    },
+
+    async findByChanges(memberId, userId, changeKeys) {
+      const found = new Map<string, HistoryEntry>();
+      // The keys in lists PostgreSQL and SQLite both take as bound parameters.
+      for (let i = 0; i < changeKeys.length; i += 100) {
+        const rows = await db
+          .selectFrom('avatar_history')
+          .selectAll()
+          .where('member_id', '=', memberId)
+          .where('change_key', 'in', changeKeys.slice(i, i + 100))
+          .where('user_id', '=', userId)
+          .orderBy('id')
+          .execute();
+        for (const row of rows) found.set(row.change_key, entryOf(row));
+      }
+      return [...found.values()];
     },
 
     async findPictureAt(memberId, chatId, link) {

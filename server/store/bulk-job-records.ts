@@ -27,6 +27,7 @@ const toJob = (row: Selectable<BulkJobsTable>): BulkJob => ({
   finishedAt: row.finished_at === null ? null : Number(row.finished_at),
   nextRunAt: Number(row.next_run_at),
   waitingFor: row.waiting_for,
+  undoes: row.undoes ?? null,
 });
 
 const toItem = (row: Selectable<BulkJobItemsTable>): BulkItem => ({
@@ -74,6 +75,7 @@ export function bulkJobRecords(d: Dialect): BulkJobRecords {
             template: job.template,
             created_at: job.createdAt,
             next_run_at: job.createdAt,
+            undoes: job.undoes ?? null,
           })
           .execute();
         for (let i = 0; i < items.length; i += INSERT_ROWS)
@@ -93,6 +95,8 @@ export function bulkJobRecords(d: Dialect): BulkJobRecords {
                 access: item.access,
                 checked_at: item.checkedAt,
                 avatar_before: item.avatarBefore,
+                picture: item.picture ? JSON.stringify(item.picture) : null,
+                notes: item.notes ?? '',
               })),
             )
             .execute();
@@ -105,6 +109,17 @@ export function bulkJobRecords(d: Dialect): BulkJobRecords {
         .selectAll()
         .where('id', '=', id)
         .where('member_id', '=', memberId)
+        .executeTakeFirst();
+      return row ? toJob(row) : null;
+    },
+
+    async findUndoOf(memberId, id) {
+      const row = await db
+        .selectFrom('bulk_jobs')
+        .selectAll()
+        .where('member_id', '=', memberId)
+        .where('undoes', '=', id)
+        .orderBy('created_at', 'desc')
         .executeTakeFirst();
       return row ? toJob(row) : null;
     },

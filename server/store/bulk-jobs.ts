@@ -34,7 +34,8 @@ export interface BulkPicture {
   bytes: number;
   width: number;
   height: number;
-  format: 'png' | 'jpeg';
+  /** An upload is normalised to PNG or JPEG; a picture put back by "Undo all" is sent as it was kept. */
+  format: 'png' | 'jpeg' | 'gif' | 'webp';
 }
 
 export interface BulkJob {
@@ -53,6 +54,8 @@ export interface BulkJob {
   nextRunAt: number;
   /** What the last wait was for, when there was one (`QUERY_LIMIT_EXCEEDED`, …). */
   waitingFor: string | null;
+  /** The job this one takes back ("Undo all": each chat's previous picture), or null. */
+  undoes: string | null;
 }
 
 export interface BulkItem {
@@ -86,7 +89,9 @@ export interface BulkItem {
 export type NewBulkItem = Pick<
   BulkItem,
   'chatId' | 'position' | 'title' | 'verdict' | 'code' | 'ownerName' | 'access' | 'checkedAt' | 'avatarBefore'
->;
+> &
+  /** Its own picture from the start (an "Undo all" job's chat gets its previous one back); why it was not kept, as notes. */
+  Partial<Pick<BulkItem, 'picture' | 'notes'>>;
 
 export interface BulkCounts {
   total: number;
@@ -129,10 +134,13 @@ export interface BulkJobClaim {
 export interface BulkJobRecords {
   /** A new draft job with its dry run: one item per chat. */
   create(
-    job: Pick<BulkJob, 'id' | 'memberId' | 'userId' | 'userName' | 'template' | 'createdAt'>,
+    job: Pick<BulkJob, 'id' | 'memberId' | 'userId' | 'userName' | 'template' | 'createdAt'> &
+      Partial<Pick<BulkJob, 'undoes'>>,
     items: NewBulkItem[],
   ): Promise<void>;
   find(memberId: string, id: string): Promise<BulkJob | null>;
+  /** The newest job that takes back `id` ("Undo all"), if any. */
+  findUndoOf(memberId: string, id: string): Promise<BulkJob | null>;
   /** A user's jobs, newest first. */
   list(memberId: string, userId: number, limit: number): Promise<BulkJob[]>;
   counts(id: string): Promise<BulkCounts>;

@@ -171,6 +171,8 @@ export interface BulkJobsTable {
   waiting_for: Defaulted<string | null>;
   claimed_by: Defaulted<string | null>;
   claimed_until: Defaulted<number | null>;
+  /** The job this one takes back ("Undo all"), or null. */
+  undoes: Defaulted<string | null>;
 }
 
 /** One chat of a bulk job; times in Unix ms. */

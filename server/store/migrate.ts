@@ -17,6 +17,7 @@ import { up as botGreetings } from './migrations/016_bot_greetings';
 import { up as requestLog } from './migrations/017_request_log';
 import { up as uninstallClean } from './migrations/018_uninstall_clean';
 import { up as avatarHistoryBudget } from './migrations/019_avatar_history_budget';
+import { up as bulkUndo } from './migrations/020_bulk_undo';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -41,6 +42,7 @@ export const MIGRATIONS: Record<string, Up> = {
   '017_request_log': requestLog,
   '018_uninstall_clean': uninstallClean,
   '019_avatar_history_budget': avatarHistoryBudget,
+  '020_bulk_undo': bulkUndo,
 };
 
 /**

@@ -53,6 +53,22 @@ describe.each(storeImplementations())('%s store: avatar history', (_name, open) 
     expect(await history().find('member-b', id)).toBeNull();
   });
 
+  it("finds a bulk job's changes by their keys, one user's only, the newest entry of each key", async () => {
+    await history().add(entry({ changeKey: 'bulk:j:12', chatId: 12 }), BUDGET);
+    await history().add(entry({ changeKey: 'bulk:j:14', chatId: 14, before: picture(5) }), BUDGET);
+    const newer = await history().add(entry({ changeKey: 'bulk:j:14', chatId: 14, before: picture(6) }), BUDGET);
+    await history().add(entry({ changeKey: 'bulk:j:16', chatId: 16, userId: 8 }), BUDGET);
+    await history().add(entry({ changeKey: 'bulk:j:18', chatId: 18, memberId: 'member-b' }), BUDGET);
+    const keys = Array.from({ length: 250 }, (_, i) => `bulk:j:${i}`);
+    const found = await history().findByChanges('member-a', 7, keys);
+    expect(found.map((e) => [e.changeKey, e.before.full?.length]).sort()).toEqual([
+      ['bulk:j:12', 100],
+      ['bulk:j:14', 6],
+    ]);
+    expect(found.find((e) => e.chatId === 14)!.id).toBe(newer);
+    expect(await history().findByChanges('member-a', 7, [])).toEqual([]);
+  });
+
   it('says why a picture is missing', async () => {
     const id = await history().add(
       entry({ before: { full: null, format: null, thumb: null, missing: 'no_picture' }, linkBefore: '' }),

@@ -217,6 +217,36 @@ describe.each(implementations)('%s store: bulk jobs', (_name, open) => {
     expect(await store.bulkJobs.claim({ by: 'c', now: 2800, leaseMs: LEASE })).toBeNull();
   });
 
+  it('keeps a job that takes back another ("Undo all"), each chat with its picture from the start, and finds it by the job it undoes', async () => {
+    const UNDO = 'c9b7a4f0-0000-4000-8000-000000000002';
+    expect(await store.bulkJobs.findUndoOf('member-a', JOB)).toBeNull();
+    await store.bulkJobs.create(
+      {
+        id: UNDO,
+        memberId: 'member-a',
+        userId: 2,
+        userName: 'Boris User',
+        template: 'per_chat',
+        createdAt: 3000,
+        undoes: JOB,
+      },
+      [
+        item(12, 0, { picture: { ...picture, format: 'gif' } }),
+        item(14, 1, { verdict: 'refused', code: 'PICTURE_NOT_KEPT', notes: 'not_public' }),
+      ],
+    );
+    expect((await store.bulkJobs.findUndoOf('member-a', JOB))?.id).toBe(UNDO);
+    expect(await store.bulkJobs.findUndoOf('member-b', JOB)).toBeNull();
+    expect((await store.bulkJobs.find('member-a', JOB))?.undoes).toBeNull();
+    const items = await store.bulkJobs.items(UNDO, { offset: 0, limit: 10 });
+    expect(items.map((i) => [i.state, i.picture?.format ?? null, i.notes])).toEqual([
+      ['pending', 'gif', ''],
+      ['skipped', null, 'not_public'],
+    ]);
+    // Every chat to be sent has its picture: the job starts without one of its own.
+    expect(await store.bulkJobs.start(UNDO, null, 3100)).toBe(true);
+  });
+
   it('prunes drafts after a day and finished jobs after their time, with their chats', async () => {
     expect(await store.bulkJobs.prune(1000, 0)).toBe(0);
     expect(await store.bulkJobs.prune(1001, 0)).toBe(1);
