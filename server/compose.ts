@@ -8,9 +8,11 @@ import { createSettingsService } from './access/settings-service';
 import { createUserDirectory } from './access/user-directory';
 import { createUpdateChatAvatar, type BotChangeMethods } from './chats/update-chat-avatar';
 import { createBulkChange } from './chats/bulk-change';
+import { createBulkHistory } from './chats/bulk-history';
 import { createBulkJobRunner, type BulkJobRunner } from './chats/bulk-job-runner';
 import { createBulkJobs } from './chats/bulk-jobs';
 import { createBulkPermission } from './chats/bulk-permission';
+import { createBulkUndo } from './chats/bulk-undo';
 import { createChatPermission } from './chats/chat-permission';
 import { createEventWorker, eventWorkLeaseMs, type EventWorker } from './portal/event-work';
 import { createHandleEvent } from './portal/events';
@@ -254,9 +256,12 @@ export function composeApp(deps: {
     permission,
     pipeline,
     undoWindowMs: config.avatarHistory.enabled ? config.avatarHistory.undoWindowMs : 0,
+    history,
   });
 
-  // Many chats at once: the single change's check and rules, 50 calls a request.
+  const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
+  // Many chats at once: the single change's check and rules, 50 calls a request, and the same
+  // history, so that "Undo all" can put each chat's picture back.
   const bulkPermission = createBulkPermission({ clients: portalClients });
   const bulkWork = createBulkJobRunner({
     records: store.bulkJobs,
@@ -269,6 +274,14 @@ export function composeApp(deps: {
       clientId,
       log,
     }),
+    history:
+      history &&
+      createBulkHistory({
+        history,
+        pipeline,
+        settingsFor: (memberId) => settings.settingsFor(memberId),
+        log,
+      }),
     log,
     intervalMs: config.eventWork.intervalMs,
     // A step's requests each renew the claim; it must outlast a check's two requests and the
@@ -280,10 +293,23 @@ export function composeApp(deps: {
       chats.forgetUser(portal.memberId, userId);
     },
   });
-  const bulkJobs = createBulkJobs({ records: store.bulkJobs, bulkPermission, pipeline, kick: bulkWork.kick });
+  const undoWindowMs = config.avatarHistory.enabled ? config.avatarHistory.undoWindowMs : 0;
+  const bulkJobs = createBulkJobs({
+    records: store.bulkJobs,
+    bulkPermission,
+    pipeline,
+    kick: bulkWork.kick,
+    undoWindowMs,
+  });
+  const bulkUndo = createBulkUndo({
+    records: store.bulkJobs,
+    history: store.avatarHistory,
+    bulkPermission,
+    kick: bulkWork.kick,
+    undoWindowMs,
+  });
 
   const appTokens = createAppTokens({ secret: deps.sessionSecret, ttlSeconds: config.appTokenTtlSeconds });
-  const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });
   const openApp = createOpenApp({
     store,
     clients: portalClients,
@@ -351,6 +377,7 @@ export function composeApp(deps: {
     chatAvatarChanges: avatarChanges,
     pictures,
     bulkJobs,
+    bulkUndo,
     portalQueue: portalClients,
     chatAccess: (portal, userId, chatId) => permission.assertMayChange(portal, userId, chatId),
     views: createViews(assets.url),

@@ -50,6 +50,11 @@ const catalogue = {
   NO_PICTURE_BEFORE: 409,
   PICTURE_NOT_FOUND: 404,
   PICTURE_NOT_KEPT: 410,
+  // "Undo all" of a bulk job (server/chats/bulk-undo.ts): a chat changed again since is left as it is;
+  // a job still sending cannot be taken back yet; a job that changed nothing (or undid another) has nothing to undo.
+  CHANGED_SINCE: 409,
+  JOB_NOT_FINISHED: 409,
+  JOB_NOTHING_TO_UNDO: 409,
   // Never shown: the client has gone (nginx's 499); the code names the cancelled work in logs and the audit log.
   CLIENT_GONE: 499,
   RATE_LIMITED: 429,

@@ -5,6 +5,7 @@ import { madeSince } from '../store/avatar-changes';
 import type { BulkItem, BulkItemOutcome, BulkJob, BulkJobRecords, BulkPicture } from '../store/bulk-jobs';
 import type { AuditEntry, Portal, Store } from '../store/store';
 import { type BulkChange, type BulkOutcome } from './bulk-change';
+import { bulkChangeKey, type BulkHistory } from './bulk-history';
 import type { BulkPermission } from './bulk-permission';
 import { SETTLE_WINDOW_MS } from './change-settlement';
 import type { ChatAccess } from './chat-permission';
@@ -58,6 +59,8 @@ export function createBulkJobRunner(deps: {
   store: Pick<Store, 'findPortalByMemberId' | 'avatarChanges'>;
   bulkPermission: BulkPermission;
   bulkChange: BulkChange;
+  /** What each change replaced and set, for "Undo all" (AVATAR_HISTORY); absent, nothing is kept. */
+  history?: BulkHistory;
   log: Logger;
   intervalMs: number;
   /** How long a claim holds: more than one request may take, its wait for a turn included. */
@@ -139,11 +142,21 @@ export function createBulkJobRunner(deps: {
           sent: sentOf(picture),
           audit: auditOf(job, item.chatId, started, {
             bytes: picture?.bytes ?? null,
-            notes: ['bulk', 'confirmed_after_no_answer'],
+            notes: ['bulk', ...(job.undoes ? ['undo'] : []), 'confirmed_after_no_answer'],
+            changeKey: bulkChangeKey(job.id, item.chatId),
           }),
         });
         deps.onChanged?.(portal, job.userId, item.chatId, seen.avatar, false);
         deps.onOutcome?.('changed');
+        if (picture)
+          await deps.history?.keep({
+            job,
+            portal,
+            chatId: item.chatId,
+            linkBefore: before,
+            linkAfter: seen.avatar,
+            picture,
+          });
       } else if (windowOver) await settle(job, by, { kind: 'pending', chatId: item.chatId });
       else lookAgainAt = Math.max(lookAgainAt, Math.min(sentAt + settleWindowMs, now() + SETTLE_LOOK_MS));
     }
@@ -181,6 +194,22 @@ export function createBulkJobRunner(deps: {
         deps.onOutcome?.('refused');
         continue;
       }
+      // "Undo all" puts back only what the job it takes back left: a chat changed since keeps its picture.
+      if (checked && job.undoes && checked.avatar !== item.avatarBefore) {
+        await settle(job, by, {
+          kind: 'refused',
+          chatId: item.chatId,
+          code: 'CHANGED_SINCE',
+          ownerName: null,
+          audit: auditOf(job, item.chatId, started, {
+            result: 'error',
+            errorCode: 'CHANGED_SINCE',
+            notes: ['bulk', 'undo'],
+          }),
+        });
+        deps.onOutcome?.('refused');
+        continue;
+      }
       if (checked) {
         await settle(job, by, {
           kind: 'checked',
@@ -193,6 +222,12 @@ export function createBulkJobRunner(deps: {
       } else accesses.set(item.chatId, JSON.parse(item.access!) as ChatAccess);
     }
     const byChat = new Map(items.map((item) => [item.chatId, item]));
+    const captures = deps.history
+      ? await deps.history.readBefore(
+          portal,
+          [...accesses].map(([chatId, access]) => ({ chatId, link: access.avatar })),
+        )
+      : null;
     let wait: { waitUntil: number; waitingFor: string } | null = null;
     let sending: number[] = [];
     try {
@@ -226,10 +261,21 @@ export function createBulkJobRunner(deps: {
                   sent: sentOf(picture),
                   audit: auditOf(job, outcome.chatId, started, {
                     bytes: picture?.bytes ?? null,
-                    notes: ['bulk', ...notes],
+                    notes: ['bulk', ...(job.undoes ? ['undo'] : []), ...notes],
+                    changeKey: bulkChangeKey(job.id, outcome.chatId),
                   }),
                 });
                 deps.onChanged?.(portal, job.userId, outcome.chatId, outcome.after, outcome.joined);
+                if (picture)
+                  await deps.history?.keep({
+                    job,
+                    portal,
+                    chatId: outcome.chatId,
+                    capture: captures?.get(outcome.chatId),
+                    linkBefore: outcome.before,
+                    linkAfter: outcome.after,
+                    picture,
+                  });
                 return;
               }
               case 'refused':
@@ -241,7 +287,7 @@ export function createBulkJobRunner(deps: {
                   audit: auditOf(job, outcome.chatId, started, {
                     result: 'error',
                     errorCode: outcome.error.code,
-                    notes: ['bulk'],
+                    notes: ['bulk', ...(job.undoes ? ['undo'] : [])],
                   }),
                 });
                 return;

@@ -37,6 +37,10 @@ export interface BulkProgress {
   counts: BulkCounts;
   /** Seconds until the job is likely done: from its pace so far and any wait Bitrix24 asked for; null before it starts. */
   etaSeconds: number | null;
+  /** Until when "Undo all" can take the job back (Unix ms), or null (bulk-undo.ts). */
+  undoUntil: number | null;
+  /** The job that takes this one back, once "Undo all" was pressed. */
+  undoneBy: string | null;
 }
 
 export interface BulkJobs {
@@ -67,6 +71,8 @@ export function createBulkJobs(deps: {
   pipeline: AvatarPipeline;
   /** Told when a job may have work now (started, resumed): the runner takes it at once. */
   kick: (jobId: string) => void;
+  /** How long after its end a job can be taken back with "Undo all" (UNDO_WINDOW_MINUTES; 0 without a history). */
+  undoWindowMs?: number;
   now?: () => number;
 }): BulkJobs {
   const now = deps.now ?? Date.now;
@@ -89,7 +95,9 @@ export function createBulkJobs(deps: {
       const waiting = Math.max(0, job.nextRunAt - now()) / 1000;
       etaSeconds = done > 0 ? Math.ceil((left * elapsed) / done + waiting) : null;
     }
-    return { job, counts, etaSeconds };
+    const undoneBy = job.undoes ? null : ((await records.findUndoOf(job.memberId, job.id))?.id ?? null);
+    const undoUntil = undoneBy ? null : undoAllUntil(job, counts.changed, deps.undoWindowMs ?? 0, now());
+    return { job, counts, etaSeconds, undoUntil, undoneBy };
   };
 
   const normalise = (
@@ -191,4 +199,12 @@ export function createBulkJobs(deps: {
 
     list: (who) => records.list(who.portal.memberId, who.user.id, 20),
   };
+}
+
+/** Until when a job can be taken back with "Undo all", or null when it cannot (any more). */
+export function undoAllUntil(job: BulkJob, changed: number, undoWindowMs: number, at: number): number | null {
+  if (job.undoes || changed === 0 || job.finishedAt === null) return null;
+  if (job.state !== 'done' && job.state !== 'cancelled') return null;
+  const until = job.finishedAt + undoWindowMs;
+  return until > at ? until : null;
 }

@@ -119,8 +119,10 @@ export function createHttpApp(deps: AppRouteDeps): Express {
   if (deps.metrics) watchUploadGate(deps.metrics, uploadGate.stats);
   app.use('/api/chats', chatRoutes(deps, uploadGate));
   app.use('/api/chats', chatHistoryRoutes(deps));
-  // A dry run costs the portal's budget as a search does; a start is an upload that changes chats.
+  // A dry run costs the portal's budget as a search does, and so does Undo all's check of every
+  // chat; a start is an upload that changes chats.
   app.post('/api/bulk-jobs', chatListsPerUser);
+  app.post('/api/bulk-jobs/:jobId/undo', chatListsPerUser);
   app.post('/api/bulk-jobs/:jobId/start', perIp, uploadsPerUser);
   app.post('/api/bulk-jobs/:jobId/chats/:chatId/avatar', perIp);
   app.use('/api/bulk-jobs', bulkJobRoutes(deps, uploadGate));

@@ -9,6 +9,7 @@ import type { UserDirectory } from '../access/user-directory';
 import type { ChatAvatarChanges } from '../chats/update-chat-avatar';
 import type { PictureRestore } from '../chats/picture-restore';
 import type { BulkJobs } from '../chats/bulk-jobs';
+import type { BulkUndo } from '../chats/bulk-undo';
 import type { AuditLog } from '../chats/audit-log';
 import type { SignIn } from '../access/sign-in';
 import type { PortalAdministration } from '../portal/portal-status';
@@ -53,6 +54,8 @@ export interface AppRouteDeps {
   pictures: PictureRestore;
   /** Many chats at once: the dry run, the start, progress, pause, resume, cancel. */
   bulkJobs: BulkJobs;
+  /** "Undo all" of a finished or cancelled job: a job of its own. */
+  bulkUndo: BulkUndo;
   /** How long the portal's REST calls wait for their turn (the page's status line, the upload gate). */
   portalQueue: Pick<PortalClients, 'queueWait'>;
   /** What the user may do with a chat before Apply: refused (403), or who does the change and how. */

@@ -25,6 +25,12 @@ export interface BulkJobView {
     cancelled: number;
   };
   etaSeconds: number | null;
+  /** The job this one takes back ("Undo all"), if it is one. */
+  undoes: string | null;
+  /** Until when "Undo all" can take this job back; null when it cannot. */
+  undoUntil: string | null;
+  /** The job that takes this one back, once "Undo all" was pressed. */
+  undoneBy: string | null;
 }
 
 export interface BulkChatView {
@@ -40,7 +46,10 @@ export interface BulkChatView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function presentBulkProgress({ job, counts, etaSeconds }: BulkProgress, now = Date.now()): BulkJobView {
+export function presentBulkProgress(
+  { job, counts, etaSeconds, undoUntil, undoneBy }: BulkProgress,
+  now = Date.now(),
+): BulkJobView {
   return {
     id: job.id,
     state: job.state,
@@ -60,6 +69,9 @@ export function presentBulkProgress({ job, counts, etaSeconds }: BulkProgress, n
       cancelled: counts.cancelled,
     },
     etaSeconds,
+    undoes: job.undoes,
+    undoUntil: iso(undoUntil),
+    undoneBy,
   };
 }
 

@@ -122,6 +122,12 @@ export function bulkJobRoutes(deps: AppRouteDeps, uploadGate: ReturnType<typeof 
     res.json({ job: presentBulkProgress(await deps.bulkJobs.start(who(req), jobId, upload)) });
   });
 
+  // "Undo all": a job of its own that puts back each chat's previous picture; answered with it.
+  router.post('/:jobId/undo', async (req, res) => {
+    const undoing = await deps.bulkUndo.undoAll(who(req), parseJobId(req.params.jobId));
+    res.status(201).json({ job: presentBulkProgress(await deps.bulkJobs.progress(who(req), undoing)) });
+  });
+
   for (const [action, to] of [
     ['pause', 'paused'],
     ['resume', 'running'],
