@@ -81,6 +81,10 @@ export function createSettingsTab({ api, strings: t, say }) {
     const label = fieldBox('maxUploadBytes').querySelector('label');
     if (label) label.textContent = t.maxUpload.replace('{max}', max);
     fillSettings(settings);
+    // Served inert until now (views/app-page.ts): typed before the settings came, a value would
+    // be overwritten by them, and a save would send a form that was never filled.
+    form.inert = false;
+    form.removeAttribute('aria-busy');
   }
   // The user id list matters only for "administrators and these users".
   function showUserIds() {

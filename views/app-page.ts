@@ -188,7 +188,7 @@ function adminPanels(t: ReturnType<typeof uiStrings>): SafeHtml {
     html`<div class="field" data-field="${name}"><label for="setting-${name}">${label}</label>${input}<span class="field-error" id="error-${name}"></span></div>`;
   return html`
 <section id="panel-settings" role="tabpanel" aria-labelledby="tab-settings" class="panel" hidden>
-  <form id="settings-form" class="card" novalidate>
+  <form id="settings-form" class="card" novalidate inert aria-busy="true">
     <h3>${t.settingsHeading}</h3>
     ${field('outputSide', t.outputSide, html`<input id="setting-outputSide" name="outputSide" type="number" min="64" max="5000" step="1" required aria-describedby="error-outputSide">`)}
     ${field('outputFormat', t.outputFormat, html`<select id="setting-outputFormat" name="outputFormat" aria-describedby="error-outputFormat"><option value="auto">${t.formatAuto}</option><option value="png">${t.formatPng}</option><option value="jpeg">${t.formatJpeg}</option></select>`)}

@@ -33,6 +33,27 @@ describe('the app page before its script has run', () => {
     expect(await app.locator('#panel-change').isHidden()).toBe(true);
   });
 
+  it('keeps what an administrator typed in the settings before they had loaded, and never saves an unfilled form', async () => {
+    // The settings answer a second late: what is typed meanwhile waits for them.
+    await page.route('**/api/admin/settings', async (route) => {
+      if (route.request().method() === 'GET') await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    });
+    await page.goto(`${stack.emulator.portals[0]!.baseUrl}/marketplace/app/?user=1`);
+    const loaded = page.waitForResponse(
+      (res) => res.url().endsWith('/api/admin/settings') && res.request().method() === 'GET',
+    );
+    await app.locator('#tab-settings').click();
+    const side = app.locator('#setting-outputSide');
+    await side.fill('10');
+    await app.locator('#settings-save').click();
+    await app.locator('#error-outputSide:not(:empty)').waitFor();
+    await loaded;
+    await page.evaluate(() => new Promise(requestAnimationFrame));
+    expect(await side.inputValue()).toBe('10');
+    await page.unroute('**/api/admin/settings');
+  });
+
   it('takes a chat number typed and used while the script was still loading', async () => {
     await page.goto(`${stack.emulator.portals[0]!.baseUrl}/marketplace/app/?user=1`);
     await app.locator('#chat-id').fill('14');
