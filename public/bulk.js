@@ -1,3 +1,4 @@
+import { createUndoAll } from './bulk-undo.js';
 import { byId } from './dom.js';
 import { canvasFile, drawMadeAvatar, initialsOf, plainInitialsOf } from './made-avatar.js';
 
@@ -12,7 +13,7 @@ import { canvasFile, drawMadeAvatar, initialsOf, plainInitialsOf } from './made-
 /**
  * @typedef {{ total: number, done: number, left: number, changed: number, refused: number, skipped: number, cancelled: number }} Counts
  * @typedef {{ id: string, state: string, template: string, waitingFor: string | null, nextRunAt: string | null }} JobState
- * @typedef {JobState & { counts: Counts, etaSeconds: number | null }} Job
+ * @typedef {JobState & { counts: Counts, etaSeconds: number | null, undoes: string | null, undoUntil: string | null, undoneBy: string | null }} Job
  */
 /**
  * What the page uses of the API (api.js).
@@ -234,9 +235,11 @@ export function setUpBulk({ api, data, onError, fit }) {
     what.className = 'bulk-result-what';
     what.textContent =
       chat.state === 'changed'
-        ? chat.notes.includes('bot_joined')
-          ? t.bulkResultBotJoined
-          : t.bulkResultChanged
+        ? chat.notes.includes('undo')
+          ? t.bulkResultUndone
+          : chat.notes.includes('bot_joined')
+            ? t.bulkResultBotJoined
+            : t.bulkResultChanged
         : chat.state === 'cancelled'
           ? t.bulkResultCancelled
           : chat.message
@@ -327,6 +330,8 @@ export function setUpBulk({ api, data, onError, fit }) {
     const waitS = job.nextRunAt ? Math.max(0, Math.ceil((Date.parse(job.nextRunAt) - Date.now()) / 1000)) : 0;
     if (job.state === 'paused') lines.push(t.bulkPaused);
     else if (job.state === 'cancelled') lines.push(t.bulkCancelled);
+    else if (job.state === 'done' && job.undoes)
+      lines.push(fill(t.bulkUndoDone, { changed: counts.changed, left: counts.refused + counts.skipped }));
     else if (job.state === 'done') lines.push(fill(t.bulkDone, { changed: counts.changed, refused: counts.refused }));
     else if (waitS > 0) lines.push(fill(t.bulkWaiting, { seconds: waitS }));
     else if (job.etaSeconds !== null) lines.push(fill(t.bulkTimeLeft, { seconds: job.etaSeconds }));
@@ -337,9 +342,13 @@ export function setUpBulk({ api, data, onError, fit }) {
     cancel.hidden = !active;
   }
 
-  /** Follows a started job until it ends; then its result list. */
+  // Under a finished job's results, while the server can take it back.
+  const undoAll = createUndoAll({ api, strings: t, lang: data.locale, results, follow, onError, fit });
+
+  /** Follows a started job until it ends; then its result list, and Undo all. */
   function follow(/** @type {string} */ jobId) {
     following = jobId;
+    undoAll.hide();
     const tick = async () => {
       if (following !== jobId) return;
       try {
@@ -350,6 +359,7 @@ export function setUpBulk({ api, data, onError, fit }) {
           /** @type {{ chats: JobChat[] }} */
           const answer = await api.get(`/api/bulk-jobs/${jobId}/chats?limit=${MAX_CHATS}`);
           results.replaceChildren(...answer.chats.map(resultLine));
+          undoAll.show(job);
           fit();
           following = null;
           return;

@@ -138,7 +138,7 @@ export function createBulkJobRunner(deps: {
           chatId: item.chatId,
           avatarBefore: before,
           avatarAfter: seen.avatar,
-          notes: ['confirmed_after_no_answer'],
+          notes: [...(job.undoes ? ['undo'] : []), 'confirmed_after_no_answer'],
           sent: sentOf(picture),
           audit: auditOf(job, item.chatId, started, {
             bytes: picture?.bytes ?? null,
@@ -251,7 +251,11 @@ export function createBulkJobRunner(deps: {
             const picture = byChat.get(outcome.chatId)!.picture ?? job.picture;
             switch (outcome.kind) {
               case 'changed': {
-                const notes = [WAY_NOTES[outcome.method], ...(outcome.joined ? ['bot_joined'] : [])];
+                const notes = [
+                  ...(job.undoes ? ['undo'] : []),
+                  WAY_NOTES[outcome.method],
+                  ...(outcome.joined ? ['bot_joined'] : []),
+                ];
                 await settle(job, by, {
                   kind: 'changed',
                   chatId: outcome.chatId,
@@ -261,7 +265,7 @@ export function createBulkJobRunner(deps: {
                   sent: sentOf(picture),
                   audit: auditOf(job, outcome.chatId, started, {
                     bytes: picture?.bytes ?? null,
-                    notes: ['bulk', ...(job.undoes ? ['undo'] : []), ...notes],
+                    notes: ['bulk', ...notes],
                     changeKey: bulkChangeKey(job.id, outcome.chatId),
                   }),
                 });

@@ -137,6 +137,7 @@ describe('Undo all of a job of many chats', () => {
       ['refused', 'CHANGED_SINCE'],
       ['changed', null],
     ]);
+    expect(list[0]!.notes).toContain('undo');
   });
 
   it('keeps a picture it could not read as "not kept", and still changes the chat', async () => {
