@@ -55,6 +55,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'portal-frame.js': appPages,
   'range-fill.js': appPages,
   'bulk.js': appPages,
+  'bulk-undo.js': appPages,
   'made-avatar.js': appPages,
   'chat-history.js': appPages,
   'initials.js': appPages,
