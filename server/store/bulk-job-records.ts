@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { insertAuditEntry } from './audit-rows';
 import type { BulkJobItemsTable, BulkJobsTable, Database } from './database';
 import type { Dialect } from './dialect';
-import type { BulkItem, BulkJob, BulkJobRecords, BulkPicture } from './bulk-jobs';
+import type { BulkItem, BulkJob, BulkJobAuditSummary, BulkJobRecords, BulkPicture } from './bulk-jobs';
 
 // Several instances may share the tables. A claim is one UPDATE of the row a sub-select picked
 // (on PostgreSQL locked FOR UPDATE SKIP LOCKED), and every write of a chat's outcome first finds
@@ -405,6 +405,48 @@ export function bulkJobRecords(d: Dialect): BulkJobRecords {
         await trx.updateTable('bulk_job_items').set({ picture: null }).where('job_id', '=', id).execute();
         return true;
       });
+    },
+
+    async auditSummaries(memberId, ids) {
+      if (ids.length === 0) return [];
+      const counted = await db
+        .selectFrom('audit_log')
+        .select(['job_id', 'result', 'user_id', 'user_name'])
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('at').as('first'), eb.fn.max('at').as('last')])
+        .where('member_id', '=', memberId)
+        .where('job_id', 'in', ids)
+        .groupBy(['job_id', 'result', 'user_id', 'user_name'])
+        .execute();
+      const jobs = await db
+        .selectFrom('bulk_jobs')
+        .select(['id', 'template', 'undoes'])
+        .where('member_id', '=', memberId)
+        .where('id', 'in', ids)
+        .execute();
+      const known = new Map(jobs.map((job) => [job.id, job]));
+      const summaries = new Map<string, BulkJobAuditSummary>();
+      for (const row of counted) {
+        const id = row.job_id!;
+        const job = known.get(id);
+        const summary = summaries.get(id) ?? {
+          id,
+          template: job?.template ?? null,
+          undoes: job?.undoes ?? null,
+          userId: row.user_id,
+          userName: row.user_name,
+          from: new Date(Number(row.first)),
+          to: new Date(Number(row.last)),
+          changed: 0,
+          refused: 0,
+        };
+        summary.from = new Date(Math.min(summary.from.getTime(), Number(row.first)));
+        summary.to = new Date(Math.max(summary.to.getTime(), Number(row.last)));
+        summary.userName ??= row.user_name;
+        if (row.result === 'ok') summary.changed += Number(row.count);
+        else summary.refused += Number(row.count);
+        summaries.set(id, summary);
+      }
+      return ids.flatMap((id) => summaries.get(id) ?? []);
     },
 
     async prune(draftsBefore, finishedBefore) {

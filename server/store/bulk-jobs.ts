@@ -122,6 +122,22 @@ export type BulkItemOutcome =
   /** Checked again before sending: a fresh answer. */
   | { kind: 'checked'; chatId: number; access: string; checkedAt: number; avatarBefore: string };
 
+/** A job as the audit log groups its entries: what it was, who ran it, when, and how its chats ended. */
+export interface BulkJobAuditSummary {
+  id: string;
+  /** The job's template, or null once the job itself is pruned (its audit entries stay for the log's retention). */
+  template: BulkTemplate | null;
+  /** The job it took back ("Undo all"), if it did. */
+  undoes: string | null;
+  userId: number;
+  userName: string | null;
+  /** Its first and last audit entries' times. */
+  from: Date;
+  to: Date;
+  changed: number;
+  refused: number;
+}
+
 export interface BulkJobClaim {
   /** Names this attempt; a fresh random value each time. */
   by: string;
@@ -173,6 +189,8 @@ export interface BulkJobRecords {
   settle(id: string, by: string, outcome: BulkItemOutcome, now: number): Promise<boolean>;
   /** Every item still pending or sending, no longer: the job is `done`. False when the claim was lost. */
   finish(id: string, by: string, at: number): Promise<boolean>;
+  /** The jobs of these ids that have audit entries on this portal, each counted over all its entries. */
+  auditSummaries(memberId: string, ids: string[]): Promise<BulkJobAuditSummary[]>;
   /** Deletes drafts older than `draftsBefore` and finished jobs older than `finishedBefore`; answers how many. */
   prune(draftsBefore: number, finishedBefore: number): Promise<number>;
 }

@@ -174,6 +174,34 @@ describe.each(implementations)('%s store: bulk jobs', (_name, open) => {
       [12, 'ok', JOB],
     ]);
     expect(await store.avatarChanges.transitions('member-a', 12, 0)).toEqual([{ before: '', after: '/a.png?v=1' }]);
+    // The audit log groups a job's entries under it: what it was, who, when, and how its chats ended.
+    await store.addAuditEntry(audit(30, { jobId: 'pruned-job', at: new Date(7000) }));
+    await store.addAuditEntry(audit(31, { jobId: 'other-portal', memberId: 'member-b' }));
+    expect(await store.bulkJobs.auditSummaries('member-a', [JOB, 'pruned-job', 'other-portal', 'none'])).toEqual([
+      {
+        id: JOB,
+        template: 'picture',
+        undoes: null,
+        userId: 2,
+        userName: 'Boris User',
+        from: new Date(5000),
+        to: new Date(5000),
+        changed: 1,
+        refused: 1,
+      },
+      {
+        id: 'pruned-job',
+        template: null,
+        undoes: null,
+        userId: 2,
+        userName: 'Boris User',
+        from: new Date(7000),
+        to: new Date(7000),
+        changed: 1,
+        refused: 0,
+      },
+    ]);
+    expect(await store.bulkJobs.auditSummaries('member-a', [])).toEqual([]);
     // The last chat, and the job is done; its pictures are not kept.
     await store.bulkJobs.markSending(JOB, 'a', [18], 2300, LEASE);
     await store.bulkJobs.settle(JOB, 'a', { kind: 'pending', chatId: 18 }, 2300);
