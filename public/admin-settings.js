@@ -1,3 +1,4 @@
+import { connectColourField } from './colour-field.js';
 import { byId } from './dom.js';
 import { addNumberSteps } from './number-field.js';
 import { createUserPicker } from './user-picker.js';
@@ -8,7 +9,15 @@ import { createUserPicker } from './user-picker.js';
 /** @import { Api, ApiError, SettingName, Settings, Say, UiStrings } from './page' */
 
 /** @type {readonly SettingName[]} */
-const SETTING_NAMES = ['outputSide', 'outputFormat', 'jpegQuality', 'maxUploadBytes', 'access.mode', 'access.userIds'];
+const SETTING_NAMES = [
+  'outputSide',
+  'outputFormat',
+  'jpegQuality',
+  'maxUploadBytes',
+  'brandColour',
+  'access.mode',
+  'access.userIds',
+];
 /**
  * A field the form has: the server's sentences name fields by these names.
  * @param {string} name
@@ -54,6 +63,8 @@ export function createSettingsTab({ api, strings: t, say }) {
     onError: (error) => say(error.message, 'error', 'settings'),
   });
 
+  const brandColour = connectColourField(byId('brand-colour-swatch'), field('brandColour'));
+
   function clearErrors() {
     for (const span of form.querySelectorAll('.field-error')) span.textContent = '';
     for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
@@ -67,6 +78,7 @@ export function createSettingsTab({ api, strings: t, say }) {
     field('outputFormat').value = settings.outputFormat;
     field('jpegQuality').value = String(settings.jpegQuality);
     field('maxUploadBytes').value = String(Math.round((settings.maxUploadBytes / MB) * 10) / 10);
+    brandColour.set(settings.brandColour);
     field('access.mode').value = settings.access.mode;
     void picker.choose(settings.access.userIds);
     showUserIds();
@@ -106,6 +118,7 @@ export function createSettingsTab({ api, strings: t, say }) {
       maxUploadBytes:
         number(field('maxUploadBytes').value) === null ? null : Math.round(Number(field('maxUploadBytes').value) * MB),
       access: { mode: field('access.mode').value, userIds: picker.ids() },
+      brandColour: field('brandColour').value.trim(),
     };
     save.setAttribute('aria-disabled', 'true');
     try {

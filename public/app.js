@@ -11,6 +11,7 @@ import { buildUploadForm } from './crop-render.js';
 import { describeChatAccess } from './chat-access.js';
 import { byId } from './dom.js';
 import { createImageChoice } from './image-choice.js';
+import { createMakeOne } from './make-one.js';
 import { createMessage } from './message.js';
 import { connectPortalFrame } from './portal-frame.js';
 import { offerRenewal } from './renewal-offer.js';
@@ -196,6 +197,7 @@ async function main() {
     verdictLine.textContent = next.state === 'checking' ? t.chatChecking : next.state === 'may' ? t.chatMayChange : why;
     chosen.classList.toggle('refused', refused);
     selected.textContent = unseen ? why : t.selectedChat.replace('{chat}', title);
+    makeOne.chatChanged();
     // The file step is offered for a chat the user may change, or when the check could not say;
     // while it is asked, the step stays as it was (hidden only when opened for one chat).
     if (next.state !== 'checking') imageStep.hidden = refused;
@@ -213,6 +215,14 @@ async function main() {
 
   const cropper = createCropper({ strings: t });
   const image = createImageChoice({ data, cropper, unsay, onChange: refreshApply });
+  // Make one: a picture drawn from the chosen chat's initials, an emoji or a logo, taken as any image.
+  const makeOne = createMakeOne({
+    strings: t,
+    side: () => data.limits.outputSide,
+    chatTitle: () => (chat ? chosenTitle.textContent || chat.title : null),
+    onMade: (made) => image.choose(made),
+    chosen: () => image.file(),
+  });
 
   const picker = createChatPicker({
     api,
@@ -238,6 +248,7 @@ async function main() {
     applying = value;
     picker.setLocked(value);
     image.setLocked(value);
+    makeOne.setLocked(value);
     changeChat.disabled = value;
   }
 

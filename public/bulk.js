@@ -1,6 +1,7 @@
 import { createUndoAll } from './bulk-undo.js';
 import { byId } from './dom.js';
-import { canvasFile, drawMadeAvatar, initialsOf, plainInitialsOf } from './made-avatar.js';
+import { canvasFile, drawMadeAvatar, drawTitleInitials, initialsOf } from './made-avatar.js';
+import { chosenColour, paintSwatches } from './swatches.js';
 
 // "Apply to many chats" (views/bulk-section.ts): pick chats, make their picture, see the dry run
 // per chat, then follow the job the server runs (POST /api/bulk-jobs and the rest: the HTTP
@@ -66,15 +67,12 @@ export function setUpBulk({ api, data, onError, fit }) {
   /** @type {string | null} */
   let following = null;
 
-  for (const swatch of /** @type {NodeListOf<HTMLLabelElement>} */ (section.querySelectorAll('.swatch')))
-    swatch.style.setProperty('--swatch', swatch.dataset.colour ?? '');
+  paintSwatches(section);
 
   const source = () =>
     /** @type {HTMLInputElement | null} */ (section.querySelector('input[name="bulk-source"]:checked'))?.value ??
     'initials';
-  const colour = () =>
-    /** @type {HTMLInputElement | null} */ (section.querySelector('input[name="bulk-colour"]:checked'))?.value ??
-    '#df532d';
+  const colour = () => chosenColour(section, 'bulk-colour');
   /** @param {string} text @param {Record<string, string | number>} values */
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
   const matches = (/** @type {ListedChat} */ chat) => kind.value === 'all' || chat.type === kind.value;
@@ -95,8 +93,8 @@ export function setUpBulk({ api, data, onError, fit }) {
    * @param {string} title
    */
   function drawInitials(canvas, mark, title) {
-    if (drawMadeAvatar(canvas, { colour: colour(), mark }) || !('text' in mark) || source() !== 'initials') return;
-    drawMadeAvatar(canvas, { colour: colour(), mark: { text: plainInitialsOf(title) } });
+    if (source() === 'initials') drawTitleInitials(canvas, colour(), title);
+    else drawMadeAvatar(canvas, { colour: colour(), mark });
   }
 
   function drawPreview() {

@@ -165,6 +165,11 @@ export function createImageChoice({ data, cropper, unsay, onChange }) {
   });
 
   return {
+    /**
+     * Takes a picture made on the page (Make one) as the chosen image, with the checks of any file.
+     * @param {File} made
+     */
+    choose: (made) => void take(made),
     /** The file to send, once it passed the checks; null before one did. */
     file: () => file,
     /** The chosen file is still being decoded for the cropper. */

@@ -95,6 +95,18 @@ export function drawMadeAvatar(canvas, { colour, mark }) {
 }
 
 /**
+ * A title's initials drawn on `colour`; initials this system has no font for are drawn again with
+ * the title's Latin letters or digits, so no chat gets an empty square.
+ * @param {HTMLCanvasElement} canvas
+ * @param {string} colour
+ * @param {string} title
+ */
+export function drawTitleInitials(canvas, colour, title) {
+  if (drawMadeAvatar(canvas, { colour, mark: { text: initialsOf(title) } })) return;
+  drawMadeAvatar(canvas, { colour, mark: { text: plainInitialsOf(title) } });
+}
+
+/**
  * Whether anything but the background colour is in the middle of the square (where the mark
  * goes): its corner pixel is the colour.
  * @param {CanvasRenderingContext2D} context

@@ -58,6 +58,14 @@ export interface PageElements {
   apply: HTMLButtonElement;
   'apply-hint': HTMLSpanElement;
   'chat-access': HTMLParagraphElement;
+  // Make one, the single change's drawn picture (views/make-one.ts)
+  'make-one-toggle': HTMLButtonElement;
+  'make-one': HTMLDivElement;
+  'make-emoji-row': HTMLDivElement;
+  'make-emoji': HTMLInputElement;
+  'make-logo-row': HTMLDivElement;
+  'make-logo': HTMLInputElement;
+  'make-status': HTMLParagraphElement;
   // Many chats at once (views/bulk-section.ts)
   bulk: HTMLElement;
   'bulk-search': HTMLInputElement;
@@ -95,12 +103,15 @@ export interface PageElements {
   'setting-maxUploadBytes': HTMLInputElement;
   'setting-access.mode': HTMLSelectElement;
   'setting-access.userIds': HTMLInputElement;
+  'setting-brandColour': HTMLInputElement;
+  'brand-colour-swatch': HTMLInputElement;
   'error-outputSide': HTMLSpanElement;
   'error-outputFormat': HTMLSpanElement;
   'error-jpegQuality': HTMLSpanElement;
   'error-maxUploadBytes': HTMLSpanElement;
   'error-access.mode': HTMLSpanElement;
   'error-access.userIds': HTMLSpanElement;
+  'error-brandColour': HTMLSpanElement;
   'access-users': HTMLUListElement;
   'user-results': HTMLUListElement;
   'settings-save': HTMLButtonElement;
@@ -124,7 +135,7 @@ export type PageId = keyof PageElements;
 
 /** The settings form's fields: `setting-<name>` is the control, `error-<name>` its sentence. */
 export type SettingName =
-  'outputSide' | 'outputFormat' | 'jpegQuality' | 'maxUploadBytes' | 'access.mode' | 'access.userIds';
+  'outputSide' | 'outputFormat' | 'jpegQuality' | 'maxUploadBytes' | 'brandColour' | 'access.mode' | 'access.userIds';
 
 /** What `say` in message.js shows, and how (its class). */
 export type MessageKind = 'info' | 'error' | 'ok' | 'progress';
@@ -181,6 +192,8 @@ export interface Settings {
   jpegQuality: number;
   maxUploadBytes: number;
   access: { mode: 'everyone' | 'admins' | 'users'; userIds: number[] };
+  /** The company's colour, `#rrggbb`; null or absent when none is set. */
+  brandColour?: string | null;
 }
 
 /** A portal user as GET /api/admin/users answers (server/access/user-directory.ts). */

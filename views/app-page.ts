@@ -1,6 +1,7 @@
 import { html, jsonForScript, layout, plainAssetUrl, type AssetUrl, type SafeHtml } from './html';
 import { icon } from './icons';
 import { bulkSection } from './bulk-section';
+import { makeOneButton, makeOnePanel } from './make-one';
 import { uiLocale, uiStrings, type UiLang } from './i18n';
 import type { AppPageData, AppPageLimits } from './page-data';
 
@@ -15,6 +16,8 @@ export interface AppPageModel {
   /** Inside the portal's iframe (POST /) or a first-party page (GET /app). */
   inFrame: boolean;
   limits: AppPageLimits;
+  /** The administrator's brand colour (#rrggbb), offered first among the colours; null when none. */
+  brandColour?: string | null;
   /** The hashed URL of each script and style; the plain path when not given. */
   assetUrl?: AssetUrl;
 }
@@ -51,6 +54,7 @@ export function renderAppPage(m: AppPageModel): string {
     appTokenExpiresAt: m.appTokenExpiresAt,
   };
   const admin = m.user.isAdmin;
+  const brandColour = m.brandColour ?? null;
   const tabs = admin
     ? html`<nav class="tabs" role="tablist" aria-label="${t.appTitle}">
   <button type="button" role="tab" id="tab-change" aria-controls="panel-change" aria-selected="true">${t.tabChange}</button>
@@ -119,11 +123,13 @@ ${tabs}
         <label class="btn btn-light" for="file-input">${icon('upload')}${t.chooseFile}</label>
         <input id="camera-input" class="file-input camera-field" type="file" accept="image/*" capture="environment">
         <label class="btn btn-light camera-button" for="camera-input">${t.takePhoto}</label>
+        ${makeOneButton(t)}
         <p class="hint paste-hint">${t.pasteHint}</p>
         <p class="file-name" id="file-name" aria-live="polite"></p>
         <ul class="notes" id="file-notes" aria-live="polite"></ul>
         <p class="hint" id="file-hint"></p>
       </div>
+      ${makeOnePanel(t, brandColour)}
       <div id="crop-section" class="crop-section" hidden>
         <div class="crop-stage">
         <h3>${t.cropHeading}</h3>
@@ -163,7 +169,7 @@ ${tabs}
       </div>
     </div>
   </div>
-${bulkSection(t)}
+${bulkSection(t, brandColour)}
 </section>
 ${admin ? adminPanels(t) : ''}
 </main>
@@ -194,6 +200,13 @@ function adminPanels(t: ReturnType<typeof uiStrings>): SafeHtml {
     ${field('outputFormat', t.outputFormat, html`<select id="setting-outputFormat" name="outputFormat" aria-describedby="error-outputFormat"><option value="auto">${t.formatAuto}</option><option value="png">${t.formatPng}</option><option value="jpeg">${t.formatJpeg}</option></select>`)}
     ${field('jpegQuality', t.jpegQuality, html`<input id="setting-jpegQuality" name="jpegQuality" type="number" min="1" max="100" step="1" required aria-describedby="error-jpegQuality">`)}
     ${field('maxUploadBytes', t.maxUpload, html`<input id="setting-maxUploadBytes" name="maxUploadMb" type="number" min="0.1" step="0.1" required aria-describedby="error-maxUploadBytes">`)}
+    ${field(
+      'brandColour',
+      t.brandColourSetting,
+      // A swatch that opens the system's colour picker, beside the hex it stands for: the text is
+      // what is saved, so an administrator can paste the company's hex as it is written down.
+      html`<div class="colour-field"><input id="brand-colour-swatch" class="colour-swatch" type="color" value="#2fc6f6" aria-label="${t.brandColourPick}"><input id="setting-brandColour" name="brandColour" type="text" maxlength="7" placeholder="#2fc6f6" spellcheck="false" autocomplete="off" aria-describedby="brand-colour-hint error-brandColour"></div><span class="hint field-hint" id="brand-colour-hint">${t.brandColourHint}</span>`,
+    )}
     ${field('access.mode', t.accessMode, html`<select id="setting-access.mode" name="accessMode" aria-describedby="error-access.mode"><option value="everyone">${t.accessEveryone}</option><option value="admins">${t.accessAdmins}</option><option value="users">${t.accessUsers}</option></select>`)}
     ${field(
       'access.userIds',

@@ -1,44 +1,14 @@
 import { html, type SafeHtml } from './html';
 import type { uiStrings } from './i18n';
+import { colourSwatches } from './colour-swatches';
 
 // "Apply to many chats" on the change panel (public/bulk.js runs it): the chats picked by search,
 // kind and list; their picture made in the browser (each chat's initials, or one emoji or logo,
 // on a colour); the dry run's verdict per chat; the job's progress with pause, resume, cancel;
 // and what happened to each chat.
 
-/**
- * The chat colours Bitrix24 names to apps (chat-bots-v2/imbot.v2/chats/chat-update.md,
- * "Available Colors"), in its order.
- */
-export const CHAT_COLOURS = [
-  ['red', '#df532d'],
-  ['green', '#64a513'],
-  ['mint', '#4ba984'],
-  ['lightBlue', '#4ba5c3'],
-  ['darkBlue', '#3e99ce'],
-  ['purple', '#8474c8'],
-  ['aqua', '#1eb4aa'],
-  ['pink', '#f76187'],
-  ['lime', '#58cc47'],
-  ['brown', '#ab7761'],
-  ['azure', '#29619b'],
-  ['khaki', '#728f7a'],
-  ['sand', '#ba9c7b'],
-  ['marengo', '#556574'],
-  ['gray', '#909090'],
-  ['graphite', '#5e5f5e'],
-] as const;
-
-/** The page's word for a colour: bulkColourRed, bulkColourLightBlue, … */
-const colourKey = (code: (typeof CHAT_COLOURS)[number][0]) =>
-  `bulkColour${code[0]!.toUpperCase()}${code.slice(1)}` as `bulkColour${Capitalize<typeof code>}`;
-
-export function bulkSection(t: ReturnType<typeof uiStrings>): SafeHtml {
-  // A swatch's colour is set from data-colour by the script: the policy allows no inline style.
-  const swatches = CHAT_COLOURS.map(
-    ([code, hex], index) =>
-      html`<label class="swatch" title="${t[colourKey(code)]}" data-colour="${hex}"><input type="radio" name="bulk-colour" value="${hex}"${index === 0 ? html` checked` : ''}><span class="visually-hidden">${t[colourKey(code)]}</span></label>`,
-  );
+export function bulkSection(t: ReturnType<typeof uiStrings>, brandColour: string | null = null): SafeHtml {
+  const swatches = colourSwatches(t, 'bulk-colour', brandColour);
   return html`
 <details id="bulk" class="card bulk">
   <summary class="bulk-summary">${t.bulkHeading}</summary>

@@ -31,6 +31,23 @@ function fieldMessage(field: SettingsField, lang: Lang, serverMaxUploadBytes: nu
   return serverStrings(lang).settings[field].replace('{min}', number.format(min)).replace('{max}', number.format(max));
 }
 
+/** A colour as `#rrggbb`, the form the page's colour field and a canvas both take. */
+const HEX_COLOUR = /^#[0-9a-f]{6}$/i;
+
+/**
+ * The brand colour: `#rrggbb`, kept in lower case; an empty field (or null) is none. Absent from
+ * a body that does not name it, so a client that knows no brand colour keeps it absent.
+ */
+const brandColour = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim() || null : value),
+  z
+    .string()
+    .regex(HEX_COLOUR)
+    .transform((hex) => hex.toLowerCase())
+    .nullable()
+    .optional(),
+);
+
 /** A whole number, typed or sent as a number (a form field arrives as text). */
 const whole = (min: number, max: number) =>
   z.preprocess(
@@ -56,6 +73,7 @@ function settingsSchema(serverMaxUploadBytes: number) {
             .transform((ids) => [...new Set(ids ?? [])]),
         }),
       ),
+      brandColour,
     })
     .superRefine((settings, ctx) => {
       if (settings.access.mode === 'users' && settings.access.userIds.length === 0) {
@@ -72,6 +90,7 @@ const FIELD_OF_PATH: Record<string, SettingsField> = {
   maxUploadBytes: 'maxUploadBytes',
   'access.mode': 'accessMode',
   'access.userIds': 'accessUserIds',
+  brandColour: 'brandColour',
 };
 
 /** Validates settings typed by an administrator; every bad field gets its own sentence. */

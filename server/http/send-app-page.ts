@@ -25,6 +25,7 @@ export function sendAppPage(
       initialChatId: page.initialChatId,
       inFrame: page.framedBy !== null,
       limits: opened.limits,
+      brandColour: opened.settings.brandColour ?? null,
     }),
   );
 }

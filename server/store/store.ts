@@ -73,6 +73,12 @@ export interface PortalSettings {
   jpegQuality: number;
   maxUploadBytes: number;
   access: { mode: AccessMode; userIds: number[] };
+  /**
+   * The company's colour (`#rrggbb`, lower case), offered first wherever the page offers colours;
+   * null or absent when none is set (settings saved before it existed have no such key). Kept in
+   * the settings' JSON with the others, so it needs no migration.
+   */
+  brandColour?: string | null;
 }
 
 export interface AuditQuery {

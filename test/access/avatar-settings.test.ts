@@ -66,6 +66,24 @@ describe('parseSettings', () => {
     ]);
   });
 
+  it('keeps a brand colour as #rrggbb in lower case, and an empty field as none', () => {
+    expect(parseSettings({ ...valid, brandColour: ' #2FC6F6 ' }, ctx).brandColour).toBe('#2fc6f6');
+    expect(parseSettings({ ...valid, brandColour: '' }, ctx).brandColour).toBeNull();
+    expect(parseSettings({ ...valid, brandColour: null }, ctx).brandColour).toBeNull();
+    // A body that does not name it (an older page) leaves it out, as before.
+    expect('brandColour' in parseSettings(valid, ctx)).toBe(false);
+  });
+
+  it('refuses a brand colour that is not # and six hex digits, with a sentence saying how to write one', () => {
+    const sentence = 'Enter the company colour as # and six hexadecimal digits, such as #2fc6f6, or leave it empty.';
+    for (const bad of ['2fc6f6', '#2fc6f', '#2fc6f6f', '#ggg000', 'blue', 'rgb(0,0,0)', 7])
+      expect(refusal({ ...valid, brandColour: bad })).toEqual({ brandColour: sentence });
+    expect(refusal({ ...valid, brandColour: 'blue' }, { ...ctx, lang: 'ru' })).toEqual({
+      brandColour:
+        'Введите цвет компании как # и шесть шестнадцатеричных цифр, например #2fc6f6, или оставьте поле пустым.',
+    });
+  });
+
   it('refuses "listed users" with nobody listed, which would lock out everyone but administrators', () => {
     expect(Object.keys(refusal({ ...valid, access: { mode: 'users', userIds: [] } }))).toEqual(['access.userIds']);
     expect(Object.keys(refusal({ ...valid, access: { mode: 'users' } }))).toEqual(['access.userIds']);

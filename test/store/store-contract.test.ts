@@ -234,6 +234,24 @@ describe.each(implementations)('%s store', (_name, open) => {
     expect(await temp.store.getSettings('member-b')).toBeNull();
   });
 
+  it('keeps a portal’s brand colour with its other settings, and its absence in settings saved before it', async () => {
+    await temp.store.savePortal(install, new Date());
+    await temp.store.savePortal({ ...install, memberId: 'member-b', domain: 'b.example.com' }, new Date());
+    const settings = {
+      outputSide: 512,
+      outputFormat: 'auto' as const,
+      jpegQuality: 85,
+      maxUploadBytes: 1000000,
+      access: { mode: 'everyone' as const, userIds: [] },
+    };
+    await temp.store.saveSettings('member-a', { ...settings, brandColour: '#2fc6f6' });
+    await temp.store.saveSettings('member-b', settings);
+    expect((await temp.store.getSettings('member-a'))?.brandColour).toBe('#2fc6f6');
+    expect(await temp.store.getSettings('member-b')).toEqual(settings);
+    await temp.store.saveSettings('member-a', { ...settings, brandColour: null });
+    expect((await temp.store.getSettings('member-a'))?.brandColour).toBeNull();
+  });
+
   it('keeps sessions until they expire', async () => {
     await temp.store.sessions.set('sid-1', { user: 1 }, new Date(Date.now() + 60_000));
     await temp.store.sessions.set('sid-2', { user: 2 }, new Date(Date.now() - 1));

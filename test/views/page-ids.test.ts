@@ -57,6 +57,8 @@ const PAGES_OF: Record<string, Page[]> = {
   'bulk.js': appPages,
   'bulk-undo.js': appPages,
   'made-avatar.js': appPages,
+  'make-one.js': appPages,
+  'swatches.js': appPages,
   'chat-history.js': appPages,
   'initials.js': appPages,
   'undo-offer.js': appPages,
@@ -68,6 +70,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'admin-audit.js': [adminPage],
   'user-picker.js': [adminPage],
   'number-field.js': [adminPage],
+  'colour-field.js': [adminPage],
   'install.js': [install],
 };
 

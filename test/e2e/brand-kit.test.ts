@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ADMIN_USER_ID, MARKETING_CHAT_ID } from '../../emulator/index';
+import { clickApply } from '../support/browser';
+import { closeBrowserStack, openAppAlone, openBrowserStack, type BrowserStack } from '../support/browser-stack';
+import type { Stack } from '../support/stack';
+
+// The brand kit for one portal: the administrator's company colour, set in the Settings tab and
+// offered first wherever the page offers colours; and Make one, a single chat's avatar drawn
+// on the page from its initials on a colour, previewed and applied as any image is.
+jest.setTimeout(120_000);
+
+const SCREENS = join(__dirname, '..', '..', 'test-results', 'screens');
+const GREEN = { r: 0x64, g: 0xa5, b: 0x13 };
+
+describe('the brand kit on one portal', () => {
+  let stack: Stack;
+  let browser: BrowserStack['browser'];
+  let page: Page;
+  let app: FrameLocator;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENS, { recursive: true });
+    ({ stack, browser, page, app } = await openBrowserStack({ install: true }));
+  });
+  afterAll(() => closeBrowserStack({ stack, browser }));
+
+  it('an administrator sets the company colour (a bad hex refused in words); it comes first among the colours', async () => {
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    await app.locator('#tab-settings').click();
+    const hex = app.locator('#setting-brandColour');
+    await hex.waitFor();
+    await hex.fill('#2fc6f');
+    await app.locator('#settings-save').click();
+    await app
+      .locator('#error-brandColour', {
+        hasText: 'Enter the company colour as # and six hexadecimal digits, such as #2fc6f6, or leave it empty.',
+      })
+      .waitFor();
+    expect(await hex.getAttribute('aria-invalid')).toBe('true');
+    await hex.fill('#2FC6F6');
+    // The swatch beside the text follows what is typed.
+    expect(await app.locator('#brand-colour-swatch').inputValue()).toBe('#2fc6f6');
+    await app.locator('#settings-save').click();
+    await app.locator('#message.ok').waitFor();
+    await app.locator('[data-field="brandColour"]').screenshot({ path: join(SCREENS, 'brand-colour-setting.png') });
+
+    // Opened again: the company's colour first, and chosen, in both places the page offers colours.
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    for (const colours of ['#bulk-colours', '#make-colours']) {
+      const first = app.locator(`${colours} .swatch`).first();
+      expect(await first.getAttribute('data-colour')).toBe('#2fc6f6');
+      expect(await first.getAttribute('title')).toBe('Your company’s colour');
+      expect(await first.locator('input').isChecked()).toBe(true);
+      expect(await app.locator(`${colours} .swatch`).count()).toBe(17);
+    }
+    await app.locator('#bulk summary').click();
+    const swatch = app.locator('#bulk-colours .swatch-brand');
+    await swatch.waitFor();
+    // Painted in its colour, not the grey a swatch has without one.
+    const painted = await swatch.evaluate((node) => getComputedStyle(node).backgroundColor);
+    expect(painted).toBe('rgb(47, 198, 246)');
+  });
+
+  it('makes a chat’s initials on a chosen colour, previews and applies them: Bitrix24 gets that picture', async () => {
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    await app.locator(`.chat-item[data-chat-id="${MARKETING_CHAT_ID}"]`).click();
+    await app.locator('#chat-verdict', { hasText: 'You can change' }).waitFor();
+    await app.locator('#make-one-toggle').click();
+    await app.locator(`#make-colours .swatch[data-colour="#64a513"]`).click();
+    // Taken as the chosen image: the crop and the previews show it.
+    await app.locator('#crop-section:not([hidden])').waitFor();
+    await app.locator('#file-name', { hasText: 'initials.png' }).waitFor();
+    const preview = await app
+      .locator('#previews canvas[data-place="info"]')
+      .first()
+      .evaluate((canvas: HTMLCanvasElement) => {
+        const context = canvas.getContext('2d')!;
+        // Inside the circle, off the letters: the colour chosen.
+        return [...context.getImageData(Math.round(canvas.width * 0.2), Math.round(canvas.height / 2), 1, 1).data];
+      });
+    expect(
+      Math.abs(preview[0]! - GREEN.r) + Math.abs(preview[1]! - GREEN.g) + Math.abs(preview[2]! - GREEN.b),
+    ).toBeLessThan(30);
+    await app.locator('.image-card').screenshot({ path: join(SCREENS, 'make-one-1280.png') });
+    await clickApply(app);
+    await app.locator('#message.ok').waitFor({ timeout: 20_000 });
+
+    const avatar = stack.emulator.portals[0]!.chat(MARKETING_CHAT_ID)!.avatar!;
+    expect([avatar.width, avatar.height]).toEqual([512, 512]);
+    const { data, info } = await sharp(Buffer.from(avatar.base64, 'base64'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // The colour chosen in the corner, the white initials in the middle.
+    for (const [channel, value] of [GREEN.r, GREEN.g, GREEN.b].entries())
+      expect(Math.abs(data[channel]! - value)).toBeLessThanOrEqual(12);
+    let white = 0;
+    for (let y = Math.floor(info.height * 0.3); y < info.height * 0.7; y += 2)
+      for (let x = Math.floor(info.width * 0.2); x < info.width * 0.8; x += 2) {
+        const at = (y * info.width + x) * 3;
+        if (data[at]! > 230 && data[at + 1]! > 230 && data[at + 2]! > 230) white++;
+      }
+    expect(white).toBeGreaterThan(20);
+  });
+});
