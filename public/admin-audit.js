@@ -1,10 +1,12 @@
+import { groupByJob } from './audit-groups.js';
 import { byId } from './dom.js';
 import { formatBytes, formatDuration } from './format.js';
 
 // The Audit log tab: the portal's avatar changes, a page at a time, filtered by result, in the
 // server's sentences addressed to the administrator (each chat by its title, what happened,
 // which way and after how many tries); exported as CSV for a spreadsheet in the reader's
-// language and clock.
+// language and clock. A change of many chats is one row (who, when, what, how many changed and
+// not), its entries under it on a click.
 
 /** @import { Api, ApiError, AuditPage, Say, UiStrings } from './page' */
 
@@ -34,7 +36,24 @@ export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
     const result = await api.get(`/api/admin/audit?result=${encodeURIComponent(filter.value)}&page=${page}`);
     const tbody = table.tBodies[0] ?? table.createTBody();
     tbody.replaceChildren();
-    for (const entry of result.entries) {
+    for (const row of groupByJob(result.entries, result.jobs)) {
+      if (row.kind === 'entry') {
+        tbody.append(entryRow(row.entry));
+        continue;
+      }
+      const rows = row.entries.map(entryRow);
+      for (const tr of rows) {
+        tr.hidden = true;
+        tr.classList.add('audit-in-job');
+      }
+      tbody.append(jobRow(row.job, rows), ...rows);
+    }
+
+    /**
+     * One entry's row, as the table has always shown it.
+     * @param {AuditPage['entries'][number]} entry
+     */
+    function entryRow(entry) {
       const tr = document.createElement('tr');
       const labels = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
       /**
@@ -99,7 +118,34 @@ export function createAuditTab({ api, strings: t, locale, say, chatTitle }) {
         chatCell.append(pictures);
       }
       tr.className = entry.result;
-      tbody.append(tr);
+      return tr;
+    }
+
+    /**
+     * A job's row: its summary on a button that shows or hides its entries' rows.
+     * @param {AuditPage['jobs'][number]} job
+     * @param {HTMLTableRowElement[]} rows
+     */
+    function jobRow(job, rows) {
+      const tr = document.createElement('tr');
+      tr.className = 'audit-job';
+      const td = document.createElement('td');
+      td.colSpan = 6;
+      const toggle = document.createElement('button');
+      toggle.type = 'button';
+      toggle.className = 'audit-job-toggle';
+      toggle.setAttribute('aria-expanded', 'false');
+      const who = job.userName ? `${job.userName} (#${job.userId})` : `#${job.userId}`;
+      const when = new Date(job.to).toLocaleString(locale);
+      toggle.textContent = `${job.what} · ${who} · ${when} · ${job.counts}`;
+      toggle.addEventListener('click', () => {
+        const open = toggle.getAttribute('aria-expanded') !== 'true';
+        toggle.setAttribute('aria-expanded', String(open));
+        for (const entry of rows) entry.hidden = !open;
+      });
+      td.append(toggle);
+      tr.append(td);
+      return tr;
     }
     if (!result.entries.length) {
       const tr = document.createElement('tr');

@@ -304,6 +304,24 @@ export interface AuditPage {
     noteWords: string[];
     /** The picture a change replaced and the one it set, as data: URLs; null when none was kept. */
     thumbnails: { before: string | null; after: string | null } | null;
+    /** The change of many chats it belongs to (one of `jobs`), or null. */
+    jobId: string | null;
+  }[];
+  /** The changes of many chats the page's entries belong to, each shown as one row over them. */
+  jobs: {
+    id: string;
+    kind: 'picture' | 'per_chat' | 'undo' | 'unknown';
+    /** What it was, in the reader's language ("Apply to many chats: one picture for all", Undo all, …). */
+    what: string;
+    userId: number;
+    userName: string | null;
+    /** Its first and last entries' times. */
+    from: string;
+    to: string;
+    changed: number;
+    refused: number;
+    /** "N changed, M not changed", in the reader's language, over all its entries. */
+    counts: string;
   }[];
   page: number;
   pageSize: number;

@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditQuery, Portal, Store } from '../store/store';
 import type { ChangeThumbnails } from '../store/avatar-history';
+import type { BulkJobAuditSummary } from '../store/bulk-jobs';
 import type { ChatTitles } from './chat-titles';
 
 /** The CSV export's ceiling: a portal's whole retained log fits well below it. */
@@ -25,14 +26,14 @@ export interface AuditLog {
     portal: Portal,
     readerId: number,
     query: { result?: AuditQuery['result']; page: number; pageSize: number },
-  ): Promise<AuditEntries & { total: number; thumbnails: AuditThumbnails }>;
+  ): Promise<AuditEntries & { total: number; thumbnails: AuditThumbnails; jobs: BulkJobAuditSummary[] }>;
   /** Every retained change of a portal, for the CSV export. */
   all(portal: Portal, readerId: number, query: { result?: AuditQuery['result'] }): Promise<AuditEntries>;
 }
 
 /** What the administrator reads of the avatar changes made on the portal, each chat by its title. */
 export function createAuditLog(deps: {
-  store: Pick<Store, 'listAuditEntries' | 'avatarHistory'>;
+  store: Pick<Store, 'listAuditEntries' | 'avatarHistory' | 'bulkJobs'>;
   titles: ChatTitles;
 }): AuditLog {
   /** The picture each change of the page replaced and set, as the history keeps them (a page's, never the export's). */
@@ -57,11 +58,14 @@ export function createAuditLog(deps: {
         limit: pageSize,
         offset: (page - 1) * pageSize,
       });
-      const [titles, thumbnails] = await Promise.all([
+      // The jobs of many chats the page's entries belong to: the screen shows each as one row.
+      const jobIds = [...new Set(entries.flatMap((entry) => (entry.jobId ? [entry.jobId] : [])))];
+      const [titles, thumbnails, jobs] = await Promise.all([
         titled(portal, readerId, entries),
         thumbnailsOf(portal, entries),
+        deps.store.bulkJobs.auditSummaries(portal.memberId, jobIds),
       ]);
-      return { entries, total, titles, thumbnails };
+      return { entries, total, titles, thumbnails, jobs };
     },
     async all(portal, readerId, { result }) {
       const { entries } = await deps.store.listAuditEntries(portal.memberId, {

@@ -68,6 +68,7 @@ const PAGES_OF: Record<string, Page[]> = {
   'admin-settings.js': [adminPage],
   'admin-status.js': [adminPage],
   'admin-audit.js': [adminPage],
+  'audit-groups.js': [adminPage],
   'user-picker.js': [adminPage],
   'number-field.js': [adminPage],
   'colour-field.js': [adminPage],

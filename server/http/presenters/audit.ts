@@ -1,6 +1,7 @@
 import { isKnownCode, messageOf, type ErrorCode } from '../../errors';
 import { serverStrings, type Lang } from '../../lang';
 import { EARLIER_TRY } from '../../store/audit-entry';
+import type { BulkJobAuditSummary } from '../../store/bulk-jobs';
 import type { AuditEntry } from '../../store/store';
 
 /** The titles of the entries' chats as Bitrix24 gave them to the reader; a chat it gave none for is absent. */
@@ -35,6 +36,28 @@ export function presentAuditEntry(entry: AuditEntry, lang: Lang, titles: ChatTit
     noteWords: notesInWords(entry.notes ?? [], lang),
     // The change of many chats it belongs to: the screen groups its entries under it.
     jobId: entry.jobId ?? null,
+  };
+}
+
+/**
+ * A change of many chats as the admin screen shows it, one row over its entries: what it was
+ * (one picture for all, each chat's initials, or Undo all of another), who ran it, when, and how
+ * many chats it changed and did not, counted over all its entries.
+ */
+export function presentAuditJob(job: BulkJobAuditSummary, lang: Lang) {
+  const words = serverStrings(lang).audit;
+  const kind = job.undoes ? 'undo' : (job.template ?? 'unknown');
+  return {
+    id: job.id,
+    kind,
+    what: words.jobs[kind],
+    userId: job.userId,
+    userName: job.userName,
+    from: job.from.toISOString(),
+    to: job.to.toISOString(),
+    changed: job.changed,
+    refused: job.refused,
+    counts: words.jobCounts.replace('{changed}', String(job.changed)).replace('{refused}', String(job.refused)),
   };
 }
 

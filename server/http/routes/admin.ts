@@ -3,7 +3,7 @@ import { parseSettings } from '../../access/avatar-settings';
 import type { AppRouteDeps } from '../route-deps';
 import { requestLang } from '../middleware/i18n';
 import { contextOf } from '../middleware/portal-context';
-import { presentAuditEntry, auditCsv } from '../presenters/audit';
+import { presentAuditEntry, presentAuditJob, auditCsv } from '../presenters/audit';
 import { presentThumbnails } from '../presenters/history';
 import { thumbnailKey } from '../../chats/audit-log';
 import { presentPortalStatus } from '../presenters/portal-status';
@@ -45,7 +45,7 @@ export function adminRoutes(deps: AppRouteDeps): Router {
   router.get('/audit', async (req, res) => {
     const { result, page } = parseAuditQuery(req.query);
     const { portal, user } = contextOf(req);
-    const { entries, total, titles, thumbnails } = await deps.auditLog.page(portal, user.id, {
+    const { entries, total, titles, thumbnails, jobs } = await deps.auditLog.page(portal, user.id, {
       result,
       page,
       pageSize: PAGE_SIZE,
@@ -56,6 +56,7 @@ export function adminRoutes(deps: AppRouteDeps): Router {
         ...presentAuditEntry(entry, lang, titles),
         thumbnails: presentThumbnails(thumbnails.get(thumbnailKey(entry))),
       })),
+      jobs: jobs.map((job) => presentAuditJob(job, lang)),
       page,
       pageSize: PAGE_SIZE,
       total,
