@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { runBrowserBench } from './browser';
 import { runBulkChangeBench } from './bulk-change';
+import { runBulkUndoBench } from './bulk-undo';
 import { runBusyPortalBench } from './busy-portal';
 import { runE2eBench } from './e2e';
 import { runFairUploadsBench } from './fair-uploads';
@@ -21,6 +22,7 @@ async function main() {
   await runBusyPortalBench({ quick });
   await runFairUploadsBench({ quick });
   await runBulkChangeBench({ quick });
+  await runBulkUndoBench();
   await runRequestLogBench({ quick });
   await runUndoHistoryBench({ quick });
   await runBrowserBench({ quick });
