@@ -1,4 +1,5 @@
 import { createUndoAll } from './bulk-undo.js';
+import { reasonText } from './chat-history.js';
 import { byId } from './dom.js';
 import { canvasFile, drawMadeAvatar, drawTitleInitials, initialsOf } from './made-avatar.js';
 import { chosenColour, paintSwatches } from './swatches.js';
@@ -221,6 +222,17 @@ export function setUpBulk({ api, data, onError, fit }) {
     image.src = URL.createObjectURL(file);
   });
 
+  /**
+   * A chat's refusal; one Undo all left because its picture was not kept says why, as a single
+   * change's result does (the reason is in its notes).
+   * @param {JobChat} chat
+   */
+  function withReason(chat) {
+    const reason = chat.code === 'PICTURE_NOT_KEPT' ? chat.notes[0] : undefined;
+    if (!reason || reason === 'expired') return chat.message ?? '';
+    return `${chat.message} (${reasonText(t, reason, 0)})`;
+  }
+
   /** @param {JobChat} chat */
   function resultLine(chat) {
     const item = document.createElement('li');
@@ -241,7 +253,7 @@ export function setUpBulk({ api, data, onError, fit }) {
         : chat.state === 'cancelled'
           ? t.bulkResultCancelled
           : chat.message
-            ? chat.message
+            ? withReason(chat)
             : chat.verdict === 'join_first'
               ? t.bulkVerdictJoin
               : t.bulkVerdictChange;
@@ -390,13 +402,18 @@ export function setUpBulk({ api, data, onError, fit }) {
     fit();
   });
 
-  // A job still under way (this page was closed while it ran): shown again.
+  // A job still under way (this page was closed while it ran): shown again; the newest one that
+  // Undo all can still take back, with its results, for when the section is opened.
   void (async () => {
     try {
       /** @type {{ jobs: Job[] }} */
       const { jobs } = await api.get('/api/bulk-jobs');
       const going = jobs.find((job) => job.state === 'running' || job.state === 'paused');
-      if (!going) return;
+      const undoable = jobs.find((job) => job.state === 'done' || job.state === 'cancelled');
+      if (!going) {
+        if (undoable?.undoUntil && Date.parse(undoable.undoUntil) > Date.now()) follow(undoable.id);
+        return;
+      }
       section.open = true;
       follow(going.id);
     } catch {

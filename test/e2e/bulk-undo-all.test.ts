@@ -53,8 +53,13 @@ describe('undo all of a job of many chats', () => {
     for (const chat of CHATS)
       expect(portal.state.chats.get(chat.id)!.avatar!.data.equals(before.get(chat.id)!)).toBe(false);
 
-    // Offered under the results, with until when; pressed, it asks first, and Keep changes nothing.
     await app.locator('.bulk-undo', { hasText: /You can undo all of it until/ }).waitFor();
+    // The page closed and opened again: the job's results and Undo all are there when the section is opened.
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: PLAIN_USER_ID });
+    await app.locator('#bulk summary').click();
+    // Offered under the results, with until when; pressed, it asks first, and Keep changes nothing.
+    await app.locator('.bulk-undo', { hasText: /You can undo all of it until/ }).waitFor({ timeout: 15_000 });
+    expect(await app.locator('#bulk-results li.changed').count()).toBe(3);
     await app.locator('.bulk-undo button', { hasText: 'Undo all' }).click();
     await app.locator('.bulk-undo', { hasText: 'Put back the avatar each of these 3 chats had before?' }).waitFor();
     await app.locator('.bulk-undo button', { hasText: 'Keep the new avatars' }).click();
