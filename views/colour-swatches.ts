@@ -32,17 +32,22 @@ const colourKey = (code: (typeof CHAT_COLOURS)[number][0]) =>
   `bulkColour${code[0]!.toUpperCase()}${code.slice(1)}` as `bulkColour${Capitalize<typeof code>}`;
 
 /**
- * One radio button a colour, named `name`, the first one chosen: the brand colour (marked as the
- * company's) when the portal has one, else Bitrix24's first. A swatch's colour is set from
- * data-colour by the script (swatches.js): the page's policy allows no inline style.
+ * One radio button a colour, named `name`, the first one chosen: the brand colour when the portal
+ * has one, on a line of its own with its name shown (the company's colour), else Bitrix24's first.
+ * A swatch's colour is set from data-colour by the script (swatches.js): the page's policy
+ * allows no inline style.
  */
 export function colourSwatches(t: ReturnType<typeof uiStrings>, name: string, brandColour: string | null): SafeHtml[] {
-  const colours: { hex: string; label: string; brand: boolean }[] = [
-    ...(brandColour ? [{ hex: brandColour, label: t.colourBrand, brand: true }] : []),
-    ...CHAT_COLOURS.map(([code, hex]) => ({ hex, label: t[colourKey(code)], brand: false })),
-  ];
-  return colours.map(
-    ({ hex, label, brand }, index) =>
-      html`<label class="swatch${brand ? ' swatch-brand' : ''}" title="${label}" data-colour="${hex}"><input type="radio" name="${name}" value="${hex}"${index === 0 ? html` checked` : ''}><span class="visually-hidden">${label}</span></label>`,
+  const radio = (hex: string, checked: boolean) =>
+    html`<input type="radio" name="${name}" value="${hex}"${checked ? html` checked` : ''}>`;
+  const brand = brandColour
+    ? [
+        html`<label class="swatch-named"><span class="swatch swatch-brand" title="${t.colourBrand}" data-colour="${brandColour}">${radio(brandColour, true)}</span><span class="swatch-name">${t.colourBrand}</span></label>`,
+      ]
+    : [];
+  const named = CHAT_COLOURS.map(
+    ([code, hex], index) =>
+      html`<label class="swatch" title="${t[colourKey(code)]}" data-colour="${hex}">${radio(hex, !brandColour && index === 0)}<span class="visually-hidden">${t[colourKey(code)]}</span></label>`,
   );
+  return [...brand, ...named];
 }

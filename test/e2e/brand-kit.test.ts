@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
-import { ADMIN_USER_ID, MARKETING_CHAT_ID } from '../../emulator/index';
+import { ADMIN_USER_ID, FIRST_COMPANY_CHAT_ID, MARKETING_CHAT_ID, PLAIN_USER_ID } from '../../emulator/index';
 import { clickApply } from '../support/browser';
 import { closeBrowserStack, openAppAlone, openBrowserStack, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
@@ -14,6 +14,25 @@ jest.setTimeout(120_000);
 
 const SCREENS = join(__dirname, '..', '..', 'test-results', 'screens');
 const GREEN = { r: 0x64, g: 0xa5, b: 0x13 };
+const BRAND = { r: 0x2f, g: 0xc6, b: 0xf6 };
+
+/** The colour in a stored avatar's corner and the white of its letters in its middle. */
+async function expectInitialsOn(base64: string, colour: { r: number; g: number; b: number }) {
+  const { data, info } = await sharp(Buffer.from(base64, 'base64'))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  for (const [channel, value] of [colour.r, colour.g, colour.b].entries())
+    expect(Math.abs(data[channel]! - value)).toBeLessThanOrEqual(12);
+  let white = 0;
+  for (let y = Math.floor(info.height * 0.3); y < info.height * 0.7; y += 2)
+    for (let x = Math.floor(info.width * 0.2); x < info.width * 0.8; x += 2) {
+      const at = (y * info.width + x) * 3;
+      if (data[at]! > 230 && data[at + 1]! > 230 && data[at + 2]! > 230) white++;
+    }
+  expect(white).toBeGreaterThan(20);
+  return info;
+}
 
 describe('the brand kit on one portal', () => {
   let stack: Stack;
@@ -23,7 +42,10 @@ describe('the brand kit on one portal', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
-    ({ stack, browser, page, app } = await openBrowserStack({ install: true }));
+    ({ stack, browser, page, app } = await openBrowserStack({
+      install: true,
+      emulator: { portals: [{ seed: 'company' }] },
+    }));
   });
   afterAll(() => closeBrowserStack({ stack, browser }));
 
@@ -52,7 +74,7 @@ describe('the brand kit on one portal', () => {
     for (const colours of ['#bulk-colours', '#make-colours']) {
       const first = app.locator(`${colours} .swatch`).first();
       expect(await first.getAttribute('data-colour')).toBe('#2fc6f6');
-      expect(await first.getAttribute('title')).toBe('Your company’s colour');
+      expect(await app.locator(`${colours} .swatch-named`).textContent()).toBe('Your company’s colour');
       expect(await first.locator('input').isChecked()).toBe(true);
       expect(await app.locator(`${colours} .swatch`).count()).toBe(17);
     }
@@ -66,6 +88,8 @@ describe('the brand kit on one portal', () => {
 
   it('makes a chat’s initials on a chosen colour, previews and applies them: Bitrix24 gets that picture', async () => {
     await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    // Tall enough for the whole card in its screenshot.
+    await page.setViewportSize({ width: 1280, height: 1600 });
     await app.locator(`.chat-item[data-chat-id="${MARKETING_CHAT_ID}"]`).click();
     await app.locator('#chat-verdict', { hasText: 'You can change' }).waitFor();
     await app.locator('#make-one-toggle').click();
@@ -90,19 +114,29 @@ describe('the brand kit on one portal', () => {
 
     const avatar = stack.emulator.portals[0]!.chat(MARKETING_CHAT_ID)!.avatar!;
     expect([avatar.width, avatar.height]).toEqual([512, 512]);
-    const { data, info } = await sharp(Buffer.from(avatar.base64, 'base64'))
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    // The colour chosen in the corner, the white initials in the middle.
-    for (const [channel, value] of [GREEN.r, GREEN.g, GREEN.b].entries())
-      expect(Math.abs(data[channel]! - value)).toBeLessThanOrEqual(12);
-    let white = 0;
-    for (let y = Math.floor(info.height * 0.3); y < info.height * 0.7; y += 2)
-      for (let x = Math.floor(info.width * 0.2); x < info.width * 0.8; x += 2) {
-        const at = (y * info.width + x) * 3;
-        if (data[at]! > 230 && data[at + 1]! > 230 && data[at + 2]! > 230) white++;
-      }
-    expect(white).toBeGreaterThan(20);
+    await expectInitialsOn(avatar.base64, GREEN);
+  });
+
+  it('many chats at once take the company colour as it comes chosen: checked, applied, each chat on it', async () => {
+    const chats = [
+      { search: 'Berlin 2', title: 'Marketing Berlin 2', id: FIRST_COMPANY_CHAT_ID + 1 },
+      { search: 'продаж 3', title: 'Отдел продаж 3', id: FIRST_COMPANY_CHAT_ID + 2 },
+      { search: 'γραφείο 26', title: 'Ελληνικό γραφείο 26', id: FIRST_COMPANY_CHAT_ID + 25 },
+    ];
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: PLAIN_USER_ID });
+    await app.locator('#bulk summary').click();
+    for (const chat of chats) {
+      await app.locator('#bulk-search').fill(chat.search);
+      const box = app.locator('#bulk-list label', { hasText: new RegExp(`^\\s*${chat.title}$`) }).locator('input');
+      await box.waitFor({ timeout: 10_000 });
+      await box.check();
+    }
+    await app.locator('#bulk-check').click();
+    await app.locator('#bulk-apply:not([disabled])', { hasText: 'Apply to 3 chats' }).waitFor({ timeout: 15_000 });
+    // The brand kit's flow as the README shows it (docs/screenshots/bulk-brand-1280.png).
+    await app.locator('#bulk').screenshot({ path: join(SCREENS, 'bulk-brand-1280.png') });
+    await app.locator('#bulk-apply').click();
+    await app.locator('#bulk-status', { hasText: 'Done: 3 changed, 0 not changed.' }).waitFor({ timeout: 60_000 });
+    for (const chat of chats) await expectInitialsOn(stack.emulator.portals[0]!.chat(chat.id)!.avatar!.base64, BRAND);
   });
 });
