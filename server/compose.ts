@@ -256,6 +256,7 @@ export function composeApp(deps: {
     permission,
     pipeline,
     undoWindowMs: config.avatarHistory.enabled ? config.avatarHistory.undoWindowMs : 0,
+    history,
   });
 
   const settings = createSettingsService({ store, serverMaxUploadBytes: config.uploads.maxBytes });

@@ -3,14 +3,16 @@ import { AppError } from '../errors';
 import type { AvatarLinkFetcher } from '../bitrix24/avatar-link';
 import { AvatarLinkError } from '../bitrix24/avatar-link';
 import type { AvatarPipeline } from '../avatar/avatar-pipeline';
-import type { AvatarHistoryRecords, HistoryKind, HistoryPicture } from '../store/avatar-history';
+import type { AvatarHistoryRecords, HistoryKind, HistoryPicture, SharedPicture } from '../store/avatar-history';
 import type { Portal, PortalSettings } from '../store/store';
 
 // What a change keeps so that it can be taken back: the picture the chat showed before, read
 // from its avatar link while the upload is decoded (and never after Bitrix24 has answered the
 // change, when the link may already show something else or nothing), and the picture the change
 // set, as it was sent. Neither ever holds the change up: a picture that could not be read is kept
-// as the reason why, and the thumbnails are made after the user has the answer.
+// as the reason why, and everything else (the thumbnails, the check of a picture read from a
+// link, the row itself) is done after the user has the answer, one change at a time, and waited
+// for by an Undo of that change and by `idle`. A picture the app already keeps is named, not copied.
 
 /** What Bitrix24 takes back as an avatar (imbot.chat.updateAvatar: an image Bitrix24 keeps as a file). */
 export const RESTORABLE_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
@@ -23,8 +25,17 @@ export type CapturedPicture =
       link: string;
       full: Buffer;
       format: string;
-      /** Its thumbnail, when the picture was already kept (a change through the app set it). */
+      /** Its thumbnail, when the picture was already kept (found before an earlier change). */
       thumb?: Buffer | null;
+    }
+  | {
+      link: string;
+      /**
+       * An earlier change through the app set it, and its entry keeps it (or this instance is
+       * writing that entry still, `being_written`): named there, never read.
+       */
+      setBy: number | 'being_written';
+      format: string;
     }
   | {
       link: string;
@@ -65,13 +76,24 @@ export interface MadeChange {
 export interface ChangeHistory {
   /** Starts reading the picture the chat shows at `link` (its avatar link now), for a change about to be made. */
   capture(portal: Portal, chatId: number, link: string): PictureCapture;
-  /** The change was made: stops reading, keeps both pictures, and makes their thumbnails afterwards. */
+  /**
+   * The change was made: stops reading and answers what the page is told at once; the entry
+   * (thumbnails, checks, the row) is written afterwards, in the background.
+   */
   record(capture: PictureCapture, made: MadeChange): Promise<ChangeHistoryNote>;
+  /**
+   * Waits for the entry of a change this instance is still writing; false when its writing
+   * failed (it is not kept). True at once for any other change.
+   */
+  written(memberId: string, userId: number, changeKey: string): Promise<boolean>;
   /** What the page is told of a change (a retry of it gets the same). */
   describe(memberId: string, userId: number, changeKey: string): Promise<ChangeHistoryNote | null>;
-  /** The thumbnails and checks still running (tests, shutdown). */
+  /** The reads and the entries still being written (tests, shutdown). */
   idle(): Promise<void>;
 }
+
+/** A picture before named by an entry: written (its id), or being written by this instance. */
+type Named = { setBy: number | 'being_written'; format: string };
 
 const POLICY_REFUSALS = new Set(['link_not_allowed', 'not_public']);
 
@@ -93,13 +115,23 @@ export function createChangeHistory(deps: {
     running.add(work);
     void work.finally(() => running.delete(work));
   };
+  /** Entries being written, by change: true once written, false when the writing failed. */
+  const writes = new Map<string, Promise<boolean>>();
+  /** One entry written at a time: the history's decodes never take more than one turn from the uploads. */
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  const changeOf = (memberId: string, userId: number, changeKey: string) => `${memberId}\n${userId}\n${changeKey}`;
+  /** The pictures set by the entries being written (their format), by chat and link. */
+  const beingSet = new Map<string, string>();
+  const pictureAt = (memberId: string, chatId: number, link: string) => `${memberId}\n${chatId}\n${link}`;
 
   const read = async (portal: Portal, chatId: number, link: string, signal: AbortSignal): Promise<CapturedPicture> => {
     if (link === '') return { link, missing: 'no_picture' };
     if (DIGEST_LINK.test(link)) return { link, missing: 'link_too_long' };
-    // A picture the app set or found at this link is still kept: nothing to read.
+    // A picture the app set or found at this link is still kept (or about to be): nothing to read.
+    const format = beingSet.get(pictureAt(portal.memberId, chatId, link));
+    if (format) return { link, setBy: 'being_written', format };
     const kept = await deps.records.findPictureAt(portal.memberId, chatId, link).catch(() => null);
-    if (kept) return { link, full: kept.full, format: kept.format, thumb: kept.thumb };
+    if (kept) return { link, ...kept };
     try {
       const { bytes } = await deps.fetcher.fetch(link, { portalEndpoint: portal.clientEndpoint, signal });
       // Its first bytes only, at once: the decode that checks it comes with its thumbnail, after
@@ -118,53 +150,92 @@ export function createChangeHistory(deps: {
     }
   };
 
-  const noteOf = (at: Date, before: Pick<HistoryPicture, 'full' | 'missing'>): ChangeHistoryNote => {
+  const noteOf = (at: Date, before: Pick<HistoryPicture, 'full' | 'missing'> | Named): ChangeHistoryNote => {
     const undoUntil = new Date(at.getTime() + deps.undoWindowMs);
+    if ('setBy' in before) return { undoUntil, before: 'kept' };
     if (before.missing === 'no_picture') return { undoUntil, before: 'no_picture' };
     if (before.full) return { undoUntil, before: 'kept' };
     return { undoUntil, before: 'not_kept', reason: before.missing ?? 'unreachable' };
   };
 
+  const thumbnail = (memberId: string, data: Buffer) =>
+    deps.pipeline.normaliseAvatar(data, {
+      output: { side: THUMBNAIL_SIDE, format: 'jpeg', jpegQuality: 80 },
+      owner: memberId,
+    });
+
   /**
-   * The thumbnails, which decode each picture (the same admission and checks as an upload, so a
-   * picture read from a link is validated here); a picture Bitrix24 would not take back as it is
-   * is kept normalised instead.
+   * A picture read from a link, decoded for its thumbnail (the same admission and checks as an
+   * upload, so it is validated here); one Bitrix24 would not take back as it is is kept
+   * normalised instead.
    */
-  const makeThumbnails = async (
+  const checkedBefore = async (
     memberId: string,
-    id: number,
     before: HistoryPicture,
-    after: HistoryPicture,
     settings: PortalSettings,
-  ) => {
-    const thumbnail = (data: Buffer) =>
-      deps.pipeline.normaliseAvatar(data, {
-        output: { side: THUMBNAIL_SIDE, format: 'jpeg', jpegQuality: 80 },
+  ): Promise<HistoryPicture> => {
+    if (!before.full || before.thumb) return before;
+    try {
+      const checked = await thumbnail(memberId, before.full);
+      if (RESTORABLE_FORMATS.has(before.format ?? ''))
+        return { ...before, thumb: checked.data, format: checked.source.format };
+      const normalised = await deps.pipeline.normaliseAvatar(before.full, {
+        output: { side: settings.outputSide, format: settings.outputFormat, jpegQuality: settings.jpegQuality },
         owner: memberId,
       });
-    const update: { before?: Partial<HistoryPicture>; after?: Partial<HistoryPicture> } = {};
-    // Only what has none yet: a picture the app set has its thumbnail from the upload's own pixels,
-    // and one it kept before has its own; a picture read from a link is decoded here, which checks it.
-    if (after.full && !after.thumb) update.after = { thumb: (await thumbnail(after.full)).data };
-    if (before.full && !before.thumb) {
-      try {
-        const checked = await thumbnail(before.full);
-        update.before = { thumb: checked.data, format: checked.source.format };
-        if (!RESTORABLE_FORMATS.has(before.format ?? '')) {
-          const normalised = await deps.pipeline.normaliseAvatar(before.full, {
-            output: { side: settings.outputSide, format: settings.outputFormat, jpegQuality: settings.jpegQuality },
-            owner: memberId,
-          });
-          update.before = { ...update.before, full: normalised.data, format: normalised.format };
-        }
-      } catch (error) {
-        const code = error instanceof AppError ? error.code : 'INTERNAL';
-        deps.log.warn({ memberId, id, code }, 'old avatar is not a usable image: not kept');
-        update.before = { full: null, thumb: null, format: null, missing: 'not_an_image' };
-      }
+      return { full: normalised.data, format: normalised.format, thumb: checked.data, missing: null };
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'INTERNAL';
+      deps.log.warn({ memberId, code }, 'old avatar is not a usable image: not kept');
+      return { full: null, thumb: null, format: null, missing: 'not_an_image' };
     }
-    await deps.records.completePictures(memberId, id, update);
   };
+
+  /** A picture named by an entry written before this one (one at a time, in order): found now. */
+  const named = async (made: MadeChange, before: Named): Promise<HistoryPicture | SharedPicture> => {
+    if (before.setBy !== 'being_written') return { setBy: before.setBy, format: before.format };
+    const kept = await deps.records.findPictureAt(made.portal.memberId, made.chatId, made.linkBefore);
+    if (!kept) return { full: null, format: null, thumb: null, missing: 'not_stored' };
+    return 'setBy' in kept ? kept : { ...kept, missing: null };
+  };
+
+  /** The entry of a made change, once its pictures are checked and have their thumbnails. */
+  const writeEntry = async (made: MadeChange, at: Date, captured: HistoryPicture | Named): Promise<boolean> => {
+    const memberId = made.portal.memberId;
+    try {
+      const before =
+        'setBy' in captured ? await named(made, captured) : await checkedBefore(memberId, captured, made.settings);
+      const after: HistoryPicture = {
+        full: made.after.data,
+        format: made.after.format,
+        thumb: made.after.thumb ?? (await thumbnail(memberId, made.after.data)).data,
+        missing: null,
+      };
+      await deps.records.add(
+        {
+          memberId,
+          chatId: made.chatId,
+          userId: made.user.id,
+          userName: made.user.name,
+          at,
+          changeKey: made.changeKey,
+          kind: made.kind,
+          linkBefore: made.linkBefore,
+          linkAfter: made.linkAfter,
+          before,
+          after,
+        },
+        deps.bytesPerPortal,
+      );
+      return true;
+    } catch (error) {
+      deps.log.error({ err: error, memberId, chatId: made.chatId }, 'avatar history not written');
+      return false;
+    }
+  };
+
+  const written: ChangeHistory['written'] = async (memberId, userId, changeKey) =>
+    (await writes.get(changeOf(memberId, userId, changeKey))) ?? true;
 
   return {
     capture(portal, chatId, link) {
@@ -179,59 +250,38 @@ export function createChangeHistory(deps: {
       capture.stop();
       const captured = await capture.result;
       const at = new Date(now());
-      let before: HistoryPicture =
+      const none = { full: null, format: null, thumb: null };
+      let before: HistoryPicture | Named =
         'full' in captured
           ? { full: captured.full, format: captured.format, thumb: captured.thumb ?? null, missing: null }
-          : { full: null, format: null, thumb: null, missing: captured.missing };
+          : 'setBy' in captured
+            ? { setBy: captured.setBy, format: captured.format }
+            : { ...none, missing: captured.missing };
       // The link read was not the one the change replaced: someone changed the chat meanwhile.
       if (captured.link !== made.linkBefore)
-        before = {
-          full: null,
-          format: null,
-          thumb: null,
-          missing: made.linkBefore === '' ? 'no_picture' : 'changed_meanwhile',
-        };
-      const after: HistoryPicture = {
-        full: made.after.data,
-        format: made.after.format,
-        thumb: made.after.thumb ?? null,
-        missing: null,
-      };
-      let id: number;
-      try {
-        id = await deps.records.add(
-          {
-            memberId: made.portal.memberId,
-            chatId: made.chatId,
-            userId: made.user.id,
-            userName: made.user.name,
-            at,
-            changeKey: made.changeKey,
-            kind: made.kind,
-            linkBefore: made.linkBefore,
-            linkAfter: made.linkAfter,
-            before,
-            after,
-          },
-          deps.bytesPerPortal,
-        );
-      } catch (error) {
-        deps.log.error(
-          { err: error, memberId: made.portal.memberId, chatId: made.chatId },
-          'avatar history not written',
-        );
-        return { undoUntil: at, before: 'not_kept', reason: 'not_stored' };
-      }
-      if ((after.full && !after.thumb) || (before.full && !before.thumb))
-        track(
-          makeThumbnails(made.portal.memberId, id, before, after, made.settings).catch((error: unknown) =>
-            deps.log.error({ err: error, memberId: made.portal.memberId, id }, 'avatar history thumbnails not made'),
-          ),
-        );
+        before = { ...none, missing: made.linkBefore === '' ? 'no_picture' : 'changed_meanwhile' };
+      const change = changeOf(made.portal.memberId, made.user.id, made.changeKey);
+      const setting = pictureAt(made.portal.memberId, made.chatId, made.linkAfter);
+      beingSet.set(setting, made.after.format);
+      const write = lastWrite.then(() => writeEntry(made, at, before));
+      lastWrite = write;
+      writes.set(change, write);
+      track(
+        write.then((ok) => {
+          beingSet.delete(setting);
+          // A failed write is remembered for the undo window, so that its Undo says why.
+          if (ok) writes.delete(change);
+          else setTimeout(() => writes.get(change) === write && writes.delete(change), deps.undoWindowMs).unref();
+        }),
+      );
       return noteOf(at, before);
     },
 
+    written,
+
     async describe(memberId, userId, changeKey) {
+      if (!(await written(memberId, userId, changeKey)))
+        return { undoUntil: new Date(now()), before: 'not_kept', reason: 'not_stored' };
       const entry = await deps.records.findByChange(memberId, userId, changeKey);
       return entry ? noteOf(entry.at, entry.before) : null;
     },

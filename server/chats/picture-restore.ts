@@ -3,7 +3,7 @@ import type { AvatarPipeline } from '../avatar/avatar-pipeline';
 import { readImageHeader } from '../avatar/image-header';
 import type { AvatarHistoryRecords, HistoryEntry, HistoryPicture, ListedPicture } from '../store/avatar-history';
 import type { Portal, PortalSettings } from '../store/store';
-import { RESTORABLE_FORMATS, THUMBNAIL_SIDE, type ChangeHistoryNote } from './change-history';
+import { RESTORABLE_FORMATS, THUMBNAIL_SIDE, type ChangeHistory, type ChangeHistoryNote } from './change-history';
 import type { ChatPermission } from './chat-permission';
 import type { AvatarChanged, ChangePending, ChatAvatarChanges } from './update-chat-avatar';
 
@@ -42,15 +42,23 @@ export interface PictureRestore {
 /** The history a chat shows at most. */
 const HISTORY_LENGTH = 20;
 
+/** An entry is written within milliseconds of the change's answer; these waits cover a busy instance. */
+const LOOK_AGAIN_MS = [100, 400, 1000];
+
 export function createPictureRestore(deps: {
   changes: ChatAvatarChanges;
   records: AvatarHistoryRecords;
   permission: Pick<ChatPermission, 'assertMayChange'>;
   pipeline: AvatarPipeline;
   undoWindowMs: number;
+  /** The entries this instance is still writing (change-history.ts): an Undo waits for its change's. */
+  history?: Pick<ChangeHistory, 'written'>;
+  /** How long an Undo looks again for an entry another instance may still be writing. */
+  lookAgainMs?: number[];
   now?: () => number;
 }): PictureRestore {
   const now = deps.now ?? Date.now;
+  const lookAgainMs = deps.lookAgainMs ?? LOOK_AGAIN_MS;
   const withinWindow = (at: Date) => now() - at.getTime() <= deps.undoWindowMs;
 
   /** A picture fit to send: one whose thumbnail was never made is checked now, as an upload would be. */
@@ -93,7 +101,16 @@ export function createPictureRestore(deps: {
   return {
     undo({ undone, changeKey, settings, ...who }) {
       return put(who, 'undo', changeKey, settings, async () => {
-        const entry = await deps.records.findByChange(who.portal.memberId, who.user.id, undone);
+        // The answer offering this Undo may have gone before its entry was written.
+        if (deps.history && !(await deps.history.written(who.portal.memberId, who.user.id, undone)))
+          throw notKept('not_stored');
+        const find = () => deps.records.findByChange(who.portal.memberId, who.user.id, undone);
+        let entry = await find();
+        // Made through another instance, which may be writing it still.
+        for (const wait of entry ? [] : lookAgainMs) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          if ((entry = await find())) break;
+        }
         if (!entry || entry.chatId !== who.chatId)
           throw new AppError('NOTHING_TO_UNDO', { detail: `no change ${undone} of this user in chat ${who.chatId}` });
         if (!withinWindow(entry.at))

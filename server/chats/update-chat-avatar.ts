@@ -9,7 +9,7 @@ import type { Portal, PortalSettings, Store } from '../store/store';
 import { CHECKING_RETRY_AFTER_S, createChangeRecords, type Claimed } from './change-records';
 import type { AvatarPipeline, CropRect } from '../avatar/avatar-pipeline';
 import type { ChatAccess, ChatPermission, ChatView } from './chat-permission';
-import { THUMBNAIL_SIDE, type ChangeHistory, type ChangeHistoryNote, type PictureCapture } from './change-history';
+import type { ChangeHistory, ChangeHistoryNote, PictureCapture } from './change-history';
 import type { HistoryKind } from '../store/avatar-history';
 import {
   afterRecheck,
@@ -250,8 +250,6 @@ export function createUpdateChatAvatar(deps: {
             },
             signal: change.signal,
             owner: change.portal.memberId,
-            // The history keeps a thumbnail of what the change sets: made from the same pixels.
-            thumbnailSide: capture ? THUMBNAIL_SIDE : undefined,
           });
       // A page that has gone drops a change still waiting for its turn in the portal's queue.
       const rest = await deps.clients.forOwner(change.portal, change.user.id, { signal: change.signal });

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database';
 import type { Dialect } from './dialect';
 
 // The pictures of each change made through the app: the one the chat showed before (read from
@@ -42,7 +43,17 @@ export interface HistoryEntry {
   after: HistoryPicture;
 }
 
-export type NewHistoryEntry = Omit<HistoryEntry, 'id'>;
+/**
+ * The picture a change replaces when an earlier change of the chat set it and its row still keeps
+ * it: stored once, there, and named by the new row instead of copied into it.
+ */
+export interface SharedPicture {
+  /** The entry whose picture after this is. */
+  setBy: number;
+  format: string;
+}
+
+export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'before'> & { before: HistoryPicture | SharedPicture };
 
 /** Both thumbnails of a change, for the audit log. */
 export interface ChangeThumbnails {
@@ -54,16 +65,10 @@ export interface ChangeThumbnails {
 
 export interface AvatarHistoryRecords {
   /**
-   * Keeps a change's pictures, then drops the portal's oldest rows beyond `budgetBytes` (never
-   * the new one); answers the new row's id.
+   * Keeps a change's pictures (a picture before that an earlier entry keeps, by reference), then
+   * drops the portal's oldest rows beyond `budgetBytes` (never the new one); answers the new row's id.
    */
   add(entry: NewHistoryEntry, budgetBytes: number): Promise<number>;
-  /** The thumbnails made after the change was answered; a picture found unusable loses its full bytes. */
-  completePictures(
-    memberId: string,
-    id: number,
-    pictures: { before?: Partial<HistoryPicture>; after?: Partial<HistoryPicture> },
-  ): Promise<void>;
   /** One entry with its full pictures. */
   find(memberId: string, id: number): Promise<HistoryEntry | null>;
   /** The entry of one user's change, by its key. */
@@ -71,14 +76,15 @@ export interface AvatarHistoryRecords {
   /** The entries of one user's changes, by their keys (a bulk job's chats: `bulk:<job>:<chat>`), newest of each key. */
   findByChanges(memberId: string, userId: number, changeKeys: string[]): Promise<HistoryEntry[]>;
   /**
-   * A kept full picture the chat showed at `link` (set by a change through the app, or found before
-   * one): a change that replaces it needs not read the link again.
+   * A kept full picture the chat showed at `link`: one a change through the app set, named by its
+   * entry (nothing of it read), or, copied, one found before a change. A change that replaces it
+   * needs not read the link again.
    */
   findPictureAt(
     memberId: string,
     chatId: number,
     link: string,
-  ): Promise<{ full: Buffer; format: string; thumb: Buffer | null } | null>;
+  ): Promise<SharedPicture | { full: Buffer; format: string; thumb: Buffer | null } | null>;
   /** A chat's newest entries, thumbnails only (no full pictures), and whether each full picture is still kept. */
   listChat(
     memberId: string,
@@ -103,6 +109,34 @@ const length = (buffer: Buffer | null | undefined) => buffer?.length ?? 0;
 export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
   const { db } = d;
 
+  /** Rows with their picture before wherever it is kept: in their own columns or the row that set it. */
+  const entryRows = () =>
+    db
+      .selectFrom('avatar_history')
+      .selectAll()
+      .select([SET_BY_FULL.as('set_by_full'), SET_BY_THUMB.as('set_by_thumb')]);
+
+  /**
+   * Rows that name a row about to be deleted for their picture before (`heirs`) take that picture
+   * into their own columns first: a picture is stored once, but kept as long as an entry needs it.
+   */
+  const adoptPictures = async (trx: Kysely<Database>, heirs: number[]) => {
+    for (let i = 0; i < heirs.length; i += 500) {
+      const ids = heirs.slice(i, i + 500);
+      // Each SET reads the row as it was: the reference is read before it is cleared.
+      await trx
+        .updateTable('avatar_history')
+        .set({ before_full: SET_BY_FULL, before_thumb: SET_BY_THUMB, before_set_by: null })
+        .where('id', 'in', ids)
+        .execute();
+      await trx
+        .updateTable('avatar_history')
+        .set({ bytes: sql<number>`${ROW_BYTES}` })
+        .where('id', 'in', ids)
+        .execute();
+    }
+  };
+
   const entryOf = (row: HistoryRow): HistoryEntry => ({
     id: row.id,
     memberId: row.member_id,
@@ -115,9 +149,9 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
     linkBefore: row.link_before,
     linkAfter: row.link_after,
     before: {
-      full: row.before_full ?? null,
+      full: row.before_full ?? row.set_by_full ?? null,
       format: row.before_format,
-      thumb: row.before_thumb,
+      thumb: row.before_thumb ?? row.set_by_thumb ?? null,
       missing: row.before_missing,
     },
     after: {
@@ -133,6 +167,24 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
       return db.transaction().execute(async (trx) => {
         // Rows of one portal are added one at a time: the budget is counted over a settled set.
         await d.lock(trx, `avatar_history:${entry.memberId}`);
+        let before: HistoryPicture = isShared(entry.before)
+          ? { full: null, format: entry.before.format, thumb: null, missing: null }
+          : entry.before;
+        let setBy = isShared(entry.before) ? entry.before.setBy : null;
+        if (setBy !== null) {
+          const keeper = await trx
+            .selectFrom('avatar_history')
+            .select('id')
+            .where('member_id', '=', entry.memberId)
+            .where('id', '=', setBy)
+            .where('after_full', 'is not', null)
+            .executeTakeFirst();
+          // Gone since the change began (the budget or the prune): nothing left to name.
+          if (!keeper) {
+            before = { full: null, format: null, thumb: null, missing: 'not_stored' };
+            setBy = null;
+          }
+        }
         const { id } = await trx
           .insertInto('avatar_history')
           .values({
@@ -145,15 +197,16 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
             kind: entry.kind,
             link_before: entry.linkBefore,
             link_after: entry.linkAfter,
-            before_full: entry.before.full,
-            before_format: entry.before.format,
-            before_thumb: entry.before.thumb,
-            before_missing: entry.before.missing,
+            before_full: before.full,
+            before_format: before.format,
+            before_thumb: before.thumb,
+            before_missing: before.missing,
+            before_set_by: setBy,
             after_full: entry.after.full,
             after_format: entry.after.format,
             after_thumb: entry.after.thumb,
             after_missing: entry.after.missing,
-            bytes: pictureBytes(entry.before) + pictureBytes(entry.after),
+            bytes: pictureBytes(before) + pictureBytes(entry.after),
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -165,13 +218,26 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
           .orderBy('id', 'desc')
           .execute();
         // The new row counts first: it is kept whatever it weighs, and the oldest go.
-        let total = pictureBytes(entry.before) + pictureBytes(entry.after);
+        let total = pictureBytes(before) + pictureBytes(entry.after);
         const dropped: number[] = [];
         for (const row of rows) {
           if (row.id === id) continue;
           total += row.bytes;
           if (total > budgetBytes) dropped.push(row.id);
         }
+        // A row kept that named a dropped one takes its picture: the portal may pass its budget by
+        // that much until its next change.
+        const going = new Set(dropped);
+        const heirs: number[] = [];
+        for (let i = 0; i < dropped.length; i += 500)
+          for (const row of await trx
+            .selectFrom('avatar_history')
+            .select('id')
+            .where('member_id', '=', entry.memberId)
+            .where('before_set_by', 'in', dropped.slice(i, i + 500))
+            .execute())
+            if (!going.has(row.id)) heirs.push(row.id);
+        await adoptPictures(trx, heirs);
         for (let i = 0; i < dropped.length; i += 500)
           await trx
             .deleteFrom('avatar_history')
@@ -182,44 +248,13 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
       });
     },
 
-    async completePictures(memberId, id, pictures) {
-      // Only what is given is written: a full picture is not read and written back for a thumbnail.
-      const set: Record<string, Buffer | string | null> = {};
-      for (const side of ['before', 'after'] as const)
-        for (const [field, value] of Object.entries(pictures[side] ?? {}))
-          if (value !== undefined) set[`${side}_${field}`] = value as Buffer | string | null;
-      if (Object.keys(set).length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('avatar_history')
-          .set(set)
-          .where('member_id', '=', memberId)
-          .where('id', '=', id)
-          .execute();
-        // SQLite's length() of a blob reads its header, not its bytes.
-        await trx
-          .updateTable('avatar_history')
-          .set({ bytes: sql<number>`${ROW_BYTES}` })
-          .where('member_id', '=', memberId)
-          .where('id', '=', id)
-          .execute();
-      });
-    },
-
     async find(memberId, id) {
-      const row = await db
-        .selectFrom('avatar_history')
-        .selectAll()
-        .where('member_id', '=', memberId)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await entryRows().where('member_id', '=', memberId).where('id', '=', id).executeTakeFirst();
       return row ? entryOf(row) : null;
     },
 
     async findByChange(memberId, userId, changeKey) {
-      const row = await db
-        .selectFrom('avatar_history')
-        .selectAll()
+      const row = await entryRows()
         .where('member_id', '=', memberId)
         .where('user_id', '=', userId)
         .where('change_key', '=', changeKey)
@@ -232,9 +267,7 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
       const found = new Map<string, HistoryEntry>();
       // The keys in lists PostgreSQL and SQLite both take as bound parameters.
       for (let i = 0; i < changeKeys.length; i += 100) {
-        const rows = await db
-          .selectFrom('avatar_history')
-          .selectAll()
+        const rows = await entryRows()
           .where('member_id', '=', memberId)
           .where('change_key', 'in', changeKeys.slice(i, i + 100))
           .where('user_id', '=', userId)
@@ -247,27 +280,31 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
 
     async findPictureAt(memberId, chatId, link) {
       if (link === '') return null;
+      // Set by a change: named, not read (the new row points at it).
       const set = await db
         .selectFrom('avatar_history')
-        .select(['after_full as full', 'after_format as format', 'after_thumb as thumb'])
+        .select(['id', 'after_format'])
         .where('member_id', '=', memberId)
         .where('chat_id', '=', chatId)
         .where('link_after', '=', link)
         .where('after_full', 'is not', null)
         .orderBy('id', 'desc')
         .executeTakeFirst();
-      const found =
-        set ??
-        (await db
-          .selectFrom('avatar_history')
-          .select(['before_full as full', 'before_format as format', 'before_thumb as thumb'])
-          .where('member_id', '=', memberId)
-          .where('chat_id', '=', chatId)
-          .where('link_before', '=', link)
-          .where('before_full', 'is not', null)
-          .orderBy('id', 'desc')
-          .executeTakeFirst());
-      return found?.full && found.format ? { full: found.full, format: found.format, thumb: found.thumb } : null;
+      if (set?.after_format) return { setBy: set.id, format: set.after_format };
+      const found = await db
+        .selectFrom('avatar_history')
+        .select(['before_full', 'before_format', 'before_thumb', 'before_set_by'])
+        .where('member_id', '=', memberId)
+        .where('chat_id', '=', chatId)
+        .where('link_before', '=', link)
+        .where((eb) => eb.or([eb('before_full', 'is not', null), eb('before_set_by', 'is not', null)]))
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      if (!found?.before_format) return null;
+      if (found.before_set_by !== null) return { setBy: Number(found.before_set_by), format: found.before_format };
+      return found.before_full
+        ? { full: found.before_full, format: found.before_format, thumb: found.before_thumb }
+        : null;
     },
 
     async listChat(memberId, chatId, limit) {
@@ -285,14 +322,14 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
           'link_before',
           'link_after',
           'before_format',
-          'before_thumb',
           'before_missing',
           'after_format',
           'after_thumb',
           'after_missing',
         ])
+        .select(sql<Buffer | null>`coalesce(before_thumb, ${SET_BY_THUMB})`.as('before_thumb'))
         .select((eb) => [
-          eb.case().when('before_full', 'is not', null).then(1).else(0).end().as('before_kept'),
+          sql<number>`CASE WHEN before_full IS NOT NULL OR ${SET_BY_KEPT} THEN 1 ELSE 0 END`.as('before_kept'),
           eb.case().when('after_full', 'is not', null).then(1).else(0).end().as('after_kept'),
         ])
         .where('member_id', '=', memberId)
@@ -319,7 +356,8 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
       if (changes.length === 0) return [];
       const rows = await db
         .selectFrom('avatar_history')
-        .select(['user_id', 'change_key', 'before_thumb', 'after_thumb'])
+        .select(['user_id', 'change_key', 'after_thumb'])
+        .select(sql<Buffer | null>`coalesce(before_thumb, ${SET_BY_THUMB})`.as('before_thumb'))
         .where('member_id', '=', memberId)
         .where(
           'change_key',
@@ -339,20 +377,39 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
     },
 
     async prune(fullBefore, before) {
+      const retentionEnd = d.time(before.getTime());
+      const windowEnd = d.time(fullBefore.getTime());
+      // An entry kept that names one past retention takes its picture (its thumbnail by then) first.
+      const heirs = await db
+        .selectFrom('avatar_history')
+        .select('id')
+        .where('at', '>=', retentionEnd)
+        .where('before_set_by', 'in', (eb) =>
+          eb.selectFrom('avatar_history').select('id').where('at', '<', retentionEnd),
+        )
+        .execute();
+      await adoptPictures(
+        db,
+        heirs.map((row) => row.id),
+      );
       const { numDeletedRows } = await db
         .deleteFrom('avatar_history')
-        .where('at', '<', d.time(before.getTime()))
+        .where('at', '<', retentionEnd)
         .executeTakeFirst();
+      // A picture after that a newer entry still within the window names as its picture before stays.
+      const named = sql<boolean>`EXISTS (SELECT 1 FROM avatar_history r WHERE r.before_set_by = avatar_history.id AND r.at >= ${windowEnd})`;
       const { numUpdatedRows } = await db
         .updateTable('avatar_history')
         // The thumbnails stay, and are all the row then weighs.
         .set({
           before_full: null,
-          after_full: null,
-          bytes: sql<number>`coalesce(length(before_thumb), 0) + coalesce(length(after_thumb), 0)`,
+          after_full: sql<Buffer | null>`CASE WHEN ${named} THEN after_full ELSE NULL END`,
+          bytes: sql<number>`coalesce(length(before_thumb), 0) + coalesce(length(after_thumb), 0) + CASE WHEN ${named} THEN coalesce(length(after_full), 0) ELSE 0 END`,
         })
-        .where('at', '<', d.time(fullBefore.getTime()))
-        .where((eb) => eb.or([eb('before_full', 'is not', null), eb('after_full', 'is not', null)]))
+        .where('at', '<', windowEnd)
+        .where((eb) =>
+          eb.or([eb('before_full', 'is not', null), eb.and([eb('after_full', 'is not', null), eb.not(named)])]),
+        )
         .executeTakeFirst();
       return { pictures: Number(numUpdatedRows), entries: Number(numDeletedRows) };
     },
@@ -374,6 +431,15 @@ export function avatarHistoryRecords(d: Dialect): AvatarHistoryRecords {
       return Number(total);
     },
   };
+}
+
+/** The picture after of the row a row's picture before is kept in (none when it keeps its own). */
+const SET_BY_FULL = sql<Buffer | null>`(SELECT p.after_full FROM avatar_history p WHERE p.id = avatar_history.before_set_by)`;
+const SET_BY_THUMB = sql<Buffer | null>`(SELECT p.after_thumb FROM avatar_history p WHERE p.id = avatar_history.before_set_by)`;
+const SET_BY_KEPT = sql<boolean>`EXISTS (SELECT 1 FROM avatar_history p WHERE p.id = avatar_history.before_set_by AND p.after_full IS NOT NULL)`;
+
+function isShared(picture: HistoryPicture | SharedPicture): picture is SharedPicture {
+  return 'setBy' in picture;
 }
 
 /** A row's weight, from its columns. */
@@ -405,4 +471,7 @@ interface HistoryRow {
   after_format: string | null;
   after_thumb: Buffer | null;
   after_missing: string | null;
+  before_set_by?: number | null;
+  set_by_full?: Buffer | null;
+  set_by_thumb?: Buffer | null;
 }

@@ -150,6 +150,8 @@ export interface AvatarHistoryTable {
   after_format: string | null;
   after_thumb: Buffer | null;
   after_missing: string | null;
+  /** The row whose picture after is this row's picture before, kept there once (its own before_* columns then empty). */
+  before_set_by: Defaulted<number | null>;
   /** The bytes of its pictures and thumbnails, for the portal's budget. */
   bytes: number;
 }

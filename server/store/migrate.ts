@@ -18,6 +18,7 @@ import { up as requestLog } from './migrations/017_request_log';
 import { up as uninstallClean } from './migrations/018_uninstall_clean';
 import { up as avatarHistoryBudget } from './migrations/019_avatar_history_budget';
 import { up as bulkUndo } from './migrations/020_bulk_undo';
+import { up as avatarHistorySharedBefore } from './migrations/021_avatar_history_shared_before';
 
 export type Up = (db: Kysely<unknown>, columns: ColumnKinds) => Promise<void>;
 
@@ -43,6 +44,7 @@ export const MIGRATIONS: Record<string, Up> = {
   '018_uninstall_clean': uninstallClean,
   '019_avatar_history_budget': avatarHistoryBudget,
   '020_bulk_undo': bulkUndo,
+  '021_avatar_history_shared_before': avatarHistorySharedBefore,
 };
 
 /**

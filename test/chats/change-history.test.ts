@@ -124,6 +124,7 @@ describe('keeping the picture a change replaces', () => {
     const note = await h.record(capture, await made({ linkBefore: '' }));
     expect(note.before).toBe('no_picture');
     expect(hits).toBe(0);
+    await h.idle();
     expect((await records.findByChange('member-a', 7, 'key-1'))?.before.missing).toBe('no_picture');
   });
 
@@ -143,8 +144,88 @@ describe('keeping the picture a change replaces', () => {
     const capture = h.capture(portal(), 12, second.linkBefore);
     expect(await h.record(capture, second)).toMatchObject({ before: 'kept' });
     expect(hits).toBe(0);
+    await h.idle();
     const entry = await records.findByChange('member-a', 7, 'key-2');
     expect(entry?.before.full?.equals(first.after.data)).toBe(true);
+  });
+
+  it('stores a picture once: the change that replaces it names the entry that set it, even one still being written', async () => {
+    handler = serveImage(await png(32, 32));
+    const h = history();
+    const first = await made();
+    const second = await made({
+      changeKey: 'key-2',
+      linkBefore: first.linkAfter,
+      linkAfter: `${origin}/upload/third.jpg`,
+      after: { data: await photo(200, 200), format: 'jpeg' },
+    });
+    const read = h.capture(portal(), 12, first.linkBefore);
+    await read.result;
+    await h.record(read, first);
+    // Not waited for: the next change comes while the first one's entry is being written.
+    hits = 0;
+    expect(await h.record(h.capture(portal(), 12, second.linkBefore), second)).toMatchObject({ before: 'kept' });
+    const third = await made({ changeKey: 'key-3', linkBefore: second.linkAfter, linkAfter: `${origin}/upload/4.jpg` });
+    await h.idle();
+    expect(await h.record(h.capture(portal(), 12, third.linkBefore), third)).toMatchObject({ before: 'kept' });
+    await h.idle();
+    expect(hits).toBe(0);
+    const rows = await dialect.db
+      .selectFrom('avatar_history')
+      .select(['id', 'change_key', 'before_full', 'before_set_by', 'after_full'])
+      .orderBy('id')
+      .execute();
+    // Each picture once: the first change's two, and one for each change after it.
+    expect(rows.map((row) => [row.before_full !== null, row.after_full !== null])).toEqual([
+      [true, true],
+      [false, true],
+      [false, true],
+    ]);
+    expect(rows.slice(1).map((row) => row.before_set_by)).toEqual([rows[0]!.id, rows[1]!.id]);
+    expect((await records.findByChange('member-a', 7, 'key-2'))?.before.full?.equals(first.after.data)).toBe(true);
+    expect((await records.findByChange('member-a', 7, 'key-3'))?.before.full?.equals(second.after.data)).toBe(true);
+  });
+
+  it('answers before the entry is written, and whoever waits for the change (an Undo) gets it once it is', async () => {
+    handler = serveImage(await png(120, 120));
+    const h = history();
+    const change = await made();
+    const capture = h.capture(portal(), 12, change.linkBefore);
+    await capture.result;
+    expect(await h.record(capture, change)).toMatchObject({ before: 'kept' });
+    expect(await h.written('member-a', 7, 'key-1')).toBe(true);
+    const entry = await records.findByChange('member-a', 7, 'key-1');
+    expect(entry?.before.thumb).toBeInstanceOf(Buffer);
+    expect(entry?.after.thumb).toBeInstanceOf(Buffer);
+    // Nothing being written for any other change: no wait.
+    expect(await h.written('member-a', 7, 'another')).toBe(true);
+  });
+
+  it('says an entry that could not be written is not kept, to its Undo and to a retry of its change', async () => {
+    const failing: AvatarHistoryRecords = {
+      ...records,
+      add: () => Promise.reject(new Error('disk full')),
+    };
+    const h = createChangeHistory({
+      records: failing,
+      fetcher: createAvatarLinkFetcher({
+        policy: {
+          allowHttp: true,
+          extraHosts: [],
+          egress: { ...STRICT_EGRESS, allowPrivateNetworks: true },
+          maxBytes: 1 << 20,
+          timeoutMs: 2000,
+        },
+      }),
+      pipeline: createAvatarPipeline({ maxInputPixels: 50_000_000 }),
+      log: pino({ level: 'silent' }),
+      undoWindowMs: 15 * 60_000,
+      bytesPerPortal: 16 << 20,
+    });
+    const change = await made({ linkBefore: '' });
+    await h.record(h.capture(portal(), 12, ''), change);
+    expect(await h.written('member-a', 7, 'key-1')).toBe(false);
+    expect(await h.describe('member-a', 7, 'key-1')).toMatchObject({ before: 'not_kept', reason: 'not_stored' });
   });
 
   it('decodes nothing after the answer when both thumbnails are at hand', async () => {
@@ -203,6 +284,7 @@ describe('keeping the picture a change replaces', () => {
     const note = await h.record(capture, change);
     expect(Date.now() - started).toBeLessThan(500);
     expect(note).toMatchObject({ before: 'not_kept', reason: 'not_in_time' });
+    await h.idle();
   });
 
   it('says why a link gave no picture: refused, not an image, or the chat changed meanwhile', async () => {
@@ -227,6 +309,7 @@ describe('keeping the picture a change replaces', () => {
     handler = serveImage(await png(16, 16));
     const moved = await made({ changeKey: 'key-3', linkBefore: `${origin}/upload/someone-else.png` });
     expect(await recordRead(`${origin}/upload/old.png`, moved)).toMatchObject({ reason: 'changed_meanwhile' });
+    await h.idle();
   });
 
   it('drops a picture whose header passes but which does not decode, once its thumbnail is tried', async () => {

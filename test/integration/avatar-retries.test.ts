@@ -131,6 +131,30 @@ describe('an Apply sent again with its Idempotency-Key', () => {
     expect(entries[0]).toMatchObject({ result: 'ok', notes: expect.arrayContaining(['confirmed_after_no_answer']) });
   });
 
+  it('a change whose answer never came offers no Undo: no history entry, none on the retry, and Undo finds nothing', async () => {
+    await upload(MARKETING_CHAT_ID, newKey());
+    const key = newKey();
+    const audited = await okEntries();
+    portal().injectFault({ method: 'batch', answerLatencyMs: REST_TIMEOUT_MS + 500, times: 1 });
+    const first = await upload(MARKETING_CHAT_ID, key);
+    expect(first.status).toBe(202);
+    expect(first.body.history).toBeUndefined();
+    // Made after all, as the app finds from the avatar link.
+    await until(async () => (await okEntries()) === audited + 1);
+    const retry = await upload(MARKETING_CHAT_ID, key);
+    expect(retry.status).toBe(200);
+    expect(retry.body.history).toBeUndefined();
+    await stack.historyIdle();
+    expect(await stack.store.avatarHistory.findByChange(portal().memberId, ADMIN_USER_ID, key)).toBeNull();
+    const undo = await stack.http
+      .post(`/api/chats/${MARKETING_CHAT_ID}/undo`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Idempotency-Key', newKey())
+      .send({ changeKey: key });
+    expect(undo.status).toBe(404);
+    expect(undo.body.error.code).toBe('NOTHING_TO_UNDO');
+  });
+
   it('a change the app found made after its instance died is answered on the retry, not sent again', async () => {
     await upload(MARKETING_CHAT_ID, newKey());
     const key = newKey();

@@ -151,7 +151,8 @@ describe.each(PORTAL_PROFILES)('Undo and the history of pictures on a %s portal'
     const mine = await undo(PLAIN_USER_ID, MARKETING_CHAT_ID, change.changeKey);
     expect(mine.status).toBe(404);
     expect(mine.body.error.code).toBe('NOTHING_TO_UNDO');
-    // Sixteen minutes pass.
+    // Sixteen minutes pass (over the entry, written after the answer).
+    await stack.historyIdle();
     const file = new Database((stack.temp as TempStore & { path: string }).path);
     file.prepare('UPDATE avatar_history SET at = at - 16 * 60000 WHERE change_key = ?').run(change.changeKey);
     file.close();

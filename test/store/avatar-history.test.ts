@@ -82,10 +82,11 @@ describe.each(storeImplementations())('%s store: avatar history', (_name, open) 
     });
   });
 
-  it('finds a kept picture by the link the chat showed it at, set by a change or found before one', async () => {
-    await history().add(entry(), BUDGET);
-    expect((await history().findPictureAt('member-a', 12, entry().linkAfter))?.full.length).toBe(200);
-    expect((await history().findPictureAt('member-a', 12, entry().linkBefore))?.full.length).toBe(100);
+  it('finds a kept picture by the link the chat showed it at, set by a change (named) or found before one (copied)', async () => {
+    const id = await history().add(entry(), BUDGET);
+    expect(await history().findPictureAt('member-a', 12, entry().linkAfter)).toEqual({ setBy: id, format: 'png' });
+    const found = await history().findPictureAt('member-a', 12, entry().linkBefore);
+    expect(found && 'full' in found && found.full.length).toBe(100);
     expect(await history().findPictureAt('member-a', 13, entry().linkAfter)).toBeNull();
     expect(await history().findPictureAt('member-a', 12, '')).toBeNull();
   });
@@ -104,21 +105,6 @@ describe.each(storeImplementations())('%s store: avatar history', (_name, open) 
     expect(listed[0]!.after.thumb?.length).toBe(10);
     expect('full' in listed[0]!.after).toBe(false);
     expect(await history().listChat('member-a', 12, 1)).toHaveLength(1);
-  });
-
-  it('fills in thumbnails made after the answer, and drops a picture found unusable', async () => {
-    const id = await history().add(
-      entry({ before: picture(100, { thumb: null }), after: picture(200, { thumb: null }) }),
-      BUDGET,
-    );
-    await history().completePictures('member-a', id, {
-      before: { full: null, missing: 'not_an_image' },
-      after: { thumb: Buffer.alloc(30) },
-    });
-    const found = await history().find('member-a', id);
-    expect(found?.before).toMatchObject({ full: null, missing: 'not_an_image' });
-    expect(found?.after.thumb?.length).toBe(30);
-    expect(await history().portalBytes('member-a')).toBe(230);
   });
 
   it("holds a portal to its byte budget, the oldest dropped first, never the newest, and never another portal's", async () => {
@@ -150,6 +136,93 @@ describe.each(storeImplementations())('%s store: avatar history', (_name, open) 
     expect(stale?.after.thumb?.length).toBe(10);
     expect(await history().portalBytes('member-a')).toBe(20);
     expect((await history().find('member-b', now))?.after.full?.length).toBe(200);
+  });
+
+  describe('a picture the next change replaces is stored once, in the row of the change that set it', () => {
+    const next = (setBy: number, over: Partial<NewHistoryEntry> = {}) =>
+      entry({
+        changeKey: 'key-2',
+        at: new Date('2026-06-01T10:05:00Z'),
+        linkBefore: entry().linkAfter,
+        linkAfter: 'https://cdn.com.bitrix24.com/b1/resize_cache/3/im/third.png',
+        before: { setBy, format: 'png' },
+        after: picture(300, { full: Buffer.alloc(300, 9) }),
+        ...over,
+      });
+
+    it('weighs nothing in the new row, and reads back as its own picture before', async () => {
+      const first = await history().add(entry({ after: picture(200, { full: Buffer.alloc(200, 5) }) }), BUDGET);
+      const second = await history().add(next(first), BUDGET);
+      // 100 + 10 + 200 + 10 for the first; only the second's own picture after (300 + 10) for it.
+      expect(await history().portalBytes('member-a')).toBe(320 + 310);
+      const found = await history().findByChange('member-a', 7, 'key-2');
+      expect(found?.id).toBe(second);
+      expect(found?.before.full?.equals(Buffer.alloc(200, 5))).toBe(true);
+      expect(found?.before).toMatchObject({ format: 'png', missing: null });
+      expect(found?.before.thumb?.length).toBe(10);
+      expect((await history().find('member-a', second))?.before.full?.length).toBe(200);
+      expect((await history().findByChanges('member-a', 7, ['key-2']))[0]?.before.full?.length).toBe(200);
+      const [listed] = await history().listChat('member-a', 12, 1);
+      expect(listed!.before).toMatchObject({ restorable: true, thumb: Buffer.alloc(10, 1) });
+      const [thumbs] = await history().thumbnails('member-a', [{ userId: 7, changeKey: 'key-2' }]);
+      expect(thumbs!.before?.length).toBe(10);
+      // The chat now shows the second change's picture: it is named, not copied, again.
+      expect(await history().findPictureAt('member-a', 12, next(first).linkAfter)).toEqual({
+        setBy: second,
+        format: 'png',
+      });
+    });
+
+    it('keeps it while a newer entry within the undo window names it, past its own window', async () => {
+      const first = await history().add(entry({ at: new Date('2026-06-01T09:00:00Z') }), BUDGET);
+      await history().add(next(first, { at: new Date('2026-06-01T09:55:00Z') }), BUDGET);
+      // The first entry is past the window (from 09:45), the second within it.
+      expect(await history().prune(new Date('2026-06-01T09:45:00Z'), new Date('2026-01-01T00:00:00Z'))).toEqual({
+        pictures: 1,
+        entries: 0,
+      });
+      expect((await history().find('member-a', first))?.before.full).toBeNull();
+      expect((await history().findByChange('member-a', 7, 'key-2'))?.before.full?.length).toBe(200);
+      // Both past the window: the picture goes.
+      await history().prune(new Date('2026-06-01T10:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+      const second = await history().findByChange('member-a', 7, 'key-2');
+      expect(second?.before.full).toBeNull();
+      expect(second?.before.thumb?.length).toBe(10);
+      expect(await history().portalBytes('member-a')).toBe(30); // three thumbnails: the named one is counted once
+    });
+
+    it('hands it to the entry naming it when the row that set it goes (budget or retention)', async () => {
+      const first = await history().add(entry({ at: new Date('2026-06-01T09:00:00Z') }), 1000);
+      await history().add(next(first, { at: new Date('2026-06-01T09:55:00Z') }), 1000);
+      // 320 + 310 + 610: the first row goes for the budget, its picture after stays with the second.
+      await history().add(
+        entry({ changeKey: 'key-3', at: new Date('2026-06-01T10:00:00Z'), before: picture(300), after: picture(290) }),
+        1000,
+      );
+      expect(await history().find('member-a', first)).toBeNull();
+      const second = await history().findByChange('member-a', 7, 'key-2');
+      expect(second?.before.full?.length).toBe(200);
+      expect(second?.before.thumb?.length).toBe(10);
+      expect(await history().portalBytes('member-a')).toBe(520 + 610);
+
+      const kept = await history().add(entry({ changeKey: 'key-4', at: new Date('2025-01-01T00:00:00Z') }), BUDGET);
+      await history().add(next(kept, { changeKey: 'key-5' }), BUDGET);
+      await history().prune(new Date('2026-06-01T09:45:00Z'), new Date('2026-01-01T00:00:00Z'));
+      expect(await history().find('member-a', kept)).toBeNull();
+      expect((await history().findByChange('member-a', 7, 'key-5'))?.before.thumb?.length).toBe(10);
+    });
+
+    it('says the picture was not kept when the row naming it would name one already gone', async () => {
+      const first = await history().add(entry(), BUDGET);
+      await history().deletePortal('member-a');
+      await history().add(next(first), BUDGET);
+      expect((await history().findByChange('member-a', 7, 'key-2'))?.before).toEqual({
+        full: null,
+        format: null,
+        thumb: null,
+        missing: 'not_stored',
+      });
+    });
   });
 
   it('answers the thumbnails of the changes asked for', async () => {
