@@ -1,6 +1,7 @@
 import { isKnownCode } from '../../server/errors';
-import { presentAuditEntry, reasonOf } from '../../server/http/presenters/audit';
+import { presentAuditEntry, presentAuditJob, reasonOf } from '../../server/http/presenters/audit';
 import { LANGS, serverStrings } from '../../server/lang';
+import type { BulkJobAuditSummary } from '../../server/store/bulk-jobs';
 import type { AuditEntry } from '../../server/store/store';
 
 const entry = (over: Partial<AuditEntry>): AuditEntry => ({
@@ -96,5 +97,54 @@ describe('presentAuditEntry', () => {
       'Made by the app’s bot, with Bitrix24’s current method.',
       'Tried before: Bitrix24 was busy (2), Bitrix24 had an error.',
     ]);
+  });
+});
+
+describe('presentAuditJob', () => {
+  const job = (over: Partial<BulkJobAuditSummary> = {}): BulkJobAuditSummary => ({
+    id: 'j1',
+    template: 'picture',
+    undoes: null,
+    userId: 2,
+    userName: 'Boris User',
+    from: new Date('2026-11-25T10:00:00Z'),
+    to: new Date('2026-11-25T10:01:00Z'),
+    changed: 110,
+    refused: 10,
+    ...over,
+  });
+
+  it('says what the job was and how its chats ended, in the reader’s language', () => {
+    expect(presentAuditJob(job(), 'en')).toEqual({
+      id: 'j1',
+      kind: 'picture',
+      what: 'Apply to many chats: one picture for all',
+      userId: 2,
+      userName: 'Boris User',
+      from: '2026-11-25T10:00:00.000Z',
+      to: '2026-11-25T10:01:00.000Z',
+      changed: 110,
+      refused: 10,
+      counts: '110 changed, 10 not changed',
+    });
+    expect(presentAuditJob(job({ template: 'per_chat' }), 'ru').what).toBe(serverStrings('ru').audit.jobs.per_chat);
+  });
+
+  it('names an Undo all as such, and a job pruned since by what is left of it', () => {
+    expect(presentAuditJob(job({ template: 'per_chat', undoes: 'j0' }), 'de')).toMatchObject({
+      kind: 'undo',
+      what: serverStrings('de').audit.jobs.undo,
+    });
+    expect(presentAuditJob(job({ template: null }), 'en')).toMatchObject({
+      kind: 'unknown',
+      what: 'Apply to many chats',
+    });
+  });
+
+  it.each(LANGS)('has every kind and the counts in %s', (lang) => {
+    const words = serverStrings(lang).audit;
+    for (const kind of ['picture', 'per_chat', 'undo', 'unknown'] as const) expect(words.jobs[kind]).toBeTruthy();
+    expect(words.jobCounts).toContain('{changed}');
+    expect(words.jobCounts).toContain('{refused}');
   });
 });
