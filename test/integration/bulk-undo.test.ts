@@ -75,6 +75,12 @@ describe('Undo all of a job of many chats', () => {
     // Someone changes one of the chats again in Bitrix24 before Undo all.
     const since = await setInBitrix24(changedAgain, 70);
 
+    // Another user's Undo all of it is no different from one of a job that does not exist.
+    const anna = (await stack.open(0, 1)).token;
+    const foreign = await stack.http.post(`/api/bulk-jobs/${job.id}/undo`).set('Authorization', `Bearer ${anna}`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('NOT_FOUND');
+
     const pressed = await undoAll(job.id);
     expect(pressed.status).toBe(201);
     const undoing = pressed.body.job as JobView;
