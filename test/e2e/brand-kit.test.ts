@@ -2,8 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
-import { ADMIN_USER_ID, FIRST_COMPANY_CHAT_ID, MARKETING_CHAT_ID, PLAIN_USER_ID } from '../../emulator/index';
+import {
+  ADMIN_USER_ID,
+  FIRST_COMPANY_CHAT_ID,
+  MARKETING_CHAT_ID,
+  PLAIN_USER_ID,
+  SALES_CHAT_ID,
+} from '../../emulator/index';
 import { clickApply } from '../support/browser';
+import * as img from '../support/images';
 import { closeBrowserStack, openAppAlone, openBrowserStack, type BrowserStack } from '../support/browser-stack';
 import type { Stack } from '../support/stack';
 
@@ -115,6 +122,33 @@ describe('the brand kit on one portal', () => {
     const avatar = stack.emulator.portals[0]!.chat(MARKETING_CHAT_ID)!.avatar!;
     expect([avatar.width, avatar.height]).toEqual([512, 512]);
     await expectInitialsOn(avatar.base64, GREEN);
+  });
+
+  it('draws the initials of the next chat chosen, but leaves a file the user chose since', async () => {
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    const crop = () => app.locator('#crop-canvas').evaluate((canvas: HTMLCanvasElement) => canvas.toDataURL());
+    await app.locator(`.chat-item[data-chat-id="${MARKETING_CHAT_ID}"]`).click();
+    await app.locator('#chat-verdict', { hasText: 'You can change' }).waitFor();
+    await app.locator('#make-one-toggle').click();
+    await app.locator('#file-name', { hasText: 'initials.png' }).waitFor();
+    const marketing = await crop();
+    // Another chat: its own initials ("S", not "M"), drawn anew.
+    await app.locator(`.chat-item[data-chat-id="${SALES_CHAT_ID}"]`).click();
+    for (const end = Date.now() + 10_000; (await crop()) === marketing;) {
+      if (Date.now() > end) throw new Error('the initials were not drawn again for the chat chosen');
+      await page.waitForTimeout(100);
+    }
+
+    // A file chosen after: choosing another chat keeps it.
+    await app
+      .locator('#file-input')
+      .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await img.photo(600, 600) });
+    await app.locator('#file-name', { hasText: 'photo.jpg' }).waitFor();
+    await app.locator(`.chat-item[data-chat-id="${MARKETING_CHAT_ID}"]`).click();
+    await app.locator('#chat-chosen-title', { hasText: 'Marketing' }).waitFor();
+    await app.locator('#chat-verdict', { hasText: 'You can change' }).waitFor();
+    await page.waitForTimeout(500);
+    expect(await app.locator('#file-name').textContent()).toContain('photo.jpg');
   });
 
   it('many chats at once take the company colour as it comes chosen: checked, applied, each chat on it', async () => {
