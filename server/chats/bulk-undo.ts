@@ -69,7 +69,11 @@ export function createBulkUndo(deps: {
       const counts = await records.counts(jobId);
       if ((job.state !== 'done' && job.state !== 'cancelled') || counts.sending > 0)
         throw new AppError('JOB_NOT_FINISHED', { detail: `job ${jobId} is ${job.state}, ${counts.sending} sending` });
-      if (counts.changed === 0) throw new AppError('JOB_NOTHING_TO_UNDO', { detail: `job ${jobId} changed no chat` });
+      // Without the history (AVATAR_HISTORY off) no job keeps what it replaced: nothing to put back.
+      if (counts.changed === 0 || deps.undoWindowMs === 0)
+        throw new AppError('JOB_NOTHING_TO_UNDO', {
+          detail: `job ${jobId} changed ${counts.changed} chats, history kept ${deps.undoWindowMs} ms`,
+        });
       const existing = await records.findUndoOf(who.portal.memberId, jobId);
       if (existing && existing.state !== 'cancelled') return existing.id;
       if (job.finishedAt === null || now() - job.finishedAt > deps.undoWindowMs)

@@ -179,6 +179,20 @@ describe('Undo all of a job of many chats', () => {
     });
   });
 
+  it('has nothing to undo when the app keeps no history (AVATAR_HISTORY off)', async () => {
+    await stack.close();
+    stack = await installedStack({
+      users: [PLAIN_USER_ID],
+      emulator: { portals: [{ seed: 'company' }] },
+      env: { AVATAR_HISTORY: 'false' },
+    });
+    const job = await runJob(companyChatIds('member').slice(0, 2));
+    expect(job).toMatchObject({ counts: { changed: 2 }, undoUntil: null });
+    const res = await undoAll(job.id);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('JOB_NOTHING_TO_UNDO');
+  });
+
   it('refuses Undo all of a job still running, and of one that changed nothing', async () => {
     const dry = await stack.http
       .post('/api/bulk-jobs')
