@@ -304,6 +304,7 @@ export function composeApp(deps: {
   const bulkUndo = createBulkUndo({
     records: store.bulkJobs,
     history: store.avatarHistory,
+    writing: history,
     bulkPermission,
     kick: bulkWork.kick,
     undoWindowMs,

@@ -6,7 +6,7 @@ import type { BulkItem, BulkJobRecords, BulkPicture, NewBulkItem } from '../stor
 import { bulkChangeKey } from './bulk-history';
 import { verdictOf, type BulkPermission } from './bulk-permission';
 import { MAX_CHATS_PER_JOB, type Who } from './bulk-jobs';
-import { RESTORABLE_FORMATS } from './change-history';
+import { RESTORABLE_FORMATS, type ChangeHistory } from './change-history';
 
 // "Undo all" of a finished or cancelled bulk job: a bulk job of its own (the same runner, lease,
 // batches, pause and cancel) whose chats each get back the picture the first job replaced, as
@@ -25,6 +25,8 @@ export interface BulkUndo {
 export function createBulkUndo(deps: {
   records: BulkJobRecords;
   history: Pick<AvatarHistoryRecords, 'findByChanges'>;
+  /** The entries this instance is still writing (change-history.ts): Undo all waits for its job's. */
+  writing?: Pick<ChangeHistory, 'written'>;
   bulkPermission: BulkPermission;
   kick: (jobId: string) => void;
   undoWindowMs: number;
@@ -87,14 +89,13 @@ export function createBulkUndo(deps: {
         limit: MAX_CHATS_PER_JOB,
         states: ['changed'],
       });
+      const keys = changed.map((item) => bulkChangeKey(jobId, item.chatId));
+      // A job's entries are written after its changes, one at a time: pressed at once, Undo all
+      // waits for those this instance is still writing.
+      if (deps.writing)
+        await Promise.all(keys.map((key) => deps.writing!.written(who.portal.memberId, job.userId, key)));
       const entries = new Map(
-        (
-          await deps.history.findByChanges(
-            who.portal.memberId,
-            job.userId,
-            changed.map((item) => bulkChangeKey(jobId, item.chatId)),
-          )
-        ).map((entry) => [entry.chatId, entry]),
+        (await deps.history.findByChanges(who.portal.memberId, job.userId, keys)).map((entry) => [entry.chatId, entry]),
       );
       // The check of any change, for every chat at once; it also reads the link each shows now.
       const checked = await deps.bulkPermission.checkMany(

@@ -35,7 +35,7 @@ describe('Undo all of a job of many chats', () => {
     undoneBy: string | null;
     counts: { total: number; changed: number; refused: number; skipped: number };
   };
-  const runJob = async (chatIds: number[]): Promise<JobView> => {
+  const runJob = async (chatIds: number[], opts: { historyWritten?: boolean } = {}): Promise<JobView> => {
     const dry = await stack.http
       .post('/api/bulk-jobs')
       .set('Authorization', auth())
@@ -47,7 +47,7 @@ describe('Undo all of a job of many chats', () => {
       .attach('avatar', await img.photo(400, 400), { filename: 'logo.jpg', contentType: 'image/jpeg' });
     expect(started.status).toBe(200);
     await stack.bulkWork().settled();
-    await stack.historyIdle();
+    if (opts.historyWritten !== false) await stack.historyIdle();
     return (await stack.http.get(`/api/bulk-jobs/${dry.body.job.id}`).set('Authorization', auth())).body.job;
   };
   const undoAll = (jobId: string) => stack.http.post(`/api/bulk-jobs/${jobId}/undo`).set('Authorization', auth());
@@ -144,6 +144,17 @@ describe('Undo all of a job of many chats', () => {
       ['changed', null],
     ]);
     expect(list[0]!.notes).toContain('undo');
+  });
+
+  it('pressed the moment the job ends, waits for the entries still being written', async () => {
+    const chats = companyChatIds('member').slice(0, 12);
+    const before = await Promise.all(chats.map((chatId, i) => setInBitrix24(chatId, 30 + i)));
+    const job = await runJob(chats, { historyWritten: false });
+    const pressed = await undoAll(job.id);
+    expect(pressed.status).toBe(201);
+    await stack.bulkWork().settled();
+    expect((await results(pressed.body.job.id)).map((c) => c.code)).toEqual(chats.map(() => null));
+    for (const [i, chatId] of chats.entries()) expect(stored(chatId)!.equals(before[i]!)).toBe(true);
   });
 
   it('keeps a picture it could not read as "not kept", and still changes the chat', async () => {
