@@ -34,8 +34,9 @@ const MB = 1024 * 1024;
  * @param {Api} options.api
  * @param {UiStrings} options.strings
  * @param {Say} options.say
+ * @param {(settings: Settings) => void} [options.onSaved] the settings as saved, for the rest of the page
  */
-export function createSettingsTab({ api, strings: t, say }) {
+export function createSettingsTab({ api, strings: t, say, onSaved }) {
   const form = byId('settings-form');
   addNumberSteps(form);
   /**
@@ -124,7 +125,10 @@ export function createSettingsTab({ api, strings: t, say }) {
     try {
       /** @type {{ settings?: Settings } | null} */
       const saved = await api.put('/api/admin/settings', body);
-      if (saved && saved.settings) fillSettings(saved.settings);
+      if (saved && saved.settings) {
+        fillSettings(saved.settings);
+        onSaved?.(saved.settings);
+      }
       say(t.saved, 'ok');
     } catch (caught) {
       const error = /** @type {ApiError} */ (caught);

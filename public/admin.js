@@ -5,7 +5,7 @@ import { createStatusTab } from './admin-status.js';
 // The administrators' tabs, each loaded when it is shown: settings, status with repair
 // buttons, and the audit log with CSV export.
 
-/** @import { Api, ApiError, AppData, Say } from './page' */
+/** @import { Api, ApiError, AppData, Say, Settings } from './page' */
 
 /**
  * @param {object} options
@@ -13,13 +13,14 @@ import { createStatusTab } from './admin-status.js';
  * @param {AppData} options.data
  * @param {Say} options.say
  * @param {(chatId: number) => string | null} options.chatTitle the chat's title when the page has seen it
+ * @param {(settings: Settings) => void} [options.onSettingsSaved] the settings as an administrator saved them
  */
-export function createAdmin({ api, data, say, chatTitle }) {
+export function createAdmin({ api, data, say, chatTitle, onSettingsSaved }) {
   const strings = data.strings;
   const locale = data.locale;
   /** @type {Map<string, { load(): Promise<void> }>} */
   const tabs = new Map([
-    ['settings', createSettingsTab({ api, strings, say })],
+    ['settings', createSettingsTab({ api, strings, say, onSaved: onSettingsSaved })],
     ['status', createStatusTab({ api, strings, locale, say })],
     ['audit', createAuditTab({ api, strings, locale, say, chatTitle })],
   ]);

@@ -12,6 +12,7 @@ import { describeChatAccess } from './chat-access.js';
 import { byId } from './dom.js';
 import { createImageChoice } from './image-choice.js';
 import { createMakeOne } from './make-one.js';
+import { showBrandColour } from './swatches.js';
 import { createMessage } from './message.js';
 import { connectPortalFrame } from './portal-frame.js';
 import { offerRenewal } from './renewal-offer.js';
@@ -380,7 +381,14 @@ async function main() {
   });
 
   if (data.user.isAdmin) {
-    const admin = createAdmin({ api, data, say, chatTitle: (id) => picker.titleOf(id) });
+    const admin = createAdmin({
+      api,
+      data,
+      say,
+      chatTitle: (id) => picker.titleOf(id),
+      // The company's colour offered at once in Make one and many chats, not at the next opening.
+      onSettingsSaved: (settings) => showBrandColour(document, settings.brandColour ?? null),
+    });
     setUpTabs((panel) => {
       setActiveSlot(panel);
       unsay();

@@ -34,20 +34,17 @@ const colourKey = (code: (typeof CHAT_COLOURS)[number][0]) =>
 /**
  * One radio button a colour, named `name`, the first one chosen: the brand colour when the portal
  * has one, on a line of its own with its name shown (the company's colour), else Bitrix24's first.
- * A swatch's colour is set from data-colour by the script (swatches.js): the page's policy
- * allows no inline style.
+ * The brand colour's line is there, hidden, when none is set, so that an administrator who sets
+ * one sees it offered at once (swatches.js showBrandColour). A swatch's colour is set from
+ * data-colour by the script: the page's policy allows no inline style.
  */
 export function colourSwatches(t: ReturnType<typeof uiStrings>, name: string, brandColour: string | null): SafeHtml[] {
   const radio = (hex: string, checked: boolean) =>
     html`<input type="radio" name="${name}" value="${hex}"${checked ? html` checked` : ''}>`;
-  const brand = brandColour
-    ? [
-        html`<label class="swatch-named"><span class="swatch swatch-brand" title="${t.colourBrand}" data-colour="${brandColour}">${radio(brandColour, true)}</span><span class="swatch-name">${t.colourBrand}</span></label>`,
-      ]
-    : [];
+  const brand = html`<label class="swatch-named"${brandColour ? '' : html` hidden`}><span class="swatch swatch-brand" title="${t.colourBrand}" data-colour="${brandColour ?? ''}">${radio(brandColour ?? '', Boolean(brandColour))}</span><span class="swatch-name">${t.colourBrand}</span></label>`;
   const named = CHAT_COLOURS.map(
     ([code, hex], index) =>
       html`<label class="swatch" title="${t[colourKey(code)]}" data-colour="${hex}">${radio(hex, !brandColour && index === 0)}<span class="visually-hidden">${t[colourKey(code)]}</span></label>`,
   );
-  return [...brand, ...named];
+  return [brand, ...named];
 }

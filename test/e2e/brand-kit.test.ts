@@ -58,6 +58,9 @@ describe('the brand kit on one portal', () => {
 
   it('an administrator sets the company colour (a bad hex refused in words); it comes first among the colours', async () => {
     await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    // None set yet: Bitrix24's red comes first and chosen.
+    expect(await app.locator('#make-colours .swatch-named').getAttribute('hidden')).not.toBeNull();
+    expect(await app.locator('#make-colours .swatch[data-colour="#df532d"] input').isChecked()).toBe(true);
     await app.locator('#tab-settings').click();
     const hex = app.locator('#setting-brandColour');
     await hex.waitFor();
@@ -75,6 +78,12 @@ describe('the brand kit on one portal', () => {
     await app.locator('#settings-save').click();
     await app.locator('#message.ok').waitFor();
     await app.locator('[data-field="brandColour"]').screenshot({ path: join(SCREENS, 'brand-colour-setting.png') });
+
+    // Offered at once, without opening the page again: first, named and chosen.
+    const offered = app.locator('#make-colours .swatch-named');
+    expect(await offered.getAttribute('hidden')).toBeNull();
+    expect(await offered.locator('.swatch').getAttribute('data-colour')).toBe('#2fc6f6');
+    expect(await offered.locator('input').isChecked()).toBe(true);
 
     // Opened again: the company's colour first, and chosen, in both places the page offers colours.
     await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
