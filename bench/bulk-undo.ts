@@ -19,6 +19,8 @@ interface Run {
   fetches: number;
   changed: number;
   keptKb: number;
+  /** After the job's last change, until its history entries (written one at a time, after the changes) are all in. */
+  writtenSeconds: number;
   undo?: { requests: number; seconds: number; restored: number; byteForByte: number };
 }
 
@@ -52,7 +54,9 @@ async function oneRun(history: boolean, photo: Buffer, before: Buffer): Promise<
     if (res.status !== 200) throw new Error(`start answered ${res.status}`);
     await stack.bulkWork().settled();
     const seconds = (Date.now() - started) / 1000;
+    const settled = Date.now();
     await stack.historyIdle();
+    const writtenSeconds = (Date.now() - settled) / 1000;
     const job = (await stack.http.get(`/api/bulk-jobs/${jobId}`).set('Authorization', auth)).body.job;
     const run: Run = {
       requests: portal.stats().restCalls - statsBefore.restCalls,
@@ -60,6 +64,7 @@ async function oneRun(history: boolean, photo: Buffer, before: Buffer): Promise<
       fetches: portal.avatarFetches() - fetchesBefore,
       changed: job.counts.changed,
       keptKb: (await stack.store.avatarHistory.portalBytes(portal.memberId)) / 1024,
+      writtenSeconds,
     };
     if (history) {
       drainBucket(portal);
@@ -100,6 +105,7 @@ export async function runBulkUndoBench(): Promise<Record<string, string | number
         'job requests': run.requests,
         'job s': run.seconds.toFixed(1),
         'avatar links read': run.fetches,
+        'history written s after': side === 'on' ? run.writtenSeconds.toFixed(1) : '—',
         'history KB': run.keptKb.toFixed(0),
         'KB per chat': (run.keptKb / Math.max(1, run.changed)).toFixed(1),
         'Undo all requests': run.undo?.requests ?? '—',
