@@ -140,10 +140,10 @@ export function createBulkUndo(deps: {
           picture: previous.picture,
         });
       }
-      const id = randomUUID();
-      await records.create(
+      const fresh = randomUUID();
+      const id = await records.create(
         {
-          id,
+          id: fresh,
           memberId: who.portal.memberId,
           userId: who.user.id,
           userName: who.user.name,
@@ -153,6 +153,8 @@ export function createBulkUndo(deps: {
         },
         items,
       );
+      // Pressed twice at once: the other press's job is the one.
+      if (id !== fresh) return id;
       if (!(await records.start(id, null, at)))
         throw new AppError('INTERNAL', { detail: `undo job ${id} of ${jobId} did not start` });
       deps.kick(id);

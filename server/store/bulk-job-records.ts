@@ -62,8 +62,20 @@ export function bulkJobRecords(d: Dialect): BulkJobRecords {
       .executeTakeFirst();
 
   return {
-    async create(job, items) {
-      await db.transaction().execute(async (trx) => {
+    create(job, items) {
+      return db.transaction().execute(async (trx) => {
+        if (job.undoes) {
+          // Two presses of Undo all at once make one job: the second finds the first.
+          await d.lock(trx, `bulk_undo:${job.memberId}:${job.undoes}`);
+          const undoing = await trx
+            .selectFrom('bulk_jobs')
+            .select('id')
+            .where('member_id', '=', job.memberId)
+            .where('undoes', '=', job.undoes)
+            .where('state', '<>', 'cancelled')
+            .executeTakeFirst();
+          if (undoing) return undoing.id;
+        }
         await trx
           .insertInto('bulk_jobs')
           .values({
@@ -100,6 +112,7 @@ export function bulkJobRecords(d: Dialect): BulkJobRecords {
               })),
             )
             .execute();
+        return job.id;
       });
     },
 

@@ -148,12 +148,15 @@ export interface BulkJobClaim {
 }
 
 export interface BulkJobRecords {
-  /** A new draft job with its dry run: one item per chat. */
+  /**
+   * A new draft job with its dry run: one item per chat; answers its id. A job that takes back
+   * another (`undoes`) is not made when one that is not cancelled already does: that one's id.
+   */
   create(
     job: Pick<BulkJob, 'id' | 'memberId' | 'userId' | 'userName' | 'template' | 'createdAt'> &
       Partial<Pick<BulkJob, 'undoes'>>,
     items: NewBulkItem[],
-  ): Promise<void>;
+  ): Promise<string>;
   find(memberId: string, id: string): Promise<BulkJob | null>;
   /** The newest job that takes back `id` ("Undo all"), if any. */
   findUndoOf(memberId: string, id: string): Promise<BulkJob | null>;

@@ -264,6 +264,11 @@ describe.each(implementations)('%s store: bulk jobs', (_name, open) => {
       ],
     );
     expect((await store.bulkJobs.findUndoOf('member-a', JOB))?.id).toBe(UNDO);
+    // A second Undo all of the same job finds the first, unless it was cancelled.
+    const again = { id: 'c9b7a4f0-0000-4000-8000-000000000003', memberId: 'member-a', userId: 2, userName: null };
+    const second = { ...again, template: 'per_chat' as const, createdAt: 3050, undoes: JOB };
+    expect(await store.bulkJobs.create(second, [item(12, 0, { picture })])).toBe(UNDO);
+    expect(await store.bulkJobs.find('member-a', again.id)).toBeNull();
     expect(await store.bulkJobs.findUndoOf('member-b', JOB)).toBeNull();
     expect((await store.bulkJobs.find('member-a', JOB))?.undoes).toBeNull();
     const items = await store.bulkJobs.items(UNDO, { offset: 0, limit: 10 });
@@ -273,6 +278,8 @@ describe.each(implementations)('%s store: bulk jobs', (_name, open) => {
     ]);
     // Every chat to be sent has its picture: the job starts without one of its own.
     expect(await store.bulkJobs.start(UNDO, null, 3100)).toBe(true);
+    await store.bulkJobs.setState(UNDO, 'cancelled', 3200);
+    expect(await store.bulkJobs.create(second, [item(12, 0, { picture })])).toBe(again.id);
   });
 
   it('prunes drafts after a day and finished jobs after their time, with their chats', async () => {
