@@ -49,6 +49,8 @@ export interface NormaliseOptions {
   owner?: string;
   /** Also a JPEG thumbnail of this side (the history of pictures keeps one per change). */
   thumbnailSide?: number;
+  /** No user waits for this decode (the history's, after the answer): it gives way to uploads (decode-admission.ts). */
+  background?: boolean;
 }
 
 export interface AvatarPipeline {
@@ -125,7 +127,7 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
 
   async function normaliseAvatar(
     input: Buffer,
-    { crop, output, signal, owner, thumbnailSide }: NormaliseOptions,
+    { crop, output, signal, owner, thumbnailSide, background }: NormaliseOptions,
   ): Promise<NormalisedAvatar> {
     const header = await readImageHeader(input, structureLimits);
     const pixelLimit = Math.min(opts.maxInputPixels, FORMAT_PIXEL_CEILINGS[header.format] ?? Infinity);
@@ -212,7 +214,7 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
           throw classifySharpError(error);
         }
       },
-      { signal, owner },
+      { signal, owner, background },
     );
   }
 }

@@ -13,6 +13,10 @@ import { AppError } from '../errors';
  * the chosen decode is not overtaken by smaller ones while it waits for memory, so a large
  * decode cannot starve.
  *
+ * A decode no user waits for (`background`: the history's thumbnails, made after the answer)
+ * takes a turn only when no other decode waits and another turn stays free, so an upload never
+ * queues behind it; one that has waited BACKGROUND_PATIENCE_MS takes its turn as any other.
+ *
  * Two deadlines, so that nobody waits behind a decode for ever:
  * - `waitMs`: a decode still waiting for its turn then leaves the queue with 503 SERVER_BUSY
  *   and a Retry-After;
@@ -33,13 +37,20 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Whose decode this is (the portal): turns are shared between owners. */
   owner?: string;
+  /** No user waits for it: it goes after every other decode (see above). */
+  background?: boolean;
 }
 
 interface Waiter {
   bytes: number;
   owner: string;
+  /** Set for a background decode: when it began to wait. */
+  backgroundSince?: number;
   start: () => void;
 }
+
+/** How long a background decode gives way before it takes its turn as any other. */
+export const BACKGROUND_PATIENCE_MS = 2000;
 
 export function createDecodeAdmission(opts: {
   budgetBytes: number;
@@ -61,12 +72,18 @@ export function createDecodeAdmission(opts: {
   const queue: Waiter[] = [];
 
   const fits = (bytes: number) => running < opts.concurrency && reserved + bytes <= opts.budgetBytes;
+  /** A turn for a decode nobody waits for leaves another free, where there are two or more. */
+  const fitsBackground = (bytes: number) => fits(bytes) && (running === 0 || running < opts.concurrency - 1);
+  const givesWay = (waiter: Waiter) =>
+    waiter.backgroundSince !== undefined && Date.now() - waiter.backgroundSince < BACKGROUND_PATIENCE_MS;
+  const fitsWaiter = (waiter: Waiter) => (givesWay(waiter) ? fitsBackground(waiter.bytes) : fits(waiter.bytes));
   const runningOf = (owner: string) => runningBy.get(owner) ?? 0;
   const lastStartOf = (owner: string) => lastStartBy.get(owner) ?? -1;
   /** The queue is in arrival order: the first waiter of the least busy, least recently served owner. */
   const next = (): Waiter | undefined => {
     let chosen: Waiter | undefined;
-    for (const waiter of queue) {
+    const waiting = queue.filter((waiter) => !givesWay(waiter));
+    for (const waiter of waiting.length > 0 ? waiting : queue) {
       if (!chosen) chosen = waiter;
       else {
         const busier = runningOf(waiter.owner) - runningOf(chosen.owner);
@@ -79,7 +96,7 @@ export function createDecodeAdmission(opts: {
     if (runningOf(owner) === 0 && !queue.some((waiter) => waiter.owner === owner)) lastStartBy.delete(owner);
   };
   const drain = () => {
-    for (let waiter = next(); waiter && fits(waiter.bytes); waiter = next()) {
+    for (let waiter = next(); waiter && fitsWaiter(waiter); waiter = next()) {
       queue.splice(queue.indexOf(waiter), 1);
       waiter.start();
     }
@@ -101,14 +118,15 @@ export function createDecodeAdmission(opts: {
   };
 
   return {
-    async run(bytes, task, { signal, owner = '' } = {}) {
+    async run(bytes, task, { signal, owner = '', background = false } = {}) {
       if (bytes > opts.perImageBytes) {
         throw new AppError('IMAGE_TOO_COSTLY', {
           detail: `needs ~${mb(bytes)} MB to decode, one image may use ${mb(opts.perImageBytes)} MB`,
         });
       }
       signal?.throwIfAborted();
-      if (queue.length > 0 || !fits(bytes)) await waitForTurn(bytes, owner, signal);
+      if (queue.length > 0 || !(background ? fitsBackground(bytes) : fits(bytes)))
+        await waitForTurn(bytes, owner, signal, background);
       else reserve(bytes, owner);
 
       const started = Date.now();
@@ -138,7 +156,12 @@ export function createDecodeAdmission(opts: {
     usage: () => ({ reservedBytes: reserved, running, waiting: queue.length }),
   };
 
-  function waitForTurn(bytes: number, owner: string, signal?: AbortSignal): Promise<void> {
+  function waitForTurn(
+    bytes: number,
+    owner: string,
+    signal: AbortSignal | undefined,
+    background: boolean,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const leave = (reason: unknown) => {
@@ -154,6 +177,7 @@ export function createDecodeAdmission(opts: {
       const waiter: Waiter = {
         bytes,
         owner,
+        backgroundSince: background ? Date.now() : undefined,
         start: () => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);

@@ -158,10 +158,12 @@ export function createChangeHistory(deps: {
     return { undoUntil, before: 'not_kept', reason: before.missing ?? 'unreachable' };
   };
 
+  // After the answer, no user waits for these decodes: they give way to the uploads'.
   const thumbnail = (memberId: string, data: Buffer) =>
     deps.pipeline.normaliseAvatar(data, {
       output: { side: THUMBNAIL_SIDE, format: 'jpeg', jpegQuality: 80 },
       owner: memberId,
+      background: true,
     });
 
   /**
@@ -182,6 +184,7 @@ export function createChangeHistory(deps: {
       const normalised = await deps.pipeline.normaliseAvatar(before.full, {
         output: { side: settings.outputSide, format: settings.outputFormat, jpegQuality: settings.jpegQuality },
         owner: memberId,
+        background: true,
       });
       return { full: normalised.data, format: normalised.format, thumb: checked.data, missing: null };
     } catch (error) {
@@ -208,7 +211,13 @@ export function createChangeHistory(deps: {
       const after: HistoryPicture = {
         full: made.after.data,
         format: made.after.format,
-        thumb: made.after.thumb ?? (await thumbnail(memberId, made.after.data)).data,
+        // Without its thumbnail (a busy instance), the entry is kept all the same: Undo needs the picture.
+        thumb:
+          made.after.thumb ??
+          (await thumbnail(memberId, made.after.data).then(
+            (made) => made.data,
+            () => null,
+          )),
         missing: null,
       };
       await deps.records.add(

@@ -1,4 +1,4 @@
-import { createDecodeAdmission } from '../../server/avatar/decode-admission';
+import { BACKGROUND_PATIENCE_MS, createDecodeAdmission } from '../../server/avatar/decode-admission';
 import { FORMAT_PIXEL_CEILINGS } from '../../server/avatar/decode-cost';
 import { messageOf } from '../../server/errors';
 
@@ -33,6 +33,72 @@ describe('decode admission', () => {
     gates.c.resolve();
     await Promise.all(all);
     expect(admission.usage()).toEqual({ reservedBytes: 0, running: 0, waiting: 0 });
+  });
+
+  it('lets a decode nobody waits for (background) go after the uploads, leaving them a turn', async () => {
+    const admission = createDecodeAdmission({ budgetBytes: 1000 * MB, perImageBytes: 200 * MB, concurrency: 2 });
+    const started: string[] = [];
+    const gates = { upload1: deferred(), upload2: deferred(), upload3: deferred(), thumb: deferred() };
+    const run = (name: keyof typeof gates, background = false) =>
+      admission.run(
+        MB,
+        async () => {
+          started.push(name);
+          await gates[name].promise;
+        },
+        { owner: 'portal-a', background },
+      );
+    const upload1 = run('upload1');
+    await tick();
+    // One upload decoding: the second turn stays free for the next upload.
+    const thumb = run('thumb', true);
+    await tick();
+    expect(started).toEqual(['upload1']);
+    const upload2 = run('upload2');
+    const upload3 = run('upload3');
+    await tick();
+    expect(started).toEqual(['upload1', 'upload2']);
+    gates.upload1.resolve();
+    await tick();
+    // The upload that came after it goes first.
+    expect(started).toEqual(['upload1', 'upload2', 'upload3']);
+    gates.upload2.resolve();
+    gates.upload3.resolve();
+    await Promise.all([upload1, upload2, upload3]);
+    await tick();
+    expect(started).toEqual(['upload1', 'upload2', 'upload3', 'thumb']);
+    gates.thumb.resolve();
+    await thumb;
+  });
+
+  it('gives a background decode its turn once it has waited long enough', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const admission = createDecodeAdmission({ budgetBytes: 1000 * MB, perImageBytes: 200 * MB, concurrency: 2 });
+      const started: string[] = [];
+      const gate = deferred();
+      const run = (name: string, background = false) =>
+        admission.run(
+          MB,
+          async () => {
+            started.push(name);
+            await gate.promise;
+          },
+          { owner: 'portal-a', background },
+        );
+      const jobs = [run('upload1'), run('thumb', true)];
+      await tick();
+      expect(started).toEqual(['upload1']);
+      jest.advanceTimersByTime(BACKGROUND_PATIENCE_MS + 1);
+      // Looked at again when anything arrives or ends.
+      jobs.push(run('upload2'));
+      await tick();
+      expect(started).toEqual(['upload1', 'thumb']);
+      gate.resolve();
+      await Promise.all(jobs);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('bounds the decodes at once by count as well', async () => {
