@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from './html';
 import type { uiStrings } from './i18n';
-import { colourSwatches } from './colour-swatches';
+import { pictureMakerControls } from './picture-maker';
 
 // "Apply to many chats" on the change panel (public/bulk.js runs it): the chats picked by search,
 // kind and list; their picture made in the browser (each chat's initials, or one emoji or logo,
@@ -8,7 +8,6 @@ import { colourSwatches } from './colour-swatches';
 // and what happened to each chat.
 
 export function bulkSection(t: ReturnType<typeof uiStrings>, brandColour: string | null = null): SafeHtml {
-  const swatches = colourSwatches(t, 'bulk-colour', brandColour);
   return html`
 <details id="bulk" class="card bulk">
   <summary class="bulk-summary">${t.bulkHeading}</summary>
@@ -31,24 +30,7 @@ export function bulkSection(t: ReturnType<typeof uiStrings>, brandColour: string
       <button id="bulk-more" type="button" class="btn btn-light btn-small" hidden>${t.bulkLoadMore}</button>
     </div>
     <div class="bulk-look">
-      <fieldset class="bulk-source">
-        <legend>${t.bulkSourceLabel}</legend>
-        <label><input type="radio" name="bulk-source" value="initials" checked> ${t.bulkSourceInitials}</label>
-        <label><input type="radio" name="bulk-source" value="emoji"> ${t.bulkSourceEmoji}</label>
-        <label><input type="radio" name="bulk-source" value="logo"> ${t.bulkSourceLogo}</label>
-      </fieldset>
-      <div id="bulk-emoji-row" class="bulk-emoji-row" hidden>
-        <label for="bulk-emoji">${t.bulkEmojiLabel}</label>
-        <input id="bulk-emoji" type="text" maxlength="16" value="🚀" autocomplete="off">
-      </div>
-      <div id="bulk-logo-row" class="bulk-logo-row" hidden>
-        <input id="bulk-logo" class="file-input" type="file" accept="image/png,image/jpeg,image/webp,image/gif">
-        <label class="btn btn-light btn-small" for="bulk-logo">${t.bulkLogoLabel}</label>
-      </div>
-      <fieldset id="bulk-colours" class="bulk-colours">
-        <legend>${t.bulkColourLabel}</legend>
-        ${swatches}
-      </fieldset>
+      ${pictureMakerControls(t, { prefix: 'bulk', initialsLabel: t.bulkSourceInitials, brandColour })}
       <figure class="bulk-preview-figure">
         <canvas id="bulk-preview" class="bulk-preview" width="192" height="192" role="img" aria-label="${t.bulkPreviewLabel}"></canvas>
         <figcaption id="bulk-preview-caption" class="hint"></figcaption>
