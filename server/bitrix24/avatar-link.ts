@@ -1,9 +1,9 @@
 import { lookup as dnsLookup } from 'node:dns';
-import http, { type IncomingMessage } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
 import { mayReachPrivate, type EgressPolicy } from './http-json';
-import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './public-address';
+import { egressRequest, EgressRequestError, type EgressFailure } from './egress-request';
+import { publicOnlyLookup } from './public-address';
 
 // A chat's avatar, read from the link im.dialog.get gives ("Link to the chat avatar",
 // api-reference/chats/im-dialog-get.md), so the picture a change replaces can be kept. The link
@@ -58,7 +58,6 @@ export function isBitrix24CdnHost(hostname: string): boolean {
 
 /** A redirect is followed to a host the link itself could name, at most this often. */
 const MAX_REDIRECTS = 2;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** The link as a URL (a relative one is the portal's own), or why it is not followed. */
 export function avatarLinkTarget(
@@ -138,85 +137,46 @@ export function createAvatarLinkFetcher(deps: {
     },
   };
 
-  function get(
+  async function get(
     url: URL,
     stop: AbortSignal,
     deadline: AbortSignal,
   ): Promise<{ redirect: string; bytes: null } | { redirect: null; bytes: Buffer }> {
     const publicOnly = !mayReachPrivate(url, policy.egress);
-    const ended = () =>
-      deadline.aborted
-        ? new AvatarLinkError('too_slow', `${url.origin} did not answer within ${policy.timeoutMs} ms`)
-        : new AvatarLinkError('unreachable', `fetch of ${url.origin} stopped`);
-    return new Promise((resolve, reject) => {
-      if (stop.aborted) return reject(ended());
-      const literal = url.hostname.replace(/^\[|\]$/g, '');
-      // A request to an address literal makes no lookup: it is checked here.
-      if (publicOnly && isIP(literal) && !isPublicAddress(literal))
-        return reject(new AvatarLinkError('not_public', `${url.host} is not a public address`));
-      const protocol = url.protocol as 'http:' | 'https:';
-      const client = protocol === 'https:' ? https : http;
-      const req = client.request(url, {
+    const protocol = url.protocol as 'http:' | 'https:';
+    let answer;
+    try {
+      answer = await egressRequest({
+        url,
         method: 'GET',
         headers: { accept: 'image/*' },
         signal: stop,
+        publicOnly,
         agent: publicOnly ? publicAgents[protocol] : (namedAgents?.[protocol] ?? undefined),
+        maxBytes: policy.maxBytes,
+        readsBodyOf: (status) => status === 200,
       });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (stop.aborted) reject(ended());
-        else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC')
-          reject(
-            new AvatarLinkError('not_public', `${url.host} does not resolve to a public address`, { cause: error }),
-          );
-        else
-          reject(
-            new AvatarLinkError('unreachable', `${url.origin}: ${error.code ?? error.name}`, {
-              cause: error,
-            }),
-          );
-      });
-      req.on('response', (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (REDIRECTS.has(status) && typeof location === 'string') {
-          res.destroy();
-          return resolve({ redirect: location, bytes: null });
-        }
-        if (status !== 200) {
-          res.destroy();
-          return reject(new AvatarLinkError('http_error', `${url.origin} answered HTTP ${status}`));
-        }
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > policy.maxBytes) {
-          req.destroy();
-          return reject(tooLarge(url));
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > policy.maxBytes) {
-            req.destroy();
-            reject(tooLarge(url));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ redirect: null, bytes: Buffer.concat(chunks) }));
-        res.on('close', () => {
-          if (!res.complete)
-            reject(stop.aborted ? ended() : new AvatarLinkError('unreachable', `${url.origin} broke off`));
-        });
-        res.on('error', () =>
-          reject(stop.aborted ? ended() : new AvatarLinkError('unreachable', `${url.origin} broke off`)),
-        );
-      });
-      req.end();
-    });
-  }
-
-  function tooLarge(url: URL): AvatarLinkError {
-    return new AvatarLinkError('too_large', `${url.origin} answered more than ${policy.maxBytes} bytes`);
+    } catch (error) {
+      if (!(error instanceof EgressRequestError)) throw error;
+      const reason: Record<EgressFailure, AvatarLinkRefusal> = {
+        stopped: deadline.aborted ? 'too_slow' : 'unreachable',
+        not_public_literal: 'not_public',
+        not_public: 'not_public',
+        failed: 'unreachable',
+        too_large: 'too_large',
+        broke_off: 'unreachable',
+      };
+      const message =
+        error.failure !== 'stopped'
+          ? error.message
+          : deadline.aborted
+            ? `${url.origin} did not answer within ${policy.timeoutMs} ms`
+            : `fetch of ${url.origin} stopped`;
+      throw new AvatarLinkError(reason[error.failure], message, { cause: error.cause });
+    }
+    if (answer.redirect !== null) return { redirect: answer.redirect, bytes: null };
+    if (answer.status !== 200) throw new AvatarLinkError('http_error', `${url.origin} answered HTTP ${answer.status}`);
+    return { redirect: null, bytes: answer.body };
   }
 }
 

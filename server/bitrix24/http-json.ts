@@ -1,8 +1,9 @@
-import http, { type IncomingMessage } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { Bitrix24UnavailableError } from './bitrix24-error';
-import { isPublicAddress, NonPublicAddressError, publicOnlyLookup } from './public-address';
+import { egressRequest, EgressRequestError } from './egress-request';
+import { isPublicAddress, publicOnlyLookup } from './public-address';
 import { APP_USER_AGENT } from './user-agent';
 
 /** What outbound calls to Bitrix24 and the OAuth server may do (docs/security.md, "Network calls the app makes"). */
@@ -47,8 +48,6 @@ export interface JsonAnswer {
   /** Where the answer came from: differs from the URL asked when a renamed portal redirected us. */
   url: string;
 }
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 // Keep-alive pools whose sockets are all connected through the public-only lookup: a pooled
 // connection was checked when it was made, so it may be reused by calls that need the check.
@@ -166,21 +165,16 @@ interface RawAnswer {
   text: string;
 }
 
-function send(
+async function send(
   url: URL,
   payload: Payload,
   signal: AbortSignal,
   egress: EgressPolicy,
   publicOnly: boolean,
 ): Promise<RawAnswer> {
-  return new Promise<RawAnswer>((resolve, reject) => {
-    if (signal.aborted) return reject(deadlineError(url));
-    const client = url.protocol === 'https:' ? https : http;
-    // http(s).request connects to an address literal without a lookup: it is checked here.
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    if (publicOnly && isIP(literal) && !isPublicAddress(literal))
-      return reject(new Bitrix24UnavailableError(`request to ${url.host} refused: not a public address`));
-    const req = client.request(url, {
+  try {
+    const answer = await egressRequest({
+      url,
       method: 'POST',
       headers: {
         'content-type': payload.type,
@@ -189,75 +183,39 @@ function send(
         // The one place every request to Bitrix24 and the OAuth server passes: all carry it.
         'user-agent': APP_USER_AGENT,
       },
+      body: payload.text,
       signal,
+      publicOnly,
       // A call that must reach a public address goes through agents whose every connection was
       // resolved by the public-only lookup (a socket of the global pool may never have been).
-      ...(publicOnly ? { agent: url.protocol === 'https:' ? PUBLIC_HTTPS : PUBLIC_HTTP } : {}),
+      agent: publicOnly ? (url.protocol === 'https:' ? PUBLIC_HTTPS : PUBLIC_HTTP) : undefined,
+      maxBytes: egress.maxAnswerBytes,
     });
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (signal.aborted) reject(deadlineError(url));
-      else if (error instanceof NonPublicAddressError || error.code === 'ENOTPUBLIC') {
-        reject(new Bitrix24UnavailableError(`request to ${url.host} refused: not a public address`, { cause: error }));
-      } else
-        reject(
-          new Bitrix24UnavailableError(`request to ${url.origin} failed: ${error.code ?? error.name}`, {
-            cause: error,
-          }),
-        );
-    });
-    req.on('response', (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
-      if (REDIRECTS.has(status) && typeof location === 'string') {
-        // A redirect's body is never wanted, and could be endless.
-        res.destroy();
-        resolve({ status, redirect: location, text: '' });
-        return;
+    return { status: answer.status, redirect: answer.redirect, text: answer.body.toString('utf8') };
+  } catch (error) {
+    if (!(error instanceof EgressRequestError)) throw error;
+    switch (error.failure) {
+      case 'stopped':
+        throw deadlineError(url);
+      case 'not_public_literal':
+      case 'not_public':
+        throw new Bitrix24UnavailableError(`request to ${url.host} refused: not a public address`, {
+          cause: error.cause,
+        });
+      case 'too_large':
+        throw new Bitrix24UnavailableError(`answer from ${url.origin} exceeds ${egress.maxAnswerBytes} bytes`);
+      case 'broke_off':
+        throw new Bitrix24UnavailableError(`answer from ${url.origin} broke off`);
+      case 'failed': {
+        const cause = error.cause as NodeJS.ErrnoException | undefined;
+        throw new Bitrix24UnavailableError(`request to ${url.origin} failed: ${cause?.code ?? cause?.name}`, { cause });
       }
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > egress.maxAnswerBytes) {
-        req.destroy();
-        return reject(tooLarge(url, egress));
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > egress.maxAnswerBytes) {
-          req.destroy();
-          reject(tooLarge(url, egress));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => resolve({ status, redirect: null, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('close', () => {
-        if (!res.complete)
-          reject(
-            signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`),
-          );
-      });
-      res.on('error', () =>
-        reject(
-          signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`),
-        ),
-      );
-      res.on('aborted', () =>
-        reject(
-          signal.aborted ? deadlineError(url) : new Bitrix24UnavailableError(`answer from ${url.origin} broke off`),
-        ),
-      );
-    });
-    req.end(payload.text);
-  });
+    }
+  }
 }
 
 function deadlineError(url: URL): Bitrix24UnavailableError {
   return new Bitrix24UnavailableError(`call to ${url.origin} ran out of time`);
-}
-
-function tooLarge(url: URL, egress: EgressPolicy): Bitrix24UnavailableError {
-  return new Bitrix24UnavailableError(`answer from ${url.origin} exceeds ${egress.maxAnswerBytes} bytes`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
