@@ -36,8 +36,6 @@ export interface NormalisedAvatar {
   format: 'png' | 'jpeg';
   bytes: number;
   source: { format: string; width: number; height: number; pages: number };
-  /** A small JPEG of the avatar (NormaliseOptions.thumbnailSide), made from its pixels without a second decode. */
-  thumbnail?: Buffer;
 }
 
 export interface NormaliseOptions {
@@ -47,8 +45,6 @@ export interface NormaliseOptions {
   signal?: AbortSignal;
   /** Whose upload this is (the portal): decode turns are shared between owners (decode-admission.ts). */
   owner?: string;
-  /** Also a JPEG thumbnail of this side (the history of pictures keeps one per change). */
-  thumbnailSide?: number;
   /** No user waits for this decode (the history's, after the answer): it gives way to uploads (decode-admission.ts). */
   background?: boolean;
 }
@@ -127,7 +123,7 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
 
   async function normaliseAvatar(
     input: Buffer,
-    { crop, output, signal, owner, thumbnailSide, background }: NormaliseOptions,
+    { crop, output, signal, owner, background }: NormaliseOptions,
   ): Promise<NormalisedAvatar> {
     const header = await readImageHeader(input, structureLimits);
     const pixelLimit = Math.min(opts.maxInputPixels, FORMAT_PIXEL_CEILINGS[header.format] ?? Infinity);
@@ -185,21 +181,6 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
                     chromaSubsampling: output.jpegQuality >= 90 ? '4:4:4' : '4:2:0',
                   })
                   .toBuffer();
-          // From the same pixels, upright: a few milliseconds, where decoding the avatar again would queue.
-          const thumbnail =
-            thumbnailSide === undefined
-              ? undefined
-              : await within(
-                  sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }),
-                  deadline,
-                )
-                  .flop(turn.flop)
-                  .rotate(turn.angle)
-                  // Cubic: a third of lanczos3's time at this size, and no less sharp at 64 px.
-                  .resize(thumbnailSide, thumbnailSide, { fit: 'fill', kernel: 'cubic' })
-                  .flatten({ background: '#ffffff' })
-                  .jpeg({ quality: 80 })
-                  .toBuffer();
           return {
             data: encoded,
             width: info.width,
@@ -207,7 +188,6 @@ export function createAvatarPipeline(opts: AvatarPipelineOptions): AvatarPipelin
             format,
             bytes: encoded.length,
             source: { format: header.format, width, height, pages: header.pages },
-            thumbnail,
           };
         } catch (error) {
           if (error instanceof AppError) throw error;

@@ -68,7 +68,7 @@ export interface MadeChange {
   /** The chat's avatar links before and after, as the change's own batch read them. */
   linkBefore: string;
   linkAfter: string;
-  /** The picture sent, and its thumbnail when the pipeline made one with it. */
+  /** The picture sent, and its thumbnail when one was kept with it (a picture put back by Undo or Restore). */
   after: { data: Buffer; format: string; thumb?: Buffer | null };
   settings: PortalSettings;
 }

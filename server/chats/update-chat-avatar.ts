@@ -308,7 +308,11 @@ export function createUpdateChatAvatar(deps: {
           kind: change.kind ?? 'change',
           linkBefore: sent.before.avatar ?? '',
           linkAfter: sent.after.avatar ?? '',
-          after: { data: avatar.data, format: avatar.format, thumb: avatar.thumbnail },
+          after: {
+            data: avatar.data,
+            format: avatar.format,
+            thumb: 'thumbnail' in avatar ? avatar.thumbnail : undefined,
+          },
           settings: change.settings,
         }));
       return history ? { chatId: change.chatId, ...outcome, history } : { chatId: change.chatId, ...outcome };

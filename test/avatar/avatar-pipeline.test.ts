@@ -79,22 +79,6 @@ describe('normaliseAvatar', () => {
     expect(b).toBeLessThan(100);
   });
 
-  it('makes a thumbnail of the avatar from the same pixels, upright, when asked', async () => {
-    // Viewed: red on top, blue below (stored 200x100, orientation 6, as above).
-    const out = await normalise(await img.photo(200, 100, { orientation: 6 }), {
-      thumbnailSide: 64,
-      output: { ...output, side: 128, format: 'png' },
-    });
-    expect(await sharp(out.thumbnail!).metadata()).toMatchObject({ width: 64, height: 64, format: 'jpeg' });
-    const [rTop, , bTop] = await pixel(out.thumbnail!, 32, 8);
-    const [rBottom, , bBottom] = await pixel(out.thumbnail!, 32, 56);
-    expect(rTop).toBeGreaterThan(150);
-    expect(bTop).toBeLessThan(100);
-    expect(bBottom).toBeGreaterThan(150);
-    expect(rBottom).toBeLessThan(100);
-    expect((await normalise(await img.photo(100, 100))).thumbnail).toBeUndefined();
-  });
-
   it('cuts the crop from the upright image for every EXIF orientation, whichever way it shrinks or enlarges', async () => {
     // Four quadrants of different colours, so that every turn and mirror is visible.
     const quadrants = (width: number, height: number) => {
