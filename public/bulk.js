@@ -152,7 +152,15 @@ export function setUpBulk({ api, data, onError, fit }) {
   /** The search the list shows. */
   let shownFor = '';
 
-  async function load(reset = true) {
+  /** The newest load: Select all waits for it when it is the search already being asked. */
+  let loading = Promise.resolve();
+  function load(reset = true) {
+    loading = loadPage(reset);
+    return loading;
+  }
+
+  /** @param {boolean} reset the first page of the search box's words, or the next page */
+  async function loadPage(reset) {
     const mine = ++listing;
     if (reset) {
       shown = [];
@@ -187,7 +195,7 @@ export function setUpBulk({ api, data, onError, fit }) {
       if (shownFor !== search.value.trim()) {
         clearTimeout(searchTimer);
         await load();
-      }
+      } else await loading; // asked already, and maybe not yet answered: the list is empty till then
       while (next && shown.length < MAX_CHATS) await load(false);
       for (const chat of shown.filter(matches)) if (selected.size < MAX_CHATS) selected.set(chat.id, chat);
       render();

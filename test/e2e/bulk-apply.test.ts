@@ -99,6 +99,26 @@ describe('apply to many chats', () => {
       }
     },
   );
+
+  it('selects every chat of a search still being asked when Select all is pressed', async () => {
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: PLAIN_USER_ID });
+    await app.locator('#bulk summary').click();
+    await app.locator('#bulk-list label').first().waitFor();
+    // The search answers a second late; Select all is pressed once it has been asked.
+    const isSearch = (url: URL) => url.pathname === '/api/chats' && url.searchParams.get('search') === 'Sales';
+    await page.route(isSearch, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    });
+    const asked = page.waitForRequest((request) => isSearch(new URL(request.url())));
+    await app.locator('#bulk-search').fill('Sales');
+    await asked;
+    await app.locator('#bulk-select-all').click();
+    await app.locator('#bulk-count', { hasText: /^\d+ chats selected$/ }).waitFor();
+    const picked = Number(/^(\d+)/.exec((await app.locator('#bulk-count').textContent()) ?? '')?.[1]);
+    expect(picked).toBeGreaterThan(10);
+    await page.unroute(isSearch);
+  });
 });
 
 describe('a job of many chats outlives its page', () => {
