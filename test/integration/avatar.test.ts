@@ -362,7 +362,8 @@ describe.each(['cloud-no-v2', 'onprem-old'] as const)('POST /api/chats/:chatId/a
 describe('a Bitrix24 that does not answer in time', () => {
   it('answers 202 "checking" instead of hanging, then the truth: not made, 502 BITRIX24_UNAVAILABLE in the audit log', async () => {
     const stack = await startStack({
-      env: { B24_TIMEOUT_MS: '300' },
+      // Long enough for the first change on a busy machine, far shorter than the fault's latency.
+      env: { B24_TIMEOUT_MS: '1000' },
       restriction: { maxRetries: 1, retryDelayMs: 10 },
       settleScheduleMs: [100, 100],
     });
@@ -375,7 +376,7 @@ describe('a Bitrix24 that does not answer in time', () => {
         .attach('avatar', await img.photo(100, 100), 'a.jpg');
       expect(first.status).toBe(200);
       // The portal is slow before it does anything: the change never happens in time.
-      stack.emulator.portals[0]!.injectFault({ method: 'batch', latencyMs: 2000, times: 1, beforeAuth: true });
+      stack.emulator.portals[0]!.injectFault({ method: 'batch', latencyMs: 4000, times: 1, beforeAuth: true });
       const res = await stack.http
         .post(`/api/chats/${MARKETING_CHAT_ID}/avatar`)
         .set('Authorization', `Bearer ${token}`)
