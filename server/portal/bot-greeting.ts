@@ -34,7 +34,7 @@ export interface BotJoin {
 export interface BotGreeter {
   /** Greets the dialog after the event's answer, in the background; nothing it does can fail the event. */
   greet(portal: Portal, join: BotJoin): void;
-  /** Resolves once no greeting is under way in this process. */
+  /** Sends the greetings still gathering at once, and resolves once none is under way in this process. */
   settled(): Promise<void>;
 }
 
@@ -45,8 +45,14 @@ export function greetingFor(dialogId: string, lang: Lang): string {
   return text.replaceAll('{app}', appNameIn(lang));
 }
 
-/** Joins that arrive within this of each other go out as one request (a change of many chats adds the bot to many). */
-const GATHER_MS = 200;
+/**
+ * Joins go out together once none has come for QUIET_MS, or MAX_GATHER_MS after the first: a
+ * change of many chats adds the bot to a batch of chats every half second or so (the portal's
+ * pace), and each join's greeting on its own would be a request of the same budget. A greeting
+ * that comes a few seconds after the join loses nothing.
+ */
+const QUIET_MS = 1_000;
+const MAX_GATHER_MS = 10_000;
 
 interface Claimed {
   join: BotJoin;
@@ -58,14 +64,27 @@ export function createBotGreeter(deps: {
   clients: PortalClients;
   log: Logger;
   now?: () => Date;
-  /** How long the first join waits for others of its portal before the greetings go. */
-  gatherMs?: number;
+  /** How long the greetings gather after the last join, and at most after the first. */
+  gather?: { quietMs: number; maxMs: number };
 }): BotGreeter {
   const now = deps.now ?? (() => new Date());
-  const gatherMs = deps.gatherMs ?? GATHER_MS;
+  const gather = deps.gather ?? { quietMs: QUIET_MS, maxMs: MAX_GATHER_MS };
   const running = new Set<Promise<void>>();
   /** Claimed greetings of each portal waiting to go, with the portal as the first join saw it. */
-  const waiting = new Map<string, { portal: Portal; greetings: Claimed[] }>();
+  const waiting = new Map<string, { portal: Portal; greetings: Claimed[]; first: number; last: number }>();
+  /** While settled() runs, nothing gathers: what waits goes at once. */
+  let flushing = 0;
+  const wakers = new Set<() => void>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      wakers.add(wake);
+    });
 
   const track = (work: Promise<void>) => {
     const safe = work.catch((error: unknown) => deps.log.warn({ err: String(error) }, 'bot greeting failed'));
@@ -161,18 +180,29 @@ export function createBotGreeter(deps: {
           const gathering = waiting.get(portal.memberId);
           if (gathering) {
             gathering.greetings.push(greeting);
+            gathering.last = Date.now();
             return;
           }
-          const started = { portal, greetings: [greeting] };
+          const started = { portal, greetings: [greeting], first: Date.now(), last: Date.now() };
           waiting.set(portal.memberId, started);
-          await new Promise((resolve) => setTimeout(resolve, gatherMs));
+          while (flushing === 0) {
+            const wait = Math.min(started.last + gather.quietMs, started.first + gather.maxMs) - Date.now();
+            if (wait <= 0) break;
+            await pause(wait);
+          }
           waiting.delete(portal.memberId);
           await send(started.portal, started.greetings);
         })(),
       );
     },
     async settled() {
-      while (running.size > 0) await Promise.allSettled([...running]);
+      flushing++;
+      try {
+        for (const wake of [...wakers]) wake();
+        while (running.size > 0) await Promise.allSettled([...running]);
+      } finally {
+        flushing--;
+      }
     },
   };
 }

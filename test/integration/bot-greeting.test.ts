@@ -130,6 +130,27 @@ describe.each(['cloud', 'onprem-old'] as const)('the bot’s greeting on a %s po
     expect(portal().stats().restCalls - before).toBe(1);
   });
 
+  it('greets in one request the chats a change of many joins half a second apart', async () => {
+    await change(MARKETING_CHAT_ID);
+    const [join] = joins();
+    const id = await botId();
+    const others = [SALES_CHAT_ID, ANNOUNCEMENTS_CHAT_ID, FIRST_PROJECT_CHAT_ID];
+    for (const chatId of others) portal().state.chats.get(chatId)!.members.push(id);
+    const before = portal().stats().restCalls;
+    // As a job's steps come, at the portal's pace: each join after the last one's greeting
+    // would have gone had they gone as they came.
+    for (const chatId of others) {
+      await stack.http
+        .post('/events')
+        .type('form')
+        .send({ ...join!.fields, 'data[PARAMS][CHAT_ID]': String(chatId), 'data[PARAMS][DIALOG_ID]': `chat${chatId}` });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await settle();
+    for (const chatId of others) expect(messages(chatId)).toHaveLength(1);
+    expect(portal().stats().restCalls - before).toBe(1);
+  });
+
   it('greets at the next join when Bitrix24 refused the greeting', async () => {
     portal().injectFault({ method: 'imbot.message.add', error: 'WRONG_REQUEST', description: "Message isn't added" });
     await change(SALES_CHAT_ID);
