@@ -200,7 +200,9 @@ export function composeApp(deps: {
             outcome = 'ok';
             return result;
           } finally {
-            metrics.pipelineSeconds.observe({ outcome }, (Date.now() - started) / 1000);
+            // The history's decodes after the answer apart from the uploads a user waits for.
+            const use = opts.background ? 'history' : 'upload';
+            metrics.pipelineSeconds.observe({ outcome, use }, (Date.now() - started) / 1000);
           }
         },
       }

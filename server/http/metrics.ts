@@ -12,7 +12,7 @@ export interface AppMetrics {
   readonly bitrix24CallSeconds: Histogram<'method'>;
   readonly tokenRefreshes: Counter<'outcome'>;
   readonly uploadWaitSeconds: Histogram<'outcome'>;
-  readonly pipelineSeconds: Histogram<'outcome'>;
+  readonly pipelineSeconds: Histogram<'outcome' | 'use'>;
   /** Changes sent again with their Idempotency-Key, by what the app did with them. */
   readonly changeRetries: Counter<'outcome'>;
   /** Attempts at the work of accepted events, by event and how they ended. */
@@ -71,8 +71,8 @@ export function createAppMetrics(): AppMetrics {
     }),
     pipelineSeconds: new Histogram({
       name: 'avatar_pipeline_duration_seconds',
-      help: 'Time to check, decode and encode one image (its wait for a decode slot included), by outcome',
-      labelNames: ['outcome'],
+      help: 'Time to check, decode and encode one image (its wait for a decode slot included), by outcome and use (an upload, or the history after the answer)',
+      labelNames: ['outcome', 'use'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
