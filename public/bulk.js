@@ -1,7 +1,7 @@
 import { createUndoAll } from './bulk-undo.js';
 import { reasonText } from './chat-history.js';
 import { byId } from './dom.js';
-import { canvasFile, drawMadeAvatar, drawTitleInitials, initialsOf } from './made-avatar.js';
+import { canvasFile, drawMadeAvatar, drawTitleInitials, initialsOf, watchLogo } from './made-avatar.js';
 import { chosenColour, paintSwatches } from './swatches.js';
 
 // "Apply to many chats" (views/bulk-section.ts): pick chats, make their picture, see the dry run
@@ -219,15 +219,9 @@ export function setUpBulk({ api, data, onError, fit }) {
       apply.disabled = true;
     });
   emoji.addEventListener('input', drawPreview);
-  logoInput.addEventListener('change', () => {
-    const file = logoInput.files?.[0];
-    if (!file) return;
-    const image = new Image();
-    image.onload = () => {
-      logo = image;
-      drawPreview();
-    };
-    image.src = URL.createObjectURL(file);
+  watchLogo(logoInput, (image) => {
+    logo = image;
+    drawPreview();
   });
 
   /**

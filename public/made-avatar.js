@@ -137,3 +137,24 @@ export function canvasFile(canvas, name) {
     ),
   );
 }
+
+/**
+ * The logo chosen in `input`, loaded as an image each time the choice changes: `onLoad` gets it,
+ * `onError` hears of a file the browser cannot show. The previous logo's object URL is freed.
+ * @param {HTMLInputElement} input
+ * @param {(image: HTMLImageElement) => void} onLoad
+ * @param {() => void} [onError]
+ */
+export function watchLogo(input, onLoad, onError) {
+  let url = '';
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    if (url) URL.revokeObjectURL(url);
+    url = URL.createObjectURL(file);
+    const image = new Image();
+    image.onload = () => onLoad(image);
+    if (onError) image.onerror = onError;
+    image.src = url;
+  });
+}

@@ -1,5 +1,5 @@
 import { byId } from './dom.js';
-import { canvasFile, drawMadeAvatar, drawTitleInitials } from './made-avatar.js';
+import { canvasFile, drawMadeAvatar, drawTitleInitials, watchLogo } from './made-avatar.js';
 import { chosenColour, paintSwatches } from './swatches.js';
 
 // "Make one" for the single change (views/make-one.ts): the chosen chat's initials, an emoji or a
@@ -84,17 +84,14 @@ export function createMakeOne({ strings: t, side, chatTitle, onMade, chosen }) {
     clearTimeout(typing);
     typing = window.setTimeout(() => void make(), TYPING_MS);
   });
-  logoInput.addEventListener('change', () => {
-    const file = logoInput.files?.[0];
-    if (!file) return;
-    const image = new Image();
-    image.onload = () => {
+  watchLogo(
+    logoInput,
+    (image) => {
       logo = image;
       void make();
-    };
-    image.onerror = () => (status.textContent = t.bulkNoLogo);
-    image.src = URL.createObjectURL(file);
-  });
+    },
+    () => (status.textContent = t.bulkNoLogo),
+  );
 
   return {
     /**

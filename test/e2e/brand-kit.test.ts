@@ -133,6 +133,31 @@ describe('the brand kit on one portal', () => {
     await expectInitialsOn(avatar.base64, GREEN);
   });
 
+  it('makes one from a logo, and says so when the logo is no picture the browser can show', async () => {
+    await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
+    await app.locator(`.chat-item[data-chat-id="${MARKETING_CHAT_ID}"]`).click();
+    await app.locator('#chat-verdict', { hasText: 'You can change' }).waitFor();
+    await app.locator('#make-one-toggle').click();
+    await app.locator('input[name="make-source"][value="logo"]').check();
+    const red = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    await app.locator('#make-logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: red });
+    await app.locator('#file-name', { hasText: 'logo.png' }).waitFor();
+    const centre = await app
+      .locator('#previews canvas[data-place="info"]')
+      .first()
+      .evaluate((canvas: HTMLCanvasElement) => [
+        ...canvas.getContext('2d')!.getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data,
+      ]);
+    expect(centre.slice(0, 3)).toEqual([255, 0, 0]);
+    // Then a file the browser cannot show as a picture: said, not drawn.
+    await app
+      .locator('#make-logo')
+      .setInputFiles({ name: 'logo.txt', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+    await app.locator('#make-status', { hasText: 'Choose a logo first.' }).waitFor();
+  });
+
   it('draws the initials of the next chat chosen, but leaves a file the user chose since', async () => {
     await openAppAlone({ stack, browser, page, app }, { width: 1280, user: ADMIN_USER_ID });
     const crop = () => app.locator('#crop-canvas').evaluate((canvas: HTMLCanvasElement) => canvas.toDataURL());
